@@ -1,0 +1,3 @@
+//! Server functions, grouped by domain, and the types they exchange.
+
+pub mod system;

@@ -1,0 +1,58 @@
+//! Inline SVG icons (outline style, 24px grid), so no icon font or extra request.
+
+use leptos::prelude::*;
+
+/// The shapes the UI uses; each variant is one SVG path set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IconKind {
+    Dashboard,
+    Chat,
+    Specs,
+    Builds,
+    Projects,
+    Menu,
+    Close,
+    Pulse,
+}
+
+impl IconKind {
+    fn paths(self) -> &'static [&'static str] {
+        match self {
+            IconKind::Dashboard => &["M3 3h7v9H3z", "M14 3h7v5h-7z", "M14 12h7v9h-7z", "M3 16h7v5H3z"],
+            IconKind::Chat => &["M21 12a8 8 0 0 1-11.6 7.1L3 21l1.9-6.4A8 8 0 1 1 21 12z"],
+            IconKind::Specs => &[
+                "M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9z",
+                "M14 3v6h6",
+                "M8 13h8",
+                "M8 17h5",
+            ],
+            IconKind::Builds => {
+                &["M14.7 6.3a4 4 0 0 0-5.4 5.4L3 18l3 3 6.3-6.3a4 4 0 0 0 5.4-5.4l-2.5 2.5-2.4-.6-.6-2.4z"]
+            }
+            IconKind::Projects => {
+                &["M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"]
+            }
+            IconKind::Menu => &["M4 6h16", "M4 12h16", "M4 18h16"],
+            IconKind::Close => &["M6 6l12 12", "M18 6L6 18"],
+            IconKind::Pulse => &["M3 12h4l3-8 4 16 3-8h4"],
+        }
+    }
+}
+
+#[component]
+pub fn Icon(kind: IconKind, #[prop(default = "size-5")] class: &'static str) -> impl IntoView {
+    view! {
+        <svg
+            class=class
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            aria-hidden="true"
+        >
+            {kind.paths().iter().map(|d| view! { <path d=*d /> }).collect_view()}
+        </svg>
+    }
+}

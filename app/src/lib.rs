@@ -1,0 +1,64 @@
+//! The product's face: routes, pages, components, server functions and the
+//! types the browser and the server share.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::AppLayout;
+use crate::pages::{
+    builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage, not_found::NotFoundPage,
+    projects::ProjectsPage, specs::SpecsPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Title formatter=|page: String| format!("{page} · Agents Platform") />
+        <Router>
+            <AppLayout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("chat") view=ChatPage />
+                    <Route path=path!("specs") view=SpecsPage />
+                    <Route path=path!("builds") view=BuildsPage />
+                    <Route path=path!("projects") view=ProjectsPage />
+                </Routes>
+            </AppLayout>
+        </Router>
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per page of the app.
+
+pub mod builds;
+pub mod chat;
+pub mod dashboard;
+pub mod not_found;
+pub mod projects;
+pub mod specs;

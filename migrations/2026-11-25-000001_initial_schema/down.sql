@@ -1,0 +1,9 @@
+DROP TABLE build_events;
+DROP TABLE build_logs;
+DROP TABLE builds;
+DROP TABLE app_specs;
+DROP TABLE chat_messages;
+DROP TABLE chats;
+DROP TABLE projects;
+DROP TABLE users;
+DROP FUNCTION set_updated_at();

@@ -1,0 +1,78 @@
+//! The SQL migrations of `migrations/`, compiled into the binary and applied
+//! at start-up.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::AsyncPgConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Serialises migration runs when several server processes start against one
+/// database at the same moment (an arbitrary constant, unique to this app).
+const MIGRATION_LOCK_KEY: i64 = 0x4147_454e_5453_4d49;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("could not connect to the database to migrate it: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("could not take the migration lock: {0}")]
+    Lock(#[source] diesel::result::Error),
+    #[error("a migration failed: {0}")]
+    Apply(String),
+    #[error("the migration task stopped unexpectedly: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Applies every migration the database has not seen yet and returns their
+/// versions, oldest first.
+pub async fn run_pending_migrations(database_url: &str) -> Result<Vec<String>, MigrationError> {
+    let database_url = database_url.to_owned();
+    // Diesel's migration harness is synchronous: run it on a blocking thread
+    // through the wrapper, which drives the async connection from there.
+    tokio::task::spawn_blocking(move || {
+        let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
+        with_migration_lock(&mut connection, |connection| {
+            connection
+                .run_pending_migrations(MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect())
+                .map_err(|error| MigrationError::Apply(error.to_string()))
+        })
+    })
+    .await?
+}
+
+/// Reverts every applied migration, newest first. For tests of `down.sql`.
+pub async fn revert_all_migrations(database_url: &str) -> Result<Vec<String>, MigrationError> {
+    let database_url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
+        with_migration_lock(&mut connection, |connection| {
+            connection
+                .revert_all_migrations(MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect())
+                .map_err(|error| MigrationError::Apply(error.to_string()))
+        })
+    })
+    .await?
+}
+
+type WrappedConnection = AsyncConnectionWrapper<AsyncPgConnection>;
+
+fn with_migration_lock<T>(
+    connection: &mut WrappedConnection,
+    work: impl FnOnce(&mut WrappedConnection) -> Result<T, MigrationError>,
+) -> Result<T, MigrationError> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
+        .execute(connection)
+        .map_err(MigrationError::Lock)?;
+    let outcome = work(connection);
+    // The lock also ends with the session; unlocking early lets a waiting
+    // process go on without waiting for this connection to close.
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
+        .execute(connection);
+    outcome
+}

@@ -1,0 +1,43 @@
+//! The one connection pool of the process. Every connection it hands out has
+//! a statement timeout and names the application, so a stuck query cannot
+//! hold a connection forever and `pg_stat_activity` shows who is connected.
+
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{BuildError, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::config::DatabaseConfig;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+
+const APPLICATION_NAME: &str = "agents-platform";
+
+pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, BuildError> {
+    let statement_timeout = config.statement_timeout;
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        Box::pin(async move { establish(&url, statement_timeout).await })
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(&config.url, manager_config);
+
+    Pool::builder(manager)
+        .max_size(config.max_connections)
+        .wait_timeout(Some(config.acquire_timeout))
+        .create_timeout(Some(config.acquire_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+}
+
+async fn establish(url: &str, statement_timeout: Duration) -> Result<AsyncPgConnection, ConnectionError> {
+    let mut connection = AsyncPgConnection::establish(url).await?;
+    let settings = format!(
+        "SET application_name = '{APPLICATION_NAME}'; SET statement_timeout = {};",
+        statement_timeout.as_millis()
+    );
+    connection.batch_execute(&settings).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(connection)
+}

@@ -1,0 +1,123 @@
+// Diesel's view of `migrations/`. Kept by hand in the shape `diesel print-schema`
+// writes; `tests/migrations.rs` writes and reads every column through it, so a
+// drift from the SQL fails the tests.
+
+diesel::table! {
+    app_specs (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        project_id -> Nullable<Uuid>,
+        chat_id -> Nullable<Uuid>,
+        name -> Text,
+        content -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    build_events (build_id, seq) {
+        build_id -> Uuid,
+        seq -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    build_logs (build_id, seq) {
+        build_id -> Uuid,
+        seq -> Int8,
+        stream -> Text,
+        line -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    builds (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        project_id -> Nullable<Uuid>,
+        app_spec_id -> Nullable<Uuid>,
+        status -> Text,
+        spec_content -> Text,
+        status_reason -> Nullable<Text>,
+        artifact_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chat_messages (id) {
+        id -> Uuid,
+        chat_id -> Uuid,
+        role -> Text,
+        content -> Text,
+        model -> Nullable<Text>,
+        input_tokens -> Nullable<Int4>,
+        output_tokens -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    chats (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        project_id -> Nullable<Uuid>,
+        title -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(app_specs -> chats (chat_id));
+diesel::joinable!(app_specs -> projects (project_id));
+diesel::joinable!(app_specs -> users (user_id));
+diesel::joinable!(build_events -> builds (build_id));
+diesel::joinable!(build_logs -> builds (build_id));
+diesel::joinable!(builds -> app_specs (app_spec_id));
+diesel::joinable!(builds -> projects (project_id));
+diesel::joinable!(builds -> users (user_id));
+diesel::joinable!(chat_messages -> chats (chat_id));
+diesel::joinable!(chats -> projects (project_id));
+diesel::joinable!(chats -> users (user_id));
+diesel::joinable!(projects -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    app_specs,
+    build_events,
+    build_logs,
+    builds,
+    chat_messages,
+    chats,
+    projects,
+    users,
+);

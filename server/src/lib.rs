@@ -1,0 +1,9 @@
+//! The engine room of the Autonomous Agents Platform: configuration, the
+//! database, and the HTTP server that carries the Leptos app.
+
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod http;
+pub mod shutdown;
+pub mod telemetry;

@@ -1,0 +1,120 @@
+//! Shared set-up for the integration tests: a fresh database per test on the
+//! private PostgreSQL that `scripts/test` starts, and a router over it.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use axum::Router;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::config::DatabaseConfig;
+use server::db::migrations::run_pending_migrations;
+use server::db::{build_pool, DbPool};
+use server::http::{router, AppState};
+use tower::ServiceExt;
+
+/// The maintenance database URL of the test cluster.
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").expect(
+        "TEST_DATABASE_URL is not set: run the tests through scripts/test, \
+         which starts a private PostgreSQL and sets it",
+    )
+}
+
+/// `url` with its database name replaced by `database`.
+pub fn url_for_database(url: &str, database: &str) -> String {
+    let (server, _) = url.rsplit_once('/').expect("a database URL has a path");
+    format!("{server}/{database}")
+}
+
+/// Creates a new, empty database and returns its URL.
+pub async fn empty_database() -> String {
+    let name = format!("test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = AsyncPgConnection::establish(&admin_url()).await.expect("connect to the test cluster");
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a test database");
+    url_for_database(&admin_url(), &name)
+}
+
+pub fn database_config(url: &str) -> DatabaseConfig {
+    DatabaseConfig {
+        url: url.to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(2),
+        statement_timeout: Duration::from_secs(10),
+    }
+}
+
+/// A new database with every migration applied.
+pub struct TestDatabase {
+    pub url: String,
+    pub pool: DbPool,
+}
+
+pub async fn migrated_database() -> TestDatabase {
+    let url = empty_database().await;
+    run_pending_migrations(&url).await.expect("apply migrations");
+    let pool = build_pool(&database_config(&url)).expect("build the pool");
+    TestDatabase { url, pool }
+}
+
+pub fn test_leptos_options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("agents-platform").site_root("target/site").build()
+}
+
+pub fn app_with_pool(pool: DbPool) -> Router {
+    router(AppState::new(test_leptos_options(), pool))
+}
+
+/// A router over a fresh, migrated database.
+pub async fn test_app() -> (Router, TestDatabase) {
+    let database = migrated_database().await;
+    (app_with_pool(database.pool.clone()), database)
+}
+
+/// A router whose database cannot be reached (nothing listens on the port).
+pub fn app_without_database() -> Router {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    let mut config = database_config(&format!("postgres://app:app@127.0.0.1:{port}/gone"));
+    config.acquire_timeout = Duration::from_secs(1);
+    app_with_pool(build_pool(&config).expect("build the pool"))
+}
+
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
+    let response: Response<Body> = app.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("read the body").to_bytes();
+    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub async fn get(app: &Router, path: &str) -> TestResponse {
+    send(app, Request::get(path).body(Body::empty()).expect("a valid request")).await
+}
+
+/// Calls a server function the way the browser does (a form-encoded POST).
+pub async fn call_server_fn(app: &Router, path: &str) -> TestResponse {
+    let request = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::empty())
+        .expect("a valid request");
+    send(app, request).await
+}

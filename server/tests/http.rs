@@ -1,0 +1,113 @@
+//! The router as a browser and an operator see it: pages rendered on the
+//! server, the 404 page, health endpoints and a server function.
+
+mod common;
+
+use common::{call_server_fn, get, test_app};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_answers_while_the_process_runs() {
+    let app = common::app_without_database();
+    let response = get(&app, "/healthz").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_reports_ready_when_the_database_answers() {
+    let (app, _database) = test_app().await;
+    let response = get(&app, "/readyz").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.json()["status"], "ready");
+    assert!(response.json()["database"]["version"].as_str().unwrap_or_default().starts_with("15."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_answers_503_when_the_database_is_unreachable() {
+    let app = common::app_without_database();
+    let response = get(&app, "/readyz").await;
+    assert_eq!(response.status, 503);
+    assert_eq!(response.json()["error"]["code"], "database_unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_section_renders_on_the_server_inside_the_shell() {
+    let (app, _database) = test_app().await;
+    for (path, heading, empty_state) in [
+        ("/", "Dashboard", "How it works"),
+        ("/chat", "Chat", "No conversations yet"),
+        ("/specs", "Specs", "No specs yet"),
+        ("/builds", "Builds", "No builds yet"),
+        ("/projects", "Projects", "No projects yet"),
+    ] {
+        let response = get(&app, path).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert!(
+            response.body.contains(&format!(">{heading}</h1>")),
+            "{path} has no heading: {}",
+            response.body
+        );
+        assert!(response.body.contains(empty_state), "{path} lacks {empty_state:?}");
+        // The sidebar links to every section from every page.
+        for href in ["href=\"/chat\"", "href=\"/specs\"", "href=\"/builds\"", "href=\"/projects\""] {
+            assert!(response.body.contains(href), "{path} lacks the nav link {href}");
+        }
+        assert!(
+            response.body.contains(&format!("<title>{heading} · Agents Platform</title>")),
+            "{path} title"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_current_section_is_marked_in_the_sidebar() {
+    let (app, _database) = test_app().await;
+    let response = get(&app, "/specs").await;
+    let links = anchor_tags(&response.body);
+    let current: Vec<&&str> = links.iter().filter(|tag| tag.contains(r#"aria-current="page""#)).collect();
+    assert_eq!(current.len(), 1, "exactly one current link: {current:?}");
+    assert!(current[0].contains(r#"href="/specs""#), "{current:?}");
+}
+
+/// The opening `<a ...>` tags of an HTML document.
+fn anchor_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<a ")
+        .filter_map(|(start, _)| html[start..].find('>').map(|end| &html[start..start + end]))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_address_answers_404_with_the_not_found_page() {
+    let (app, _database) = test_app().await;
+    let response = get(&app, "/no/such/page").await;
+    assert_eq!(response.status, 404);
+    assert!(response.body.contains("Page not found"));
+    assert!(response.body.contains("Go to dashboard"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn responses_carry_a_request_id() {
+    let app = common::app_without_database();
+    let response = get(&app, "/healthz").await;
+    let id = response.headers.get("x-request-id").expect("x-request-id header");
+    assert_eq!(id.len(), 36, "a UUID: {id:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn system_status_server_function_reports_the_database() {
+    let (app, _database) = test_app().await;
+    let response = call_server_fn(&app, "/fn/check_system_status").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let status = response.json();
+    assert!(status["database_version"].as_str().unwrap_or_default().starts_with("15."), "{status}");
+    assert_eq!(status["migrations_applied"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn system_status_server_function_answers_503_with_a_readable_error() {
+    let app = common::app_without_database();
+    let response = call_server_fn(&app, "/fn/check_system_status").await;
+    assert_eq!(response.status, 503, "{}", response.body);
+    assert!(response.body.contains("The database is not reachable right now."), "{}", response.body);
+    assert!(!response.body.contains("127.0.0.1"), "internal details leaked: {}", response.body);
+}

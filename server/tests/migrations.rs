@@ -1,0 +1,248 @@
+//! The migrations build the schema the code expects, on an empty database.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use server::db::migrations::{revert_all_migrations, run_pending_migrations, MIGRATIONS};
+use server::db::schema::{
+    app_specs, build_events, build_logs, builds, chat_messages, chats, projects, users,
+};
+use uuid::Uuid;
+
+async fn insert_user(connection: &mut diesel_async::AsyncPgConnection, email: &str) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(id),
+            users::email.eq(email),
+            users::display_name.eq("Ada"),
+            users::password_hash.eq("$argon2id$placeholder"),
+        ))
+        .execute(connection)
+        .await?;
+    Ok(id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrations_apply_to_an_empty_database_and_round_trip_a_row_in_every_table() {
+    let url = common::empty_database().await;
+    let applied = run_pending_migrations(&url).await.expect("migrations apply");
+    assert_eq!(applied.len(), embedded_migration_count(), "applied: {applied:?}");
+    assert!(
+        run_pending_migrations(&url).await.expect("second run").is_empty(),
+        "a second run applies nothing"
+    );
+
+    let pool = server::db::build_pool(&common::database_config(&url)).expect("pool");
+    let mut connection = pool.get().await.expect("connection");
+    let connection = &mut *connection;
+
+    let user_id = insert_user(connection, "ada@example.com").await.expect("insert user");
+    let project_id = Uuid::now_v7();
+    diesel::insert_into(projects::table)
+        .values((projects::id.eq(project_id), projects::user_id.eq(user_id), projects::name.eq("Todo app")))
+        .execute(connection)
+        .await
+        .expect("insert project");
+    let chat_id = Uuid::now_v7();
+    diesel::insert_into(chats::table)
+        .values((chats::id.eq(chat_id), chats::user_id.eq(user_id), chats::project_id.eq(Some(project_id))))
+        .execute(connection)
+        .await
+        .expect("insert chat");
+    diesel::insert_into(chat_messages::table)
+        .values((
+            chat_messages::id.eq(Uuid::now_v7()),
+            chat_messages::chat_id.eq(chat_id),
+            chat_messages::role.eq("assistant"),
+            chat_messages::content.eq("Here is your spec — ✓"),
+            chat_messages::model.eq(Some("offline")),
+            chat_messages::input_tokens.eq(Some(12)),
+            chat_messages::output_tokens.eq(Some(340)),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert message");
+    let spec_id = Uuid::now_v7();
+    let spec_content = "# Todo app\n\n- add items\n- tick them off\n";
+    diesel::insert_into(app_specs::table)
+        .values((
+            app_specs::id.eq(spec_id),
+            app_specs::user_id.eq(user_id),
+            app_specs::project_id.eq(Some(project_id)),
+            app_specs::chat_id.eq(Some(chat_id)),
+            app_specs::name.eq("Todo app"),
+            app_specs::content.eq(spec_content),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert spec");
+    let build_id = Uuid::now_v7();
+    diesel::insert_into(builds::table)
+        .values((
+            builds::id.eq(build_id),
+            builds::user_id.eq(user_id),
+            builds::project_id.eq(Some(project_id)),
+            builds::app_spec_id.eq(Some(spec_id)),
+            builds::spec_content.eq(spec_content),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert build");
+    diesel::insert_into(build_logs::table)
+        .values((
+            build_logs::build_id.eq(build_id),
+            build_logs::seq.eq(0_i64),
+            build_logs::stream.eq("stdout"),
+            build_logs::line.eq("npm test: 3 passed"),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert log line");
+    let payload = json!({ "phase": "initializing", "detail": "writing feature_list.json" });
+    diesel::insert_into(build_events::table)
+        .values((
+            build_events::build_id.eq(build_id),
+            build_events::seq.eq(0_i64),
+            build_events::kind.eq("phase"),
+            build_events::payload.eq(&payload),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert event");
+
+    // Read everything back through the same schema.
+    let (email, name): (String, String) = users::table
+        .find(user_id)
+        .select((users::email, users::display_name))
+        .first(connection)
+        .await
+        .expect("read user");
+    assert_eq!((email.as_str(), name.as_str()), ("ada@example.com", "Ada"));
+
+    let (content, spec_project): (String, Option<Uuid>) = app_specs::table
+        .find(spec_id)
+        .select((app_specs::content, app_specs::project_id))
+        .first(connection)
+        .await
+        .expect("read spec");
+    assert_eq!(content, spec_content);
+    assert_eq!(spec_project, Some(project_id));
+
+    let (status, snapshot, started_at): (String, String, Option<DateTime<Utc>>) = builds::table
+        .find(build_id)
+        .select((builds::status, builds::spec_content, builds::started_at))
+        .first(connection)
+        .await
+        .expect("read build");
+    assert_eq!(status, "queued", "a new build waits in the queue");
+    assert_eq!(snapshot, spec_content);
+    assert_eq!(started_at, None);
+
+    let message: (String, Option<i32>) = chat_messages::table
+        .filter(chat_messages::chat_id.eq(chat_id))
+        .select((chat_messages::content, chat_messages::output_tokens))
+        .first(connection)
+        .await
+        .expect("read message");
+    assert_eq!(message, ("Here is your spec — ✓".to_owned(), Some(340)));
+
+    let line: String = build_logs::table
+        .find((build_id, 0_i64))
+        .select(build_logs::line)
+        .first(connection)
+        .await
+        .expect("read log line");
+    assert_eq!(line, "npm test: 3 passed");
+
+    let stored: serde_json::Value = build_events::table
+        .find((build_id, 0_i64))
+        .select(build_events::payload)
+        .first(connection)
+        .await
+        .expect("read event");
+    assert_eq!(stored, payload);
+}
+
+fn embedded_migration_count() -> usize {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .expect("embedded migrations are readable")
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_migration_reverts_and_applies_again() {
+    let url = common::empty_database().await;
+    let applied = run_pending_migrations(&url).await.expect("apply");
+    let reverted = revert_all_migrations(&url).await.expect("every down.sql works");
+    assert_eq!(reverted.len(), applied.len());
+    let reapplied = run_pending_migrations(&url).await.expect("apply again after revert");
+    assert_eq!(reapplied, applied);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emails_are_unique_whatever_their_case() {
+    let database = common::migrated_database().await;
+    let mut connection = database.pool.get().await.expect("connection");
+    insert_user(&mut connection, "Ada@Example.com").await.expect("first account");
+    let second = insert_user(&mut connection, "ada@example.COM").await;
+    assert!(
+        matches!(second, Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))),
+        "a second account with the same email in another case must be refused: {second:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_build_status_is_refused() {
+    let database = common::migrated_database().await;
+    let mut connection = database.pool.get().await.expect("connection");
+    let user_id = insert_user(&mut connection, "grace@example.com").await.expect("user");
+    let result = diesel::insert_into(builds::table)
+        .values((
+            builds::id.eq(Uuid::now_v7()),
+            builds::user_id.eq(user_id),
+            builds::status.eq("exploded"),
+            builds::spec_content.eq("# spec"),
+        ))
+        .execute(&mut *connection)
+        .await;
+    assert!(
+        matches!(result, Err(DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, _))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_user_removes_their_builds_logs_and_events() {
+    let database = common::migrated_database().await;
+    let mut connection = database.pool.get().await.expect("connection");
+    let connection = &mut *connection;
+    let user_id = insert_user(connection, "linus@example.com").await.expect("user");
+    let build_id = Uuid::now_v7();
+    diesel::insert_into(builds::table)
+        .values((builds::id.eq(build_id), builds::user_id.eq(user_id), builds::spec_content.eq("# spec")))
+        .execute(connection)
+        .await
+        .expect("build");
+    diesel::insert_into(build_logs::table)
+        .values((
+            build_logs::build_id.eq(build_id),
+            build_logs::seq.eq(0_i64),
+            build_logs::stream.eq("system"),
+            build_logs::line.eq("queued"),
+        ))
+        .execute(connection)
+        .await
+        .expect("log");
+
+    diesel::delete(users::table.find(user_id)).execute(connection).await.expect("delete user");
+
+    let builds_left: i64 = builds::table.count().get_result(connection).await.expect("count builds");
+    let logs_left: i64 = build_logs::table.count().get_result(connection).await.expect("count logs");
+    assert_eq!((builds_left, logs_left), (0, 0));
+}
