@@ -1,0 +1,68 @@
+import { test, expect, openHydrated } from './fixtures';
+
+test.describe('server rendering', () => {
+  test('the dashboard is complete HTML before any JavaScript runs', async ({ request }) => {
+    const response = await request.get('/');
+    expect(response.status()).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">Dashboard</h1>');
+    expect(html).toContain('How it works');
+    for (const section of ['Chat', 'Specs', 'Builds', 'Projects']) {
+      expect(html).toContain(`href="/${section.toLowerCase()}"`);
+    }
+  });
+
+  test.describe('with JavaScript disabled', () => {
+    test.use({ javaScriptEnabled: false });
+
+    test('every section can be reached and read', async ({ page }) => {
+      await page.goto('/');
+      await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Builds' }).click();
+      await expect(page).toHaveURL(/\/builds$/);
+      await expect(page.getByRole('heading', { level: 1, name: 'Builds' })).toBeVisible();
+      await expect(page.getByText('No builds yet')).toBeVisible();
+    });
+  });
+
+  test('an unknown address shows the not-found page with status 404', async ({ page }) => {
+    const response = await page.goto('/this/does/not/exist');
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await page.getByRole('link', { name: 'Go to dashboard' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  });
+});
+
+test.describe('hydrated app', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the navigation menu opens and closes on a phone', async ({ page }) => {
+    await openHydrated(page, '/');
+    const toggle = page.getByRole('button', { name: 'Open navigation' });
+    const sidebar = page.locator('#sidebar');
+    await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await expect(sidebar).not.toBeInViewport();
+
+    await toggle.click();
+    await expect(page.getByRole('button', { name: 'Close navigation' })).toHaveAttribute('aria-expanded', 'true');
+    await expect(sidebar).toHaveAttribute('data-open', 'true');
+    await expect(sidebar).toBeInViewport();
+
+    // Following a link navigates in place and puts the menu away.
+    await sidebar.getByRole('link', { name: 'Projects' }).click();
+    await expect(page).toHaveURL(/\/projects$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Projects' })).toBeVisible();
+    await expect(sidebar).toHaveAttribute('data-open', 'false');
+    await expect(page.getByRole('button', { name: 'Open navigation' })).toBeVisible();
+  });
+});
+
+test('the dashboard asks the server how its database is doing', async ({ page }) => {
+  await openHydrated(page, '/');
+  const status = page.getByTestId('system-status');
+  await expect(status).toContainText('Not checked yet.');
+  await page.getByRole('button', { name: 'Check system' }).click();
+  await expect(page.getByTestId('database-version')).toHaveText(/^PostgreSQL 15\.\d+/);
+  await expect(status).toContainText('1 applied');
+});
