@@ -186,6 +186,14 @@ async fn every_migration_reverts_and_applies_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn servers_starting_at_once_migrate_the_database_once() {
+    let url = common::empty_database().await;
+    let (first, second) = tokio::join!(run_pending_migrations(&url), run_pending_migrations(&url));
+    let (first, second) = (first.expect("first server migrates"), second.expect("second server migrates"));
+    assert_eq!(first.len() + second.len(), embedded_migration_count(), "{first:?} {second:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn emails_are_unique_whatever_their_case() {
     let database = common::migrated_database().await;
     let mut connection = database.pool.get().await.expect("connection");

@@ -28,51 +28,51 @@ pub enum MigrationError {
 /// Applies every migration the database has not seen yet and returns their
 /// versions, oldest first.
 pub async fn run_pending_migrations(database_url: &str) -> Result<Vec<String>, MigrationError> {
-    let database_url = database_url.to_owned();
-    // Diesel's migration harness is synchronous: run it on a blocking thread
-    // through the wrapper, which drives the async connection from there.
-    tokio::task::spawn_blocking(move || {
-        let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
-        with_migration_lock(&mut connection, |connection| {
-            connection
-                .run_pending_migrations(MIGRATIONS)
-                .map(|versions| versions.iter().map(ToString::to_string).collect())
-                .map_err(|error| MigrationError::Apply(error.to_string()))
-        })
+    with_locked_connection(database_url, |connection| {
+        connection.run_pending_migrations(MIGRATIONS).map(version_names).map_err(apply_error)
     })
-    .await?
+    .await
 }
 
 /// Reverts every applied migration, newest first. For tests of `down.sql`.
 pub async fn revert_all_migrations(database_url: &str) -> Result<Vec<String>, MigrationError> {
-    let database_url = database_url.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
-        with_migration_lock(&mut connection, |connection| {
-            connection
-                .revert_all_migrations(MIGRATIONS)
-                .map(|versions| versions.iter().map(ToString::to_string).collect())
-                .map_err(|error| MigrationError::Apply(error.to_string()))
-        })
+    with_locked_connection(database_url, |connection| {
+        connection.revert_all_migrations(MIGRATIONS).map(version_names).map_err(apply_error)
     })
-    .await?
+    .await
+}
+
+fn version_names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    versions.iter().map(ToString::to_string).collect()
+}
+
+fn apply_error(error: Box<dyn std::error::Error + Send + Sync>) -> MigrationError {
+    MigrationError::Apply(error.to_string())
 }
 
 type WrappedConnection = AsyncConnectionWrapper<AsyncPgConnection>;
 
-fn with_migration_lock<T>(
-    connection: &mut WrappedConnection,
-    work: impl FnOnce(&mut WrappedConnection) -> Result<T, MigrationError>,
+/// Runs `work` on a fresh connection while holding the migration lock.
+async fn with_locked_connection<T: Send + 'static>(
+    database_url: &str,
+    work: impl FnOnce(&mut WrappedConnection) -> Result<T, MigrationError> + Send + 'static,
 ) -> Result<T, MigrationError> {
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
-        .execute(connection)
-        .map_err(MigrationError::Lock)?;
-    let outcome = work(connection);
-    // The lock also ends with the session; unlocking early lets a waiting
-    // process go on without waiting for this connection to close.
-    let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
-        .execute(connection);
-    outcome
+    let database_url = database_url.to_owned();
+    // Diesel's migration harness is synchronous: run it on a blocking thread
+    // through the wrapper, which drives the async connection from there.
+    tokio::task::spawn_blocking(move || {
+        let mut connection = WrappedConnection::establish(&database_url)?;
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
+            .execute(&mut connection)
+            .map_err(MigrationError::Lock)?;
+        let outcome = work(&mut connection);
+        // The lock also ends with the session; unlocking early lets a waiting
+        // process go on without waiting for this connection to close.
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
+            .execute(&mut connection);
+        outcome
+    })
+    .await?
 }
