@@ -2,10 +2,17 @@
 //! `server` implements it and provides it as context, so `app` never imports
 //! `server`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use leptos::prelude::use_context;
+use uuid::Uuid;
+
+use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
 use crate::api::system::SystemStatus;
 use crate::error::AppError;
+
+pub use tower_sessions::Session;
 
 /// Reports on the health of what the platform depends on.
 #[async_trait::async_trait]
@@ -13,28 +20,101 @@ pub trait SystemProbe: Send + Sync + 'static {
     async fn system_status(&self) -> Result<SystemStatus, AppError>;
 }
 
+/// A sign-in as typed, with where it came from (for throttling).
+#[derive(Debug, Clone)]
+pub struct SignInAttempt {
+    pub email: String,
+    pub password: String,
+    pub client_address: Option<IpAddr>,
+}
+
+/// Accounts, sessions and API tokens. Methods that change who is signed in
+/// take the request's session; the others take the signed-in owner, so no
+/// call can reach another user's tokens.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    async fn sign_up(&self, session: &Session, account: NewAccount) -> Result<UserProfile, AppError>;
+    async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError>;
+    async fn sign_out(&self, session: &Session) -> Result<(), AppError>;
+    async fn api_tokens(&self, owner: &UserProfile) -> Result<Vec<ApiTokenSummary>, AppError>;
+    async fn create_api_token(&self, owner: &UserProfile, name: &str) -> Result<CreatedApiToken, AppError>;
+    async fn revoke_api_token(&self, owner: &UserProfile, token_id: Uuid) -> Result<(), AppError>;
+}
+
 /// Everything server functions can reach, provided once at router set-up.
 #[derive(Clone)]
 pub struct Backend {
     pub system: Arc<dyn SystemProbe>,
+    pub accounts: Arc<dyn Accounts>,
 }
+
+/// Who made the request, put into the request's extensions by the server's
+/// authentication middleware before any page or server function runs.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: UserProfile,
+}
+
+/// The address a request came from, as the server determined it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
 
 /// The backend provided by the router, or an error a person can read when a
 /// server function is mounted without it (a wiring mistake, logged loudly).
 pub fn use_backend() -> Result<Backend, AppError> {
-    leptos::prelude::use_context::<Backend>().ok_or_else(|| {
+    use_context::<Backend>().ok_or_else(|| {
         tracing::error!("server function called without the Backend context");
         AppError::Internal
     })
 }
 
-/// Sets the HTTP status of the current server-function response to match `error`.
+fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+/// The signed-in user of the current request, if any.
+pub fn signed_in_user() -> Option<UserProfile> {
+    request_parts()?.extensions.get::<Caller>().map(|caller| caller.user.clone())
+}
+
+/// The signed-in user, or 401: the one way server functions learn whose data
+/// they may touch.
+pub fn require_user() -> Result<UserProfile, AppError> {
+    signed_in_user().ok_or_else(AppError::sign_in_required)
+}
+
+/// The current request's session (the server's session layer puts it there).
+pub fn request_session() -> Result<Session, AppError> {
+    request_parts().and_then(|parts| parts.extensions.get::<Session>().cloned()).ok_or_else(|| {
+        tracing::error!("server function called without the session layer");
+        AppError::Internal
+    })
+}
+
+pub fn client_address() -> Option<IpAddr> {
+    request_parts()?.extensions.get::<ClientAddress>().map(|address| address.0)
+}
+
+/// Sets the HTTP status (and `Retry-After`) of the current server-function
+/// response to match `error`. A plain HTML form post (no JavaScript) is left
+/// alone: Leptos answers it with a redirect back to the form, carrying the
+/// error in the URL, and a status here would turn that into a blank page.
 pub fn respond_with_error(error: AppError) -> AppError {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        let status = axum_status(error.status_code());
-        response.set_status(status);
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if !is_plain_form_post() {
+            response.set_status(axum_status(error.status_code()));
+        }
+        if let AppError::TooManyRequests { retry_after_secs, .. } = &error {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+        }
     }
     error
+}
+
+fn is_plain_form_post() -> bool {
+    request_parts()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(str::to_owned))
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn axum_status(code: u16) -> http::StatusCode {

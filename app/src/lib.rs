@@ -6,19 +6,21 @@ pub mod api;
 pub mod backend;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use crate::components::layout::AppLayout;
 use crate::pages::{
     builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage, not_found::NotFoundPage,
-    projects::ProjectsPage, specs::SpecsPage,
+    projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage,
+    specs::SpecsPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -50,15 +52,20 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| format!("{page} · Agents Platform") />
         <Router>
-            <AppLayout>
-                <Routes fallback=NotFoundPage>
+            <Routes fallback=NotFoundPage>
+                // Open to anyone (the server keeps this list in `PUBLIC_PAGES`).
+                <Route path=path!("sign-in") view=SignInPage />
+                <Route path=path!("sign-up") view=SignUpPage />
+                // Everything else needs a signed-in user.
+                <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("chat") view=ChatPage />
                     <Route path=path!("specs") view=SpecsPage />
                     <Route path=path!("builds") view=BuildsPage />
                     <Route path=path!("projects") view=ProjectsPage />
-                </Routes>
-            </AppLayout>
+                    <Route path=path!("settings") view=SettingsPage />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, APIRequestContext, Page } from '@playwright/test';
 
 /** Console errors and uncaught exceptions seen while a test ran. */
 type BrowserErrors = string[];
@@ -7,20 +7,27 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
   browserErrors: [
     async ({ page }, use) => {
       const errors: BrowserErrors = [];
-      // Chromium logs an error for any page answered with 4xx, including a 404 page a
-      // test asked for on purpose; only those documents are forgiven, never assets.
-      const documentUrls = new Set<string>();
+      // Chromium logs an error for every 4xx answer, including ones the app is designed to
+      // give: a 404 page a test asked for, or a server function refusing bad input (shown
+      // in the form). Only those are forgiven: never an asset, never a 5xx.
+      const expectedClientErrors = new Set<string>();
       page.on('response', (response) => {
-        if (response.request().resourceType() === 'document') documentUrls.add(response.url());
+        const isClientError = response.status() >= 400 && response.status() < 500;
+        const isDocument = response.request().resourceType() === 'document';
+        const isServerFunction = new URL(response.url()).pathname.startsWith('/fn/');
+        if (isClientError && (isDocument || isServerFunction)) expectedClientErrors.add(response.url());
       });
+      const consoleErrors: { text: string; url: string }[] = [];
       page.on('console', (message) => {
-        if (message.type() !== 'error') return;
-        const isPageStatus =
-          message.text().startsWith('Failed to load resource') && documentUrls.has(message.location().url);
-        if (!isPageStatus) errors.push(`console: ${message.text()} (${message.location().url})`);
+        if (message.type() === 'error') consoleErrors.push({ text: message.text(), url: message.location().url });
       });
       page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
       await use(errors);
+      // Decided at the end: a response event may arrive after its console message.
+      for (const { text, url } of consoleErrors) {
+        const isExpected = text.startsWith('Failed to load resource') && expectedClientErrors.has(url);
+        if (!isExpected) errors.push(`console: ${text} (${url})`);
+      }
       // Every test fails on a console error, not just the ones that look.
       expect(errors, 'the browser reported errors').toEqual([]);
     },
@@ -34,4 +41,25 @@ export { expect };
 export async function openHydrated(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** An email no other test (or earlier run against the same database) uses. */
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/**
+ * Creates an account through the sign-up server function, so the session cookie lands in
+ * `request`'s cookie jar (for `page.request`, the page's too). Returns the email.
+ */
+export async function signUpQuietly(request: APIRequestContext, displayName = 'Test User'): Promise<string> {
+  const email = uniqueEmail('user');
+  const response = await request.post('/fn/sign_up', {
+    form: { email, display_name: displayName, password: PASSWORD, next: '' },
+    headers: { accept: 'application/json' },
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  return email;
 }

@@ -1,7 +1,8 @@
-import { test, expect, openHydrated } from './fixtures';
+import { test, expect, openHydrated, signUpQuietly } from './fixtures';
 
 test.describe('server rendering', () => {
   test('the dashboard is complete HTML before any JavaScript runs', async ({ request }) => {
+    await signUpQuietly(request);
     const response = await request.get('/');
     expect(response.status()).toBe(200);
     const html = await response.text();
@@ -16,6 +17,7 @@ test.describe('server rendering', () => {
     test.use({ javaScriptEnabled: false });
 
     test('every section can be reached and read', async ({ page }) => {
+      await signUpQuietly(page.request);
       await page.goto('/');
       await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Builds' }).click();
@@ -26,6 +28,7 @@ test.describe('server rendering', () => {
   });
 
   test('an unknown address shows the not-found page with status 404', async ({ page }) => {
+    await signUpQuietly(page.request);
     const response = await page.goto('/this/does/not/exist');
     expect(response?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -38,6 +41,7 @@ test.describe('hydrated app', () => {
   test.use({ viewport: { width: 390, height: 844 } });
 
   test('the navigation menu opens and closes on a phone', async ({ page }) => {
+    await signUpQuietly(page.request);
     await openHydrated(page, '/');
     const toggle = page.getByRole('button', { name: 'Open navigation' });
     const sidebar = page.locator('#sidebar');
@@ -59,10 +63,11 @@ test.describe('hydrated app', () => {
 });
 
 test('the dashboard asks the server how its database is doing', async ({ page }) => {
+  await signUpQuietly(page.request);
   await openHydrated(page, '/');
   const status = page.getByTestId('system-status');
   await expect(status).toContainText('Not checked yet.');
   await page.getByRole('button', { name: 'Check system' }).click();
   await expect(page.getByTestId('database-version')).toHaveText(/^PostgreSQL 15\.\d+/);
-  await expect(status).toContainText('1 applied');
+  await expect(status).toContainText(/[1-9]\d* applied/);
 });

@@ -24,10 +24,58 @@ pub struct DatabaseConfig {
     pub statement_timeout: Duration,
 }
 
+/// How many failed sign-ins are tolerated before further attempts are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Failures for one email address within `window`.
+    pub max_failures_per_account: u32,
+    /// Failures from one client address within `window`, whatever the email.
+    pub max_failures_per_address: u32,
+    pub window: Duration,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The origin browsers see (`https://agents.example.com`), from PUBLIC_URL.
+    /// State-changing requests from any other origin are refused.
+    pub public_origin: Option<String>,
+    /// Whether the session cookie carries `Secure` (PUBLIC_URL is https).
+    pub secure_cookies: bool,
+    /// How long a session lasts without being used; each use extends it.
+    pub session_lifetime: Duration,
+    pub throttle: ThrottlePolicy,
+    /// Take the client address from the last `X-Forwarded-For` entry, for a
+    /// server behind a reverse proxy that sets it.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            public_origin: None,
+            secure_cookies: false,
+            session_lifetime: Duration::from_secs(14 * 24 * 3600),
+            throttle: ThrottlePolicy::default(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub site_addr: SocketAddr,
     pub database: DatabaseConfig,
+    pub auth: AuthConfig,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -96,6 +144,34 @@ impl Config {
             }
         });
         let shutdown_grace = reader.parsed("SHUTDOWN_GRACE_SECS", Some(Duration::from_secs(30)), seconds);
+        let public_origin = reader.parsed("PUBLIC_URL", Some(None), |value| origin_of(value).map(Some));
+        let defaults = AuthConfig::default();
+        let session_lifetime =
+            reader.parsed("SESSION_LIFETIME_HOURS", Some(defaults.session_lifetime), |value| {
+                match value.parse::<u64>() {
+                    Ok(hours) if (1..=24 * 365).contains(&hours) => Ok(Duration::from_secs(hours * 3600)),
+                    _ => Err("expected a whole number of hours from 1 to 8760".into()),
+                }
+            });
+        let max_failures_per_account = reader.parsed(
+            "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
+            Some(defaults.throttle.max_failures_per_account),
+            attempts,
+        );
+        let max_failures_per_address = reader.parsed(
+            "SIGN_IN_MAX_FAILURES_PER_ADDRESS",
+            Some(defaults.throttle.max_failures_per_address),
+            attempts,
+        );
+        let throttle_window =
+            reader.parsed("SIGN_IN_THROTTLE_WINDOW_SECS", Some(defaults.throttle.window), seconds);
+        let trust_forwarded_for = reader.parsed("TRUST_X_FORWARDED_FOR", Some(false), |value| {
+            match value.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err("expected true or false".into()),
+            }
+        });
 
         if !reader.problems.is_empty() {
             return Err(ConfigError { problems: reader.problems });
@@ -110,6 +186,22 @@ impl Config {
                 acquire_timeout: acquire_timeout.expect(missing),
                 statement_timeout: statement_timeout.expect(missing),
             },
+            auth: {
+                let public_origin = public_origin.expect(missing);
+                AuthConfig {
+                    secure_cookies: public_origin
+                        .as_deref()
+                        .is_some_and(|origin| origin.starts_with("https://")),
+                    public_origin,
+                    session_lifetime: session_lifetime.expect(missing),
+                    throttle: ThrottlePolicy {
+                        max_failures_per_account: max_failures_per_account.expect(missing),
+                        max_failures_per_address: max_failures_per_address.expect(missing),
+                        window: throttle_window.expect(missing),
+                    },
+                    trust_forwarded_for: trust_forwarded_for.expect(missing),
+                }
+            },
             data_dir: data_dir.expect(missing),
             log_format: log_format.expect(missing),
             shutdown_grace: shutdown_grace.expect(missing),
@@ -122,6 +214,34 @@ fn seconds(value: &str) -> Result<Duration, String> {
         Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
         _ => Err("expected a whole number of seconds greater than 0".into()),
     }
+}
+
+fn attempts(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err("expected a whole number of attempts from 1 to 10000".into()),
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, as browsers send it in `Origin`.
+fn origin_of(url: &str) -> Result<String, String> {
+    let expected = "expected the address people open, e.g. https://agents.example.com";
+    let (scheme, rest) = url.split_once("://").ok_or(expected)?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(expected.into());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(expected.into());
+    }
+    let authority = authority.to_ascii_lowercase();
+    // Browsers leave the default port out of Origin.
+    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+        ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host.to_owned(),
+        _ => authority,
+    };
+    Ok(format!("{scheme}://{authority}"))
 }
 
 struct Reader<'a, F: Fn(&str) -> Option<String>> {
@@ -225,6 +345,35 @@ mod tests {
             config_from(&[("DATABASE_URL", "mysql://root:hunter2@db/app")]).unwrap_err().to_string();
         assert!(message.contains("DATABASE_URL is invalid"), "{message}");
         assert!(!message.contains("hunter2"), "the password leaked: {message}");
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure_and_names_the_trusted_origin() {
+        let config =
+            config_from(&[URL, ("PUBLIC_URL", "HTTPS://Agents.Example.com:443/app/")]).expect("valid");
+        assert_eq!(config.auth.public_origin.as_deref(), Some("https://agents.example.com"));
+        assert!(config.auth.secure_cookies);
+
+        let config = config_from(&[URL, ("PUBLIC_URL", "http://10.0.0.5:3000")]).expect("valid");
+        assert_eq!(config.auth.public_origin.as_deref(), Some("http://10.0.0.5:3000"));
+        assert!(!config.auth.secure_cookies);
+
+        let config = config_from(&[URL]).expect("valid");
+        assert_eq!(config.auth.public_origin, None);
+        assert!(!config.auth.secure_cookies);
+    }
+
+    #[test]
+    fn auth_settings_are_checked() {
+        let error = config_from(&[
+            URL,
+            ("PUBLIC_URL", "agents.example.com"),
+            ("SESSION_LIFETIME_HOURS", "0"),
+            ("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", "many"),
+            ("TRUST_X_FORWARDED_FOR", "maybe"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.problems.len(), 4, "{error}");
     }
 
     #[test]

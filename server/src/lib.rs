@@ -1,6 +1,7 @@
 //! The engine room of the Autonomous Agents Platform: configuration, the
 //! database, and the HTTP server that carries the Leptos app.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;

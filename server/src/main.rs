@@ -1,7 +1,11 @@
 use std::process::ExitCode;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
 use leptos::config::get_configuration;
+use server::auth::AccountService;
 use server::config::Config;
 use server::db::{build_pool, migrations::run_pending_migrations};
 use server::http::{router, serve::serve, AppState};
@@ -44,7 +48,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
     leptos_options.site_addr = config.site_addr;
 
-    let app = router(AppState::new(leptos_options, pool));
+    let state = AppState::new(leptos_options, pool, config.auth.clone());
+    let housekeeping = spawn_housekeeping(state.accounts.clone());
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .with_context(|| format!("could not listen on {}", config.site_addr))?;
@@ -53,6 +59,24 @@ async fn run(config: Config) -> anyhow::Result<()> {
     serve(listener, app, shutdown::signal(), config.shutdown_grace)
         .await
         .context("the HTTP server failed")?;
+    housekeeping.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired sessions and old sign-in failures every ten minutes, for
+/// as long as the server runs.
+fn spawn_housekeeping(accounts: Arc<AccountService>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            ticks.tick().await;
+            match accounts.delete_stale_records().await {
+                Ok((sessions, failures)) => {
+                    tracing::debug!(sessions, failures, "deleted expired sessions and sign-in failures")
+                }
+                Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+            }
+        }
+    })
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call_server_fn, get, test_app};
+use common::{call_server_fn_as, get, get_as, sign_up, test_app, As};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthz_answers_while_the_process_runs() {
@@ -33,6 +33,7 @@ async fn readyz_answers_503_when_the_database_is_unreachable() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_section_renders_on_the_server_inside_the_shell() {
     let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
     for (path, heading, empty_state) in [
         ("/", "Dashboard", "How it works"),
         ("/chat", "Chat", "No conversations yet"),
@@ -40,7 +41,7 @@ async fn every_section_renders_on_the_server_inside_the_shell() {
         ("/builds", "Builds", "No builds yet"),
         ("/projects", "Projects", "No projects yet"),
     ] {
-        let response = get(&app, path).await;
+        let response = get_as(&app, path, As::User(&user)).await;
         assert_eq!(response.status, 200, "{path}");
         assert!(
             response.body.contains(&format!(">{heading}</h1>")),
@@ -56,13 +57,18 @@ async fn every_section_renders_on_the_server_inside_the_shell() {
             response.body.contains(&format!("<title>{heading} · Agents Platform</title>")),
             "{path} title"
         );
+        // The user menu names who is signed in, in the first HTML the browser
+        // reads (not in a chunk streamed later that only JavaScript would show).
+        let sidebar_end = response.body.find("</aside>").expect("a sidebar");
+        assert!(response.body[..sidebar_end].contains("Test User"), "{path} lacks the user menu");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_current_section_is_marked_in_the_sidebar() {
     let (app, _database) = test_app().await;
-    let response = get(&app, "/specs").await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let response = get_as(&app, "/specs", As::User(&user)).await;
     let links = anchor_tags(&response.body);
     let current: Vec<&&str> = links.iter().filter(|tag| tag.contains(r#"aria-current="page""#)).collect();
     assert_eq!(current.len(), 1, "exactly one current link: {current:?}");
@@ -96,18 +102,28 @@ async fn responses_carry_a_request_id() {
 #[tokio::test(flavor = "multi_thread")]
 async fn system_status_server_function_reports_the_database() {
     let (app, _database) = test_app().await;
-    let response = call_server_fn(&app, "/fn/check_system_status").await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let response = call_server_fn_as(&app, "/fn/check_system_status", As::User(&user), &[]).await;
     assert_eq!(response.status, 200, "{}", response.body);
     let status = response.json();
     assert!(status["database_version"].as_str().unwrap_or_default().starts_with("15."), "{status}");
-    assert_eq!(status["migrations_applied"], 1);
+    let migrations_in_tree = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+        .expect("the migrations folder")
+        .filter(|entry| entry.as_ref().is_ok_and(|entry| entry.path().is_dir()))
+        .count();
+    assert_eq!(status["migrations_applied"], migrations_in_tree as u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn system_status_server_function_answers_503_with_a_readable_error() {
     let app = common::app_without_database();
-    let response = call_server_fn(&app, "/fn/check_system_status").await;
+    // Who is calling cannot be checked either: the token lookup is what fails.
+    let response = call_server_fn_as(&app, "/fn/check_system_status", As::Token("ap_whatever"), &[]).await;
     assert_eq!(response.status, 503, "{}", response.body);
-    assert!(response.body.contains("The database is not reachable right now."), "{}", response.body);
+    assert!(
+        response.json()["error"]["message"].as_str().unwrap_or_default().contains("Please try again"),
+        "{}",
+        response.body
+    );
     assert!(!response.body.contains("127.0.0.1"), "internal details leaked: {}", response.body);
 }

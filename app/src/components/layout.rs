@@ -1,11 +1,14 @@
-//! The application shell: a sidebar with the main sections, fixed on wide
-//! screens and sliding in from the left on narrow ones.
+//! The application shell around every signed-in page: a sidebar with the
+//! main sections and the user menu, fixed on wide screens and sliding in from
+//! the left on narrow ones.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_location;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_location, use_navigate};
 
+use crate::api::accounts::{get_current_user, sign_in_path_returning_to};
 use crate::components::icons::{Icon, IconKind};
+use crate::components::user_menu::{CurrentUserResource, UserMenu};
 
 struct NavItem {
     label: &'static str,
@@ -22,12 +25,26 @@ const NAV_ITEMS: [NavItem; 5] = [
 ];
 
 #[component]
-pub fn AppLayout(children: Children) -> impl IntoView {
+pub fn AppLayout() -> impl IntoView {
     let (is_menu_open, set_menu_open) = signal(false);
 
     // Following a link on a phone should reveal the page, not keep the menu over it.
     let location = use_location();
     Effect::watch(move || location.pathname.get(), move |_, _, _| set_menu_open.set(false), false);
+
+    // The server sends anonymous visitors to sign-in before this renders; a
+    // session that ends while the app is open is noticed here.
+    // Blocking: the first HTML waits for it, so the user menu is in the page
+    // itself and not in a chunk streamed later that only JavaScript can place.
+    let user: CurrentUserResource = Resource::new_blocking(|| (), |_| get_current_user());
+    provide_context(user);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(None)) = user.get() {
+            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            navigate(&sign_in_path_returning_to(&here), Default::default());
+        }
+    });
 
     view! {
         <div class="min-h-screen lg:flex">
@@ -39,9 +56,11 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                     on:click=move |_| set_menu_open.set(false)
                 ></div>
             </Show>
-            <Sidebar is_menu_open />
+            <Sidebar is_menu_open user />
             <main id="main" class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
-                <div class="mx-auto max-w-6xl">{children()}</div>
+                <div class="mx-auto max-w-6xl">
+                    <Outlet />
+                </div>
             </main>
         </div>
     }
@@ -72,7 +91,7 @@ fn MobileTopBar(is_menu_open: ReadSignal<bool>, set_menu_open: WriteSignal<bool>
 }
 
 #[component]
-fn Sidebar(is_menu_open: ReadSignal<bool>) -> impl IntoView {
+fn Sidebar(is_menu_open: ReadSignal<bool>, user: CurrentUserResource) -> impl IntoView {
     view! {
         <aside
             id="sidebar"
@@ -99,7 +118,8 @@ fn Sidebar(is_menu_open: ReadSignal<bool>) -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            <p class="px-6 py-4 text-xs text-slate-500 dark:text-slate-400">"Self-hosted · v" {env!("CARGO_PKG_VERSION")}</p>
+            <UserMenu user />
+            <p class="px-6 pb-4 text-xs text-slate-500 dark:text-slate-400">"Self-hosted · v" {env!("CARGO_PKG_VERSION")}</p>
         </aside>
     }
 }

@@ -5,4 +5,7 @@ pub mod chat;
 pub mod dashboard;
 pub mod not_found;
 pub mod projects;
+pub mod settings;
+pub mod sign_in;
+pub mod sign_up;
 pub mod specs;

@@ -1,7 +1,9 @@
 //! PostgreSQL: the connection pool, the embedded migrations and the schema.
 
+pub mod error;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
 
+pub use error::StoreError;
 pub use pool::{build_pool, DbPool};

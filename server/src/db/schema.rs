@@ -3,6 +3,18 @@
 // drift from the SQL fails the tests.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        prefix -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     app_specs (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -88,6 +100,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        data -> Jsonb,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Int8,
+        account_key -> Text,
+        client_address -> Nullable<Text>,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -98,6 +127,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(app_specs -> chats (chat_id));
 diesel::joinable!(app_specs -> projects (project_id));
 diesel::joinable!(app_specs -> users (user_id));
@@ -112,6 +142,7 @@ diesel::joinable!(chats -> users (user_id));
 diesel::joinable!(projects -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     app_specs,
     build_events,
     build_logs,
@@ -119,5 +150,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_messages,
     chats,
     projects,
+    sessions,
+    sign_in_failures,
     users,
 );

@@ -1,7 +1,12 @@
-//! The HTTP face of the server: the router, its state, and the operational
+//! The HTTP face of the server: the router, its state, the middleware that
+//! identifies callers and guards pages, the REST API and the operational
 //! endpoints.
 
+pub mod api;
+pub mod caller;
+pub mod csrf;
 pub mod health;
+pub mod page_guard;
 pub mod router;
 pub mod serve;
 pub mod static_files;

@@ -1,11 +1,13 @@
-//! The router: operational endpoints, site assets, server functions and the
-//! server-rendered Leptos pages, with the middleware every request passes.
+//! The router: operational endpoints, site assets, the REST API, server
+//! functions and the server-rendered Leptos pages, with the middleware every
+//! request passes.
 
 use std::sync::Arc;
 
 use app::backend::Backend;
 use app::{shell, App};
 use axum::extract::FromRef;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -15,22 +17,29 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::sessions::session_layer;
+use crate::auth::AccountService;
+use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
-use crate::http::{health, static_files};
+use crate::http::{api, caller, csrf, health, page_guard, static_files};
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: DbPool,
+    pub auth: Arc<AuthConfig>,
+    pub accounts: Arc<AccountService>,
     pub backend: Backend,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, pool: DbPool) -> Self {
-        let backend = Backend { system: Arc::new(DatabaseProbe { pool: pool.clone() }) };
-        Self { leptos_options, pool, backend }
+    pub fn new(leptos_options: LeptosOptions, pool: DbPool, auth: AuthConfig) -> Self {
+        let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
+        let backend =
+            Backend { system: Arc::new(DatabaseProbe { pool: pool.clone() }), accounts: accounts.clone() };
+        Self { leptos_options, pool, auth: Arc::new(auth), accounts, backend }
     }
 }
 
@@ -44,13 +53,21 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, provide_backend.clone(), render_shell)
+        .route_layer(from_fn(page_guard::require_sign_in_for_pages));
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(static_files::pkg_router(&state.leptos_options))
-        .leptos_routes_with_context(&state, routes, provide_backend.clone(), render_shell)
+        .nest("/api", api::router())
+        .merge(pages)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
+        // Listed innermost first: a request meets them from the bottom up.
+        .layer(from_fn_with_state(state.clone(), caller::identify_caller))
+        .layer(session_layer(state.pool.clone(), &state.auth))
+        .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_origin_writes))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

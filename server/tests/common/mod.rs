@@ -11,7 +11,7 @@ use axum::Router;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use server::config::DatabaseConfig;
+use server::config::{AuthConfig, DatabaseConfig};
 use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
 use server::http::{router, AppState};
@@ -66,7 +66,11 @@ pub fn test_leptos_options() -> LeptosOptions {
 }
 
 pub fn app_with_pool(pool: DbPool) -> Router {
-    router(AppState::new(test_leptos_options(), pool))
+    app_with_auth(pool, AuthConfig::default())
+}
+
+pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
+    router(AppState::new(test_leptos_options(), pool, auth))
 }
 
 /// A router over a fresh, migrated database.
@@ -117,4 +121,109 @@ pub async fn call_server_fn(app: &Router, path: &str) -> TestResponse {
         .body(Body::empty())
         .expect("a valid request");
     send(app, request).await
+}
+
+/// How a test request identifies itself.
+#[derive(Clone, Copy)]
+pub enum As<'a> {
+    Anonymous,
+    /// With the user's session cookie, like their browser.
+    User(&'a TestUser),
+    /// With `Authorization: Bearer`, like a script holding a personal token.
+    Token(&'a str),
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A user who signed up through the real server function.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    /// `agents_session=<id>`, ready for a `Cookie` header.
+    pub cookie: String,
+}
+
+fn request_as(builder: axum::http::request::Builder, caller: As<'_>) -> axum::http::request::Builder {
+    match caller {
+        As::Anonymous => builder,
+        As::User(user) => builder.header("cookie", &user.cookie),
+        As::Token(token) => builder.header("authorization", format!("Bearer {token}")),
+    }
+}
+
+pub async fn get_as(app: &Router, path: &str, caller: As<'_>) -> TestResponse {
+    send(app, request_as(Request::get(path), caller).body(Body::empty()).expect("a valid request")).await
+}
+
+/// Calls a server function as the hydrated page does: a form-encoded POST
+/// that asks for JSON back.
+pub async fn call_server_fn_as(
+    app: &Router,
+    path: &str,
+    caller: As<'_>,
+    form: &[(&str, &str)],
+) -> TestResponse {
+    let body = serde_urlencoded::to_string(form).expect("encode the form");
+    let request = request_as(Request::post(path), caller)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::from(body))
+        .expect("a valid request");
+    send(app, request).await
+}
+
+/// A REST call with an optional JSON body.
+pub async fn api(
+    app: &Router,
+    method: &str,
+    path: &str,
+    caller: As<'_>,
+    body: Option<serde_json::Value>,
+) -> TestResponse {
+    let builder = request_as(Request::builder().method(method).uri(path), caller);
+    let request = match body {
+        Some(json) => builder.header("content-type", "application/json").body(Body::from(json.to_string())),
+        None => builder.body(Body::empty()),
+    };
+    send(app, request.expect("a valid request")).await
+}
+
+/// The `agents_session=<id>` pair a response sets, if it sets one.
+pub fn session_cookie(response: &TestResponse) -> Option<String> {
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find(|pair| pair.starts_with("agents_session=") && pair.len() > "agents_session=".len())
+        .map(str::to_owned)
+}
+
+pub async fn sign_up(app: &Router, email: &str) -> TestUser {
+    let form = [("email", email), ("display_name", "Test User"), ("password", PASSWORD)];
+    let response = call_server_fn_as(app, "/fn/sign_up", As::Anonymous, &form).await;
+    assert_eq!(response.status, 200, "sign-up failed: {}", response.body);
+    let cookie = session_cookie(&response).expect("signing up sets the session cookie");
+    let mut user = TestUser { id: String::new(), email: email.to_owned(), cookie };
+    let me = get_as(app, "/api/me", As::User(&user)).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    user.id = me.json()["id"].as_str().expect("an id").to_owned();
+    user
+}
+
+pub async fn sign_in(app: &Router, email: &str, password: &str) -> TestResponse {
+    call_server_fn_as(app, "/fn/sign_in", As::Anonymous, &[("email", email), ("password", password)]).await
+}
+
+/// Creates a personal API token for `user` through the REST API and returns its secret.
+pub async fn create_token(app: &Router, user: &TestUser, name: &str) -> (String, String) {
+    let response =
+        api(app, "POST", "/api/tokens", As::User(user), Some(serde_json::json!({ "name": name }))).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let created = response.json();
+    let id = created["token"]["id"].as_str().expect("a token id").to_owned();
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    (id, secret)
 }

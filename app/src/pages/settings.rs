@@ -1,0 +1,228 @@
+//! `/settings`: the account's profile and its personal API tokens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::accounts::{
+    list_api_tokens, ApiTokenSummary, CreateApiToken, CreatedApiToken, RevokeApiToken, MAX_TOKEN_NAME_CHARS,
+};
+use crate::components::form::{FormError, TextField};
+use crate::components::page_header::PageHeader;
+use crate::components::user_menu::CurrentUserResource;
+use crate::format::timestamp;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Settings" />
+        <PageHeader title="Settings" description="Your account and the tokens scripts use to reach the API." />
+        <div class="grid gap-6 lg:grid-cols-3">
+            <ProfileCard />
+            <ApiTokens />
+        </div>
+    }
+}
+
+const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900";
+
+#[component]
+fn ProfileCard() -> impl IntoView {
+    let user = expect_context::<CurrentUserResource>();
+    // Erased: the nested view types otherwise exceed the compiler's depth limit.
+    view! {
+        <section class=CARD aria-labelledby="profile-heading">
+            <h2 id="profile-heading" class="text-base font-semibold">"Profile"</h2>
+            <Transition fallback=|| view! { <div class="mt-4 h-16 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
+                {move || Suspend::new(async move {
+                    user.await
+                        .ok()
+                        .flatten()
+                        .map(|user| {
+                            view! {
+                                <dl class="mt-4 space-y-3 text-sm">
+                                    <div>
+                                        <dt class="text-slate-500 dark:text-slate-400">"Name"</dt>
+                                        <dd class="font-medium">{user.display_name}</dd>
+                                    </div>
+                                    <div>
+                                        <dt class="text-slate-500 dark:text-slate-400">"Email"</dt>
+                                        <dd class="font-medium break-all">{user.email}</dd>
+                                    </div>
+                                    <div>
+                                        <dt class="text-slate-500 dark:text-slate-400">"Member since"</dt>
+                                        <dd>{timestamp(user.created_at)}</dd>
+                                    </div>
+                                </dl>
+                            }
+                        })
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ApiTokens() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens =
+        Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
+    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
+    let created = Signal::derive(move || create.value().get().and_then(Result::ok));
+
+    view! {
+        <section class=format!("{CARD} lg:col-span-2") aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading" class="text-base font-semibold">"API tokens"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "Scripts send a token as "
+                <code class="rounded bg-slate-100 px-1 dark:bg-slate-800">"Authorization: Bearer <token>"</code>
+                " to use the REST API as you. Revoke a token the moment you no longer need it."
+            </p>
+            <ActionForm action=create attr:class="mt-4 flex flex-col gap-3 sm:flex-row sm:items-end" attr:aria-label="Create a token">
+                <div class="flex-1">
+                    <TextField label="Token name" name="name" maxlength=MAX_TOKEN_NAME_CHARS as u32 hint="What will use it, e.g. \"CI pipeline\"." />
+                </div>
+                <button
+                    type="submit"
+                    disabled=move || create.pending().get()
+                    class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-70 sm:mb-5"
+                >
+                    {move || if create.pending().get() { "Creating…" } else { "Create token" }}
+                </button>
+            </ActionForm>
+            <FormError error=create_error />
+            {move || created.get().map(|created| view! { <NewTokenNotice created /> })}
+            <FormError error=revoke_error />
+            <Transition fallback=|| view! { <TokenListSkeleton /> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <p data-testid="no-tokens" class="mt-6 text-sm text-slate-500 dark:text-slate-400">
+                                    "No tokens yet. Create one above when a script needs the API."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => view! { <TokenList list revoke /> }.into_any(),
+                        Err(error) => {
+                            view! {
+                                <div role="alert" class="mt-6 text-sm text-red-700 dark:text-red-300">
+                                    <p>{error.to_string()}</p>
+                                    <button type="button" class="mt-2 font-medium underline" on:click=move |_| tokens.refetch()>
+                                        "Try again"
+                                    </button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+/// The new token's secret, shown this once.
+#[component]
+fn NewTokenNotice(created: CreatedApiToken) -> impl IntoView {
+    let secret = created.secret.clone();
+    let (is_copied, set_copied) = signal(false);
+    let copy = move |_| {
+        copy_to_clipboard(&secret);
+        set_copied.set(true);
+    };
+    view! {
+        <div role="status" data-testid="new-token" class="mt-4 rounded-xl border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950">
+            <p class="font-medium text-emerald-900 dark:text-emerald-100">
+                {format!("Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.", created.token.name)}
+            </p>
+            <div class="mt-2 flex gap-2">
+                <input
+                    readonly
+                    aria-label="New token"
+                    data-testid="new-token-secret"
+                    value=created.secret
+                    class="flex-1 rounded-md border border-emerald-300 bg-white px-2 py-1 font-mono text-xs dark:border-emerald-800 dark:bg-slate-950"
+                    on:focus=move |event| {
+                        event_target::<web_sys::HtmlInputElement>(&event).select();
+                    }
+                />
+                <button type="button" on:click=copy class="rounded-md border border-emerald-400 px-3 py-1 font-medium text-emerald-900 hover:bg-emerald-100 dark:text-emerald-100 dark:hover:bg-emerald-900">
+                    {move || if is_copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn TokenList(list: Vec<ApiTokenSummary>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    view! {
+        <ul data-testid="token-list" class="mt-6 divide-y divide-slate-200 dark:divide-slate-800">
+            {list.into_iter().map(|token| view! { <TokenRow token revoke /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn TokenRow(token: ApiTokenSummary, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let (is_confirming, set_confirming) = signal(false);
+    let id = token.id;
+    let last_used = token
+        .last_used_at
+        .map_or_else(|| "never used".to_owned(), |at| format!("last used {}", timestamp(at)));
+    view! {
+        <li class="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
+            <div class="min-w-0">
+                <p class="truncate font-medium">{token.name}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400">
+                    <code>{format!("{}…", token.prefix)}</code>
+                    {format!(" · created {} · {last_used}", timestamp(token.created_at))}
+                </p>
+            </div>
+            <Show
+                when=move || is_confirming.get()
+                fallback=move || {
+                    view! {
+                        <button type="button" on:click=move |_| set_confirming.set(true) class="self-start rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                            "Revoke"
+                        </button>
+                    }
+                }
+            >
+                <div class="flex items-center gap-2 self-start text-sm">
+                    <span>"Scripts using it will stop working."</span>
+                    <button type="button" on:click=move |_| { revoke.dispatch(RevokeApiToken { id }); } class="rounded-md bg-red-600 px-3 py-1 font-medium text-white hover:bg-red-500">
+                        "Revoke token"
+                    </button>
+                    <button type="button" on:click=move |_| set_confirming.set(false) class="rounded-md px-2 py-1 hover:bg-slate-100 dark:hover:bg-slate-800">
+                        "Cancel"
+                    </button>
+                </div>
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn TokenListSkeleton() -> impl IntoView {
+    view! {
+        <div class="mt-6 space-y-3" aria-hidden="true">
+            <div class="h-10 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div>
+            <div class="h-10 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div>
+        </div>
+    }
+}
+
+fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _promise = window().navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}

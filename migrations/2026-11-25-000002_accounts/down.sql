@@ -1,0 +1,3 @@
+DROP TABLE sign_in_failures;
+DROP TABLE api_tokens;
+DROP TABLE sessions;

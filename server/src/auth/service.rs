@@ -1,0 +1,183 @@
+//! The accounts service: the one implementation behind the sign-up and
+//! sign-in server functions, the REST API and the authentication middleware.
+
+use std::time::Duration;
+
+use app::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use app::backend::{Accounts, Session, SignInAttempt};
+use app::error::AppError;
+use uuid::Uuid;
+
+use crate::auth::passwords::{hash_password, verify_password};
+use crate::auth::tokens::{generate_token, token_digest};
+use crate::auth::{repo, sessions, throttle};
+use crate::config::ThrottlePolicy;
+use crate::db::{DbPool, StoreError};
+
+pub struct AccountService {
+    pool: DbPool,
+    throttle: ThrottlePolicy,
+    /// How often a used session's expiry is pushed forward.
+    renew_sessions_every: Duration,
+}
+
+/// The one answer for a wrong email and a wrong password alike.
+const WRONG_CREDENTIALS: &str = "The email or password is wrong.";
+
+impl AccountService {
+    pub fn new(pool: DbPool, throttle: ThrottlePolicy, session_lifetime: Duration) -> Self {
+        // Renewing at a small fraction of the lifetime keeps sliding expiry
+        // accurate without writing the session on every request.
+        let renew_sessions_every = (session_lifetime / 24).min(Duration::from_secs(3600));
+        Self { pool, throttle, renew_sessions_every }
+    }
+
+    /// The user a request's session belongs to; renews the session when due
+    /// and ends it when its user no longer exists.
+    pub async fn user_of_session(&self, session: &Session) -> Result<Option<UserProfile>, AppError> {
+        let Some(user_id) = sessions::signed_in_user_id(session).await.map_err(session_failure)? else {
+            return Ok(None);
+        };
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        match repo::find_user(&mut connection, user_id).await.map_err(StoreError::from)? {
+            Some(user) => {
+                sessions::renew_if_due(session, self.renew_sessions_every).await.map_err(session_failure)?;
+                Ok(Some(user))
+            }
+            None => {
+                sessions::end(session).await.map_err(session_failure)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The owner of an API token, or 401 for a token that is unknown or revoked.
+    pub async fn user_of_token(&self, secret: &str) -> Result<UserProfile, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::find_user_by_token_digest(&mut connection, &token_digest(secret))
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(|| {
+                AppError::Unauthorized("This API token is not valid. It may have been revoked.".into())
+            })
+    }
+
+    /// Deletes expired sessions and failures older than the throttling window.
+    pub async fn delete_stale_records(&self) -> Result<(usize, usize), StoreError> {
+        let sessions = sessions::delete_expired_sessions(&self.pool).await?;
+        let mut connection = self.pool.get().await?;
+        let failures = throttle::delete_stale_failures(&mut connection, self.throttle.window).await?;
+        Ok((sessions, failures))
+    }
+}
+
+fn session_failure(error: tower_sessions::session::Error) -> AppError {
+    tracing::error!(%error, "session store failed");
+    AppError::Unavailable("Your session could not be read or saved. Please try again in a moment.".into())
+}
+
+fn hashing_failure(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "password hashing failed");
+    AppError::Internal
+}
+
+fn too_many_attempts(wait: Duration) -> AppError {
+    let minutes = wait.as_secs().div_ceil(60);
+    let when = if minutes <= 1 { "a minute".to_owned() } else { format!("{minutes} minutes") };
+    AppError::TooManyRequests {
+        message: format!("Too many failed sign-ins. Please wait {when} before trying again."),
+        retry_after_secs: wait.as_secs().max(1),
+    }
+}
+
+#[async_trait::async_trait]
+impl Accounts for AccountService {
+    async fn sign_up(&self, session: &Session, account: NewAccount) -> Result<UserProfile, AppError> {
+        let password_hash = hash_password(account.password).await.map_err(hashing_failure)?;
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let user = repo::insert_user(&mut connection, &account.email, &account.display_name, &password_hash)
+            .await
+            .map_err(|error| match error {
+                repo::NewUserError::EmailTaken => AppError::Conflict(
+                    "An account with this email already exists. Sign in instead, or use another email."
+                        .into(),
+                ),
+                repo::NewUserError::Query(error) => StoreError::from(error).into(),
+            })?;
+        drop(connection);
+        sessions::begin(session, user.id).await.map_err(session_failure)?;
+        tracing::info!(user_id = %user.id, "account created");
+        Ok(user)
+    }
+
+    async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError> {
+        let account = throttle::account_key(&attempt.email);
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        // Refuse before hashing: a throttled caller costs one query, not a hash.
+        if let Some(wait) =
+            throttle::time_until_allowed(&mut connection, &self.throttle, &account, attempt.client_address)
+                .await
+                .map_err(StoreError::from)?
+        {
+            tracing::warn!(client = ?attempt.client_address, "sign-in refused by throttling");
+            return Err(too_many_attempts(wait));
+        }
+        let found = repo::find_user_by_email(&mut connection, &account).await.map_err(StoreError::from)?;
+        let (user, stored_hash) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        // No connection is held while the hash is computed.
+        drop(connection);
+        let is_correct = verify_password(attempt.password, stored_hash).await.map_err(hashing_failure)?;
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        match user {
+            Some(user) if is_correct => {
+                throttle::forget_account_failures(&mut connection, &account)
+                    .await
+                    .map_err(StoreError::from)?;
+                drop(connection);
+                sessions::begin(session, user.id).await.map_err(session_failure)?;
+                Ok(user)
+            }
+            _ => {
+                throttle::record_failure(&mut connection, &account, attempt.client_address)
+                    .await
+                    .map_err(StoreError::from)?;
+                Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()))
+            }
+        }
+    }
+
+    async fn sign_out(&self, session: &Session) -> Result<(), AppError> {
+        sessions::end(session).await.map_err(session_failure)
+    }
+
+    async fn api_tokens(&self, owner: &UserProfile) -> Result<Vec<ApiTokenSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        Ok(repo::list_tokens(&mut connection, owner.id).await.map_err(StoreError::from)?)
+    }
+
+    async fn create_api_token(&self, owner: &UserProfile, name: &str) -> Result<CreatedApiToken, AppError> {
+        let generated = generate_token().map_err(|error| {
+            tracing::error!(%error, "the system random source failed");
+            AppError::Internal
+        })?;
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let token = repo::insert_token(&mut connection, owner.id, name, &generated.digest, &generated.prefix)
+            .await
+            .map_err(StoreError::from)?;
+        tracing::info!(user_id = %owner.id, token_id = %token.id, "API token created");
+        Ok(CreatedApiToken { token, secret: generated.secret })
+    }
+
+    async fn revoke_api_token(&self, owner: &UserProfile, token_id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if repo::delete_token(&mut connection, owner.id, token_id).await.map_err(StoreError::from)? {
+            tracing::info!(user_id = %owner.id, %token_id, "API token revoked");
+            Ok(())
+        } else {
+            Err(AppError::NotFound("There is no such API token.".into()))
+        }
+    }
+}

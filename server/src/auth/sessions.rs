@@ -1,0 +1,179 @@
+//! Browser sessions: tower-sessions manages the cookie and the session's
+//! life, this module stores sessions in PostgreSQL (so they survive restarts
+//! and are shared by every server process) and says what a signed-in session
+//! holds.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::RunQueryDsl;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use uuid::Uuid;
+
+use crate::config::AuthConfig;
+use crate::db::schema::sessions;
+use crate::db::{DbPool, StoreError};
+
+pub const SESSION_COOKIE: &str = "agents_session";
+const USER_ID_KEY: &str = "user_id";
+/// When the session's expiry was last pushed forward (unix seconds).
+const RENEWED_AT_KEY: &str = "renewed_at";
+
+/// The cookie layer: opaque id, HttpOnly, SameSite=Lax, Secure over https,
+/// expiring after `session_lifetime` without use.
+pub fn session_layer(pool: DbPool, config: &AuthConfig) -> SessionManagerLayer<PgSessionStore> {
+    let lifetime = time::Duration::try_from(config.session_lifetime).unwrap_or(time::Duration::weeks(2));
+    SessionManagerLayer::new(PgSessionStore { pool })
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(lifetime))
+}
+
+/// Starts a signed-in session under a new id, so an id planted before sign-in
+/// (session fixation) is worthless afterwards.
+pub async fn begin(session: &Session, user_id: Uuid) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user_id).await?;
+    session.insert(RENEWED_AT_KEY, Utc::now().timestamp()).await
+}
+
+/// Deletes the session from the store and the browser.
+pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.flush().await
+}
+
+pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, tower_sessions::session::Error> {
+    session.get(USER_ID_KEY).await
+}
+
+/// Pushes the expiry forward when the last push is older than
+/// `every`: sliding expiry without a database write on every request.
+pub async fn renew_if_due(session: &Session, every: Duration) -> Result<(), tower_sessions::session::Error> {
+    let now = Utc::now().timestamp();
+    let renewed_at: i64 = session.get(RENEWED_AT_KEY).await?.unwrap_or(0);
+    if now.saturating_sub(renewed_at) >= i64::try_from(every.as_secs()).unwrap_or(i64::MAX) {
+        session.insert(RENEWED_AT_KEY, now).await?;
+    }
+    Ok(())
+}
+
+/// Sessions in the `sessions` table; expired rows are never loaded and are
+/// deleted by [`delete_expired_sessions`].
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: DbPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl fmt::Debug for PgSessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgSessionStore").finish_non_exhaustive()
+    }
+}
+
+fn backend_error(error: impl Into<StoreError>) -> session_store::Error {
+    session_store::Error::Backend(error.into().to_string())
+}
+
+fn expiry_of(record: &Record) -> DateTime<Utc> {
+    DateTime::from_timestamp(record.expiry_date.unix_timestamp(), record.expiry_date.nanosecond())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn data_of(record: &Record) -> session_store::Result<serde_json::Value> {
+    serde_json::to_value(&record.data).map_err(|error| session_store::Error::Encode(error.to_string()))
+}
+
+#[async_trait::async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let mut connection = self.pool.get().await.map_err(backend_error)?;
+        let data = data_of(record)?;
+        // Ids are 128 random bits, but a collision must still never join two
+        // people's sessions: insert only a fresh id, draw again otherwise.
+        loop {
+            let inserted = diesel::insert_into(sessions::table)
+                .values((
+                    sessions::id.eq(record.id.to_string()),
+                    sessions::data.eq(&data),
+                    sessions::expires_at.eq(expiry_of(record)),
+                ))
+                .on_conflict_do_nothing()
+                .execute(&mut connection)
+                .await
+                .map_err(backend_error)?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let mut connection = self.pool.get().await.map_err(backend_error)?;
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(record.id.to_string()),
+                sessions::data.eq(data_of(record)?),
+                sessions::expires_at.eq(expiry_of(record)),
+            ))
+            .on_conflict(sessions::id)
+            .do_update()
+            .set((
+                sessions::data.eq(excluded(sessions::data)),
+                sessions::expires_at.eq(excluded(sessions::expires_at)),
+            ))
+            .execute(&mut connection)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let mut connection = self.pool.get().await.map_err(backend_error)?;
+        let row: Option<(serde_json::Value, DateTime<Utc>)> = sessions::table
+            .find(id.to_string())
+            .filter(sessions::expires_at.gt(Utc::now()))
+            .select((sessions::data, sessions::expires_at))
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(backend_error)?;
+        let Some((data, expires_at)) = row else { return Ok(None) };
+        let data =
+            serde_json::from_value(data).map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
+            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let mut connection = self.pool.get().await.map_err(backend_error)?;
+        diesel::delete(sessions::table.find(id.to_string()))
+            .execute(&mut connection)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+}
+
+pub async fn delete_expired_sessions(pool: &DbPool) -> Result<usize, StoreError> {
+    let mut connection = pool.get().await?;
+    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(Utc::now())))
+        .execute(&mut connection)
+        .await?)
+}

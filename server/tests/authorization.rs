@@ -1,0 +1,165 @@
+//! The authorization matrix: every endpoint and server function that touches
+//! user data, called anonymously (401), by another user (404 for a resource,
+//! nothing of the owner's for a collection) and by the owner (success).
+//! Each new endpoint adds a row to `endpoints`.
+
+mod common;
+
+use common::{api, call_server_fn_as, create_token, sign_up, test_app, As, TestResponse, TestUser};
+
+/// How an endpoint is reached.
+enum Call {
+    Rest { method: &'static str, path: String, body: Option<serde_json::Value> },
+    ServerFn { path: &'static str, form: Vec<(&'static str, String)> },
+}
+
+/// What the endpoint answers someone who is not the owner.
+enum Scope {
+    /// One of the owner's resources: others get 404, never 403, never the data.
+    OwnedResource,
+    /// The caller's own collection or account: others succeed but see none of the owner's data.
+    OwnData,
+}
+
+struct Endpoint {
+    name: &'static str,
+    call: Call,
+    scope: Scope,
+    owner_status: u16,
+}
+
+/// Every endpoint touching user data, aimed at `owner_token_id`, a resource of the owner.
+fn endpoints(owner_token_id: &str) -> Vec<Endpoint> {
+    use Call::*;
+    use Scope::*;
+    vec![
+        Endpoint {
+            name: "GET /api/me",
+            call: Rest { method: "GET", path: "/api/me".into(), body: None },
+            scope: OwnData,
+            owner_status: 200,
+        },
+        Endpoint {
+            name: "GET /api/tokens",
+            call: Rest { method: "GET", path: "/api/tokens".into(), body: None },
+            scope: OwnData,
+            owner_status: 200,
+        },
+        Endpoint {
+            name: "POST /api/tokens",
+            call: Rest {
+                method: "POST",
+                path: "/api/tokens".into(),
+                body: Some(serde_json::json!({ "name": "matrix" })),
+            },
+            scope: OwnData,
+            owner_status: 201,
+        },
+        Endpoint {
+            name: "DELETE /api/tokens/{id}",
+            call: Rest { method: "DELETE", path: format!("/api/tokens/{owner_token_id}"), body: None },
+            scope: OwnedResource,
+            owner_status: 204,
+        },
+        Endpoint {
+            name: "check_system_status",
+            call: ServerFn { path: "/fn/check_system_status", form: vec![] },
+            scope: OwnData,
+            owner_status: 200,
+        },
+        Endpoint {
+            name: "list_api_tokens",
+            call: ServerFn { path: "/fn/list_api_tokens", form: vec![] },
+            scope: OwnData,
+            owner_status: 200,
+        },
+        Endpoint {
+            name: "create_api_token",
+            call: ServerFn { path: "/fn/create_api_token", form: vec![("name", "matrix".into())] },
+            scope: OwnData,
+            owner_status: 200,
+        },
+        Endpoint {
+            name: "revoke_api_token",
+            call: ServerFn { path: "/fn/revoke_api_token", form: vec![("id", owner_token_id.into())] },
+            scope: OwnedResource,
+            owner_status: 200,
+        },
+    ]
+}
+
+async fn call(app: &axum::Router, endpoint: &Endpoint, caller: As<'_>) -> TestResponse {
+    match &endpoint.call {
+        Call::Rest { method, path, body } => api(app, method, path, caller, body.clone()).await,
+        Call::ServerFn { path, form } => {
+            let form: Vec<(&str, &str)> = form.iter().map(|(name, value)| (*name, value.as_str())).collect();
+            call_server_fn_as(app, path, caller, &form).await
+        }
+    }
+}
+
+/// Whether `response` shows anything that belongs to `owner`.
+fn reveals(response: &TestResponse, owner: &TestUser, owner_token_id: &str, owner_token_name: &str) -> bool {
+    [owner.id.as_str(), owner.email.as_str(), owner_token_id, owner_token_name]
+        .iter()
+        .any(|secret| response.body.contains(secret))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_the_owner() {
+    let (app, _database) = test_app().await;
+    let owner = sign_up(&app, "owner@example.com").await;
+    let other = sign_up(&app, "other@example.com").await;
+    let (_, owner_secret) = create_token(&app, &owner, "owner's script").await;
+    let (_, other_secret) = create_token(&app, &other, "other's script").await;
+
+    // Both ways of signing in are checked for every row.
+    let ways: [(&str, As, As); 2] = [
+        ("session", As::User(&owner), As::User(&other)),
+        ("API token", As::Token(&owner_secret), As::Token(&other_secret)),
+    ];
+    for (way, as_owner, as_other) in ways {
+        // A fresh resource per row: the owner's own call may delete it.
+        for index in 0..endpoints("").len() {
+            let resource_name = format!("owned resource {index} via {way}");
+            let (resource_id, _) = create_token(&app, &owner, &resource_name).await;
+            let endpoint = &endpoints(&resource_id)[index];
+            let label = format!("{} ({way})", endpoint.name);
+
+            let anonymous = call(&app, endpoint, As::Anonymous).await;
+            assert_eq!(anonymous.status, 401, "{label} anonymous: {}", anonymous.body);
+            assert!(!reveals(&anonymous, &owner, &resource_id, &resource_name), "{label} anonymous leaked");
+
+            let stranger = call(&app, endpoint, as_other).await;
+            match endpoint.scope {
+                Scope::OwnedResource => {
+                    assert_eq!(stranger.status, 404, "{label} other user: {}", stranger.body)
+                }
+                Scope::OwnData => assert!(
+                    (200..300).contains(&stranger.status),
+                    "{label} other user: {} {}",
+                    stranger.status,
+                    stranger.body
+                ),
+            }
+            assert!(
+                !reveals(&stranger, &owner, &resource_id, &resource_name),
+                "{label} leaked: {}",
+                stranger.body
+            );
+
+            let by_owner = call(&app, endpoint, as_owner).await;
+            assert_eq!(by_owner.status, endpoint.owner_status, "{label} owner: {}", by_owner.body);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_current_user_is_nobody_for_strangers_and_oneself_for_the_owner() {
+    let (app, _database) = test_app().await;
+    let anonymous = call_server_fn_as(&app, "/fn/get_current_user", As::Anonymous, &[]).await;
+    assert_eq!((anonymous.status, anonymous.body.as_str()), (200, "null"));
+    let owner = sign_up(&app, "owner@example.com").await;
+    let me = call_server_fn_as(&app, "/fn/get_current_user", As::User(&owner), &[]).await;
+    assert_eq!(me.json()["email"], "owner@example.com");
+}
