@@ -53,6 +53,30 @@ pub struct Backend {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: UserProfile,
+    pub credential: Credential,
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session, after typing the password.
+    Session,
+    /// A personal API token.
+    ApiToken,
+}
+
+impl Caller {
+    /// The user, if they signed in with their password: API tokens cannot
+    /// manage API tokens, so a leaked one cannot mint a successor that
+    /// outlives its revocation.
+    pub fn require_session(&self) -> Result<&UserProfile, AppError> {
+        match self.credential {
+            Credential::Session => Ok(&self.user),
+            Credential::ApiToken => Err(AppError::Forbidden(
+                "API tokens cannot create or revoke API tokens. Sign in and use the Settings page.".into(),
+            )),
+        }
+    }
 }
 
 /// The address a request came from, as the server determined it.
@@ -72,15 +96,25 @@ fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
 }
 
+fn caller() -> Option<Caller> {
+    request_parts()?.extensions.get::<Caller>().cloned()
+}
+
 /// The signed-in user of the current request, if any.
 pub fn signed_in_user() -> Option<UserProfile> {
-    request_parts()?.extensions.get::<Caller>().map(|caller| caller.user.clone())
+    caller().map(|caller| caller.user)
 }
 
 /// The signed-in user, or 401: the one way server functions learn whose data
 /// they may touch.
 pub fn require_user() -> Result<UserProfile, AppError> {
     signed_in_user().ok_or_else(AppError::sign_in_required)
+}
+
+/// The user signed in with a session (401 when nobody is, 403 for an API token).
+pub fn require_session_user() -> Result<UserProfile, AppError> {
+    let caller = caller().ok_or_else(AppError::sign_in_required)?;
+    caller.require_session().cloned()
 }
 
 /// The current request's session (the server's session layer puts it there).

@@ -21,6 +21,12 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format);
+    if config.auth.trust_forwarded_for && config.auth.public_origin.is_none() {
+        tracing::warn!(
+            "TRUST_X_FORWARDED_FOR is on but PUBLIC_URL is not set: behind a TLS proxy, set \
+             PUBLIC_URL=https://... so the session cookie is marked Secure"
+        );
+    }
 
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -245,6 +245,29 @@ async fn repeated_failures_from_one_address_are_refused_across_accounts() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn parallel_guesses_cannot_slip_past_the_limit() {
+    let database = common::migrated_database().await;
+    // Enough connections that every guess runs at the same moment.
+    let mut config = common::database_config(&database.url);
+    config.max_connections = 24;
+    let app = app_with_pool(server::db::build_pool(&config).unwrap());
+    sign_up(&app, "ada@example.com").await;
+    let guesses = (0..24).map(|n| {
+        let app = app.clone();
+        tokio::spawn(
+            async move { sign_in(&app, "ada@example.com", &format!("parallel guess {n}")).await.status },
+        )
+    });
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|status| **status == 401).count();
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!((checked, refused), (5, 19), "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_successful_sign_in_clears_the_accounts_failures() {
     let (app, _database) = test_app().await;
     sign_up(&app, "ada@example.com").await;
@@ -376,6 +399,37 @@ async fn token_names_are_checked() {
         api(&app, "POST", "/api/tokens", As::User(&user), Some(serde_json::json!({ "title": "x" }))).await;
     assert_eq!(missing_name.status, 422, "{}", missing_name.body);
     assert_eq!(missing_name.json()["error"]["code"], "invalid_body");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_a_session_that_was_signed_out_meanwhile_does_not_bring_it_back() {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::session_store::SessionStore;
+
+    let database = common::migrated_database().await;
+    let store = server::auth::sessions::PgSessionStore::new(database.pool.clone());
+    let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let mut record = Record { id: Id::default(), data: Default::default(), expiry_date };
+    store.create(&mut record).await.unwrap();
+    store.delete(&record.id).await.unwrap();
+    // A request that loaded the session before the sign-out now saves it.
+    store.save(&record).await.unwrap();
+    assert_eq!(SessionStore::load(&store, &record.id).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_tokens_cannot_mint_or_revoke_tokens() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let (token_id, secret) = create_token(&app, &user, "script").await;
+    let minted =
+        api(&app, "POST", "/api/tokens", As::Token(&secret), Some(serde_json::json!({ "name": "x" }))).await;
+    assert_eq!(minted.status, 403, "{}", minted.body);
+    assert!(minted.body.contains("Sign in and use the Settings page"), "{}", minted.body);
+    let revoked = api(&app, "DELETE", &format!("/api/tokens/{token_id}"), As::Token(&secret), None).await;
+    assert_eq!(revoked.status, 403);
+    // Reading is fine.
+    assert_eq!(api(&app, "GET", "/api/tokens", As::Token(&secret), None).await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! The authorization matrix: every endpoint and server function that touches
 //! user data, called anonymously (401), by another user (404 for a resource,
-//! nothing of the owner's for a collection) and by the owner (success).
+//! nothing of the owner's for a collection) and by the owner (success), with a
+//! session and with an API token (403 where only a session may act).
 //! Each new endpoint adds a row to `endpoints`.
 
 mod common;
@@ -26,6 +27,8 @@ struct Endpoint {
     call: Call,
     scope: Scope,
     owner_status: u16,
+    /// Whether an API token may call it (token management needs a password sign-in).
+    accepts_tokens: bool,
 }
 
 /// Every endpoint touching user data, aimed at `owner_token_id`, a resource of the owner.
@@ -38,12 +41,14 @@ fn endpoints(owner_token_id: &str) -> Vec<Endpoint> {
             call: Rest { method: "GET", path: "/api/me".into(), body: None },
             scope: OwnData,
             owner_status: 200,
+            accepts_tokens: true,
         },
         Endpoint {
             name: "GET /api/tokens",
             call: Rest { method: "GET", path: "/api/tokens".into(), body: None },
             scope: OwnData,
             owner_status: 200,
+            accepts_tokens: true,
         },
         Endpoint {
             name: "POST /api/tokens",
@@ -54,36 +59,42 @@ fn endpoints(owner_token_id: &str) -> Vec<Endpoint> {
             },
             scope: OwnData,
             owner_status: 201,
+            accepts_tokens: false,
         },
         Endpoint {
             name: "DELETE /api/tokens/{id}",
             call: Rest { method: "DELETE", path: format!("/api/tokens/{owner_token_id}"), body: None },
             scope: OwnedResource,
             owner_status: 204,
+            accepts_tokens: false,
         },
         Endpoint {
             name: "check_system_status",
             call: ServerFn { path: "/fn/check_system_status", form: vec![] },
             scope: OwnData,
             owner_status: 200,
+            accepts_tokens: true,
         },
         Endpoint {
             name: "list_api_tokens",
             call: ServerFn { path: "/fn/list_api_tokens", form: vec![] },
             scope: OwnData,
             owner_status: 200,
+            accepts_tokens: true,
         },
         Endpoint {
             name: "create_api_token",
             call: ServerFn { path: "/fn/create_api_token", form: vec![("name", "matrix".into())] },
             scope: OwnData,
             owner_status: 200,
+            accepts_tokens: false,
         },
         Endpoint {
             name: "revoke_api_token",
             call: ServerFn { path: "/fn/revoke_api_token", form: vec![("id", owner_token_id.into())] },
             scope: OwnedResource,
             owner_status: 200,
+            accepts_tokens: false,
         },
     ]
 }
@@ -130,8 +141,12 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
             assert_eq!(anonymous.status, 401, "{label} anonymous: {}", anonymous.body);
             assert!(!reveals(&anonymous, &owner, &resource_id, &resource_name), "{label} anonymous leaked");
 
+            let is_refused_token = way == "API token" && !endpoint.accepts_tokens;
             let stranger = call(&app, endpoint, as_other).await;
             match endpoint.scope {
+                _ if is_refused_token => {
+                    assert_eq!(stranger.status, 403, "{label} other user: {}", stranger.body)
+                }
                 Scope::OwnedResource => {
                     assert_eq!(stranger.status, 404, "{label} other user: {}", stranger.body)
                 }
@@ -149,7 +164,8 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
             );
 
             let by_owner = call(&app, endpoint, as_owner).await;
-            assert_eq!(by_owner.status, endpoint.owner_status, "{label} owner: {}", by_owner.body);
+            let expected = if is_refused_token { 403 } else { endpoint.owner_status };
+            assert_eq!(by_owner.status, expected, "{label} owner: {}", by_owner.body);
         }
     }
 }

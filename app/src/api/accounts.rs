@@ -146,10 +146,15 @@ pub fn safe_next_path(next: Option<&str>) -> String {
 
 /// The sign-in page's address that leads back to `path` afterwards.
 pub fn sign_in_path_returning_to(path: &str) -> String {
+    page_returning_to("/sign-in", path)
+}
+
+/// `page` with `?next=<path>`, unless `path` is the dashboard anyway.
+pub fn page_returning_to(page: &str, path: &str) -> String {
     if path == "/" || path.is_empty() {
-        "/sign-in".to_owned()
+        page.to_owned()
     } else {
-        format!("/sign-in?next={}", encode_query_value(path))
+        format!("{page}?next={}", encode_query_value(path))
     }
 }
 
@@ -224,9 +229,9 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
 
 #[server(prefix = "/fn", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
+    use crate::backend::{require_session_user, respond_with_error, use_backend};
 
-    let owner = require_user().map_err(respond_with_error)?;
+    let owner = require_session_user().map_err(respond_with_error)?;
     let name = validate_token_name(&name).map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
     backend.accounts.create_api_token(&owner, &name).await.map_err(respond_with_error)
@@ -234,9 +239,9 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
 
 #[server(prefix = "/fn", endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
+    use crate::backend::{require_session_user, respond_with_error, use_backend};
 
-    let owner = require_user().map_err(respond_with_error)?;
+    let owner = require_session_user().map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
     backend.accounts.revoke_api_token(&owner, id).await.map_err(respond_with_error)
 }

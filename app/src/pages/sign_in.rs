@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::SignIn;
+use crate::api::accounts::{page_returning_to, SignIn};
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{FormError, SubmitButton, TextField};
 
@@ -13,15 +13,6 @@ use crate::components::form::{FormError, SubmitButton, TextField};
 pub(crate) fn use_next_path() -> Signal<String> {
     let query = use_query_map();
     Signal::derive(move || query.read().get("next").unwrap_or_default())
-}
-
-/// `path` with the `next` query value carried over, when there is one.
-pub(crate) fn with_next(path: &'static str, next: &str) -> String {
-    if next.is_empty() {
-        path.to_owned()
-    } else {
-        crate::api::accounts::sign_in_path_returning_to(next).replacen("/sign-in", path, 1)
-    }
 }
 
 #[component]
@@ -48,7 +39,7 @@ pub fn SignInPage() -> impl IntoView {
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-400">
                 "New here? "
                 <A
-                    href=move || with_next("/sign-up", &next.get())
+                    href=move || page_returning_to("/sign-up", &next.get())
                     attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-300"
                 >
                     "Create an account"

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::accounts::{SignUp, MAX_DISPLAY_NAME_CHARS, MIN_PASSWORD_CHARS};
+use crate::api::accounts::{page_returning_to, SignUp, MAX_DISPLAY_NAME_CHARS, MIN_PASSWORD_CHARS};
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{FormError, SubmitButton, TextField};
-use crate::pages::sign_in::{use_next_path, with_next};
+use crate::pages::sign_in::use_next_path;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
@@ -41,7 +41,7 @@ pub fn SignUpPage() -> impl IntoView {
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-400">
                 "Already have an account? "
                 <A
-                    href=move || with_next("/sign-in", &next.get())
+                    href=move || page_returning_to("/sign-in", &next.get())
                     attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-300"
                 >
                     "Sign in"

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use app::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use app::api::accounts::{
+    ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS,
+};
 use app::backend::{Accounts, Session, SignInAttempt};
 use app::error::AppError;
 use uuid::Uuid;
@@ -112,10 +114,15 @@ impl Accounts for AccountService {
 
     async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError> {
         let account = throttle::account_key(&attempt.email);
+        // Nothing this long can be right; refuse it before it costs a hash.
+        if account.chars().count() > MAX_EMAIL_CHARS || attempt.password.chars().count() > MAX_PASSWORD_CHARS
+        {
+            return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
+        }
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         // Refuse before hashing: a throttled caller costs one query, not a hash.
-        if let Some(wait) =
-            throttle::time_until_allowed(&mut connection, &self.throttle, &account, attempt.client_address)
+        if let Err(wait) =
+            throttle::claim_attempt(&mut connection, &self.throttle, &account, attempt.client_address)
                 .await
                 .map_err(StoreError::from)?
         {
@@ -130,9 +137,9 @@ impl Accounts for AccountService {
         // No connection is held while the hash is computed.
         drop(connection);
         let is_correct = verify_password(attempt.password, stored_hash).await.map_err(hashing_failure)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         match user {
             Some(user) if is_correct => {
+                let mut connection = self.pool.get().await.map_err(StoreError::from)?;
                 throttle::forget_account_failures(&mut connection, &account)
                     .await
                     .map_err(StoreError::from)?;
@@ -140,12 +147,8 @@ impl Accounts for AccountService {
                 sessions::begin(session, user.id).await.map_err(session_failure)?;
                 Ok(user)
             }
-            _ => {
-                throttle::record_failure(&mut connection, &account, attempt.client_address)
-                    .await
-                    .map_err(StoreError::from)?;
-                Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()))
-            }
+            // The attempt was counted as a failure when it was claimed.
+            _ => Err(AppError::Unauthorized(WRONG_CREDENTIALS.into())),
         }
     }
 

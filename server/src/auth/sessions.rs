@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -123,20 +122,13 @@ impl SessionStore for PgSessionStore {
         }
     }
 
+    /// Updates a session that exists; never brings back one that was deleted
+    /// meanwhile (a sign-out racing a request of the same session), since new
+    /// sessions always go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(record.id.to_string()),
-                sessions::data.eq(data_of(record)?),
-                sessions::expires_at.eq(expiry_of(record)),
-            ))
-            .on_conflict(sessions::id)
-            .do_update()
-            .set((
-                sessions::data.eq(excluded(sessions::data)),
-                sessions::expires_at.eq(excluded(sessions::expires_at)),
-            ))
+        diesel::update(sessions::table.find(record.id.to_string()))
+            .set((sessions::data.eq(data_of(record)?), sessions::expires_at.eq(expiry_of(record))))
             .execute(&mut connection)
             .await
             .map_err(backend_error)?;

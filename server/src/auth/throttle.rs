@@ -1,14 +1,16 @@
-//! Sign-in throttling: failed attempts are recorded per email and per client
-//! address; past the policy's limit within its window, further attempts are
-//! refused (429) until the oldest counted failure leaves the window. Kept in
-//! PostgreSQL, so every server process and a restart see the same count.
+//! Sign-in throttling: attempts are recorded per email and per client address
+//! before the password is checked (and forgotten when it was right); past the
+//! policy's limit within its window, further attempts are refused (429) until
+//! the oldest counted failure leaves the window. Kept in PostgreSQL, so every
+//! server process and a restart see the same count.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::config::ThrottlePolicy;
 use crate::db::schema::sign_in_failures;
@@ -19,8 +21,53 @@ pub fn account_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// The key failures from `address` are counted under. IPv6 counts per /64,
+/// the block one subscriber usually holds whole; IPv4-mapped IPv6 as IPv4.
+pub fn address_key(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            let network =
+                std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
+            format!("{network}/64")
+        }
+    }
+}
+
+/// Records an attempt as a failure before its password is checked, unless the
+/// limits are reached (then: how long to wait). Checking and recording happen
+/// under advisory locks on the account and the address, so parallel attempts
+/// cannot all slip past the check before any of them is counted.
+pub async fn claim_attempt(
+    connection: &mut AsyncPgConnection,
+    policy: &ThrottlePolicy,
+    account: &str,
+    address: Option<IpAddr>,
+) -> QueryResult<Result<(), Duration>> {
+    let account = account.to_owned();
+    let policy = *policy;
+    connection
+        .transaction(async |connection| {
+            for key in std::iter::once(format!("sign-in account {account}"))
+                .chain(address.map(|address| format!("sign-in address {}", address_key(address))))
+            {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind::<Text, _>(key)
+                    .execute(connection)
+                    .await?;
+            }
+            if let Some(wait) = time_until_allowed(connection, &policy, &account, address).await? {
+                return Ok(Err(wait));
+            }
+            record_failure(connection, &account, address).await?;
+            Ok(Ok(()))
+        })
+        .await
+}
+
 /// How long the caller must wait, or `None` when an attempt may go ahead.
-pub async fn time_until_allowed(
+async fn time_until_allowed(
     connection: &mut AsyncPgConnection,
     policy: &ThrottlePolicy,
     account: &str,
@@ -78,12 +125,12 @@ async fn nth_latest_failure(
         .into_boxed();
     query = match counted {
         Counted::Account(account) => query.filter(sign_in_failures::account_key.eq(account.to_owned())),
-        Counted::Address(address) => query.filter(sign_in_failures::client_address.eq(address.to_string())),
+        Counted::Address(address) => query.filter(sign_in_failures::client_address.eq(address_key(address))),
     };
     query.first(connection).await.optional()
 }
 
-pub async fn record_failure(
+async fn record_failure(
     connection: &mut AsyncPgConnection,
     account: &str,
     address: Option<IpAddr>,
@@ -91,7 +138,7 @@ pub async fn record_failure(
     diesel::insert_into(sign_in_failures::table)
         .values((
             sign_in_failures::account_key.eq(account),
-            sign_in_failures::client_address.eq(address.map(|address| address.to_string())),
+            sign_in_failures::client_address.eq(address.map(address_key)),
             sign_in_failures::failed_at.eq(Utc::now()),
         ))
         .execute(connection)
@@ -99,8 +146,9 @@ pub async fn record_failure(
         .map(drop)
 }
 
-/// A successful sign-in clears the account's count (not the address's: one
-/// right password must not reset a spray over many accounts).
+/// A successful sign-in clears the account's failures, the attempt itself
+/// included (other accounts' failures from the same address stay: one right
+/// password must not reset a spray over many accounts).
 pub async fn forget_account_failures(connection: &mut AsyncPgConnection, account: &str) -> QueryResult<()> {
     diesel::delete(sign_in_failures::table.filter(sign_in_failures::account_key.eq(account)))
         .execute(connection)
@@ -117,4 +165,18 @@ pub async fn delete_stale_failures(
     )
     .execute(connection)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_per_64_and_mapped_ipv4_as_ipv4() {
+        let first: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let second: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(address_key(first), "2001:db8:1:2::/64");
+        assert_eq!(address_key(first), address_key(second));
+        assert_eq!(address_key("::ffff:198.51.100.7".parse().unwrap()), "198.51.100.7");
+    }
 }

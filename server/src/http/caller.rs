@@ -5,8 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::api::accounts::UserProfile;
-use app::backend::{Caller, ClientAddress, Session};
+use app::backend::{Caller, ClientAddress, Credential, Session};
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -27,8 +26,8 @@ pub async fn identify_caller(State(state): State<AppState>, mut request: Request
     let authorization = request.headers().get(header::AUTHORIZATION).cloned();
     let session = request.extensions().get::<Session>().cloned();
     match caller_of(&state, authorization, session).await {
-        Ok(Some(user)) => {
-            request.extensions_mut().insert(Caller { user });
+        Ok(Some(caller)) => {
+            request.extensions_mut().insert(caller);
         }
         Ok(None) => {}
         Err(error) => return ApiError::from(error).into_response(),
@@ -46,7 +45,7 @@ async fn caller_of(
     state: &AppState,
     authorization: Option<HeaderValue>,
     session: Option<Session>,
-) -> Result<Option<UserProfile>, AppError> {
+) -> Result<Option<Caller>, AppError> {
     if let Some(authorization) = authorization {
         let secret = authorization
             .to_str()
@@ -57,12 +56,12 @@ async fn caller_of(
             .ok_or_else(|| {
                 AppError::Unauthorized("Send an API token as `Authorization: Bearer <token>`.".into())
             })?;
-        return state.accounts.user_of_token(secret).await.map(Some);
+        let user = state.accounts.user_of_token(secret).await?;
+        return Ok(Some(Caller { user, credential: Credential::ApiToken }));
     }
-    match session {
-        Some(session) => state.accounts.user_of_session(&session).await,
-        None => Ok(None),
-    }
+    let Some(session) = session else { return Ok(None) };
+    let user = state.accounts.user_of_session(&session).await?;
+    Ok(user.map(|user| Caller { user, credential: Credential::Session }))
 }
 
 /// The peer address, or behind a trusted proxy the address it reports last in

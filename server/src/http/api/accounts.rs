@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::http::api::error::ApiError;
-use crate::http::api::extract::{ApiJson, CurrentUser};
+use crate::http::api::extract::{ApiJson, CurrentUser, SessionUser};
 use crate::http::AppState;
 
 pub async fn me(CurrentUser(user): CurrentUser) -> Json<UserProfile> {
@@ -31,7 +31,7 @@ pub struct NewToken {
 
 pub async fn create_token(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let name = validate_token_name(&body.name)?;
@@ -40,7 +40,7 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     // A malformed id names no token, exactly like someone else's.

@@ -18,11 +18,20 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .map(|caller| CurrentUser(caller.user.clone()))
-            .ok_or_else(|| AppError::sign_in_required().into())
+        let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
+        Ok(CurrentUser(caller.user.clone()))
+    }
+}
+
+/// Like [`CurrentUser`], for what only a password sign-in may do (403 for an API token).
+pub struct SessionUser(pub UserProfile);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
+        Ok(SessionUser(caller.require_session()?.clone()))
     }
 }
 
