@@ -9,6 +9,11 @@ use leptos::prelude::use_context;
 use uuid::Uuid;
 
 use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use crate::api::dashboard::DashboardSummary;
+use crate::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use crate::api::specs::{
+    NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
+};
 use crate::api::system::SystemStatus;
 use crate::error::AppError;
 
@@ -41,11 +46,60 @@ pub trait Accounts: Send + Sync + 'static {
     async fn revoke_api_token(&self, owner: &UserProfile, token_id: Uuid) -> Result<(), AppError>;
 }
 
+/// A user's specs. Every method takes the owner: another user's spec is
+/// `NotFound`, exactly like a missing one. Inputs arrive validated.
+#[async_trait::async_trait]
+pub trait Specs: Send + Sync + 'static {
+    async fn list(&self, owner: &UserProfile, query: SpecQuery) -> Result<Page<SpecSummary>, AppError>;
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<SpecDetail, AppError>;
+    async fn create(&self, owner: &UserProfile, spec: NewSpec) -> Result<SpecDetail, AppError>;
+    /// Applies the changes; a new name or content is saved as a new version.
+    async fn update(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        changes: SpecChanges,
+    ) -> Result<SpecDetail, AppError>;
+    /// A copy named "Copy of …", in the same project.
+    async fn duplicate(&self, owner: &UserProfile, id: Uuid) -> Result<SpecDetail, AppError>;
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
+    /// Newest first.
+    async fn versions(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<SpecVersionSummary>, AppError>;
+    async fn version(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecVersion, AppError>;
+    async fn diff(&self, owner: &UserProfile, id: Uuid, from: i32, to: i32) -> Result<SpecDiff, AppError>;
+    async fn restore(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecDetail, AppError>;
+}
+
+/// A user's projects, scoped like [`Specs`].
+#[async_trait::async_trait]
+pub trait Projects: Send + Sync + 'static {
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<ProjectSummary>, AppError>;
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ProjectDetail, AppError>;
+    async fn create(&self, owner: &UserProfile, project: NewProject) -> Result<ProjectDetail, AppError>;
+    async fn update(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        changes: ProjectChanges,
+    ) -> Result<ProjectDetail, AppError>;
+    /// Deletes the project; its specs and builds stay, unlinked.
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
+}
+
+/// Counts and recent work across a user's specs, projects and builds.
+#[async_trait::async_trait]
+pub trait Overview: Send + Sync + 'static {
+    async fn dashboard(&self, owner: &UserProfile) -> Result<DashboardSummary, AppError>;
+}
+
 /// Everything server functions can reach, provided once at router set-up.
 #[derive(Clone)]
 pub struct Backend {
     pub system: Arc<dyn SystemProbe>,
     pub accounts: Arc<dyn Accounts>,
+    pub specs: Arc<dyn Specs>,
+    pub projects: Arc<dyn Projects>,
+    pub overview: Arc<dyn Overview>,
 }
 
 /// Who made the request, put into the request's extensions by the server's

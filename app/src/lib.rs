@@ -4,6 +4,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod browser;
 pub mod components;
 pub mod error;
 pub mod format;
@@ -13,14 +14,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::layout::AppLayout;
 use crate::pages::{
     builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage, not_found::NotFoundPage,
-    projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage,
-    specs::SpecsPage,
+    project_detail::ProjectDetailPage, projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage,
+    sign_up::SignUpPage, spec_detail::SpecDetailPage, specs::SpecsPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -57,12 +58,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("sign-in") view=SignInPage />
                 <Route path=path!("sign-up") view=SignUpPage />
                 // Everything else needs a signed-in user.
-                <ParentRoute path=path!("") view=AppLayout>
+                // In order: the HTML arrives complete, data included, so pages
+                // read fully without JavaScript (out-of-order streaming would
+                // leave placeholders for JavaScript to fill).
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("chat") view=ChatPage />
                     <Route path=path!("specs") view=SpecsPage />
+                    <Route path=path!("specs/:id") view=SpecDetailPage />
                     <Route path=path!("builds") view=BuildsPage />
                     <Route path=path!("projects") view=ProjectsPage />
+                    <Route path=path!("projects/:id") view=ProjectDetailPage />
                     <Route path=path!("settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>

@@ -102,5 +102,8 @@ test.describe('with JavaScript disabled', () => {
     await expect(page).toHaveURL(/\/builds$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Builds' })).toBeVisible();
     await expect(page.getByTestId('user-name')).toHaveText('Alan Turing');
+    // Signing out is a plain form too.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
   });
 });

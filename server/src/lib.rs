@@ -6,5 +6,8 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod http;
+pub mod overview;
+pub mod projects;
 pub mod shutdown;
+pub mod specs;
 pub mod telemetry;

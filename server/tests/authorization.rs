@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{api, call_server_fn_as, create_token, sign_up, test_app, As, TestResponse, TestUser};
+use common::{
+    api, call_server_fn_as, create_project, create_spec, create_token, sign_up, test_app, As, TestResponse,
+    TestUser,
+};
 
 /// How an endpoint is reached.
 enum Call {
@@ -31,11 +34,34 @@ struct Endpoint {
     accepts_tokens: bool,
 }
 
-/// Every endpoint touching user data, aimed at `owner_token_id`, a resource of the owner.
-fn endpoints(owner_token_id: &str) -> Vec<Endpoint> {
-    use Call::*;
+/// Resources of the owner that the rows aim at, made fresh for each row.
+#[derive(Default)]
+struct Owned {
+    token: String,
+    spec: String,
+    project: String,
+}
+
+fn rest(method: &'static str, path: String, body: Option<serde_json::Value>) -> Call {
+    Call::Rest { method, path, body }
+}
+
+fn server_fn(path: &'static str, form: &[(&'static str, &str)]) -> Call {
+    Call::ServerFn { path, form: form.iter().map(|(name, value)| (*name, value.to_string())).collect() }
+}
+
+fn row(name: &'static str, call: Call, scope: Scope, owner_status: u16) -> Endpoint {
+    Endpoint { name, call, scope, owner_status, accepts_tokens: true }
+}
+
+/// Every endpoint touching user data, aimed at resources of the owner.
+fn endpoints(owned: &Owned) -> Vec<Endpoint> {
+    use Call::{Rest, ServerFn};
     use Scope::*;
-    vec![
+    let owner_token_id = owned.token.as_str();
+    let (spec, project) = (owned.spec.as_str(), owned.project.as_str());
+    let spec_body = serde_json::json!({ "name": "matrix", "content": "# matrix" });
+    let mut rows = vec![
         Endpoint {
             name: "GET /api/me",
             call: Rest { method: "GET", path: "/api/me".into(), body: None },
@@ -96,7 +122,138 @@ fn endpoints(owner_token_id: &str) -> Vec<Endpoint> {
             owner_status: 200,
             accepts_tokens: false,
         },
-    ]
+    ];
+    rows.extend([
+        row("GET /api/specs", rest("GET", "/api/specs".into(), None), OwnData, 200),
+        row("POST /api/specs", rest("POST", "/api/specs".into(), Some(spec_body.clone())), OwnData, 201),
+        row("GET /api/specs/{id}", rest("GET", format!("/api/specs/{spec}"), None), OwnedResource, 200),
+        row(
+            "PATCH /api/specs/{id}",
+            rest("PATCH", format!("/api/specs/{spec}"), Some(serde_json::json!({ "content": "# changed" }))),
+            OwnedResource,
+            200,
+        ),
+        row("DELETE /api/specs/{id}", rest("DELETE", format!("/api/specs/{spec}"), None), OwnedResource, 204),
+        row(
+            "POST /api/specs/{id}/duplicate",
+            rest("POST", format!("/api/specs/{spec}/duplicate"), None),
+            OwnedResource,
+            201,
+        ),
+        row(
+            "GET /api/specs/{id}/download",
+            rest("GET", format!("/api/specs/{spec}/download"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/specs/{id}/versions",
+            rest("GET", format!("/api/specs/{spec}/versions"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/specs/{id}/versions/1",
+            rest("GET", format!("/api/specs/{spec}/versions/1"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "POST /api/specs/{id}/versions/1/restore",
+            rest("POST", format!("/api/specs/{spec}/versions/1/restore"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/specs/{id}/diff",
+            rest("GET", format!("/api/specs/{spec}/diff?from=1&to=1"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "PATCH /api/specs/{id} into the owner's project",
+            rest("PATCH", format!("/api/specs/{spec}"), Some(serde_json::json!({ "project_id": project }))),
+            OwnedResource,
+            200,
+        ),
+        row("GET /api/projects", rest("GET", "/api/projects".into(), None), OwnData, 200),
+        row(
+            "POST /api/projects",
+            rest("POST", "/api/projects".into(), Some(serde_json::json!({ "name": "matrix" }))),
+            OwnData,
+            201,
+        ),
+        row(
+            "GET /api/projects/{id}",
+            rest("GET", format!("/api/projects/{project}"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "PATCH /api/projects/{id}",
+            rest("PATCH", format!("/api/projects/{project}"), Some(serde_json::json!({ "name": "renamed" }))),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "DELETE /api/projects/{id}",
+            rest("DELETE", format!("/api/projects/{project}"), None),
+            OwnedResource,
+            204,
+        ),
+        row("list_specs", server_fn("/fn/list_specs", &[]), OwnData, 200),
+        row(
+            "create_spec",
+            server_fn("/fn/create_spec", &[("name", "matrix"), ("content", "# m")]),
+            OwnData,
+            200,
+        ),
+        row("get_spec", server_fn("/fn/get_spec", &[("id", spec)]), OwnedResource, 200),
+        row(
+            "save_spec",
+            server_fn("/fn/save_spec", &[("id", spec), ("name", "n"), ("content", "c")]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "move_spec_to_project",
+            server_fn("/fn/move_spec_to_project", &[("id", spec), ("project_id", project)]),
+            OwnedResource,
+            200,
+        ),
+        row("duplicate_spec", server_fn("/fn/duplicate_spec", &[("id", spec)]), OwnedResource, 200),
+        row("delete_spec", server_fn("/fn/delete_spec", &[("id", spec)]), OwnedResource, 200),
+        row("list_spec_versions", server_fn("/fn/list_spec_versions", &[("id", spec)]), OwnedResource, 200),
+        row(
+            "diff_spec_versions",
+            server_fn("/fn/diff_spec_versions", &[("id", spec), ("from_version", "1"), ("to_version", "1")]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "restore_spec_version",
+            server_fn("/fn/restore_spec_version", &[("id", spec), ("version", "1")]),
+            OwnedResource,
+            200,
+        ),
+        row("list_projects", server_fn("/fn/list_projects", &[]), OwnData, 200),
+        row("get_dashboard", server_fn("/fn/get_dashboard", &[]), OwnData, 200),
+        row(
+            "create_project",
+            server_fn("/fn/create_project", &[("name", "m"), ("description", "")]),
+            OwnData,
+            200,
+        ),
+        row("get_project", server_fn("/fn/get_project", &[("id", project)]), OwnedResource, 200),
+        row(
+            "update_project",
+            server_fn("/fn/update_project", &[("id", project), ("name", "n"), ("description", "d")]),
+            OwnedResource,
+            200,
+        ),
+        row("delete_project", server_fn("/fn/delete_project", &[("id", project)]), OwnedResource, 200),
+    ]);
+    rows
 }
 
 async fn call(app: &axum::Router, endpoint: &Endpoint, caller: As<'_>) -> TestResponse {
@@ -109,10 +266,12 @@ async fn call(app: &axum::Router, endpoint: &Endpoint, caller: As<'_>) -> TestRe
     }
 }
 
-/// Whether `response` shows anything that belongs to `owner`.
-fn reveals(response: &TestResponse, owner: &TestUser, owner_token_id: &str, owner_token_name: &str) -> bool {
-    [owner.id.as_str(), owner.email.as_str(), owner_token_id, owner_token_name]
-        .iter()
+/// Whether `response` shows anything that belongs to `owner`: their id or
+/// email, the ids of the row's resources, or the name they share.
+fn reveals(response: &TestResponse, owner: &TestUser, resource_ids: &str, resource_name: &str) -> bool {
+    [owner.id.as_str(), owner.email.as_str(), resource_name]
+        .into_iter()
+        .chain(resource_ids.split(' '))
         .any(|secret| response.body.contains(secret))
 }
 
@@ -130,11 +289,16 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
         ("API token", As::Token(&owner_secret), As::Token(&other_secret)),
     ];
     for (way, as_owner, as_other) in ways {
-        // A fresh resource per row: the owner's own call may delete it.
-        for index in 0..endpoints("").len() {
+        // Fresh resources per row: the owner's own call may delete them.
+        for index in 0..endpoints(&Owned::default()).len() {
             let resource_name = format!("owned resource {index} via {way}");
-            let (resource_id, _) = create_token(&app, &owner, &resource_name).await;
-            let endpoint = &endpoints(&resource_id)[index];
+            let (token, _) = create_token(&app, &owner, &resource_name).await;
+            let spec =
+                create_spec(&app, &owner, &resource_name, "# owned").await["id"].as_str().unwrap().to_owned();
+            let project = create_project(&app, &owner, &resource_name).await;
+            let resource_id = format!("{token} {spec} {project}");
+            let owned = Owned { token, spec, project };
+            let endpoint = &endpoints(&owned)[index];
             let label = format!("{} ({way})", endpoint.name);
 
             let anonymous = call(&app, endpoint, As::Anonymous).await;

@@ -159,7 +159,7 @@ pub fn page_returning_to(page: &str, path: &str) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
-fn encode_query_value(value: &str) -> String {
+pub fn encode_query_value(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

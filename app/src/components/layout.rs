@@ -34,9 +34,7 @@ pub fn AppLayout() -> impl IntoView {
 
     // The server sends anonymous visitors to sign-in before this renders; a
     // session that ends while the app is open is noticed here.
-    // Blocking: the first HTML waits for it, so the user menu is in the page
-    // itself and not in a chunk streamed later that only JavaScript can place.
-    let user: CurrentUserResource = Resource::new_blocking(|| (), |_| get_current_user());
+    let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());
     provide_context(user);
     let navigate = use_navigate();
     Effect::new(move |_| {

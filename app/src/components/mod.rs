@@ -1,9 +1,12 @@
 //! Reusable pieces of the UI.
 
 pub mod auth_card;
+pub mod dialog;
 pub mod empty_state;
 pub mod form;
 pub mod icons;
 pub mod layout;
+pub mod load_error;
 pub mod page_header;
+pub mod spec_editor;
 pub mod user_menu;

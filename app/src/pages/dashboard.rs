@@ -2,9 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::api::dashboard::{get_dashboard, DashboardSummary};
+use crate::api::specs::human_size;
 use crate::api::system::{check_system_status, SystemStatus};
+use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::error::AppError;
+use crate::format::timestamp;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -14,11 +18,94 @@ pub fn DashboardPage() -> impl IntoView {
             title="Dashboard"
             description="Turn an idea into a working app: write a spec, start a build, watch the agent work, take the result."
         />
-        <div class="grid gap-6 lg:grid-cols-3">
+        <WorkSummary />
+        <div class="mt-6 grid gap-6 lg:grid-cols-3">
             <GettingStarted />
             <SystemStatusCard />
         </div>
     }
+}
+
+/// Counts, recent specs and recent builds, from one server call.
+#[component]
+fn WorkSummary() -> impl IntoView {
+    let summary = Resource::new(|| (), |_| get_dashboard());
+    view! {
+        <Transition fallback=|| view! { <div class="h-56 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800" aria-hidden="true"></div> }>
+            {move || Suspend::new(async move {
+                match summary.await {
+                    Ok(summary) => view! { <SummaryView summary /> }.into_any(),
+                    Err(error) => view! { <LoadError error retry=Callback::new(move |()| summary.refetch()) /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn SummaryView(summary: DashboardSummary) -> impl IntoView {
+    let build_total: i64 = summary.builds_by_status.iter().map(|(_, count)| count).sum();
+    let stat = |label: &'static str, value: i64, href: &'static str| {
+        view! {
+            <A href=href attr:class="rounded-2xl border border-slate-200 bg-white p-5 hover:border-indigo-400 dark:border-slate-800 dark:bg-slate-900">
+                <span class="block text-sm text-slate-500 dark:text-slate-400">{label}</span>
+                <span class="mt-1 block text-3xl font-semibold tabular-nums">{value}</span>
+            </A>
+        }
+    };
+    let last_spec = summary.recent_specs.first().cloned();
+    view! {
+        <div data-testid="dashboard-stats" class="grid gap-4 sm:grid-cols-3">
+            {stat("Specs", summary.spec_count, "/specs")}
+            {stat("Builds", build_total, "/builds")}
+            {stat("Projects", summary.project_count, "/projects")}
+        </div>
+        <p class="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-500 dark:text-slate-400" data-testid="builds-by-status">
+            {summary.builds_by_status.into_iter().map(|(state, count)| view! { <span>{format!("{state}: {count}")}</span> }).collect_view()}
+        </p>
+        {last_spec.map(|spec| view! {
+            <A href=format!("/specs/{}", spec.id) attr:class="mt-4 flex items-center justify-between rounded-2xl bg-gradient-to-r from-indigo-600 to-violet-600 px-5 py-4 text-white shadow-sm hover:opacity-95">
+                <span>
+                    <span class="block text-xs uppercase tracking-wide opacity-80">"Continue with your last spec"</span>
+                    <span class="block font-medium">{spec.name.clone()}</span>
+                </span>
+                <span aria-hidden="true">"→"</span>
+            </A>
+        })}
+        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+            <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="recent-specs">
+                <h2 id="recent-specs" class="font-semibold">"Recent specs"</h2>
+                {if summary.recent_specs.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"None yet. " <A href="/specs" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"Write your first spec"</A></p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2 divide-y divide-slate-100 text-sm dark:divide-slate-800">
+                            {summary.recent_specs.into_iter().map(|spec| view! {
+                                <li class="flex justify-between gap-3 py-2">
+                                    <A href=format!("/specs/{}", spec.id) attr:class="truncate font-medium hover:underline">{spec.name}</A>
+                                    <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", human_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+            <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="recent-builds">
+                <h2 id="recent-builds" class="font-semibold">"Recent builds"</h2>
+                {if summary.recent_builds.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No builds yet. A build turns a spec into a working app."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2 space-y-1 text-sm">
+                            {summary.recent_builds.into_iter().map(|build| view! { <li>{format!("{} · {}", build.status, timestamp(build.created_at))}</li> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+    }
+    .into_any()
 }
 
 struct Step {

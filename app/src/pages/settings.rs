@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::accounts::{
     list_api_tokens, ApiTokenSummary, CreateApiToken, CreatedApiToken, RevokeApiToken, MAX_TOKEN_NAME_CHARS,
 };
+use crate::browser::copy_to_clipboard;
 use crate::components::form::{FormError, TextField};
 use crate::components::page_header::PageHeader;
 use crate::components::user_menu::CurrentUserResource;
@@ -216,13 +217,4 @@ fn TokenListSkeleton() -> impl IntoView {
             <div class="h-10 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div>
         </div>
     }
-}
-
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _promise = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }

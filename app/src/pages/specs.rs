@@ -1,20 +1,258 @@
+//! `/specs`: the user's specs as cards, searchable by name, a page at a time,
+//! with the ways to make a new one.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use uuid::Uuid;
 
+use crate::api::specs::{
+    human_size, list_specs, CreateSpec, DeleteSpec, DuplicateSpec, SpecSummary, DEFAULT_PAGE_SIZE,
+};
+use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::empty_state::{CallToAction, EmptyState};
+use crate::components::form::{FormError, TextField};
 use crate::components::icons::IconKind;
-use crate::components::page_header::PageHeader;
+use crate::components::load_error::LoadError;
+use crate::components::spec_editor::ContentEditor;
+use crate::format::timestamp;
 
 #[component]
 pub fn SpecsPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|page| page.parse::<u32>().ok()).unwrap_or(1);
+
+    let duplicate = ServerAction::<DuplicateSpec>::new();
+    let delete = ServerAction::<DeleteSpec>::new();
+    let specs = Resource::new(
+        move || (search(), page(), duplicate.version().get(), delete.version().get()),
+        |(search, page, _, _)| list_specs(Some(search), Some(page), Some(DEFAULT_PAGE_SIZE), None),
+    );
+    let action_error = Signal::derive(move || {
+        duplicate.value().get().and_then(Result::err).or_else(|| delete.value().get().and_then(Result::err))
+    });
+
     view! {
         <Title text="Specs" />
-        <PageHeader title="Specs" description="App specifications: the documents builds are made from." />
-        <EmptyState
-            icon=IconKind::Specs
-            title="No specs yet"
-            message="A spec describes the app you want: its users, features, pages and quality bar. Start by describing your idea in a chat."
-            action=CallToAction { label: "Start a chat", href: "/chat" }
-        />
+        <header class="mb-6 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">"Specs"</h1>
+                <p class="mt-1 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
+                    "App specifications: the documents builds are made from."
+                </p>
+            </div>
+            <NewSpecMenu />
+        </header>
+        <Form method="GET" action="" attr:class="mb-6 flex max-w-md gap-2" attr:role="search">
+            <label for="spec-search" class="sr-only">"Search specs by name"</label>
+            <input
+                id="spec-search"
+                type="search"
+                name="q"
+                value=search
+                placeholder="Search by name"
+                class="flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+            />
+            <button type="submit" class="rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                "Search"
+            </button>
+        </Form>
+        <FormError error=action_error />
+        <Transition fallback=|| view! { <SpecGridSkeleton /> }>
+            {move || Suspend::new(async move {
+                match specs.await {
+                    Ok(page) if page.items.is_empty() && search().is_empty() => {
+                        view! {
+                            <EmptyState
+                                icon=IconKind::Specs
+                                title="No specs yet"
+                                message="A spec describes the app you want: its users, features, pages and quality bar. Write one, or describe your idea in a chat."
+                                action=CallToAction { label: "Start a chat", href: "/chat" }
+                            />
+                        }
+                            .into_any()
+                    }
+                    Ok(page) if page.items.is_empty() => {
+                        view! {
+                            <p data-testid="no-matches" class="text-sm text-slate-600 dark:text-slate-400">
+                                {format!("No spec name contains \u{201c}{}\u{201d}.", search())}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(page) => {
+                        let page_count = page.page_count();
+                        let current = page.page;
+                        view! {
+                            <ul data-testid="spec-grid" class="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
+                                {page
+                                    .items
+                                    .into_iter()
+                                    .map(|spec| view! { <SpecCard spec duplicate delete /> })
+                                    .collect_view()}
+                            </ul>
+                            <Pager current page_count search=search() />
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! { <LoadError error retry=Callback::new(move |()| specs.refetch()) /> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// "New spec": write one by hand, or have one made in a chat or the wizard.
+#[component]
+fn NewSpecMenu() -> impl IntoView {
+    let is_menu_open = RwSignal::new(false);
+    let is_dialog_open = RwSignal::new(false);
+    let item =
+        "block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800";
+    view! {
+        <div class="relative">
+            <button
+                type="button"
+                aria-haspopup="menu"
+                aria-expanded=move || is_menu_open.get().to_string()
+                on:click=move |_| is_menu_open.update(|open| *open = !*open)
+                class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+            >
+                "New spec"
+            </button>
+            <Show when=move || is_menu_open.get()>
+                <div role="menu" class="absolute right-0 z-20 mt-2 w-60 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                    <button
+                        type="button"
+                        role="menuitem"
+                        class=item
+                        on:click=move |_| {
+                            is_menu_open.set(false);
+                            is_dialog_open.set(true);
+                        }
+                    >
+                        "Create manually"
+                    </button>
+                    <A href="/chat" attr:role="menuitem" attr:class=item>
+                        "Generate via chat"
+                    </A>
+                    <A href="/wizard" attr:role="menuitem" attr:class=item>
+                        "Generate via wizard"
+                    </A>
+                </div>
+            </Show>
+            <CreateSpecDialog is_open=is_dialog_open />
+        </div>
+    }
+}
+
+/// Name and content; on success, the new spec's page.
+#[component]
+fn CreateSpecDialog(is_open: RwSignal<bool>) -> impl IntoView {
+    let create = ServerAction::<CreateSpec>::new();
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(spec)) = create.value().get() {
+            navigate(&format!("/specs/{}", spec.id), Default::default());
+        }
+    });
+    view! {
+        <Modal title="Create a spec" is_open>
+            <ActionForm action=create attr:class="space-y-4" attr:aria-label="Create a spec">
+                <TextField label="Name" name="name" maxlength=200 />
+                <ContentEditor name="content" initial=String::new() />
+                <FormError error />
+                <div class="flex justify-end gap-3">
+                    <button type="button" class="rounded-lg px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| is_open.set(false)>
+                        "Cancel"
+                    </button>
+                    <button
+                        type="submit"
+                        disabled=move || create.pending().get()
+                        class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-70"
+                    >
+                        {move || if create.pending().get() { "Creating…" } else { "Create spec" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </Modal>
+    }
+}
+
+#[component]
+fn SpecCard(
+    spec: SpecSummary,
+    duplicate: ServerAction<DuplicateSpec>,
+    delete: ServerAction<DeleteSpec>,
+) -> impl IntoView {
+    let id: Uuid = spec.id;
+    let is_confirming = RwSignal::new(false);
+    let name = spec.name.clone();
+    let button = "rounded-md px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:hover:bg-slate-800";
+    view! {
+        <li data-testid="spec-card" class="flex flex-col rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+            <A href=format!("/specs/{id}") attr:class="font-medium hover:underline">
+                <h2 class="truncate">{spec.name}</h2>
+            </A>
+            <pre class="mt-2 line-clamp-4 flex-1 font-sans text-xs whitespace-pre-wrap text-slate-600 dark:text-slate-400">
+                {spec.preview}
+            </pre>
+            <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">
+                {format!("{} · v{} · updated {}", human_size(spec.size_bytes), spec.version, timestamp(spec.updated_at))}
+            </p>
+            <div class="mt-3 flex gap-1 border-t border-slate-100 pt-3 dark:border-slate-800">
+                <A href=format!("/specs/{id}") attr:class=button>"View / Edit"</A>
+                <button type="button" class=button on:click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
+                    "Duplicate"
+                </button>
+                <button type="button" class=format!("{button} text-red-700 dark:text-red-300") on:click=move |_| is_confirming.set(true)>
+                    "Delete"
+                </button>
+            </div>
+            <ConfirmDialog
+                title="Delete this spec?"
+                message=format!("\u{201c}{name}\u{201d} and its whole version history will be deleted. This cannot be undone.")
+                confirm_label="Delete spec"
+                is_open=is_confirming
+                on_confirm=Callback::new(move |()| {
+                    delete.dispatch(DeleteSpec { id });
+                })
+            />
+        </li>
+    }
+}
+
+#[component]
+fn Pager(current: u32, page_count: u32, search: String) -> impl IntoView {
+    let link = move |page: u32| {
+        if search.is_empty() {
+            format!("/specs?page={page}")
+        } else {
+            format!("/specs?q={}&page={page}", crate::api::accounts::encode_query_value(&search))
+        }
+    };
+    (page_count > 1).then(|| {
+        view! {
+            <nav aria-label="Pages" class="mt-6 flex items-center justify-between text-sm">
+                {(current > 1).then(|| view! { <A href=link(current - 1) attr:class="font-medium hover:underline">"← Newer"</A> })}
+                <span class="text-slate-500">{format!("Page {current} of {page_count}")}</span>
+                {(current < page_count).then(|| view! { <A href=link(current + 1) attr:class="font-medium hover:underline">"Older →"</A> })}
+            </nav>
+        }
+    })
+}
+
+#[component]
+fn SpecGridSkeleton() -> impl IntoView {
+    view! {
+        <div class="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" aria-hidden="true">
+            {(0..6).map(|_| view! { <div class="h-44 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800"></div> }).collect_view()}
+        </div>
     }
 }

@@ -15,6 +15,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    app_spec_versions (spec_id, version) {
+        spec_id -> Uuid,
+        version -> Int4,
+        name -> Text,
+        content -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     app_specs (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -24,6 +34,7 @@ diesel::table! {
         content -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int4,
     }
 }
 
@@ -128,6 +139,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(app_spec_versions -> app_specs (spec_id));
 diesel::joinable!(app_specs -> chats (chat_id));
 diesel::joinable!(app_specs -> projects (project_id));
 diesel::joinable!(app_specs -> users (user_id));
@@ -143,6 +155,7 @@ diesel::joinable!(projects -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    app_spec_versions,
     app_specs,
     build_events,
     build_logs,

@@ -14,6 +14,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -23,6 +24,14 @@ use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::{api, caller, csrf, health, page_guard, static_files};
+use crate::overview::OverviewService;
+use crate::projects::ProjectService;
+use crate::specs::SpecService;
+
+/// Upper bound for any request body: a 1 MiB spec, even fully
+/// percent-encoded in a form, fits; anything larger is refused with 413
+/// before it is read.
+const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
@@ -37,8 +46,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, auth: AuthConfig) -> Self {
         let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
-        let backend =
-            Backend { system: Arc::new(DatabaseProbe { pool: pool.clone() }), accounts: accounts.clone() };
+        let backend = Backend {
+            system: Arc::new(DatabaseProbe { pool: pool.clone() }),
+            accounts: accounts.clone(),
+            specs: Arc::new(SpecService::new(pool.clone())),
+            projects: Arc::new(ProjectService::new(pool.clone())),
+            overview: Arc::new(OverviewService::new(pool.clone())),
+        };
         Self { leptos_options, pool, auth: Arc::new(auth), accounts, backend }
     }
 }
@@ -65,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
         // Listed innermost first: a request meets them from the bottom up.
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
         .layer(from_fn_with_state(state.clone(), caller::identify_caller))
         .layer(session_layer(state.pool.clone(), &state.auth))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_origin_writes))

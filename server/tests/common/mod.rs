@@ -227,3 +227,19 @@ pub async fn create_token(app: &Router, user: &TestUser, name: &str) -> (String,
     let secret = created["secret"].as_str().expect("a secret").to_owned();
     (id, secret)
 }
+
+/// Creates a spec for `user` through the REST API and returns it as JSON.
+pub async fn create_spec(app: &Router, user: &TestUser, name: &str, content: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "name": name, "content": content });
+    let response = api(app, "POST", "/api/specs", As::User(user), Some(body)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()
+}
+
+/// Creates a project for `user` through the REST API and returns its id.
+pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String {
+    let body = serde_json::json!({ "name": name, "description": "" });
+    let response = api(app, "POST", "/api/projects", As::User(user), Some(body)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()["id"].as_str().expect("a project id").to_owned()
+}

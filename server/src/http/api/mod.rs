@@ -1,12 +1,17 @@
 //! The JSON REST API under `/api`, for scripts and tools. It shares its
-//! implementation with the server functions the UI calls.
+//! implementation with the server functions the UI calls, and describes
+//! itself at `/api/openapi.json`.
 
 pub mod accounts;
 pub mod error;
 pub mod extract;
+pub mod openapi;
+pub mod projects;
+pub mod specs;
 
 use app::error::AppError;
-use axum::routing::{delete, get};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::http::api::error::ApiError;
@@ -14,8 +19,22 @@ use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi::document))
         .route("/me", get(accounts::me))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::revoke_token))
+        .route("/specs", get(specs::list).post(specs::create))
+        .route("/specs/{id}", get(specs::get).patch(specs::update).delete(specs::delete))
+        .route("/specs/{id}/duplicate", post(specs::duplicate))
+        .route("/specs/{id}/download", get(specs::download))
+        .route("/specs/{id}/versions", get(specs::versions))
+        .route("/specs/{id}/versions/{version}", get(specs::version))
+        .route("/specs/{id}/versions/{version}/restore", post(specs::restore))
+        .route("/specs/{id}/diff", get(specs::diff))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::get).patch(projects::update).delete(projects::delete))
         .fallback(|| async { ApiError::from(AppError::NotFound("There is no such API endpoint.".into())) })
+        // The whole-request limit in the router applies instead; a spec's
+        // 1 MiB must be refused by our own check, with its message.
+        .layer(DefaultBodyLimit::disable())
 }

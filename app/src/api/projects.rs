@@ -1,0 +1,145 @@
+//! Projects group specs and builds. Deleting one unlinks what it held; nothing
+//! else is deleted with it.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::specs::{clean_text, SpecSummary};
+use crate::error::AppError;
+
+pub const MAX_PROJECT_NAME_CHARS: usize = 200;
+pub const MAX_PROJECT_DESCRIPTION_CHARS: usize = 5_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub spec_count: i64,
+    pub build_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A build as a project page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildRef {
+    pub id: Uuid,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDetail {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub specs: Vec<SpecSummary>,
+    pub builds: Vec<BuildRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProject {
+    pub name: String,
+    pub description: String,
+}
+
+/// What an update changes; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+pub fn validate_project_name(name: &str) -> Result<String, AppError> {
+    let name = clean_text(name).replace(['\t', '\n'], " ");
+    let name = name.trim();
+    let length = name.chars().count();
+    if length == 0 {
+        return Err(AppError::Invalid("Please give the project a name.".into()));
+    }
+    if length > MAX_PROJECT_NAME_CHARS {
+        return Err(AppError::Invalid(format!(
+            "A project name has at most {MAX_PROJECT_NAME_CHARS} characters; this one has {length}."
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+pub fn validate_project_description(description: &str) -> Result<String, AppError> {
+    let description = clean_text(description).trim().to_owned();
+    let length = description.chars().count();
+    if length > MAX_PROJECT_DESCRIPTION_CHARS {
+        return Err(AppError::Invalid(format!(
+            "A description has at most {MAX_PROJECT_DESCRIPTION_CHARS} characters; this one has {length}."
+        )));
+    }
+    Ok(description)
+}
+
+pub fn validate_new_project(name: &str, description: &str) -> Result<NewProject, AppError> {
+    Ok(NewProject {
+        name: validate_project_name(name)?,
+        description: validate_project_description(description)?,
+    })
+}
+
+pub fn validate_project_changes(changes: ProjectChanges) -> Result<ProjectChanges, AppError> {
+    Ok(ProjectChanges {
+        name: changes.name.as_deref().map(validate_project_name).transpose()?,
+        description: changes.description.as_deref().map(validate_project_description).transpose()?,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "list_projects")]
+pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.projects.list(&owner).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "get_project")]
+pub async fn get_project(id: Uuid) -> Result<ProjectDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.projects.get(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "create_project")]
+pub async fn create_project(name: String, description: String) -> Result<ProjectDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let project = validate_new_project(&name, &description).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.projects.create(&owner, project).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "update_project")]
+pub async fn update_project(id: Uuid, name: String, description: String) -> Result<ProjectDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let changes =
+        validate_project_changes(ProjectChanges { name: Some(name), description: Some(description) })
+            .map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.projects.update(&owner, id, changes).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "delete_project")]
+pub async fn delete_project(id: Uuid) -> Result<(), AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.projects.delete(&owner, id).await.map_err(respond_with_error)
+}

@@ -1,0 +1,404 @@
+//! App specifications: the documents builds are made from. Types the browser
+//! and server share, the limits both enforce, and the server functions the
+//! pages call (the REST API under `/api/specs` shares their implementation).
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// The product's limit for a spec: 1 MiB of UTF-8.
+pub const MAX_SPEC_BYTES: usize = 1_048_576;
+pub const MAX_SPEC_NAME_CHARS: usize = 200;
+pub const MAX_PAGE_SIZE: u32 = 100;
+pub const DEFAULT_PAGE_SIZE: u32 = 24;
+/// How much of a spec a card shows.
+pub const PREVIEW_LINES: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A spec as a card or a list row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecSummary {
+    pub id: Uuid,
+    pub name: String,
+    /// The first few lines.
+    pub preview: String,
+    pub size_bytes: i64,
+    pub version: i32,
+    pub project_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecDetail {
+    pub id: Uuid,
+    pub name: String,
+    pub content: String,
+    pub size_bytes: i64,
+    pub char_count: i64,
+    pub line_count: i64,
+    pub version: i32,
+    pub project: Option<ProjectRef>,
+    pub chat_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecVersionSummary {
+    pub version: i32,
+    pub name: String,
+    pub size_bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecVersion {
+    pub version: i32,
+    pub name: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of a line-by-line comparison of two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub change: LineChange,
+    pub text: String,
+    /// Line number in the older version (none for an added line).
+    pub old_line: Option<i64>,
+    /// Line number in the newer version (none for a removed line).
+    pub new_line: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineChange {
+    Unchanged,
+    Added,
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecDiff {
+    pub from_version: i32,
+    pub to_version: i32,
+    pub added: i64,
+    pub removed: i64,
+    pub lines: Vec<DiffLine>,
+}
+
+/// One page of a list, with what is needed to draw the pager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Page<T> {
+    pub fn page_count(&self) -> u32 {
+        let pages = (self.total.max(0) as u64).div_ceil(u64::from(self.page_size.max(1)));
+        u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// Which specs to list: a name search, a page (from 1), a page size (≤ 100).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecQuery {
+    pub search: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+    pub project_id: Option<Uuid>,
+}
+
+impl SpecQuery {
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub fn page_size(&self) -> u32 {
+        self.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+    }
+
+    /// The search text, trimmed; `None` when there is nothing to search for.
+    pub fn search_text(&self) -> Option<&str> {
+        self.search.as_deref().map(str::trim).filter(|text| !text.is_empty())
+    }
+}
+
+/// A new spec that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSpec {
+    pub name: String,
+    pub content: String,
+    pub project_id: Option<Uuid>,
+    pub chat_id: Option<Uuid>,
+}
+
+/// What an update changes; `None` leaves a field alone. `project_id:
+/// Some(None)` unlinks the spec from its project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SpecChanges {
+    pub name: Option<String>,
+    pub content: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_present")]
+    pub project_id: Option<Option<Uuid>>,
+}
+
+/// Tells a field sent as `null` (unlink) from a field left out (keep).
+fn deserialize_present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<Uuid>>, D::Error> {
+    Option::<Uuid>::deserialize(deserializer).map(Some)
+}
+
+/// Removes control characters other than tab and newline (a carriage return
+/// included, so CRLF text becomes LF). Everything else is kept byte for byte.
+pub fn clean_text(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() || *c == '\t' || *c == '\n').collect()
+}
+
+pub fn validate_spec_name(name: &str) -> Result<String, AppError> {
+    let name = clean_text(name).replace(['\t', '\n'], " ");
+    let name = name.trim();
+    let length = name.chars().count();
+    if length == 0 {
+        return Err(AppError::Invalid("Please give the spec a name.".into()));
+    }
+    if length > MAX_SPEC_NAME_CHARS {
+        return Err(AppError::Invalid(format!(
+            "A spec name has at most {MAX_SPEC_NAME_CHARS} characters; this one has {length}."
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// Cleans spec content and checks it against the 1 MiB limit (413 when over,
+/// naming both sizes: nothing is ever cut off to fit).
+pub fn validate_spec_content(content: &str) -> Result<String, AppError> {
+    let content = clean_text(content);
+    if content.len() > MAX_SPEC_BYTES {
+        return Err(AppError::TooLarge(format!(
+            "The spec is {} bytes ({}); the limit is {} bytes (1 MiB). Shorten it and save again.",
+            group_thousands(content.len()),
+            human_size(content.len() as i64),
+            group_thousands(MAX_SPEC_BYTES),
+        )));
+    }
+    Ok(content)
+}
+
+pub fn validate_new_spec(
+    name: &str,
+    content: &str,
+    project_id: Option<Uuid>,
+    chat_id: Option<Uuid>,
+) -> Result<NewSpec, AppError> {
+    // Content first: a too-large paste is the error a person most needs to see.
+    let content = validate_spec_content(content)?;
+    Ok(NewSpec { name: validate_spec_name(name)?, content, project_id, chat_id })
+}
+
+/// Checks what an update sets, leaving untouched fields alone.
+pub fn validate_spec_changes(changes: SpecChanges) -> Result<SpecChanges, AppError> {
+    Ok(SpecChanges {
+        content: changes.content.as_deref().map(validate_spec_content).transpose()?,
+        name: changes.name.as_deref().map(validate_spec_name).transpose()?,
+        project_id: changes.project_id,
+    })
+}
+
+/// `1,048,576`
+pub fn group_thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// `812 B`, `14.2 KiB`, `1.05 MiB`
+pub fn human_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    if value < KIB {
+        format!("{bytes} B")
+    } else if value < KIB * KIB {
+        format!("{:.1} KiB", value / KIB)
+    } else {
+        format!("{:.2} MiB", value / (KIB * KIB))
+    }
+}
+
+/// The first lines of a spec, for cards.
+pub fn preview_of(content: &str) -> String {
+    content.lines().filter(|line| !line.trim().is_empty()).take(PREVIEW_LINES).collect::<Vec<_>>().join("\n")
+}
+
+#[server(prefix = "/fn", endpoint = "list_specs")]
+pub async fn list_specs(
+    search: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+    project_id: Option<Uuid>,
+) -> Result<Page<SpecSummary>, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let query = SpecQuery { search, page, page_size, project_id };
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.list(&owner, query).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "get_spec")]
+pub async fn get_spec(id: Uuid) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.get(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "create_spec")]
+pub async fn create_spec(
+    name: String,
+    content: String,
+    project_id: Option<Uuid>,
+) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let spec = validate_new_spec(&name, &content, project_id, None).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.create(&owner, spec).await.map_err(respond_with_error)
+}
+
+/// Saves the editor: name and content together, keeping the previous version.
+#[server(prefix = "/fn", endpoint = "save_spec")]
+pub async fn save_spec(id: Uuid, name: String, content: String) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let changes =
+        validate_spec_changes(SpecChanges { name: Some(name), content: Some(content), project_id: None })
+            .map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.update(&owner, id, changes).await.map_err(respond_with_error)
+}
+
+/// Links the spec to one of the owner's projects, or unlinks it (`None`).
+#[server(prefix = "/fn", endpoint = "move_spec_to_project")]
+pub async fn move_spec_to_project(id: Uuid, project_id: Option<Uuid>) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    let changes = SpecChanges { project_id: Some(project_id), ..SpecChanges::default() };
+    backend.specs.update(&owner, id, changes).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "duplicate_spec")]
+pub async fn duplicate_spec(id: Uuid) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.duplicate(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "delete_spec")]
+pub async fn delete_spec(id: Uuid) -> Result<(), AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.delete(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "list_spec_versions")]
+pub async fn list_spec_versions(id: Uuid) -> Result<Vec<SpecVersionSummary>, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.versions(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "diff_spec_versions")]
+pub async fn diff_spec_versions(id: Uuid, from_version: i32, to_version: i32) -> Result<SpecDiff, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.diff(&owner, id, from_version, to_version).await.map_err(respond_with_error)
+}
+
+/// Makes an old version current again, as a new version (nothing is lost).
+#[server(prefix = "/fn", endpoint = "restore_spec_version")]
+pub async fn restore_spec_version(id: Uuid, version: i32) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.restore(&owner, id, version).await.map_err(respond_with_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_go_but_tabs_newlines_and_unicode_stay() {
+        assert_eq!(clean_text("a\tb\r\nc\u{0}d\u{7}é✓\u{1b}[0m"), "a\tb\ncdé✓[0m");
+    }
+
+    #[test]
+    fn a_spec_of_exactly_one_mebibyte_is_accepted_and_one_byte_more_is_not() {
+        let exact = "x".repeat(MAX_SPEC_BYTES);
+        assert_eq!(validate_spec_content(&exact).unwrap().len(), MAX_SPEC_BYTES);
+        let error = validate_spec_content(&format!("{exact}y")).unwrap_err();
+        assert_eq!(error.status_code(), 413);
+        assert_eq!(
+            error.to_string(),
+            "The spec is 1,048,577 bytes (1.00 MiB); the limit is 1,048,576 bytes (1 MiB). Shorten it and save again."
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_single_line_and_at_most_200_characters() {
+        assert_eq!(validate_spec_name("  Todo\tapp\n ").unwrap(), "Todo app");
+        assert_eq!(validate_spec_name(" \u{7} ").unwrap_err().status_code(), 422);
+        assert!(validate_spec_name(&"é".repeat(200)).is_ok());
+        assert!(validate_spec_name(&"é".repeat(201)).unwrap_err().to_string().contains("this one has 201"));
+    }
+
+    #[test]
+    fn page_sizes_are_clamped_and_pages_start_at_one() {
+        let query = SpecQuery { page: Some(0), page_size: Some(1000), ..SpecQuery::default() };
+        assert_eq!((query.page(), query.page_size()), (1, 100));
+        let page = Page::<()> { items: vec![], total: 201, page: 1, page_size: 100 };
+        assert_eq!(page.page_count(), 3);
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(group_thousands(1_048_576), "1,048,576");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(human_size(812), "812 B");
+        assert_eq!(human_size(14_540), "14.2 KiB");
+    }
+}

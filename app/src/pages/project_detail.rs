@@ -1,0 +1,140 @@
+//! `/projects/:id`: rename or describe a project, see its specs and builds,
+//! delete it (its specs and builds stay, unlinked).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+use crate::api::projects::{
+    get_project, DeleteProject, ProjectDetail, UpdateProject, MAX_PROJECT_NAME_CHARS,
+};
+use crate::api::specs::human_size;
+use crate::components::dialog::ConfirmDialog;
+use crate::components::form::FormError;
+use crate::components::load_error::LoadError;
+use crate::error::AppError;
+use crate::format::timestamp;
+
+#[component]
+pub fn ProjectDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let project_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
+    let update = ServerAction::<UpdateProject>::new();
+    let project = Resource::new(
+        move || (project_id(), update.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_project(id).await,
+                None => Err(AppError::NotFound("There is no such project. It may have been deleted.".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <div class="h-64 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800"></div> }>
+            {move || Suspend::new(async move {
+                match project.await {
+                    Ok(project) => view! { <ProjectView project update /> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="Project not found" />
+                        <LoadError error retry=Callback::new(move |()| project.refetch()) />
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> impl IntoView {
+    let id = project.id;
+    let delete = ServerAction::<DeleteProject>::new();
+    let is_confirming = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/projects", Default::default());
+        }
+    });
+    let error = Signal::derive(move || {
+        update.value().get().and_then(Result::err).or_else(|| delete.value().get().and_then(Result::err))
+    });
+    let delete_message = format!(
+        "\u{201c}{}\u{201d} will be deleted. Its specs and builds stay, without a project.",
+        project.name
+    );
+    let input = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950";
+    view! {
+        <Title text=project.name.clone() />
+        <p class="text-sm"><A href="/projects" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Projects"</A></p>
+        <h1 class="mt-1 mb-6 text-2xl font-semibold tracking-tight sm:text-3xl">{project.name.clone()}</h1>
+        <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
+            <div class="space-y-6">
+                <section aria-labelledby="project-specs">
+                    <h2 id="project-specs" class="font-semibold">"Specs"</h2>
+                    {if project.specs.is_empty() {
+                        view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No specs in this project yet. Open a spec and choose this project in its details."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul data-testid="project-specs" class="mt-2 divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                                {project.specs.into_iter().map(|spec| view! {
+                                    <li class="flex justify-between gap-3 px-4 py-3 text-sm">
+                                        <A href=format!("/specs/{}", spec.id) attr:class="font-medium hover:underline">{spec.name}</A>
+                                        <span class="text-xs text-slate-500">{format!("{} · {}", human_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+                <section aria-labelledby="project-builds">
+                    <h2 id="project-builds" class="font-semibold">"Builds"</h2>
+                    {if project.builds.is_empty() {
+                        view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No builds in this project yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="mt-2 space-y-1 text-sm">
+                                {project.builds.into_iter().map(|build| view! {
+                                    <li>{format!("{} · {}", build.status, timestamp(build.created_at))}</li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+            </div>
+            <section class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="project-edit">
+                <h2 id="project-edit" class="font-semibold">"About"</h2>
+                <ActionForm action=update attr:class="mt-4 space-y-4" attr:aria-label="Edit project">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <div>
+                        <label for="project-name" class="block text-sm font-medium">"Name"</label>
+                        <input id="project-name" name="name" required maxlength=MAX_PROJECT_NAME_CHARS.to_string() value=project.name.clone() class=input />
+                    </div>
+                    <div>
+                        <label for="project-description" class="block text-sm font-medium">"Description"</label>
+                        <textarea id="project-description" name="description" rows="4" class=input>{project.description.clone()}</textarea>
+                    </div>
+                    <FormError error />
+                    <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                        {move || if update.pending().get() { "Saving…" } else { "Save" }}
+                    </button>
+                </ActionForm>
+                <button type="button" class="mt-4 w-full rounded-lg border border-red-300 px-4 py-2 text-sm font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:text-red-300 dark:hover:bg-red-950" on:click=move |_| is_confirming.set(true)>
+                    "Delete project"
+                </button>
+                <ConfirmDialog
+                    title="Delete this project?"
+                    message=delete_message
+                    confirm_label="Delete project"
+                    is_open=is_confirming
+                    on_confirm=Callback::new(move |()| {
+                        delete.dispatch(DeleteProject { id });
+                    })
+                />
+            </section>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,399 @@
+//! `/specs/:id`: one spec, read-only with line numbers until Edit; copy,
+//! download, duplicate, delete, move to a project, and its version history
+//! with comparisons and restores.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+use crate::api::projects::list_projects;
+use crate::api::specs::{
+    diff_spec_versions, get_spec, group_thousands, human_size, list_spec_versions, DeleteSpec, DuplicateSpec,
+    LineChange, MoveSpecToProject, RestoreSpecVersion, SaveSpec, SpecDetail, SpecDiff,
+};
+use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
+use crate::components::dialog::ConfirmDialog;
+use crate::components::form::FormError;
+use crate::components::load_error::LoadError;
+use crate::components::spec_editor::ContentEditor;
+use crate::error::AppError;
+use crate::format::timestamp;
+
+const TOOL_BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+
+#[component]
+pub fn SpecDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let spec_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
+
+    let save = ServerAction::<SaveSpec>::new();
+    let restore = ServerAction::<RestoreSpecVersion>::new();
+    let move_to_project = ServerAction::<MoveSpecToProject>::new();
+    let spec = Resource::new(
+        move || (spec_id(), save.version().get(), restore.version().get(), move_to_project.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_spec(id).await,
+                None => Err(AppError::NotFound("There is no such spec. It may have been deleted.".into())),
+            }
+        },
+    );
+
+    view! {
+        <Transition fallback=|| view! { <DetailSkeleton /> }>
+            {move || Suspend::new(async move {
+                match spec.await {
+                    Ok(spec) => view! { <SpecView spec save restore move_to_project /> }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <Title text="Spec not found" />
+                            <LoadError error retry=Callback::new(move |()| spec.refetch()) />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn SpecView(
+    spec: SpecDetail,
+    save: ServerAction<SaveSpec>,
+    restore: ServerAction<RestoreSpecVersion>,
+    move_to_project: ServerAction<MoveSpecToProject>,
+) -> impl IntoView {
+    let id = spec.id;
+    let is_editing = RwSignal::new(false);
+    let draft = RwSignal::new(spec.content.clone());
+    let original = StoredValue::new(spec.content.clone());
+    let has_unsaved_changes = move || is_editing.get() && draft.with(|draft| *draft != original.get_value());
+    guard_unsaved_changes(Signal::derive(has_unsaved_changes));
+
+    // A successful save ends editing; a failed one keeps the draft on screen.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            is_editing.set(false);
+        }
+    });
+    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let cancel = move |_| {
+        if !has_unsaved_changes() || confirm("Discard your unsaved changes?") {
+            draft.set(original.get_value());
+            is_editing.set(false);
+        }
+    };
+
+    let duplicate = ServerAction::<DuplicateSpec>::new();
+    let delete = ServerAction::<DeleteSpec>::new();
+    let is_confirming_delete = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(copy)) = duplicate.value().get() {
+            navigate(&format!("/specs/{}", copy.id), Default::default());
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/specs", Default::default());
+        }
+    });
+    let action_error = Signal::derive(move || {
+        duplicate
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete.value().get().and_then(Result::err))
+            .or_else(|| restore.value().get().and_then(Result::err))
+            .or_else(|| move_to_project.value().get().and_then(Result::err))
+    });
+    let (is_copied, set_copied) = signal(false);
+    let content_for_copy = spec.content.clone();
+    let name = spec.name.clone();
+    let name_in_form = StoredValue::new(spec.name.clone());
+
+    view! {
+        <Title text=spec.name.clone() />
+        <header class="mb-6 flex flex-col gap-4 lg:flex-row lg:items-start lg:justify-between">
+            <div class="min-w-0">
+                <p class="text-sm"><A href="/specs" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Specs"</A></p>
+                <h1 class="mt-1 truncate text-2xl font-semibold tracking-tight sm:text-3xl">{spec.name.clone()}</h1>
+            </div>
+            <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Spec actions">
+                <Show when=move || !is_editing.get()>
+                    <button type="button" class=TOOL_BUTTON on:click=move |_| is_editing.set(true)>"Edit"</button>
+                </Show>
+                <button
+                    type="button"
+                    class=TOOL_BUTTON
+                    on:click={
+                        let content = content_for_copy.clone();
+                        move |_| {
+                            copy_to_clipboard(&content);
+                            set_copied.set(true);
+                        }
+                    }
+                >
+                    {move || if is_copied.get() { "Copied" } else { "Copy" }}
+                </button>
+                <a href=format!("/api/specs/{id}/download") rel="external" download class=TOOL_BUTTON>"Download"</a>
+                <button type="button" class=TOOL_BUTTON on:click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
+                    "Duplicate"
+                </button>
+                <button type="button" class=format!("{TOOL_BUTTON} text-red-700 dark:text-red-300") on:click=move |_| is_confirming_delete.set(true)>
+                    "Delete"
+                </button>
+            </div>
+        </header>
+        <FormError error=action_error />
+        <ConfirmDialog
+            title="Delete this spec?"
+            message=format!("\u{201c}{name}\u{201d} and its whole version history will be deleted. This cannot be undone.")
+            confirm_label="Delete spec"
+            is_open=is_confirming_delete
+            on_confirm=Callback::new(move |()| {
+                delete.dispatch(DeleteSpec { id });
+            })
+        />
+        <div class="grid gap-6 xl:grid-cols-[1fr_20rem]">
+            <div class="min-w-0">
+                <Show
+                    when=move || is_editing.get()
+                    fallback={
+                        let content = spec.content.clone();
+                        move || view! { <NumberedText text=content.clone() /> }
+                    }
+                >
+                    <ActionForm action=save attr:class="space-y-4" attr:aria-label="Edit spec">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <div>
+                            <label for="field-name" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Name"</label>
+                            <input
+                                id="field-name"
+                                name="name"
+                                required
+                                maxlength="200"
+                                value=name_in_form.get_value()
+                                class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+                            />
+                        </div>
+                        <ContentEditor name="content" initial=original.get_value() text=draft />
+                        <FormError error=save_error />
+                        <div class="flex justify-end gap-3">
+                            <button type="button" class=TOOL_BUTTON on:click=cancel>"Cancel"</button>
+                            <button
+                                type="submit"
+                                disabled=move || save.pending().get()
+                                class="rounded-lg bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-70"
+                            >
+                                {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                            </button>
+                        </div>
+                    </ActionForm>
+                </Show>
+            </div>
+            <aside class="space-y-6">
+                <Metadata spec=spec.clone() move_to_project />
+                <VersionHistory id current_version=spec.version restore />
+            </aside>
+        </div>
+    }
+    .into_any()
+}
+
+/// The text with line numbers in a gutter, as two columns of one `<pre>` each.
+#[component]
+fn NumberedText(text: String) -> impl IntoView {
+    let line_count = text.lines().count().max(1);
+    let numbers = (1..=line_count).map(|number| number.to_string()).collect::<Vec<_>>().join("\n");
+    view! {
+        <div data-testid="spec-content" class="flex overflow-x-auto rounded-2xl border border-slate-200 bg-white font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900">
+            <pre aria-hidden="true" class="select-none border-r border-slate-200 px-3 py-3 text-right text-slate-400 dark:border-slate-800">{numbers}</pre>
+            <pre class="flex-1 px-4 py-3 whitespace-pre">{text}</pre>
+        </div>
+    }
+}
+
+#[component]
+fn Metadata(spec: SpecDetail, move_to_project: ServerAction<MoveSpecToProject>) -> impl IntoView {
+    let projects = Resource::new(|| (), |_| list_projects());
+    let current_project = spec.project.as_ref().map(|project| project.id);
+    let row = |label: &'static str, value: String| {
+        view! {
+            <div class="flex justify-between gap-3">
+                <dt class="text-slate-500 dark:text-slate-400">{label}</dt>
+                <dd class="truncate text-right">{value}</dd>
+            </div>
+        }
+    };
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="spec-details">
+            <h2 id="spec-details" class="font-semibold">"Details"</h2>
+            <dl class="mt-3 space-y-2" data-testid="spec-metadata">
+                {row("Id", spec.id.to_string())}
+                {row("Characters", group_thousands(spec.char_count as usize))}
+                {row("Lines", group_thousands(spec.line_count as usize))}
+                {row("Size", format!("{} ({} bytes)", human_size(spec.size_bytes), group_thousands(spec.size_bytes as usize)))}
+                {row("Version", spec.version.to_string())}
+                {row("Created", timestamp(spec.created_at))}
+                {row("Updated", timestamp(spec.updated_at))}
+                {spec.chat_id.map(|chat| view! {
+                    <div class="flex justify-between gap-3">
+                        <dt class="text-slate-500 dark:text-slate-400">"From chat"</dt>
+                        <dd><A href=format!("/chat/{chat}") attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"Open chat"</A></dd>
+                    </div>
+                })}
+            </dl>
+            <label for="spec-project" class="mt-4 block font-medium">"Project"</label>
+            <Transition fallback=|| view! { <div class="mt-1 h-9 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
+                {move || Suspend::new(async move {
+                    let projects = projects.await.unwrap_or_default();
+                    view! {
+                        <select
+                            id="spec-project"
+                            class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-2 py-2 dark:border-slate-700 dark:bg-slate-950"
+                            on:change=move |event| {
+                                let project_id = Uuid::parse_str(&event_target_value(&event)).ok();
+                                move_to_project.dispatch(MoveSpecToProject { id: spec.id, project_id });
+                            }
+                        >
+                            <option value="" selected=current_project.is_none()>"No project"</option>
+                            {projects
+                                .into_iter()
+                                .map(|project| {
+                                    let is_current = current_project == Some(project.id);
+                                    view! { <option value=project.id.to_string() selected=is_current>{project.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn VersionHistory(
+    id: Uuid,
+    current_version: i32,
+    restore: ServerAction<RestoreSpecVersion>,
+) -> impl IntoView {
+    let versions = Resource::new(move || restore.version().get(), move |_| list_spec_versions(id));
+    let compared = RwSignal::new(None::<i32>);
+    let diff = Resource::new(
+        move || compared.get(),
+        move |version| async move {
+            match version {
+                Some(version) => diff_spec_versions(id, version, current_version).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let restoring = RwSignal::new(None::<i32>);
+    let is_confirming = RwSignal::new(false);
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="spec-history">
+            <h2 id="spec-history" class="font-semibold">"History"</h2>
+            <Transition fallback=|| view! { <div class="mt-3 h-16 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
+                {move || Suspend::new(async move {
+                    match versions.await {
+                        Ok(list) => view! {
+                            <ol data-testid="version-list" class="mt-3 space-y-2">
+                                {list.into_iter().map(|version| {
+                                    let number = version.version;
+                                    let is_current = number == current_version;
+                                    view! {
+                                        <li class="flex items-center justify-between gap-2">
+                                            <span>
+                                                <span class="font-medium">{format!("v{number}")}</span>
+                                                <span class="text-xs text-slate-500 dark:text-slate-400">
+                                                    {format!(" · {} · {}", human_size(version.size_bytes), timestamp(version.created_at))}
+                                                </span>
+                                            </span>
+                                            {if is_current {
+                                                view! { <span class="text-xs text-emerald-700 dark:text-emerald-300">"current"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <span class="flex gap-1">
+                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| compared.set(Some(number))>
+                                                            "Compare"
+                                                        </button>
+                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
+                                                            "Restore"
+                                                        </button>
+                                                    </span>
+                                                }.into_any()
+                                            }}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(error) => view! { <LoadError error retry=Callback::new(move |()| versions.refetch()) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ConfirmDialog
+                title="Restore this version?"
+                message=Signal::derive(move || format!(
+                    "Version {} becomes the current text, saved as a new version. Nothing is lost: the current text stays in the history.",
+                    restoring.get().unwrap_or_default()
+                ))
+                confirm_label="Restore"
+                is_open=is_confirming
+                on_confirm=Callback::new(move |()| {
+                    if let Some(version) = restoring.get_untracked() {
+                        restore.dispatch(RestoreSpecVersion { id, version });
+                    }
+                })
+            />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match diff.await {
+                        Ok(Some(diff)) => view! { <DiffView diff /> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn DiffView(diff: SpecDiff) -> impl IntoView {
+    view! {
+        <div data-testid="version-diff" class="mt-4">
+            <p class="text-xs font-medium">
+                {format!("v{} → v{}: {} added, {} removed", diff.from_version, diff.to_version, diff.added, diff.removed)}
+            </p>
+            <pre class="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-50 p-2 font-mono text-xs leading-5 dark:bg-slate-950">
+                {diff.lines.into_iter().map(|line| {
+                    let (marker, class) = match line.change {
+                        LineChange::Added => ("+ ", "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"),
+                        LineChange::Removed => ("- ", "block bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200"),
+                        LineChange::Unchanged => ("  ", "block"),
+                    };
+                    view! { <span class=class>{format!("{marker}{}", line.text)}</span> }
+                }).collect_view()}
+            </pre>
+        </div>
+    }
+}
+
+#[component]
+fn DetailSkeleton() -> impl IntoView {
+    view! {
+        <div aria-hidden="true" class="space-y-4">
+            <div class="h-9 w-1/3 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div>
+            <div class="h-96 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800"></div>
+        </div>
+    }
+}

@@ -1,0 +1,84 @@
+import { test, expect, openHydrated, signUpQuietly } from './fixtures';
+
+test('a spec is written by hand, edited into a new version, compared, downloaded, duplicated and deleted', async ({
+  page,
+}) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/specs');
+  await expect(page.getByText('No specs yet')).toBeVisible();
+
+  await page.getByRole('button', { name: 'New spec' }).click();
+  await page.getByRole('menuitem', { name: 'Create manually' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a spec' });
+  await dialog.getByLabel('Name').fill('Todo app');
+  await dialog.getByLabel('Content').fill('# Todo\n\n- add items\n- list items\n');
+  await expect(dialog.getByTestId('size-meter')).toContainText('4 lines');
+  await dialog.getByRole('button', { name: 'Create spec' }).click();
+
+  await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Todo app' })).toBeVisible();
+  await expect(page.getByTestId('spec-content')).toContainText('- list items');
+
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Content').fill('# Todo\n\n- add items\n- delete items\n- list items\n');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('spec-content')).toContainText('- delete items');
+  const versions = page.getByTestId('version-list');
+  await expect(versions.locator('li')).toHaveCount(2);
+  await versions.getByRole('button', { name: 'Compare' }).click();
+  await expect(page.getByTestId('version-diff')).toContainText('v1 → v2: 1 added, 0 removed');
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download' }).click();
+  expect((await download).suggestedFilename()).toBe('Todo app.md');
+
+  await page.getByRole('button', { name: 'Duplicate' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Copy of Todo app' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Delete this spec?' }).getByRole('button', { name: 'Delete spec' }).click();
+  await expect(page).toHaveURL(/\/specs$/);
+  await expect(page.getByTestId('spec-card')).toHaveCount(1);
+  await expect(page.getByTestId('spec-card')).toContainText('Todo app');
+});
+
+test('a 1.1 MiB paste shows the size error and keeps the text in the editor', async ({ page }) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/specs');
+  await page.getByRole('button', { name: 'New spec' }).click();
+  await page.getByRole('menuitem', { name: 'Create manually' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a spec' });
+  await dialog.getByLabel('Name').fill('Too big');
+  const huge = '- a line of a very long spec\n'.repeat(39_773).padEnd(1_153_434, 'x');
+  // A paste: the whole text arrives in one input event.
+  await dialog.getByLabel('Content').evaluate((area: HTMLTextAreaElement, text: string) => {
+    area.value = text;
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+  }, huge);
+  await expect(dialog.getByTestId('size-meter')).toContainText('over the limit');
+  await dialog.getByRole('button', { name: 'Create spec' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(
+    'The spec is 1,153,434 bytes (1.10 MiB); the limit is 1,048,576 bytes (1 MiB).',
+  );
+  expect((await dialog.getByLabel('Content').inputValue()).length).toBe(1_153_434);
+  await expect(page).toHaveURL(/\/specs$/);
+});
+
+test('a project is created and a spec attached to it', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const created = await page.request.post('/api/specs', { data: { name: 'Shop', content: '# Shop' } });
+  expect(created.status()).toBe(201);
+  const spec = await created.json();
+
+  await openHydrated(page, '/projects');
+  const form = page.getByRole('form', { name: 'New project' });
+  await form.getByLabel('Name').fill('Weekend apps');
+  await form.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Weekend apps' })).toBeVisible();
+  const projectUrl = page.url();
+
+  await openHydrated(page, `/specs/${spec.id}`);
+  await page.getByLabel('Project').selectOption({ label: 'Weekend apps' });
+  await expect(page.getByLabel('Project')).toHaveValue(/[0-9a-f-]{36}/);
+  await openHydrated(page, new URL(projectUrl).pathname);
+  await expect(page.getByTestId('project-specs')).toContainText('Shop');
+});

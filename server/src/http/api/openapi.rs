@@ -1,0 +1,182 @@
+//! The OpenAPI 3.1 description of the REST API, served at `/api/openapi.json`.
+//! Written by hand next to the routes it describes; `tests/openapi.rs` calls
+//! every operation listed here, so a renamed route fails the tests.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+pub async fn document() -> Json<Value> {
+    Json(openapi())
+}
+
+fn error_responses() -> Value {
+    json!({
+        "401": { "$ref": "#/components/responses/Error" },
+        "403": { "$ref": "#/components/responses/Error" },
+        "404": { "$ref": "#/components/responses/Error" },
+        "413": { "$ref": "#/components/responses/Error" },
+        "422": { "$ref": "#/components/responses/Error" },
+        "429": { "$ref": "#/components/responses/Error" },
+        "503": { "$ref": "#/components/responses/Error" }
+    })
+}
+
+fn operation(summary: &str, ok_status: &str, ok_schema: Option<Value>, body: Option<&str>) -> Value {
+    let mut responses = error_responses();
+    responses[ok_status] = match ok_schema {
+        Some(schema) => {
+            json!({ "description": "OK", "content": { "application/json": { "schema": schema } } })
+        }
+        None => json!({ "description": "Done" }),
+    };
+    let mut operation = json!({ "summary": summary, "responses": responses });
+    if let Some(schema) = body {
+        operation["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+        });
+    }
+    operation
+}
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn list_of(name: &str) -> Value {
+    json!({ "type": "array", "items": schema(name) })
+}
+
+fn id_parameter(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
+}
+
+fn version_parameter() -> Value {
+    json!({ "name": "version", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } })
+}
+
+fn with_parameters(mut path_item: Value, parameters: Vec<Value>) -> Value {
+    path_item["parameters"] = Value::Array(parameters);
+    path_item
+}
+
+pub fn openapi() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Autonomous Agents Platform API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Specs, projects and your account. Authenticate with a personal API token \
+                (Settings → API tokens) sent as `Authorization: Bearer <token>`, or with the browser \
+                session. Errors are `{\"error\": {\"code\", \"message\"}}`; another user's resource \
+                answers 404, like a missing one."
+        },
+        "security": [{ "bearerAuth": [] }, { "sessionCookie": [] }],
+        "paths": paths(),
+        "components": components(),
+    })
+}
+
+fn paths() -> Value {
+    let spec_id = || id_parameter("id");
+    json!({
+        "/api/me": { "get": operation("The signed-in user", "200", Some(schema("UserProfile")), None) },
+        "/api/tokens": {
+            "get": operation("Your API tokens (never their secrets)", "200", Some(list_of("ApiTokenSummary")), None),
+            "post": operation("Create a token; its secret is in this answer only (session only)", "201", Some(schema("CreatedApiToken")), Some("NewToken"))
+        },
+        "/api/tokens/{id}": with_parameters(json!({
+            "delete": operation("Revoke a token (session only)", "204", None, None)
+        }), vec![id_parameter("id")]),
+        "/api/specs": {
+            "get": {
+                "summary": "Your specs, newest first, one page at a time",
+                "parameters": [
+                    { "name": "search", "in": "query", "schema": { "type": "string" }, "description": "part of the name, any case" },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "default": 1 } },
+                    { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 24 } },
+                    { "name": "project_id", "in": "query", "schema": { "type": "string", "format": "uuid" } }
+                ],
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": schema("SpecPage") } } } }
+            },
+            "post": operation("Create a spec (content ≤ 1 MiB, else 413)", "201", Some(schema("SpecDetail")), Some("NewSpec"))
+        },
+        "/api/specs/{id}": with_parameters(json!({
+            "get": operation("One spec with its content", "200", Some(schema("SpecDetail")), None),
+            "patch": operation("Change name, content or project; a changed text is a new version", "200", Some(schema("SpecDetail")), Some("SpecChanges")),
+            "delete": operation("Delete a spec and its history", "204", None, None)
+        }), vec![spec_id()]),
+        "/api/specs/{id}/duplicate": with_parameters(json!({
+            "post": operation("Copy a spec as \"Copy of …\"", "201", Some(schema("SpecDetail")), None)
+        }), vec![spec_id()]),
+        "/api/specs/{id}/download": with_parameters(json!({
+            "get": {
+                "summary": "The content as a Markdown file named after the spec",
+                "responses": { "200": { "description": "OK", "content": { "text/markdown": { "schema": { "type": "string" } } } } }
+            }
+        }), vec![spec_id()]),
+        "/api/specs/{id}/versions": with_parameters(json!({
+            "get": operation("Every saved version, newest first", "200", Some(list_of("SpecVersionSummary")), None)
+        }), vec![spec_id()]),
+        "/api/specs/{id}/versions/{version}": with_parameters(json!({
+            "get": operation("One saved version with its content", "200", Some(schema("SpecVersion")), None)
+        }), vec![spec_id(), version_parameter()]),
+        "/api/specs/{id}/versions/{version}/restore": with_parameters(json!({
+            "post": operation("Make an old version current again, as a new version", "200", Some(schema("SpecDetail")), None)
+        }), vec![spec_id(), version_parameter()]),
+        "/api/specs/{id}/diff": with_parameters(json!({
+            "get": {
+                "summary": "Line-by-line comparison of two versions",
+                "parameters": [
+                    { "name": "from", "in": "query", "required": true, "schema": { "type": "integer" } },
+                    { "name": "to", "in": "query", "required": true, "schema": { "type": "integer" } }
+                ],
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": schema("SpecDiff") } } } }
+            }
+        }), vec![spec_id()]),
+        "/api/projects": {
+            "get": operation("Your projects with their spec and build counts", "200", Some(list_of("ProjectSummary")), None),
+            "post": operation("Create a project", "201", Some(schema("ProjectDetail")), Some("NewProject"))
+        },
+        "/api/projects/{id}": with_parameters(json!({
+            "get": operation("One project with its specs and builds", "200", Some(schema("ProjectDetail")), None),
+            "patch": operation("Rename or describe a project", "200", Some(schema("ProjectDetail")), Some("ProjectChanges")),
+            "delete": operation("Delete a project; its specs and builds stay, unlinked", "204", None, None)
+        }), vec![id_parameter("id")])
+    })
+}
+
+fn components() -> Value {
+    json!({
+        "securitySchemes": {
+            "bearerAuth": { "type": "http", "scheme": "bearer", "description": "A personal API token, `ap_…`" },
+            "sessionCookie": { "type": "apiKey", "in": "cookie", "name": "agents_session" }
+        },
+        "responses": {
+            "Error": { "description": "Something was wrong; the message says what", "content": { "application/json": { "schema": schema("Error") } } }
+        },
+        "schemas": schemas()
+    })
+}
+
+fn schemas() -> Value {
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+        "UserProfile": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "email": { "type": "string" }, "display_name": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } } },
+        "ApiTokenSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "last_used_at": { "type": ["string", "null"], "format": "date-time" } } },
+        "CreatedApiToken": { "type": "object", "properties": { "token": schema("ApiTokenSummary"), "secret": { "type": "string" } } },
+        "NewToken": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "maxLength": 100 } } },
+        "NewSpec": { "type": "object", "required": ["name", "content"], "properties": { "name": { "type": "string", "maxLength": 200 }, "content": { "type": "string", "description": "at most 1,048,576 bytes of UTF-8" }, "project_id": { "type": ["string", "null"], "format": "uuid" } } },
+        "SpecChanges": { "type": "object", "properties": { "name": { "type": "string" }, "content": { "type": "string" }, "project_id": { "type": ["string", "null"], "format": "uuid", "description": "null unlinks the spec" } } },
+        "SpecSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "preview": { "type": "string" }, "size_bytes": { "type": "integer" }, "version": { "type": "integer" }, "project_id": { "type": ["string", "null"], "format": "uuid" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "SpecPage": { "type": "object", "properties": { "items": list_of("SpecSummary"), "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } },
+        "SpecDetail": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "content": { "type": "string" }, "size_bytes": { "type": "integer" }, "char_count": { "type": "integer" }, "line_count": { "type": "integer" }, "version": { "type": "integer" }, "project": { "type": ["object", "null"], "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" } } }, "chat_id": { "type": ["string", "null"], "format": "uuid" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "SpecVersionSummary": { "type": "object", "properties": { "version": { "type": "integer" }, "name": { "type": "string" }, "size_bytes": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" } } },
+        "SpecVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "name": { "type": "string" }, "content": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } } },
+        "SpecDiff": { "type": "object", "properties": { "from_version": { "type": "integer" }, "to_version": { "type": "integer" }, "added": { "type": "integer" }, "removed": { "type": "integer" }, "lines": { "type": "array", "items": { "type": "object", "properties": { "change": { "enum": ["unchanged", "added", "removed"] }, "text": { "type": "string" }, "old_line": { "type": ["integer", "null"] }, "new_line": { "type": ["integer", "null"] } } } } } },
+        "NewProject": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "maxLength": 200 }, "description": { "type": "string", "maxLength": 5000 } } },
+        "ProjectChanges": { "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } },
+        "ProjectSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "description": { "type": "string" }, "spec_count": { "type": "integer" }, "build_count": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "ProjectDetail": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "description": { "type": "string" }, "specs": list_of("SpecSummary"), "builds": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "status": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } } } }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } }
+    })
+}

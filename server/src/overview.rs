@@ -1,0 +1,75 @@
+//! The dashboard's summary of one user's work, counted by the database.
+
+use std::collections::HashMap;
+
+use app::api::accounts::UserProfile;
+use app::api::dashboard::{DashboardSummary, BUILD_STATES, RECENT_ITEMS};
+use app::api::projects::BuildRef;
+use app::api::specs::SpecQuery;
+use app::backend::Overview;
+use app::error::AppError;
+use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::db::schema::{app_specs, builds, projects};
+use crate::db::{DbPool, StoreError};
+use crate::specs::repo as specs_repo;
+
+pub struct OverviewService {
+    pool: DbPool,
+}
+
+impl OverviewService {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    async fn summary(&self, owner_id: Uuid) -> Result<DashboardSummary, StoreError> {
+        let mut connection = self.pool.get().await?;
+        let spec_count: i64 = app_specs::table
+            .filter(app_specs::user_id.eq(owner_id))
+            .count()
+            .get_result(&mut connection)
+            .await?;
+        let project_count: i64 = projects::table
+            .filter(projects::user_id.eq(owner_id))
+            .count()
+            .get_result(&mut connection)
+            .await?;
+        let counted: HashMap<String, i64> = builds::table
+            .filter(builds::user_id.eq(owner_id))
+            .group_by(builds::status)
+            .select((builds::status, count_star()))
+            .load::<(String, i64)>(&mut connection)
+            .await?
+            .into_iter()
+            .collect();
+        let builds_by_status = BUILD_STATES
+            .iter()
+            .map(|state| (state.to_string(), counted.get(*state).copied().unwrap_or(0)))
+            .collect();
+        let recent = SpecQuery { page_size: Some(RECENT_ITEMS as u32), ..SpecQuery::default() };
+        let (recent_specs, _) = specs_repo::list(&mut connection, owner_id, &recent).await?;
+        let recent_builds = builds::table
+            .filter(builds::user_id.eq(owner_id))
+            .order(builds::created_at.desc())
+            .limit(RECENT_ITEMS)
+            .select((builds::id, builds::status, builds::created_at))
+            .load::<(Uuid, String, DateTime<Utc>)>(&mut connection)
+            .await?
+            .into_iter()
+            .map(|(id, status, created_at)| BuildRef { id, status, created_at })
+            .collect();
+        Ok(DashboardSummary { spec_count, project_count, builds_by_status, recent_specs, recent_builds })
+    }
+}
+
+#[async_trait::async_trait]
+impl Overview for OverviewService {
+    async fn dashboard(&self, owner: &UserProfile) -> Result<DashboardSummary, AppError> {
+        Ok(self.summary(owner.id).await?)
+    }
+}

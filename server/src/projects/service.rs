@@ -1,0 +1,93 @@
+//! The projects service: the one implementation behind the project server
+//! functions and `/api/projects`. Inputs arrive validated.
+
+use app::api::accounts::UserProfile;
+use app::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use app::backend::Projects;
+use app::error::AppError;
+use uuid::Uuid;
+
+use crate::db::{DbPool, StoreError};
+use crate::projects::repo;
+use crate::specs::repo as specs_repo;
+
+/// How many specs and builds a project page lists.
+const LISTED_PER_PROJECT: i64 = 100;
+
+pub struct ProjectService {
+    pool: DbPool,
+}
+
+impl ProjectService {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+pub fn project_not_found() -> AppError {
+    AppError::NotFound("There is no such project. It may have been deleted.".into())
+}
+
+#[async_trait::async_trait]
+impl Projects for ProjectService {
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<ProjectSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+    }
+
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ProjectDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let (name, description, created_at, updated_at) = repo::find(&mut connection, owner.id, id)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(project_not_found)?;
+        let specs = specs_repo::list_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT)
+            .await
+            .map_err(StoreError::from)?;
+        let builds = repo::builds_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(ProjectDetail { id, name, description, specs, builds, created_at, updated_at })
+    }
+
+    async fn create(&self, owner: &UserProfile, project: NewProject) -> Result<ProjectDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let id = repo::insert(&mut connection, owner.id, &project.name, &project.description)
+            .await
+            .map_err(StoreError::from)?;
+        drop(connection);
+        self.get(owner, id).await
+    }
+
+    async fn update(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        changes: ProjectChanges,
+    ) -> Result<ProjectDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let is_found = repo::update(
+            &mut connection,
+            owner.id,
+            id,
+            changes.name.as_deref(),
+            changes.description.as_deref(),
+        )
+        .await
+        .map_err(StoreError::from)?;
+        drop(connection);
+        if !is_found {
+            return Err(project_not_found());
+        }
+        self.get(owner, id).await
+    }
+
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+            Ok(())
+        } else {
+            Err(project_not_found())
+        }
+    }
+}

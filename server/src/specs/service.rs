@@ -1,0 +1,236 @@
+//! The specs service: the one implementation behind the spec server functions
+//! and `/api/specs`. Inputs arrive validated (`app::api::specs` rules).
+
+use app::api::accounts::UserProfile;
+use app::api::specs::{
+    LineChange, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion,
+    SpecVersionSummary, MAX_SPEC_NAME_CHARS,
+};
+use app::backend::Specs;
+use app::error::AppError;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::db::{DbPool, StoreError};
+use crate::specs::diff::diff_lines;
+use crate::specs::repo::{self, SpecRecord};
+
+pub struct SpecService {
+    pool: DbPool,
+}
+
+impl SpecService {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+pub fn spec_not_found() -> AppError {
+    AppError::NotFound("There is no such spec. It may have been deleted.".into())
+}
+
+fn version_not_found(version: i32) -> AppError {
+    AppError::NotFound(format!("This spec has no version {version}. Pick one from its history."))
+}
+
+fn project_not_found() -> AppError {
+    AppError::NotFound("There is no such project.".into())
+}
+
+/// What a failed write means to a person: a project link that names no
+/// project of theirs (the foreign key includes the owner) is "no such project".
+fn write_error(error: WriteError) -> AppError {
+    match error {
+        WriteError::App(error) => error,
+        WriteError::Query(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            project_not_found()
+        }
+        WriteError::Query(error) => StoreError::from(error).into(),
+    }
+}
+
+/// A transaction's error: a rule the data broke, or the database.
+enum WriteError {
+    App(AppError),
+    Query(DieselError),
+}
+
+impl From<DieselError> for WriteError {
+    fn from(error: DieselError) -> Self {
+        WriteError::Query(error)
+    }
+}
+
+/// "Copy of …", shortened to fit the name limit.
+fn copy_name(name: &str) -> String {
+    format!("Copy of {name}").chars().take(MAX_SPEC_NAME_CHARS).collect()
+}
+
+impl SpecService {
+    async fn detail(&self, owner_id: Uuid, id: Uuid) -> Result<SpecDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::find(&mut connection, owner_id, id).await.map_err(StoreError::from)?.ok_or_else(spec_not_found)
+    }
+
+    async fn insert(&self, owner_id: Uuid, spec: SpecRecord<'_>) -> Result<SpecDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let id = connection
+            .transaction(async |connection| {
+                repo::insert(connection, owner_id, spec).await.map_err(WriteError::from)
+            })
+            .await
+            .map_err(write_error)?;
+        drop(connection);
+        self.detail(owner_id, id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Specs for SpecService {
+    async fn list(&self, owner: &UserProfile, query: SpecQuery) -> Result<Page<SpecSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let (items, total) = repo::list(&mut connection, owner.id, &query).await.map_err(StoreError::from)?;
+        Ok(Page { items, total, page: query.page(), page_size: query.page_size() })
+    }
+
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<SpecDetail, AppError> {
+        self.detail(owner.id, id).await
+    }
+
+    async fn create(&self, owner: &UserProfile, spec: NewSpec) -> Result<SpecDetail, AppError> {
+        let record = SpecRecord {
+            name: &spec.name,
+            content: &spec.content,
+            project_id: spec.project_id,
+            chat_id: spec.chat_id,
+        };
+        self.insert(owner.id, record).await
+    }
+
+    async fn update(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        changes: SpecChanges,
+    ) -> Result<SpecDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        connection
+            .transaction(async |connection| {
+                let (name, content, version, project_id) = repo::lock_current(connection, owner.id, id)
+                    .await?
+                    .ok_or_else(|| WriteError::App(spec_not_found()))?;
+                let new_name = changes.name.clone().unwrap_or_else(|| name.clone());
+                let new_content = changes.content.clone().unwrap_or_else(|| content.clone());
+                let new_project = changes.project_id.unwrap_or(project_id);
+                // Only a change of text is a new version; saving unchanged text is not.
+                let is_new_version = new_name != name || new_content != content;
+                let new_version = if is_new_version { version + 1 } else { version };
+                if is_new_version {
+                    repo::insert_version(connection, id, new_version, &new_name, &new_content).await?;
+                }
+                repo::update_current(
+                    connection,
+                    owner.id,
+                    id,
+                    &new_name,
+                    &new_content,
+                    new_version,
+                    new_project,
+                )
+                .await?;
+                Ok::<_, WriteError>(())
+            })
+            .await
+            .map_err(write_error)?;
+        drop(connection);
+        self.detail(owner.id, id).await
+    }
+
+    async fn duplicate(&self, owner: &UserProfile, id: Uuid) -> Result<SpecDetail, AppError> {
+        let original = self.detail(owner.id, id).await?;
+        let name = copy_name(&original.name);
+        let record = SpecRecord {
+            name: &name,
+            content: &original.content,
+            project_id: original.project.as_ref().map(|project| project.id),
+            chat_id: original.chat_id,
+        };
+        self.insert(owner.id, record).await
+    }
+
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+            Ok(())
+        } else {
+            Err(spec_not_found())
+        }
+    }
+
+    async fn versions(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<SpecVersionSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::versions(&mut connection, owner.id, id)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(spec_not_found)
+    }
+
+    async fn version(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecVersion, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::version(&mut connection, owner.id, id, version)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(|| version_not_found(version))
+    }
+
+    async fn diff(&self, owner: &UserProfile, id: Uuid, from: i32, to: i32) -> Result<SpecDiff, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let older = repo::version(&mut connection, owner.id, id, from)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(|| version_not_found(from))?;
+        let newer = repo::version(&mut connection, owner.id, id, to)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(|| version_not_found(to))?;
+        drop(connection);
+        // Comparing two large texts is CPU work: keep it off the async runtime.
+        let lines = tokio::task::spawn_blocking(move || diff_lines(&older.content, &newer.content))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "comparing spec versions failed");
+                AppError::Internal
+            })?;
+        let count = |change: LineChange| lines.iter().filter(|line| line.change == change).count() as i64;
+        Ok(SpecDiff {
+            from_version: from,
+            to_version: to,
+            added: count(LineChange::Added),
+            removed: count(LineChange::Removed),
+            lines,
+        })
+    }
+
+    async fn restore(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let old = repo::version(&mut connection, owner.id, id, version)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(|| version_not_found(version))?;
+        drop(connection);
+        let changes = SpecChanges { name: Some(old.name), content: Some(old.content), project_id: None };
+        self.update(owner, id, changes).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_are_named_after_the_original_within_the_limit() {
+        assert_eq!(copy_name("Todo app"), "Copy of Todo app");
+        assert_eq!(copy_name(&"x".repeat(200)).chars().count(), 200);
+    }
+}
