@@ -28,7 +28,11 @@ async fn the_dashboard_counts_only_the_callers_specs_projects_and_builds() {
         states,
         vec![("queued", 0), ("running", 0), ("paused", 0), ("completed", 0), ("failed", 0), ("cancelled", 0)]
     );
-    let recent: Vec<&str> =
-        summary["recent_specs"].as_array().unwrap().iter().map(|spec| spec["name"].as_str().unwrap()).collect();
+    let recent: Vec<&str> = summary["recent_specs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|spec| spec["name"].as_str().unwrap())
+        .collect();
     assert_eq!(recent, vec!["Second", "First"]);
 }
