@@ -24,14 +24,47 @@ pub fn confirm(message: &str) -> bool {
     }
 }
 
-/// Makes the browser warn before the page is left or reloaded while
-/// `is_dirty`, for as long as the calling component lives.
+/// While `is_dirty`, asks before the page is left: by reloading or closing it
+/// (the browser's own prompt), or by following a link inside the app. Lasts
+/// as long as the calling component.
 pub fn guard_unsaved_changes(is_dirty: Signal<bool>) {
-    let listener = window_event_listener(leptos::ev::beforeunload, move |event| {
+    let unload = window_event_listener(leptos::ev::beforeunload, move |event| {
         if is_dirty.get_untracked() {
             event.prevent_default();
             event.set_return_value("You have unsaved changes.");
         }
     });
-    on_cleanup(move || listener.remove());
+    on_cleanup(move || unload.remove());
+    guard_link_clicks(is_dirty);
+}
+
+/// The router follows links from a click listener that skips clicks whose
+/// default was prevented; a capturing listener runs before it.
+fn guard_link_clicks(is_dirty: Signal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::closure::Closure;
+        use leptos::wasm_bindgen::JsCast;
+
+        let on_click =
+            Closure::<dyn Fn(leptos::web_sys::MouseEvent)>::new(move |event: leptos::web_sys::MouseEvent| {
+                let is_link = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+                    .and_then(|element| element.closest("a[href]").ok().flatten())
+                    .is_some();
+                if is_link && is_dirty.get_untracked() && !confirm("Leave without saving your changes?") {
+                    event.prevent_default();
+                    event.stop_propagation();
+                }
+            });
+        let function: leptos::web_sys::js_sys::Function = on_click.into_js_value().unchecked_into();
+        let _ = window().add_event_listener_with_callback_and_bool("click", &function, true);
+        let function = send_wrapper::SendWrapper::new(function);
+        on_cleanup(move || {
+            let _ = window().remove_event_listener_with_callback_and_bool("click", &function, true);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = is_dirty;
 }

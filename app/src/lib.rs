@@ -1,6 +1,7 @@
 //! The product's face: routes, pages, components, server functions and the
 //! types the browser and the server share.
 
+pub mod actions;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -82,3 +82,21 @@ test('a project is created and a spec attached to it', async ({ page }) => {
   await openHydrated(page, new URL(projectUrl).pathname);
   await expect(page.getByTestId('project-specs')).toContainText('Shop');
 });
+
+test('a save refused for size keeps the edit and says why', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const created = await page.request.post('/api/specs', { data: { name: 'Notes', content: '# Notes' } });
+  const spec = await created.json();
+  await openHydrated(page, `/specs/${spec.id}`);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const huge = 'y'.repeat(1_048_577);
+  await page.getByLabel('Content').evaluate((area: HTMLTextAreaElement, text: string) => {
+    area.value = text;
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+  }, huge);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('The spec is 1,048,577 bytes');
+  expect((await page.getByLabel('Content').inputValue()).length).toBe(1_048_577);
+  // Nothing was saved: the history still has one version.
+  await expect(page.getByTestId('version-list').locator('li')).toHaveCount(1);
+});

@@ -238,6 +238,13 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         ),
         row("list_projects", server_fn("/fn/list_projects", &[]), OwnData, 200),
         row("get_dashboard", server_fn("/fn/get_dashboard", &[]), OwnData, 200),
+        row("GET /api/dashboard", rest("GET", "/api/dashboard".into(), None), OwnData, 200),
+        row(
+            "get_spec_version",
+            server_fn("/fn/get_spec_version", &[("id", spec), ("version", "1")]),
+            OwnedResource,
+            200,
+        ),
         row(
             "create_project",
             server_fn("/fn/create_project", &[("name", "m"), ("description", "")]),

@@ -18,7 +18,9 @@ fn free_port() -> u16 {
 /// developer's `.env` or environment that could change its behaviour.
 fn server_command() -> Command {
     let mut command = Command::new(SERVER);
-    let scratch = std::env::temp_dir().join(format!("agents-platform-process-{}", uuid::Uuid::now_v7()));
+    // An empty working directory, so no `.env` is found; one for all runs,
+    // so runs leave nothing behind.
+    let scratch = std::env::temp_dir().join("agents-platform-process-tests");
     std::fs::create_dir_all(&scratch).expect("scratch dir");
     command
         .current_dir(scratch)

@@ -299,5 +299,22 @@ async fn a_body_over_eight_mebibytes_is_refused_before_it_is_read() {
         .header("content-length", body.len())
         .body(axum::body::Body::from(body))
         .unwrap();
-    assert_eq!(send(&app, request).await.status, 413);
+    let response = send(&app, request).await;
+    assert_eq!(response.status, 413);
+    assert_eq!(response.json()["error"]["code"], "too_large");
+    assert!(response.body.contains("the limit is 8,388,608 bytes (8 MiB)"), "{}", response.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_that_is_not_a_number_is_not_found() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let spec = create_spec(&app, &user, "Todo", "# Todo").await;
+    let id = spec["id"].as_str().unwrap();
+    for version in ["two", "0", "99999999999"] {
+        let response =
+            api(&app, "GET", &format!("/api/specs/{id}/versions/{version}"), As::User(&user), None).await;
+        assert_eq!(response.status, 404, "{version}: {}", response.body);
+        assert_eq!(response.json()["error"]["code"], "not_found");
+    }
 }

@@ -338,6 +338,15 @@ pub async fn list_spec_versions(id: Uuid) -> Result<Vec<SpecVersionSummary>, App
     backend.specs.versions(&owner, id).await.map_err(respond_with_error)
 }
 
+#[server(prefix = "/fn", endpoint = "get_spec_version")]
+pub async fn get_spec_version(id: Uuid, version: i32) -> Result<SpecVersion, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.specs.version(&owner, id, version).await.map_err(respond_with_error)
+}
+
 #[server(prefix = "/fn", endpoint = "diff_spec_versions")]
 pub async fn diff_spec_versions(id: Uuid, from_version: i32, to_version: i32) -> Result<SpecDiff, AppError> {
     use crate::backend::{require_user, respond_with_error, use_backend};

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
+use crate::actions::count_successes;
 use crate::api::projects::{
     get_project, DeleteProject, ProjectDetail, UpdateProject, MAX_PROJECT_NAME_CHARS,
 };
@@ -22,8 +23,9 @@ pub fn ProjectDetailPage() -> impl IntoView {
     let params = use_params_map();
     let project_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
     let update = ServerAction::<UpdateProject>::new();
+    let updated = count_successes(update);
     let project = Resource::new(
-        move || (project_id(), update.version().get()),
+        move || (project_id(), updated.get()),
         |(id, _)| async move {
             match id {
                 Some(id) => get_project(id).await,

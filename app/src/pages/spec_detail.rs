@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
+use crate::actions::count_successes;
 use crate::api::projects::list_projects;
 use crate::api::specs::{
     diff_spec_versions, get_spec, group_thousands, human_size, list_spec_versions, DeleteSpec, DuplicateSpec,
@@ -31,8 +32,10 @@ pub fn SpecDetailPage() -> impl IntoView {
     let save = ServerAction::<SaveSpec>::new();
     let restore = ServerAction::<RestoreSpecVersion>::new();
     let move_to_project = ServerAction::<MoveSpecToProject>::new();
+    let (saved, restored, moved) =
+        (count_successes(save), count_successes(restore), count_successes(move_to_project));
     let spec = Resource::new(
-        move || (spec_id(), save.version().get(), restore.version().get(), move_to_project.version().get()),
+        move || (spec_id(), saved.get(), restored.get(), moved.get()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_spec(id).await,
@@ -70,8 +73,14 @@ fn SpecView(
     let id = spec.id;
     let is_editing = RwSignal::new(false);
     let draft = RwSignal::new(spec.content.clone());
+    let draft_name = RwSignal::new(spec.name.clone());
     let original = StoredValue::new(spec.content.clone());
-    let has_unsaved_changes = move || is_editing.get() && draft.with(|draft| *draft != original.get_value());
+    let original_name = StoredValue::new(spec.name.clone());
+    let has_unsaved_changes = move || {
+        is_editing.get()
+            && (draft.with(|draft| *draft != original.get_value())
+                || draft_name.with(|name| *name != original_name.get_value()))
+    };
     guard_unsaved_changes(Signal::derive(has_unsaved_changes));
 
     // A successful save ends editing; a failed one keeps the draft on screen.
@@ -84,6 +93,7 @@ fn SpecView(
     let cancel = move |_| {
         if !has_unsaved_changes() || confirm("Discard your unsaved changes?") {
             draft.set(original.get_value());
+            draft_name.set(original_name.get_value());
             is_editing.set(false);
         }
     };
@@ -179,6 +189,7 @@ fn SpecView(
                                 required
                                 maxlength="200"
                                 value=name_in_form.get_value()
+                                on:input=move |event| draft_name.set(event_target_value(&event))
                                 class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
                             />
                         </div>
@@ -214,7 +225,8 @@ fn NumberedText(text: String) -> impl IntoView {
     view! {
         <div data-testid="spec-content" class="flex overflow-x-auto rounded-2xl border border-slate-200 bg-white font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900">
             <pre aria-hidden="true" class="select-none border-r border-slate-200 px-3 py-3 text-right text-slate-400 dark:border-slate-800">{numbers}</pre>
-            <pre class="flex-1 px-4 py-3 whitespace-pre">{text}</pre>
+            // The <code> keeps a leading newline: HTML drops one right after <pre>.
+            <pre class="flex-1 px-4 py-3 whitespace-pre"><code>{text}</code></pre>
         </div>
     }
 }

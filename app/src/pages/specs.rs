@@ -7,6 +7,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
+use crate::actions::count_successes;
 use crate::api::specs::{
     human_size, list_specs, CreateSpec, DeleteSpec, DuplicateSpec, SpecSummary, DEFAULT_PAGE_SIZE,
 };
@@ -26,8 +27,9 @@ pub fn SpecsPage() -> impl IntoView {
 
     let duplicate = ServerAction::<DuplicateSpec>::new();
     let delete = ServerAction::<DeleteSpec>::new();
+    let (duplicated, deleted) = (count_successes(duplicate), count_successes(delete));
     let specs = Resource::new(
-        move || (search(), page(), duplicate.version().get(), delete.version().get()),
+        move || (search(), page(), duplicated.get(), deleted.get()),
         |(search, page, _, _)| list_specs(Some(search), Some(page), Some(DEFAULT_PAGE_SIZE), None),
     );
     let action_error = Signal::derive(move || {
@@ -63,7 +65,7 @@ pub fn SpecsPage() -> impl IntoView {
         <Transition fallback=|| view! { <SpecGridSkeleton /> }>
             {move || Suspend::new(async move {
                 match specs.await {
-                    Ok(page) if page.items.is_empty() && search().is_empty() => {
+                    Ok(page) if page.total == 0 && search().is_empty() => {
                         view! {
                             <EmptyState
                                 icon=IconKind::Specs
@@ -74,10 +76,20 @@ pub fn SpecsPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(page) if page.items.is_empty() => {
+                    Ok(page) if page.total == 0 => {
                         view! {
                             <p data-testid="no-matches" class="text-sm text-slate-600 dark:text-slate-400">
                                 {format!("No spec name contains \u{201c}{}\u{201d}.", search())}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(page) if page.items.is_empty() => {
+                        // Past the last page, e.g. after deleting its last card.
+                        view! {
+                            <p class="text-sm text-slate-600 dark:text-slate-400">
+                                {format!("There are only {} pages. ", page.page_count())}
+                                <A href=page_link(1, &search()) attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-300">"Go to the first page"</A>
                             </p>
                         }
                             .into_any()
@@ -228,15 +240,17 @@ fn SpecCard(
     }
 }
 
+fn page_link(page: u32, search: &str) -> String {
+    if search.is_empty() {
+        format!("/specs?page={page}")
+    } else {
+        format!("/specs?q={}&page={page}", crate::api::accounts::encode_query_value(search))
+    }
+}
+
 #[component]
 fn Pager(current: u32, page_count: u32, search: String) -> impl IntoView {
-    let link = move |page: u32| {
-        if search.is_empty() {
-            format!("/specs?page={page}")
-        } else {
-            format!("/specs?q={}&page={page}", crate::api::accounts::encode_query_value(&search))
-        }
-    };
+    let link = move |page: u32| page_link(page, &search);
     (page_count > 1).then(|| {
         view! {
             <nav aria-label="Pages" class="mt-6 flex items-center justify-between text-sm">

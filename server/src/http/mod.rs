@@ -3,6 +3,7 @@
 //! endpoints.
 
 pub mod api;
+pub mod body_limit;
 pub mod caller;
 pub mod csrf;
 pub mod health;

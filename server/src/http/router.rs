@@ -23,15 +23,11 @@ use crate::auth::AccountService;
 use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
+use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
 use crate::http::{api, caller, csrf, health, page_guard, static_files};
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
 use crate::specs::SpecService;
-
-/// Upper bound for any request body: a 1 MiB spec, even fully
-/// percent-encoded in a form, fits; anything larger is refused with 413
-/// before it is read.
-const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
@@ -80,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
         // Listed innermost first: a request meets them from the bottom up.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+        .layer(from_fn(body_limit::refuse_oversized_bodies))
         .layer(from_fn_with_state(state.clone(), caller::identify_caller))
         .layer(session_layer(state.pool.clone(), &state.auth))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_origin_writes))

@@ -64,7 +64,8 @@ impl From<DieselError> for WriteError {
 
 /// "Copy of …", shortened to fit the name limit.
 fn copy_name(name: &str) -> String {
-    format!("Copy of {name}").chars().take(MAX_SPEC_NAME_CHARS).collect()
+    let copy: String = format!("Copy of {name}").chars().take(MAX_SPEC_NAME_CHARS).collect();
+    copy.trim_end().to_owned()
 }
 
 impl SpecService {

@@ -3,6 +3,7 @@
 //! itself at `/api/openapi.json`.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/me", get(accounts::me))
+        .route("/dashboard", get(dashboard::summary))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/specs", get(specs::list).post(specs::create))

@@ -81,6 +81,7 @@ fn paths() -> Value {
     let spec_id = || id_parameter("id");
     json!({
         "/api/me": { "get": operation("The signed-in user", "200", Some(schema("UserProfile")), None) },
+        "/api/dashboard": { "get": operation("Counts of your specs, projects and builds by state; recent work", "200", Some(schema("DashboardSummary")), None) },
         "/api/tokens": {
             "get": operation("Your API tokens (never their secrets)", "200", Some(list_of("ApiTokenSummary")), None),
             "post": operation("Create a token; its secret is in this answer only (session only)", "201", Some(schema("CreatedApiToken")), Some("NewToken"))
@@ -174,6 +175,7 @@ fn schemas() -> Value {
         "SpecVersionSummary": { "type": "object", "properties": { "version": { "type": "integer" }, "name": { "type": "string" }, "size_bytes": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" } } },
         "SpecVersion": { "type": "object", "properties": { "version": { "type": "integer" }, "name": { "type": "string" }, "content": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } } },
         "SpecDiff": { "type": "object", "properties": { "from_version": { "type": "integer" }, "to_version": { "type": "integer" }, "added": { "type": "integer" }, "removed": { "type": "integer" }, "lines": { "type": "array", "items": { "type": "object", "properties": { "change": { "enum": ["unchanged", "added", "removed"] }, "text": { "type": "string" }, "old_line": { "type": ["integer", "null"] }, "new_line": { "type": ["integer", "null"] } } } } } },
+        "DashboardSummary": { "type": "object", "properties": { "spec_count": { "type": "integer" }, "project_count": { "type": "integer" }, "builds_by_status": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "integer" }] } }, "recent_specs": list_of("SpecSummary"), "recent_builds": { "type": "array", "items": { "type": "object" } } } },
         "NewProject": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string", "maxLength": 200 }, "description": { "type": "string", "maxLength": 5000 } } },
         "ProjectChanges": { "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } },
         "ProjectSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" }, "description": { "type": "string" }, "spec_count": { "type": "integer" }, "build_count": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },

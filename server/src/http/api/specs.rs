@@ -97,20 +97,30 @@ pub async fn versions(
     Ok(Json(state.backend.specs.versions(&owner, spec_id(&id)?).await?))
 }
 
+/// A version number from the path; anything else names no version.
+fn version_number(raw: &str) -> Result<i32, ApiError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|number| *number >= 1)
+        .ok_or_else(|| AppError::NotFound(format!("This spec has no version {raw:?}.")).into())
+}
+
 pub async fn version(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
-    Path((id, version)): Path<(String, i32)>,
+    Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<SpecVersion>, ApiError> {
-    Ok(Json(state.backend.specs.version(&owner, spec_id(&id)?, version).await?))
+    let (id, version) = (spec_id(&id)?, version_number(&version)?);
+    Ok(Json(state.backend.specs.version(&owner, id, version).await?))
 }
 
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
-    Path((id, version)): Path<(String, i32)>,
+    Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<SpecDetail>, ApiError> {
-    Ok(Json(state.backend.specs.restore(&owner, spec_id(&id)?, version).await?))
+    let (id, version) = (spec_id(&id)?, version_number(&version)?);
+    Ok(Json(state.backend.specs.restore(&owner, id, version).await?))
 }
 
 #[derive(Deserialize)]

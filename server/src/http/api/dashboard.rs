@@ -1,0 +1,16 @@
+//! `/api/dashboard`: the counts and recent work the dashboard shows.
+
+use app::api::dashboard::DashboardSummary;
+use axum::extract::State;
+use axum::Json;
+
+use crate::http::api::error::ApiError;
+use crate::http::api::extract::CurrentUser;
+use crate::http::AppState;
+
+pub async fn summary(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+) -> Result<Json<DashboardSummary>, ApiError> {
+    Ok(Json(state.backend.overview.dashboard(&owner).await?))
+}

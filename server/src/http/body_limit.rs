@@ -1,0 +1,33 @@
+//! The cap on request bodies, answered in the API's error format with both
+//! sizes when the client declares its length (streamed bodies past the cap
+//! are cut off by `RequestBodyLimitLayer` behind this).
+
+use app::api::specs::group_thousands;
+use app::error::AppError;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::http::api::error::ApiError;
+
+/// Upper bound for any request body: a 1 MiB spec, even fully
+/// percent-encoded in a form, fits.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
+pub async fn refuse_oversized_bodies(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > MAX_REQUEST_BYTES => ApiError::from(AppError::TooLarge(format!(
+            "The request is {} bytes; the limit is {} bytes (8 MiB).",
+            group_thousands(length),
+            group_thousands(MAX_REQUEST_BYTES)
+        )))
+        .into_response(),
+        _ => next.run(request).await,
+    }
+}
