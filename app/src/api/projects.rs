@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::specs::{clean_text, SpecSummary};
+use crate::api::specs::{clean_text, validate_name, SpecSummary};
 use crate::error::AppError;
 
 pub const MAX_PROJECT_NAME_CHARS: usize = 200;
@@ -56,18 +56,7 @@ pub struct ProjectChanges {
 }
 
 pub fn validate_project_name(name: &str) -> Result<String, AppError> {
-    let name = clean_text(name).replace(['\t', '\n'], " ");
-    let name = name.trim();
-    let length = name.chars().count();
-    if length == 0 {
-        return Err(AppError::Invalid("Please give the project a name.".into()));
-    }
-    if length > MAX_PROJECT_NAME_CHARS {
-        return Err(AppError::Invalid(format!(
-            "A project name has at most {MAX_PROJECT_NAME_CHARS} characters; this one has {length}."
-        )));
-    }
-    Ok(name.to_owned())
+    validate_name(name, "project", MAX_PROJECT_NAME_CHARS)
 }
 
 pub fn validate_project_description(description: &str) -> Result<String, AppError> {

@@ -169,15 +169,21 @@ pub fn clean_text(text: &str) -> String {
 }
 
 pub fn validate_spec_name(name: &str) -> Result<String, AppError> {
+    validate_name(name, "spec", MAX_SPEC_NAME_CHARS)
+}
+
+/// A name on one line, cleaned and trimmed, 1 to `max_chars` characters;
+/// the errors call the thing `noun` ("spec", "project").
+pub fn validate_name(name: &str, noun: &str, max_chars: usize) -> Result<String, AppError> {
     let name = clean_text(name).replace(['\t', '\n'], " ");
     let name = name.trim();
     let length = name.chars().count();
     if length == 0 {
-        return Err(AppError::Invalid("Please give the spec a name.".into()));
+        return Err(AppError::Invalid(format!("Please give the {noun} a name.")));
     }
-    if length > MAX_SPEC_NAME_CHARS {
+    if length > max_chars {
         return Err(AppError::Invalid(format!(
-            "A spec name has at most {MAX_SPEC_NAME_CHARS} characters; this one has {length}."
+            "A {noun} name has at most {max_chars} characters; this one has {length}."
         )));
     }
     Ok(name.to_owned())
