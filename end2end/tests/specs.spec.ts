@@ -77,8 +77,10 @@ test('a project is created and a spec attached to it', async ({ page }) => {
   const projectUrl = page.url();
 
   await openHydrated(page, `/specs/${spec.id}`);
+  // Choosing a project saves at once; wait for that save before looking elsewhere.
+  const moved = page.waitForResponse((response) => response.url().endsWith('/fn/move_spec_to_project'));
   await page.getByLabel('Project').selectOption({ label: 'Weekend apps' });
-  await expect(page.getByLabel('Project')).toHaveValue(/[0-9a-f-]{36}/);
+  expect((await moved).status()).toBe(200);
   await openHydrated(page, new URL(projectUrl).pathname);
   await expect(page.getByTestId('project-specs')).toContainText('Shop');
 });
