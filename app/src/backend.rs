@@ -9,6 +9,7 @@ use leptos::prelude::use_context;
 use uuid::Uuid;
 
 use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use crate::api::chats::{ChatDetail, ChatSummary};
 use crate::api::dashboard::DashboardSummary;
 use crate::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
 use crate::api::specs::{
@@ -86,6 +87,35 @@ pub trait Projects: Send + Sync + 'static {
     async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
 }
 
+/// Chats with the spec assistant, scoped like [`Specs`]. Sending starts a
+/// reply that goes on in the background; it streams from the server's
+/// `/api/chats/{id}/reply`.
+#[async_trait::async_trait]
+pub trait Chats: Send + Sync + 'static {
+    /// Most recently active first.
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<ChatSummary>, AppError>;
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError>;
+    async fn start(&self, owner: &UserProfile, message: String) -> Result<ChatDetail, AppError>;
+    /// Conflict while a reply is being written.
+    async fn send(&self, owner: &UserProfile, id: Uuid, message: String) -> Result<ChatDetail, AppError>;
+    async fn stop(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError>;
+    /// Replaces the last answer with a new one.
+    async fn retry(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError>;
+    async fn rename(&self, owner: &UserProfile, id: Uuid, title: String) -> Result<ChatDetail, AppError>;
+    /// Deletes the chat; specs saved from it stay.
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
+    /// Saves the spec block of the reply `message_id` as a new spec.
+    async fn save_spec(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        message_id: Uuid,
+        name: String,
+    ) -> Result<SpecDetail, AppError>;
+    /// The improved spec, from the configured model.
+    async fn refine_spec(&self, owner: &UserProfile, content: String) -> Result<String, AppError>;
+}
+
 /// Counts and recent work across a user's specs, projects and builds.
 #[async_trait::async_trait]
 pub trait Overview: Send + Sync + 'static {
@@ -99,6 +129,7 @@ pub struct Backend {
     pub accounts: Arc<dyn Accounts>,
     pub specs: Arc<dyn Specs>,
     pub projects: Arc<dyn Projects>,
+    pub chats: Arc<dyn Chats>,
     pub overview: Arc<dyn Overview>,
 }
 

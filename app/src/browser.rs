@@ -68,3 +68,86 @@ fn guard_link_clicks(is_dirty: Signal<bool>) {
     #[cfg(not(feature = "hydrate"))]
     let _ = is_dirty;
 }
+
+/// Why the browser did not keep something in its local storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageError {
+    /// This site's share of storage is used up.
+    Full,
+    /// Storage is switched off or blocked, as some private modes and
+    /// privacy settings do.
+    Unavailable,
+}
+
+impl StorageError {
+    /// What the person is told: what they lose, and that nothing else breaks.
+    pub fn message(&self) -> &'static str {
+        match self {
+            StorageError::Full => {
+                "This browser's storage is full, so your draft is not kept if you reload. Nothing else is affected."
+            }
+            StorageError::Unavailable => {
+                "This browser does not let the page store data, so your draft is not kept if you reload. Nothing else is affected."
+            }
+        }
+    }
+}
+
+/// The value stored under `key` in this browser; `None` during server
+/// rendering, when nothing is stored, or when storage is blocked.
+pub fn load_stored(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        local_storage()?.get_item(key).ok().flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// Keeps `value` under `key` in this browser's local storage, across reloads.
+pub fn store(key: &str, value: &str) -> Result<(), StorageError> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+
+        let storage = local_storage().ok_or(StorageError::Unavailable)?;
+        storage.set_item(key, value).map_err(|error| {
+            // Firefox named the quota error differently before adopting the standard name.
+            let is_quota = error.dyn_ref::<leptos::web_sys::DomException>().is_some_and(|exception| {
+                matches!(exception.name().as_str(), "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED")
+            });
+            if is_quota {
+                StorageError::Full
+            } else {
+                StorageError::Unavailable
+            }
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (key, value);
+        Ok(())
+    }
+}
+
+/// Removes `key` from this browser's local storage, if it can be reached.
+pub fn forget_stored(key: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(key);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = key;
+}
+
+/// The page's local storage; `None` where it is blocked (reading the
+/// property itself throws then) or absent.
+#[cfg(feature = "hydrate")]
+fn local_storage() -> Option<leptos::web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}

@@ -9,7 +9,11 @@ pub mod browser;
 pub mod components;
 pub mod error;
 pub mod format;
+pub mod markdown;
 pub mod pages;
+pub mod reply_stream;
+pub mod spec_block;
+pub mod spec_outline;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -22,7 +26,7 @@ use crate::components::layout::AppLayout;
 use crate::pages::{
     builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage, not_found::NotFoundPage,
     project_detail::ProjectDetailPage, projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage,
-    sign_up::SignUpPage, spec_detail::SpecDetailPage, specs::SpecsPage,
+    sign_up::SignUpPage, spec_detail::SpecDetailPage, specs::SpecsPage, wizard::WizardPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -65,6 +69,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("chat") view=ChatPage />
+                    <Route path=path!("chat/:id") view=ChatPage />
+                    <Route path=path!("wizard") view=WizardPage />
                     <Route path=path!("specs") view=SpecsPage />
                     <Route path=path!("specs/:id") view=SpecDetailPage />
                     <Route path=path!("builds") view=BuildsPage />

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::llm::retry::RetryPolicy;
+use crate::llm::{LlmConfig, ProviderKind};
+
 /// How log lines are written to standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -76,6 +79,7 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
+    pub llm: LlmConfig,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -172,6 +176,7 @@ impl Config {
                 _ => Err("expected true or false".into()),
             }
         });
+        let llm = read_llm(&mut reader);
 
         if !reader.problems.is_empty() {
             return Err(ConfigError { problems: reader.problems });
@@ -202,10 +207,100 @@ impl Config {
                     trust_forwarded_for: trust_forwarded_for.expect(missing),
                 }
             },
+            llm: llm.expect(missing),
             data_dir: data_dir.expect(missing),
             log_format: log_format.expect(missing),
             shutdown_grace: shutdown_grace.expect(missing),
         })
+    }
+}
+
+/// The model provider: the one LLM_PROVIDER names, else the one whose key
+/// is set, else the built-in offline model.
+fn read_llm<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Option<LlmConfig> {
+    let secret =
+        |name: &str| (reader.lookup)(name).map(|value| value.trim().to_owned()).filter(|v| !v.is_empty());
+    let anthropic_key = secret("ANTHROPIC_API_KEY");
+    let openai_key = secret("OPENAI_API_KEY");
+    let has_openai_url = secret("OPENAI_BASE_URL").is_some();
+    let detected = if anthropic_key.is_some() {
+        ProviderKind::Anthropic
+    } else if openai_key.is_some() || has_openai_url {
+        ProviderKind::OpenAi
+    } else {
+        ProviderKind::Offline
+    };
+    let kind =
+        reader.parsed("LLM_PROVIDER", Some(detected), |value| match value.to_ascii_lowercase().as_str() {
+            "offline" => Ok(ProviderKind::Offline),
+            "anthropic" => Ok(ProviderKind::Anthropic),
+            "openai" => Ok(ProviderKind::OpenAi),
+            _ => Err("expected offline, anthropic or openai".into()),
+        })?;
+    let defaults = LlmConfig::default();
+    let (api_key, base_url, model) = match kind {
+        ProviderKind::Offline => (None, String::new(), defaults.model.clone()),
+        ProviderKind::Anthropic => {
+            if anthropic_key.is_none() {
+                reader.problems.push("LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY".into());
+            }
+            let base =
+                reader.parsed("ANTHROPIC_BASE_URL", Some("https://api.anthropic.com".into()), base_url);
+            let model =
+                reader.parsed("ANTHROPIC_MODEL", Some("claude-sonnet-4-5".into()), |v| Ok(v.to_owned()));
+            (anthropic_key, base?, model?)
+        }
+        ProviderKind::OpenAi => {
+            let base = reader.parsed("OPENAI_BASE_URL", Some("https://api.openai.com/v1".into()), base_url);
+            let model = reader.parsed("OPENAI_MODEL", Some("gpt-4.1".into()), |v| Ok(v.to_owned()));
+            (openai_key, base?, model?)
+        }
+    };
+    let max_tokens =
+        reader.parsed("LLM_MAX_TOKENS", Some(defaults.max_tokens), |value| match value.parse::<u32>() {
+            Ok(n) if (256..=1_000_000).contains(&n) => Ok(n),
+            _ => Err("expected a whole number of tokens from 256 to 1000000".into()),
+        });
+    let max_continuations =
+        reader.parsed("LLM_MAX_CONTINUATIONS", Some(defaults.max_continuations), |value| {
+            match value.parse::<u32>() {
+                Ok(n) if n <= 20 => Ok(n),
+                _ => Err("expected a whole number from 0 to 20".into()),
+            }
+        });
+    let max_retries = reader.parsed("LLM_MAX_RETRIES", Some(defaults.retry.max_retries), |value| match value
+        .parse::<u32>(
+    ) {
+        Ok(n) if n <= 10 => Ok(n),
+        _ => Err("expected a whole number from 0 to 10".into()),
+    });
+    let idle_timeout = reader.parsed("LLM_IDLE_TIMEOUT_SECS", Some(defaults.idle_timeout), seconds);
+    let offline_token_delay =
+        reader.parsed("OFFLINE_LLM_TOKEN_DELAY_MS", Some(defaults.offline_token_delay), |value| match value
+            .parse::<u64>()
+        {
+            Ok(n) if n <= 1000 => Ok(Duration::from_millis(n)),
+            _ => Err("expected a whole number of milliseconds from 0 to 1000".into()),
+        });
+    Some(LlmConfig {
+        kind,
+        api_key,
+        base_url,
+        model,
+        max_tokens: max_tokens?,
+        max_continuations: max_continuations?,
+        retry: RetryPolicy { max_retries: max_retries?, ..defaults.retry },
+        idle_timeout: idle_timeout?,
+        offline_token_delay: offline_token_delay?,
+        ..defaults
+    })
+}
+
+fn base_url(value: &str) -> Result<String, String> {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        Ok(value.trim_end_matches('/').to_owned())
+    } else {
+        Err("expected an http:// or https:// address".into())
     }
 }
 
@@ -313,6 +408,38 @@ mod tests {
         assert_eq!(config.database.statement_timeout, Duration::from_secs(30));
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn the_model_provider_follows_the_keys_that_are_set() {
+        assert_eq!(config_from(&[URL]).unwrap().llm.kind, ProviderKind::Offline);
+        let anthropic = config_from(&[URL, ("ANTHROPIC_API_KEY", "sk-ant-x")]).unwrap().llm;
+        assert_eq!(anthropic.kind, ProviderKind::Anthropic);
+        assert_eq!(anthropic.base_url, "https://api.anthropic.com");
+        assert_eq!(anthropic.max_tokens, 32_000);
+        let local = config_from(&[
+            URL,
+            ("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1/"),
+            ("OPENAI_MODEL", "llama3"),
+        ])
+        .unwrap()
+        .llm;
+        assert_eq!(
+            (local.kind, local.base_url.as_str(), local.api_key),
+            (ProviderKind::OpenAi, "http://127.0.0.1:11434/v1", None)
+        );
+        let forced =
+            config_from(&[URL, ("ANTHROPIC_API_KEY", "k"), ("LLM_PROVIDER", "offline")]).unwrap().llm;
+        assert_eq!(forced.kind, ProviderKind::Offline);
+    }
+
+    #[test]
+    fn a_provider_without_its_key_is_reported_without_echoing_secrets() {
+        let message = config_from(&[URL, ("LLM_PROVIDER", "anthropic"), ("OPENAI_API_KEY", "sk-secret")])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("needs ANTHROPIC_API_KEY"), "{message}");
+        assert!(!message.contains("sk-secret"), "{message}");
     }
 
     #[test]

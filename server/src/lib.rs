@@ -2,10 +2,12 @@
 //! database, and the HTTP server that carries the Leptos app.
 
 pub mod auth;
+pub mod chats;
 pub mod config;
 pub mod db;
 pub mod health;
 pub mod http;
+pub mod llm;
 pub mod overview;
 pub mod projects;
 pub mod shutdown;

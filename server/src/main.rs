@@ -6,9 +6,11 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::config::get_configuration;
 use server::auth::AccountService;
+use server::chats::AssistantSettings;
 use server::config::Config;
 use server::db::{build_pool, migrations::run_pending_migrations};
 use server::http::{router, serve::serve, AppState};
+use server::llm::provider_from_config;
 use server::{shutdown, telemetry};
 
 #[tokio::main]
@@ -54,7 +56,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
         get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
     leptos_options.site_addr = config.site_addr;
 
-    let state = AppState::new(leptos_options, pool, config.auth.clone());
+    let provider = provider_from_config(&config.llm).context("could not set up the model provider")?;
+    let info = provider.describe();
+    tracing::info!(provider = info.kind.label(), model = %info.model, "the assistant is ready");
+    let assistant = AssistantSettings {
+        provider,
+        max_tokens: config.llm.max_tokens,
+        max_continuations: config.llm.max_continuations,
+    };
+    let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant);
+    let interrupted =
+        state.chats.recover_interrupted_replies().await.context("could not check for interrupted replies")?;
+    if interrupted > 0 {
+        tracing::info!(interrupted, "marked replies left unfinished by the last run as interrupted");
+    }
+    let chats = state.chats.clone();
     let housekeeping = spawn_housekeeping(state.accounts.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
@@ -66,6 +82,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();
+    chats.shut_down().await;
     tracing::info!("stopped");
     Ok(())
 }

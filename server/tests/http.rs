@@ -36,7 +36,8 @@ async fn every_section_renders_on_the_server_inside_the_shell() {
     let user = sign_up(&app, "ada@example.com").await;
     for (path, heading, empty_state) in [
         ("/", "Dashboard", "How it works"),
-        ("/chat", "Chat", "No conversations yet"),
+        ("/chat", "New chat", "Your chats are listed here"),
+        ("/wizard", "Spec wizard", "Name and pitch"),
         ("/specs", "Specs", "No specs yet"),
         ("/builds", "Builds", "No builds yet"),
         ("/projects", "Projects", "No projects yet"),

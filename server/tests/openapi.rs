@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{api, create_project, create_spec, create_token, sign_up, test_app, As};
+use common::{
+    api, create_project, create_spec, create_token, sign_up, start_chat, test_app, wait_for_reply, As,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_documented_operation_is_served() {
@@ -19,7 +21,14 @@ async fn every_documented_operation_is_served() {
     for (template, item) in paths {
         for (method, operation) in item.as_object().unwrap().iter().filter(|(key, _)| *key != "parameters") {
             // A fresh target for each call: some of them delete it.
-            let id = if template.starts_with("/api/specs/") {
+            // A chat whose reply holds a finished spec, for the chat routes.
+            let mut reply_id = String::new();
+            let id = if template.starts_with("/api/chats/") {
+                let chat = start_chat(&app, &user, "Write the spec for a todo app, go ahead.").await;
+                let chat = wait_for_reply(&app, As::User(&user), chat.id).await;
+                reply_id = chat.messages.last().expect("a reply").id.to_string();
+                chat.id.to_string()
+            } else if template.starts_with("/api/specs/") {
                 create_spec(&app, &user, "doc", "# doc").await["id"].as_str().unwrap().to_owned()
             } else if template.starts_with("/api/projects/") {
                 create_project(&app, &user, "doc").await
@@ -32,7 +41,9 @@ async fn every_documented_operation_is_served() {
             }
             let body = operation
                 .get("requestBody")
-                .map(|_| serde_json::json!({ "name": "doc", "content": "# doc" }));
+                .map(|_| serde_json::json!({
+                    "name": "doc", "content": "# doc", "message": "Add tags, please.", "title": "doc", "message_id": reply_id,
+                }));
             let response = api(&app, &method.to_uppercase(), &path, As::User(&user), body).await;
             assert!(
                 response.status != 405 && !response.body.contains("no such API endpoint"),

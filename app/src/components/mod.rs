@@ -1,6 +1,8 @@
 //! Reusable pieces of the UI.
 
 pub mod auth_card;
+pub mod chat_composer;
+pub mod chat_message;
 pub mod dialog;
 pub mod empty_state;
 pub mod form;
@@ -9,4 +11,5 @@ pub mod layout;
 pub mod load_error;
 pub mod page_header;
 pub mod spec_editor;
+pub mod spec_preview;
 pub mod user_menu;

@@ -1,20 +1,367 @@
+//! `/chat` and `/chat/:id`: talking with the spec assistant. Replies stream
+//! in as they are written; Stop keeps what was said, Retry asks again; a
+//! spec in a reply shows in the preview beside the chat, ready to be saved.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use send_wrapper::SendWrapper;
+use uuid::Uuid;
 
-use crate::components::empty_state::{CallToAction, EmptyState};
-use crate::components::icons::IconKind;
-use crate::components::page_header::PageHeader;
+use crate::actions::count_successes;
+use crate::api::chats::{
+    get_chat, list_chats, ChatDetail, ChatMessage, ChatSummary, DeleteChat, MessageRole, ReplyEvent,
+    ReplyStatus, RetryChatReply, SendChatMessage, StartChat, StopChatReply,
+};
+use crate::components::chat_composer::MessageField;
+use crate::components::chat_message::MessageView;
+use crate::components::form::FormError;
+use crate::components::load_error::LoadError;
+use crate::components::spec_preview::SpecPreview;
+use crate::error::AppError;
+use crate::reply_stream::{follow_reply, ReplyFollower};
+
+/// How often a reply being written is re-rendered.
+const RENDER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    // `None`: a new chat; `Some(None)`: an id that is not one.
+    let route = Memo::new(move |_| params.read().get("id").map(|id| Uuid::parse_str(&id).ok()));
+    let current = Signal::derive(move || route.get().flatten());
+    // Bumped whenever a chat changes, so the list follows.
+    let changed = RwSignal::new(0u32);
+    let chats = Resource::new(move || changed.get(), |_| list_chats());
+
     view! {
-        <Title text="Chat" />
-        <PageHeader title="Chat" description="Describe your idea and an assistant turns it into an app specification." />
-        <EmptyState
-            icon=IconKind::Chat
-            title="No conversations yet"
-            message="Your chats with the spec assistant will be listed here, and every reply is kept."
-            action=CallToAction { label: "See your specs", href: "/specs" }
-        />
+        <div class="grid gap-6 lg:grid-cols-[15rem_minmax(0,1fr)]">
+            <ChatList chats current />
+            {move || match route.get() {
+                None => view! { <NewChat /> }.into_any(),
+                Some(Some(id)) => view! { <Conversation id changed /> }.into_any(),
+                Some(None) => {
+                    let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
+                    view! { <LoadError error retry=Callback::new(|()| ()) /> }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ChatList(
+    chats: Resource<Result<Vec<ChatSummary>, AppError>>,
+    current: Signal<Option<Uuid>>,
+) -> impl IntoView {
+    view! {
+        <nav aria-label="Chats" class="space-y-3">
+            <A
+                href="/chat"
+                attr:class="block rounded-lg bg-indigo-600 px-3 py-2 text-center text-sm font-semibold text-white hover:bg-indigo-500"
+            >
+                "New chat"
+            </A>
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading chats…"</p> }>
+                {move || Suspend::new(async move {
+                    match chats.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <p class="text-sm text-slate-500 dark:text-slate-400">
+                                    "Your chats are listed here, and every reply is kept."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="space-y-1" data-testid="chat-list">
+                                    {list
+                                        .into_iter()
+                                        .map(|chat| {
+                                            let id = chat.id;
+                                            view! {
+                                                <li>
+                                                    <A
+                                                        href=format!("/chat/{id}")
+                                                        attr:class="flex items-center gap-2 rounded-lg px-3 py-2 text-sm hover:bg-slate-100 aria-[current=page]:bg-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-slate-800"
+                                                    >
+                                                        <span class="min-w-0 flex-1 truncate">{chat.title}</span>
+                                                        <Show when=move || chat.is_replying>
+                                                            <span class="size-2 animate-pulse rounded-full bg-indigo-500" title="Replying"></span>
+                                                        </Show>
+                                                    </A>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="sr-only">{move || current.get().map(|_| "A chat is open.")}</p>
+        </nav>
+    }
+}
+
+/// The first message of a new chat: an idea, in the person's own words.
+#[component]
+fn NewChat() -> impl IntoView {
+    let start = ServerAction::<StartChat>::new();
+    let started = count_successes(start);
+    let error = Signal::derive(move || start.value().get().and_then(Result::err));
+    view! {
+        <Title text="New chat" />
+        <section class="space-y-6">
+            <header>
+                <h1 class="text-2xl font-semibold tracking-tight">"New chat"</h1>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                    "Describe the app you have in mind. The assistant asks a few questions, then writes a complete specification you can save and build."
+                </p>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                    "Prefer answering step by step? "
+                    <A href="/wizard" attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Use the spec wizard"</A>
+                    "."
+                </p>
+            </header>
+            <ActionForm action=start attr:class="space-y-3" attr:aria-label="Start a chat">
+                <MessageField
+                    draft_key="new".to_owned()
+                    label="Your idea"
+                    placeholder="A recipe box where families plan the week's meals together…"
+                    is_busy=start.pending().into()
+                    cleared=started
+                />
+                <FormError error />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
+    let send = ServerAction::<SendChatMessage>::new();
+    let stop = ServerAction::<StopChatReply>::new();
+    let retry = ServerAction::<RetryChatReply>::new();
+    let delete = ServerAction::<DeleteChat>::new();
+    let (sent, stopped, retried) = (count_successes(send), count_successes(stop), count_successes(retry));
+    let reply_ended = RwSignal::new(0u32);
+    let chat = Resource::new(
+        move || (sent.get(), stopped.get(), retried.get(), reply_ended.get()),
+        move |_| get_chat(id),
+    );
+
+    // The text of the reply being written, as it streams in.
+    let live = RwSignal::new(None::<(Uuid, String)>);
+    let follower = StoredValue::new(None::<SendWrapper<ReplyFollower>>);
+    // Pieces arrive far more often than is worth rendering: they gather
+    // here and are shown a few times a second.
+    let arriving = StoredValue::new(String::new());
+    let is_flush_due = StoredValue::new(false);
+    let flush = move |message_id: Uuid| {
+        is_flush_due.set_value(false);
+        let text = arriving.try_update_value(std::mem::take).unwrap_or_default();
+        if !text.is_empty() {
+            live.update(|live| match live {
+                Some((id, so_far)) if *id == message_id => so_far.push_str(&text),
+                _ => *live = Some((message_id, text)),
+            });
+        }
+    };
+    Effect::new(move |_| {
+        let Some(Ok(detail)) = chat.get() else { return };
+        let is_following = follower.with_value(Option::is_some);
+        if detail.is_replying() && !is_following {
+            let on_event = move |event: ReplyEvent| match event {
+                ReplyEvent::Snapshot { message_id, content } => {
+                    arriving.set_value(String::new());
+                    live.set(Some((message_id, content)));
+                }
+                ReplyEvent::Delta { message_id, text } => {
+                    arriving.update_value(|arriving| arriving.push_str(&text));
+                    if !is_flush_due.get_value() {
+                        is_flush_due.set_value(true);
+                        set_timeout(move || flush(message_id), RENDER_EVERY);
+                    }
+                }
+                ReplyEvent::Done { message_id, .. } => {
+                    flush(message_id);
+                    reply_ended.update(|count| *count += 1);
+                    changed.update(|count| *count += 1);
+                }
+                ReplyEvent::Idle => {
+                    reply_ended.update(|count| *count += 1);
+                    changed.update(|count| *count += 1);
+                }
+            };
+            follower.set_value(follow_reply(id, on_event).map(SendWrapper::new));
+        } else if !detail.is_replying() && is_following {
+            follower.set_value(None);
+            live.set(None);
+        }
+    });
+    on_cleanup(move || follower.set_value(None));
+    // A new message or a retry shows in the list at once.
+    Effect::new(move |previous: Option<(u32, u32)>| {
+        let now = (sent.get(), retried.get());
+        if previous.is_some_and(|previous| previous != now) {
+            changed.update(|count| *count += 1);
+        }
+        now
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            changed.update(|count| *count += 1);
+            navigate("/chat", Default::default());
+        }
+    });
+
+    view! {
+        <Transition fallback=|| view! { <ConversationSkeleton /> }>
+            {move || Suspend::new(async move {
+                match chat.await {
+                    Ok(detail) => view! { <ConversationView detail live send stop retry delete /> }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <Title text="Chat not found" />
+                            <LoadError error retry=Callback::new(move |()| chat.refetch()) />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConversationView(
+    detail: ChatDetail,
+    live: RwSignal<Option<(Uuid, String)>>,
+    send: ServerAction<SendChatMessage>,
+    stop: ServerAction<StopChatReply>,
+    retry: ServerAction<RetryChatReply>,
+    delete: ServerAction<DeleteChat>,
+) -> impl IntoView {
+    let id = detail.id;
+    let is_replying = detail.is_replying();
+    let can_retry = !is_replying && detail.messages.iter().any(|message| message.role == MessageRole::User);
+    let streaming_id =
+        detail.messages.last().filter(|message| message.status == ReplyStatus::Streaming).map(|m| m.id);
+    // The streaming reply's text: live while it arrives, as saved otherwise.
+    let messages: Signal<Vec<ChatMessage>> = {
+        let messages = detail.messages.clone();
+        Signal::derive(move || {
+            let mut messages = messages.clone();
+            if let (Some(streaming_id), Some((live_id, text))) = (streaming_id, live.get()) {
+                if let Some(message) =
+                    messages.iter_mut().find(|message| message.id == streaming_id && live_id == streaming_id)
+                {
+                    message.content = text;
+                }
+            }
+            messages
+        })
+    };
+    let action_error = Signal::derive(move || {
+        send.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| stop.value().get().and_then(Result::err))
+            .or_else(|| retry.value().get().and_then(Result::err))
+            .or_else(|| delete.value().get().and_then(Result::err))
+    });
+    let sent = count_successes(send);
+    let title = detail.title.clone();
+
+    view! {
+        <Title text=title.clone() />
+        <div class="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
+            <section class="flex min-w-0 flex-col gap-4" aria-label="Conversation">
+                <header class="flex flex-wrap items-center justify-between gap-3">
+                    <div class="min-w-0">
+                        <h1 class="truncate text-xl font-semibold tracking-tight">{title}</h1>
+                        <p class="text-xs text-slate-500 dark:text-slate-400">"Answered by " {detail.assistant.clone()}</p>
+                    </div>
+                    <div class="flex gap-2">
+                        <button
+                            type="button"
+                            class=SECONDARY_BUTTON
+                            on:click=move |_| {
+                                if crate::browser::confirm("Delete this chat? Specs saved from it stay.") {
+                                    delete.dispatch(DeleteChat { chat_id: id });
+                                }
+                            }
+                        >
+                            "Delete chat"
+                        </button>
+                    </div>
+                </header>
+                <ol class="space-y-4" data-testid="messages" aria-live="polite">
+                    <For each=move || messages.get() key=|message| (message.id, message.content.len(), message.status) let:message>
+                        <li>
+                            <MessageView message />
+                        </li>
+                    </For>
+                </ol>
+                <div class="flex flex-wrap items-center gap-2">
+                    <Show when=move || is_replying>
+                        <button
+                            type="button"
+                            class="rounded-lg bg-red-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-500 disabled:opacity-50"
+                            disabled=move || stop.pending().get()
+                            on:click=move |_| {
+                                stop.dispatch(StopChatReply { chat_id: id });
+                            }
+                        >
+                            "Stop"
+                        </button>
+                    </Show>
+                    <Show when=move || can_retry>
+                        <button
+                            type="button"
+                            class=SECONDARY_BUTTON
+                            disabled=move || retry.pending().get()
+                            on:click=move |_| {
+                                retry.dispatch(RetryChatReply { chat_id: id });
+                            }
+                        >
+                            "Retry last answer"
+                        </button>
+                    </Show>
+                </div>
+                <FormError error=action_error />
+                <ActionForm action=send attr:class="space-y-3" attr:aria-label="Send a message">
+                    <input type="hidden" name="chat_id" value=id.to_string() />
+                    <MessageField
+                        draft_key=id.to_string()
+                        label="Your message"
+                        placeholder="Answer the questions, or ask for changes…"
+                        is_busy=Signal::derive(move || is_replying || send.pending().get())
+                        cleared=sent
+                    />
+                </ActionForm>
+            </section>
+            <SpecPreview chat_id=id messages saved_specs=detail.saved_specs.clone() />
+        </div>
+    }
+}
+
+#[component]
+fn ConversationSkeleton() -> impl IntoView {
+    view! {
+        <div class="space-y-4" aria-busy="true" aria-label="Loading the chat">
+            <div class="h-6 w-1/3 animate-pulse rounded bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-24 animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-32 animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800"></div>
+        </div>
     }
 }

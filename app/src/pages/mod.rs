@@ -11,3 +11,4 @@ pub mod sign_in;
 pub mod sign_up;
 pub mod spec_detail;
 pub mod specs;
+pub mod wizard;

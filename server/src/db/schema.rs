@@ -85,6 +85,17 @@ diesel::table! {
         input_tokens -> Nullable<Int4>,
         output_tokens -> Nullable<Int4>,
         created_at -> Timestamptz,
+        status -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    model_requests (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        purpose -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -151,6 +162,7 @@ diesel::joinable!(builds -> users (user_id));
 diesel::joinable!(chat_messages -> chats (chat_id));
 diesel::joinable!(chats -> projects (project_id));
 diesel::joinable!(chats -> users (user_id));
+diesel::joinable!(model_requests -> users (user_id));
 diesel::joinable!(projects -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -162,6 +174,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     builds,
     chat_messages,
     chats,
+    model_requests,
     projects,
     sessions,
     sign_in_failures,

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::session_layer;
 use crate::auth::AccountService;
+use crate::chats::{AssistantSettings, ChatService};
 use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
@@ -36,20 +37,29 @@ pub struct AppState {
     pub pool: DbPool,
     pub auth: Arc<AuthConfig>,
     pub accounts: Arc<AccountService>,
+    pub chats: Arc<ChatService>,
     pub backend: Backend,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, pool: DbPool, auth: AuthConfig) -> Self {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: DbPool,
+        auth: AuthConfig,
+        assistant: AssistantSettings,
+    ) -> Self {
         let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
+        let specs = Arc::new(SpecService::new(pool.clone()));
+        let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone()));
         let backend = Backend {
             system: Arc::new(DatabaseProbe { pool: pool.clone() }),
             accounts: accounts.clone(),
-            specs: Arc::new(SpecService::new(pool.clone())),
+            specs,
             projects: Arc::new(ProjectService::new(pool.clone())),
+            chats: chats.clone(),
             overview: Arc::new(OverviewService::new(pool.clone())),
         };
-        Self { leptos_options, pool, auth: Arc::new(auth), accounts, backend }
+        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, backend }
     }
 }
 

@@ -3,19 +3,24 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::api::chats::ChatDetail;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::Router;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
+use server::chats::AssistantSettings;
 use server::config::{AuthConfig, DatabaseConfig};
 use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
 use server::http::{router, AppState};
+use server::llm::{provider_from_config, LlmConfig};
 use tower::ServiceExt;
+use uuid::Uuid;
 
 /// The maintenance database URL of the test cluster.
 pub fn admin_url() -> String {
@@ -70,7 +75,20 @@ pub fn app_with_pool(pool: DbPool) -> Router {
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
-    router(AppState::new(test_leptos_options(), pool, auth))
+    router(AppState::new(test_leptos_options(), pool, auth, offline_assistant()))
+}
+
+/// The built-in model without pauses between tokens.
+pub fn offline_assistant() -> AssistantSettings {
+    assistant_for(&LlmConfig { offline_token_delay: Duration::ZERO, ..LlmConfig::default() })
+}
+
+pub fn assistant_for(config: &LlmConfig) -> AssistantSettings {
+    AssistantSettings {
+        provider: provider_from_config(config).expect("a provider for the test configuration"),
+        max_tokens: config.max_tokens,
+        max_continuations: config.max_continuations,
+    }
 }
 
 /// A router over a fresh, migrated database.
@@ -242,4 +260,75 @@ pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String
     let response = api(app, "POST", "/api/projects", As::User(user), Some(body)).await;
     assert_eq!(response.status, 201, "{}", response.body);
     response.json()["id"].as_str().expect("a project id").to_owned()
+}
+
+/// A router whose offline model pauses 20 ms between tokens, so a reply
+/// takes seconds: long enough to watch it stream, reload the page or stop it.
+pub fn app_with_slow_assistant(pool: DbPool) -> Router {
+    let assistant =
+        assistant_for(&LlmConfig { offline_token_delay: Duration::from_millis(20), ..LlmConfig::default() });
+    router(AppState::new(test_leptos_options(), pool, AuthConfig::default(), assistant))
+}
+
+/// The body of `response` read as `T`.
+pub fn body_as<T: serde::de::DeserializeOwned>(response: &TestResponse) -> T {
+    serde_json::from_str(&response.body)
+        .unwrap_or_else(|error| panic!("not a {} ({error}): {}", std::any::type_name::<T>(), response.body))
+}
+
+/// Runs SQL on the test database directly, for state no endpoint makes
+/// (a full request ledger, a reply a stopped server left behind).
+pub async fn run_sql(pool: &DbPool, sql: &str) {
+    let mut connection = pool.get().await.expect("a connection to the test database");
+    connection.batch_execute(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
+}
+
+/// Starts a chat for `user` through the REST API; its reply is then being written.
+pub async fn start_chat(app: &Router, user: &TestUser, message: &str) -> ChatDetail {
+    let body = serde_json::json!({ "message": message });
+    let response = api(app, "POST", "/api/chats", As::User(user), Some(body)).await;
+    assert_eq!(response.status, 202, "{}", response.body);
+    body_as(&response)
+}
+
+/// Reads the chat until no reply is being written in it, and answers it as it
+/// then is. Replies of the test app's model take milliseconds; ten seconds
+/// leave room for a busy machine.
+pub async fn wait_for_reply(app: &Router, caller: As<'_>, chat_id: Uuid) -> ChatDetail {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = get_as(app, &format!("/api/chats/{chat_id}"), caller).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let chat: ChatDetail = body_as(&response);
+        if !chat.is_replying() {
+            return chat;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still replying after 10 s: {}", response.body);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The router served on a real socket, for clients that need one (such as a
+/// reader of server-sent events). The server stops when this is dropped.
+pub struct TestServer {
+    pub address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn serve(app: Router) -> TestServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+    let address = listener.local_addr().expect("local address");
+    let task = tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(error) = axum::serve(listener, service).await {
+            eprintln!("the test server stopped: {error}");
+        }
+    });
+    TestServer { address, task }
 }

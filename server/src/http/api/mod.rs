@@ -3,6 +3,7 @@
 //! itself at `/api/openapi.json`.
 
 pub mod accounts;
+pub mod chats;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
@@ -33,6 +34,14 @@ pub fn router() -> Router<AppState> {
         .route("/specs/{id}/versions/{version}", get(specs::version))
         .route("/specs/{id}/versions/{version}/restore", post(specs::restore))
         .route("/specs/{id}/diff", get(specs::diff))
+        .route("/specs/refine", post(chats::refine_spec))
+        .route("/chats", get(chats::list).post(chats::start))
+        .route("/chats/{id}", get(chats::get).patch(chats::rename).delete(chats::delete))
+        .route("/chats/{id}/messages", post(chats::send))
+        .route("/chats/{id}/reply", get(chats::follow_reply))
+        .route("/chats/{id}/stop", post(chats::stop))
+        .route("/chats/{id}/retry", post(chats::retry))
+        .route("/chats/{id}/specs", post(chats::save_spec))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::get).patch(projects::update).delete(projects::delete))
         .fallback(|| async { ApiError::from(AppError::NotFound("There is no such API endpoint.".into())) })

@@ -66,13 +66,13 @@ pub fn openapi() -> Value {
         "info": {
             "title": "Autonomous Agents Platform API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Specs, projects and your account. Authenticate with a personal API token \
+            "description": "Specs, chats with the spec assistant, projects and your account. Authenticate with a personal API token \
                 (Settings → API tokens) sent as `Authorization: Bearer <token>`, or with the browser \
                 session. Errors are `{\"error\": {\"code\", \"message\"}}`; another user's resource \
                 answers 404, like a missing one."
         },
         "security": [{ "bearerAuth": [] }, { "sessionCookie": [] }],
-        "paths": paths(),
+        "paths": merged(paths(), chat_paths()),
         "components": components(),
     })
 }
@@ -147,6 +147,64 @@ fn paths() -> Value {
     })
 }
 
+/// The chats API; kept apart so no single `json!` grows past the macro's recursion limit.
+fn chat_paths() -> Value {
+    json!({
+        "/api/specs/refine": {
+            "post": operation("Ask the assistant to improve a spec draft; counts toward the hourly limit", "200", Some(schema("RefinedSpec")), Some("SpecDraft"))
+        },
+        "/api/chats": {
+            "get": operation("Your chats with the spec assistant, most recently active first", "200", Some(list_of("ChatSummary")), None),
+            "post": operation("Start a chat with a first message; the reply is written in the background (429 past 60 requests an hour)", "202", Some(schema("ChatDetail")), Some("NewMessage"))
+        },
+        "/api/chats/{id}": with_parameters(json!({
+            "get": operation("One chat with every message, including a reply being written", "200", Some(schema("ChatDetail")), None),
+            "patch": operation("Rename a chat", "200", Some(schema("ChatDetail")), Some("ChatChanges")),
+            "delete": operation("Delete a chat; specs saved from it stay", "204", None, None)
+        }), vec![id_parameter("id")]),
+        "/api/chats/{id}/messages": with_parameters(json!({
+            "post": operation("Send a message; 409 while a reply is being written", "202", Some(schema("ChatDetail")), Some("NewMessage"))
+        }), vec![id_parameter("id")]),
+        "/api/chats/{id}/reply": with_parameters(json!({
+            "get": {
+                "summary": "Follow the reply being written, as server-sent events: `snapshot` (the text so far), `delta`s, then `done`; `idle` when none is being written",
+                "responses": { "200": { "description": "OK", "content": { "text/event-stream": { "schema": schema("ReplyEvent") } } } }
+            }
+        }), vec![id_parameter("id")]),
+        "/api/chats/{id}/stop": with_parameters(json!({
+            "post": operation("Stop the reply being written; the text so far is kept", "200", Some(schema("ChatDetail")), None)
+        }), vec![id_parameter("id")]),
+        "/api/chats/{id}/retry": with_parameters(json!({
+            "post": operation("Replace the last answer with a new one", "202", Some(schema("ChatDetail")), None)
+        }), vec![id_parameter("id")]),
+        "/api/chats/{id}/specs": with_parameters(json!({
+            "post": operation("Save the spec block of a reply as a new spec linked to the chat", "201", Some(schema("SpecDetail")), Some("SaveChatSpec"))
+        }), vec![id_parameter("id")])
+    })
+}
+
+fn chat_schemas() -> Value {
+    json!({
+        "SpecDraft": { "type": "object", "required": ["content"], "properties": { "content": { "type": "string", "description": "at most 1,048,576 bytes of UTF-8" } } },
+        "RefinedSpec": { "type": "object", "properties": { "content": { "type": "string" } } },
+        "NewMessage": { "type": "object", "required": ["message"], "properties": { "message": { "type": "string" } } },
+        "ChatChanges": { "type": "object", "required": ["title"], "properties": { "title": { "type": "string", "maxLength": 200 } } },
+        "SaveChatSpec": { "type": "object", "required": ["message_id", "name"], "properties": { "message_id": { "type": "string", "format": "uuid" }, "name": { "type": "string", "maxLength": 200 } } },
+        "ChatSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "title": { "type": "string" }, "message_count": { "type": "integer" }, "is_replying": { "type": "boolean" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "ChatMessage": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "role": { "enum": ["user", "assistant"] }, "content": { "type": "string" }, "status": { "enum": ["complete", "streaming", "stopped", "interrupted", "failed"] }, "error": { "type": ["string", "null"] }, "model": { "type": ["string", "null"] }, "input_tokens": { "type": ["integer", "null"] }, "output_tokens": { "type": ["integer", "null"] }, "created_at": { "type": "string", "format": "date-time" } } },
+        "ChatDetail": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "title": { "type": "string" }, "messages": list_of("ChatMessage"), "saved_specs": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" } } } }, "assistant": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } },
+        "ReplyEvent": { "type": "object", "required": ["type"], "properties": { "type": { "enum": ["snapshot", "delta", "done", "idle"] }, "message_id": { "type": "string", "format": "uuid" }, "content": { "type": "string" }, "text": { "type": "string" }, "status": { "type": "string" }, "error": { "type": ["string", "null"] } } }
+    })
+}
+
+/// The members of two JSON objects together.
+fn merged(mut into: Value, from: Value) -> Value {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
+    into
+}
+
 fn components() -> Value {
     json!({
         "securitySchemes": {
@@ -156,7 +214,7 @@ fn components() -> Value {
         "responses": {
             "Error": { "description": "Something was wrong; the message says what", "content": { "application/json": { "schema": schema("Error") } } }
         },
-        "schemas": schemas()
+        "schemas": merged(schemas(), chat_schemas())
     })
 }
 

@@ -1,0 +1,293 @@
+//! Chats with the spec assistant: the types the browser and server share,
+//! the limits both enforce, and the server functions the chat and wizard
+//! pages call (the REST API under `/api/chats` shares their implementation).
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::specs::{clean_text, group_thousands, validate_name, SpecDetail, MAX_SPEC_BYTES};
+use crate::error::AppError;
+
+/// What one message may hold: room for a pasted spec and a question.
+pub const MAX_MESSAGE_BYTES: usize = MAX_SPEC_BYTES + 16 * 1024;
+pub const MAX_CHAT_TITLE_CHARS: usize = 200;
+/// The product's limit on model requests (chat replies and refinements).
+pub const MODEL_REQUESTS_PER_HOUR: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    User,
+    Assistant,
+}
+
+/// Where an assistant's reply stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyStatus {
+    Complete,
+    /// Being written now.
+    Streaming,
+    /// The user pressed Stop; the text so far is kept.
+    Stopped,
+    /// The server restarted while writing it; the text so far is kept.
+    Interrupted,
+    /// The model provider failed; `error` says how.
+    Failed,
+}
+
+impl ReplyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyStatus::Complete => "complete",
+            ReplyStatus::Streaming => "streaming",
+            ReplyStatus::Stopped => "stopped",
+            ReplyStatus::Interrupted => "interrupted",
+            ReplyStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Complete, Self::Streaming, Self::Stopped, Self::Interrupted, Self::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: Uuid,
+    pub role: MessageRole,
+    pub content: String,
+    pub status: ReplyStatus,
+    pub error: Option<String>,
+    /// The model that wrote an assistant message.
+    pub model: Option<String>,
+    pub input_tokens: Option<i32>,
+    pub output_tokens: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub message_count: i64,
+    pub is_replying: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A spec saved from a chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSpecRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatDetail {
+    pub id: Uuid,
+    pub title: String,
+    pub messages: Vec<ChatMessage>,
+    pub saved_specs: Vec<SavedSpecRef>,
+    /// The model that answers new messages, e.g. "anthropic · claude-…".
+    pub assistant: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ChatDetail {
+    pub fn is_replying(&self) -> bool {
+        self.messages.last().is_some_and(|message| message.status == ReplyStatus::Streaming)
+    }
+}
+
+/// What the reply stream (`GET /api/chats/{id}/reply`, server-sent events)
+/// sends: the text so far on connecting, then each piece as it arrives,
+/// then how the reply ended. `Idle` means no reply is being written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReplyEvent {
+    Snapshot { message_id: Uuid, content: String },
+    Delta { message_id: Uuid, text: String },
+    Done { message_id: Uuid, status: ReplyStatus, error: Option<String> },
+    Idle,
+}
+
+impl ReplyEvent {
+    /// The SSE `event:` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReplyEvent::Snapshot { .. } => "snapshot",
+            ReplyEvent::Delta { .. } => "delta",
+            ReplyEvent::Done { .. } => "done",
+            ReplyEvent::Idle => "idle",
+        }
+    }
+}
+
+/// A message as typed: cleaned, not blank, within the limit (413 when over).
+pub fn validate_message(text: &str) -> Result<String, AppError> {
+    let text = clean_text(text);
+    if text.trim().is_empty() {
+        return Err(AppError::Invalid("Write a message first.".into()));
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(AppError::TooLarge(format!(
+            "The message is {} bytes; a message holds at most {} bytes.",
+            group_thousands(text.len()),
+            group_thousands(MAX_MESSAGE_BYTES)
+        )));
+    }
+    Ok(text.trim_end().to_owned())
+}
+
+pub fn validate_chat_title(title: &str) -> Result<String, AppError> {
+    validate_name(title, "chat", MAX_CHAT_TITLE_CHARS)
+}
+
+/// A chat's first title: the first line of its first message, shortened.
+pub fn title_from_message(message: &str) -> String {
+    let line = message.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("New chat");
+    let mut title: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 {
+        title.push('…');
+    }
+    title
+}
+
+#[server(prefix = "/fn", endpoint = "list_chats")]
+pub async fn list_chats() -> Result<Vec<ChatSummary>, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.list(&owner).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "get_chat")]
+pub async fn get_chat(id: Uuid) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.get(&owner, id).await.map_err(respond_with_error)
+}
+
+/// Starts a chat with its first message; the reply streams from
+/// `/api/chats/{id}/reply`. Without JavaScript, the form lands on the chat.
+#[server(prefix = "/fn", endpoint = "start_chat")]
+pub async fn start_chat(message: String) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let message = validate_message(&message).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    let chat = backend.chats.start(&owner, message).await.map_err(respond_with_error)?;
+    leptos_axum::redirect(&format!("/chat/{}", chat.id));
+    Ok(chat)
+}
+
+#[server(prefix = "/fn", endpoint = "send_chat_message")]
+pub async fn send_chat_message(chat_id: Uuid, message: String) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let message = validate_message(&message).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    let chat = backend.chats.send(&owner, chat_id, message).await.map_err(respond_with_error)?;
+    leptos_axum::redirect(&format!("/chat/{chat_id}"));
+    Ok(chat)
+}
+
+/// Stops the reply being written; its text so far is kept.
+#[server(prefix = "/fn", endpoint = "stop_chat_reply")]
+pub async fn stop_chat_reply(chat_id: Uuid) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.stop(&owner, chat_id).await.map_err(respond_with_error)
+}
+
+/// Writes the last answer again, replacing it.
+#[server(prefix = "/fn", endpoint = "retry_chat_reply")]
+pub async fn retry_chat_reply(chat_id: Uuid) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.retry(&owner, chat_id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "rename_chat")]
+pub async fn rename_chat(chat_id: Uuid, title: String) -> Result<ChatDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let title = validate_chat_title(&title).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.rename(&owner, chat_id, title).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "delete_chat")]
+pub async fn delete_chat(chat_id: Uuid) -> Result<(), AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.delete(&owner, chat_id).await.map_err(respond_with_error)
+}
+
+/// Saves the spec in one of the chat's replies as a new spec linked to the chat.
+#[server(prefix = "/fn", endpoint = "save_chat_spec")]
+pub async fn save_chat_spec(chat_id: Uuid, message_id: Uuid, name: String) -> Result<SpecDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let name = crate::api::specs::validate_spec_name(&name).map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.save_spec(&owner, chat_id, message_id, name).await.map_err(respond_with_error)
+}
+
+/// Asks the model to improve a spec draft; answers the improved spec.
+#[server(prefix = "/fn", endpoint = "refine_spec")]
+pub async fn refine_spec(content: String) -> Result<String, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let content = crate::api::specs::validate_spec_content(&content).map_err(respond_with_error)?;
+    if content.trim().is_empty() {
+        return Err(respond_with_error(AppError::Invalid("There is no spec to refine yet.".into())));
+    }
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.chats.refine_spec(&owner, content).await.map_err(respond_with_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_and_oversized_messages_are_refused() {
+        assert!(matches!(validate_message(" \n\t"), Err(AppError::Invalid(_))));
+        let huge = "a".repeat(MAX_MESSAGE_BYTES + 1);
+        assert!(matches!(validate_message(&huge), Err(AppError::TooLarge(_))));
+        assert_eq!(validate_message("Hello\r\n").unwrap(), "Hello");
+    }
+
+    #[test]
+    fn a_title_is_the_first_line_shortened() {
+        assert_eq!(title_from_message("\n  A todo app\nwith tags"), "A todo app");
+        let long = "x".repeat(100);
+        assert_eq!(title_from_message(&long).chars().count(), 81);
+    }
+
+    #[test]
+    fn reply_events_serialise_with_a_type_tag() {
+        let json = serde_json::to_string(&ReplyEvent::Idle).unwrap();
+        assert_eq!(json, r#"{"type":"idle"}"#);
+    }
+}

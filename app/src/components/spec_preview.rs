@@ -1,0 +1,171 @@
+//! The spec preview beside a chat: the spec of the latest reply that has
+//! one (growing while it is written), its size against the 1 MiB limit, and
+//! Save as spec.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use uuid::Uuid;
+
+use crate::api::chats::{ChatMessage, MessageRole, ReplyStatus, SaveChatSpec, SavedSpecRef};
+use crate::api::specs::{group_thousands, human_size, MAX_SPEC_BYTES};
+use crate::components::form::FormError;
+use crate::markdown::render_markdown;
+use crate::spec_block::split_reply;
+
+/// The spec on show: which reply holds it, its text, whether it is finished.
+#[derive(Clone, PartialEq)]
+struct ShownSpec {
+    message_id: Uuid,
+    content: String,
+    is_complete: bool,
+}
+
+fn latest_spec(messages: &[ChatMessage]) -> Option<ShownSpec> {
+    messages.iter().rev().filter(|message| message.role == MessageRole::Assistant).find_map(|message| {
+        let spec = split_reply(&message.content).spec?;
+        // A reply cut short keeps its partial spec visible, but not saveable.
+        let is_complete = spec.is_complete && message.status != ReplyStatus::Streaming;
+        Some(ShownSpec { message_id: message.id, content: spec.content.to_owned(), is_complete })
+    })
+}
+
+fn title_of(spec: &str) -> String {
+    spec.lines()
+        .find_map(|line| line.strip_prefix("# "))
+        .map(|title| title.trim().chars().take(200).collect())
+        .unwrap_or_else(|| "App specification".into())
+}
+
+#[component]
+pub fn SpecPreview(
+    chat_id: Uuid,
+    messages: Signal<Vec<ChatMessage>>,
+    saved_specs: Vec<SavedSpecRef>,
+) -> impl IntoView {
+    let shown = Memo::new(move |_| messages.with(|messages| latest_spec(messages)));
+    let save = ServerAction::<SaveChatSpec>::new();
+    let name = RwSignal::new(String::new());
+    // The name follows the spec's title until the person edits it.
+    let is_name_edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(spec) = shown.get() {
+            if !is_name_edited.get_untracked() {
+                name.set(title_of(&spec.content));
+            }
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(spec)) = save.value().get() {
+            navigate(&format!("/specs/{}", spec.id), Default::default());
+        }
+    });
+    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
+
+    view! {
+        <aside class="space-y-4 xl:sticky xl:top-6 xl:self-start" aria-label="Spec preview">
+            <div class="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+                <h2 class="font-semibold">"Spec preview"</h2>
+                {move || match shown.get() {
+                    None => view! {
+                        <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                            "When the assistant writes the specification, it appears here, ready to save."
+                        </p>
+                    }
+                    .into_any(),
+                    Some(spec) => view! { <ShownSpecView spec save name is_name_edited chat_id save_error /> }.into_any(),
+                }}
+            </div>
+            {(!saved_specs.is_empty()).then(|| view! {
+                <div class="rounded-xl border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+                    <h2 class="font-semibold">"Saved from this chat"</h2>
+                    <ul class="mt-2 space-y-1">
+                        {saved_specs
+                            .into_iter()
+                            .map(|spec| {
+                                view! {
+                                    <li>
+                                        <A href=format!("/specs/{}", spec.id) attr:class="text-indigo-600 hover:underline dark:text-indigo-400">
+                                            {spec.name}
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            })}
+        </aside>
+    }
+}
+
+#[component]
+fn ShownSpecView(
+    spec: ShownSpec,
+    save: ServerAction<SaveChatSpec>,
+    name: RwSignal<String>,
+    is_name_edited: RwSignal<bool>,
+    chat_id: Uuid,
+    save_error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let bytes = spec.content.len();
+    let chars = spec.content.chars().count();
+    let lines = spec.content.lines().count();
+    let is_over = bytes > MAX_SPEC_BYTES;
+    let percent = (bytes * 100 / MAX_SPEC_BYTES).min(100);
+    let html = render_markdown(&spec.content);
+    let message_id = spec.message_id;
+    let is_complete = spec.is_complete;
+    view! {
+        <div class="mt-2 space-y-3">
+            <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="spec-counts">
+                {format!(
+                    "{} characters · {} lines · {} of 1 MiB{}",
+                    group_thousands(chars),
+                    group_thousands(lines),
+                    human_size(bytes as i64),
+                    if is_complete { "" } else { " · still being written" },
+                )}
+            </p>
+            <div class="h-1.5 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" aria-hidden="true">
+                <div
+                    class="h-full rounded-full data-[over=true]:bg-red-600"
+                    class:bg-indigo-500=!is_over
+                    data-over=is_over.to_string()
+                    style:width=format!("{percent}%")
+                ></div>
+            </div>
+            <div
+                class="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 text-sm leading-6 dark:border-slate-800 [&_h1]:text-lg [&_h1]:font-semibold [&_h2]:mt-3 [&_h2]:font-semibold [&_h3]:font-medium [&_li]:ml-5 [&_ol]:list-decimal [&_ul]:list-disc"
+                data-testid="spec-preview"
+                inner_html=html
+            ></div>
+            <div>
+                <label for="spec-name" class="block text-sm font-medium">"Spec name"</label>
+                <input
+                    id="spec-name"
+                    type="text"
+                    maxlength="200"
+                    prop:value=move || name.get()
+                    on:input=move |event| {
+                        is_name_edited.set(true);
+                        name.set(event_target_value(&event));
+                    }
+                    class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950"
+                />
+            </div>
+            <button
+                type="button"
+                disabled=move || !is_complete || is_over || save.pending().get()
+                on:click=move |_| {
+                    save.dispatch(SaveChatSpec { chat_id, message_id, name: name.get_untracked() });
+                }
+                class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50"
+            >
+                {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
+            </button>
+            <FormError error=save_error />
+        </div>
+    }
+}

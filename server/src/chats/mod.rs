@@ -1,0 +1,8 @@
+//! Chats with the spec assistant: persisted conversations whose replies
+//! stream from the configured model while they are written.
+
+pub mod replies;
+pub mod repo;
+pub mod service;
+
+pub use service::{AssistantSettings, ChatService};

@@ -1,0 +1,260 @@
+//! Replies being written: each runs as a task that streams from the model,
+//! saves its text as it grows (at most a second behind), and fans the
+//! pieces out to every page following the chat. A reply outlives the
+//! request that started it, so reloading the page loses nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use app::api::chats::{ReplyEvent, ReplyStatus};
+use futures_util::StreamExt;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::chats::repo::{self, FinishedReply};
+use crate::db::DbPool;
+use crate::llm::continuation::stream_with_continuation;
+use crate::llm::{CompletionRequest, LlmProvider, StreamEvent, Usage};
+
+/// How often a growing reply is written to the database.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+/// Pieces a slow follower may fall behind by; past that it gets a fresh
+/// snapshot instead of the pieces it missed.
+const FOLLOWER_BUFFER: usize = 1024;
+
+struct LiveReply {
+    message_id: Uuid,
+    text: String,
+    events: broadcast::Sender<ReplyEvent>,
+    stop: CancellationToken,
+}
+
+/// What a page following a chat receives first.
+pub enum Following {
+    Live { snapshot: ReplyEvent, events: broadcast::Receiver<ReplyEvent> },
+    Idle,
+}
+
+/// The replies being written now, by chat.
+pub struct ReplyHub {
+    live: Mutex<HashMap<Uuid, LiveReply>>,
+    tasks: TaskTracker,
+    /// Cancelled when the server shuts down.
+    shutdown: CancellationToken,
+}
+
+impl Default for ReplyHub {
+    fn default() -> Self {
+        Self {
+            live: Mutex::new(HashMap::new()),
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+        }
+    }
+}
+
+impl ReplyHub {
+    fn with_live<T>(&self, work: impl FnOnce(&mut HashMap<Uuid, LiveReply>) -> T) -> T {
+        // The map stays consistent even if a holder panicked: every change is one insert or remove.
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut live)
+    }
+
+    /// The text so far of the chat's reply, when one is being written.
+    pub fn text_so_far(&self, chat_id: Uuid) -> Option<(Uuid, String)> {
+        self.with_live(|live| live.get(&chat_id).map(|reply| (reply.message_id, reply.text.clone())))
+    }
+
+    /// The text so far and every later piece, with no gap between them: both
+    /// are taken under the lock the writer appends under.
+    pub fn follow(&self, chat_id: Uuid) -> Following {
+        self.with_live(|live| match live.get(&chat_id) {
+            Some(reply) => Following::Live {
+                snapshot: ReplyEvent::Snapshot { message_id: reply.message_id, content: reply.text.clone() },
+                events: reply.events.subscribe(),
+            },
+            None => Following::Idle,
+        })
+    }
+
+    /// Asks the chat's reply to stop; answers a receiver that sees it end,
+    /// or `None` when no reply is being written.
+    pub fn stop(&self, chat_id: Uuid) -> Option<broadcast::Receiver<ReplyEvent>> {
+        self.with_live(|live| {
+            live.get(&chat_id).map(|reply| {
+                let ended = reply.events.subscribe();
+                reply.stop.cancel();
+                ended
+            })
+        })
+    }
+
+    /// Starts writing the reply `message_id` of `chat_id`.
+    pub fn start(
+        self: &Arc<Self>,
+        writer: ReplyWriter,
+        chat_id: Uuid,
+        message_id: Uuid,
+        request: CompletionRequest,
+    ) {
+        let stop = self.shutdown.child_token();
+        let (events, _) = broadcast::channel(FOLLOWER_BUFFER);
+        self.with_live(|live| {
+            live.insert(chat_id, LiveReply { message_id, text: String::new(), events, stop: stop.clone() })
+        });
+        let hub = Arc::clone(self);
+        self.tasks.spawn(async move { writer.write(&hub, chat_id, message_id, request, stop).await });
+    }
+
+    fn append(&self, chat_id: Uuid, piece: &str) {
+        self.with_live(|live| {
+            if let Some(reply) = live.get_mut(&chat_id) {
+                reply.text.push_str(piece);
+                // No followers is fine: the text is kept for the next one.
+                let _ = reply
+                    .events
+                    .send(ReplyEvent::Delta { message_id: reply.message_id, text: piece.to_owned() });
+            }
+        });
+    }
+
+    fn end(&self, chat_id: Uuid, done: ReplyEvent) {
+        if let Some(reply) = self.with_live(|live| live.remove(&chat_id)) {
+            let _ = reply.events.send(done);
+        }
+    }
+
+    /// Stops every reply (each is saved as interrupted) and waits for them.
+    pub async fn shut_down(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+}
+
+/// What a reply needs to be written.
+#[derive(Clone)]
+pub struct ReplyWriter {
+    pub pool: DbPool,
+    pub provider: Arc<dyn LlmProvider>,
+    pub max_continuations: u32,
+}
+
+struct Progress {
+    text: String,
+    model: Option<String>,
+    usage: Option<Usage>,
+}
+
+impl ReplyWriter {
+    async fn write(
+        self,
+        hub: &ReplyHub,
+        chat_id: Uuid,
+        message_id: Uuid,
+        request: CompletionRequest,
+        stop: CancellationToken,
+    ) {
+        let mut progress = Progress { text: String::new(), model: None, usage: None };
+        let (status, error) = self.stream(hub, chat_id, message_id, request, &stop, &mut progress).await;
+        let status = match status {
+            ReplyStatus::Stopped if hub.is_shutting_down() => ReplyStatus::Interrupted,
+            other => other,
+        };
+        let error = match status {
+            ReplyStatus::Interrupted => {
+                Some("The server restarted while this reply was being written.".to_owned())
+            }
+            _ => error,
+        };
+        let tokens = |count: u64| i32::try_from(count).ok();
+        let finished = FinishedReply {
+            content: &progress.text,
+            status,
+            error: error.as_deref(),
+            model: progress.model.as_deref(),
+            input_tokens: progress.usage.and_then(|usage| tokens(usage.input_tokens)),
+            output_tokens: progress.usage.and_then(|usage| tokens(usage.output_tokens)),
+        };
+        if let Err(error) = self.save_finished(message_id, finished).await {
+            tracing::error!(%chat_id, %message_id, %error, "could not save the end of a reply");
+        }
+        hub.end(chat_id, ReplyEvent::Done { message_id, status, error });
+    }
+
+    async fn stream(
+        &self,
+        hub: &ReplyHub,
+        chat_id: Uuid,
+        message_id: Uuid,
+        request: CompletionRequest,
+        stop: &CancellationToken,
+        progress: &mut Progress,
+    ) -> (ReplyStatus, Option<String>) {
+        let mut events = stream_with_continuation(self.provider.clone(), request, self.max_continuations);
+        let mut last_saved = Instant::now();
+        let mut saved_len = 0;
+        loop {
+            let event = tokio::select! {
+                _ = stop.cancelled() => return (ReplyStatus::Stopped, None),
+                event = events.next() => event,
+            };
+            match event {
+                Some(Ok(StreamEvent::Started { model })) => progress.model = Some(model),
+                Some(Ok(StreamEvent::TextDelta(piece))) => {
+                    progress.text.push_str(&piece);
+                    hub.append(chat_id, &piece);
+                }
+                Some(Ok(StreamEvent::Usage(usage))) => progress.usage = Some(usage),
+                Some(Ok(StreamEvent::ToolCall(call))) => {
+                    tracing::warn!(tool = %call.name, "the spec chat offers no tools; ignoring a tool call");
+                }
+                Some(Ok(StreamEvent::Finished(reason))) => {
+                    tracing::debug!(%chat_id, ?reason, "reply finished");
+                    return (ReplyStatus::Complete, None);
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(%chat_id, %error, "reply failed");
+                    return (ReplyStatus::Failed, Some(error.to_string()));
+                }
+                None => {
+                    return (
+                        ReplyStatus::Failed,
+                        Some("The model stopped without finishing its reply.".into()),
+                    );
+                }
+            }
+            if last_saved.elapsed() >= SAVE_EVERY && progress.text.len() != saved_len {
+                last_saved = Instant::now();
+                saved_len = progress.text.len();
+                if let Err(error) = self.save_text(message_id, &progress.text).await {
+                    tracing::warn!(%chat_id, %error, "could not save a growing reply; will try again");
+                }
+            }
+        }
+    }
+
+    async fn save_text(&self, message_id: Uuid, text: &str) -> Result<(), crate::db::StoreError> {
+        let mut connection = self.pool.get().await?;
+        repo::save_reply_text(&mut connection, message_id, text).await?;
+        Ok(())
+    }
+
+    async fn save_finished(
+        &self,
+        message_id: Uuid,
+        reply: FinishedReply<'_>,
+    ) -> Result<(), crate::db::StoreError> {
+        let mut connection = self.pool.get().await?;
+        repo::finish_reply(&mut connection, message_id, reply).await?;
+        Ok(())
+    }
+}

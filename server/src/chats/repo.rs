@@ -1,0 +1,296 @@
+//! Queries on chats, their messages and the model-request ledger. Functions
+//! on a chat take the owner's id and filter by it; functions on a message
+//! take a message id the service got from an owned chat.
+
+use app::api::chats::{ChatMessage, ChatSummary, MessageRole, ReplyStatus, SavedSpecRef};
+use chrono::{DateTime, Utc};
+use diesel::dsl::{now, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{app_specs, chat_messages, chats, model_requests};
+
+const MESSAGE_COUNT: &str = "(SELECT count(*) FROM chat_messages m WHERE m.chat_id = chats.id)";
+const IS_REPLYING: &str =
+    "EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = chats.id AND m.status = 'streaming')";
+
+pub async fn insert_chat(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    title: &str,
+) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(chats::table)
+        .values((chats::id.eq(id), chats::user_id.eq(owner_id), chats::title.eq(title)))
+        .execute(connection)
+        .await?;
+    Ok(id)
+}
+
+pub async fn list(connection: &mut AsyncPgConnection, owner_id: Uuid) -> QueryResult<Vec<ChatSummary>> {
+    let rows: Vec<(Uuid, String, i64, bool, DateTime<Utc>)> = chats::table
+        .filter(chats::user_id.eq(owner_id))
+        .order((chats::updated_at.desc(), chats::id.desc()))
+        .select((
+            chats::id,
+            chats::title,
+            sql::<BigInt>(MESSAGE_COUNT),
+            sql::<Bool>(IS_REPLYING),
+            chats::updated_at,
+        ))
+        .load(connection)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, message_count, is_replying, updated_at)| ChatSummary {
+            id,
+            title,
+            message_count,
+            is_replying,
+            updated_at,
+        })
+        .collect())
+}
+
+/// Title and times of the owner's chat.
+pub async fn find(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<(String, DateTime<Utc>, DateTime<Utc>)>> {
+    chats::table
+        .filter(chats::id.eq(id))
+        .filter(chats::user_id.eq(owner_id))
+        .select((chats::title, chats::created_at, chats::updated_at))
+        .first(connection)
+        .await
+        .optional()
+}
+
+/// Locks the owner's chat row until the transaction ends, so two sends to
+/// one chat take turns. False when there is no such chat.
+pub async fn lock(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+    let found: Option<Uuid> = chats::table
+        .filter(chats::id.eq(id))
+        .filter(chats::user_id.eq(owner_id))
+        .select(chats::id)
+        .for_update()
+        .first(connection)
+        .await
+        .optional()?;
+    Ok(found.is_some())
+}
+
+type MessageRow =
+    (Uuid, String, String, String, Option<String>, Option<String>, Option<i32>, Option<i32>, DateTime<Utc>);
+
+fn message(
+    (id, role, content, status, error, model, input_tokens, output_tokens, created_at): MessageRow,
+) -> ChatMessage {
+    ChatMessage {
+        id,
+        role: if role == "user" { MessageRole::User } else { MessageRole::Assistant },
+        content,
+        // The column's CHECK allows only the known statuses.
+        status: ReplyStatus::parse(&status).unwrap_or(ReplyStatus::Failed),
+        error,
+        model,
+        input_tokens,
+        output_tokens,
+        created_at,
+    }
+}
+
+/// The chat's messages, oldest first.
+pub async fn messages(connection: &mut AsyncPgConnection, chat_id: Uuid) -> QueryResult<Vec<ChatMessage>> {
+    let rows: Vec<MessageRow> = chat_messages::table
+        .filter(chat_messages::chat_id.eq(chat_id))
+        .order((chat_messages::created_at.asc(), chat_messages::id.asc()))
+        .select((
+            chat_messages::id,
+            chat_messages::role,
+            chat_messages::content,
+            chat_messages::status,
+            chat_messages::error,
+            chat_messages::model,
+            chat_messages::input_tokens,
+            chat_messages::output_tokens,
+            chat_messages::created_at,
+        ))
+        .load(connection)
+        .await?;
+    Ok(rows.into_iter().map(message).collect())
+}
+
+/// Adds a message. `created_at` comes from the caller so a question and its
+/// reply, made in one transaction, keep their order.
+pub async fn insert_message(
+    connection: &mut AsyncPgConnection,
+    chat_id: Uuid,
+    role: MessageRole,
+    content: &str,
+    status: ReplyStatus,
+    created_at: DateTime<Utc>,
+) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
+    let role = match role {
+        MessageRole::User => "user",
+        MessageRole::Assistant => "assistant",
+    };
+    diesel::insert_into(chat_messages::table)
+        .values((
+            chat_messages::id.eq(id),
+            chat_messages::chat_id.eq(chat_id),
+            chat_messages::role.eq(role),
+            chat_messages::content.eq(content),
+            chat_messages::status.eq(status.as_str()),
+            chat_messages::created_at.eq(created_at),
+        ))
+        .execute(connection)
+        .await?;
+    diesel::update(chats::table.filter(chats::id.eq(chat_id)))
+        .set(chats::updated_at.eq(now))
+        .execute(connection)
+        .await?;
+    Ok(id)
+}
+
+pub async fn delete_message(connection: &mut AsyncPgConnection, message_id: Uuid) -> QueryResult<()> {
+    diesel::delete(chat_messages::table.filter(chat_messages::id.eq(message_id)))
+        .execute(connection)
+        .await
+        .map(drop)
+}
+
+/// Saves the text of a reply while it is being written.
+pub async fn save_reply_text(
+    connection: &mut AsyncPgConnection,
+    message_id: Uuid,
+    content: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        chat_messages::table
+            .filter(chat_messages::id.eq(message_id))
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
+    )
+    .set(chat_messages::content.eq(content))
+    .execute(connection)
+    .await
+    .map(drop)
+}
+
+/// How a reply ended.
+pub struct FinishedReply<'a> {
+    pub content: &'a str,
+    pub status: ReplyStatus,
+    pub error: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub input_tokens: Option<i32>,
+    pub output_tokens: Option<i32>,
+}
+
+pub async fn finish_reply(
+    connection: &mut AsyncPgConnection,
+    message_id: Uuid,
+    reply: FinishedReply<'_>,
+) -> QueryResult<()> {
+    diesel::update(chat_messages::table.filter(chat_messages::id.eq(message_id)))
+        .set((
+            chat_messages::content.eq(reply.content),
+            chat_messages::status.eq(reply.status.as_str()),
+            chat_messages::error.eq(reply.error),
+            chat_messages::model.eq(reply.model),
+            chat_messages::input_tokens.eq(reply.input_tokens),
+            chat_messages::output_tokens.eq(reply.output_tokens),
+        ))
+        .execute(connection)
+        .await
+        .map(drop)
+}
+
+/// Marks replies left `streaming` by a server that stopped as interrupted,
+/// keeping the text they had.
+pub async fn mark_streaming_replies_interrupted(connection: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::update(chat_messages::table.filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())))
+        .set((
+            chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
+            chat_messages::error.eq("The server restarted while this reply was being written."),
+        ))
+        .execute(connection)
+        .await
+}
+
+pub async fn rename(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    id: Uuid,
+    title: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(chats::table.filter(chats::id.eq(id)).filter(chats::user_id.eq(owner_id)))
+        .set(chats::title.eq(title))
+        .execute(connection)
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+    let deleted = diesel::delete(chats::table.filter(chats::id.eq(id)).filter(chats::user_id.eq(owner_id)))
+        .execute(connection)
+        .await?;
+    Ok(deleted == 1)
+}
+
+/// Specs saved from the chat, newest first.
+pub async fn saved_specs(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    chat_id: Uuid,
+) -> QueryResult<Vec<SavedSpecRef>> {
+    let rows: Vec<(Uuid, String)> = app_specs::table
+        .filter(app_specs::chat_id.eq(chat_id))
+        .filter(app_specs::user_id.eq(owner_id))
+        .order(app_specs::created_at.desc())
+        .select((app_specs::id, app_specs::name))
+        .load(connection)
+        .await?;
+    Ok(rows.into_iter().map(|(id, name)| SavedSpecRef { id, name }).collect())
+}
+
+/// Counts the owner's model requests since `since` and, when under `limit`,
+/// records a new one. Otherwise answers when the oldest counted request
+/// leaves the window. Serialised per user by an advisory lock, so parallel
+/// requests cannot all slip under the limit.
+pub async fn claim_model_request(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    purpose: &'static str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Result<(), DateTime<Utc>>> {
+    connection
+        .transaction(async |connection| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<Text, _>(format!("model requests {owner_id}"))
+                .execute(connection)
+                .await?;
+            let recent: Vec<DateTime<Utc>> = model_requests::table
+                .filter(model_requests::user_id.eq(owner_id))
+                .filter(model_requests::created_at.gt(since))
+                .order(model_requests::created_at.asc())
+                .select(model_requests::created_at)
+                .limit(limit)
+                .load(connection)
+                .await?;
+            if recent.len() as i64 >= limit {
+                return Ok(Err(recent[0]));
+            }
+            diesel::insert_into(model_requests::table)
+                .values((model_requests::user_id.eq(owner_id), model_requests::purpose.eq(purpose)))
+                .execute(connection)
+                .await?;
+            Ok(Ok(()))
+        })
+        .await
+}

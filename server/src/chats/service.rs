@@ -1,0 +1,358 @@
+//! The chats service: the one implementation behind the chat server
+//! functions and `/api/chats`. Inputs arrive validated.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::api::accounts::UserProfile;
+use app::api::chats::{
+    title_from_message, ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyEvent, ReplyStatus,
+    MODEL_REQUESTS_PER_HOUR,
+};
+use app::api::specs::{validate_new_spec, SpecDetail};
+use app::backend::{Chats, Specs};
+use app::error::AppError;
+use app::spec_block::split_reply;
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::chats::replies::{Following, ReplyHub, ReplyWriter};
+use crate::chats::repo;
+use crate::db::{DbPool, StoreError};
+use crate::llm::continuation::stream_with_continuation;
+use crate::llm::{collect_reply, prompts, CompletionRequest, LlmProvider, Message, ProviderError};
+
+/// The model that answers, and how long its replies may get.
+#[derive(Clone)]
+pub struct AssistantSettings {
+    pub provider: Arc<dyn LlmProvider>,
+    pub max_tokens: u32,
+    pub max_continuations: u32,
+}
+
+pub struct ChatService {
+    pool: DbPool,
+    assistant: AssistantSettings,
+    specs: Arc<dyn Specs>,
+    hub: Arc<ReplyHub>,
+}
+
+pub fn chat_not_found() -> AppError {
+    AppError::NotFound("There is no such chat. It may have been deleted.".into())
+}
+
+/// What asking the model for a reply does to the conversation first.
+enum Ask {
+    /// A new message from the user, then the reply.
+    Message(String),
+    /// The last answer is replaced by a new one.
+    Retry,
+}
+
+impl ChatService {
+    pub fn new(pool: DbPool, assistant: AssistantSettings, specs: Arc<dyn Specs>) -> Self {
+        Self { pool, assistant, specs, hub: Arc::new(ReplyHub::default()) }
+    }
+
+    /// The reply being written in the owner's chat, to follow as it grows.
+    pub async fn follow(&self, owner: &UserProfile, chat_id: Uuid) -> Result<Following, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::find(&mut connection, owner.id, chat_id)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(chat_not_found)?;
+        Ok(self.hub.follow(chat_id))
+    }
+
+    /// Marks replies a stopped server left unfinished; run at start-up.
+    pub async fn recover_interrupted_replies(&self) -> Result<usize, StoreError> {
+        let mut connection = self.pool.get().await?;
+        Ok(repo::mark_streaming_replies_interrupted(&mut connection).await?)
+    }
+
+    /// Stops every reply being written, saving each as interrupted.
+    pub async fn shut_down(&self) {
+        self.hub.shut_down().await;
+    }
+
+    fn assistant_label(&self) -> String {
+        let info = self.assistant.provider.describe();
+        format!("{} · {}", info.kind.label(), info.model)
+    }
+
+    async fn claim_model_request(&self, owner: &UserProfile, purpose: &'static str) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let since = Utc::now() - chrono::Duration::hours(1);
+        match repo::claim_model_request(&mut connection, owner.id, purpose, since, MODEL_REQUESTS_PER_HOUR)
+            .await
+            .map_err(StoreError::from)?
+        {
+            Ok(()) => Ok(()),
+            Err(oldest) => Err(over_the_limit(oldest + chrono::Duration::hours(1) - Utc::now())),
+        }
+    }
+
+    async fn ask(&self, owner: &UserProfile, chat_id: Uuid, ask: Ask) -> Result<ChatDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let owner_id = owner.id;
+        let prepared = connection
+            .transaction(async |connection| {
+                if !repo::lock(connection, owner_id, chat_id).await? {
+                    return Ok(Err(chat_not_found()));
+                }
+                let mut messages = repo::messages(connection, chat_id).await?;
+                if messages.last().is_some_and(|message| message.status == ReplyStatus::Streaming) {
+                    return Ok(Err(still_answering()));
+                }
+                let now = Utc::now();
+                match &ask {
+                    Ask::Message(text) => {
+                        repo::insert_message(
+                            connection,
+                            chat_id,
+                            MessageRole::User,
+                            text,
+                            ReplyStatus::Complete,
+                            now,
+                        )
+                        .await?;
+                        messages.push(user_message(text));
+                    }
+                    Ask::Retry => match messages.last() {
+                        Some(last) if last.role == MessageRole::Assistant => {
+                            repo::delete_message(connection, last.id).await?;
+                            messages.pop();
+                        }
+                        Some(_) => {}
+                        None => return Ok(Err(AppError::Invalid("There is no answer to retry yet.".into()))),
+                    },
+                }
+                let reply_at = now + chrono::Duration::microseconds(1);
+                let reply_id = repo::insert_message(
+                    connection,
+                    chat_id,
+                    MessageRole::Assistant,
+                    "",
+                    ReplyStatus::Streaming,
+                    reply_at,
+                )
+                .await?;
+                Ok::<_, diesel::result::Error>(Ok((reply_id, messages)))
+            })
+            .await
+            .map_err(StoreError::from)?;
+        let (reply_id, messages) = prepared?;
+        drop(connection);
+
+        let request = CompletionRequest {
+            system: prompts::spec_chat(),
+            messages: conversation(&messages),
+            tools: Vec::new(),
+            max_tokens: self.assistant.max_tokens,
+        };
+        let writer = ReplyWriter {
+            pool: self.pool.clone(),
+            provider: self.assistant.provider.clone(),
+            max_continuations: self.assistant.max_continuations,
+        };
+        self.hub.start(writer, chat_id, reply_id, request);
+        self.get(owner, chat_id).await
+    }
+}
+
+fn still_answering() -> AppError {
+    AppError::Conflict("The assistant is still answering. Wait for it to finish, or press Stop.".into())
+}
+
+fn user_message(text: &str) -> ChatMessage {
+    ChatMessage {
+        id: Uuid::nil(),
+        role: MessageRole::User,
+        content: text.to_owned(),
+        status: ReplyStatus::Complete,
+        error: None,
+        model: None,
+        input_tokens: None,
+        output_tokens: None,
+        created_at: Utc::now(),
+    }
+}
+
+/// The chat as the model reads it: every message with text. A reply that
+/// was stopped or failed still shows what it said.
+fn conversation(messages: &[ChatMessage]) -> Vec<Message> {
+    messages
+        .iter()
+        .filter(|message| !message.content.trim().is_empty())
+        .map(|message| match message.role {
+            MessageRole::User => Message::user(message.content.clone()),
+            MessageRole::Assistant => Message::assistant(message.content.clone()),
+        })
+        .collect()
+}
+
+fn over_the_limit(wait: chrono::Duration) -> AppError {
+    let seconds = wait.num_seconds().max(1) as u64;
+    let minutes = seconds.div_ceil(60);
+    AppError::TooManyRequests {
+        message: format!(
+            "You have made {MODEL_REQUESTS_PER_HOUR} requests to the assistant in the last hour, the most \
+             allowed. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        retry_after_secs: seconds,
+    }
+}
+
+fn provider_failure(error: ProviderError) -> AppError {
+    tracing::warn!(%error, "the model provider failed");
+    AppError::Unavailable(format!("The assistant could not answer: {error}"))
+}
+
+#[async_trait::async_trait]
+impl Chats for ChatService {
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<ChatSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+    }
+
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let (title, created_at, updated_at) = repo::find(&mut connection, owner.id, id)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(chat_not_found)?;
+        let mut messages = repo::messages(&mut connection, id).await.map_err(StoreError::from)?;
+        let saved_specs = repo::saved_specs(&mut connection, owner.id, id).await.map_err(StoreError::from)?;
+        // The database is up to a second behind a reply being written.
+        if let Some((message_id, text)) = self.hub.text_so_far(id) {
+            if let Some(message) = messages.iter_mut().find(|message| message.id == message_id) {
+                message.content = text;
+            }
+        }
+        Ok(ChatDetail {
+            id,
+            title,
+            messages,
+            saved_specs,
+            assistant: self.assistant_label(),
+            created_at,
+            updated_at,
+        })
+    }
+
+    async fn start(&self, owner: &UserProfile, message: String) -> Result<ChatDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let chat_id = repo::insert_chat(&mut connection, owner.id, &title_from_message(&message))
+            .await
+            .map_err(StoreError::from)?;
+        drop(connection);
+        match self.claim_model_request(owner, "chat").await {
+            Ok(()) => self.ask(owner, chat_id, Ask::Message(message)).await,
+            Err(error) => {
+                // Nothing was asked: the empty chat would only clutter the list.
+                let _ = self.delete(owner, chat_id).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn send(&self, owner: &UserProfile, id: Uuid, message: String) -> Result<ChatDetail, AppError> {
+        if self.get(owner, id).await?.is_replying() {
+            return Err(still_answering());
+        }
+        self.claim_model_request(owner, "chat").await?;
+        self.ask(owner, id, Ask::Message(message)).await
+    }
+
+    async fn stop(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
+        self.get(owner, id).await?;
+        if let Some(mut ended) = self.hub.stop(id) {
+            // Answer once the partial reply is saved, so the page shows it as stopped.
+            let wait_for_done = async {
+                while let Ok(event) = ended.recv().await {
+                    if matches!(event, ReplyEvent::Done { .. }) {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(10), wait_for_done).await;
+        }
+        self.get(owner, id).await
+    }
+
+    async fn retry(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
+        if self.get(owner, id).await?.is_replying() {
+            return Err(still_answering());
+        }
+        self.claim_model_request(owner, "chat").await?;
+        self.ask(owner, id, Ask::Retry).await
+    }
+
+    async fn rename(&self, owner: &UserProfile, id: Uuid, title: String) -> Result<ChatDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if !repo::rename(&mut connection, owner.id, id, &title).await.map_err(StoreError::from)? {
+            return Err(chat_not_found());
+        }
+        drop(connection);
+        self.get(owner, id).await
+    }
+
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if !repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+            return Err(chat_not_found());
+        }
+        // A reply being written has nowhere left to go.
+        self.hub.stop(id);
+        Ok(())
+    }
+
+    async fn save_spec(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        message_id: Uuid,
+        name: String,
+    ) -> Result<SpecDetail, AppError> {
+        let chat = self.get(owner, id).await?;
+        let reply = chat
+            .messages
+            .iter()
+            .find(|message| message.id == message_id && message.role == MessageRole::Assistant)
+            .ok_or_else(|| AppError::NotFound("There is no such reply in this chat.".into()))?;
+        let spec = split_reply(&reply.content)
+            .spec
+            .filter(|spec| spec.is_complete)
+            .ok_or_else(|| AppError::Invalid("That reply holds no finished spec yet.".into()))?;
+        let spec = validate_new_spec(&name, spec.content, None, Some(id))?;
+        self.specs.create(owner, spec).await
+    }
+
+    async fn refine_spec(&self, owner: &UserProfile, content: String) -> Result<String, AppError> {
+        self.claim_model_request(owner, "refine").await?;
+        let request = CompletionRequest {
+            system: prompts::spec_refinement(),
+            messages: vec![Message::user(content)],
+            tools: Vec::new(),
+            max_tokens: self.assistant.max_tokens,
+        };
+        let events = stream_with_continuation(
+            self.assistant.provider.clone(),
+            request,
+            self.assistant.max_continuations,
+        );
+        let reply = collect_reply(events).await.map_err(provider_failure)?;
+        let refined = match split_reply(&reply.text).spec {
+            Some(spec) => spec.content.to_owned(),
+            None => reply.text.trim().to_owned(),
+        };
+        if refined.is_empty() {
+            return Err(AppError::Unavailable(
+                "The assistant answered with an empty spec. Try again.".into(),
+            ));
+        }
+        Ok(refined)
+    }
+}
