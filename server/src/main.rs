@@ -78,7 +78,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {}", config.site_addr))?;
     tracing::info!("listening on http://{}", config.site_addr);
 
-    serve(listener, app, shutdown::signal(), config.shutdown_grace)
+    let shutdown_requested = {
+        let chats = chats.clone();
+        async move {
+            shutdown::signal().await;
+            chats.begin_shutdown();
+        }
+    };
+    serve(listener, app, shutdown_requested, config.shutdown_grace)
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();

@@ -394,6 +394,44 @@ async fn a_reply_left_streaming_by_a_stopped_server_is_marked_interrupted_keepin
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn stop_ends_a_reply_that_nothing_is_writing_any_more() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let chat = start_chat(&app, &user, IDEA).await;
+    let written = last_message(&wait_for_reply(&app, As::User(&user), chat.id).await).clone();
+    // Stuck: the database says streaming, but no task writes it.
+    run_sql(
+        &database.pool,
+        &format!("UPDATE chat_messages SET status = 'streaming' WHERE id = '{}'", written.id),
+    )
+    .await;
+    let stuck = api(
+        &app,
+        "POST",
+        &format!("/api/chats/{}/messages", chat.id),
+        As::User(&user),
+        Some(json!({ "message": "more" })),
+    )
+    .await;
+    assert_eq!(stuck.status, 409, "{}", stuck.body);
+
+    let stopped = api(&app, "POST", &format!("/api/chats/{}/stop", chat.id), As::User(&user), None).await;
+    assert_eq!(stopped.status, 200, "{}", stopped.body);
+    let reply = last_message(&body_as::<ChatDetail>(&stopped)).clone();
+    assert_eq!((reply.id, reply.status), (written.id, ReplyStatus::Interrupted));
+    assert_eq!(reply.content, written.content, "its text is kept");
+    let sent = api(
+        &app,
+        "POST",
+        &format!("/api/chats/{}/messages", chat.id),
+        As::User(&user),
+        Some(json!({ "message": "more" })),
+    )
+    .await;
+    assert_eq!(sent.status, 202, "the chat takes messages again: {}", sent.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_sixty_first_model_request_in_an_hour_is_refused_with_a_retry_after() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;

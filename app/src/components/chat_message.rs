@@ -33,7 +33,7 @@ fn AssistantMessage(message: ChatMessage) -> impl IntoView {
         let lines = spec.content.lines().count();
         let title = spec.content.lines().find_map(|line| line.strip_prefix("# ")).unwrap_or("App specification").to_owned();
         view! {
-            <div class="flex items-center gap-3 rounded-xl border border-indigo-200 bg-indigo-50 px-4 py-3 dark:border-indigo-900 dark:bg-indigo-950/40" data-testid="spec-card">
+            <div class="flex items-center gap-3 rounded-xl border border-indigo-200 bg-indigo-50 px-4 py-3 dark:border-indigo-900 dark:bg-indigo-950/40" data-testid="reply-spec-card">
                 <span aria-hidden="true" class="text-lg">"📄"</span>
                 <div class="min-w-0">
                     <p class="truncate font-medium">{title}</p>

@@ -6,13 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use send_wrapper::SendWrapper;
 use uuid::Uuid;
 
 use crate::actions::count_successes;
 use crate::api::chats::{
-    get_chat, list_chats, ChatDetail, ChatMessage, ChatSummary, DeleteChat, MessageRole, ReplyEvent,
-    ReplyStatus, RetryChatReply, SendChatMessage, StartChat, StopChatReply,
+    get_chat, list_chats, ChatDetail, ChatMessage, ChatSummary, DeleteChat, MessageRole, ReplyStatus,
+    RetryChatReply, SendChatMessage, StartChat, StopChatReply,
 };
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::MessageView;
@@ -20,10 +19,14 @@ use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
-use crate::reply_stream::{follow_reply, ReplyFollower};
 
 /// How often a reply being written is re-rendered.
+#[cfg(feature = "hydrate")]
 const RENDER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long to wait before following a reply again after its stream ended.
+#[cfg(feature = "hydrate")]
+const RETRY_FOLLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
@@ -160,54 +163,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
 
     // The text of the reply being written, as it streams in.
     let live = RwSignal::new(None::<(Uuid, String)>);
-    let follower = StoredValue::new(None::<SendWrapper<ReplyFollower>>);
-    // Pieces arrive far more often than is worth rendering: they gather
-    // here and are shown a few times a second.
-    let arriving = StoredValue::new(String::new());
-    let is_flush_due = StoredValue::new(false);
-    let flush = move |message_id: Uuid| {
-        is_flush_due.set_value(false);
-        let text = arriving.try_update_value(std::mem::take).unwrap_or_default();
-        if !text.is_empty() {
-            live.update(|live| match live {
-                Some((id, so_far)) if *id == message_id => so_far.push_str(&text),
-                _ => *live = Some((message_id, text)),
-            });
-        }
-    };
-    Effect::new(move |_| {
-        let Some(Ok(detail)) = chat.get() else { return };
-        let is_following = follower.with_value(Option::is_some);
-        if detail.is_replying() && !is_following {
-            let on_event = move |event: ReplyEvent| match event {
-                ReplyEvent::Snapshot { message_id, content } => {
-                    arriving.set_value(String::new());
-                    live.set(Some((message_id, content)));
-                }
-                ReplyEvent::Delta { message_id, text } => {
-                    arriving.update_value(|arriving| arriving.push_str(&text));
-                    if !is_flush_due.get_value() {
-                        is_flush_due.set_value(true);
-                        set_timeout(move || flush(message_id), RENDER_EVERY);
-                    }
-                }
-                ReplyEvent::Done { message_id, .. } => {
-                    flush(message_id);
-                    reply_ended.update(|count| *count += 1);
-                    changed.update(|count| *count += 1);
-                }
-                ReplyEvent::Idle => {
-                    reply_ended.update(|count| *count += 1);
-                    changed.update(|count| *count += 1);
-                }
-            };
-            follower.set_value(follow_reply(id, on_event).map(SendWrapper::new));
-        } else if !detail.is_replying() && is_following {
-            follower.set_value(None);
-            live.set(None);
-        }
-    });
-    on_cleanup(move || follower.set_value(None));
+    follow_while_replying(id, chat, live, reply_ended, changed);
     // A new message or a retry shows in the list at once.
     Effect::new(move |previous: Option<(u32, u32)>| {
         let now = (sent.get(), retried.get());
@@ -239,6 +195,138 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// While the chat's last reply is being written, follows it into `live`;
+/// when the stream ends, bumps `reply_ended` (the chat reloads) and `changed`
+/// (the list does). Browser only: nothing streams during server rendering.
+#[cfg(feature = "hydrate")]
+fn follow_while_replying(
+    id: Uuid,
+    chat: Resource<Result<ChatDetail, AppError>>,
+    live: RwSignal<Option<(Uuid, String)>>,
+    reply_ended: RwSignal<u32>,
+    changed: RwSignal<u32>,
+) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use send_wrapper::SendWrapper;
+
+    use crate::api::chats::ReplyEvent;
+    use crate::reply_stream::follow_reply;
+
+    // Plain state, not reactive: the stream's callbacks may outlive this
+    // component, and then must touch nothing the component disposed of.
+    let stream = SendWrapper::new(Rc::new(RefCell::new(ReplyStream::default())));
+    let start_following = {
+        let stream = stream.clone();
+        move || {
+            let state = Rc::downgrade(&stream);
+            let on_event = move |event: ReplyEvent| {
+                let Some(state) = state.upgrade() else { return };
+                match event {
+                    ReplyEvent::Snapshot { message_id, content } => {
+                        state.borrow_mut().arriving.clear();
+                        live.set(Some((message_id, content)));
+                    }
+                    ReplyEvent::Delta { message_id, text } => {
+                        let mut stream = state.borrow_mut();
+                        stream.arriving.push_str(&text);
+                        if !stream.is_flush_due {
+                            stream.is_flush_due = true;
+                            let state = Rc::downgrade(&state);
+                            set_timeout(move || flush(&state, message_id, live), RENDER_EVERY);
+                        }
+                    }
+                    ReplyEvent::Done { message_id, .. } => {
+                        flush(&Rc::downgrade(&state), message_id, live);
+                        state.borrow_mut().has_ended = true;
+                        reply_ended.update(|count| *count += 1);
+                        changed.update(|count| *count += 1);
+                    }
+                    ReplyEvent::Idle => {
+                        state.borrow_mut().has_ended = true;
+                        reply_ended.update(|count| *count += 1);
+                        changed.update(|count| *count += 1);
+                    }
+                }
+            };
+            let follower = follow_reply(id, on_event);
+            stream.borrow_mut().follower = follower;
+        }
+    };
+    Effect::new({
+        let stream = stream.clone();
+        move |_| {
+            let Some(Ok(detail)) = chat.get() else { return };
+            // The follower is dropped here, never inside its own callback.
+            let had_ended = std::mem::take(&mut stream.borrow_mut().has_ended);
+            if had_ended {
+                stream.borrow_mut().follower = None;
+            }
+            let is_following = stream.borrow().follower.is_some();
+            if detail.is_replying() && !is_following {
+                if had_ended {
+                    // Still writing after the stream ended (a newer reply, or a
+                    // hiccup): follow again, after a pause so nothing spins.
+                    set_timeout(start_following.clone(), RETRY_FOLLOW_AFTER);
+                } else {
+                    start_following();
+                }
+            } else if !detail.is_replying() && is_following {
+                stream.borrow_mut().follower = None;
+                live.set(None);
+            }
+        }
+    });
+    on_cleanup(move || {
+        stream.borrow_mut().follower = None;
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn follow_while_replying(
+    _id: Uuid,
+    _chat: Resource<Result<ChatDetail, AppError>>,
+    _live: RwSignal<Option<(Uuid, String)>>,
+    _reply_ended: RwSignal<u32>,
+    _changed: RwSignal<u32>,
+) {
+}
+
+/// The open reply stream of a conversation, and the pieces gathered since
+/// the last render.
+#[cfg(feature = "hydrate")]
+#[derive(Default)]
+struct ReplyStream {
+    follower: Option<crate::reply_stream::ReplyFollower>,
+    arriving: String,
+    is_flush_due: bool,
+    /// Set by the stream itself when it ends.
+    has_ended: bool,
+}
+
+/// Shows the gathered pieces. Pieces arrive far more often than is worth
+/// rendering, so they are shown a few times a second.
+#[cfg(feature = "hydrate")]
+fn flush(
+    state: &std::rc::Weak<std::cell::RefCell<ReplyStream>>,
+    message_id: Uuid,
+    live: RwSignal<Option<(Uuid, String)>>,
+) {
+    let Some(state) = state.upgrade() else { return };
+    let text = {
+        let mut stream = state.borrow_mut();
+        stream.is_flush_due = false;
+        std::mem::take(&mut stream.arriving)
+    };
+    if !text.is_empty() {
+        live.update(|live| match live {
+            Some((id, so_far)) if *id == message_id => so_far.push_str(&text),
+            _ => *live = Some((message_id, text)),
+        });
     }
 }
 

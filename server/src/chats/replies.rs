@@ -25,6 +25,8 @@ const SAVE_EVERY: Duration = Duration::from_secs(1);
 /// Pieces a slow follower may fall behind by; past that it gets a fresh
 /// snapshot instead of the pieces it missed.
 const FOLLOWER_BUFFER: usize = 1024;
+/// Tries at saving how a reply ended before giving up.
+const SAVE_ATTEMPTS: u32 = 4;
 
 struct LiveReply {
     message_id: Uuid,
@@ -110,9 +112,9 @@ impl ReplyHub {
         self.tasks.spawn(async move { writer.write(&hub, chat_id, message_id, request, stop).await });
     }
 
-    fn append(&self, chat_id: Uuid, piece: &str) {
+    fn append(&self, chat_id: Uuid, message_id: Uuid, piece: &str) {
         self.with_live(|live| {
-            if let Some(reply) = live.get_mut(&chat_id) {
+            if let Some(reply) = live.get_mut(&chat_id).filter(|reply| reply.message_id == message_id) {
                 reply.text.push_str(piece);
                 // No followers is fine: the text is kept for the next one.
                 let _ = reply
@@ -122,10 +124,21 @@ impl ReplyHub {
         });
     }
 
-    fn end(&self, chat_id: Uuid, done: ReplyEvent) {
-        if let Some(reply) = self.with_live(|live| live.remove(&chat_id)) {
+    /// Ends the reply `message_id`; a newer reply of the same chat, started
+    /// the moment this one was saved, is left alone.
+    fn end(&self, chat_id: Uuid, message_id: Uuid, done: ReplyEvent) {
+        let ended = self.with_live(|live| match live.get(&chat_id) {
+            Some(reply) if reply.message_id == message_id => live.remove(&chat_id),
+            _ => None,
+        });
+        if let Some(reply) = ended {
             let _ = reply.events.send(done);
         }
+    }
+
+    /// Stops replies from this moment on, as the server begins to shut down.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
     }
 
     /// Stops every reply (each is saved as interrupted) and waits for them.
@@ -184,10 +197,20 @@ impl ReplyWriter {
             input_tokens: progress.usage.and_then(|usage| tokens(usage.input_tokens)),
             output_tokens: progress.usage.and_then(|usage| tokens(usage.output_tokens)),
         };
-        if let Err(error) = self.save_finished(message_id, finished).await {
-            tracing::error!(%chat_id, %message_id, %error, "could not save the end of a reply");
+        // A reply left `streaming` would block its chat: try hard to save the end.
+        for attempt in 1..=SAVE_ATTEMPTS {
+            match self.save_finished(message_id, &finished).await {
+                Ok(()) => break,
+                Err(error) if attempt < SAVE_ATTEMPTS => {
+                    tracing::warn!(%chat_id, %message_id, %error, attempt, "could not save the end of a reply; retrying");
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                }
+                Err(error) => {
+                    tracing::error!(%chat_id, %message_id, %error, "could not save the end of a reply")
+                }
+            }
         }
-        hub.end(chat_id, ReplyEvent::Done { message_id, status, error });
+        hub.end(chat_id, message_id, ReplyEvent::Done { message_id, status, error });
     }
 
     async fn stream(
@@ -211,7 +234,7 @@ impl ReplyWriter {
                 Some(Ok(StreamEvent::Started { model })) => progress.model = Some(model),
                 Some(Ok(StreamEvent::TextDelta(piece))) => {
                     progress.text.push_str(&piece);
-                    hub.append(chat_id, &piece);
+                    hub.append(chat_id, message_id, &piece);
                 }
                 Some(Ok(StreamEvent::Usage(usage))) => progress.usage = Some(usage),
                 Some(Ok(StreamEvent::ToolCall(call))) => {
@@ -251,7 +274,7 @@ impl ReplyWriter {
     async fn save_finished(
         &self,
         message_id: Uuid,
-        reply: FinishedReply<'_>,
+        reply: &FinishedReply<'_>,
     ) -> Result<(), crate::db::StoreError> {
         let mut connection = self.pool.get().await?;
         repo::finish_reply(&mut connection, message_id, reply).await?;

@@ -194,7 +194,7 @@ pub struct FinishedReply<'a> {
 pub async fn finish_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
-    reply: FinishedReply<'_>,
+    reply: &FinishedReply<'_>,
 ) -> QueryResult<()> {
     diesel::update(chat_messages::table.filter(chat_messages::id.eq(message_id)))
         .set((
@@ -208,6 +208,23 @@ pub async fn finish_reply(
         .execute(connection)
         .await
         .map(drop)
+}
+
+/// Marks one reply that nothing is writing any more as interrupted, if it
+/// still says `streaming`.
+pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        chat_messages::table
+            .filter(chat_messages::id.eq(message_id))
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
+    )
+    .set((
+        chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
+        chat_messages::error.eq("This reply stopped being written before it was finished."),
+    ))
+    .execute(connection)
+    .await
+    .map(drop)
 }
 
 /// Marks replies left `streaming` by a server that stopped as interrupted,

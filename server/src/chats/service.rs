@@ -71,7 +71,14 @@ impl ChatService {
         Ok(repo::mark_streaming_replies_interrupted(&mut connection).await?)
     }
 
-    /// Stops every reply being written, saving each as interrupted.
+    /// Stops every reply being written at once (each is saved as
+    /// interrupted), so open reply streams end and do not hold up shutdown.
+    pub fn begin_shutdown(&self) {
+        self.hub.begin_shutdown();
+    }
+
+    /// Stops every reply being written, saving each as interrupted, and
+    /// waits until they are saved.
     pub async fn shut_down(&self) {
         self.hub.shut_down().await;
     }
@@ -267,8 +274,18 @@ impl Chats for ChatService {
     }
 
     async fn stop(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
-        self.get(owner, id).await?;
-        if let Some(mut ended) = self.hub.stop(id) {
+        let chat = self.get(owner, id).await?;
+        let Some(mut ended) = self.hub.stop(id) else {
+            // Nothing is writing it: a reply still marked streaming is stuck, so end it.
+            if let Some(reply) =
+                chat.messages.last().filter(|message| message.status == ReplyStatus::Streaming)
+            {
+                let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+                repo::mark_reply_interrupted(&mut connection, reply.id).await.map_err(StoreError::from)?;
+            }
+            return self.get(owner, id).await;
+        };
+        {
             // Answer once the partial reply is saved, so the page shows it as stopped.
             let wait_for_done = async {
                 while let Ok(event) = ended.recv().await {

@@ -42,6 +42,12 @@ pub async fn send_with_retries(
                 let status = response.status();
                 let retry_after = retry_after(response.headers());
                 let message = error_message(response).await;
+                if matches!(status.as_u16(), 401 | 403) {
+                    // Some providers quote part of the key back; people are told what to fix instead.
+                    tracing::warn!(status = status.as_u16(), %message, "the model provider refused the key");
+                    let message = "the provider refused the platform's API key; check the key the server is configured with".into();
+                    return Err(ProviderError::Rejected { status: status.as_u16(), message });
+                }
                 if !is_retryable(status) {
                     return Err(ProviderError::Rejected { status: status.as_u16(), message });
                 }
@@ -52,7 +58,6 @@ pub async fn send_with_retries(
                     retry_after,
                 }
             }
-            Err(error) if error.is_timeout() => ProviderError::Connection(format!("timed out: {error}")),
             Err(error) => ProviderError::Connection(describe(&error)),
         };
         let asked = match &failure {
@@ -86,11 +91,11 @@ fn backoff(base: Duration, attempt: u32) -> Duration {
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
     if let Some(millis) = text("retry-after-ms").and_then(|value| value.parse::<f64>().ok()) {
-        return (millis.is_finite() && millis >= 0.0).then(|| Duration::from_secs_f64(millis / 1000.0));
+        return Duration::try_from_secs_f64(millis / 1000.0).ok();
     }
     let value = text("retry-after")?;
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        return Duration::try_from_secs_f64(seconds).ok();
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(date.duration_since(SystemTime::now()).unwrap_or_default())
@@ -161,6 +166,9 @@ mod tests {
         let wait = retry_after(&headers(&[("retry-after", &date)])).unwrap();
         assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        // Absurd or negative waits are not waits (and must not panic).
+        assert_eq!(retry_after(&headers(&[("retry-after", "1e300")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "-5")])), None);
         assert_eq!(retry_after(&headers(&[])), None);
     }
 

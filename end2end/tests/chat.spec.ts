@@ -1,0 +1,75 @@
+import { test, expect, openHydrated, signUpQuietly } from './fixtures';
+
+// The platform runs these with the built-in offline assistant: no key, no network.
+
+test('a chat with the offline assistant turns an idea into a saved spec', async ({ page }) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/chat');
+  await page.getByLabel('Your idea').fill('A recipe box called Family Table for families to plan weekly meals.');
+  await page.getByRole('button', { name: 'Send' }).click();
+
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  const replies = page.getByTestId('messages').locator('[data-role=assistant]');
+  await expect(replies.first()).toHaveAttribute('data-status', 'complete', { timeout: 20_000 });
+  await expect(replies.first()).toContainText('Who will use it?');
+  await expect(page.getByTestId('chat-list')).toContainText('A recipe box called Family Table');
+
+  const answer = page.getByLabel('Your message');
+  await answer.fill(
+    '1. Parents planning dinners\n2. save recipes, plan the week, build a shopping list\n3. Recipes and plans\n4. Rust and Postgres',
+  );
+  await answer.press('Enter');
+  await expect(replies.nth(1)).toHaveAttribute('data-status', 'complete', { timeout: 30_000 });
+  await expect(replies.nth(1).getByTestId('reply-spec-card')).toContainText('Family Table');
+
+  const preview = page.getByTestId('spec-preview');
+  await expect(preview.getByRole('heading', { name: 'Family Table', level: 1 })).toBeVisible();
+  await expect(preview).toContainText('Build a shopping list');
+  await expect(page.getByTestId('spec-counts')).toContainText(/lines · [\d.]+ KiB of 1 MiB/);
+  await expect(page.getByLabel('Spec name')).toHaveValue('Family Table');
+
+  // Everything said is kept.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(replies).toHaveCount(2);
+  await expect(page.getByTestId('messages').locator('[data-role=user]').nth(1)).toContainText('Parents planning dinners');
+
+  await page.getByRole('button', { name: 'Save as spec' }).click();
+  await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Family Table' })).toBeVisible();
+  await expect(page.getByTestId('spec-content')).toContainText('Build a shopping list');
+});
+
+test('Stop during streaming keeps the partial answer, also after a reload', async ({ page }) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/chat');
+  await page.getByLabel('Your idea').fill('Write the spec for a habit tracker with streaks, go ahead.');
+  await page.getByRole('button', { name: 'Send' }).click();
+
+  const reply = page.getByTestId('messages').locator('[data-role=assistant]').first();
+  await expect(reply).toHaveAttribute('data-status', 'streaming');
+  await expect(reply).toContainText('Here is the specification');
+  await page.getByRole('button', { name: 'Stop' }).click();
+
+  await expect(reply).toHaveAttribute('data-status', 'stopped');
+  await expect(reply).toContainText('Stopped. The answer so far is kept');
+  const partial = await reply.locator('.prose-chat').first().innerText();
+  expect(partial).toContain('Here is the specification');
+  // The spec was cut off: it shows, but cannot be saved as if it were whole.
+  await expect(page.getByTestId('spec-counts')).toContainText('still being written');
+  await expect(page.getByRole('button', { name: 'Save as spec' })).toBeDisabled();
+
+  await page.reload();
+  await expect(reply).toHaveAttribute('data-status', 'stopped');
+  expect(await reply.locator('.prose-chat').first().innerText()).toBe(partial);
+  await expect(page.getByRole('button', { name: 'Retry last answer' })).toBeEnabled();
+});
+
+test('an unsent message is kept in this browser across a reload', async ({ page }) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/chat');
+  await page.getByLabel('Your idea').fill('A garden planner for balconies');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByLabel('Your idea')).toHaveValue('A garden planner for balconies');
+});
