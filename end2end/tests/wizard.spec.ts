@@ -27,12 +27,12 @@ test('the wizard turns answers into a refined, saved spec, keeping them across a
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByLabel('Technology stack').fill('Rust and PostgreSQL');
   await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByRole('heading', { level: 2, name: 'Review' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Review', exact: true })).toBeVisible();
 
   // Answers and the step survive a reload.
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-  await expect(page.getByRole('heading', { level: 2, name: 'Review' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Review', exact: true })).toBeVisible();
   await expect(preview).toContainText('### 2. Log a habit');
 
   await page.getByRole('button', { name: 'Refine with AI' }).click();
