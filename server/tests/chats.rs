@@ -14,8 +14,8 @@ use app::api::specs::SpecDetail;
 use app::spec_block::{split_reply, SPEC_CLOSE, SPEC_OPEN};
 use common::{
     api, app_with_slow_assistant, body_as, call_server_fn_as, create_token, get_as, migrated_database,
-    offline_assistant, run_sql, serve, sign_up, start_chat, test_app, wait_for_reply, As, TestResponse,
-    TestUser,
+    offline_assistant, run_sql, serve, sign_up, start_chat, test_app, wait_for_reply, As, TestDatabase,
+    TestResponse, TestUser,
 };
 use serde_json::json;
 use server::chats::ChatService;
@@ -364,18 +364,28 @@ async fn retry_replaces_the_last_answer() {
     assert_eq!(new_reply.content, first_reply.content, "the offline model answers the same again");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reply_left_streaming_by_a_stopped_server_is_marked_interrupted_keeping_its_text() {
-    let (app, database) = test_app().await;
-    let user = sign_up(&app, "ada@example.com").await;
-    let chat = start_chat(&app, &user, IDEA).await;
-    let written = last_message(&wait_for_reply(&app, As::User(&user), chat.id).await).clone();
-    // As a server that stopped mid-reply leaves it.
+/// A finished reply marked `streaming` again, as a server that stopped
+/// mid-reply leaves it: the database says streaming, but no task writes it.
+async fn reply_left_streaming(
+    app: &axum::Router,
+    database: &TestDatabase,
+    user: &TestUser,
+) -> (ChatDetail, ChatMessage) {
+    let chat = start_chat(app, user, IDEA).await;
+    let written = last_message(&wait_for_reply(app, As::User(user), chat.id).await).clone();
     run_sql(
         &database.pool,
         &format!("UPDATE chat_messages SET status = 'streaming' WHERE id = '{}'", written.id),
     )
     .await;
+    (chat, written)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_left_streaming_by_a_stopped_server_is_marked_interrupted_keeping_its_text() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let (chat, written) = reply_left_streaming(&app, &database, &user).await;
 
     let restarted = ChatService::new(
         database.pool.clone(),
@@ -397,14 +407,7 @@ async fn a_reply_left_streaming_by_a_stopped_server_is_marked_interrupted_keepin
 async fn stop_ends_a_reply_that_nothing_is_writing_any_more() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
-    let chat = start_chat(&app, &user, IDEA).await;
-    let written = last_message(&wait_for_reply(&app, As::User(&user), chat.id).await).clone();
-    // Stuck: the database says streaming, but no task writes it.
-    run_sql(
-        &database.pool,
-        &format!("UPDATE chat_messages SET status = 'streaming' WHERE id = '{}'", written.id),
-    )
-    .await;
+    let (chat, written) = reply_left_streaming(&app, &database, &user).await;
     let stuck = api(
         &app,
         "POST",

@@ -240,13 +240,10 @@ fn follow_while_replying(
                             set_timeout(move || flush(&state, message_id, live), RENDER_EVERY);
                         }
                     }
-                    ReplyEvent::Done { message_id, .. } => {
-                        flush(&Rc::downgrade(&state), message_id, live);
-                        state.borrow_mut().has_ended = true;
-                        reply_ended.update(|count| *count += 1);
-                        changed.update(|count| *count += 1);
-                    }
-                    ReplyEvent::Idle => {
+                    ReplyEvent::Done { .. } | ReplyEvent::Idle => {
+                        if let ReplyEvent::Done { message_id, .. } = event {
+                            flush(&Rc::downgrade(&state), message_id, live);
+                        }
                         state.borrow_mut().has_ended = true;
                         reply_ended.update(|count| *count += 1);
                         changed.update(|count| *count += 1);
