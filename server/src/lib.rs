@@ -10,6 +10,7 @@ pub mod http;
 pub mod llm;
 pub mod overview;
 pub mod projects;
+pub mod sandbox;
 pub mod shutdown;
 pub mod specs;
 pub mod telemetry;

@@ -1,0 +1,131 @@
+//! Where build agents run commands: a sandbox per build, behind a trait so
+//! remote engines (E2B, Kubernetes) can plug in later. Engines know nothing
+//! of builds, agents or HTTP.
+
+pub mod cgroup;
+pub mod local;
+pub mod paths;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// How much one command may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Wall-clock time of one command.
+    pub timeout: Duration,
+    /// CPU time of each process.
+    pub cpu_seconds: u64,
+    /// Memory of all processes of one command together.
+    pub memory_bytes: u64,
+    /// Processes and threads alive at once.
+    pub max_processes: u64,
+    /// Output passed on per command; the rest is drained and counted.
+    pub max_output_bytes: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            cpu_seconds: 600,
+            memory_bytes: 2 * 1024 * 1024 * 1024,
+            max_processes: 256,
+            max_output_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+/// One line of a command's output (without its newline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLine {
+    pub stream: OutputStream,
+    pub text: String,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutcome {
+    /// `None` when it was killed (timeout, cancel, a limit).
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    /// Some output was not passed on: over `max_output_bytes`.
+    pub is_output_truncated: bool,
+    pub duration: Duration,
+}
+
+impl CommandOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Relative to the work directory, `/`-separated.
+    pub path: String,
+    pub is_dir: bool,
+    pub size_bytes: u64,
+}
+
+/// Whether commands are really isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// bubblewrap: namespaces, read-only system, no network unless allowed.
+    Isolated,
+    /// Plain processes in the work directory: only with an explicit setting.
+    Unisolated,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the sandbox cannot run commands: {0}")]
+    Unavailable(String),
+    #[error("{0} is outside the work directory")]
+    OutsideWorkDir(String),
+    #[error("{0} does not exist in the work directory")]
+    NotFound(String),
+    #[error("the sandbox's file system failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One build's isolated place to work.
+#[async_trait::async_trait]
+pub trait Sandbox: Send + Sync + 'static {
+    /// Runs `command` with `sh -c` in the work directory, sending each
+    /// output line to `output` (a full channel slows the command, never
+    /// drops lines). Killed at the timeout or when `cancel` fires.
+    async fn run(
+        &self,
+        command: &str,
+        output: mpsc::Sender<OutputLine>,
+        cancel: CancellationToken,
+    ) -> Result<CommandOutcome, SandboxError>;
+    async fn read_file(&self, path: &str) -> Result<Vec<u8>, SandboxError>;
+    /// Creates parent directories as needed.
+    async fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SandboxError>;
+    /// Every file and directory below `dir`, sorted, `.git` excluded.
+    async fn list_files(&self, dir: &str) -> Result<Vec<FileEntry>, SandboxError>;
+    /// Removes the work directory and everything in it.
+    async fn destroy(&self) -> Result<(), SandboxError>;
+}
+
+#[async_trait::async_trait]
+pub trait SandboxEngine: Send + Sync + 'static {
+    fn isolation(&self) -> Isolation;
+    /// A new, empty sandbox for `id` (an existing one is reused as it is).
+    async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError>;
+    /// The sandbox of `id` if its work directory still exists.
+    async fn open(&self, id: Uuid) -> Result<Option<Arc<dyn Sandbox>>, SandboxError>;
+}

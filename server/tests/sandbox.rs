@@ -1,0 +1,191 @@
+//! The local sandbox engine with real processes under bubblewrap: what a
+//! command may touch, and the limits that stop the ones that misbehave.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use server::sandbox::local::{LocalEngine, LocalEngineConfig};
+use server::sandbox::{
+    Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+struct TestSandbox {
+    sandbox: Arc<dyn Sandbox>,
+    _root: TempRoot,
+}
+
+/// A scratch directory removed at the end of the test.
+struct TempRoot(PathBuf);
+
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn sandbox_with(limits: SandboxLimits) -> TestSandbox {
+    let root = std::env::temp_dir().join(format!("agents-sandbox-test-{}", Uuid::now_v7()));
+    let engine = LocalEngine::new(LocalEngineConfig {
+        root: root.clone(),
+        limits,
+        allow_network: false,
+        allow_unisolated: false,
+    })
+    .expect("bubblewrap is installed (scripts/setup installs it)");
+    assert_eq!(engine.isolation(), Isolation::Isolated);
+    let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");
+    TestSandbox { sandbox, _root: TempRoot(root) }
+}
+
+async fn sandbox() -> TestSandbox {
+    sandbox_with(SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() }).await
+}
+
+/// Runs `command` and gathers its output.
+async fn run(sandbox: &dyn Sandbox, command: &str) -> (server::sandbox::CommandOutcome, Vec<OutputLine>) {
+    let (sender, mut receiver) = mpsc::channel(64);
+    let collector = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        while let Some(line) = receiver.recv().await {
+            lines.push(line);
+        }
+        lines
+    });
+    let outcome = sandbox.run(command, sender, CancellationToken::new()).await.expect("the command runs");
+    (outcome, collector.await.expect("collector"))
+}
+
+fn text_of(lines: &[OutputLine], stream: OutputStream) -> String {
+    lines.iter().filter(|line| line.stream == stream).map(|line| format!("{}\n", line.text)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_streams_its_output_and_exit_code_and_works_in_the_work_directory() {
+    let test = sandbox().await;
+    let (outcome, lines) =
+        run(&*test.sandbox, "echo out; echo err >&2; printf 'ünï\\n' > notes.txt; pwd; exit 3").await;
+    assert_eq!(outcome.exit_code, Some(3));
+    assert_eq!(text_of(&lines, OutputStream::Stdout), "out\n/work\n");
+    assert_eq!(text_of(&lines, OutputStream::Stderr), "err\n");
+    assert_eq!(test.sandbox.read_file("notes.txt").await.unwrap(), "ünï\n".as_bytes());
+
+    test.sandbox.write_file("src/app.js", b"console.log(6 * 7)\n").await.unwrap();
+    let (outcome, lines) = run(&*test.sandbox, "node src/app.js && git init -q && ls -a").await;
+    assert!(outcome.succeeded(), "{lines:?}");
+    assert_eq!(lines[0].text, "42");
+    let listed: Vec<String> =
+        test.sandbox.list_files("").await.unwrap().into_iter().map(|entry| entry.path).collect();
+    assert_eq!(listed, ["notes.txt", "src", "src/app.js"], "sorted, without .git");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_outside_the_work_directory_can_be_read_written_or_reached() {
+    let secret = std::env::temp_dir().join(format!("agents-secret-{}", Uuid::now_v7()));
+    std::fs::write(&secret, "host secret").unwrap();
+    let test = sandbox().await;
+    let command = format!(
+        "cat {} || echo no-read; touch /usr/evil || echo no-write; \
+         python3 -c \"import socket; socket.create_connection(('1.1.1.1', 80), 3)\" || echo no-network; \
+         cat /etc/shadow || echo no-shadow",
+        secret.display()
+    );
+    let (_, lines) = run(&*test.sandbox, &command).await;
+    let stdout = text_of(&lines, OutputStream::Stdout);
+    std::fs::remove_file(&secret).unwrap();
+    assert!(!stdout.contains("host secret"), "{stdout}");
+    for refused in ["no-read", "no-write", "no-network", "no-shadow"] {
+        assert!(stdout.contains(refused), "{refused} missing in {stdout}");
+    }
+    assert!(!std::path::Path::new("/usr/evil").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_operations_refuse_paths_and_links_that_lead_outside() {
+    let test = sandbox().await;
+    for escape in ["../escape", "/etc/passwd", "a/../../escape"] {
+        assert!(
+            matches!(test.sandbox.read_file(escape).await, Err(SandboxError::OutsideWorkDir(_))),
+            "{escape}"
+        );
+        assert!(
+            matches!(test.sandbox.write_file(escape, b"x").await, Err(SandboxError::OutsideWorkDir(_))),
+            "{escape}"
+        );
+    }
+    // A link made inside the sandbox points at the host's files from outside it.
+    run(&*test.sandbox, "ln -s /etc/passwd leak && mkdir -p d && ln -s /etc d/etc").await;
+    assert!(matches!(test.sandbox.read_file("leak").await, Err(SandboxError::OutsideWorkDir(_))));
+    assert!(matches!(test.sandbox.write_file("leak", b"x").await, Err(SandboxError::OutsideWorkDir(_))));
+    assert!(matches!(
+        test.sandbox.write_file("d/etc/evil", b"x").await,
+        Err(SandboxError::OutsideWorkDir(_))
+    ));
+    assert!(matches!(test.sandbox.read_file("missing.txt").await, Err(SandboxError::NotFound(_))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_kills_every_process_of_the_command_within_seconds() {
+    let test = sandbox().await;
+    let cancel = CancellationToken::new();
+    let (sender, _receiver) = mpsc::channel(64);
+    let sandbox = test.sandbox.clone();
+    let running = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move { sandbox.run("sleep 600 & sleep 600; echo never", sender, cancel).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = tokio::time::Instant::now();
+    cancel.cancel();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stopped within 5 seconds")
+        .unwrap()
+        .unwrap();
+    assert!(outcome.cancelled && outcome.exit_code.is_none(), "{outcome:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_past_its_timeout_is_killed() {
+    let test =
+        sandbox_with(SandboxLimits { timeout: Duration::from_secs(1), ..SandboxLimits::default() }).await;
+    let (outcome, _) = run(&*test.sandbox, "sleep 600").await;
+    assert!(outcome.timed_out && outcome.exit_code.is_none(), "{outcome:?}");
+    assert!(outcome.duration < Duration::from_secs(5), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_bomb_hits_the_process_limit() {
+    let limits =
+        SandboxLimits { timeout: Duration::from_secs(10), max_processes: 32, ..SandboxLimits::default() };
+    let test = sandbox_with(limits).await;
+    let (outcome, lines) =
+        run(&*test.sandbox, "i=0; while [ $i -lt 500 ]; do sleep 30 & i=$((i+1)); done; echo spawned").await;
+    let stderr = text_of(&lines, OutputStream::Stderr);
+    assert!(stderr.to_lowercase().contains("fork"), "no fork refused: {stderr}");
+    assert!(!outcome.timed_out, "the refused forks end the loop quickly: {outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_gigabyte_allocation_hits_the_memory_limit() {
+    let limits = SandboxLimits { memory_bytes: 256 * 1024 * 1024, ..SandboxLimits::default() };
+    let test = sandbox_with(limits).await;
+    let (outcome, lines) =
+        run(&*test.sandbox, "python3 -c \"b = bytearray(10 * 1024 ** 3); print('allocated', len(b))\"").await;
+    assert!(!outcome.succeeded(), "{outcome:?} {lines:?}");
+    assert!(!text_of(&lines, OutputStream::Stdout).contains("allocated"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_past_the_limit_is_held_back_and_said_so() {
+    let limits = SandboxLimits { max_output_bytes: 1000, ..SandboxLimits::default() };
+    let test = sandbox_with(limits).await;
+    let (outcome, lines) = run(&*test.sandbox, "seq 1 100000").await;
+    assert!(outcome.succeeded() && outcome.is_output_truncated, "{outcome:?}");
+    let passed: usize = lines.iter().map(|line| line.text.len() + 1).sum();
+    assert!(passed <= 1000, "{passed} bytes passed on");
+}
