@@ -434,19 +434,24 @@ async fn stop_ends_a_reply_that_nothing_is_writing_any_more() {
     assert_eq!(sent.status, 202, "the chat takes messages again: {}", sent.body);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_sixty_first_model_request_in_an_hour_is_refused_with_a_retry_after() {
-    let (app, database) = test_app().await;
-    let user = sign_up(&app, "ada@example.com").await;
+/// Sixty requests to the assistant by `user`, made at `made_at` (SQL).
+async fn record_model_requests(database: &TestDatabase, user: &TestUser, made_at: &str) {
     run_sql(
         &database.pool,
         &format!(
-            "INSERT INTO model_requests (user_id, purpose) \
-             SELECT '{}'::uuid, 'chat' FROM generate_series(1, 60)",
+            "INSERT INTO model_requests (user_id, purpose, created_at) \
+             SELECT '{}'::uuid, 'chat', {made_at} FROM generate_series(1, 60)",
             user.id
         ),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sixty_first_model_request_in_an_hour_is_refused_with_a_retry_after() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    record_model_requests(&database, &user, "now()").await;
 
     let refused = api(&app, "POST", "/api/chats", As::User(&user), Some(json!({ "message": IDEA }))).await;
     assert_eq!(refused.status, 429, "{}", refused.body);
@@ -472,15 +477,7 @@ async fn the_sixty_first_model_request_in_an_hour_is_refused_with_a_retry_after(
 async fn model_requests_older_than_an_hour_do_not_count() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
-    run_sql(
-        &database.pool,
-        &format!(
-            "INSERT INTO model_requests (user_id, purpose, created_at) \
-             SELECT '{}'::uuid, 'chat', now() - interval '2 hours' FROM generate_series(1, 60)",
-            user.id
-        ),
-    )
-    .await;
+    record_model_requests(&database, &user, "now() - interval '2 hours'").await;
 
     let started = api(&app, "POST", "/api/chats", As::User(&user), Some(json!({ "message": IDEA }))).await;
     assert_eq!(started.status, 202, "{}", started.body);
