@@ -8,9 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use server::db::migrations::{revert_all_migrations, run_pending_migrations, MIGRATIONS};
-use server::db::schema::{
-    app_specs, build_events, build_logs, builds, chat_messages, chats, projects, users,
-};
+use server::db::schema::{app_specs, build_events, builds, chat_messages, chats, projects, users};
 use uuid::Uuid;
 
 async fn insert_user(connection: &mut diesel_async::AsyncPgConnection, email: &str) -> QueryResult<Uuid> {
@@ -89,20 +87,13 @@ async fn migrations_apply_to_an_empty_database_and_round_trip_a_row_in_every_tab
             builds::project_id.eq(Some(project_id)),
             builds::app_spec_id.eq(Some(spec_id)),
             builds::spec_content.eq(spec_content),
+            builds::spec_name.eq("Todo"),
+            builds::lease_owner.eq(Some(Uuid::now_v7())),
+            builds::resume_at.eq(Some(Utc::now())),
         ))
         .execute(connection)
         .await
         .expect("insert build");
-    diesel::insert_into(build_logs::table)
-        .values((
-            build_logs::build_id.eq(build_id),
-            build_logs::seq.eq(0_i64),
-            build_logs::stream.eq("stdout"),
-            build_logs::line.eq("npm test: 3 passed"),
-        ))
-        .execute(connection)
-        .await
-        .expect("insert log line");
     let payload = json!({ "phase": "initializing", "detail": "writing feature_list.json" });
     diesel::insert_into(build_events::table)
         .values((
@@ -133,15 +124,23 @@ async fn migrations_apply_to_an_empty_database_and_round_trip_a_row_in_every_tab
     assert_eq!(content, spec_content);
     assert_eq!(spec_project, Some(project_id));
 
-    let (status, snapshot, started_at): (String, String, Option<DateTime<Utc>>) = builds::table
-        .find(build_id)
-        .select((builds::status, builds::spec_content, builds::started_at))
-        .first(connection)
-        .await
-        .expect("read build");
+    let (status, snapshot, started_at, name, last_seq): (String, String, Option<DateTime<Utc>>, String, i64) =
+        builds::table
+            .find(build_id)
+            .select((
+                builds::status,
+                builds::spec_content,
+                builds::started_at,
+                builds::spec_name,
+                builds::last_event_seq,
+            ))
+            .first(connection)
+            .await
+            .expect("read build");
     assert_eq!(status, "queued", "a new build waits in the queue");
     assert_eq!(snapshot, spec_content);
     assert_eq!(started_at, None);
+    assert_eq!((name.as_str(), last_seq), ("Todo", 0));
 
     let message: (String, Option<i32>) = chat_messages::table
         .filter(chat_messages::chat_id.eq(chat_id))
@@ -150,14 +149,6 @@ async fn migrations_apply_to_an_empty_database_and_round_trip_a_row_in_every_tab
         .await
         .expect("read message");
     assert_eq!(message, ("Here is your spec — ✓".to_owned(), Some(340)));
-
-    let line: String = build_logs::table
-        .find((build_id, 0_i64))
-        .select(build_logs::line)
-        .first(connection)
-        .await
-        .expect("read log line");
-    assert_eq!(line, "npm test: 3 passed");
 
     let stored: serde_json::Value = build_events::table
         .find((build_id, 0_i64))
@@ -226,7 +217,7 @@ async fn an_unknown_build_status_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn deleting_a_user_removes_their_builds_logs_and_events() {
+async fn deleting_a_user_removes_their_builds_and_events() {
     let database = common::migrated_database().await;
     let mut connection = database.pool.get().await.expect("connection");
     let connection = &mut *connection;
@@ -237,20 +228,20 @@ async fn deleting_a_user_removes_their_builds_logs_and_events() {
         .execute(connection)
         .await
         .expect("build");
-    diesel::insert_into(build_logs::table)
+    diesel::insert_into(build_events::table)
         .values((
-            build_logs::build_id.eq(build_id),
-            build_logs::seq.eq(0_i64),
-            build_logs::stream.eq("system"),
-            build_logs::line.eq("queued"),
+            build_events::build_id.eq(build_id),
+            build_events::seq.eq(1_i64),
+            build_events::kind.eq("log"),
+            build_events::payload.eq(json!({ "type": "log", "stream": "system", "line": "queued" })),
         ))
         .execute(connection)
         .await
-        .expect("log");
+        .expect("event");
 
     diesel::delete(users::table.find(user_id)).execute(connection).await.expect("delete user");
 
     let builds_left: i64 = builds::table.count().get_result(connection).await.expect("count builds");
-    let logs_left: i64 = build_logs::table.count().get_result(connection).await.expect("count logs");
-    assert_eq!((builds_left, logs_left), (0, 0));
+    let events_left: i64 = build_events::table.count().get_result(connection).await.expect("count events");
+    assert_eq!((builds_left, events_left), (0, 0));
 }

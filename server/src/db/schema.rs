@@ -49,16 +49,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    build_logs (build_id, seq) {
-        build_id -> Uuid,
-        seq -> Int8,
-        stream -> Text,
-        line -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     builds (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -72,6 +62,23 @@ diesel::table! {
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        spec_name -> Text,
+        provider -> Text,
+        model -> Text,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        sessions -> Int4,
+        stalled_sessions -> Int4,
+        features_passing -> Int4,
+        features_total -> Int4,
+        active_secs -> Int8,
+        limits_from_tokens -> Int8,
+        limits_from_sessions -> Int4,
+        limits_from_secs -> Int8,
+        resume_at -> Nullable<Timestamptz>,
+        lease_owner -> Nullable<Uuid>,
+        lease_expires_at -> Nullable<Timestamptz>,
+        last_event_seq -> Int8,
     }
 }
 
@@ -155,7 +162,6 @@ diesel::joinable!(app_specs -> chats (chat_id));
 diesel::joinable!(app_specs -> projects (project_id));
 diesel::joinable!(app_specs -> users (user_id));
 diesel::joinable!(build_events -> builds (build_id));
-diesel::joinable!(build_logs -> builds (build_id));
 diesel::joinable!(builds -> app_specs (app_spec_id));
 diesel::joinable!(builds -> projects (project_id));
 diesel::joinable!(builds -> users (user_id));
@@ -170,7 +176,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_spec_versions,
     app_specs,
     build_events,
-    build_logs,
     builds,
     chat_messages,
     chats,
