@@ -9,6 +9,7 @@ use leptos::prelude::use_context;
 use uuid::Uuid;
 
 use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use crate::api::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
 use crate::api::chats::{ChatDetail, ChatSummary};
 use crate::api::dashboard::DashboardSummary;
 use crate::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
@@ -116,6 +117,24 @@ pub trait Chats: Send + Sync + 'static {
     async fn refine_spec(&self, owner: &UserProfile, content: String) -> Result<String, AppError>;
 }
 
+/// A user's builds, scoped like [`Specs`]. Starting one freezes the spec's
+/// content; the agent works in the background.
+#[async_trait::async_trait]
+pub trait Builds: Send + Sync + 'static {
+    /// Newest first.
+    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Vec<BuildSummary>, AppError>;
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    /// Queues a build of the spec; 429 past the limit of active builds.
+    async fn start(&self, owner: &UserProfile, spec_id: Uuid) -> Result<BuildDetail, AppError>;
+    /// Stops the agent and every process in its sandbox.
+    async fn cancel(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    /// Stops the agent, keeping its work directory for a later resume.
+    async fn pause(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    async fn resume(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    /// Log lines after the sequence number `after`, oldest first.
+    async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError>;
+}
+
 /// Counts and recent work across a user's specs, projects and builds.
 #[async_trait::async_trait]
 pub trait Overview: Send + Sync + 'static {
@@ -130,6 +149,7 @@ pub struct Backend {
     pub specs: Arc<dyn Specs>,
     pub projects: Arc<dyn Projects>,
     pub chats: Arc<dyn Chats>,
+    pub builds: Arc<dyn Builds>,
     pub overview: Arc<dyn Overview>,
 }
 

@@ -1,0 +1,553 @@
+//! Builds: an autonomous agent turning a spec into an app inside a sandbox.
+//! The types the browser and server share (the build, its typed events),
+//! the limits both enforce, and the server functions the build pages call
+//! (the REST API under `/api/builds` shares their implementation).
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Builds one user may have running or queued at once.
+pub const MAX_ACTIVE_BUILDS_PER_USER: i64 = 5;
+pub const DEFAULT_LOG_PAGE: u32 = 500;
+pub const MAX_LOG_PAGE: u32 = 5_000;
+pub const MAX_BUILD_LIST: u32 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildStatus {
+    /// Waiting for a worker.
+    Queued,
+    Running,
+    /// Stopped with its work directory kept; resumes where it stopped (by
+    /// itself when `resume_at` is set, e.g. after a provider's rate limit).
+    Paused,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl BuildStatus {
+    pub const ALL: [BuildStatus; 6] = [
+        BuildStatus::Queued,
+        BuildStatus::Running,
+        BuildStatus::Paused,
+        BuildStatus::Completed,
+        BuildStatus::Failed,
+        BuildStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Queued => "queued",
+            BuildStatus::Running => "running",
+            BuildStatus::Paused => "paused",
+            BuildStatus::Completed => "completed",
+            BuildStatus::Failed => "failed",
+            BuildStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BuildStatus::Queued => "Queued",
+            BuildStatus::Running => "Running",
+            BuildStatus::Paused => "Paused",
+            BuildStatus::Completed => "Completed",
+            BuildStatus::Failed => "Failed",
+            BuildStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether the build has ended for good.
+    pub fn is_final(self) -> bool {
+        matches!(self, BuildStatus::Completed | BuildStatus::Failed | BuildStatus::Cancelled)
+    }
+
+    pub fn can_cancel(self) -> bool {
+        !self.is_final()
+    }
+
+    pub fn can_pause(self) -> bool {
+        matches!(self, BuildStatus::Queued | BuildStatus::Running)
+    }
+
+    pub fn can_resume(self) -> bool {
+        self == BuildStatus::Paused
+    }
+}
+
+/// A build as a list row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildSummary {
+    pub id: Uuid,
+    /// The spec's name when the build started.
+    pub spec_name: String,
+    pub spec_id: Option<Uuid>,
+    pub status: BuildStatus,
+    pub status_reason: Option<String>,
+    pub features_passing: i32,
+    pub features_total: i32,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildDetail {
+    pub id: Uuid,
+    pub spec_name: String,
+    pub spec_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub status: BuildStatus,
+    /// Why the build is paused, failed or cancelled, in words.
+    pub status_reason: Option<String>,
+    /// When a paused build resumes by itself (after a provider's limit).
+    pub resume_at: Option<DateTime<Utc>>,
+    /// The spec as it was when the build was created.
+    pub spec_content: String,
+    /// The provider and model the agent talks to, e.g. "offline".
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Agent sessions run so far (the initializer counts as one).
+    pub sessions: i32,
+    pub features_passing: i32,
+    pub features_total: i32,
+    /// The sequence number of the newest event.
+    pub last_event_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters for the build list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildQuery {
+    pub status: Option<BuildStatus>,
+    pub spec_id: Option<Uuid>,
+    /// At most [`MAX_BUILD_LIST`]; newest first.
+    pub limit: Option<u32>,
+}
+
+/// Where the agent is in its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildPhase {
+    /// Preparing the sandbox.
+    Preparing,
+    /// The initializer session: feature list, skeleton, first commit.
+    Initializing,
+    /// A coding session: one feature at a time.
+    Coding,
+    /// Everything passes; wrapping up.
+    Finishing,
+}
+
+impl BuildPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            BuildPhase::Preparing => "Preparing the sandbox",
+            BuildPhase::Initializing => "Planning features",
+            BuildPhase::Coding => "Implementing features",
+            BuildPhase::Finishing => "Finishing",
+        }
+    }
+}
+
+/// What the agent is doing at the moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Thinking,
+    Reading,
+    WritingCode,
+    RunningCommand,
+    RunningTests,
+    Committing,
+    Waiting,
+}
+
+impl ActivityKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Thinking => "Thinking",
+            ActivityKind::Reading => "Reading",
+            ActivityKind::WritingCode => "Writing code",
+            ActivityKind::RunningCommand => "Running a command",
+            ActivityKind::RunningTests => "Running tests",
+            ActivityKind::Committing => "Committing",
+            ActivityKind::Waiting => "Waiting",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileChange {
+    Created,
+    Modified,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+    /// The platform's own lines: sessions starting, the agent's words.
+    System,
+}
+
+/// Something that happened in a build, emitted where it happened (the
+/// harness, a tool, the runner); nothing is guessed from log text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BuildEvent {
+    Phase {
+        phase: BuildPhase,
+        /// The agent session (1 is the initializer).
+        session: i32,
+    },
+    FeatureStart {
+        /// Position in `feature_list.json`, from 0.
+        index: i32,
+        description: String,
+        category: String,
+    },
+    FeatureEnd {
+        index: i32,
+        description: String,
+        passed: bool,
+        tests_passed: i32,
+        tests_failed: i32,
+    },
+    Activity {
+        activity: ActivityKind,
+        detail: String,
+    },
+    ToolStart {
+        call_id: String,
+        tool: String,
+        /// The command, or the path the tool works on.
+        summary: String,
+    },
+    ToolEnd {
+        call_id: String,
+        tool: String,
+        is_error: bool,
+        duration_ms: i64,
+    },
+    File {
+        path: String,
+        change: FileChange,
+    },
+    TestRun {
+        command: String,
+        passed: i32,
+        failed: i32,
+        exit_code: Option<i32>,
+        duration_ms: i64,
+    },
+    Error {
+        severity: Severity,
+        message: String,
+        /// Whether the build carried on after it.
+        recovered: bool,
+    },
+    Progress {
+        done: i32,
+        total: i32,
+        elapsed_secs: i64,
+        remaining_secs: Option<i64>,
+    },
+    Log {
+        stream: LogStream,
+        line: String,
+    },
+    Status {
+        status: BuildStatus,
+        reason: Option<String>,
+    },
+}
+
+impl BuildEvent {
+    /// The event's kind as stored and as the SSE `event:` name would read.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BuildEvent::Phase { .. } => "phase",
+            BuildEvent::FeatureStart { .. } => "feature_start",
+            BuildEvent::FeatureEnd { .. } => "feature_end",
+            BuildEvent::Activity { .. } => "activity",
+            BuildEvent::ToolStart { .. } => "tool_start",
+            BuildEvent::ToolEnd { .. } => "tool_end",
+            BuildEvent::File { .. } => "file",
+            BuildEvent::TestRun { .. } => "test_run",
+            BuildEvent::Error { .. } => "error",
+            BuildEvent::Progress { .. } => "progress",
+            BuildEvent::Log { .. } => "log",
+            BuildEvent::Status { .. } => "status",
+        }
+    }
+
+    pub fn system_log(line: impl Into<String>) -> Self {
+        BuildEvent::Log { stream: LogStream::System, line: line.into() }
+    }
+}
+
+/// An event as stored: numbered without gaps per build, from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBuildEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub event: BuildEvent,
+}
+
+/// What the build stream (`GET /api/builds/{id}/stream`) sends as the data
+/// of each `event` message (`id:` is `seq`). `historical` marks events read
+/// from the database on connecting, before live ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamedBuildEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub historical: bool,
+    pub event: BuildEvent,
+}
+
+/// A page of a build's log lines, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub lines: Vec<LogLine>,
+    /// Pass as `after` for the next page; `None` when this page is the end so far.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub stream: LogStream,
+    pub line: String,
+}
+
+/// The state of a build as its events tell it: what the build page shows.
+/// Fold events into it in sequence order with [`BuildView::apply`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildView {
+    pub last_seq: i64,
+    pub status: Option<BuildStatus>,
+    pub status_reason: Option<String>,
+    pub phase: Option<BuildPhase>,
+    pub session: i32,
+    pub activity: Option<(ActivityKind, String)>,
+    pub features: Vec<FeatureView>,
+    pub current_feature: Option<i32>,
+    pub files: Vec<(String, FileChange)>,
+    pub errors: Vec<(Severity, String, bool)>,
+    pub progress: Option<(i32, i32, i64, Option<i64>)>,
+    pub last_test_run: Option<(String, i32, i32, Option<i32>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureView {
+    pub index: i32,
+    pub description: String,
+    pub category: String,
+    /// `None` while not yet finished.
+    pub passed: Option<bool>,
+    pub tests_passed: i32,
+    pub tests_failed: i32,
+}
+
+impl BuildView {
+    /// Folds one event in; events at or below `last_seq` are ignored, so a
+    /// replayed event is harmless.
+    pub fn apply(&mut self, stored: &StoredBuildEvent) {
+        if stored.seq <= self.last_seq {
+            return;
+        }
+        self.last_seq = stored.seq;
+        match &stored.event {
+            BuildEvent::Phase { phase, session } => {
+                self.phase = Some(*phase);
+                self.session = *session;
+            }
+            BuildEvent::FeatureStart { index, description, category } => {
+                self.current_feature = Some(*index);
+                let feature = self.feature_mut(*index, description, category);
+                feature.passed = None;
+            }
+            BuildEvent::FeatureEnd { index, description, passed, tests_passed, tests_failed } => {
+                let feature = self.feature_mut(*index, description, "");
+                feature.passed = Some(*passed);
+                feature.tests_passed = *tests_passed;
+                feature.tests_failed = *tests_failed;
+                if self.current_feature == Some(*index) {
+                    self.current_feature = None;
+                }
+            }
+            BuildEvent::Activity { activity, detail } => self.activity = Some((*activity, detail.clone())),
+            BuildEvent::File { path, change } => {
+                self.files.retain(|(known, _)| known != path);
+                self.files.push((path.clone(), *change));
+            }
+            BuildEvent::TestRun { command, passed, failed, exit_code, .. } => {
+                self.last_test_run = Some((command.clone(), *passed, *failed, *exit_code));
+            }
+            BuildEvent::Error { severity, message, recovered } => {
+                self.errors.push((*severity, message.clone(), *recovered));
+            }
+            BuildEvent::Progress { done, total, elapsed_secs, remaining_secs } => {
+                self.progress = Some((*done, *total, *elapsed_secs, *remaining_secs));
+            }
+            BuildEvent::Status { status, reason } => {
+                self.status = Some(*status);
+                self.status_reason = reason.clone();
+                if status.is_final() || *status == BuildStatus::Paused {
+                    self.activity = None;
+                }
+            }
+            BuildEvent::ToolStart { .. } | BuildEvent::ToolEnd { .. } | BuildEvent::Log { .. } => {}
+        }
+    }
+
+    fn feature_mut(&mut self, index: i32, description: &str, category: &str) -> &mut FeatureView {
+        let position = match self.features.iter().position(|feature| feature.index == index) {
+            Some(position) => position,
+            None => {
+                self.features.push(FeatureView {
+                    index,
+                    description: description.to_owned(),
+                    category: category.to_owned(),
+                    passed: None,
+                    tests_passed: 0,
+                    tests_failed: 0,
+                });
+                self.features.sort_by_key(|feature| feature.index);
+                self.features.iter().position(|feature| feature.index == index).expect("just inserted")
+            }
+        };
+        &mut self.features[position]
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "list_builds")]
+pub async fn list_builds(query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.list(&owner, query).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "get_build")]
+pub async fn get_build(id: Uuid) -> Result<BuildDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.get(&owner, id).await.map_err(respond_with_error)
+}
+
+/// Starts a build of the spec as it is now; without JavaScript the form
+/// lands on the build's page.
+#[server(prefix = "/fn", endpoint = "start_build")]
+pub async fn start_build(spec_id: Uuid) -> Result<BuildDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    let build = backend.builds.start(&owner, spec_id).await.map_err(respond_with_error)?;
+    leptos_axum::redirect(&format!("/builds/{}", build.id));
+    Ok(build)
+}
+
+#[server(prefix = "/fn", endpoint = "cancel_build")]
+pub async fn cancel_build(id: Uuid) -> Result<BuildDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.cancel(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "pause_build")]
+pub async fn pause_build(id: Uuid) -> Result<BuildDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.pause(&owner, id).await.map_err(respond_with_error)
+}
+
+#[server(prefix = "/fn", endpoint = "resume_build")]
+pub async fn resume_build(id: Uuid) -> Result<BuildDetail, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.resume(&owner, id).await.map_err(respond_with_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(seq: i64, event: BuildEvent) -> StoredBuildEvent {
+        StoredBuildEvent { seq, at: Utc::now(), event }
+    }
+
+    #[test]
+    fn events_serialise_with_a_type_tag() {
+        let event = BuildEvent::Log { stream: LogStream::Stdout, line: "ok 1".into() };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "log");
+        assert_eq!(json["stream"], "stdout");
+        assert_eq!(serde_json::from_value::<BuildEvent>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn the_view_follows_features_and_ignores_replayed_events() {
+        let mut view = BuildView::default();
+        let start = stored(
+            1,
+            BuildEvent::FeatureStart {
+                index: 0,
+                description: "Add a todo".into(),
+                category: "functional".into(),
+            },
+        );
+        view.apply(&start);
+        assert_eq!(view.current_feature, Some(0));
+        view.apply(&stored(
+            2,
+            BuildEvent::FeatureEnd {
+                index: 0,
+                description: "Add a todo".into(),
+                passed: true,
+                tests_passed: 3,
+                tests_failed: 0,
+            },
+        ));
+        view.apply(&start);
+        assert_eq!(view.current_feature, None, "a replayed start changes nothing");
+        assert_eq!(view.features[0].passed, Some(true));
+        assert_eq!(view.features[0].tests_passed, 3);
+    }
+}
