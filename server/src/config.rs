@@ -5,8 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::builds::BuildSettings;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
+use crate::sandbox::local::LocalEngineConfig;
+use crate::sandbox::SandboxLimits;
 
 /// How log lines are written to standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +83,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub llm: LlmConfig,
+    pub builds: BuildSettings,
+    /// The local sandbox engine: where work directories live, and limits.
+    pub sandbox: LocalEngineConfig,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -169,14 +175,10 @@ impl Config {
         );
         let throttle_window =
             reader.parsed("SIGN_IN_THROTTLE_WINDOW_SECS", Some(defaults.throttle.window), seconds);
-        let trust_forwarded_for = reader.parsed("TRUST_X_FORWARDED_FOR", Some(false), |value| {
-            match value.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => Ok(true),
-                "false" | "0" | "no" => Ok(false),
-                _ => Err("expected true or false".into()),
-            }
-        });
+        let trust_forwarded_for = reader.parsed("TRUST_X_FORWARDED_FOR", Some(false), boolean);
         let llm = read_llm(&mut reader);
+        let builds = read_builds(&mut reader);
+        let sandbox = read_sandbox(&mut reader, data_dir.as_deref());
 
         if !reader.problems.is_empty() {
             return Err(ConfigError { problems: reader.problems });
@@ -208,6 +210,8 @@ impl Config {
                 }
             },
             llm: llm.expect(missing),
+            builds: builds.expect(missing),
+            sandbox: sandbox.expect(missing),
             data_dir: data_dir.expect(missing),
             log_format: log_format.expect(missing),
             shutdown_grace: shutdown_grace.expect(missing),
@@ -294,6 +298,104 @@ fn read_llm<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Option
         offline_token_delay: offline_token_delay?,
         ..defaults
     })
+}
+
+/// How builds run: workers, leases, and the limits that keep an agent from
+/// running away.
+fn read_builds<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Option<BuildSettings> {
+    let defaults = BuildSettings::default();
+    let workers = reader.parsed("BUILD_WORKERS", Some(defaults.workers), |value| whole(value, 0, 64));
+    let lease = reader.parsed("BUILD_LEASE_SECS", Some(defaults.lease), |value| {
+        whole(value, 3, 3600).map(|secs| Duration::from_secs(secs as u64))
+    });
+    let max_sessions = reader.parsed("BUILD_MAX_SESSIONS", Some(defaults.max_sessions), |value| {
+        whole(value, 1, 10_000).map(|n| n as u32)
+    });
+    let max_turns =
+        reader.parsed("BUILD_MAX_TURNS_PER_SESSION", Some(defaults.max_turns_per_session), |value| {
+            whole(value, 1, 10_000).map(|n| n as u32)
+        });
+    let max_active_time =
+        reader.parsed("BUILD_MAX_ACTIVE_MINUTES", Some(defaults.max_active_time), |value| {
+            whole(value, 1, 7 * 24 * 60).map(|minutes| Duration::from_secs(minutes as u64 * 60))
+        });
+    let token_budget = reader.parsed("BUILD_TOKEN_BUDGET", Some(defaults.token_budget), |value| match value
+        .parse::<u64>()
+    {
+        Ok(n) if (1_000..=10_000_000_000).contains(&n) => Ok(n),
+        _ => Err("expected a whole number of tokens from 1000 to 10000000000".into()),
+    });
+    let max_stalled =
+        reader.parsed("BUILD_MAX_STALLED_SESSIONS", Some(defaults.max_stalled_sessions), |value| {
+            whole(value, 1, 100).map(|n| n as u32)
+        });
+    let step_delay =
+        reader.parsed("OFFLINE_AGENT_STEP_DELAY_MS", Some(defaults.offline_step_delay), |value| {
+            whole(value, 0, 60_000).map(|ms| Duration::from_millis(ms as u64))
+        });
+    Some(BuildSettings {
+        workers: workers?,
+        lease: lease?,
+        max_sessions: max_sessions?,
+        max_turns_per_session: max_turns?,
+        max_active_time: max_active_time?,
+        token_budget: token_budget?,
+        max_stalled_sessions: max_stalled?,
+        offline_step_delay: step_delay?,
+        ..defaults
+    })
+}
+
+/// Where build work directories live and what one command may use.
+fn read_sandbox<F: Fn(&str) -> Option<String>>(
+    reader: &mut Reader<'_, F>,
+    data_dir: Option<&std::path::Path>,
+) -> Option<LocalEngineConfig> {
+    let defaults = SandboxLimits::default();
+    let default_root = data_dir.map(|dir| dir.join("sandboxes"));
+    let root = reader.parsed("SANDBOX_ROOT", default_root, |value| Ok(PathBuf::from(value)));
+    let allow_network = reader.parsed("SANDBOX_ALLOW_NETWORK", Some(false), boolean);
+    let allow_unisolated = reader.parsed("SANDBOX_ALLOW_UNISOLATED", Some(false), boolean);
+    let timeout = reader.parsed("SANDBOX_COMMAND_TIMEOUT_SECS", Some(defaults.timeout), seconds);
+    let cpu_seconds = reader.parsed("SANDBOX_CPU_SECS", Some(defaults.cpu_seconds), |value| {
+        whole(value, 1, 86_400).map(|n| n as u64)
+    });
+    let memory_bytes = reader.parsed("SANDBOX_MEMORY_MB", Some(defaults.memory_bytes), |value| {
+        whole(value, 64, 1_048_576).map(|mb| mb as u64 * 1024 * 1024)
+    });
+    let max_processes = reader.parsed("SANDBOX_MAX_PROCESSES", Some(defaults.max_processes), |value| {
+        whole(value, 8, 100_000).map(|n| n as u64)
+    });
+    let max_output_bytes = reader.parsed("SANDBOX_MAX_OUTPUT_MB", Some(defaults.max_output_bytes), |value| {
+        whole(value, 1, 1024).map(|mb| mb * 1024 * 1024)
+    });
+    Some(LocalEngineConfig {
+        root: root?,
+        limits: SandboxLimits {
+            timeout: timeout?,
+            cpu_seconds: cpu_seconds?,
+            memory_bytes: memory_bytes?,
+            max_processes: max_processes?,
+            max_output_bytes: max_output_bytes?,
+        },
+        allow_network: allow_network?,
+        allow_unisolated: allow_unisolated?,
+    })
+}
+
+fn whole(value: &str, min: usize, max: usize) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
+fn boolean(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
 }
 
 fn base_url(value: &str) -> Result<String, String> {
@@ -408,6 +510,28 @@ mod tests {
         assert_eq!(config.database.statement_timeout, Duration::from_secs(30));
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.sandbox.root, PathBuf::from("data/sandboxes"));
+        assert!(!config.sandbox.allow_network && !config.sandbox.allow_unisolated);
+        assert_eq!(config.builds.workers, 2);
+    }
+
+    #[test]
+    fn build_and_sandbox_settings_are_read_and_checked() {
+        let config = config_from(&[
+            URL,
+            ("BUILD_WORKERS", "0"),
+            ("BUILD_TOKEN_BUDGET", "200000"),
+            ("SANDBOX_MEMORY_MB", "512"),
+            ("SANDBOX_ALLOW_UNISOLATED", "true"),
+        ])
+        .expect("valid");
+        assert_eq!(config.builds.workers, 0);
+        assert_eq!(config.builds.token_budget, 200_000);
+        assert_eq!(config.sandbox.limits.memory_bytes, 512 * 1024 * 1024);
+        assert!(config.sandbox.allow_unisolated);
+        let error = config_from(&[URL, ("BUILD_LEASE_SECS", "1"), ("SANDBOX_ALLOW_NETWORK", "sometimes")])
+            .unwrap_err();
+        assert_eq!(error.problems.len(), 2, "{error}");
     }
 
     #[test]

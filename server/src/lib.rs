@@ -2,6 +2,7 @@
 //! database, and the HTTP server that carries the Leptos app.
 
 pub mod auth;
+pub mod builds;
 pub mod chats;
 pub mod config;
 pub mod db;

@@ -6,11 +6,14 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::config::get_configuration;
 use server::auth::AccountService;
+use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
 use server::config::Config;
 use server::db::{build_pool, migrations::run_pending_migrations};
-use server::http::{router, serve::serve, AppState};
-use server::llm::provider_from_config;
+use server::http::{router, serve::serve, AppState, BuildSetup};
+use server::llm::{provider_from_config, LlmProvider, ProviderKind};
+use server::sandbox::local::LocalEngine;
+use server::sandbox::{Isolation, SandboxEngine};
 use server::{shutdown, telemetry};
 
 #[tokio::main]
@@ -59,18 +62,37 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let provider = provider_from_config(&config.llm).context("could not set up the model provider")?;
     let info = provider.describe();
     tracing::info!(provider = info.kind.label(), model = %info.model, "the assistant is ready");
+    // Builds talk to the same provider; without a key, the built-in agent drives them.
+    let agent: Arc<dyn LlmProvider> = match config.llm.kind {
+        ProviderKind::Offline => Arc::new(OfflineAgent::new(config.builds.offline_step_delay)),
+        _ => provider.clone(),
+    };
     let assistant = AssistantSettings {
         provider,
         max_tokens: config.llm.max_tokens,
         max_continuations: config.llm.max_continuations,
     };
-    let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant);
+    let sandbox = LocalEngine::new(config.sandbox.clone()).context("could not set up the build sandbox")?;
+    match sandbox.isolation() {
+        Isolation::Isolated => {
+            tracing::info!(root = %config.sandbox.root.display(), "build sandboxes isolate with bubblewrap")
+        }
+        Isolation::Unisolated => tracing::warn!(
+            "BUILD COMMANDS RUN WITHOUT ISOLATION (SANDBOX_ALLOW_UNISOLATED=true and no bubblewrap): \
+             an agent can read and change anything this server's user can"
+        ),
+    }
+    let build_setup = BuildSetup { settings: config.builds, sandbox: Arc::new(sandbox), agent };
+    let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup);
     let interrupted =
         state.chats.recover_interrupted_replies().await.context("could not check for interrupted replies")?;
     if interrupted > 0 {
         tracing::info!(interrupted, "marked replies left unfinished by the last run as interrupted");
     }
     let chats = state.chats.clone();
+    let builds = state.builds.clone();
+    builds.start(Some(config.database.url.clone()));
+    tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
     let housekeeping = spawn_housekeeping(state.accounts.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
@@ -79,10 +101,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("listening on http://{}", config.site_addr);
 
     let shutdown_requested = {
-        let chats = chats.clone();
+        let (chats, builds) = (chats.clone(), builds.clone());
         async move {
             shutdown::signal().await;
             chats.begin_shutdown();
+            builds.begin_shutdown();
         }
     };
     serve(listener, app, shutdown_requested, config.shutdown_grace)
@@ -90,6 +113,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .context("the HTTP server failed")?;
     housekeeping.abort();
     chats.shut_down().await;
+    builds.shut_down().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -44,6 +44,10 @@ struct Owned {
     chat: String,
     /// The assistant's reply in `chat`, holding a finished spec.
     chat_reply: String,
+    /// A queued build, a paused one and a cancelled one.
+    build: String,
+    paused_build: String,
+    ended_build: String,
 }
 
 fn rest(method: &'static str, path: String, body: Option<serde_json::Value>) -> Call {
@@ -349,7 +353,76 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         ),
         row("refine_spec", server_fn("/fn/refine_spec", &[("content", "# matrix draft")]), OwnData, 200),
     ]);
+    let (build, paused, ended) =
+        (owned.build.as_str(), owned.paused_build.as_str(), owned.ended_build.as_str());
+    let build_body = serde_json::json!({ "spec_id": spec });
+    rows.extend([
+        row("GET /api/builds", rest("GET", "/api/builds".into(), None), OwnData, 200),
+        row("POST /api/builds", rest("POST", "/api/builds".into(), Some(build_body)), OwnedResource, 201),
+        row("GET /api/builds/{id}", rest("GET", format!("/api/builds/{build}"), None), OwnedResource, 200),
+        row(
+            "POST /api/builds/{id}/cancel",
+            rest("POST", format!("/api/builds/{build}/cancel"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "POST /api/builds/{id}/pause",
+            rest("POST", format!("/api/builds/{build}/pause"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "POST /api/builds/{id}/resume",
+            rest("POST", format!("/api/builds/{paused}/resume"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/builds/{id}/logs",
+            rest("GET", format!("/api/builds/{build}/logs?after=0&limit=10"), None),
+            OwnedResource,
+            200,
+        ),
+        // A build that has ended: its stream is its history, then it closes.
+        row(
+            "GET /api/builds/{id}/stream",
+            rest("GET", format!("/api/builds/{ended}/stream"), None),
+            OwnedResource,
+            200,
+        ),
+        row("list_builds", server_fn("/fn/list_builds", &[("query[limit]", "10")]), OwnData, 200),
+        row("get_build", server_fn("/fn/get_build", &[("id", build)]), OwnedResource, 200),
+        row("start_build", server_fn("/fn/start_build", &[("spec_id", spec)]), OwnedResource, 200),
+        row("cancel_build", server_fn("/fn/cancel_build", &[("id", build)]), OwnedResource, 200),
+        row("pause_build", server_fn("/fn/pause_build", &[("id", build)]), OwnedResource, 200),
+        row("resume_build", server_fn("/fn/resume_build", &[("id", paused)]), OwnedResource, 200),
+    ]);
     rows
+}
+
+/// A queued, a paused and a cancelled build of `spec` for `owner` (no
+/// worker runs them here); earlier rows' builds are removed first, so the
+/// limit of active builds never gets in the way.
+async fn owned_builds(
+    app: &axum::Router,
+    pool: &server::db::DbPool,
+    owner: &TestUser,
+    spec: &str,
+) -> [String; 3] {
+    run_sql(pool, "DELETE FROM builds").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let body = serde_json::json!({ "spec_id": spec });
+        let response = api(app, "POST", "/api/builds", As::User(owner), Some(body)).await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        ids.push(response.json()["id"].as_str().expect("a build id").to_owned());
+    }
+    for (id, action) in [(&ids[1], "pause"), (&ids[2], "cancel")] {
+        let response = api(app, "POST", &format!("/api/builds/{id}/{action}"), As::User(owner), None).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+    [ids[0].clone(), ids[1].clone(), ids[2].clone()]
 }
 
 async fn call(app: &axum::Router, endpoint: &Endpoint, caller: As<'_>) -> TestResponse {
@@ -402,8 +475,10 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
             let reply = answered.messages.last().expect("the chat has a reply");
             assert_eq!(reply.status, ReplyStatus::Complete, "{reply:?}");
             let (chat, chat_reply) = (chat.id.to_string(), reply.id.to_string());
-            let resource_id = format!("{token} {spec} {project} {chat} {chat_reply}");
-            let owned = Owned { token, spec, project, chat, chat_reply };
+            let [build, paused_build, ended_build] = owned_builds(&app, &database.pool, &owner, &spec).await;
+            let resource_id =
+                format!("{token} {spec} {project} {chat} {chat_reply} {build} {paused_build} {ended_build}");
+            let owned = Owned { token, spec, project, chat, chat_reply, build, paused_build, ended_build };
             let endpoint = &endpoints(&owned)[index];
             let label = format!("{} ({way})", endpoint.name);
 

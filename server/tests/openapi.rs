@@ -4,12 +4,13 @@
 mod common;
 
 use common::{
-    api, create_project, create_spec, create_token, sign_up, start_chat, test_app, wait_for_reply, As,
+    api, create_project, create_spec, create_token, run_sql, sign_up, start_chat, test_app, wait_for_reply,
+    As,
 };
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_documented_operation_is_served() {
-    let (app, _database) = test_app().await;
+    let (app, database) = test_app().await;
     let document = api(&app, "GET", "/api/openapi.json", As::Anonymous, None).await;
     assert_eq!(document.status, 200, "the description is public");
     let document = document.json();
@@ -23,6 +24,7 @@ async fn every_documented_operation_is_served() {
             // A fresh target for each call: some of them delete it.
             // A chat whose reply holds a finished spec, for the chat routes.
             let mut reply_id = String::new();
+            let mut spec_id = String::new();
             let id = if template.starts_with("/api/chats/") {
                 let chat = start_chat(&app, &user, "Write the spec for a todo app, go ahead.").await;
                 let chat = wait_for_reply(&app, As::User(&user), chat.id).await;
@@ -30,6 +32,31 @@ async fn every_documented_operation_is_served() {
                 chat.id.to_string()
             } else if template.starts_with("/api/specs/") {
                 create_spec(&app, &user, "doc", "# doc").await["id"].as_str().unwrap().to_owned()
+            } else if template.starts_with("/api/builds") {
+                // No worker runs builds here: the limit of active ones is kept by clearing them.
+                run_sql(&database.pool, "DELETE FROM builds").await;
+                spec_id = create_spec(&app, &user, "doc", "# doc").await["id"].as_str().unwrap().to_owned();
+                let build = api(
+                    &app,
+                    "POST",
+                    "/api/builds",
+                    As::User(&user),
+                    Some(serde_json::json!({ "spec_id": spec_id })),
+                )
+                .await;
+                let build = build.json()["id"].as_str().unwrap().to_owned();
+                // Resume needs a paused build; the stream of an ended one closes.
+                let prepare = if template.ends_with("/resume") {
+                    Some("pause")
+                } else if template.ends_with("/stream") {
+                    Some("cancel")
+                } else {
+                    None
+                };
+                if let Some(action) = prepare {
+                    api(&app, "POST", &format!("/api/builds/{build}/{action}"), As::User(&user), None).await;
+                }
+                build
             } else if template.starts_with("/api/projects/") {
                 create_project(&app, &user, "doc").await
             } else {
@@ -43,6 +70,7 @@ async fn every_documented_operation_is_served() {
                 .get("requestBody")
                 .map(|_| serde_json::json!({
                     "name": "doc", "content": "# doc", "message": "Add tags, please.", "title": "doc", "message_id": reply_id,
+                    "spec_id": spec_id,
                 }));
             let response = api(&app, &method.to_uppercase(), &path, As::User(&user), body).await;
             assert!(

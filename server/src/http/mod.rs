@@ -12,4 +12,4 @@ pub mod router;
 pub mod serve;
 pub mod static_files;
 
-pub use router::{router, AppState};
+pub use router::{router, AppState, BuildSetup};

@@ -20,14 +20,17 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::session_layer;
 use crate::auth::AccountService;
+use crate::builds::{BuildEngine, BuildSettings};
 use crate::chats::{AssistantSettings, ChatService};
 use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
 use crate::http::{api, caller, csrf, health, page_guard, static_files};
+use crate::llm::LlmProvider;
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
+use crate::sandbox::SandboxEngine;
 use crate::specs::SpecService;
 
 /// Everything a handler or a server function can reach.
@@ -38,7 +41,17 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     pub accounts: Arc<AccountService>,
     pub chats: Arc<ChatService>,
+    pub builds: Arc<BuildEngine>,
     pub backend: Backend,
+}
+
+/// What the build engine runs on: its settings, the sandbox engine and the
+/// model the agent talks to.
+#[derive(Clone)]
+pub struct BuildSetup {
+    pub settings: BuildSettings,
+    pub sandbox: Arc<dyn SandboxEngine>,
+    pub agent: Arc<dyn LlmProvider>,
 }
 
 impl AppState {
@@ -47,19 +60,28 @@ impl AppState {
         pool: DbPool,
         auth: AuthConfig,
         assistant: AssistantSettings,
+        build_setup: BuildSetup,
     ) -> Self {
         let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
         let specs = Arc::new(SpecService::new(pool.clone()));
         let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone()));
+        let builds = Arc::new(BuildEngine::new(
+            pool.clone(),
+            specs.clone(),
+            build_setup.settings,
+            build_setup.sandbox,
+            build_setup.agent,
+        ));
         let backend = Backend {
             system: Arc::new(DatabaseProbe { pool: pool.clone() }),
             accounts: accounts.clone(),
             specs,
             projects: Arc::new(ProjectService::new(pool.clone())),
             chats: chats.clone(),
+            builds: builds.service.clone(),
             overview: Arc::new(OverviewService::new(pool.clone())),
         };
-        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, backend }
+        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, builds, backend }
     }
 }
 

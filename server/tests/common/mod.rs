@@ -13,12 +13,16 @@ use axum::Router;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
+use server::builds::offline_agent::OfflineAgent;
+use server::builds::BuildSettings;
 use server::chats::AssistantSettings;
 use server::config::{AuthConfig, DatabaseConfig};
 use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
-use server::http::{router, AppState};
+use server::http::{router, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmConfig};
+use server::sandbox::local::{LocalEngine, LocalEngineConfig};
+use server::sandbox::SandboxLimits;
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -75,7 +79,47 @@ pub fn app_with_pool(pool: DbPool) -> Router {
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
-    router(AppState::new(test_leptos_options(), pool, auth, offline_assistant()))
+    router(AppState::new(test_leptos_options(), pool, auth, offline_assistant(), idle_build_setup()))
+}
+
+/// Where the tests' build sandboxes live (each build has its own directory).
+pub fn sandbox_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("agents-platform-test-sandboxes")
+}
+
+/// Build settings for tests: quick leases, the offline agent at full speed.
+pub fn test_build_settings(workers: usize) -> BuildSettings {
+    BuildSettings {
+        workers,
+        lease: Duration::from_secs(3),
+        poll_every: Duration::from_millis(200),
+        offline_step_delay: Duration::ZERO,
+        ..BuildSettings::default()
+    }
+}
+
+pub fn local_sandbox_engine() -> LocalEngine {
+    LocalEngine::new(LocalEngineConfig {
+        root: sandbox_root(),
+        limits: SandboxLimits { timeout: Duration::from_secs(120), ..SandboxLimits::default() },
+        allow_network: false,
+        allow_unisolated: false,
+    })
+    .expect("bubblewrap is installed (scripts/setup installs it)")
+}
+
+/// Builds can be started and watched, but no worker runs them here.
+pub fn idle_build_setup() -> BuildSetup {
+    build_setup(0)
+}
+
+/// The built-in offline agent, at full speed, in real sandboxes.
+pub fn build_setup(workers: usize) -> BuildSetup {
+    BuildSetup {
+        settings: test_build_settings(workers),
+        sandbox: std::sync::Arc::new(local_sandbox_engine()),
+        agent: std::sync::Arc::new(OfflineAgent::new(Duration::ZERO)),
+    }
 }
 
 /// The built-in model without pauses between tokens.
@@ -267,7 +311,7 @@ pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String
 pub fn app_with_slow_assistant(pool: DbPool) -> Router {
     let assistant =
         assistant_for(&LlmConfig { offline_token_delay: Duration::from_millis(20), ..LlmConfig::default() });
-    router(AppState::new(test_leptos_options(), pool, AuthConfig::default(), assistant))
+    router(AppState::new(test_leptos_options(), pool, AuthConfig::default(), assistant, idle_build_setup()))
 }
 
 /// The body of `response` read as `T`.
@@ -331,4 +375,104 @@ pub async fn serve(app: Router) -> TestServer {
         }
     });
     TestServer { address, task }
+}
+
+/// A router with its build engine running: `workers` of them here, and the
+/// listener that hears other processes on the same database.
+pub struct BuildApp {
+    pub router: Router,
+    pub state: AppState,
+}
+
+impl Drop for BuildApp {
+    fn drop(&mut self) {
+        // Runs stop at once; their leases run out for any other engine to resume.
+        self.state.builds.begin_shutdown();
+    }
+}
+
+pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
+    let state = AppState::new(
+        test_leptos_options(),
+        database.pool.clone(),
+        AuthConfig::default(),
+        offline_assistant(),
+        setup,
+    );
+    state.builds.start(Some(database.url.clone()));
+    BuildApp { router: router(state.clone()), state }
+}
+
+/// Starts a build of `spec_id` for `user` through the REST API.
+pub async fn start_build(app: &Router, user: &TestUser, spec_id: &str) -> app::api::builds::BuildDetail {
+    let body = serde_json::json!({ "spec_id": spec_id });
+    let response = api(app, "POST", "/api/builds", As::User(user), Some(body)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    body_as(&response)
+}
+
+/// Reads the build until `is_done` holds for it, for at most `limit`.
+pub async fn wait_for_build(
+    app: &Router,
+    user: &TestUser,
+    id: Uuid,
+    limit: Duration,
+    is_done: impl Fn(&app::api::builds::BuildDetail) -> bool,
+) -> app::api::builds::BuildDetail {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let response = get_as(app, &format!("/api/builds/{id}"), As::User(user)).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let build: app::api::builds::BuildDetail = body_as(&response);
+        if is_done(&build) {
+            return build;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the build did not get there in {limit:?}: {build:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every event of a build, straight from the database, in order.
+pub async fn stored_events(pool: &DbPool, id: Uuid) -> Vec<app::api::builds::StoredBuildEvent> {
+    let mut connection = pool.get().await.expect("a connection");
+    server::builds::repo::events_after(&mut connection, id, 0, 1_000_000).await.expect("read events")
+}
+
+/// One server-sent event as a client reads it.
+#[derive(Debug, Clone)]
+pub struct SseMessage {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: String,
+}
+
+/// Splits a server-sent events body into messages (comments skipped).
+pub fn parse_sse(body: &str) -> Vec<SseMessage> {
+    body.replace("\r\n", "\n")
+        .split("\n\n")
+        .filter_map(|block| {
+            let mut message = SseMessage { event: "message".into(), id: None, data: String::new() };
+            let mut has_field = false;
+            for line in block.lines() {
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "event" => message.event = value.to_owned(),
+                    "id" => message.id = Some(value.to_owned()),
+                    "data" => {
+                        if !message.data.is_empty() {
+                            message.data.push('\n');
+                        }
+                        message.data.push_str(value);
+                    }
+                    _ => continue,
+                }
+                has_field = true;
+            }
+            has_field.then_some(message)
+        })
+        .collect()
 }

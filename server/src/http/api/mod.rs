@@ -3,6 +3,7 @@
 //! itself at `/api/openapi.json`.
 
 pub mod accounts;
+pub mod builds;
 pub mod chats;
 pub mod dashboard;
 pub mod error;
@@ -42,6 +43,13 @@ pub fn router() -> Router<AppState> {
         .route("/chats/{id}/stop", post(chats::stop))
         .route("/chats/{id}/retry", post(chats::retry))
         .route("/chats/{id}/specs", post(chats::save_spec))
+        .route("/builds", get(builds::list).post(builds::create))
+        .route("/builds/{id}", get(builds::get))
+        .route("/builds/{id}/cancel", post(builds::cancel))
+        .route("/builds/{id}/pause", post(builds::pause))
+        .route("/builds/{id}/resume", post(builds::resume))
+        .route("/builds/{id}/logs", get(builds::logs))
+        .route("/builds/{id}/stream", get(builds::stream))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::get).patch(projects::update).delete(projects::delete))
         .fallback(|| async { ApiError::from(AppError::NotFound("There is no such API endpoint.".into())) })

@@ -66,13 +66,13 @@ pub fn openapi() -> Value {
         "info": {
             "title": "Autonomous Agents Platform API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Specs, chats with the spec assistant, projects and your account. Authenticate with a personal API token \
+            "description": "Specs, chats with the spec assistant, builds, projects and your account. Authenticate with a personal API token \
                 (Settings → API tokens) sent as `Authorization: Bearer <token>`, or with the browser \
                 session. Errors are `{\"error\": {\"code\", \"message\"}}`; another user's resource \
                 answers 404, like a missing one."
         },
         "security": [{ "bearerAuth": [] }, { "sessionCookie": [] }],
-        "paths": merged(paths(), chat_paths()),
+        "paths": merged(merged(paths(), chat_paths()), build_paths()),
         "components": components(),
     })
 }
@@ -197,6 +197,66 @@ fn chat_schemas() -> Value {
     })
 }
 
+/// The builds API.
+fn build_paths() -> Value {
+    let build_id = || id_parameter("id");
+    json!({
+        "/api/builds": {
+            "get": {
+                "summary": "Your builds, newest first",
+                "parameters": [
+                    { "name": "status", "in": "query", "schema": { "enum": ["queued", "running", "paused", "completed", "failed", "cancelled"] } },
+                    { "name": "spec_id", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 100 } }
+                ],
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": list_of("BuildSummary") } } } }
+            },
+            "post": operation("Build a spec as it is now (429 with 5 builds running or queued)", "201", Some(schema("BuildDetail")), Some("NewBuild"))
+        },
+        "/api/builds/{id}": with_parameters(json!({
+            "get": operation("One build: status, reason, model, tokens, features, times", "200", Some(schema("BuildDetail")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/cancel": with_parameters(json!({
+            "post": operation("Stop the agent and every process in its sandbox (409 once ended)", "200", Some(schema("BuildDetail")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/pause": with_parameters(json!({
+            "post": operation("Stop the agent, keeping its work directory", "200", Some(schema("BuildDetail")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/resume": with_parameters(json!({
+            "post": operation("Queue a paused build again; its limits count afresh", "200", Some(schema("BuildDetail")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/logs": with_parameters(json!({
+            "get": {
+                "summary": "Log lines after a sequence number, oldest first",
+                "parameters": [
+                    { "name": "after", "in": "query", "schema": { "type": "integer", "default": 0 } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 5000, "default": 500 } }
+                ],
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": schema("LogPage") } } } }
+            }
+        }), vec![build_id()]),
+        "/api/builds/{id}/stream": with_parameters(json!({
+            "get": {
+                "summary": "Server-sent events: `build` messages (id = sequence number; the history after Last-Event-ID first, marked historical, then live), then `complete` when the build has ended",
+                "responses": { "200": { "description": "OK", "content": { "text/event-stream": { "schema": schema("StreamedBuildEvent") } } } }
+            }
+        }), vec![build_id()])
+    })
+}
+
+fn build_schemas() -> Value {
+    let status = json!({ "enum": ["queued", "running", "paused", "completed", "failed", "cancelled"] });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let maybe_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    json!({
+        "NewBuild": { "type": "object", "required": ["spec_id"], "properties": { "spec_id": { "type": "string", "format": "uuid" } } },
+        "BuildSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "spec_name": { "type": "string" }, "spec_id": { "type": ["string", "null"], "format": "uuid" }, "status": status, "status_reason": { "type": ["string", "null"] }, "features_passing": { "type": "integer" }, "features_total": { "type": "integer" }, "created_at": time, "started_at": maybe_time, "finished_at": maybe_time } },
+        "BuildDetail": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "spec_name": { "type": "string" }, "spec_id": { "type": ["string", "null"], "format": "uuid" }, "project_id": { "type": ["string", "null"], "format": "uuid" }, "status": status, "status_reason": { "type": ["string", "null"] }, "resume_at": maybe_time, "spec_content": { "type": "string" }, "provider": { "type": "string" }, "model": { "type": "string" }, "input_tokens": { "type": "integer" }, "output_tokens": { "type": "integer" }, "sessions": { "type": "integer" }, "features_passing": { "type": "integer" }, "features_total": { "type": "integer" }, "last_event_seq": { "type": "integer" }, "created_at": time, "started_at": maybe_time, "finished_at": maybe_time, "updated_at": time } },
+        "LogPage": { "type": "object", "properties": { "lines": { "type": "array", "items": { "type": "object", "properties": { "seq": { "type": "integer" }, "at": time, "stream": { "enum": ["stdout", "stderr", "system"] }, "line": { "type": "string" } } } }, "next_after": { "type": ["integer", "null"] } } },
+        "StreamedBuildEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "at": time, "historical": { "type": "boolean" }, "event": { "type": "object", "required": ["type"], "properties": { "type": { "enum": ["phase", "feature_start", "feature_end", "activity", "tool_start", "tool_end", "file", "test_run", "error", "progress", "log", "status"] } } } } }
+    })
+}
+
 /// The members of two JSON objects together.
 fn merged(mut into: Value, from: Value) -> Value {
     if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
@@ -214,7 +274,7 @@ fn components() -> Value {
         "responses": {
             "Error": { "description": "Something was wrong; the message says what", "content": { "application/json": { "schema": schema("Error") } } }
         },
-        "schemas": merged(schemas(), chat_schemas())
+        "schemas": merged(merged(schemas(), chat_schemas()), build_schemas())
     })
 }
 

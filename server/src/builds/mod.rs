@@ -1,0 +1,106 @@
+//! Builds: an autonomous agent turning a spec into an app inside a sandbox,
+//! for minutes to hours. The builds table is a durable queue shared by every
+//! server process; each build's events are committed before anyone sees
+//! them, and stream to viewers in any process.
+
+pub mod control;
+pub mod events;
+pub mod harness;
+pub mod hub;
+pub mod offline_agent;
+pub mod queue;
+pub mod repo;
+pub mod runner;
+pub mod service;
+pub mod settings;
+pub mod viewer;
+
+use std::sync::Arc;
+
+use app::backend::Specs;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::db::DbPool;
+use crate::llm::LlmProvider;
+use crate::sandbox::SandboxEngine;
+
+pub use self::service::BuildService;
+pub use self::settings::BuildSettings;
+
+/// The build engine of one server process: the service people reach, the
+/// workers that run builds, and the listener that hears other processes.
+pub struct BuildEngine {
+    pub service: Arc<BuildService>,
+    pub hub: Arc<hub::EventHub>,
+    pub running: Arc<control::RunningBuilds>,
+    runner: Arc<runner::RunnerContext>,
+    tasks: TaskTracker,
+    runs: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl BuildEngine {
+    pub fn new(
+        pool: DbPool,
+        specs: Arc<dyn Specs>,
+        settings: BuildSettings,
+        engine: Arc<dyn SandboxEngine>,
+        provider: Arc<dyn LlmProvider>,
+    ) -> Self {
+        let hub = Arc::new(hub::EventHub::default());
+        let running = Arc::new(control::RunningBuilds::default());
+        let shutdown = CancellationToken::new();
+        let service = Arc::new(BuildService::new(
+            pool.clone(),
+            specs,
+            hub.clone(),
+            running.clone(),
+            provider.describe(),
+        ));
+        let runner = Arc::new(runner::RunnerContext {
+            pool,
+            hub: hub.clone(),
+            running: running.clone(),
+            engine,
+            provider,
+            settings,
+            worker_id: Uuid::now_v7(),
+            shutdown: shutdown.clone(),
+        });
+        Self { service, hub, running, runner, tasks: TaskTracker::new(), runs: TaskTracker::new(), shutdown }
+    }
+
+    /// Starts listening to other processes (with `database_url`) and, when
+    /// this process has workers, running builds.
+    pub fn start(&self, database_url: Option<String>) {
+        if let Some(url) = database_url {
+            self.tasks.spawn(hub::listen(url, self.hub.clone(), self.running.clone(), self.shutdown.clone()));
+        }
+        if self.runner.settings.workers > 0 {
+            self.tasks.spawn(queue::dispatch(self.runner.clone(), self.runs.clone()));
+        }
+    }
+
+    /// Ends viewer streams and stops the runs, at the first sign of shutdown.
+    pub fn begin_shutdown(&self) {
+        self.hub.closing.cancel();
+        self.shutdown.cancel();
+    }
+
+    /// Stops taking builds and stops the running ones, leaving them for the
+    /// next start (or another process) to resume; waits until they are saved.
+    pub async fn shut_down(&self) {
+        self.begin_shutdown();
+        self.tasks.close();
+        self.runs.close();
+        self.runs.wait().await;
+        self.tasks.wait().await;
+    }
+
+    /// This process's id in build leases.
+    pub fn worker_id(&self) -> Uuid {
+        self.runner.worker_id
+    }
+}

@@ -1,0 +1,459 @@
+//! Runs one claimed build: keeps its lease, prepares (or reopens) its
+//! sandbox, runs agent sessions until every feature passes or something
+//! stops it, and records how the run ended. A run stopped by a cancel, a
+//! pause or a shutdown ends quietly; the next run resumes from the work
+//! directory and the feature list.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::api::builds::{BuildEvent, BuildPhase, BuildStatus, Severity};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::builds::control::RunningBuilds;
+use crate::builds::events::{self, EventSink};
+use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
+use crate::builds::harness::protocol::{FEATURE_LIST_FILE, SPEC_FILE};
+use crate::builds::harness::{prompts, Session, SessionEnd, SessionLimits};
+use crate::builds::hub::EventHub;
+use crate::builds::repo::{self, BuildRow, ClaimedBuild, SessionTally};
+use crate::builds::settings::BuildSettings;
+use crate::db::{DbPool, StoreError};
+use crate::llm::LlmProvider;
+use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
+
+/// What every run of this process shares.
+pub struct RunnerContext {
+    pub pool: DbPool,
+    pub hub: Arc<EventHub>,
+    pub running: Arc<RunningBuilds>,
+    pub engine: Arc<dyn SandboxEngine>,
+    pub provider: Arc<dyn LlmProvider>,
+    pub settings: BuildSettings,
+    /// This process's id in leases.
+    pub worker_id: Uuid,
+    /// Cancelled when the server stops.
+    pub shutdown: CancellationToken,
+}
+
+/// How a run ended.
+#[derive(Debug, PartialEq)]
+enum RunEnd {
+    Completed,
+    Failed(String),
+    Paused {
+        reason: String,
+        resume_at: Option<chrono::DateTime<Utc>>,
+    },
+    /// A person cancelled or paused it, the lease was lost, or the server is
+    /// stopping: nothing to record here.
+    Stopped,
+}
+
+pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
+    let build_id = claimed.build.id;
+    let (sink, writer) = events::spawn_writer(context.pool.clone(), context.hub.clone(), build_id);
+    let stop = context.shutdown.child_token();
+    let (wake, registration) = context.running.register(build_id);
+    let lease_keeper = tokio::spawn(keep_lease(context.clone(), build_id, wake, stop.clone()));
+
+    let end = Run {
+        context: &context,
+        build: claimed.build,
+        events: &sink,
+        stop: &stop,
+        counted_until: Instant::now(),
+    }
+    .drive(claimed.was_started, claimed.was_orphaned)
+    .await;
+    stop.cancel();
+    let _ = lease_keeper.await;
+    drop(registration);
+    sink.flush().await;
+    if let Err(error) = record_end(&context, build_id, end).await {
+        tracing::error!(%build_id, %error, "could not record how a build run ended; its lease will run out and it will resume");
+    }
+    drop(sink);
+    let _ = writer.await;
+}
+
+/// Renews the lease until `stop`; re-reads the build's state when woken (a
+/// cancel or pause) and stops the run when it is no longer running here.
+async fn keep_lease(
+    context: Arc<RunnerContext>,
+    build_id: Uuid,
+    wake: Arc<tokio::sync::Notify>,
+    stop: CancellationToken,
+) {
+    let settings = context.settings;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(settings.renew_every()) => {}
+            _ = wake.notified() => {}
+        }
+        let renewed = async {
+            let mut connection = context.pool.get().await?;
+            Ok::<_, StoreError>(
+                repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await?,
+            )
+        }
+        .await;
+        match renewed {
+            Ok(Some(BuildStatus::Running)) => {}
+            Ok(Some(status)) => {
+                tracing::info!(%build_id, status = status.as_str(), "the build was stopped by its owner");
+                stop.cancel();
+                return;
+            }
+            Ok(None) => {
+                tracing::warn!(%build_id, "lost the build's lease; stopping this run");
+                stop.cancel();
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%build_id, %error, "could not renew a build's lease; will try again")
+            }
+        }
+    }
+}
+
+async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Result<(), StoreError> {
+    let worker = context.worker_id;
+    let mut connection = context.pool.get().await?;
+    let (status, reason, resume_at) = match end {
+        RunEnd::Completed => (BuildStatus::Completed, None, None),
+        RunEnd::Failed(reason) => (BuildStatus::Failed, Some(reason), None),
+        RunEnd::Paused { reason, resume_at } => (BuildStatus::Paused, Some(reason), resume_at),
+        RunEnd::Stopped => {
+            // Stopping with the server: the build goes on elsewhere or after the restart.
+            let is_shutdown = context.shutdown.is_cancelled();
+            repo::release_lease(&mut connection, build_id, worker, is_shutdown).await?;
+            return Ok(());
+        }
+    };
+    let stored = connection
+        .transaction(async |connection| {
+            if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
+                return Ok::<_, diesel::result::Error>(Vec::new());
+            }
+            let event = BuildEvent::Status { status, reason: reason.clone() };
+            repo::append_events(connection, build_id, &[(Utc::now(), event)]).await
+        })
+        .await?;
+    events::publish(&context.hub, build_id, stored);
+    Ok(())
+}
+
+struct Run<'a> {
+    context: &'a RunnerContext,
+    /// The build as of the claim, with the sessions of this run added.
+    build: BuildRow,
+    events: &'a EventSink,
+    stop: &'a CancellationToken,
+    /// Work up to this moment is in `build.active_secs`.
+    counted_until: Instant,
+}
+
+impl Run<'_> {
+    async fn drive(mut self, was_started: bool, was_orphaned: bool) -> RunEnd {
+        let build_id = self.build.id;
+        let worker = self.context.worker_id;
+        let opening = if was_orphaned {
+            format!(
+                "Resuming: the process running this build stopped; a new session continues from the work \
+                 directory (worker {worker})."
+            )
+        } else if was_started {
+            format!("Resuming from the work directory and the feature list (worker {worker}).")
+        } else {
+            format!("Build started (worker {worker}).")
+        };
+        self.events.emit(BuildEvent::Status { status: BuildStatus::Running, reason: None }).await;
+        self.events.emit(BuildEvent::system_log(opening)).await;
+        self.events
+            .emit(BuildEvent::Phase { phase: BuildPhase::Preparing, session: self.build.sessions })
+            .await;
+
+        let sandbox = match self.prepare_sandbox(was_started).await {
+            Ok(sandbox) => sandbox,
+            Err(reason) => return RunEnd::Failed(reason),
+        };
+        loop {
+            if self.stop.is_cancelled() {
+                return RunEnd::Stopped;
+            }
+            if let Some(reason) = self.limit_reached() {
+                return RunEnd::Paused { reason, resume_at: None };
+            }
+            let features = match sandbox.read_file(FEATURE_LIST_FILE).await {
+                Ok(bytes) => Some(parse_feature_list(&bytes)),
+                Err(SandboxError::NotFound(_)) => None,
+                Err(error) => return RunEnd::Failed(format!("The sandbox could not be read: {error}")),
+            };
+            let end = match features {
+                Some(Ok(features)) => {
+                    let Some((index, feature)) = next_failing(&features) else {
+                        self.finish(&features).await;
+                        return RunEnd::Completed;
+                    };
+                    let feature = feature.clone();
+                    self.coding_session(sandbox.as_ref(), &features, index, &feature).await
+                }
+                Some(Err(problem)) if self.build.sessions > 0 => {
+                    self.events
+                        .emit(BuildEvent::Error {
+                            severity: Severity::Error,
+                            message: problem,
+                            recovered: true,
+                        })
+                        .await;
+                    self.initializer_session(sandbox.as_ref()).await
+                }
+                _ => self.initializer_session(sandbox.as_ref()).await,
+            };
+            if let Some(end) = end {
+                return end;
+            }
+            tracing::debug!(%build_id, sessions = self.build.sessions, "session done");
+        }
+    }
+
+    async fn prepare_sandbox(&self, was_started: bool) -> Result<Arc<dyn Sandbox>, String> {
+        let engine = &self.context.engine;
+        let id = self.build.id;
+        let sandbox = if was_started {
+            match engine.open(id).await {
+                Ok(Some(sandbox)) => sandbox,
+                Ok(None) => {
+                    return Err("The build's sandbox is gone (its work directory no longer exists), so it \
+                                cannot resume. Start a new build of the spec."
+                        .into())
+                }
+                Err(error) => return Err(format!("The sandbox could not be opened: {error}")),
+            }
+        } else {
+            engine.create(id).await.map_err(|error| format!("The sandbox could not be created: {error}"))?
+        };
+        if matches!(sandbox.read_file(SPEC_FILE).await, Err(SandboxError::NotFound(_))) {
+            sandbox
+                .write_file(SPEC_FILE, self.build.spec_content.as_bytes())
+                .await
+                .map_err(|error| format!("The spec could not be written into the sandbox: {error}"))?;
+        }
+        Ok(sandbox)
+    }
+
+    /// Why the build must pause before another session, if it must.
+    fn limit_reached(&self) -> Option<String> {
+        let settings = &self.context.settings;
+        let build = &self.build;
+        let sessions = build.sessions - build.limits_from_sessions;
+        if sessions >= settings.max_sessions as i32 {
+            return Some(format!(
+                "The build ran {sessions} agent sessions, its limit. Resume it to allow as many more."
+            ));
+        }
+        let tokens = build.tokens() - build.limits_from_tokens;
+        if tokens >= settings.token_budget as i64 {
+            return Some(format!(
+                "The build used {tokens} tokens, reaching its budget of {}. Resume it to grant another budget.",
+                settings.token_budget
+            ));
+        }
+        let active = build.active_secs - build.limits_from_secs;
+        if active >= settings.max_active_time.as_secs() as i64 {
+            return Some(format!(
+                "The agent worked for {} minutes, the build's limit. Resume it to allow as long again.",
+                active / 60
+            ));
+        }
+        if build.stalled_sessions >= settings.max_stalled_sessions as i32 {
+            return Some(format!(
+                "{} sessions in a row ended without a newly passing feature. Look at the log, adjust the spec \
+                 if needed, and resume.",
+                build.stalled_sessions
+            ));
+        }
+        None
+    }
+
+    async fn initializer_session(&mut self, sandbox: &dyn Sandbox) -> Option<RunEnd> {
+        let session = self.build.sessions + 1;
+        self.events.emit(BuildEvent::Phase { phase: BuildPhase::Initializing, session }).await;
+        self.events.emit(BuildEvent::system_log(format!("Session {session}: planning the features."))).await;
+        let report = self.session(sandbox).run(prompts::initializer_prompt()).await;
+        let features = match sandbox.read_file(FEATURE_LIST_FILE).await {
+            Ok(bytes) => parse_feature_list(&bytes).ok(),
+            Err(_) => None,
+        };
+        let (passing, total) = features
+            .as_ref()
+            .map(|features| (passing_count(features) as i32, features.len() as i32))
+            .unwrap_or((0, 0));
+        if let Some(features) = &features {
+            self.events
+                .emit(BuildEvent::system_log(format!("The agent planned {} features.", features.len())))
+                .await;
+        } else if !matches!(report.end, SessionEnd::Stopped) {
+            self.events
+                .emit(BuildEvent::Error {
+                    severity: Severity::Error,
+                    message: "The initializer session ended without a readable feature_list.json.".into(),
+                    recovered: true,
+                })
+                .await;
+        }
+        self.after_session(report, passing, total, features.is_some()).await
+    }
+
+    async fn coding_session(
+        &mut self,
+        sandbox: &dyn Sandbox,
+        before: &[Feature],
+        index: usize,
+        feature: &Feature,
+    ) -> Option<RunEnd> {
+        let session = self.build.sessions + 1;
+        self.events.emit(BuildEvent::Phase { phase: BuildPhase::Coding, session }).await;
+        self.events
+            .emit(BuildEvent::FeatureStart {
+                index: index as i32,
+                description: feature.description.clone(),
+                category: feature.category.clone(),
+            })
+            .await;
+        let report = self.session(sandbox).run(prompts::coding_prompt(index, feature)).await;
+        let after = match sandbox.read_file(FEATURE_LIST_FILE).await {
+            Ok(bytes) => parse_feature_list(&bytes).unwrap_or_else(|_| before.to_vec()),
+            Err(_) => before.to_vec(),
+        };
+        let passed = after.get(index).is_some_and(|feature| feature.passes);
+        let (tests_passed, tests_failed) = report.last_tests.unwrap_or((0, 0));
+        if !matches!(report.end, SessionEnd::Stopped) {
+            self.events
+                .emit(BuildEvent::FeatureEnd {
+                    index: index as i32,
+                    description: feature.description.clone(),
+                    passed,
+                    tests_passed,
+                    tests_failed,
+                })
+                .await;
+        }
+        let (passing_before, passing_after) = (passing_count(before), passing_count(&after));
+        self.after_session(report, passing_after as i32, after.len() as i32, passing_after > passing_before)
+            .await
+    }
+
+    fn session<'s>(&'s self, sandbox: &'s dyn Sandbox) -> Session<'s> {
+        let settings = &self.context.settings;
+        let used = (self.build.tokens() - self.build.limits_from_tokens).max(0) as u64;
+        Session {
+            sandbox,
+            provider: &self.context.provider,
+            events: self.events,
+            stop: self.stop,
+            limits: SessionLimits {
+                max_turns: settings.max_turns_per_session,
+                max_tokens: settings.max_tokens,
+                loop_repeats: settings.loop_repeats,
+                tool_result_chars: settings.tool_result_chars,
+            },
+            tokens_left: settings.token_budget.saturating_sub(used),
+        }
+    }
+
+    /// Records the session and decides whether the run goes on.
+    async fn after_session(
+        &mut self,
+        report: crate::builds::harness::SessionReport,
+        passing: i32,
+        total: i32,
+        made_progress: bool,
+    ) -> Option<RunEnd> {
+        // Time since the last session was recorded: each second counts once.
+        let worked = self.counted_until.elapsed().as_secs() as i64;
+        self.counted_until += Duration::from_secs(worked as u64);
+        let tally = SessionTally {
+            input_tokens: report.usage.input_tokens as i64,
+            output_tokens: report.usage.output_tokens as i64,
+            active_secs: worked,
+            features_passing: passing,
+            features_total: total,
+            made_progress,
+        };
+        if let Err(error) = self.record_session(tally, &report.model).await {
+            tracing::warn!(build_id = %self.build.id, %error, "could not record a session");
+        }
+        self.build.sessions += 1;
+        self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
+        self.build.input_tokens += tally.input_tokens;
+        self.build.output_tokens += tally.output_tokens;
+        self.build.active_secs += tally.active_secs;
+        self.build.features_passing = passing;
+        self.build.features_total = total;
+        self.emit_progress().await;
+
+        match report.end {
+            SessionEnd::Stopped => Some(RunEnd::Stopped),
+            SessionEnd::ProviderBusy { wait, message } => {
+                let resume_at =
+                    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
+                Some(RunEnd::Paused {
+                    reason: format!(
+                        "Paused: {message}. The build resumes by itself at {}.",
+                        resume_at.format("%H:%M:%S UTC")
+                    ),
+                    resume_at: Some(resume_at),
+                })
+            }
+            SessionEnd::ProviderRefused(message) => {
+                Some(RunEnd::Failed(format!("The model provider refused the agent: {message}")))
+            }
+            SessionEnd::ProviderFailed(message) => {
+                self.events
+                    .emit(BuildEvent::Error { severity: Severity::Error, message, recovered: true })
+                    .await;
+                // A failing provider is not the agent looping; still, three in a row pause the build.
+                None
+            }
+            SessionEnd::Finished
+            | SessionEnd::TurnLimit
+            | SessionEnd::Looping(_)
+            | SessionEnd::TokenBudget => None,
+        }
+    }
+
+    async fn record_session(&self, tally: SessionTally, model: &str) -> Result<(), StoreError> {
+        let mut connection = self.context.pool.get().await?;
+        repo::record_session(&mut connection, self.build.id, self.context.worker_id, tally, model).await?;
+        Ok(())
+    }
+
+    async fn emit_progress(&self) {
+        let build = &self.build;
+        let (done, total) = (build.features_passing, build.features_total);
+        // The average time per passing feature so far, times the features left.
+        let remaining_secs =
+            (done > 0 && total > done).then(|| build.active_secs * i64::from(total - done) / i64::from(done));
+        self.events
+            .emit(BuildEvent::Progress { done, total, elapsed_secs: build.active_secs, remaining_secs })
+            .await;
+    }
+
+    async fn finish(&self, features: &[Feature]) {
+        self.events
+            .emit(BuildEvent::Phase { phase: BuildPhase::Finishing, session: self.build.sessions })
+            .await;
+        self.events
+            .emit(BuildEvent::system_log(format!(
+                "All {} features pass. The build is complete.",
+                features.len()
+            )))
+            .await;
+    }
+}

@@ -1,0 +1,247 @@
+//! The builds service: the one implementation behind the build server
+//! functions and `/api/builds`. A person's changes of state (start, cancel,
+//! pause, resume) are written with their status event in one transaction,
+//! then reach the process running the build at once.
+
+use std::sync::Arc;
+
+use app::api::accounts::UserProfile;
+use app::api::builds::{
+    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogPage, MAX_ACTIVE_BUILDS_PER_USER,
+    MAX_LOG_PAGE,
+};
+use app::backend::{Builds, Specs};
+use app::error::AppError;
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use crate::builds::control::RunningBuilds;
+use crate::builds::events;
+use crate::builds::hub::EventHub;
+use crate::builds::repo::{self, BuildRow, NewBuild};
+use crate::db::{DbPool, StoreError};
+use crate::llm::ProviderInfo;
+
+pub struct BuildService {
+    pool: DbPool,
+    specs: Arc<dyn Specs>,
+    hub: Arc<EventHub>,
+    running: Arc<RunningBuilds>,
+    /// The model builds talk to, recorded on each build.
+    agent: ProviderInfo,
+}
+
+pub fn build_not_found() -> AppError {
+    AppError::NotFound("There is no such build. It may have been deleted.".into())
+}
+
+fn too_many_active() -> AppError {
+    AppError::TooManyRequests {
+        message: format!(
+            "You already have {MAX_ACTIVE_BUILDS_PER_USER} builds running or queued. Wait for one to finish, \
+             or cancel or pause one, then try again."
+        ),
+        retry_after_secs: 60,
+    }
+}
+
+/// What a person's action does to a build, if its state allows it.
+enum Action {
+    Cancel,
+    Pause,
+    Resume,
+}
+
+impl Action {
+    fn refusal(&self, status: BuildStatus) -> Option<AppError> {
+        let allowed = match self {
+            Action::Cancel => status.can_cancel(),
+            Action::Pause => status.can_pause(),
+            Action::Resume => status.can_resume(),
+        };
+        let verb = match self {
+            Action::Cancel => "cancelled",
+            Action::Pause => "paused",
+            Action::Resume => "resumed",
+        };
+        (!allowed).then(|| {
+            AppError::Conflict(format!(
+                "This build is {} and cannot be {verb}.",
+                status.label().to_lowercase()
+            ))
+        })
+    }
+}
+
+impl BuildService {
+    pub fn new(
+        pool: DbPool,
+        specs: Arc<dyn Specs>,
+        hub: Arc<EventHub>,
+        running: Arc<RunningBuilds>,
+        agent: ProviderInfo,
+    ) -> Self {
+        Self { pool, specs, hub, running, agent }
+    }
+
+    pub fn hub(&self) -> &Arc<EventHub> {
+        &self.hub
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// The owner's build, or 404.
+    pub async fn owned(&self, owner: &UserProfile, id: Uuid) -> Result<BuildRow, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::find(&mut connection, owner.id, id).await.map_err(StoreError::from)?.ok_or_else(build_not_found)
+    }
+
+    async fn act(&self, owner: &UserProfile, id: Uuid, action: Action) -> Result<BuildDetail, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let owner_id = owner.id;
+        let outcome = connection
+            .transaction(async |connection| {
+                if matches!(action, Action::Resume) {
+                    repo::lock_owner(connection, owner_id).await?;
+                }
+                let Some(build) = repo::find_for_update(connection, owner_id, id).await? else {
+                    return Ok(Err(build_not_found()));
+                };
+                if let Some(refusal) = action.refusal(build.status()) {
+                    return Ok(Err(refusal));
+                }
+                let (status, reason) = match action {
+                    Action::Cancel => {
+                        repo::set_status(connection, id, BuildStatus::Cancelled, Some("Cancelled by you."))
+                            .await?;
+                        (BuildStatus::Cancelled, Some("Cancelled by you."))
+                    }
+                    Action::Pause => {
+                        let reason = "Paused by you. Resume to continue where it stopped.";
+                        repo::set_status(connection, id, BuildStatus::Paused, Some(reason)).await?;
+                        (BuildStatus::Paused, Some(reason))
+                    }
+                    Action::Resume => {
+                        if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
+                            return Ok(Err(too_many_active()));
+                        }
+                        repo::requeue_with_fresh_limits(connection, id).await?;
+                        (BuildStatus::Queued, None)
+                    }
+                };
+                let event = BuildEvent::Status { status, reason: reason.map(str::to_owned) };
+                let stored = repo::append_events(connection, id, &[(Utc::now(), event)]).await?;
+                let wake = if matches!(action, Action::Resume) { None } else { Some(id) };
+                repo::notify_control(connection, wake).await?;
+                Ok::<_, diesel::result::Error>(Ok(stored))
+            })
+            .await
+            .map_err(StoreError::from)??;
+        events::publish(&self.hub, id, outcome);
+        match action {
+            Action::Resume => self.hub.announce_queued(),
+            Action::Cancel | Action::Pause => self.running.check(id),
+        }
+        self.get_detail(&mut connection, owner_id, id).await
+    }
+
+    async fn get_detail(
+        &self,
+        connection: &mut AsyncPgConnection,
+        owner_id: Uuid,
+        id: Uuid,
+    ) -> Result<BuildDetail, AppError> {
+        repo::find(connection, owner_id, id)
+            .await
+            .map_err(StoreError::from)?
+            .map(BuildRow::into_detail)
+            .ok_or_else(build_not_found)
+    }
+}
+
+#[async_trait::async_trait]
+impl Builds for BuildService {
+    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let rows = repo::list(&mut connection, owner.id, &query).await.map_err(StoreError::from)?;
+        Ok(rows.into_iter().map(BuildRow::into_summary).collect())
+    }
+
+    async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
+        Ok(self.owned(owner, id).await?.into_detail())
+    }
+
+    async fn start(&self, owner: &UserProfile, spec_id: Uuid) -> Result<BuildDetail, AppError> {
+        let spec = self.specs.get(owner, spec_id).await?;
+        if spec.content.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "This spec is empty. Write what the app should do, then build it.".into(),
+            ));
+        }
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let owner_id = owner.id;
+        let agent = &self.agent;
+        let started = connection
+            .transaction(async |connection| {
+                repo::lock_owner(connection, owner_id).await?;
+                if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
+                    return Ok(Err(too_many_active()));
+                }
+                let id = repo::insert(
+                    connection,
+                    NewBuild {
+                        owner_id,
+                        spec_id,
+                        project_id: spec.project.as_ref().map(|project| project.id),
+                        spec_name: &spec.name,
+                        spec_content: &spec.content,
+                        provider: agent.kind.label(),
+                        model: &agent.model,
+                    },
+                )
+                .await?;
+                let now = Utc::now();
+                let queued = [
+                    (now, BuildEvent::Status { status: BuildStatus::Queued, reason: None }),
+                    (now, BuildEvent::system_log(format!("Queued a build of \"{}\".", spec.name))),
+                ];
+                let stored = repo::append_events(connection, id, &queued).await?;
+                repo::notify_control(connection, None).await?;
+                Ok::<_, diesel::result::Error>(Ok((id, stored)))
+            })
+            .await
+            .map_err(StoreError::from)??;
+        let (id, stored) = started;
+        events::publish(&self.hub, id, stored);
+        self.hub.announce_queued();
+        self.get_detail(&mut connection, owner_id, id).await
+    }
+
+    async fn cancel(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
+        self.act(owner, id, Action::Cancel).await
+    }
+
+    async fn pause(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
+        self.act(owner, id, Action::Pause).await
+    }
+
+    async fn resume(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
+        self.act(owner, id, Action::Resume).await
+    }
+
+    async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {
+        self.owned(owner, id).await?;
+        let limit = i64::from(limit.clamp(1, MAX_LOG_PAGE));
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut lines = repo::log_lines_after(&mut connection, id, after.max(0), limit + 1)
+            .await
+            .map_err(StoreError::from)?;
+        let has_more = lines.len() as i64 > limit;
+        lines.truncate(limit as usize);
+        let next_after = if has_more { lines.last().map(|line| line.seq) } else { None };
+        Ok(LogPage { lines, next_after })
+    }
+}

@@ -1,0 +1,170 @@
+//! One person watching a build: its history from the database after the
+//! last event they have, then live events as they are committed, without a
+//! gap or a repeat. A viewer that falls behind (or misses a signal) reads
+//! the database again; the build never waits for a viewer.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::api::builds::{BuildEvent, BuildStatus, StreamedBuildEvent};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::builds::hub::{Committed, EventHub};
+use crate::builds::repo;
+use crate::db::{DbPool, StoreError};
+
+/// Events read from the database at a time.
+const PAGE: i64 = 1000;
+/// Without any signal, the database is read this often anyway.
+const RECHECK_EVERY: Duration = Duration::from_secs(5);
+
+pub enum ViewerItem {
+    Event(StreamedBuildEvent),
+    /// The build has ended and every event was sent.
+    Complete {
+        status: BuildStatus,
+        reason: Option<String>,
+    },
+}
+
+pub struct BuildViewer {
+    pool: DbPool,
+    build_id: Uuid,
+    signals: broadcast::Receiver<Committed>,
+    closing: CancellationToken,
+    last_sent: i64,
+    /// Events read while catching up on connecting are historical.
+    is_replaying: bool,
+    must_read: bool,
+    pending: VecDeque<StreamedBuildEvent>,
+    ended: Option<(BuildStatus, Option<String>)>,
+    is_over: bool,
+}
+
+impl BuildViewer {
+    /// Follows `build_id` from just after `after` (0: from the start). The
+    /// caller has checked who may watch it.
+    pub fn new(pool: DbPool, hub: &Arc<EventHub>, build_id: Uuid, after: i64) -> Self {
+        // Subscribed before the first read, so nothing committed in between is missed.
+        let signals = hub.subscribe(build_id);
+        Self {
+            pool,
+            build_id,
+            signals,
+            closing: hub.closing.clone(),
+            last_sent: after.max(0),
+            is_replaying: true,
+            must_read: true,
+            pending: VecDeque::new(),
+            ended: None,
+            is_over: false,
+        }
+    }
+
+    /// The next thing to send, or `None` once the build is over and sent.
+    pub async fn next(&mut self) -> Option<Result<ViewerItem, StoreError>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                if let BuildEvent::Status { status, reason } = &event.event {
+                    if status.is_final() {
+                        self.ended = Some((*status, reason.clone()));
+                    }
+                }
+                return Some(Ok(ViewerItem::Event(event)));
+            }
+            if self.is_over {
+                return None;
+            }
+            if let Some((status, reason)) = self.ended.take() {
+                self.is_over = true;
+                return Some(Ok(ViewerItem::Complete { status, reason }));
+            }
+            if self.must_read {
+                match self.read_page().await {
+                    Ok(true) => continue,
+                    Ok(false) => {
+                        self.must_read = false;
+                        self.is_replaying = false;
+                        if let Err(error) = self.check_already_over().await {
+                            return Some(Err(error));
+                        }
+                        continue;
+                    }
+                    Err(error) => return Some(Err(error)),
+                }
+            }
+            self.wait_for_more().await;
+        }
+    }
+
+    /// Reads the next page; answers whether there was anything.
+    async fn read_page(&mut self) -> Result<bool, StoreError> {
+        let mut connection = self.pool.get().await?;
+        let events = repo::events_after(&mut connection, self.build_id, self.last_sent, PAGE).await?;
+        let Some(last) = events.last() else { return Ok(false) };
+        self.last_sent = last.seq;
+        let historical = self.is_replaying;
+        self.pending.extend(events.into_iter().map(|stored| StreamedBuildEvent {
+            seq: stored.seq,
+            at: stored.at,
+            historical,
+            event: stored.event,
+        }));
+        Ok(true)
+    }
+
+    /// A build that ended before its final status event existed (or whose
+    /// viewer resumed after it) is over once caught up.
+    async fn check_already_over(&mut self) -> Result<(), StoreError> {
+        let mut connection = self.pool.get().await?;
+        if let Some(build) = repo::find_any(&mut connection, self.build_id).await? {
+            let status = build.status();
+            if status.is_final() && self.last_sent >= build.last_event_seq && self.ended.is_none() {
+                self.ended = Some((status, build.status_reason));
+            }
+        }
+        Ok(())
+    }
+
+    async fn wait_for_more(&mut self) {
+        let signal = tokio::select! {
+            _ = self.closing.cancelled() => {
+                // The server is stopping; the browser reconnects to the next one.
+                self.is_over = true;
+                return;
+            }
+            signal = self.signals.recv() => signal,
+            _ = tokio::time::sleep(RECHECK_EVERY) => {
+                self.must_read = true;
+                return;
+            }
+        };
+        match signal {
+            Ok(Committed { up_to, .. }) if up_to <= self.last_sent => {}
+            Ok(Committed { events: Some(events), .. })
+                if events.first().is_some_and(|first| first.seq <= self.last_sent + 1) =>
+            {
+                for stored in events.iter().filter(|stored| stored.seq > self.last_sent) {
+                    self.pending.push_back(StreamedBuildEvent {
+                        seq: stored.seq,
+                        at: stored.at,
+                        historical: false,
+                        event: stored.event.clone(),
+                    });
+                }
+                if let Some(last) = self.pending.back() {
+                    self.last_sent = last.seq;
+                }
+            }
+            // Committed elsewhere, out of order, or this viewer lagged: read the rows.
+            Ok(_) | Err(RecvError::Lagged(_)) => self.must_read = true,
+            Err(RecvError::Closed) => {
+                self.must_read = true;
+                tokio::time::sleep(RECHECK_EVERY).await;
+            }
+        }
+    }
+}

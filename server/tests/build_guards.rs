@@ -1,0 +1,238 @@
+//! The build engine driven by a model that speaks Anthropic's real wire
+//! protocol from a local server, scripted turn by turn: cancel kills what
+//! runs in the sandbox, the loop guard and the stall limit stop a build that
+//! goes round in circles, a rate-limited provider pauses the build until its
+//! reset and it then resumes by itself, and the token budget pauses it.
+
+mod common;
+#[path = "llm/wire_servers.rs"]
+mod wire_servers;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::api::builds::{BuildEvent, BuildStatus};
+use common::{
+    build_app, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build, stored_events,
+    test_build_settings, wait_for_build, As,
+};
+use serde_json::{json, Value};
+use server::builds::BuildSettings;
+use server::http::BuildSetup;
+use server::llm::retry::RetryPolicy;
+use server::llm::{provider_from_config, LlmConfig, ProviderKind};
+use uuid::Uuid;
+use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
+
+/// A reply in which the model calls `tool` with `input`.
+fn tool_call(id: &str, tool: &str, input: Value, input_tokens: u64) -> ScriptedResponse {
+    let events = [
+        messages_api::message_start(input_tokens),
+        messages_api::tool_use_block_start(0, id, tool),
+        messages_api::input_json_delta(0, &input.to_string()),
+        messages_api::block_stop(0),
+        messages_api::message_delta("tool_use", 20),
+        messages_api::message_stop(),
+    ];
+    ScriptedResponse::event_stream(vec![events.concat().into_bytes()])
+}
+
+fn agent_for(fake: &FakeProvider) -> Arc<dyn server::llm::LlmProvider> {
+    provider_from_config(&LlmConfig {
+        kind: ProviderKind::Anthropic,
+        api_key: Some("test-key".into()),
+        base_url: fake.url(),
+        model: "claude-test".into(),
+        retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
+        ..LlmConfig::default()
+    })
+    .expect("an Anthropic provider for the fake server")
+}
+
+fn setup(fake: &FakeProvider, settings: BuildSettings) -> BuildSetup {
+    BuildSetup { settings, sandbox: Arc::new(local_sandbox_engine()), agent: agent_for(fake) }
+}
+
+/// Whether a process whose command line contains `marker` is alive.
+fn process_alive(marker: &str) -> bool {
+    std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|entry| {
+        std::fs::read(entry.path().join("cmdline"))
+            .map(|line| String::from_utf8_lossy(&line).replace('\0', " ").contains(marker))
+            .unwrap_or(false)
+    })
+}
+
+async fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    condition()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_kills_every_process_in_the_sandbox_within_five_seconds() {
+    let marker = format!("marker-{}", Uuid::now_v7().simple());
+    let command = format!("sleep 600 & sleep 600; echo {marker}");
+    let fake =
+        FakeProvider::start(vec![tool_call("toolu_1", "run_command", json!({ "command": command }), 100)])
+            .await;
+    let database = migrated_database().await;
+    let app = build_app(&database, setup(&fake, test_build_settings(1)));
+    let user = sign_up(&app.router, "cancel@example.com").await;
+    let spec = create_spec(&app.router, &user, "Sleeper", "# Sleeper\n- sleeps").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    assert!(
+        wait_until(Duration::from_secs(30), || process_alive(&marker)).await,
+        "the command never started"
+    );
+    let response =
+        common::api(&app.router, "POST", &format!("/api/builds/{}/cancel", build.id), As::User(&user), None)
+            .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let cancelled_at = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(5), || !process_alive(&marker)).await,
+        "a sandboxed process outlived the cancel by 5 seconds"
+    );
+    eprintln!("sandbox emptied {:?} after the cancel", cancelled_at.elapsed());
+
+    let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(10), |build| {
+        build.status == BuildStatus::Cancelled
+    })
+    .await;
+    assert_eq!(build.status_reason.as_deref(), Some("Cancelled by you."));
+    // The run ended quietly: nothing after the cancel claims the build went on.
+    let events = stored_events(&database.pool, build.id).await;
+    let last_status = events.iter().rev().find_map(|stored| match &stored.event {
+        BuildEvent::Status { status, .. } => Some(*status),
+        _ => None,
+    });
+    assert_eq!(last_status, Some(BuildStatus::Cancelled));
+    let again =
+        common::api(&app.router, "POST", &format!("/api/builds/{}/cancel", build.id), As::User(&user), None)
+            .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_repeating_one_call_is_ended_and_stalled_sessions_pause_the_build() {
+    let same = || tool_call("toolu_x", "list_files", json!({ "pattern": "*.none" }), 50);
+    // Two sessions of three identical calls each; the guard ends each at the third.
+    let fake = FakeProvider::start((0..6).map(|_| same()).collect()).await;
+    let database = migrated_database().await;
+    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
+    let app = build_app(&database, setup(&fake, settings));
+    let user = sign_up(&app.router, "loops@example.com").await;
+    let spec = create_spec(&app.router, &user, "Loop", "# Loop\n- goes round").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let reason = build.status_reason.unwrap_or_default();
+    assert!(reason.contains("2 sessions in a row"), "{reason}");
+    assert_eq!(build.sessions, 2);
+    assert_eq!(fake.requests().len(), 6, "each session stopped at its third identical call");
+    let guard_errors = stored_events(&database.pool, build.id)
+        .await
+        .into_iter()
+        .filter(|stored| matches!(&stored.event, BuildEvent::Error { message, .. } if message.starts_with("Loop guard")))
+        .count();
+    assert_eq!(guard_errors, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_provider_pauses_the_build_until_its_reset_then_it_resumes_by_itself() {
+    let limited = ScriptedResponse::json(
+        429,
+        messages_api::error_body(
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit",
+        ),
+    )
+    .with_header("retry-after", "2");
+    let end_turn = ScriptedResponse::event_stream(vec![messages_api::text_reply(
+        &["Nothing to do."],
+        "end_turn",
+        10,
+        5,
+    )
+    .into_bytes()]);
+    let fake = FakeProvider::start(vec![limited, end_turn]).await;
+    let database = migrated_database().await;
+    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
+    let app = build_app(&database, setup(&fake, settings));
+    let user = sign_up(&app.router, "limited@example.com").await;
+    let spec = create_spec(&app.router, &user, "Limited", "# Limited\n- waits").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let paused = wait_for_build(&app.router, &user, build.id, Duration::from_secs(20), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let paused_at = Instant::now();
+    assert!(paused.resume_at.is_some(), "a rate-limit pause names when it resumes: {paused:#?}");
+    let reason = paused.status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("rate limited") && reason.contains("resumes by itself"), "{reason}");
+
+    // It resumes by itself after the reset and asks the provider again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.requests().len() < 2 {
+        assert!(Instant::now() < deadline, "the build never resumed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        paused_at.elapsed() >= Duration::from_millis(1500),
+        "resumed before the reset: {:?}",
+        paused_at.elapsed()
+    );
+    let statuses: Vec<BuildStatus> = stored_events(&database.pool, build.id)
+        .await
+        .into_iter()
+        .filter_map(|stored| match stored.event {
+            BuildEvent::Status { status, .. } => Some(status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &statuses[..4],
+        &[BuildStatus::Queued, BuildStatus::Running, BuildStatus::Paused, BuildStatus::Running]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reaching_the_token_budget_pauses_the_build_and_a_resume_grants_another() {
+    let expensive = || tool_call("toolu_b", "list_files", json!({}), 3_000);
+    let fake = FakeProvider::start(vec![expensive(), expensive()]).await;
+    let database = migrated_database().await;
+    let settings = BuildSettings { token_budget: 2_000, ..test_build_settings(1) };
+    let app = build_app(&database, setup(&fake, settings));
+    let user = sign_up(&app.router, "budget@example.com").await;
+    let spec = create_spec(&app.router, &user, "Budget", "# Budget\n- costs").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let paused = wait_for_build(&app.router, &user, build.id, Duration::from_secs(20), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    assert!(paused.status_reason.as_deref().unwrap_or_default().contains("budget"), "{paused:#?}");
+    assert_eq!(fake.requests().len(), 1, "no request after the budget was spent");
+    assert!(paused.input_tokens >= 3_000, "{paused:#?}");
+    assert!(paused.resume_at.is_none(), "a budget pause waits for a person");
+
+    let response =
+        common::api(&app.router, "POST", &format!("/api/builds/{}/resume", build.id), As::User(&user), None)
+            .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.requests().len() < 2 {
+        assert!(Instant::now() < deadline, "the resumed build did not ask again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,310 @@
+//! Builds end to end on the real database and real sandboxes, driven by the
+//! built-in offline agent: a build runs to completion with every feature
+//! passing and a git history; its events are numbered without gaps and
+//! stream with replay; the limit of active builds holds under concurrent
+//! starts; pause keeps the work and resume finishes it.
+
+mod common;
+
+use std::time::Duration;
+
+use app::api::builds::{
+    BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
+};
+use common::{
+    api, build_app, build_setup, create_spec, get_as, idle_build_setup, migrated_database, parse_sse,
+    sandbox_root, sign_up, start_build, stored_events, wait_for_build, As,
+};
+use uuid::Uuid;
+
+const SPEC: &str = "# Todo list\n\nA small app to keep track of things to do.\n\n## Features\n\
+- Add a todo with a title\n- Mark a todo as done\n- Remove a todo\n";
+
+/// Seconds a whole offline build may take on a busy 2-core machine.
+const BUILD_LIMIT: Duration = Duration::from_secs(180);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history() {
+    let database = migrated_database().await;
+    let app = build_app(&database, build_setup(1));
+    let user = sign_up(&app.router, "builder@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let queued = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    assert_eq!(queued.status, BuildStatus::Queued);
+    assert_eq!(queued.spec_content, SPEC, "the spec is frozen into the build");
+
+    let build =
+        wait_for_build(&app.router, &user, queued.id, BUILD_LIMIT, |build| build.status.is_final()).await;
+    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
+    assert!(build.features_total >= 3, "{build:#?}");
+    assert_eq!(build.features_passing, build.features_total);
+    assert!(
+        build.sessions > build.features_total,
+        "an initializer, then a session per feature: {build:#?}"
+    );
+    assert_eq!(build.provider, "offline");
+
+    // The work is really there: a repository with a commit per session.
+    let work_dir = sandbox_root().join(build.id.to_string());
+    let log = std::process::Command::new("git")
+        .args(["-C", &work_dir.display().to_string(), "log", "--oneline"])
+        .output()
+        .expect("run git");
+    let commits = String::from_utf8_lossy(&log.stdout);
+    assert!(commits.lines().count() as i32 > build.features_total, "{commits}");
+    let feature_list = std::fs::read_to_string(work_dir.join("feature_list.json")).expect("the feature list");
+    assert!(
+        !feature_list.contains("\"passes\": false") && !feature_list.contains("\"passes\":false"),
+        "{feature_list}"
+    );
+
+    // Every event numbered from 1 without a gap, the last one the final status.
+    let events = stored_events(&database.pool, build.id).await;
+    let seqs: Vec<i64> = events.iter().map(|stored| stored.seq).collect();
+    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>());
+    assert_eq!(build.last_event_seq, events.len() as i64);
+    assert!(matches!(
+        events.last().map(|stored| &stored.event),
+        Some(BuildEvent::Status { status: BuildStatus::Completed, .. })
+    ));
+    let passed_tests = events
+        .iter()
+        .filter(|stored| matches!(stored.event, BuildEvent::TestRun { exit_code: Some(0), .. }))
+        .count();
+    assert!(passed_tests as i32 >= build.features_total, "tests ran for real");
+    let ended: Vec<bool> = events
+        .iter()
+        .filter_map(|stored| match stored.event {
+            BuildEvent::FeatureEnd { passed, .. } => Some(passed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len() as i32, build.features_total);
+    assert!(ended.iter().all(|passed| *passed));
+
+    // The log pages through every line, in order.
+    let mut after = 0;
+    let mut lines = 0;
+    loop {
+        let response = get_as(
+            &app.router,
+            &format!("/api/builds/{}/logs?after={after}&limit=50", build.id),
+            As::User(&user),
+        )
+        .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let page: LogPage = common::body_as(&response);
+        assert!(page.lines.iter().all(|line| line.seq > after));
+        lines += page.lines.len();
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    let logged = events.iter().filter(|stored| matches!(stored.event, BuildEvent::Log { .. })).count();
+    assert_eq!(lines, logged);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stream_replays_history_then_resumes_after_the_last_event_id() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "viewer@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let cancel =
+        api(&app.router, "POST", &format!("/api/builds/{}/cancel", build.id), As::User(&user), None).await;
+    assert_eq!(cancel.status, 200, "{}", cancel.body);
+
+    // A finished build's stream is its whole history, then `complete`, then the end.
+    let response = get_as(&app.router, &format!("/api/builds/{}/stream", build.id), As::User(&user)).await;
+    assert_eq!(response.status, 200);
+    let messages = parse_sse(&response.body);
+    let (complete, events) = messages.split_last().expect("messages");
+    assert_eq!(complete.event, "complete");
+    assert!(complete.data.contains("\"cancelled\""), "{}", complete.data);
+    let streamed: Vec<StreamedBuildEvent> =
+        events.iter().map(|message| serde_json::from_str(&message.data).expect("an event")).collect();
+    assert_eq!(streamed.iter().map(|event| event.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert!(streamed.iter().all(|event| event.historical));
+    assert_eq!(events.iter().map(|message| message.id.clone().unwrap()).collect::<Vec<_>>(), ["1", "2", "3"]);
+
+    // Reconnecting with Last-Event-ID sends only what came after it.
+    let request = axum::http::Request::get(format!("/api/builds/{}/stream", build.id))
+        .header("cookie", &user.cookie)
+        .header("last-event-id", "2")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resumed = parse_sse(&common::send(&app.router, request).await.body);
+    assert_eq!(resumed.len(), 2, "{resumed:?}");
+    assert_eq!(resumed[0].id.as_deref(), Some("3"));
+    assert_eq!(resumed[1].event, "complete");
+
+    // Someone else's build does not exist for them.
+    let stranger = sign_up(&app.router, "stranger@example.com").await;
+    let refused = get_as(&app.router, &format!("/api/builds/{}/stream", build.id), As::User(&stranger)).await;
+    assert_eq!(refused.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_viewer_gets_every_event_once_in_order_while_the_build_runs() {
+    let database = migrated_database().await;
+    let app = build_app(&database, build_setup(1));
+    let server = common::serve(app.router.clone()).await;
+    let user = sign_up(&app.router, "live@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let body = reqwest::Client::new()
+        .get(format!("http://{}/api/builds/{}/stream", server.address, build.id))
+        .header("cookie", &user.cookie)
+        .timeout(BUILD_LIMIT)
+        .send()
+        .await
+        .expect("open the stream")
+        .text()
+        .await
+        .expect("read the stream to its end");
+    let messages = parse_sse(&body);
+    assert_eq!(messages.last().map(|message| message.event.as_str()), Some("complete"));
+    let streamed: Vec<StreamedBuildEvent> = messages
+        .iter()
+        .filter(|message| message.event == "build")
+        .map(|message| serde_json::from_str(&message.data).expect("an event"))
+        .collect();
+    let seqs: Vec<i64> = streamed.iter().map(|event| event.seq).collect();
+    assert_eq!(seqs, (1..=streamed.len() as i64).collect::<Vec<_>>(), "no gap, no repeat");
+    assert!(streamed.iter().any(|event| !event.historical), "events arrived live");
+    let stored = stored_events(&database.pool, build.id).await;
+    assert_eq!(stored.len(), streamed.len(), "the viewer saw exactly what was committed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "busy@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let spec_id = spec["id"].as_str().unwrap().to_owned();
+
+    let starts = (0..8).map(|_| {
+        let (router, user, spec_id) = (app.router.clone(), user.clone(), spec_id.clone());
+        tokio::spawn(async move {
+            api(
+                &router,
+                "POST",
+                "/api/builds",
+                As::User(&user),
+                Some(serde_json::json!({ "spec_id": spec_id })),
+            )
+            .await
+        })
+    });
+    let mut statuses = Vec::new();
+    for start in starts {
+        let response = start.await.expect("a start");
+        if response.status == 429 {
+            assert!(response.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("5 builds running or queued"));
+            assert!(response.headers.get("retry-after").is_some());
+        }
+        statuses.push(response.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 201).count() as i64,
+        MAX_ACTIVE_BUILDS_PER_USER,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 3, "{statuses:?}");
+
+    // A cancelled build makes room; another user is not affected at all.
+    let listed: Vec<app::api::builds::BuildSummary> =
+        common::body_as(&get_as(&app.router, "/api/builds?status=queued", As::User(&user)).await);
+    assert_eq!(listed.len(), 5);
+    let cancel =
+        api(&app.router, "POST", &format!("/api/builds/{}/cancel", listed[0].id), As::User(&user), None)
+            .await;
+    assert_eq!(cancel.status, 200);
+    start_build(&app.router, &user, &spec_id).await;
+    let other = sign_up(&app.router, "other@example.com").await;
+    let other_spec = create_spec(&app.router, &other, "Mine", SPEC).await;
+    start_build(&app.router, &other, other_spec["id"].as_str().unwrap()).await;
+
+    // Resuming counts too.
+    let paused =
+        api(&app.router, "POST", &format!("/api/builds/{}/pause", listed[1].id), As::User(&user), None).await;
+    assert_eq!(paused.status, 200, "{}", paused.body);
+    start_build(&app.router, &user, &spec_id).await;
+    let resumed =
+        api(&app.router, "POST", &format!("/api/builds/{}/resume", listed[1].id), As::User(&user), None)
+            .await;
+    assert_eq!(resumed.status, 429, "{}", resumed.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_build_keeps_its_work_and_finishes_after_resume() {
+    let database = migrated_database().await;
+    let app = build_app(&database, build_setup(1));
+    let user = sign_up(&app.router, "pauser@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    // Pause once the agent is on its first feature.
+    let deadline = tokio::time::Instant::now() + BUILD_LIMIT;
+    loop {
+        let events = stored_events(&database.pool, build.id).await;
+        if events.iter().any(|stored| matches!(stored.event, BuildEvent::FeatureStart { .. })) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no feature was started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let paused =
+        api(&app.router, "POST", &format!("/api/builds/{}/pause", build.id), As::User(&user), None).await;
+    assert_eq!(paused.status, 200, "{}", paused.body);
+    let paused: BuildDetail = common::body_as(&paused);
+    assert_eq!(paused.status, BuildStatus::Paused);
+    let work_dir = sandbox_root().join(build.id.to_string());
+    assert!(work_dir.join("feature_list.json").is_file(), "the work directory is kept");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let still = wait_for_build(&app.router, &user, build.id, Duration::from_secs(5), |_| true).await;
+    assert_eq!(still.status, BuildStatus::Paused, "nothing runs a paused build");
+
+    let resumed =
+        api(&app.router, "POST", &format!("/api/builds/{}/resume", build.id), As::User(&user), None).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.body);
+    let done =
+        wait_for_build(&app.router, &user, build.id, BUILD_LIMIT, |build| build.status.is_final()).await;
+    assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
+    assert_eq!(done.features_passing, done.features_total);
+    let events = stored_events(&database.pool, build.id).await;
+    assert!(events
+        .iter()
+        .any(|stored| matches!(&stored.event, BuildEvent::Log { line, .. } if line.starts_with("Resuming"))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_requests_get_clear_errors() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "careful@example.com").await;
+    let missing = api(
+        &app.router,
+        "POST",
+        "/api/builds",
+        As::User(&user),
+        Some(serde_json::json!({ "spec_id": Uuid::now_v7() })),
+    )
+    .await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    let malformed =
+        api(&app.router, "POST", "/api/builds", As::User(&user), Some(serde_json::json!({ "spec": 1 })))
+            .await;
+    assert_eq!(malformed.status, 422, "{}", malformed.body);
+    let status = get_as(&app.router, "/api/builds?status=exploded", As::User(&user)).await;
+    assert_eq!(status.status, 422);
+    assert!(status.body.contains("no build status"), "{}", status.body);
+    assert_eq!(get_as(&app.router, "/api/builds/not-a-uuid", As::User(&user)).await.status, 404);
+}
