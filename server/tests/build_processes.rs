@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildDetail, BuildEvent, BuildStatus, StreamedBuildEvent};
+use app::api::builds::{BuildDetail, BuildEvent, BuildStatus};
 use common::{
-    build_app, build_setup, create_spec, migrated_database, parse_sse, sign_up, start_build, stored_events,
+    build_app, build_setup, create_spec, migrated_database, sign_up, start_build, stored_events,
     wait_for_build,
 };
 
@@ -240,25 +240,7 @@ async fn a_viewer_on_one_process_sees_live_the_events_of_a_build_another_runs() 
     let spec = create_spec(&runner.router, &user, "Notes", SPEC).await;
     let build = start_build(&runner.router, &user, spec["id"].as_str().unwrap()).await;
 
-    let body = reqwest::Client::new()
-        .get(format!("http://{}/api/builds/{}/stream", viewer_server.address, build.id))
-        .header("cookie", &user.cookie)
-        .timeout(BUILD_LIMIT)
-        .send()
-        .await
-        .expect("open the stream on the other process")
-        .text()
-        .await
-        .expect("read it to the end");
-    let messages = parse_sse(&body);
-    assert_eq!(messages.last().map(|message| message.event.as_str()), Some("complete"));
-    let streamed: Vec<StreamedBuildEvent> = messages
-        .iter()
-        .filter(|message| message.event == "build")
-        .map(|message| serde_json::from_str(&message.data).expect("an event"))
-        .collect();
-    let seqs: Vec<i64> = streamed.iter().map(|event| event.seq).collect();
-    assert_eq!(seqs, (1..=streamed.len() as i64).collect::<Vec<_>>());
+    let streamed = common::watch_build_to_the_end(viewer_server.address, &user, build.id, BUILD_LIMIT).await;
     let live = streamed.iter().filter(|event| !event.historical).count();
     assert!(
         live * 2 > streamed.len(),

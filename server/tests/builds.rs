@@ -38,10 +38,7 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
     assert!(build.features_total >= 3, "{build:#?}");
     assert_eq!(build.features_passing, build.features_total);
-    assert!(
-        build.sessions > build.features_total,
-        "an initializer, then a session per feature: {build:#?}"
-    );
+    assert!(build.sessions > build.features_total, "an initializer, then a session per feature: {build:#?}");
     assert_eq!(build.provider, "offline");
 
     // The work is really there: a repository with a commit per session.
@@ -155,25 +152,7 @@ async fn a_live_viewer_gets_every_event_once_in_order_while_the_build_runs() {
     let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
     let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
 
-    let body = reqwest::Client::new()
-        .get(format!("http://{}/api/builds/{}/stream", server.address, build.id))
-        .header("cookie", &user.cookie)
-        .timeout(BUILD_LIMIT)
-        .send()
-        .await
-        .expect("open the stream")
-        .text()
-        .await
-        .expect("read the stream to its end");
-    let messages = parse_sse(&body);
-    assert_eq!(messages.last().map(|message| message.event.as_str()), Some("complete"));
-    let streamed: Vec<StreamedBuildEvent> = messages
-        .iter()
-        .filter(|message| message.event == "build")
-        .map(|message| serde_json::from_str(&message.data).expect("an event"))
-        .collect();
-    let seqs: Vec<i64> = streamed.iter().map(|event| event.seq).collect();
-    assert_eq!(seqs, (1..=streamed.len() as i64).collect::<Vec<_>>(), "no gap, no repeat");
+    let streamed = common::watch_build_to_the_end(server.address, &user, build.id, BUILD_LIMIT).await;
     assert!(streamed.iter().any(|event| !event.historical), "events arrived live");
     let stored = stored_events(&database.pool, build.id).await;
     assert_eq!(stored.len(), streamed.len(), "the viewer saw exactly what was committed");

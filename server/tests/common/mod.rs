@@ -476,3 +476,34 @@ pub fn parse_sse(body: &str) -> Vec<SseMessage> {
         })
         .collect()
 }
+
+/// Watches a build's stream over a real socket until it closes, and answers
+/// its events, after checking that it ended with `complete` and that the
+/// events came numbered from 1 with no gap and no repeat.
+pub async fn watch_build_to_the_end(
+    address: SocketAddr,
+    user: &TestUser,
+    id: Uuid,
+    limit: Duration,
+) -> Vec<app::api::builds::StreamedBuildEvent> {
+    let body = reqwest::Client::new()
+        .get(format!("http://{address}/api/builds/{id}/stream"))
+        .header("cookie", &user.cookie)
+        .timeout(limit)
+        .send()
+        .await
+        .expect("open the build stream")
+        .text()
+        .await
+        .expect("read the build stream to its end");
+    let messages = parse_sse(&body);
+    assert_eq!(messages.last().map(|message| message.event.as_str()), Some("complete"), "{body}");
+    let streamed: Vec<app::api::builds::StreamedBuildEvent> = messages
+        .iter()
+        .filter(|message| message.event == "build")
+        .map(|message| serde_json::from_str(&message.data).expect("an event"))
+        .collect();
+    let seqs: Vec<i64> = streamed.iter().map(|event| event.seq).collect();
+    assert_eq!(seqs, (1..=streamed.len() as i64).collect::<Vec<_>>(), "no gap, no repeat");
+    streamed
+}
