@@ -189,3 +189,50 @@ async fn output_past_the_limit_is_held_back_and_said_so() {
     let passed: usize = lines.iter().map(|line| line.text.len() + 1).sum();
     assert!(passed <= 1000, "{passed} bytes passed on");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links() {
+    use futures_util::StreamExt;
+    use std::io::Read;
+
+    let test = sandbox().await;
+    test.sandbox.write_file("src/app.js", b"console.log(1)\n").await.unwrap();
+    // Incompressible bytes, so the archive spans several chunks.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..300_000)
+        .map(|_| {
+            // xorshift64: random enough that gzip cannot shrink it.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect();
+    test.sandbox.write_file("data/noise.bin", &noise).await.unwrap();
+    let (outcome, _) = run(&*test.sandbox, "ln -s /etc/passwd passwd-link && git init -q").await;
+    assert!(outcome.succeeded());
+
+    let mut stream = test.sandbox.archive().await.expect("an archive");
+    let mut bytes = Vec::new();
+    let mut chunks = 0;
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk.expect("a chunk"));
+        chunks += 1;
+    }
+    assert!(chunks > 1, "streamed in pieces");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    let mut found = std::collections::HashMap::new();
+    for entry in archive.entries().expect("a tar") {
+        let mut entry = entry.expect("an entry");
+        let path = entry.path().unwrap().to_string_lossy().trim_start_matches("./").to_owned();
+        let link = entry.link_name().unwrap().map(|target| target.to_string_lossy().into_owned());
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        found.insert(path, (content, link));
+    }
+    assert_eq!(found["src/app.js"].0, b"console.log(1)\n");
+    assert_eq!(found["data/noise.bin"].0, noise);
+    assert_eq!(found["passwd-link"].1.as_deref(), Some("/etc/passwd"), "the link, not the host's file");
+    assert!(found["passwd-link"].0.is_empty());
+    assert!(found.keys().any(|path| path.starts_with(".git/")), "the git history comes along");
+}

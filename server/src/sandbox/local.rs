@@ -294,6 +294,13 @@ impl Sandbox for LocalSandbox {
             .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
 
+    async fn archive(&self) -> Result<super::archive::ArchiveStream, SandboxError> {
+        if !tokio::fs::metadata(&self.work_dir).await.is_ok_and(|meta| meta.is_dir()) {
+            return Err(SandboxError::NotFound(".".into()));
+        }
+        Ok(super::archive::tar_gz(self.work_dir.clone()))
+    }
+
     async fn destroy(&self) -> Result<(), SandboxError> {
         match tokio::fs::remove_dir_all(&self.work_dir).await {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),

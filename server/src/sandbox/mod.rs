@@ -2,6 +2,7 @@
 //! remote engines (E2B, Kubernetes) can plug in later. Engines know nothing
 //! of builds, agents or HTTP.
 
+pub mod archive;
 pub mod cgroup;
 pub mod local;
 pub mod paths;
@@ -117,6 +118,8 @@ pub trait Sandbox: Send + Sync + 'static {
     async fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SandboxError>;
     /// Every file and directory below `dir`, sorted, `.git` excluded.
     async fn list_files(&self, dir: &str) -> Result<Vec<FileEntry>, SandboxError>;
+    /// The whole work directory as a tar.gz stream.
+    async fn archive(&self) -> Result<archive::ArchiveStream, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
 }
