@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod browser;
+pub mod build_stream;
 pub mod components;
 pub mod error;
 pub mod format;
@@ -24,9 +25,10 @@ use leptos_router::{
 
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage, not_found::NotFoundPage,
-    project_detail::ProjectDetailPage, projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage,
-    sign_up::SignUpPage, spec_detail::SpecDetailPage, specs::SpecsPage, wizard::WizardPage,
+    build_detail::BuildDetailPage, builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage,
+    not_found::NotFoundPage, project_detail::ProjectDetailPage, projects::ProjectsPage,
+    settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage, spec_detail::SpecDetailPage,
+    specs::SpecsPage, wizard::WizardPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -74,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("specs") view=SpecsPage />
                     <Route path=path!("specs/:id") view=SpecDetailPage />
                     <Route path=path!("builds") view=BuildsPage />
+                    <Route path=path!("builds/:id") view=BuildDetailPage />
                     <Route path=path!("projects") view=ProjectsPage />
                     <Route path=path!("projects/:id") view=ProjectDetailPage />
                     <Route path=path!("settings") view=SettingsPage />

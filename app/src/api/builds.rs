@@ -505,6 +505,16 @@ pub async fn resume_build(id: Uuid) -> Result<BuildDetail, AppError> {
     backend.builds.resume(&owner, id).await.map_err(respond_with_error)
 }
 
+/// A page of the build's log lines after `after`, oldest first.
+#[server(prefix = "/fn", endpoint = "get_build_log")]
+pub async fn get_build_log(id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.logs(&owner, id, after, limit).await.map_err(respond_with_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,9 @@ pub fn ConfirmDialog(
     title: &'static str,
     #[prop(into)] message: Signal<String>,
     confirm_label: &'static str,
+    /// The button that closes the dialog without doing anything.
+    #[prop(default = "Cancel")]
+    dismiss_label: &'static str,
     is_open: RwSignal<bool>,
     on_confirm: Callback<()>,
 ) -> impl IntoView {
@@ -53,7 +56,7 @@ pub fn ConfirmDialog(
                     class="rounded-lg px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800"
                     on:click=move |_| is_open.set(false)
                 >
-                    "Cancel"
+                    {dismiss_label}
                 </button>
                 <button
                     type="button"

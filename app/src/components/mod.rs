@@ -1,6 +1,8 @@
 //! Reusable pieces of the UI.
 
 pub mod auth_card;
+pub mod build_link;
+pub mod build_status_badge;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
@@ -10,6 +12,7 @@ pub mod icons;
 pub mod layout;
 pub mod load_error;
 pub mod page_header;
+pub mod shimmer;
 pub mod spec_editor;
 pub mod spec_preview;
 pub mod user_menu;

@@ -5,6 +5,7 @@ use leptos_router::components::A;
 use crate::api::dashboard::{get_dashboard, DashboardSummary};
 use crate::api::specs::human_size;
 use crate::api::system::{check_system_status, SystemStatus};
+use crate::components::build_link::BuildLink;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::error::AppError;
@@ -97,8 +98,8 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
                     view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No builds yet. A build turns a spec into a working app."</p> }.into_any()
                 } else {
                     view! {
-                        <ul class="mt-2 space-y-1 text-sm">
-                            {summary.recent_builds.into_iter().map(|build| view! { <li>{format!("{} · {}", build.status, timestamp(build.created_at))}</li> }).collect_view()}
+                        <ul class="mt-2 space-y-1 text-sm" data-testid="recent-builds">
+                            {summary.recent_builds.into_iter().map(|build_ref| view! { <BuildLink build_ref /> }).collect_view()}
                         </ul>
                     }.into_any()
                 }}

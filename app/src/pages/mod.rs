@@ -1,5 +1,6 @@
 //! One module per page of the app.
 
+pub mod build_detail;
 pub mod builds;
 pub mod chat;
 pub mod dashboard;

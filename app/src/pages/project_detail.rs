@@ -12,6 +12,7 @@ use crate::api::projects::{
     get_project, DeleteProject, ProjectDetail, UpdateProject, MAX_PROJECT_NAME_CHARS,
 };
 use crate::api::specs::human_size;
+use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
@@ -98,9 +99,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                     } else {
                         view! {
                             <ul class="mt-2 space-y-1 text-sm">
-                                {project.builds.into_iter().map(|build| view! {
-                                    <li>{format!("{} · {}", build.status, timestamp(build.created_at))}</li>
-                                }).collect_view()}
+                                {project.builds.into_iter().map(|build_ref| view! { <BuildLink build_ref /> }).collect_view()}
                             </ul>
                         }.into_any()
                     }}

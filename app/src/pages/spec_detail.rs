@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
 use crate::actions::count_successes;
+use crate::api::builds::StartBuild;
 use crate::api::projects::list_projects;
 use crate::api::specs::{
     diff_spec_versions, get_spec, group_thousands, human_size, list_spec_versions, DeleteSpec, DuplicateSpec,
@@ -100,7 +101,10 @@ fn SpecView(
 
     let duplicate = ServerAction::<DuplicateSpec>::new();
     let delete = ServerAction::<DeleteSpec>::new();
+    let start_build = ServerAction::<StartBuild>::new();
     let is_confirming_delete = RwSignal::new(false);
+    // A started build opens its page: `start_build` redirects there, and the
+    // router follows that redirect (the form follows it without JavaScript).
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(copy)) = duplicate.value().get() {
@@ -121,6 +125,7 @@ fn SpecView(
             .or_else(|| delete.value().get().and_then(Result::err))
             .or_else(|| restore.value().get().and_then(Result::err))
             .or_else(|| move_to_project.value().get().and_then(Result::err))
+            .or_else(|| start_build.value().get().and_then(Result::err))
     });
     let (is_copied, set_copied) = signal(false);
     let content_for_copy = spec.content.clone();
@@ -135,6 +140,17 @@ fn SpecView(
                 <h1 class="mt-1 truncate text-2xl font-semibold tracking-tight sm:text-3xl">{spec.name.clone()}</h1>
             </div>
             <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Spec actions">
+                // A form, so it works without JavaScript too (the server redirects to the build).
+                <ActionForm action=start_build>
+                    <input type="hidden" name="spec_id" value=id.to_string() />
+                    <button
+                        type="submit"
+                        class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+                        disabled=move || start_build.pending().get()
+                    >
+                        {move || if start_build.pending().get() { "Starting…" } else { "Build this app" }}
+                    </button>
+                </ActionForm>
                 <Show when=move || !is_editing.get()>
                     <button type="button" class=TOOL_BUTTON on:click=move |_| is_editing.set(true)>"Edit"</button>
                 </Show>

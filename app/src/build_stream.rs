@@ -1,0 +1,224 @@
+//! Follows a build while its agent works: the browser's `EventSource` on
+//! `/api/builds/{id}/stream`, each event handed over parsed. After a network
+//! hiccup the browser reconnects by itself and sends `Last-Event-ID`, so the
+//! server resumes right after the last event received; a connection the
+//! browser gave up on is opened again here, from that same event. During
+//! server rendering there is nothing to follow.
+
+use uuid::Uuid;
+
+use crate::api::builds::{BuildStatus, StreamedBuildEvent};
+
+/// An open build stream; dropping it closes the connection for good.
+pub struct BuildFollower {
+    #[cfg(feature = "hydrate")]
+    connection: std::rc::Rc<live::Connection>,
+}
+
+impl Drop for BuildFollower {
+    fn drop(&mut self) {
+        #[cfg(feature = "hydrate")]
+        self.connection.close();
+    }
+}
+
+/// Starts following the build from its first event. `on_event` gets every
+/// event once, in order (the history first, marked `historical`).
+/// `on_connection` says whether the stream is up (`false` while it
+/// reconnects). `on_complete` gets the final status once the build has ended;
+/// the stream is closed then.
+pub fn follow_build(
+    build_id: Uuid,
+    on_event: impl Fn(StreamedBuildEvent) + 'static,
+    on_complete: impl Fn(BuildStatus, Option<String>) + 'static,
+    on_connection: impl Fn(bool) + 'static,
+) -> BuildFollower {
+    #[cfg(feature = "hydrate")]
+    {
+        let connection = std::rc::Rc::new(live::Connection {
+            build_id,
+            on_event: Box::new(on_event),
+            on_complete: Box::new(on_complete),
+            on_connection: Box::new(on_connection),
+            state: Default::default(),
+        });
+        live::Connection::open(&connection);
+        BuildFollower { connection }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (build_id, on_event, on_complete, on_connection);
+        BuildFollower {}
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use std::cell::RefCell;
+    use std::rc::{Rc, Weak};
+    use std::time::Duration;
+
+    use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Event, EventSource, MessageEvent};
+    use uuid::Uuid;
+
+    use crate::api::builds::{BuildStatus, StreamedBuildEvent};
+
+    /// The first wait before opening a refused or broken stream again; it
+    /// doubles up to [`MAX_RETRY`] while the server keeps refusing.
+    const FIRST_RETRY: Duration = Duration::from_secs(1);
+    const MAX_RETRY: Duration = Duration::from_secs(30);
+
+    type Listener = Closure<dyn Fn(Event)>;
+
+    /// The `complete` message: how the build ended.
+    #[derive(serde::Deserialize)]
+    struct Ended {
+        status: BuildStatus,
+        reason: Option<String>,
+    }
+
+    pub struct Connection {
+        pub build_id: Uuid,
+        pub on_event: Box<dyn Fn(StreamedBuildEvent)>,
+        pub on_complete: Box<dyn Fn(BuildStatus, Option<String>)>,
+        pub on_connection: Box<dyn Fn(bool)>,
+        pub state: RefCell<State>,
+    }
+
+    #[derive(Default)]
+    pub struct State {
+        source: Option<EventSource>,
+        /// Kept alive as long as `source` may call them.
+        listeners: Vec<Listener>,
+        /// The newest event handed over: where an opened-again stream resumes.
+        last_seq: i64,
+        retry: Option<TimeoutHandle>,
+        retry_delay: Option<Duration>,
+        is_closed: bool,
+    }
+
+    impl Connection {
+        pub fn open(this: &Rc<Self>) {
+            let mut state = this.state.borrow_mut();
+            if state.is_closed {
+                return;
+            }
+            let url = match state.last_seq {
+                0 => format!("/api/builds/{}/stream", this.build_id),
+                after => format!("/api/builds/{}/stream?after={after}", this.build_id),
+            };
+            let Ok(source) = EventSource::new(&url) else {
+                drop(state);
+                Self::retry_later(this);
+                return;
+            };
+            // Listeners hold the connection weakly: it owns them.
+            let weak = Rc::downgrade(this);
+            let listeners = [
+                ("build", listener(&weak, Self::on_build)),
+                ("complete", listener(&weak, Self::on_complete)),
+                ("open", listener(&weak, |this, _| (this.on_connection)(true))),
+                ("error", listener(&weak, Self::on_error)),
+            ];
+            for (name, listener) in &listeners {
+                let _ = source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            }
+            if let Some(old) = state.source.replace(source) {
+                old.close();
+            }
+            state.listeners = listeners.into_iter().map(|(_, listener)| listener).collect();
+        }
+
+        pub fn close(&self) {
+            let mut state = self.state.borrow_mut();
+            state.is_closed = true;
+            if let Some(source) = &state.source {
+                source.close();
+            }
+            if let Some(retry) = state.retry.take() {
+                retry.clear();
+            }
+        }
+
+        fn on_build(this: &Rc<Self>, event: Event) {
+            let Some(streamed) =
+                data_of(&event).and_then(|data| serde_json::from_str::<StreamedBuildEvent>(&data).ok())
+            else {
+                return;
+            };
+            {
+                let mut state = this.state.borrow_mut();
+                if streamed.seq <= state.last_seq {
+                    return;
+                }
+                state.last_seq = streamed.seq;
+                state.retry_delay = None;
+            }
+            (this.on_event)(streamed);
+        }
+
+        fn on_complete(this: &Rc<Self>, event: Event) {
+            // Closed, not dropped: this listener is running. Without the
+            // close, the browser would connect again and replay everything.
+            this.close();
+            let ended = data_of(&event).and_then(|data| serde_json::from_str::<Ended>(&data).ok());
+            let (status, reason) = match ended {
+                Some(ended) => (ended.status, ended.reason),
+                None => (BuildStatus::Completed, None),
+            };
+            (this.on_complete)(status, reason);
+        }
+
+        fn on_error(this: &Rc<Self>, _: Event) {
+            let is_given_up = {
+                let state = this.state.borrow();
+                if state.is_closed {
+                    return;
+                }
+                state.source.as_ref().is_none_or(|source| source.ready_state() == EventSource::CLOSED)
+            };
+            (this.on_connection)(false);
+            // While CONNECTING the browser retries by itself; a refused
+            // answer (an HTTP error, a proxy's 502) makes it give up.
+            if is_given_up {
+                Self::retry_later(this);
+            }
+        }
+
+        fn retry_later(this: &Rc<Self>) {
+            let mut state = this.state.borrow_mut();
+            if state.is_closed || state.retry.is_some() {
+                return;
+            }
+            let delay = state.retry_delay.map_or(FIRST_RETRY, |delay| (delay * 2).min(MAX_RETRY));
+            state.retry_delay = Some(delay);
+            let weak = Rc::downgrade(this);
+            state.retry = set_timeout_with_handle(
+                move || {
+                    if let Some(this) = weak.upgrade() {
+                        this.state.borrow_mut().retry = None;
+                        Self::open(&this);
+                    }
+                },
+                delay,
+            )
+            .ok();
+        }
+    }
+
+    fn listener(weak: &Weak<Connection>, handle: impl Fn(&Rc<Connection>, Event) + 'static) -> Listener {
+        let weak = weak.clone();
+        Closure::new(move |event: Event| {
+            if let Some(this) = weak.upgrade() {
+                handle(&this, event);
+            }
+        })
+    }
+
+    fn data_of(event: &Event) -> Option<String> {
+        event.dyn_ref::<MessageEvent>()?.data().as_string()
+    }
+}

@@ -1,0 +1,160 @@
+import { test, expect, openHydrated, signUpQuietly } from './fixtures';
+import type { APIRequestContext, Page } from '@playwright/test';
+
+// The e2e server runs builds with the built-in offline agent in real sandboxes: a build of a
+// three-feature spec takes a while, so the tests that wait for one allow minutes, not seconds.
+
+/** Three bullets under a "Features" heading: the offline agent plans exactly these. */
+const SPEC = '# Tiny todo\n\nA todo list.\n\n## Features\n- Add a todo\n- Mark a todo as done\n- Remove a todo\n';
+
+const BUILD_URL = /\/builds\/([0-9a-f-]{36})$/;
+
+async function createSpec(request: APIRequestContext, name: string): Promise<string> {
+  const response = await request.post('/api/specs', { data: { name, content: SPEC.replace('Tiny todo', name) } });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()).id;
+}
+
+/** Queues a build through the REST API (with the page's cookies); returns its id. */
+async function startBuild(request: APIRequestContext, specId: string): Promise<string> {
+  const response = await request.post('/api/builds', { data: { spec_id: specId } });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()).id;
+}
+
+/** The sequence numbers of the log lines on screen, in order. */
+async function shownLogSeqs(page: Page): Promise<number[]> {
+  return page
+    .getByTestId('build-log')
+    .locator('[data-seq]')
+    .evaluateAll((lines) => lines.map((line) => Number(line.getAttribute('data-seq'))));
+}
+
+test('Build this app runs a build to completion live, and a reload shows the same log', async ({ page }) => {
+  test.setTimeout(300_000);
+  await signUpQuietly(page.request);
+  const specId = await createSpec(page.request, 'Tiny todo');
+
+  await openHydrated(page, `/specs/${specId}`);
+  await page.getByRole('button', { name: 'Build this app' }).click();
+  await expect(page).toHaveURL(BUILD_URL);
+  const buildId = BUILD_URL.exec(page.url())![1];
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Build of Tiny todo');
+
+  // The stream is open, and lines arrive while the page stays put.
+  const log = page.getByTestId('build-log');
+  await expect(page.getByTestId('live')).toBeVisible({ timeout: 30_000 });
+  await expect(log).toContainText('Queued a build of "Tiny todo".');
+  await expect(log).toContainText('Build started', { timeout: 60_000 });
+  // The runner's own lines (the agent's words are its own business).
+  await expect(log).toContainText('The agent planned 3 features.', { timeout: 120_000 });
+
+  await expect(page.getByTestId('build-status')).toHaveText('Completed', { timeout: 180_000 });
+  await expect(page.getByTestId('live')).toHaveCount(0);
+  await expect(log).toContainText('All 3 features pass. The build is complete.');
+  const features = page.getByTestId('features').locator('li');
+  await expect(features).toHaveCount(3);
+  await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
+  await expect(page.getByTestId('progress')).toHaveText('3 of 3 features pass');
+  await expect(page.getByTestId('last-test-run')).toBeVisible();
+  // The detail was fetched again when the build ended: it has finished.
+  await expect(page.getByText('Finished', { exact: true })).toBeVisible();
+
+  // Every line once, in order.
+  const seqsLive = await shownLogSeqs(page);
+  expect(seqsLive.length).toBeGreaterThan(10);
+  expect(seqsLive).toEqual([...new Set(seqsLive)].sort((a, b) => a - b));
+  const countText = await page.getByTestId('log-count').innerText();
+
+  // Everything came from the database: a reload shows the same lines, no more, no fewer.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('build-status')).toHaveText('Completed');
+  await expect(page.getByTestId('log-count')).toHaveText(countText);
+  expect(await shownLogSeqs(page)).toEqual(seqsLive);
+  await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
+  await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
+
+  // Listed under the Completed filter, which survives in the address.
+  await openHydrated(page, '/builds');
+  await page.getByRole('navigation', { name: 'Filter builds by status' }).getByRole('link', { name: 'Completed' }).click();
+  await expect(page).toHaveURL(/\/builds\?status=completed$/);
+  const list = page.getByTestId('build-list');
+  await expect(list).toContainText('Tiny todo');
+  await expect(list).toContainText('3 of 3 features');
+  await expect(list.getByTestId('build-status')).toHaveText('Completed');
+  await page.getByRole('navigation', { name: 'Filter builds by status' }).getByRole('link', { name: 'Running' }).click();
+  await expect(page).toHaveURL(/\/builds\?status=running$/);
+  await expect(page.getByText('No running builds')).toBeVisible();
+  await page.goto('/builds?status=completed');
+  await list.getByRole('link', { name: /Tiny todo/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/builds/${buildId}$`));
+});
+
+test('Cancel asks first, then stops the build', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const specId = await createSpec(page.request, 'Cancelled todo');
+  const buildId = await startBuild(page.request, specId);
+
+  await openHydrated(page, `/builds/${buildId}`);
+  await page.getByRole('button', { name: 'Cancel build' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this build?' });
+  await expect(dialog).toBeVisible();
+  // Keeping it changes nothing.
+  await dialog.getByRole('button', { name: 'Keep building' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByTestId('build-status')).not.toHaveText('Cancelled');
+
+  await page.getByRole('button', { name: 'Cancel build' }).click();
+  await dialog.getByRole('button', { name: 'Cancel build' }).click();
+  await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
+  await expect(page.getByTestId('status-reason')).toHaveText('Cancelled by you.');
+  await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Pause' })).toHaveCount(0);
+  await expect(page.getByTestId('live')).toHaveCount(0);
+
+  await page.reload();
+  await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
+});
+
+test('a sixth active build is refused with the reason next to the button', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const specId = await createSpec(page.request, 'Busy todo');
+  const started: string[] = [];
+  try {
+    for (let i = 0; i < 5; i++) started.push(await startBuild(page.request, specId));
+    await openHydrated(page, `/specs/${specId}`);
+    await page.getByRole('button', { name: 'Build this app' }).click();
+    await expect(page.getByTestId('form-error')).toContainText('You already have 5 builds running or queued.');
+    await expect(page).toHaveURL(new RegExp(`/specs/${specId}$`));
+  } finally {
+    // Free the workers for the other tests.
+    for (const id of started) await page.request.post(`/api/builds/${id}/cancel`);
+  }
+});
+
+test.describe('with JavaScript disabled', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a build starts from a plain form, and its pages read as HTML', async ({ page }) => {
+    await signUpQuietly(page.request);
+    const specId = await createSpec(page.request, 'No-script todo');
+
+    await page.goto(`/specs/${specId}`);
+    await page.getByRole('button', { name: 'Build this app' }).click();
+    await expect(page).toHaveURL(BUILD_URL);
+    const buildId = BUILD_URL.exec(page.url())![1];
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Build of No-script todo');
+    await expect(page.getByTestId('build-log')).toContainText('Queued a build of "No-script todo".');
+    await expect(page.getByTestId('log-count')).not.toHaveText('0 lines');
+
+    // Cancel is a plain form too.
+    await page.getByRole('button', { name: 'Cancel build' }).click();
+    await expect(page).toHaveURL(new RegExp(`/builds/${buildId}$`));
+    await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
+
+    await page.goto('/builds?status=cancelled');
+    await expect(page.getByTestId('build-list')).toContainText('No-script todo');
+    await expect(page.getByRole('link', { name: 'Cancelled', exact: true })).toHaveAttribute('aria-current', 'page');
+  });
+});
