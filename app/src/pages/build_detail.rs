@@ -141,11 +141,16 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
         <Title text=title />
         <BuildHeader detail=detail.read_only() status cancel pause resume action_error />
         <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
+            // Each half erased to a plain view: one nested type for the whole page
+            // is deeper than the compiler will lay out.
+            {view! {
             <aside class="min-w-0 space-y-4" aria-label="What the agent is doing">
                 <NowPanel detail=detail.read_only() live=live.read_only() status connection=connection.read_only() />
                 <FeatureChecklist detail=detail.read_only() live=live.read_only() status />
                 <WorkDetails live=live.read_only() />
             </aside>
+            }.into_any()}
+            {view! {
             <section class="min-w-0" aria-labelledby="log-heading">
                 <div class="mb-2 flex items-center justify-between gap-3">
                     <h2 id="log-heading" class="font-semibold">"Log"</h2>
@@ -206,6 +211,7 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
                     })}
                 </div>
             </section>
+            }.into_any()}
         </div>
     }
     .into_any()
