@@ -236,3 +236,22 @@ async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links() {
     assert!(found["passwd-link"].0.is_empty());
     assert!(found.keys().any(|path| path.starts_with(".git/")), "the git history comes along");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relative_sandbox_root_works_like_an_absolute_one() {
+    // The default root is `data/sandboxes`, relative to where the server starts.
+    let relative = PathBuf::from(format!("target/relative-sandboxes-{}", Uuid::now_v7()));
+    let _cleanup = TempRoot(std::env::current_dir().unwrap().join(&relative));
+    let engine = LocalEngine::new(LocalEngineConfig {
+        root: relative,
+        limits: SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() },
+        allow_network: false,
+        allow_unisolated: false,
+    })
+    .expect("an engine");
+    let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");
+    let (outcome, lines) = run(&*sandbox, "echo hello > greeting.txt && cat greeting.txt").await;
+    assert!(outcome.succeeded(), "{lines:?}");
+    assert_eq!(lines[0].text, "hello");
+    assert_eq!(sandbox.read_file("greeting.txt").await.unwrap(), b"hello\n");
+}

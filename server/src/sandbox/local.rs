@@ -80,6 +80,9 @@ impl LocalEngine {
             );
         }
         std::fs::create_dir_all(&config.root)?;
+        // Absolute, because commands start inside their work directory: a
+        // relative root (the default `data/sandboxes`) would resolve there.
+        let config = LocalEngineConfig { root: config.root.canonicalize()?, ..config };
         let settings =
             Settings { config, bwrap, prlimit: find_program("prlimit"), commands_run: AtomicU64::new(0) };
         Ok(Self { settings: Arc::new(settings) })
