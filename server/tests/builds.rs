@@ -288,3 +288,26 @@ async fn bad_requests_get_clear_errors() {
     assert!(status.body.contains("no build status"), "{}", status.body);
     assert_eq!(get_as(&app.router, "/api/builds/not-a-uuid", As::User(&user)).await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_started_build_whose_sandbox_is_gone_fails_and_says_why() {
+    let database = migrated_database().await;
+    let serving = build_app(&database, idle_build_setup());
+    let user = sign_up(&serving.router, "vanished@example.com").await;
+    let spec = create_spec(&serving.router, &user, "Todo", SPEC).await;
+    let build = start_build(&serving.router, &user, spec["id"].as_str().unwrap()).await;
+    // As a server that died after starting it would leave it, with no work directory anywhere.
+    common::run_sql(
+        &database.pool,
+        &format!("UPDATE builds SET status = 'running', started_at = now() WHERE id = '{}'", build.id),
+    )
+    .await;
+
+    let _worker = build_app(&database, build_setup(1));
+    let failed =
+        wait_for_build(&serving.router, &user, build.id, BUILD_LIMIT, |build| build.status.is_final()).await;
+    assert_eq!(failed.status, BuildStatus::Failed);
+    let reason = failed.status_reason.unwrap_or_default();
+    assert!(reason.contains("sandbox is gone"), "{reason}");
+    assert!(failed.finished_at.is_some());
+}
