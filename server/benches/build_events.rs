@@ -44,7 +44,7 @@ async fn main() {
     println!("raw COPY into build_events:           {copy_rate:>10.0} rows/s");
 
     let build = running_build(&database, &user).await;
-    let (lines, elapsed) = through_the_pipeline(&app, &server, &user, build, LINES, None).await;
+    let (lines, elapsed, _) = run_viewer(&app, &server, &user, build, LINES, None).await;
     let pipeline_rate = lines as f64 / elapsed.as_secs_f64();
     println!(
         "runner → database → SSE viewer:        {pipeline_rate:>10.0} lines/s ({:.0} % of raw COPY; {lines} lines in {:.2} s)",
@@ -53,7 +53,8 @@ async fn main() {
     );
 
     let build = running_build(&database, &user).await;
-    let latencies = steady_latencies(&app, &server, &user, build).await;
+    let steady_lines = (RATE_PER_SEC * LATENCY_SECS) as usize;
+    let (_, _, latencies) = run_viewer(&app, &server, &user, build, steady_lines, Some(RATE_PER_SEC)).await;
     println!(
         "emit → viewer at {RATE_PER_SEC} lines/s for {LATENCY_SECS} s:  p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} lines)",
         percentile(&latencies, 0.50),
@@ -114,29 +115,7 @@ async fn raw_copy(url: &str, user: &common::TestUser) -> f64 {
 
 /// Emits `count` lines into the build's sink (paced at `rate` when given)
 /// while a viewer reads the build's stream over HTTP; answers how many the
-/// viewer got and how long until it had the last, and each line's latency.
-async fn through_the_pipeline(
-    app: &common::BuildApp,
-    server: &common::TestServer,
-    user: &common::TestUser,
-    build: Uuid,
-    count: usize,
-    rate: Option<u64>,
-) -> (usize, Duration) {
-    let (lines, elapsed, _) = run_viewer(app, server, user, build, count, rate).await;
-    (lines, elapsed)
-}
-
-async fn steady_latencies(
-    app: &common::BuildApp,
-    server: &common::TestServer,
-    user: &common::TestUser,
-    build: Uuid,
-) -> Vec<f64> {
-    let count = (RATE_PER_SEC * LATENCY_SECS) as usize;
-    run_viewer(app, server, user, build, count, Some(RATE_PER_SEC)).await.2
-}
-
+/// viewer got, how long until it had the last, and each line's latency in ms.
 async fn run_viewer(
     app: &common::BuildApp,
     server: &common::TestServer,

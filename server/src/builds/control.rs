@@ -33,10 +33,6 @@ impl RunningBuilds {
             notify.notify_one();
         }
     }
-
-    pub fn count(&self) -> usize {
-        self.with_runners(|runners| runners.len())
-    }
 }
 
 pub struct Registration {

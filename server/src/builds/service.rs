@@ -85,14 +85,6 @@ impl BuildService {
         Self { pool, specs, hub, running, agent }
     }
 
-    pub fn hub(&self) -> &Arc<EventHub> {
-        &self.hub
-    }
-
-    pub fn pool(&self) -> &DbPool {
-        &self.pool
-    }
-
     /// The owner's build, or 404.
     pub async fn owned(&self, owner: &UserProfile, id: Uuid) -> Result<BuildRow, AppError> {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
