@@ -159,7 +159,14 @@ async fn run_viewer(
         }
         (received, origin.elapsed(), latencies)
     });
-    let (sink, writer) = spawn_writer(app.state.pool.clone(), app.state.builds.hub.clone(), build);
+    let limits = server::builds::BuildSettings::default().event_limits();
+    let (sink, writer) = spawn_writer(
+        app.state.pool.clone(),
+        app.state.builds.hub.clone(),
+        build,
+        limits,
+        tokio_util::sync::CancellationToken::new(),
+    );
     let started = Instant::now();
     for number in 0..count {
         if let Some(rate) = rate {

@@ -2,25 +2,47 @@
 //! one writer task per build commits them in groups (whatever accumulated
 //! while the previous group was being written, in one statement), and only
 //! then are they handed to viewers. What a person has seen is committed.
+//!
+//! Nothing a build prints can stop the writer: text is made storable when
+//! emitted, a group the database refuses is split until the one bad event is
+//! found and replaced by a note saying so, and command output past the
+//! build's volume limit is counted instead of stored.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{BuildEvent, StoredBuildEvent};
+use app::api::builds::{BuildEvent, LogStream, Severity, StoredBuildEvent};
 use chrono::{DateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::AsyncConnection;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::builds::hub::{Committed, EventHub};
-use crate::builds::repo;
+use crate::builds::repo::{self, EventVolume};
+use crate::builds::storable::{text_without_nul, without_nul};
 use crate::db::{DbPool, StoreError};
 
 /// Events waiting to be written; a runner that gets this far ahead of the
-/// database waits (events are never dropped).
+/// database waits (events are never dropped for being fast).
 const QUEUE_CAPACITY: usize = 8192;
 /// The most events one statement writes.
 const MAX_GROUP: usize = 4096;
+/// What a stored row costs beyond its payload (keys, index entries), so
+/// that a flood of empty lines weighs something too.
+const ROW_OVERHEAD_BYTES: i64 = 100;
+/// Attempts at a group after shutdown began, while the database is unreachable.
+const ATTEMPTS_AFTER_SHUTDOWN: u32 = 3;
+
+/// How much of a build's history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventLimits {
+    pub max_events: i64,
+    /// Payload bytes plus [`ROW_OVERHEAD_BYTES`] per event.
+    pub max_bytes: i64,
+}
 
 enum Command {
     Event(DateTime<Utc>, BuildEvent),
@@ -37,7 +59,7 @@ impl EventSink {
     /// Queues `event`, stamped now; waits while the queue is full.
     pub async fn emit(&self, event: BuildEvent) {
         // The writer outlives every sink (it ends when they are all gone).
-        let _ = self.sender.send(Command::Event(Utc::now(), event)).await;
+        let _ = self.sender.send(Command::Event(Utc::now(), without_nul(event))).await;
     }
 
     /// Waits until everything emitted so far is committed.
@@ -50,77 +72,248 @@ impl EventSink {
 }
 
 /// Starts the writer of `build_id`'s events. It ends once every sink is
-/// dropped and the queue is written.
+/// dropped and the queue is written; after `shutdown`, it stops waiting for
+/// an unreachable database.
 pub fn spawn_writer(
     pool: DbPool,
     hub: Arc<EventHub>,
     build_id: Uuid,
+    limits: EventLimits,
+    shutdown: CancellationToken,
 ) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-    let task = tokio::spawn(write_events(pool, hub, build_id, receiver));
+    let writer = Writer {
+        pool,
+        hub,
+        build_id,
+        limits,
+        shutdown,
+        volume: EventVolume::default(),
+        group_bytes: 0,
+        unsaved_drops: 0,
+    };
+    let task = tokio::spawn(writer.run(receiver));
     (EventSink { sender }, task)
 }
 
-async fn write_events(
+struct Writer {
     pool: DbPool,
     hub: Arc<EventHub>,
     build_id: Uuid,
-    mut receiver: mpsc::Receiver<Command>,
-) {
-    let mut group: Vec<(DateTime<Utc>, BuildEvent)> = Vec::new();
-    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
-    while let Some(first) = receiver.recv().await {
-        let mut next = Some(first);
-        while let Some(command) = next.take() {
-            match command {
-                Command::Event(at, event) => group.push((at, event)),
-                Command::Flush(done) => waiting.push(done),
+    limits: EventLimits,
+    shutdown: CancellationToken,
+    /// The build's history as stored, this run's commits included.
+    volume: EventVolume,
+    /// What the group being gathered weighs.
+    group_bytes: i64,
+    /// Lines dropped and not yet added to the build's row.
+    unsaved_drops: i64,
+}
+
+/// How one attempt to store a group ended.
+enum Attempt {
+    Stored(Vec<StoredBuildEvent>),
+    /// The database refused these events (not its connection): retrying
+    /// them as they are would fail the same way.
+    Refused(String),
+    /// Shutdown came while the database was unreachable, or the build is gone.
+    GaveUp(String),
+}
+
+impl Writer {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        self.volume = self.load_volume().await;
+        let mut group: Vec<(DateTime<Utc>, BuildEvent)> = Vec::new();
+        let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+        while let Some(first) = receiver.recv().await {
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Event(at, event) => self.admit(at, event, &mut group),
+                    Command::Flush(done) => waiting.push(done),
+                }
+                if group.len() < MAX_GROUP {
+                    next = receiver.try_recv().ok();
+                }
             }
-            if group.len() < MAX_GROUP {
-                next = receiver.try_recv().ok();
+            if !group.is_empty() || self.unsaved_drops > 0 {
+                self.group_bytes = 0;
+                let stored = self.store(std::mem::take(&mut group)).await;
+                publish(&self.hub, self.build_id, stored);
+            }
+            for done in waiting.drain(..) {
+                let _ = done.send(());
             }
         }
-        if !group.is_empty() {
-            let stored = commit_with_retries(&pool, build_id, &group).await;
-            group.clear();
-            publish(&hub, build_id, stored);
+    }
+
+    async fn load_volume(&self) -> EventVolume {
+        let loaded = async {
+            let mut connection = self.pool.get().await?;
+            Ok::<_, StoreError>(repo::event_volume(&mut connection, self.build_id).await?)
         }
-        for done in waiting.drain(..) {
-            let _ = done.send(());
+        .await;
+        loaded.unwrap_or_else(|error| {
+            tracing::warn!(build_id = %self.build_id, %error, "could not read the build's event volume; counting from zero");
+            EventVolume::default()
+        })
+    }
+
+    /// Adds `event` to the group, unless it is command output past the
+    /// build's limits: that is counted, and the first such line is replaced
+    /// by one note saying so.
+    fn admit(&mut self, at: DateTime<Utc>, event: BuildEvent, group: &mut Vec<(DateTime<Utc>, BuildEvent)>) {
+        let is_output = matches!(&event, BuildEvent::Log { stream, .. } if *stream != LogStream::System);
+        let event_bytes = weight(&event);
+        let events = self.volume.events + group.len() as i64 + 1;
+        let bytes = self.volume.bytes + self.group_bytes + event_bytes;
+        if is_output && (events > self.limits.max_events || bytes > self.limits.max_bytes) {
+            let is_first_drop = self.volume.log_lines_dropped + self.unsaved_drops == 0;
+            self.unsaved_drops += 1;
+            if is_first_drop {
+                group.push((at, self.limit_note()));
+            }
+            return;
         }
+        self.group_bytes += event_bytes;
+        group.push((at, event));
+    }
+
+    fn limit_note(&self) -> BuildEvent {
+        BuildEvent::Error {
+            severity: Severity::Warning,
+            message: format!(
+                "The build's log reached its limit ({} events or {} MB): further command output is counted but \
+                 not stored. The build goes on.",
+                self.limits.max_events,
+                self.limits.max_bytes / (1024 * 1024)
+            ),
+            recovered: true,
+        }
+    }
+
+    /// Stores `events` in order: a group the database refuses is split in
+    /// halves until the event it refuses is alone, and that one is replaced
+    /// by a note.
+    async fn store(&mut self, events: Vec<(DateTime<Utc>, BuildEvent)>) -> Vec<StoredBuildEvent> {
+        let mut stored = Vec::with_capacity(events.len());
+        let mut pending: VecDeque<Vec<(DateTime<Utc>, BuildEvent)>> = VecDeque::from([events]);
+        while let Some(batch) = pending.pop_front() {
+            match self.commit_patiently(&batch).await {
+                Attempt::Stored(events) => stored.extend(events),
+                Attempt::Refused(_) if batch.len() > 1 => {
+                    let mut left = batch;
+                    let right = left.split_off(left.len() / 2);
+                    pending.push_front(right);
+                    pending.push_front(left);
+                }
+                Attempt::Refused(reason) => {
+                    let Some((at, refused)) = batch.into_iter().next() else { continue };
+                    tracing::warn!(build_id = %self.build_id, kind = refused.kind(), %reason, "the database refused a build event; storing a note instead");
+                    let note = refused_note(refused.kind(), &reason);
+                    match self.commit_patiently(&[(at, note)]).await {
+                        Attempt::Stored(events) => stored.extend(events),
+                        Attempt::Refused(reason) | Attempt::GaveUp(reason) => {
+                            tracing::error!(build_id = %self.build_id, %reason, "could not store a note for a refused event; it is lost")
+                        }
+                    }
+                }
+                Attempt::GaveUp(reason) => {
+                    tracing::error!(build_id = %self.build_id, events = batch.len(), %reason, "build events could not be stored and are lost");
+                }
+            }
+        }
+        stored
+    }
+
+    /// Commits `batch`, waiting out an unreachable database (the runner
+    /// waits meanwhile, rather than lose events) until shutdown begins.
+    async fn commit_patiently(&mut self, batch: &[(DateTime<Utc>, BuildEvent)]) -> Attempt {
+        let mut attempt: u32 = 0;
+        let mut attempts_in_shutdown: u32 = 0;
+        loop {
+            let bytes: i64 = batch.iter().map(|(_, event)| weight(event)).sum();
+            match self.commit(batch, bytes).await {
+                Ok(stored) => {
+                    self.volume.events += stored.len() as i64;
+                    self.volume.bytes += bytes;
+                    self.volume.log_lines_dropped += std::mem::take(&mut self.unsaved_drops);
+                    return Attempt::Stored(stored);
+                }
+                Err(StoreError::Query(QueryError::NotFound)) => {
+                    return Attempt::GaveUp("the build no longer exists".into())
+                }
+                Err(error) if !is_transient(&error) => return Attempt::Refused(error.to_string()),
+                Err(error) => {
+                    if self.shutdown.is_cancelled() {
+                        attempts_in_shutdown += 1;
+                        if attempts_in_shutdown > ATTEMPTS_AFTER_SHUTDOWN {
+                            return Attempt::GaveUp(format!("the server is stopping and {error}"));
+                        }
+                    }
+                    attempt += 1;
+                    let wait = Duration::from_millis(100 * u64::from(attempt.min(50)));
+                    tracing::warn!(build_id = %self.build_id, %error, attempt, events = batch.len(), "could not write build events; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        // Shutdown cuts a long wait short, then attempts are counted.
+                        _ = self.shutdown.cancelled(), if attempts_in_shutdown == 0 => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn commit(
+        &self,
+        batch: &[(DateTime<Utc>, BuildEvent)],
+        bytes: i64,
+    ) -> Result<Vec<StoredBuildEvent>, StoreError> {
+        let build_id = self.build_id;
+        let dropped = self.unsaved_drops;
+        let mut connection = self.pool.get().await?;
+        Ok(connection
+            .transaction(async |connection| {
+                let stored = repo::append_events(connection, build_id, batch).await?;
+                repo::add_event_volume(connection, build_id, bytes, dropped).await?;
+                Ok::<_, QueryError>(stored)
+            })
+            .await?)
     }
 }
 
-/// Commits a group, trying again until the database takes it: the events
-/// stay queued meanwhile and the runner waits, rather than lose them.
-async fn commit_with_retries(
-    pool: &DbPool,
-    build_id: Uuid,
-    group: &[(DateTime<Utc>, BuildEvent)],
-) -> Vec<StoredBuildEvent> {
-    let mut attempt: u32 = 0;
-    loop {
-        match commit(pool, build_id, group).await {
-            Ok(stored) => return stored,
-            Err(error) => {
-                attempt += 1;
-                let wait = Duration::from_millis(100 * u64::from(attempt.min(50)));
-                tracing::warn!(%build_id, %error, attempt, events = group.len(), "could not write build events; retrying");
-                tokio::time::sleep(wait).await;
-            }
-        }
+/// What an event weighs against the build's byte limit.
+fn weight(event: &BuildEvent) -> i64 {
+    let payload = match event {
+        BuildEvent::Log { line, .. } => line.len() + 40,
+        other => serde_json::to_string(other).map(|json| json.len()).unwrap_or(0),
+    };
+    payload as i64 + ROW_OVERHEAD_BYTES
+}
+
+/// Whether the database (or the way to it) failed, rather than refused
+/// what it was given: then the same statement may succeed later.
+fn is_transient(error: &StoreError) -> bool {
+    match error {
+        StoreError::Pool(_) => true,
+        StoreError::Query(QueryError::DatabaseError(kind, _)) => matches!(
+            kind,
+            DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure
+        ),
+        StoreError::Query(QueryError::BrokenTransactionManager) => true,
+        StoreError::Query(_) => false,
     }
 }
 
-async fn commit(
-    pool: &DbPool,
-    build_id: Uuid,
-    group: &[(DateTime<Utc>, BuildEvent)],
-) -> Result<Vec<StoredBuildEvent>, StoreError> {
-    let mut connection = pool.get().await?;
-    Ok(connection
-        .transaction(async |connection| repo::append_events(connection, build_id, group).await)
-        .await?)
+fn refused_note(kind: &str, reason: &str) -> BuildEvent {
+    let reason: String = text_without_nul(reason.to_owned()).chars().take(300).collect();
+    BuildEvent::Error {
+        severity: Severity::Warning,
+        message: format!("A {kind} event could not be stored ({reason}); this note stands in for it."),
+        recovered: true,
+    }
 }
 
 /// Hands committed events to the viewers in this process.

@@ -13,6 +13,7 @@ pub mod repo;
 pub mod runner;
 pub mod service;
 pub mod settings;
+pub mod storable;
 pub mod viewer;
 
 use std::sync::Arc;

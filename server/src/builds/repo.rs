@@ -491,6 +491,41 @@ pub async fn append_events(
     Ok(stored)
 }
 
+/// How much of a build's history is stored, and how many output lines were
+/// left out for being over its limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
+pub struct EventVolume {
+    pub events: i64,
+    pub bytes: i64,
+    pub log_lines_dropped: i64,
+}
+
+pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<EventVolume> {
+    builds::table
+        .find(build_id)
+        .select((builds::last_event_seq, builds::event_bytes, builds::log_lines_dropped))
+        .first(connection)
+        .await
+}
+
+/// Adds to the build's stored bytes and dropped lines (with the events
+/// themselves, in their transaction).
+pub async fn add_event_volume(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    bytes: i64,
+    log_lines_dropped: i64,
+) -> QueryResult<()> {
+    diesel::update(builds::table.find(build_id))
+        .set((
+            builds::event_bytes.eq(builds::event_bytes + bytes),
+            builds::log_lines_dropped.eq(builds::log_lines_dropped + log_lines_dropped),
+        ))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
 /// Wakes the workers of every process (an empty payload), or tells the
 /// process running `build_id` to look at its state again.
 pub async fn notify_control(connection: &mut AsyncPgConnection, build_id: Option<Uuid>) -> QueryResult<()> {

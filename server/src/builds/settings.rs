@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::builds::events::EventLimits;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BuildSettings {
     /// Builds this process runs at once; 0 makes it serve only.
@@ -28,6 +30,10 @@ pub struct BuildSettings {
     pub max_tokens: u32,
     /// The built-in offline agent's pause before each step.
     pub offline_step_delay: Duration,
+    /// Events stored per build; past it (or `max_event_bytes`), command
+    /// output is counted instead of stored.
+    pub max_events: i64,
+    pub max_event_bytes: i64,
 }
 
 impl Default for BuildSettings {
@@ -45,11 +51,18 @@ impl Default for BuildSettings {
             tool_result_chars: 16_000,
             max_tokens: 16_000,
             offline_step_delay: Duration::from_millis(700),
+            // A busy multi-hour build logs a few hundred thousand lines.
+            max_events: 2_000_000,
+            max_event_bytes: 1024 * 1024 * 1024,
         }
     }
 }
 
 impl BuildSettings {
+    pub fn event_limits(&self) -> EventLimits {
+        EventLimits { max_events: self.max_events, max_bytes: self.max_event_bytes }
+    }
+
     /// How often a running build's lease is renewed (and its state re-read).
     pub fn renew_every(&self) -> Duration {
         (self.lease / 3).min(Duration::from_secs(2))

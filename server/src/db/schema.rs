@@ -79,6 +79,8 @@ diesel::table! {
         lease_owner -> Nullable<Uuid>,
         lease_expires_at -> Nullable<Timestamptz>,
         last_event_seq -> Int8,
+        event_bytes -> Int8,
+        log_lines_dropped -> Int8,
     }
 }
 

@@ -1,0 +1,3 @@
+ALTER TABLE builds
+    DROP COLUMN log_lines_dropped,
+    DROP COLUMN event_bytes;
