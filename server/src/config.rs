@@ -9,7 +9,7 @@ use crate::builds::BuildSettings;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
 use crate::sandbox::local::LocalEngineConfig;
-use crate::sandbox::SandboxLimits;
+use crate::sandbox::{SandboxLimits, SandboxNetwork};
 
 /// How log lines are written to standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,6 +329,12 @@ fn read_builds<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Opt
         reader.parsed("BUILD_MAX_STALLED_SESSIONS", Some(defaults.max_stalled_sessions), |value| {
             whole(value, 1, 100).map(|n| n as u32)
         });
+    let max_events = reader.parsed("BUILD_LOG_MAX_EVENTS", Some(defaults.max_events), |value| {
+        whole(value, 1_000, 1_000_000_000).map(|n| n as i64)
+    });
+    let max_event_bytes = reader.parsed("BUILD_LOG_MAX_MB", Some(defaults.max_event_bytes), |value| {
+        whole(value, 1, 1_048_576).map(|mb| mb as i64 * 1024 * 1024)
+    });
     let step_delay =
         reader.parsed("OFFLINE_AGENT_STEP_DELAY_MS", Some(defaults.offline_step_delay), |value| {
             whole(value, 0, 60_000).map(|ms| Duration::from_millis(ms as u64))
@@ -342,6 +348,8 @@ fn read_builds<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Opt
         token_budget: token_budget?,
         max_stalled_sessions: max_stalled?,
         offline_step_delay: step_delay?,
+        max_events: max_events?,
+        max_event_bytes: max_event_bytes?,
         ..defaults
     })
 }
@@ -354,8 +362,25 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
     let defaults = SandboxLimits::default();
     let default_root = data_dir.map(|dir| dir.join("sandboxes"));
     let root = reader.parsed("SANDBOX_ROOT", default_root, |value| Ok(PathBuf::from(value)));
-    let allow_network = reader.parsed("SANDBOX_ALLOW_NETWORK", Some(false), boolean);
+    // The old all-or-nothing switch is refused rather than ignored.
+    let _ = reader.parsed("SANDBOX_ALLOW_NETWORK", Some(()), |_| {
+        Err("replaced by SANDBOX_NETWORK (none, allowlist or host-unsafe)".to_owned())
+    });
+    let network = reader.parsed("SANDBOX_NETWORK", Some(SandboxNetwork::None), |value| match value {
+        "none" => Ok(SandboxNetwork::None),
+        "host-unsafe" => Ok(SandboxNetwork::HostUnsafe),
+        _ => Err("expected none, allowlist or host-unsafe".into()),
+    });
     let allow_unisolated = reader.parsed("SANDBOX_ALLOW_UNISOLATED", Some(false), boolean);
+    let allow_unlimited = reader.parsed("SANDBOX_ALLOW_UNLIMITED", Some(false), boolean);
+    let disk_bytes = reader.parsed("SANDBOX_DISK_MB", Some(defaults.disk_bytes), |value| {
+        whole(value, 64, 16 * 1_048_576).map(|mb| mb as u64 * 1024 * 1024)
+    });
+    let cpu_millis =
+        reader.parsed("SANDBOX_CPUS", Some(defaults.cpu_millis), |value| match value.parse::<f64>() {
+            Ok(cpus) if (0.1..=1024.0).contains(&cpus) => Ok((cpus * 1000.0).round() as u64),
+            _ => Err("expected a number of CPUs from 0.1 to 1024, like 1 or 1.5".into()),
+        });
     let timeout = reader.parsed("SANDBOX_COMMAND_TIMEOUT_SECS", Some(defaults.timeout), seconds);
     let cpu_seconds = reader.parsed("SANDBOX_CPU_SECS", Some(defaults.cpu_seconds), |value| {
         whole(value, 1, 86_400).map(|n| n as u64)
@@ -376,10 +401,13 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
             cpu_seconds: cpu_seconds?,
             memory_bytes: memory_bytes?,
             max_processes: max_processes?,
+            cpu_millis: cpu_millis?,
+            disk_bytes: disk_bytes?,
             max_output_bytes: max_output_bytes?,
         },
-        allow_network: allow_network?,
+        network: network?,
         allow_unisolated: allow_unisolated?,
+        allow_unlimited: allow_unlimited?,
     })
 }
 
@@ -511,7 +539,9 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.sandbox.root, PathBuf::from("data/sandboxes"));
-        assert!(!config.sandbox.allow_network && !config.sandbox.allow_unisolated);
+        assert!(matches!(config.sandbox.network, SandboxNetwork::None));
+        assert!(!config.sandbox.allow_unisolated && !config.sandbox.allow_unlimited);
+        assert_eq!(config.sandbox.limits.disk_bytes, 2048 * 1024 * 1024);
         assert_eq!(config.builds.workers, 2);
     }
 
@@ -523,15 +553,25 @@ mod tests {
             ("BUILD_TOKEN_BUDGET", "200000"),
             ("SANDBOX_MEMORY_MB", "512"),
             ("SANDBOX_ALLOW_UNISOLATED", "true"),
+            ("SANDBOX_CPUS", "1.5"),
+            ("SANDBOX_DISK_MB", "1024"),
         ])
         .expect("valid");
         assert_eq!(config.builds.workers, 0);
         assert_eq!(config.builds.token_budget, 200_000);
         assert_eq!(config.sandbox.limits.memory_bytes, 512 * 1024 * 1024);
         assert!(config.sandbox.allow_unisolated);
-        let error = config_from(&[URL, ("BUILD_LEASE_SECS", "1"), ("SANDBOX_ALLOW_NETWORK", "sometimes")])
-            .unwrap_err();
-        assert_eq!(error.problems.len(), 2, "{error}");
+        assert_eq!(config.sandbox.limits.cpu_millis, 1500);
+        assert_eq!(config.sandbox.limits.disk_bytes, 1024 * 1024 * 1024);
+        let error = config_from(&[
+            URL,
+            ("BUILD_LEASE_SECS", "1"),
+            ("SANDBOX_NETWORK", "sometimes"),
+            ("SANDBOX_ALLOW_NETWORK", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.problems.len(), 3, "{error}");
+        assert!(error.to_string().contains("replaced by SANDBOX_NETWORK"), "{error}");
     }
 
     #[test]

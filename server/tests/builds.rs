@@ -12,9 +12,10 @@ use app::api::builds::{
     BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::{
-    api, build_app, build_setup, create_spec, get_as, idle_build_setup, migrated_database, parse_sse,
-    sandbox_root, sign_up, start_build, stored_events, wait_for_build, As,
+    api, build_app, build_setup, create_spec, get_as, idle_build_setup, local_sandbox_engine,
+    migrated_database, parse_sse, sandbox_root, sign_up, start_build, stored_events, wait_for_build, As,
 };
+use server::sandbox::SandboxEngine;
 use uuid::Uuid;
 
 const SPEC: &str = "# Todo list\n\nA small app to keep track of things to do.\n\n## Features\n\
@@ -42,7 +43,9 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     assert!(build.sessions > build.features_total, "an initializer, then a session per feature: {build:#?}");
     assert_eq!(build.provider, "offline");
 
-    // The work is really there: a repository with a commit per session.
+    // The work is really there: a repository with a commit per session
+    // (its disk mounted again while the sandbox is open).
+    let _sandbox = local_sandbox_engine().open(build.id).await.unwrap().expect("the build's sandbox");
     let work_dir = sandbox_root().join(build.id.to_string());
     let log = std::process::Command::new("git")
         .args(["-C", &work_dir.display().to_string(), "log", "--oneline"])
@@ -246,8 +249,9 @@ async fn a_paused_build_keeps_its_work_and_finishes_after_resume() {
     assert_eq!(paused.status, 200, "{}", paused.body);
     let paused: BuildDetail = common::body_as(&paused);
     assert_eq!(paused.status, BuildStatus::Paused);
-    let work_dir = sandbox_root().join(build.id.to_string());
-    assert!(work_dir.join("feature_list.json").is_file(), "the work directory is kept");
+    let sandbox = local_sandbox_engine().open(build.id).await.unwrap().expect("the build's sandbox");
+    assert!(sandbox.read_file("feature_list.json").await.is_ok(), "the work directory is kept");
+    drop(sandbox);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let still = wait_for_build(&app.router, &user, build.id, Duration::from_secs(5), |_| true).await;
     assert_eq!(still.status, BuildStatus::Paused, "nothing runs a paused build");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{
-    Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits,
+    Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits, SandboxNetwork,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -32,8 +32,9 @@ async fn sandbox_with(limits: SandboxLimits) -> TestSandbox {
     let engine = LocalEngine::new(LocalEngineConfig {
         root: root.clone(),
         limits,
-        allow_network: false,
+        network: SandboxNetwork::None,
         allow_unisolated: false,
+        allow_unlimited: false,
     })
     .expect("bubblewrap is installed (scripts/setup installs it)");
     assert_eq!(engine.isolation(), Isolation::Isolated);
@@ -77,8 +78,8 @@ async fn a_command_streams_its_output_and_exit_code_and_works_in_the_work_direct
     let (outcome, lines) = run(&*test.sandbox, "node src/app.js && git init -q && ls -a").await;
     assert!(outcome.succeeded(), "{lines:?}");
     assert_eq!(lines[0].text, "42");
-    let listed: Vec<String> =
-        test.sandbox.list_files("").await.unwrap().into_iter().map(|entry| entry.path).collect();
+    let listing = test.sandbox.list_files("**", CancellationToken::new()).await.unwrap();
+    let listed: Vec<String> = listing.entries.into_iter().map(|entry| entry.path).collect();
     assert_eq!(listed, ["notes.txt", "src", "src/app.js"], "sorted, without .git");
 }
 
@@ -245,8 +246,9 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
     let engine = LocalEngine::new(LocalEngineConfig {
         root: relative,
         limits: SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() },
-        allow_network: false,
+        network: SandboxNetwork::None,
         allow_unisolated: false,
+        allow_unlimited: false,
     })
     .expect("an engine");
     let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");

@@ -55,7 +55,13 @@ enum RunEnd {
 
 pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     let build_id = claimed.build.id;
-    let (sink, writer) = events::spawn_writer(context.pool.clone(), context.hub.clone(), build_id);
+    let (sink, writer) = events::spawn_writer(
+        context.pool.clone(),
+        context.hub.clone(),
+        build_id,
+        context.settings.event_limits(),
+        context.shutdown.clone(),
+    );
     let stop = context.shutdown.child_token();
     let (wake, registration) = context.running.register(build_id);
     let lease_keeper = tokio::spawn(keep_lease(context.clone(), build_id, wake, stop.clone()));
@@ -411,6 +417,7 @@ impl Run<'_> {
                     resume_at: Some(resume_at),
                 })
             }
+            SessionEnd::DiskFull(reason) => Some(RunEnd::Failed(reason)),
             SessionEnd::ProviderRefused(message) => {
                 Some(RunEnd::Failed(format!("The model provider refused the agent: {message}")))
             }

@@ -1,60 +1,54 @@
-//! The local engine: a work directory per sandbox under the data folder,
-//! every command under bubblewrap (new user, PID, IPC, UTS, network and
-//! mount namespaces; the work directory the only writable place; system
-//! directories read-only; a private /tmp; dies with the server), in a
-//! cgroup of its own (processes, memory) and with a CPU-time rlimit.
+//! The local engine: a work directory per sandbox under the data folder
+//! (on a disk image of its own, for the quota), every command under
+//! bubblewrap (see [`super::bwrap`]), in the build's cgroup (processes,
+//! memory, CPU share) and with rlimits (CPU time, processes, file size).
+//! Where cgroups or disk images cannot be had, the engine refuses to start
+//! unless unlimited sandboxes are explicitly allowed.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::cgroup::CommandCgroup;
-use super::paths::{ensure_inside, resolve};
+use super::bwrap::{self, PATH};
+use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
+use super::disk::{self, DiskImages, DiskUsage, MountedImage};
+use super::files;
+use super::output::forward_lines;
 use super::{
-    CommandOutcome, FileEntry, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError,
-    SandboxLimits,
+    CommandOutcome, FileListing, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError,
+    SandboxLimits, SandboxNetwork,
 };
-
-/// Where the sandboxed command sees its work directory.
-const WORK_MOUNT: &str = "/work";
-const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/// Configuration files programs commonly need, never secrets (no shadow).
-const ETC_FILES: [&str; 9] = [
-    "/etc/alternatives",
-    "/etc/ssl",
-    "/etc/ca-certificates",
-    "/etc/passwd",
-    "/etc/group",
-    "/etc/nsswitch.conf",
-    "/etc/localtime",
-    "/etc/hosts",
-    "/etc/resolv.conf",
-];
 
 #[derive(Debug, Clone)]
 pub struct LocalEngineConfig {
-    /// Work directories are `root/<id>`.
+    /// Work directories are `root/<id>`, their disk images `root/<id>.img`.
     pub root: PathBuf,
     pub limits: SandboxLimits,
-    pub allow_network: bool,
+    pub network: SandboxNetwork,
     /// Run commands without bubblewrap when it is missing. Off by default.
     pub allow_unisolated: bool,
+    /// Run builds without cgroup limits or a disk quota where this machine
+    /// cannot give them (not root, no loop devices). Off by default.
+    pub allow_unlimited: bool,
 }
 
 struct Settings {
     config: LocalEngineConfig,
     bwrap: Option<PathBuf>,
     prlimit: Option<PathBuf>,
+    cgroups: Option<Hierarchy>,
+    disks: Option<DiskImages>,
+    /// The two seccomp filter files (see [`super::seccomp`]).
+    seccomp: Option<[PathBuf; 2]>,
     commands_run: AtomicU64,
 }
 
@@ -63,7 +57,8 @@ pub struct LocalEngine {
 }
 
 impl LocalEngine {
-    /// Refuses to start without bubblewrap unless unisolated runs are allowed.
+    /// Refuses to start without bubblewrap unless unisolated runs are
+    /// allowed, and without limits unless unlimited ones are.
     pub fn new(config: LocalEngineConfig) -> Result<Self, SandboxError> {
         let bwrap = find_program("bwrap");
         if bwrap.is_none() {
@@ -83,15 +78,85 @@ impl LocalEngine {
         // Absolute, because commands start inside their work directory: a
         // relative root (the default `data/sandboxes`) would resolve there.
         let config = LocalEngineConfig { root: config.root.canonicalize()?, ..config };
-        let settings =
-            Settings { config, bwrap, prlimit: find_program("prlimit"), commands_run: AtomicU64::new(0) };
+        let cgroups = limit_or_allow(Hierarchy::probe(), &config, "process, memory and CPU limits")?;
+        let disks = limit_or_allow(
+            DiskImages::probe(&config.root, config.limits.disk_bytes),
+            &config,
+            "the disk quota (SANDBOX_DISK_MB)",
+        )?;
+        let seccomp = match bwrap {
+            Some(_) => Some(write_seccomp_filters(&config)?),
+            None => None,
+        };
+        if matches!(config.network, SandboxNetwork::HostUnsafe) {
+            tracing::warn!(
+                "SANDBOX_NETWORK=host-unsafe: build commands share this host's network, and can reach the \
+                 platform, its database and every service on this machine"
+            );
+        }
+        let settings = Settings {
+            config,
+            bwrap,
+            prlimit: find_program("prlimit"),
+            cgroups,
+            disks,
+            seccomp,
+            commands_run: AtomicU64::new(0),
+        };
         Ok(Self { settings: Arc::new(settings) })
     }
+}
+
+/// The limit `probe` found, or `None` when it is missing and unlimited
+/// sandboxes are allowed; an error otherwise.
+fn limit_or_allow<T>(
+    probe: Result<T, String>,
+    config: &LocalEngineConfig,
+    what: &str,
+) -> Result<Option<T>, SandboxError> {
+    match probe {
+        Ok(limit) => Ok(Some(limit)),
+        Err(reason) if config.allow_unlimited => {
+            tracing::warn!("{what} cannot be enforced here ({reason}); SANDBOX_ALLOW_UNLIMITED is on, so builds run without it");
+            Ok(None)
+        }
+        Err(reason) => Err(SandboxError::Unavailable(format!(
+            "{what} cannot be enforced here: {reason}. Run the server as root on a machine with cgroups and \
+             loop devices, or set SANDBOX_ALLOW_UNLIMITED=true to run builds without them"
+        ))),
+    }
+}
+
+fn write_seccomp_filters(config: &LocalEngineConfig) -> Result<[PathBuf; 2], SandboxError> {
+    let deny_unix_sockets = matches!(config.network, SandboxNetwork::HostUnsafe);
+    let [refused, clone3] = super::seccomp::filters(deny_unix_sockets)?;
+    let paths = [config.root.join(".seccomp-refused.bpf"), config.root.join(".seccomp-clone3.bpf")];
+    std::fs::write(&paths[0], refused)?;
+    std::fs::write(&paths[1], clone3)?;
+    Ok(paths)
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| PATH.into());
     std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+}
+
+impl LocalEngine {
+    /// Mounts build `id`'s disk (making it when `create`), on the blocking pool.
+    async fn attachdisk(&self, id: Uuid, create: bool) -> Result<Option<Arc<MountedImage>>, SandboxError> {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || match &settings.disks {
+            Some(disks) => disks.attach(id, &settings.config.root, create),
+            None => Ok(None),
+        })
+        .await
+        .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+    }
+
+    fn sandbox(&self, id: Uuid, disk: Option<Arc<MountedImage>>) -> Arc<dyn Sandbox> {
+        let work_dir = self.settings.config.root.join(id.to_string());
+        Arc::new(LocalSandbox { id, work_dir, settings: self.settings.clone(), disk })
+    }
 }
 
 #[async_trait::async_trait]
@@ -105,15 +170,22 @@ impl SandboxEngine for LocalEngine {
     }
 
     async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError> {
+        let disk = self.attachdisk(id, true).await?;
         let work_dir = self.settings.config.root.join(id.to_string());
         tokio::fs::create_dir_all(&work_dir).await?;
-        Ok(Arc::new(LocalSandbox { id, work_dir, settings: self.settings.clone() }))
+        // A fresh ext4 file system has one; the agent's project should not.
+        let _ = tokio::fs::remove_dir(work_dir.join("lost+found")).await;
+        Ok(self.sandbox(id, disk))
     }
 
     async fn open(&self, id: Uuid) -> Result<Option<Arc<dyn Sandbox>>, SandboxError> {
+        if let Some(disk) = self.attachdisk(id, false).await? {
+            return Ok(Some(self.sandbox(id, Some(disk))));
+        }
+        // A work directory without an image (made without a quota) still opens.
         let work_dir = self.settings.config.root.join(id.to_string());
         if tokio::fs::metadata(&work_dir).await.is_ok_and(|meta| meta.is_dir()) {
-            Ok(Some(Arc::new(LocalSandbox { id, work_dir, settings: self.settings.clone() })))
+            Ok(Some(self.sandbox(id, None)))
         } else {
             Ok(None)
         }
@@ -124,75 +196,69 @@ pub struct LocalSandbox {
     id: Uuid,
     work_dir: PathBuf,
     settings: Arc<Settings>,
+    /// Keeps the build's disk mounted while this sandbox is in use.
+    disk: Option<Arc<MountedImage>>,
 }
 
-/// bubblewrap's arguments for a command in `work_dir`.
-pub fn bwrap_arguments(work_dir: &Path, allow_network: bool) -> Vec<OsString> {
-    let mut args: Vec<OsString> = Vec::new();
-    let mut push = |parts: &[&str]| args.extend(parts.iter().map(OsString::from));
-    push(&["--unshare-all", "--die-with-parent", "--new-session"]);
-    if allow_network {
-        push(&["--share-net"]);
-    }
-    push(&["--ro-bind", "/usr", "/usr"]);
-    // Merged-/usr systems have these as links into /usr; others as directories.
-    for top in ["/bin", "/sbin", "/lib", "/lib64", "/lib32"] {
-        match std::fs::read_link(top) {
-            Ok(target) => {
-                args.extend(["--symlink".into(), target.into_os_string(), top.into()]);
-            }
-            Err(_) if Path::new(top).is_dir() => args.extend(["--ro-bind".into(), top.into(), top.into()]),
-            Err(_) => {}
-        }
-    }
-    for file in ETC_FILES {
-        args.extend(["--ro-bind-try".into(), file.into(), file.into()]);
-    }
-    args.extend([
-        "--proc".into(),
-        "/proc".into(),
-        "--dev".into(),
-        "/dev".into(),
-        "--tmpfs".into(),
-        "/tmp".into(),
-    ]);
-    args.extend(["--bind".into(), work_dir.as_os_str().to_owned(), WORK_MOUNT.into()]);
-    args.extend(["--chdir".into(), WORK_MOUNT.into(), "--clearenv".into()]);
-    for (name, value) in [("PATH", PATH), ("HOME", WORK_MOUNT), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8")] {
-        args.extend(["--setenv".into(), name.into(), value.into()]);
-    }
-    args
-}
-
-/// Joins the command's cgroups (paths in `$AGENTS_CGROUP_PROCS`), then
-/// becomes the rest of the arguments. A group that cannot be joined stops
-/// the command: running it without its limits would be worse.
-const JOIN_CGROUPS_THEN_EXEC: &str =
-    "for procs in $AGENTS_CGROUP_PROCS; do echo $$ > \"$procs\" || exit 125; done; exec \"$@\"";
+/// The launcher bubblewrap starts from: joins the command's cgroups (paths
+/// in `$AGENTS_CGROUP_PROCS`), opens the seccomp filters on the descriptors
+/// bubblewrap reads them from, then becomes the rest of the arguments. A
+/// step that fails stops the command: running it without its limits would
+/// be worse.
+const LAUNCHER: &str = "for procs in $AGENTS_CGROUP_PROCS; do echo $$ > \"$procs\" || exit 125; done; \
+     if [ -n \"$AGENTS_SECCOMP_REFUSED\" ]; then \
+     exec 8<\"$AGENTS_SECCOMP_REFUSED\" 9<\"$AGENTS_SECCOMP_CLONE3\" || exit 125; fi; \
+     exec \"$@\"";
 
 impl LocalSandbox {
+    /// Runs `operation` on the work directory, on the blocking pool.
+    async fn on_files<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&cap_std::fs::Dir) -> Result<T, SandboxError> + Send + 'static,
+    ) -> Result<T, SandboxError> {
+        let work_dir = self.work_dir.clone();
+        tokio::task::spawn_blocking(move || operation(&files::open_root(&work_dir)?))
+            .await
+            .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+    }
+
     fn command_line(&self, command: &str, cgroup: Option<&CommandCgroup>) -> Command {
-        let config = &self.settings.config;
+        let settings = &self.settings;
+        let limits = &settings.config.limits;
         let mut program: Vec<OsString> = Vec::new();
-        if let Some(prlimit) = &self.settings.prlimit {
+        if let Some(prlimit) = &settings.prlimit {
             program.push(prlimit.clone().into_os_string());
-            program.push(format!("--cpu={}", config.limits.cpu_seconds).into());
+            program.push(format!("--cpu={}", limits.cpu_seconds).into());
+            program.push(format!("--nproc={}", limits.max_processes).into());
+            // One file cannot outgrow the disk, quota or not.
+            program.push(format!("--fsize={}", limits.disk_bytes).into());
+            if settings.cgroups.is_none() {
+                // Without a memory cgroup, address space is the only bound left.
+                program.push(format!("--as={}", limits.memory_bytes.saturating_mul(4)).into());
+            }
             program.push("--".into());
         }
         // Without bubblewrap (allowed only by an explicit setting) the command runs as it is.
-        if let Some(bwrap) = &self.settings.bwrap {
+        if let Some(bwrap) = &settings.bwrap {
             program.push(bwrap.clone().into_os_string());
-            program.extend(bwrap_arguments(&self.work_dir, config.allow_network));
+            program.extend(bwrap::arguments(
+                &self.work_dir,
+                &settings.config.network,
+                settings.seccomp.is_some(),
+            ));
         }
         program.extend(["/bin/sh".into(), "-c".into(), command.into()]);
 
         let mut line = Command::new("/bin/sh");
-        line.arg("-c").arg(JOIN_CGROUPS_THEN_EXEC).arg("sh").args(program);
+        line.arg("-c").arg(LAUNCHER).arg("sh").args(program);
         line.env_clear().env("PATH", PATH).env("HOME", &self.work_dir).env("LANG", "C.UTF-8");
         if let Some(cgroup) = cgroup {
             let files: Vec<String> =
                 cgroup.procs_files().iter().map(|file| file.display().to_string()).collect();
             line.env("AGENTS_CGROUP_PROCS", files.join(" "));
+        }
+        if let (Some([refused, clone3]), Some(_)) = (&settings.seccomp, &settings.bwrap) {
+            line.env("AGENTS_SECCOMP_REFUSED", refused).env("AGENTS_SECCOMP_CLONE3", clone3);
         }
         line.current_dir(&self.work_dir)
             .stdin(Stdio::null())
@@ -200,6 +266,24 @@ impl LocalSandbox {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         line
+    }
+
+    fn command_cgroup(&self, number: u64) -> Option<CommandCgroup> {
+        let hierarchy = self.settings.cgroups?;
+        let limits = &self.settings.config.limits;
+        let group_limits = GroupLimits {
+            max_processes: limits.max_processes,
+            memory_bytes: limits.memory_bytes,
+            cpus: limits.cpu_millis as f64 / 1000.0,
+        };
+        match hierarchy.command_group(&self.id.to_string(), number, &group_limits) {
+            Ok(group) => Some(group),
+            Err(error) => {
+                // The launcher refuses to run without its groups: no group, no command.
+                tracing::error!(sandbox = %self.id, %error, "could not make a command's cgroup");
+                None
+            }
+        }
     }
 }
 
@@ -214,9 +298,11 @@ impl Sandbox for LocalSandbox {
         let limits = self.settings.config.limits;
         let started = Instant::now();
         let number = self.settings.commands_run.fetch_add(1, Ordering::Relaxed);
-        let cgroup = CommandCgroup::create(&format!("{}-{number}", self.id), &limits);
-        if cgroup.is_none() && number == 0 {
-            tracing::warn!(sandbox = %self.id, "no writable cgroups here: process and memory limits are not enforced");
+        let cgroup = self.command_cgroup(number);
+        if self.settings.cgroups.is_some() && cgroup.is_none() {
+            return Err(SandboxError::Unavailable(
+                "the command's resource limits could not be set up".into(),
+            ));
         }
         let mut child = self
             .command_line(command, cgroup.as_ref())
@@ -271,30 +357,22 @@ impl Sandbox for LocalSandbox {
     }
 
     async fn read_file(&self, path: &str) -> Result<Vec<u8>, SandboxError> {
-        let resolved = resolve(&self.work_dir, path)?;
-        let real = ensure_inside(&self.work_dir, &resolved, path)?;
-        Ok(tokio::fs::read(real).await?)
+        let path = path.to_owned();
+        self.on_files(move |root| files::read(root, &path)).await
     }
 
     async fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SandboxError> {
-        let resolved = resolve(&self.work_dir, path)?;
-        let parent = resolved.parent().ok_or_else(|| SandboxError::OutsideWorkDir(path.to_owned()))?;
-        tokio::fs::create_dir_all(parent).await?;
-        ensure_inside(&self.work_dir, parent, path)?;
-        // Never write through a link: it could point anywhere.
-        if tokio::fs::symlink_metadata(&resolved).await.is_ok_and(|meta| meta.file_type().is_symlink()) {
-            return Err(SandboxError::OutsideWorkDir(path.to_owned()));
-        }
-        Ok(tokio::fs::write(resolved, contents).await?)
+        let (path, contents) = (path.to_owned(), contents.to_vec());
+        self.on_files(move |root| files::write(root, &path, &contents)).await
     }
 
-    async fn list_files(&self, dir: &str) -> Result<Vec<FileEntry>, SandboxError> {
-        let resolved = resolve(&self.work_dir, dir)?;
-        let start = ensure_inside(&self.work_dir, &resolved, dir)?;
-        let root = self.work_dir.canonicalize()?;
-        tokio::task::spawn_blocking(move || walk(&root, &start))
-            .await
-            .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+    async fn list_files(
+        &self,
+        pattern: &str,
+        cancel: CancellationToken,
+    ) -> Result<FileListing, SandboxError> {
+        let pattern = pattern.to_owned();
+        self.on_files(move |root| files::list(root, &pattern, &cancel)).await
     }
 
     async fn archive(&self) -> Result<super::archive::ArchiveStream, SandboxError> {
@@ -305,66 +383,20 @@ impl Sandbox for LocalSandbox {
     }
 
     async fn destroy(&self) -> Result<(), SandboxError> {
-        match tokio::fs::remove_dir_all(&self.work_dir).await {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
-            _ => Ok(()),
-        }
+        let (root, id, work_dir) = (self.settings.config.root.clone(), self.id, self.work_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            disk::remove(&root, id)?;
+            match std::fs::remove_dir_all(&work_dir) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+                _ => Ok(()),
+            }
+        })
+        .await
+        .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
-}
 
-/// Sends `pipe`'s lines until the byte budget is spent, then drains the
-/// rest. Answers whether anything was held back.
-fn forward_lines(
-    pipe: impl AsyncRead + Unpin + Send + 'static,
-    stream: OutputStream,
-    output: mpsc::Sender<OutputLine>,
-    budget: Arc<AtomicUsize>,
-) -> tokio::task::JoinHandle<bool> {
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(pipe);
-        let mut line = Vec::new();
-        let mut is_truncated = false;
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => return is_truncated,
-                Ok(read) => {
-                    let allowed = budget
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(read))
-                        .is_ok();
-                    if !allowed {
-                        is_truncated = true;
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
-                    if output.send(OutputLine { stream, text }).await.is_err() {
-                        is_truncated = true;
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn walk(root: &Path, start: &Path) -> Result<Vec<FileEntry>, SandboxError> {
-    let mut entries = Vec::new();
-    let mut pending = vec![start.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            if entry.file_name() == ".git" {
-                continue;
-            }
-            // symlink_metadata: a link is listed, never followed.
-            let meta = std::fs::symlink_metadata(entry.path())?;
-            let path = entry.path();
-            let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            if meta.is_dir() {
-                pending.push(path);
-            }
-            entries.push(FileEntry { path: relative, is_dir: meta.is_dir(), size_bytes: meta.len() });
-        }
+    async fn disk_usage(&self) -> Option<DiskUsage> {
+        self.disk.as_ref()?;
+        disk::usage(&self.work_dir)
     }
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(entries)
 }

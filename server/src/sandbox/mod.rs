@@ -3,9 +3,13 @@
 //! of builds, agents or HTTP.
 
 pub mod archive;
+pub mod bwrap;
 pub mod cgroup;
+pub mod disk;
+pub mod files;
 pub mod local;
-pub mod paths;
+pub mod output;
+pub mod seccomp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,17 +18,21 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// How much one command may use.
+/// How much a build's commands may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SandboxLimits {
     /// Wall-clock time of one command.
     pub timeout: Duration,
     /// CPU time of each process.
     pub cpu_seconds: u64,
-    /// Memory of all processes of one command together.
+    /// Memory of all of a build's processes together.
     pub memory_bytes: u64,
-    /// Processes and threads alive at once.
+    /// A build's processes and threads alive at once.
     pub max_processes: u64,
+    /// A build's share of the CPUs, in thousandths of a CPU.
+    pub cpu_millis: u64,
+    /// The build's disk: everything its work directory holds.
+    pub disk_bytes: u64,
     /// Output passed on per command; the rest is drained and counted.
     pub max_output_bytes: usize,
 }
@@ -36,6 +44,8 @@ impl Default for SandboxLimits {
             cpu_seconds: 600,
             memory_bytes: 2 * 1024 * 1024 * 1024,
             max_processes: 256,
+            cpu_millis: 1000,
+            disk_bytes: 2 * 1024 * 1024 * 1024,
             max_output_bytes: 4 * 1024 * 1024,
         }
     }
@@ -72,12 +82,46 @@ impl CommandOutcome {
     }
 }
 
+/// Files matching a pattern, at most [`files::MAX_LISTED_ENTRIES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileListing {
+    pub entries: Vec<FileEntry>,
+    /// More matched than were listed.
+    pub is_cut: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {
     /// Relative to the work directory, `/`-separated.
     pub path: String,
     pub is_dir: bool,
     pub size_bytes: u64,
+}
+
+/// What network a build's commands have.
+#[derive(Clone, Default)]
+pub enum SandboxNetwork {
+    /// None at all: an empty network namespace.
+    #[default]
+    None,
+    /// The host's own network namespace, loopback and all: the platform,
+    /// its database and everything the host reaches. Never in production.
+    HostUnsafe,
+}
+
+impl SandboxNetwork {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SandboxNetwork::None => "none",
+            SandboxNetwork::HostUnsafe => "host-unsafe",
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxNetwork {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.name())
+    }
 }
 
 /// Whether commands are really isolated.
@@ -97,6 +141,14 @@ pub enum SandboxError {
     OutsideWorkDir(String),
     #[error("{0} does not exist in the work directory")]
     NotFound(String),
+    #[error("{0} is not a regular file")]
+    NotAFile(String),
+    #[error("{path} is larger than {limit} bytes, the most that is read at once")]
+    FileTooLarge { path: String, limit: u64 },
+    #[error("the pattern is not a valid glob: {0}")]
+    BadPattern(String),
+    #[error("the listing was stopped: {0}")]
+    ListingTooLong(String),
     #[error("the sandbox's file system failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -113,15 +165,22 @@ pub trait Sandbox: Send + Sync + 'static {
         output: mpsc::Sender<OutputLine>,
         cancel: CancellationToken,
     ) -> Result<CommandOutcome, SandboxError>;
+    /// A regular file's contents, at most [`files::MAX_READ_BYTES`].
     async fn read_file(&self, path: &str) -> Result<Vec<u8>, SandboxError>;
     /// Creates parent directories as needed.
     async fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SandboxError>;
-    /// Every file and directory below `dir`, sorted, `.git` excluded.
-    async fn list_files(&self, dir: &str) -> Result<Vec<FileEntry>, SandboxError>;
+    /// Files and directories matching the glob `pattern`, sorted, `.git`
+    /// excluded; a walk too large or too slow is stopped with an error.
+    async fn list_files(&self, pattern: &str, cancel: CancellationToken)
+        -> Result<FileListing, SandboxError>;
     /// The whole work directory as a tar.gz stream.
     async fn archive(&self) -> Result<archive::ArchiveStream, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
+    /// How full the build's disk is, where it has a quota.
+    async fn disk_usage(&self) -> Option<disk::DiskUsage> {
+        None
+    }
 }
 
 #[async_trait::async_trait]

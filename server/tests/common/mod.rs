@@ -22,7 +22,7 @@ use server::db::{build_pool, DbPool};
 use server::http::{router, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmConfig};
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
-use server::sandbox::SandboxLimits;
+use server::sandbox::{SandboxLimits, SandboxNetwork};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -102,8 +102,9 @@ pub fn local_sandbox_engine() -> LocalEngine {
     LocalEngine::new(LocalEngineConfig {
         root: sandbox_root(),
         limits: SandboxLimits { timeout: Duration::from_secs(120), ..SandboxLimits::default() },
-        allow_network: false,
+        network: SandboxNetwork::None,
         allow_unisolated: false,
+        allow_unlimited: false,
     })
     .expect("bubblewrap is installed (scripts/setup installs it)")
 }

@@ -68,6 +68,8 @@ pub enum SessionEnd {
     ProviderRefused(String),
     /// The reply failed midway (a dropped connection, a timeout).
     ProviderFailed(String),
+    /// The build filled its disk; the reason in words.
+    DiskFull(String),
 }
 
 #[derive(Debug)]
@@ -146,6 +148,11 @@ impl Session<'_> {
                     return report;
                 }
                 let outcome = tools.execute(call).await;
+                // A write that failed may have filled the disk as surely as one that did not.
+                if let Some(reason) = self.disk_full().await {
+                    report.end = SessionEnd::DiskFull(reason);
+                    return report;
+                }
                 if let Some(run) = &outcome.test_run {
                     report.last_tests = Some((run.passed, run.failed));
                     if let Some(reason) = guard.check_test_run(&run.command, run.succeeded, &run.output) {
@@ -169,6 +176,23 @@ impl Session<'_> {
             })
             .await;
         report
+    }
+
+    /// Why the build cannot go on, when its disk is full.
+    async fn disk_full(&self) -> Option<String> {
+        let usage = self.sandbox.disk_usage().await.filter(|usage| usage.is_full())?;
+        let megabytes = |bytes: u64| bytes / (1024 * 1024);
+        let what = if usage.free_inodes == 0 { "room for another file" } else { "space" };
+        let reason = format!(
+            "The build filled its disk: {} MB of its {} MB are used and no {what} is left \
+             (SANDBOX_DISK_MB). Its work is kept; start a new build, or ask for a larger quota.",
+            megabytes(usage.used_bytes),
+            megabytes(usage.total_bytes)
+        );
+        self.events
+            .emit(BuildEvent::Error { severity: Severity::Error, message: reason.clone(), recovered: false })
+            .await;
+        Some(reason)
     }
 
     async fn looping(&self, reason: String) -> SessionEnd {

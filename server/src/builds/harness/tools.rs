@@ -136,13 +136,27 @@ impl Tools<'_> {
             LIST_FILES => {
                 let pattern = input.get("pattern").and_then(Value::as_str).unwrap_or("**");
                 self.activity(ActivityKind::Reading, pattern).await;
-                let entries = self.sandbox.list_files("").await.map_err(|error| error.to_string())?;
-                let listed: Vec<String> = entries
+                let listing = self
+                    .sandbox
+                    .list_files(pattern, self.stop.child_token())
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let mut listed: Vec<String> = listing
+                    .entries
                     .iter()
-                    .filter(|entry| !entry.is_dir && glob_matches(pattern, &entry.path))
+                    .filter(|entry| !entry.is_dir)
                     .map(|entry| format!("{} ({} bytes)", entry.path, entry.size_bytes))
                     .collect();
-                Ok(plain(if listed.is_empty() { "no files match".into() } else { listed.join("\n") }))
+                if listed.is_empty() {
+                    listed.push("no files match".into());
+                }
+                if listing.is_cut {
+                    listed.push(format!(
+                        "[only the first {} matches are listed; narrow the pattern]",
+                        listing.entries.len()
+                    ));
+                }
+                Ok(plain(listed.join("\n")))
             }
             other => Err(format!("there is no tool named {other}")),
         }
@@ -232,6 +246,8 @@ fn file_error(path: &str, error: SandboxError) -> String {
     match error {
         SandboxError::NotFound(_) => format!("{path} does not exist"),
         SandboxError::OutsideWorkDir(_) => format!("{path} is outside the project directory"),
+        // These name the path themselves.
+        error @ (SandboxError::NotAFile(_) | SandboxError::FileTooLarge { .. }) => error.to_string(),
         other => format!("{path}: {other}"),
     }
 }
@@ -266,52 +282,9 @@ pub fn shorten(text: &str, limit: usize) -> String {
     format!("{start}\n[… {} characters left out …]\n{end}", count - head - tail)
 }
 
-/// Whether `path` matches a glob: `*` and `?` within one path part, `**`
-/// across parts.
-pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    fn matches(pattern: &[&str], path: &[&str]) -> bool {
-        match (pattern.first(), path.first()) {
-            (None, None) => true,
-            (Some(&"**"), _) => {
-                matches(&pattern[1..], path) || (!path.is_empty() && matches(pattern, &path[1..]))
-            }
-            (Some(part), Some(name)) => {
-                part_matches(part.as_bytes(), name.as_bytes()) && matches(&pattern[1..], &path[1..])
-            }
-            _ => false,
-        }
-    }
-    fn part_matches(pattern: &[u8], name: &[u8]) -> bool {
-        match (pattern.first(), name.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => {
-                part_matches(&pattern[1..], name) || (!name.is_empty() && part_matches(pattern, &name[1..]))
-            }
-            (Some(b'?'), Some(_)) => part_matches(&pattern[1..], &name[1..]),
-            (Some(expected), Some(actual)) => expected == actual && part_matches(&pattern[1..], &name[1..]),
-            _ => false,
-        }
-    }
-    let pattern: Vec<&str> =
-        pattern.trim_start_matches("./").split('/').filter(|part| !part.is_empty()).collect();
-    let path: Vec<&str> = path.split('/').collect();
-    matches(&pattern, &path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_within_and_across_directories() {
-        assert!(glob_matches("**", "src/a/b.js"));
-        assert!(glob_matches("src/**/*.js", "src/a/b.js"));
-        assert!(glob_matches("src/**/*.js", "src/b.js"));
-        assert!(!glob_matches("src/*.js", "src/a/b.js"));
-        assert!(glob_matches("*.json", "feature_list.json"));
-        assert!(!glob_matches("*.json", "src/x.json"));
-        assert!(glob_matches("test/?.test.js", "test/a.test.js"));
-    }
 
     #[test]
     fn long_results_keep_their_start_and_end() {

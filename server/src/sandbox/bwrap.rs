@@ -1,0 +1,65 @@
+//! bubblewrap's command line for one command: new user, PID, IPC, UTS,
+//! cgroup, mount and (unless the host's is shared) network namespaces; the
+//! work directory the only writable place; system directories read-only;
+//! a private /tmp; every capability dropped, no further user namespaces,
+//! and the seccomp filters; it dies with the server.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use super::SandboxNetwork;
+
+/// Where the sandboxed command sees its work directory.
+pub const WORK_MOUNT: &str = "/work";
+pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The user the command runs as inside (the server's own user outside).
+const SANDBOX_UID: &str = "1000";
+/// The descriptors the seccomp filters are read from (opened by the launcher).
+pub const SECCOMP_FDS: [&str; 2] = ["8", "9"];
+/// Configuration files programs commonly need, never secrets (no shadow).
+const ETC_FILES: [&str; 9] = [
+    "/etc/alternatives",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/localtime",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+];
+
+/// bubblewrap's arguments for a command in `work_dir`, up to the command.
+pub fn arguments(work_dir: &Path, network: &SandboxNetwork, has_seccomp: bool) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let push = |args: &mut Vec<OsString>, parts: &[&str]| args.extend(parts.iter().map(OsString::from));
+    push(&mut args, &["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]);
+    push(&mut args, &["--uid", SANDBOX_UID, "--gid", SANDBOX_UID, "--disable-userns", "--cap-drop", "ALL"]);
+    if has_seccomp {
+        for fd in SECCOMP_FDS {
+            push(&mut args, &["--add-seccomp-fd", fd]);
+        }
+    }
+    if matches!(network, SandboxNetwork::HostUnsafe) {
+        push(&mut args, &["--share-net"]);
+    }
+    push(&mut args, &["--ro-bind", "/usr", "/usr"]);
+    // Merged-/usr systems have these as links into /usr; others as directories.
+    for top in ["/bin", "/sbin", "/lib", "/lib64", "/lib32"] {
+        match std::fs::read_link(top) {
+            Ok(target) => args.extend(["--symlink".into(), target.into_os_string(), top.into()]),
+            Err(_) if Path::new(top).is_dir() => args.extend(["--ro-bind".into(), top.into(), top.into()]),
+            Err(_) => {}
+        }
+    }
+    for file in ETC_FILES {
+        args.extend(["--ro-bind-try".into(), file.into(), file.into()]);
+    }
+    push(&mut args, &["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
+    args.extend(["--bind".into(), work_dir.as_os_str().to_owned(), WORK_MOUNT.into()]);
+    push(&mut args, &["--chdir", WORK_MOUNT, "--clearenv"]);
+    for (name, value) in [("PATH", PATH), ("HOME", WORK_MOUNT), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8")] {
+        push(&mut args, &["--setenv", name, value]);
+    }
+    args
+}
