@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod cgroup;
+pub mod egress;
 pub mod local;
 pub mod paths;
 
