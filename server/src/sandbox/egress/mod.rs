@@ -8,6 +8,8 @@
 pub mod address;
 pub mod host;
 pub mod policy;
+pub mod proxy;
+pub mod request;
 pub mod resolve;
 
 use std::net::IpAddr;
@@ -15,6 +17,7 @@ use std::time::Duration;
 
 pub use self::host::{parse_host_list, Host, HostPattern, HostPatternError};
 pub use self::policy::{EgressPolicy, DEFAULT_ALLOWED_HOSTS, DEFAULT_CONNECT_TIMEOUT};
+pub use self::proxy::{serve, serve_with, ProxyLimits, ProxySummary};
 pub use self::resolve::{Resolve, StaticResolver, SystemResolver};
 
 /// One decision of the proxy about one connection, for the build's log.
