@@ -6,6 +6,7 @@ pub mod archive;
 pub mod bwrap;
 pub mod cgroup;
 pub mod disk;
+pub mod egress;
 pub mod files;
 pub mod local;
 pub mod output;
