@@ -3,12 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::builds::BuildSettings;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
-use crate::sandbox::local::LocalEngineConfig;
+use crate::sandbox::egress::{parse_host_list, EgressPolicy, HostPattern};
+use crate::sandbox::local::{forwarder_beside_this_program, LocalEngineConfig};
 use crate::sandbox::{SandboxLimits, SandboxNetwork};
 
 /// How log lines are written to standard output.
@@ -366,11 +368,27 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
     let _ = reader.parsed("SANDBOX_ALLOW_NETWORK", Some(()), |_| {
         Err("replaced by SANDBOX_NETWORK (none, allowlist or host-unsafe)".to_owned())
     });
-    let network = reader.parsed("SANDBOX_NETWORK", Some(SandboxNetwork::None), |value| match value {
-        "none" => Ok(SandboxNetwork::None),
-        "host-unsafe" => Ok(SandboxNetwork::HostUnsafe),
+    let allowed_hosts =
+        reader.parsed("SANDBOX_ALLOWED_HOSTS", Some(EgressPolicy::default_allowed_hosts()), host_list);
+    let private_hosts = reader.parsed("SANDBOX_EGRESS_PRIVATE_HOSTS", Some(Vec::new()), host_list);
+    let network = reader.parsed("SANDBOX_NETWORK", Some("none".to_owned()), |value| match value {
+        "none" | "allowlist" | "host-unsafe" => Ok(value.to_owned()),
         _ => Err("expected none, allowlist or host-unsafe".into()),
     });
+    let network = match (network?.as_str(), allowed_hosts, private_hosts) {
+        ("allowlist", Some(allowed_hosts), Some(private_hosts)) => {
+            Some(SandboxNetwork::Allowlist(Arc::new(EgressPolicy {
+                allowed_hosts,
+                private_hosts,
+                ..EgressPolicy::new(Vec::new())
+            })))
+        }
+        ("allowlist", ..) => None,
+        ("host-unsafe", ..) => Some(SandboxNetwork::HostUnsafe),
+        _ => Some(SandboxNetwork::None),
+    };
+    let forwarder = reader
+        .parsed("SANDBOX_FORWARDER", Some(forwarder_beside_this_program()), |value| Ok(PathBuf::from(value)));
     let allow_unisolated = reader.parsed("SANDBOX_ALLOW_UNISOLATED", Some(false), boolean);
     let allow_unlimited = reader.parsed("SANDBOX_ALLOW_UNLIMITED", Some(false), boolean);
     let disk_bytes = reader.parsed("SANDBOX_DISK_MB", Some(defaults.disk_bytes), |value| {
@@ -408,7 +426,14 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
         network: network?,
         allow_unisolated: allow_unisolated?,
         allow_unlimited: allow_unlimited?,
+        forwarder: forwarder?,
     })
+}
+
+/// Host names and `*.domain` patterns, comma-separated.
+fn host_list(value: &str) -> Result<Vec<HostPattern>, String> {
+    parse_host_list(value)
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
 }
 
 fn whole(value: &str, min: usize, max: usize) -> Result<usize, String> {
@@ -572,6 +597,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.problems.len(), 3, "{error}");
         assert!(error.to_string().contains("replaced by SANDBOX_NETWORK"), "{error}");
+        let allowlist = config_from(&[
+            URL,
+            ("SANDBOX_NETWORK", "allowlist"),
+            ("SANDBOX_ALLOWED_HOSTS", "registry.npmjs.org, *.pythonhosted.org"),
+        ])
+        .expect("valid");
+        let SandboxNetwork::Allowlist(policy) = &allowlist.sandbox.network else { panic!("an allow-list") };
+        assert_eq!(policy.allowed_hosts.len(), 2);
+        let bad = config_from(&[URL, ("SANDBOX_NETWORK", "allowlist"), ("SANDBOX_ALLOWED_HOSTS", "*.com")]);
+        assert!(bad.unwrap_err().to_string().contains("SANDBOX_ALLOWED_HOSTS"));
     }
 
     #[test]

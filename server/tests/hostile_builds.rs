@@ -12,7 +12,7 @@ mod wire_servers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{BuildDetail, BuildEvent, BuildStatus, LogStream, StoredBuildEvent};
+use app::api::builds::{BuildDetail, BuildEvent, BuildStatus, EgressVerdict, LogStream, StoredBuildEvent};
 use common::{
     build_app, create_spec, migrated_database, run_sql, sign_up, start_build, stored_events,
     test_build_settings, wait_for_build, BuildApp, TestDatabase, TestUser,
@@ -139,6 +139,7 @@ fn engine_with(limits: SandboxLimits) -> Arc<dyn SandboxEngine> {
             network: SandboxNetwork::None,
             allow_unisolated: false,
             allow_unlimited: false,
+            forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
         })
         .expect("a sandbox engine with every limit (the tests run as root, with bubblewrap)"),
     )
@@ -372,4 +373,99 @@ async fn a_build_filling_its_disk_fails_saying_so_and_the_host_keeps_its_space()
         );
         eprintln!("{label}: {reason} ({allocated} bytes on the host)");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_allowed_hosts_are_reached_through_the_egress_proxy_and_each_attempt_is_an_event() {
+    use server::sandbox::egress::{parse_host_list, EgressPolicy, StaticResolver};
+
+    // A registry of the test's own, on loopback.
+    let registry =
+        axum::Router::new().route("/hello", axum::routing::get(|| async { "hello from the registry" }));
+    let registry = common::serve(registry).await;
+    let port = registry.address.port();
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let policy = EgressPolicy {
+        allowed_hosts: parse_host_list("allowed.test, sneaky.test").unwrap(),
+        // Loopback is refused unless a host is exempted explicitly, as this test's registry is.
+        private_hosts: parse_host_list("allowed.test").unwrap(),
+        resolver: Arc::new(
+            StaticResolver::new().with("allowed.test", [loopback]).with("sneaky.test", [loopback]),
+        ),
+        connect_timeout: Duration::from_secs(5),
+    };
+    let engine = LocalEngine::new(LocalEngineConfig {
+        root: common::sandbox_root(),
+        limits: SandboxLimits { timeout: Duration::from_secs(60), ..SandboxLimits::default() },
+        network: SandboxNetwork::Allowlist(Arc::new(policy)),
+        allow_unisolated: false,
+        allow_unlimited: false,
+        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+    })
+    .expect("an engine with the allow-listed network");
+
+    // The platform itself and its database listen on this host too.
+    let platform_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let platform_port = platform_listener.local_addr().unwrap().port();
+    let admin_url = common::admin_url();
+    let database_port: u16 = admin_url
+        .rsplit('@')
+        .next()
+        .and_then(|server| server.split('/').next())
+        .and_then(|address| address.rsplit(':').next())
+        .and_then(|port| port.parse().ok())
+        .expect("the test database's port");
+    let probe = format!(
+        "curl -s -m 5 http://allowed.test:{port}/hello; echo; \
+         curl -s -m 5 --proxytunnel http://allowed.test:{port}/hello; echo; \
+         curl -s -m 5 -o /dev/null -w 'other host %{{http_code}}\\n' http://denied.test/; \
+         curl -s -m 5 -o /dev/null -w 'rebound host %{{http_code}}\\n' http://sneaky.test:{port}/hello; \
+         curl -s -m 5 -o /dev/null -w 'platform directly %{{http_code}}\\n' http://127.0.0.1:{platform_port}/healthz; \
+         curl -s -m 5 -o /dev/null -w 'platform by proxy %{{http_code}}\\n' --noproxy '' http://127.0.0.1:{platform_port}/healthz; \
+         curl -s -m 5 -o /dev/null -w 'database by proxy %{{http_code}}\\n' --noproxy '' http://127.0.0.1:{database_port}/"
+    );
+    let script = vec![
+        tool_calls(&[run(&probe)]),
+        tool_calls(&[finish_with_passing_feature("Install")]),
+        end_turn("Done."),
+    ];
+    let hostile = hostile_app(script, test_build_settings(1), Arc::new(engine)).await;
+    let router = hostile.app.router.clone();
+    let platform = tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(platform_listener, service).await;
+    });
+    let build = hostile.start().await;
+    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
+    platform.abort();
+    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
+
+    let events = hostile.events(&build).await;
+    let output = log_lines(&events, LogStream::Stdout);
+    let expected = [
+        "hello from the registry",
+        "hello from the registry",
+        "other host 403",
+        "rebound host 403",
+        "platform directly 000",
+        "platform by proxy 403",
+        "database by proxy 403",
+    ];
+    assert_eq!(output, expected);
+    let decisions: Vec<(String, i32, EgressVerdict)> = events
+        .iter()
+        .filter_map(|stored| match &stored.event {
+            BuildEvent::Egress { host, port, verdict, .. } => Some((host.clone(), *port, *verdict)),
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        ("allowed.test".to_owned(), i32::from(port), EgressVerdict::Allowed),
+        ("allowed.test".to_owned(), i32::from(port), EgressVerdict::Allowed),
+        ("denied.test".to_owned(), 80, EgressVerdict::Denied),
+        ("sneaky.test".to_owned(), i32::from(port), EgressVerdict::Denied),
+        ("127.0.0.1".to_owned(), i32::from(platform_port), EgressVerdict::Denied),
+        ("127.0.0.1".to_owned(), i32::from(database_port), EgressVerdict::Denied),
+    ];
+    assert_eq!(decisions, expected);
 }

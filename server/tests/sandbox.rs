@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{
-    Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits, SandboxNetwork,
+    CommandOutput, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits,
+    SandboxNetwork,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -35,6 +36,7 @@ async fn sandbox_with(limits: SandboxLimits) -> TestSandbox {
         network: SandboxNetwork::None,
         allow_unisolated: false,
         allow_unlimited: false,
+        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
     })
     .expect("bubblewrap is installed (scripts/setup installs it)");
     assert_eq!(engine.isolation(), Isolation::Isolated);
@@ -51,8 +53,10 @@ async fn run(sandbox: &dyn Sandbox, command: &str) -> (server::sandbox::CommandO
     let (sender, mut receiver) = mpsc::channel(64);
     let collector = tokio::spawn(async move {
         let mut lines = Vec::new();
-        while let Some(line) = receiver.recv().await {
-            lines.push(line);
+        while let Some(output) = receiver.recv().await {
+            if let CommandOutput::Line(line) = output {
+                lines.push(line);
+            }
         }
         lines
     });
@@ -249,6 +253,7 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
         network: SandboxNetwork::None,
         allow_unisolated: false,
         allow_unlimited: false,
+        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
     })
     .expect("an engine");
     let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");

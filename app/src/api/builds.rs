@@ -215,6 +215,17 @@ pub enum LogStream {
     System,
 }
 
+/// What the egress proxy did with a connection a build asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EgressVerdict {
+    Allowed,
+    /// Refused: not on the allow-list, or an internal address.
+    Denied,
+    /// Allowed, but the host could not be resolved or reached.
+    Failed,
+}
+
 /// Something that happened in a build, emitted where it happened (the
 /// harness, a tool, the runner); nothing is guessed from log text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +296,13 @@ pub enum BuildEvent {
         status: BuildStatus,
         reason: Option<String>,
     },
+    /// A host the build tried to reach through the egress proxy.
+    Egress {
+        host: String,
+        port: i32,
+        verdict: EgressVerdict,
+        reason: Option<String>,
+    },
 }
 
 impl BuildEvent {
@@ -303,6 +321,7 @@ impl BuildEvent {
             BuildEvent::Progress { .. } => "progress",
             BuildEvent::Log { .. } => "log",
             BuildEvent::Status { .. } => "status",
+            BuildEvent::Egress { .. } => "egress",
         }
     }
 
@@ -362,7 +381,23 @@ pub struct BuildView {
     pub errors: Vec<(Severity, String, bool)>,
     pub progress: Option<(i32, i32, i64, Option<i64>)>,
     pub last_test_run: Option<(String, i32, i32, Option<i32>)>,
+    /// Hosts the build tried to reach, one entry per host, port and verdict.
+    pub network: Vec<NetworkAccess>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAccess {
+    pub host: String,
+    pub port: i32,
+    pub verdict: EgressVerdict,
+    /// Why, for the latest refusal or failure.
+    pub reason: Option<String>,
+    pub attempts: i32,
+}
+
+/// Distinct hosts the build page lists; a build trying thousands is told
+/// by the first ones.
+const MAX_NETWORK_ENTRIES: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureView {
@@ -421,6 +456,24 @@ impl BuildView {
                 self.status_reason = reason.clone();
                 if status.is_final() || *status == BuildStatus::Paused {
                     self.activity = None;
+                }
+            }
+            BuildEvent::Egress { host, port, verdict, reason } => {
+                let known = self.network.iter().position(|access| {
+                    access.host == *host && access.port == *port && access.verdict == *verdict
+                });
+                if let Some(position) = known {
+                    let access = &mut self.network[position];
+                    access.attempts += 1;
+                    access.reason = reason.clone();
+                } else if self.network.len() < MAX_NETWORK_ENTRIES {
+                    self.network.push(NetworkAccess {
+                        host: host.clone(),
+                        port: *port,
+                        verdict: *verdict,
+                        reason: reason.clone(),
+                        attempts: 1,
+                    });
                 }
             }
             BuildEvent::ToolStart { .. } | BuildEvent::ToolEnd { .. } | BuildEvent::Log { .. } => {}
@@ -559,5 +612,28 @@ mod tests {
         assert_eq!(view.current_feature, None, "a replayed start changes nothing");
         assert_eq!(view.features[0].passed, Some(true));
         assert_eq!(view.features[0].tests_passed, 3);
+    }
+
+    #[test]
+    fn the_view_lists_each_host_once_per_verdict_with_its_attempts() {
+        let mut view = BuildView::default();
+        let egress = |seq, host: &str, verdict, reason: Option<&str>| {
+            stored(
+                seq,
+                BuildEvent::Egress {
+                    host: host.into(),
+                    port: 443,
+                    verdict,
+                    reason: reason.map(str::to_owned),
+                },
+            )
+        };
+        view.apply(&egress(1, "registry.npmjs.org", EgressVerdict::Allowed, None));
+        view.apply(&egress(2, "registry.npmjs.org", EgressVerdict::Allowed, None));
+        view.apply(&egress(3, "evil.example", EgressVerdict::Denied, Some("not allowed")));
+        assert_eq!(view.network.len(), 2);
+        assert_eq!((view.network[0].host.as_str(), view.network[0].attempts), ("registry.npmjs.org", 2));
+        assert_eq!(view.network[1].verdict, EgressVerdict::Denied);
+        assert_eq!(view.network[1].reason.as_deref(), Some("not allowed"));
     }
 }

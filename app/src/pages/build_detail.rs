@@ -17,9 +17,9 @@ use server_fn::ServerFn;
 use uuid::Uuid;
 
 use crate::api::builds::{
-    get_build, get_build_log, BuildDetail, BuildEvent, BuildStatus, BuildView, CancelBuild, FeatureView,
-    FileChange, LogLine, LogPage, LogStream, PauseBuild, ResumeBuild, Severity, StoredBuildEvent,
-    StreamedBuildEvent, DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
+    get_build, get_build_log, BuildDetail, BuildEvent, BuildStatus, BuildView, CancelBuild, EgressVerdict,
+    FeatureView, FileChange, LogLine, LogPage, LogStream, NetworkAccess, PauseBuild, ResumeBuild, Severity,
+    StoredBuildEvent, StreamedBuildEvent, DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
 };
 use crate::api::specs::group_thousands;
 use crate::components::build_status_badge::BuildStatusBadge;
@@ -744,6 +744,7 @@ fn WorkDetails(live: ReadSignal<BuildView>) -> impl IntoView {
     let test_run = Memo::new(move |_| live.with(|view| view.last_test_run.clone()));
     let files = Memo::new(move |_| live.with(|view| view.files.clone()));
     let errors = Memo::new(move |_| live.with(|view| view.errors.clone()));
+    let network = Memo::new(move |_| live.with(|view| view.network.clone()));
     view! {
         <Panel title="Work">
             <div class="mt-2 space-y-3 text-sm">
@@ -793,6 +794,10 @@ fn WorkDetails(live: ReadSignal<BuildView>) -> impl IntoView {
                     </ul>
                 </details>
                 {move || {
+                    let network = network.get();
+                    (!network.is_empty()).then(|| view! { <NetworkList network /> })
+                }}
+                {move || {
                     let errors = errors.get();
                     (!errors.is_empty()).then(|| view! {
                         <div data-testid="build-errors">
@@ -818,6 +823,39 @@ fn WorkDetails(live: ReadSignal<BuildView>) -> impl IntoView {
         </Panel>
     }
     .into_any()
+}
+
+/// The hosts the build tried to reach through the egress proxy.
+#[component]
+fn NetworkList(network: Vec<NetworkAccess>) -> impl IntoView {
+    let denied = network.iter().filter(|access| access.verdict != EgressVerdict::Allowed).count();
+    view! {
+        <details data-testid="build-network" open=denied > 0>
+            <summary class="cursor-pointer font-medium focus-visible:outline-2 focus-visible:outline-indigo-600">
+                {format!("Network ({} hosts, {denied} refused or failed)", network.len())}
+            </summary>
+            <ul class="mt-1 max-h-64 space-y-0.5 overflow-y-auto font-mono text-xs">
+                {network.into_iter().map(|access| {
+                    let (mark, label, tone) = match access.verdict {
+                        EgressVerdict::Allowed => ("✓", "reached", "text-emerald-700 dark:text-emerald-300"),
+                        EgressVerdict::Denied => ("✕", "refused", "text-red-700 dark:text-red-300"),
+                        EgressVerdict::Failed => ("!", "failed", "text-amber-800 dark:text-amber-200"),
+                    };
+                    let times = (access.attempts > 1).then(|| format!(" ×{}", access.attempts));
+                    let title = access.reason.clone().unwrap_or_else(|| label.to_owned());
+                    view! {
+                        <li class=tone title=title>
+                            <span aria-hidden="true" class="mr-1">{mark}</span>
+                            <span class="sr-only">{format!("{label}: ")}</span>
+                            {format!("{}:{}", access.host, access.port)}
+                            {times}
+                            {access.reason.map(|reason| view! { <span class="block truncate text-slate-500 dark:text-slate-400">{reason}</span> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
 }
 
 #[component]

@@ -180,6 +180,11 @@ impl Run<'_> {
         };
         self.events.emit(BuildEvent::Status { status: BuildStatus::Running, reason: None }).await;
         self.events.emit(BuildEvent::system_log(opening)).await;
+        if let Some(warning) = self.context.engine.warning() {
+            self.events
+                .emit(BuildEvent::Error { severity: Severity::Warning, message: warning, recovered: true })
+                .await;
+        }
         self.events
             .emit(BuildEvent::Phase { phase: BuildPhase::Preparing, session: self.build.sessions })
             .await;

@@ -16,6 +16,21 @@ pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 const SANDBOX_UID: &str = "1000";
 /// The descriptors the seccomp filters are read from (opened by the launcher).
 pub const SECCOMP_FDS: [&str; 2] = ["8", "9"];
+/// Where the egress proxy's socket directory and the forwarder appear inside.
+pub const EGRESS_DIR: &str = "/run/egress";
+pub const EGRESS_SOCKET: &str = "/run/egress/proxy.sock";
+/// The socket's name in its directory outside.
+pub const SOCKET_NAME: &str = "proxy.sock";
+pub const FORWARDER: &str = "/run/sandbox-forwarder";
+/// The forwarder's port on the sandbox's own loopback.
+pub const PROXY_PORT: &str = "3128";
+
+/// The way out of a sandbox with an allow-listed network.
+pub struct EgressMounts<'a> {
+    /// A directory holding only the proxy's socket.
+    pub socket_dir: &'a Path,
+    pub forwarder: &'a Path,
+}
 /// Configuration files programs commonly need, never secrets (no shadow).
 const ETC_FILES: [&str; 9] = [
     "/etc/alternatives",
@@ -30,7 +45,12 @@ const ETC_FILES: [&str; 9] = [
 ];
 
 /// bubblewrap's arguments for a command in `work_dir`, up to the command.
-pub fn arguments(work_dir: &Path, network: &SandboxNetwork, has_seccomp: bool) -> Vec<OsString> {
+pub fn arguments(
+    work_dir: &Path,
+    network: &SandboxNetwork,
+    has_seccomp: bool,
+    egress: Option<&EgressMounts<'_>>,
+) -> Vec<OsString> {
     let mut args: Vec<OsString> = Vec::new();
     let push = |args: &mut Vec<OsString>, parts: &[&str]| args.extend(parts.iter().map(OsString::from));
     push(&mut args, &["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]);
@@ -60,6 +80,19 @@ pub fn arguments(work_dir: &Path, network: &SandboxNetwork, has_seccomp: bool) -
     push(&mut args, &["--chdir", WORK_MOUNT, "--clearenv"]);
     for (name, value) in [("PATH", PATH), ("HOME", WORK_MOUNT), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8")] {
         push(&mut args, &["--setenv", name, value]);
+    }
+    if let Some(egress) = egress {
+        args.extend(["--bind".into(), egress.socket_dir.as_os_str().to_owned(), EGRESS_DIR.into()]);
+        args.extend(["--ro-bind".into(), egress.forwarder.as_os_str().to_owned(), FORWARDER.into()]);
+        let proxy = format!("http://127.0.0.1:{PROXY_PORT}");
+        // Tools read one spelling or the other (curl only the lower case).
+        for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+            push(&mut args, &["--setenv", name, &proxy]);
+        }
+        // The app the agent builds is tested on its own loopback, directly.
+        for name in ["NO_PROXY", "no_proxy"] {
+            push(&mut args, &["--setenv", name, "localhost,127.0.0.1,::1"]);
+        }
     }
     args
 }

@@ -21,11 +21,12 @@ use uuid::Uuid;
 use super::bwrap::{self, PATH};
 use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
 use super::disk::{self, DiskImages, DiskUsage, MountedImage};
+use super::egress::{self, EgressPolicy, ProxySummary};
 use super::files;
 use super::output::forward_lines;
 use super::{
-    CommandOutcome, FileListing, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError,
-    SandboxLimits, SandboxNetwork,
+    CommandOutcome, CommandOutput, FileListing, Isolation, OutputStream, Sandbox, SandboxEngine,
+    SandboxError, SandboxLimits, SandboxNetwork,
 };
 
 #[derive(Debug, Clone)]
@@ -39,6 +40,16 @@ pub struct LocalEngineConfig {
     /// Run builds without cgroup limits or a disk quota where this machine
     /// cannot give them (not root, no loop devices). Off by default.
     pub allow_unlimited: bool,
+    /// The `sandbox-forwarder` binary, for the allow-listed network.
+    pub forwarder: PathBuf,
+}
+
+/// `sandbox-forwarder` beside the running binary, where `cargo build` puts it.
+pub fn forwarder_beside_this_program() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|program| program.parent().map(|dir| dir.join("sandbox-forwarder")))
+        .unwrap_or_else(|| PathBuf::from("sandbox-forwarder"))
 }
 
 struct Settings {
@@ -55,6 +66,12 @@ struct Settings {
 pub struct LocalEngine {
     settings: Arc<Settings>,
 }
+
+const HOST_UNSAFE_WARNING: &str =
+    "SANDBOX_NETWORK=host-unsafe: build commands share this server's network, and \
+     can reach the platform, its database and every service on this machine. Never use this in production.";
+/// Below the root: a directory per command with the egress proxy's socket.
+const EGRESS_SOCKETS: &str = ".egress";
 
 impl LocalEngine {
     /// Refuses to start without bubblewrap unless unisolated runs are
@@ -88,12 +105,18 @@ impl LocalEngine {
             Some(_) => Some(write_seccomp_filters(&config)?),
             None => None,
         };
-        if matches!(config.network, SandboxNetwork::HostUnsafe) {
-            tracing::warn!(
-                "SANDBOX_NETWORK=host-unsafe: build commands share this host's network, and can reach the \
-                 platform, its database and every service on this machine"
-            );
+        match &config.network {
+            SandboxNetwork::HostUnsafe => tracing::warn!("{HOST_UNSAFE_WARNING}"),
+            SandboxNetwork::Allowlist(_) if !config.forwarder.is_file() => {
+                return Err(SandboxError::Unavailable(format!(
+                    "SANDBOX_NETWORK=allowlist needs the sandbox-forwarder program, not found at {}: build it \
+                     (cargo build --release -p server --bin sandbox-forwarder) or set SANDBOX_FORWARDER",
+                    config.forwarder.display()
+                )))
+            }
+            _ => {}
         }
+        std::fs::create_dir_all(config.root.join(EGRESS_SOCKETS))?;
         let settings = Settings {
             config,
             bwrap,
@@ -169,6 +192,11 @@ impl SandboxEngine for LocalEngine {
         }
     }
 
+    fn warning(&self) -> Option<String> {
+        matches!(self.settings.config.network, SandboxNetwork::HostUnsafe)
+            .then(|| HOST_UNSAFE_WARNING.to_owned())
+    }
+
     async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError> {
         let disk = self.attachdisk(id, true).await?;
         let work_dir = self.settings.config.root.join(id.to_string());
@@ -222,7 +250,12 @@ impl LocalSandbox {
             .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
 
-    fn command_line(&self, command: &str, cgroup: Option<&CommandCgroup>) -> Command {
+    fn command_line(
+        &self,
+        command: &str,
+        cgroup: Option<&CommandCgroup>,
+        egress: Option<&EgressProxy>,
+    ) -> Command {
         let settings = &self.settings;
         let limits = &settings.config.limits;
         let mut program: Vec<OsString> = Vec::new();
@@ -241,11 +274,22 @@ impl LocalSandbox {
         // Without bubblewrap (allowed only by an explicit setting) the command runs as it is.
         if let Some(bwrap) = &settings.bwrap {
             program.push(bwrap.clone().into_os_string());
+            let mounts = egress.map(|proxy| bwrap::EgressMounts {
+                socket_dir: &proxy.socket_dir,
+                forwarder: &settings.config.forwarder,
+            });
             program.extend(bwrap::arguments(
                 &self.work_dir,
                 &settings.config.network,
                 settings.seccomp.is_some(),
+                mounts.as_ref(),
             ));
+            if egress.is_some() {
+                // The forwarder listens on the sandbox's loopback, then runs the command.
+                program.extend(
+                    [bwrap::FORWARDER, bwrap::PROXY_PORT, bwrap::EGRESS_SOCKET, "--"].map(OsString::from),
+                );
+            }
         }
         program.extend(["/bin/sh".into(), "-c".into(), command.into()]);
 
@@ -287,12 +331,69 @@ impl LocalSandbox {
     }
 }
 
+/// The egress proxy of one command, on a socket in a directory of its own.
+struct EgressProxy {
+    socket_dir: PathBuf,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<ProxySummary>,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+/// Egress decisions waiting to be reported; past this, the proxy counts
+/// and drops them rather than slow the build.
+const EGRESS_RECORDS_IN_FLIGHT: usize = 256;
+
+impl LocalSandbox {
+    fn start_egress_proxy(
+        &self,
+        number: u64,
+        policy: Arc<EgressPolicy>,
+        output: mpsc::Sender<CommandOutput>,
+    ) -> Result<EgressProxy, SandboxError> {
+        // Short: a socket's path must fit in 108 bytes. The process id keeps
+        // servers sharing the root apart.
+        let socket_dir =
+            self.settings.config.root.join(EGRESS_SOCKETS).join(format!("{}-{number}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&socket_dir);
+        std::fs::create_dir_all(&socket_dir)?;
+        let listener = tokio::net::UnixListener::bind(socket_dir.join(bwrap::SOCKET_NAME))?;
+        let (records, mut received) = mpsc::channel(EGRESS_RECORDS_IN_FLIGHT);
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(egress::serve(listener, policy, records, stop.clone()));
+        let relay = tokio::spawn(async move {
+            while let Some(record) = received.recv().await {
+                if output.send(CommandOutput::Egress(record)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(EgressProxy { socket_dir, stop, task, relay })
+    }
+}
+
+impl EgressProxy {
+    /// Closes every tunnel, reports what was dropped, removes the socket.
+    async fn stop(self) {
+        self.stop.cancel();
+        if let Ok(summary) = self.task.await {
+            if summary.dropped_records > 0 {
+                tracing::warn!(
+                    dropped = summary.dropped_records,
+                    "egress decisions were not reported: too many at once"
+                );
+            }
+        }
+        let _ = self.relay.await;
+        let _ = tokio::fs::remove_dir_all(&self.socket_dir).await;
+    }
+}
+
 #[async_trait::async_trait]
 impl Sandbox for LocalSandbox {
     async fn run(
         &self,
         command: &str,
-        output: mpsc::Sender<OutputLine>,
+        output: mpsc::Sender<CommandOutput>,
         cancel: CancellationToken,
     ) -> Result<CommandOutcome, SandboxError> {
         let limits = self.settings.config.limits;
@@ -304,10 +405,22 @@ impl Sandbox for LocalSandbox {
                 "the command's resource limits could not be set up".into(),
             ));
         }
-        let mut child = self
-            .command_line(command, cgroup.as_ref())
-            .spawn()
-            .map_err(|error| SandboxError::Unavailable(format!("could not start the command: {error}")))?;
+        let egress = match (&self.settings.config.network, &self.settings.bwrap) {
+            (SandboxNetwork::Allowlist(policy), Some(_)) => {
+                Some(self.start_egress_proxy(number, policy.clone(), output.clone())?)
+            }
+            _ => None,
+        };
+        let spawned = self.command_line(command, cgroup.as_ref(), egress.as_ref()).spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(error) => {
+                if let Some(egress) = egress {
+                    egress.stop().await;
+                }
+                return Err(SandboxError::Unavailable(format!("could not start the command: {error}")));
+            }
+        };
 
         let budget = Arc::new(AtomicUsize::new(limits.max_output_bytes));
         let readers = [
@@ -339,6 +452,9 @@ impl Sandbox for LocalSandbox {
         // Background processes left by a finished command end with it.
         if let Some(cgroup) = cgroup {
             cgroup.remove().await;
+        }
+        if let Some(egress) = egress {
+            egress.stop().await;
         }
         let mut is_output_truncated = false;
         for reader in readers.into_iter().flatten() {

@@ -65,6 +65,14 @@ pub struct OutputLine {
     pub text: String,
 }
 
+/// What a running command reports: its output, and the hosts it tried to
+/// reach through the egress proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandOutput {
+    Line(OutputLine),
+    Egress(egress::EgressRecord),
+}
+
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOutcome {
@@ -105,6 +113,9 @@ pub enum SandboxNetwork {
     /// None at all: an empty network namespace.
     #[default]
     None,
+    /// An empty network namespace whose only way out is the server's egress
+    /// proxy, which lets through the policy's hosts alone.
+    Allowlist(Arc<egress::EgressPolicy>),
     /// The host's own network namespace, loopback and all: the platform,
     /// its database and everything the host reaches. Never in production.
     HostUnsafe,
@@ -114,6 +125,7 @@ impl SandboxNetwork {
     pub fn name(&self) -> &'static str {
         match self {
             SandboxNetwork::None => "none",
+            SandboxNetwork::Allowlist(_) => "allowlist",
             SandboxNetwork::HostUnsafe => "host-unsafe",
         }
     }
@@ -158,12 +170,13 @@ pub enum SandboxError {
 #[async_trait::async_trait]
 pub trait Sandbox: Send + Sync + 'static {
     /// Runs `command` with `sh -c` in the work directory, sending each
-    /// output line to `output` (a full channel slows the command, never
-    /// drops lines). Killed at the timeout or when `cancel` fires.
+    /// output line (and egress decision) to `output` (a full channel slows
+    /// the command, never drops lines). Killed at the timeout or when
+    /// `cancel` fires.
     async fn run(
         &self,
         command: &str,
-        output: mpsc::Sender<OutputLine>,
+        output: mpsc::Sender<CommandOutput>,
         cancel: CancellationToken,
     ) -> Result<CommandOutcome, SandboxError>;
     /// A regular file's contents, at most [`files::MAX_READ_BYTES`].
@@ -187,6 +200,10 @@ pub trait Sandbox: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait SandboxEngine: Send + Sync + 'static {
     fn isolation(&self) -> Isolation;
+    /// What every build page should warn about this engine, if anything.
+    fn warning(&self) -> Option<String> {
+        None
+    }
     /// A new, empty sandbox for `id` (an existing one is reused as it is).
     async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError>;
     /// The sandbox of `id` if its work directory still exists.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
-use super::{OutputLine, OutputStream};
+use super::{CommandOutput, OutputLine, OutputStream};
 
 /// The longest line passed on; a longer one is cut here.
 pub const MAX_LINE_BYTES: usize = 32 * 1024;
@@ -26,7 +26,7 @@ struct CappedLine {
 pub fn forward_lines(
     pipe: impl AsyncRead + Unpin + Send + 'static,
     stream: OutputStream,
-    output: mpsc::Sender<OutputLine>,
+    output: mpsc::Sender<CommandOutput>,
     budget: Arc<AtomicUsize>,
 ) -> tokio::task::JoinHandle<bool> {
     tokio::spawn(async move {
@@ -42,7 +42,8 @@ pub fn forward_lines(
                 is_truncated = true;
                 continue;
             }
-            if output.send(OutputLine { stream, text: line.into_text() }).await.is_err() {
+            if output.send(CommandOutput::Line(OutputLine { stream, text: line.into_text() })).await.is_err()
+            {
                 is_truncated = true;
             }
         }

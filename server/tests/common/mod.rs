@@ -105,6 +105,7 @@ pub fn local_sandbox_engine() -> LocalEngine {
         network: SandboxNetwork::None,
         allow_unisolated: false,
         allow_unlimited: false,
+        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
     })
     .expect("bubblewrap is installed (scripts/setup installs it)")
 }

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use app::api::builds::{ActivityKind, BuildEvent, FileChange, LogStream, Severity};
+use app::api::builds::{ActivityKind, BuildEvent, EgressVerdict, FileChange, LogStream, Severity};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -14,7 +14,8 @@ use super::protocol::{EXIT_CODE_LINE, LIST_FILES, READ_FILE, REPLACE_IN_FILE, RU
 use super::test_results::count_tests;
 use crate::builds::events::EventSink;
 use crate::llm::ToolCall;
-use crate::sandbox::{OutputStream, Sandbox, SandboxError};
+use crate::sandbox::egress::{EgressOutcome, EgressRecord};
+use crate::sandbox::{CommandOutput, OutputStream, Sandbox, SandboxError};
 
 /// Output lines kept for the model's excerpt and test counting; the log
 /// has them all.
@@ -176,8 +177,14 @@ impl Tools<'_> {
         // Every line goes to the log; the last KEPT_LINES stay for the model.
         let collector = tokio::spawn(async move {
             let mut kept: std::collections::VecDeque<String> = std::collections::VecDeque::new();
-            while let Some(line) = receiver.recv().await {
-                let line: crate::sandbox::OutputLine = line;
+            while let Some(output) = receiver.recv().await {
+                let line = match output {
+                    CommandOutput::Line(line) => line,
+                    CommandOutput::Egress(record) => {
+                        events.emit(egress_event(record)).await;
+                        continue;
+                    }
+                };
                 let stream = match line.stream {
                     OutputStream::Stdout => LogStream::Stdout,
                     OutputStream::Stderr => LogStream::Stderr,
@@ -232,6 +239,15 @@ impl Tools<'_> {
     async fn activity(&self, activity: ActivityKind, detail: &str) {
         self.events.emit(BuildEvent::Activity { activity, detail: detail.to_owned() }).await;
     }
+}
+
+fn egress_event(record: EgressRecord) -> BuildEvent {
+    let (verdict, reason) = match record.outcome {
+        EgressOutcome::Allowed => (EgressVerdict::Allowed, None),
+        EgressOutcome::Denied(reason) => (EgressVerdict::Denied, Some(reason)),
+        EgressOutcome::Failed(reason) => (EgressVerdict::Failed, Some(reason)),
+    };
+    BuildEvent::Egress { host: record.host, port: i32::from(record.port), verdict, reason }
 }
 
 fn plain(content: String) -> ToolOutcome {
