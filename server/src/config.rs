@@ -10,7 +10,7 @@ use crate::builds::BuildSettings;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
 use crate::sandbox::egress::{parse_host_list, EgressPolicy, HostPattern};
-use crate::sandbox::local::{forwarder_beside_this_program, LocalEngineConfig};
+use crate::sandbox::local::{forwarder_beside_this_program, LocalEngineConfig, DEFAULT_SANDBOX_UID};
 use crate::sandbox::{SandboxLimits, SandboxNetwork};
 
 /// How log lines are written to standard output.
@@ -387,6 +387,12 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
         ("host-unsafe", ..) => Some(SandboxNetwork::HostUnsafe),
         _ => Some(SandboxNetwork::None),
     };
+    let sandbox_uid =
+        reader.parsed("SANDBOX_UID", Some(DEFAULT_SANDBOX_UID), |value| match value.parse::<u32>() {
+            Ok(0) => Err("builds must not run as root".into()),
+            Ok(uid) if uid < 65_535 => Ok(uid),
+            _ => Err("expected a user id from 1 to 65534".into()),
+        });
     let forwarder = reader
         .parsed("SANDBOX_FORWARDER", Some(forwarder_beside_this_program()), |value| Ok(PathBuf::from(value)));
     let allow_unisolated = reader.parsed("SANDBOX_ALLOW_UNISOLATED", Some(false), boolean);
@@ -427,6 +433,7 @@ fn read_sandbox<F: Fn(&str) -> Option<String>>(
         allow_unisolated: allow_unisolated?,
         allow_unlimited: allow_unlimited?,
         forwarder: forwarder?,
+        sandbox_uid: sandbox_uid?,
     })
 }
 

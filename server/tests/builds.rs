@@ -48,7 +48,7 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     let _sandbox = local_sandbox_engine().open(build.id).await.unwrap().expect("the build's sandbox");
     let work_dir = sandbox_root().join(build.id.to_string());
     let log = std::process::Command::new("git")
-        .args(["-C", &work_dir.display().to_string(), "log", "--oneline"])
+        .args(["-c", "safe.directory=*", "-C", &work_dir.display().to_string(), "log", "--oneline"])
         .output()
         .expect("run git");
     let commits = String::from_utf8_lossy(&log.stdout);

@@ -140,6 +140,7 @@ fn engine_with(limits: SandboxLimits) -> Arc<dyn SandboxEngine> {
             allow_unisolated: false,
             allow_unlimited: false,
             forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+            sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
         })
         .expect("a sandbox engine with every limit (the tests run as root, with bubblewrap)"),
     )
@@ -264,6 +265,8 @@ async fn a_link_out_of_the_work_directory_cannot_be_written_through_even_for_new
 async fn the_agent_has_no_capability_no_user_namespace_and_no_ptrace() {
     let probe = "grep -E '^Cap(Eff|Bnd|Prm):' /proc/self/status; id -u; \
                  unshare -U true && echo unshare-allowed; \
+                 cat /proc/sys/vm/swappiness > /proc/sys/vm/swappiness && echo sysctl-allowed; \
+                 echo h > /proc/sysrq-trigger && echo sysrq-allowed; touch made-by-the-agent; \
                  unshare -n true && echo netns-allowed; \
                  python3 -c 'import ctypes; print(\"ptrace\", ctypes.CDLL(None).ptrace(16, 1, 0, 0))'; \
                  python3 -c 'import os; os.mkdir(\"/work/m\"); import ctypes; \
@@ -284,6 +287,15 @@ async fn the_agent_has_no_capability_no_user_namespace_and_no_ptrace() {
     assert!(!output.iter().any(|line| line.contains("-allowed")), "{output:?}");
     assert!(output.contains(&"ptrace -1".to_owned()), "{output:?}");
     assert!(output.contains(&"mount -1".to_owned()), "{output:?}");
+
+    // On the host, the build's files belong to its unprivileged user, whoever wrote them.
+    let sandbox = default_engine().open(build.id).await.unwrap().expect("the build's sandbox");
+    let work_dir = common::sandbox_root().join(build.id.to_string());
+    for file in ["made-by-the-agent", "feature_list.json", "app_spec.txt"] {
+        let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(work_dir.join(file)).unwrap());
+        assert_eq!(owner, server::sandbox::local::DEFAULT_SANDBOX_UID, "{file}");
+    }
+    drop(sandbox);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -401,6 +413,7 @@ async fn only_allowed_hosts_are_reached_through_the_egress_proxy_and_each_attemp
         allow_unisolated: false,
         allow_unlimited: false,
         forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
     })
     .expect("an engine with the allow-listed network");
 

@@ -123,3 +123,59 @@ fn read_all(pipe: Option<impl Read>) -> String {
     }
     text
 }
+
+/// The server binary run as `nobody`, who can write neither cgroups nor
+/// mount disks: build limits cannot be enforced there.
+fn server_as_nobody(data_dir: &std::path::Path) -> Command {
+    let mut as_nobody = Command::new("setpriv");
+    as_nobody
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(SERVER)
+        .current_dir(data_dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .env("DATA_DIR", data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    as_nobody
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_cgroups_and_disks_it_refuses_to_start_unless_unlimited_builds_are_allowed() {
+    let database_url = common::empty_database().await;
+    let data_dir =
+        std::env::temp_dir().join(format!("agents-platform-nobody-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&data_dir).expect("a data dir");
+    assert!(Command::new("chown").arg("65534:65534").arg(&data_dir).status().expect("chown").success());
+
+    let refused =
+        server_as_nobody(&data_dir).env("DATABASE_URL", &database_url).output().expect("run the server");
+    // The reason is logged (standard output) before the server exits.
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&refused.stdout), String::from_utf8_lossy(&refused.stderr));
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("cannot be enforced here"), "{said}");
+    assert!(said.contains("SANDBOX_ALLOW_UNLIMITED=true"), "{said}");
+
+    let port = free_port();
+    let mut child = server_as_nobody(&data_dir)
+        .env("DATABASE_URL", &database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("SANDBOX_ALLOW_UNLIMITED", "true")
+        .spawn()
+        .expect("start the server");
+    let started = Instant::now();
+    while http_status(&format!("http://127.0.0.1:{port}/readyz")).is_err() {
+        if let Some(status) = child.try_wait().expect("poll") {
+            panic!("the server exited with {status}: {}", read_all(child.stderr.take()));
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not come up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = read_all(child.stdout.take());
+    assert!(logs.contains("SANDBOX_ALLOW_UNLIMITED is on"), "the server says what it runs without: {logs}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -37,6 +37,7 @@ async fn sandbox_with(limits: SandboxLimits) -> TestSandbox {
         allow_unisolated: false,
         allow_unlimited: false,
         forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
     })
     .expect("bubblewrap is installed (scripts/setup installs it)");
     assert_eq!(engine.isolation(), Isolation::Isolated);
@@ -254,6 +255,7 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
         allow_unisolated: false,
         allow_unlimited: false,
         forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
     })
     .expect("an engine");
     let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");

@@ -163,7 +163,12 @@ impl Writer {
     /// build's limits: that is counted, and the first such line is replaced
     /// by one note saying so.
     fn admit(&mut self, at: DateTime<Utc>, event: BuildEvent, group: &mut Vec<(DateTime<Utc>, BuildEvent)>) {
-        let is_output = matches!(&event, BuildEvent::Log { stream, .. } if *stream != LogStream::System);
+        // What the build itself makes happen: its output, and the hosts it tries to reach.
+        let is_output = match &event {
+            BuildEvent::Log { stream, .. } => *stream != LogStream::System,
+            BuildEvent::Egress { .. } => true,
+            _ => false,
+        };
         let event_bytes = weight(&event);
         let events = self.volume.events + group.len() as i64 + 1;
         let bytes = self.volume.bytes + self.group_bytes + event_bytes;
@@ -183,8 +188,8 @@ impl Writer {
         BuildEvent::Error {
             severity: Severity::Warning,
             message: format!(
-                "The build's log reached its limit ({} events or {} MB): further command output is counted but \
-                 not stored. The build goes on.",
+                "The build's log reached its limit ({} events or {} MB): further command output and network \
+                 attempts are counted but not stored. The build goes on.",
                 self.limits.max_events,
                 self.limits.max_bytes / (1024 * 1024)
             ),
@@ -296,16 +301,35 @@ fn weight(event: &BuildEvent) -> i64 {
 fn is_transient(error: &StoreError) -> bool {
     match error {
         StoreError::Pool(_) => true,
-        StoreError::Query(QueryError::DatabaseError(kind, _)) => matches!(
-            kind,
-            DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure
-        ),
+        StoreError::Query(QueryError::DatabaseError(kind, information)) => {
+            matches!(
+                kind,
+                DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand
+                    | DatabaseErrorKind::SerializationFailure
+            ) || {
+                // Diesel reports timeouts, deadlocks, a full disk and an
+                // operator's shutdown as "unknown", like refused data; their
+                // messages tell them apart. Splitting a group over them would
+                // only multiply the waits.
+                let message = information.message();
+                OUTAGE_MESSAGES.iter().any(|outage| message.contains(outage))
+            }
+        }
         StoreError::Query(QueryError::BrokenTransactionManager) => true,
         StoreError::Query(_) => false,
     }
 }
+
+/// PostgreSQL's words for failures that are the server's, not the data's.
+const OUTAGE_MESSAGES: [&str; 6] = [
+    "canceling statement due to",
+    "deadlock detected",
+    "could not extend file",
+    "No space left on device",
+    "terminating connection",
+    "the database system is",
+];
 
 fn refused_note(kind: &str, reason: &str) -> BuildEvent {
     let reason: String = text_without_nul(reason.to_owned()).chars().take(300).collect();

@@ -12,7 +12,8 @@ use super::SandboxNetwork;
 /// Where the sandboxed command sees its work directory.
 pub const WORK_MOUNT: &str = "/work";
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/// The user the command runs as inside (the server's own user outside).
+/// The user the command runs as inside (`SANDBOX_UID`, or the server's own
+/// user when it is not root, outside).
 const SANDBOX_UID: &str = "1000";
 /// The descriptors the seccomp filters are read from (opened by the launcher).
 pub const SECCOMP_FDS: [&str; 2] = ["8", "9"];
@@ -75,14 +76,17 @@ pub fn arguments(
     for file in ETC_FILES {
         args.extend(["--ro-bind-try".into(), file.into(), file.into()]);
     }
-    push(&mut args, &["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
+    // Kernel settings stay out of reach even for a process that could pass their checks.
+    push(&mut args, &["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys"]);
+    push(&mut args, &["--dev", "/dev", "--tmpfs", "/tmp"]);
     args.extend(["--bind".into(), work_dir.as_os_str().to_owned(), WORK_MOUNT.into()]);
     push(&mut args, &["--chdir", WORK_MOUNT, "--clearenv"]);
     for (name, value) in [("PATH", PATH), ("HOME", WORK_MOUNT), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8")] {
         push(&mut args, &["--setenv", name, value]);
     }
     if let Some(egress) = egress {
-        args.extend(["--bind".into(), egress.socket_dir.as_os_str().to_owned(), EGRESS_DIR.into()]);
+        // Read-only: connecting to the socket needs no more, and nothing can be left there.
+        args.extend(["--ro-bind".into(), egress.socket_dir.as_os_str().to_owned(), EGRESS_DIR.into()]);
         args.extend(["--ro-bind".into(), egress.forwarder.as_os_str().to_owned(), FORWARDER.into()]);
         let proxy = format!("http://127.0.0.1:{PROXY_PORT}");
         // Tools read one spelling or the other (curl only the lower case).

@@ -53,7 +53,7 @@ impl Hierarchy {
             Hierarchy::V2
         };
         let limits = GroupLimits { max_processes: 8, memory_bytes: 64 * 1024 * 1024, cpus: 1.0 };
-        let probe = format!("probe-{}", std::process::id());
+        let probe = format!("probe-{}", uuid::Uuid::now_v7().simple());
         let dirs = hierarchy
             .make_build_group(&probe, &limits)
             .map_err(|error| format!("cgroups at {CGROUP_ROOT} are not writable here: {error}"))?;

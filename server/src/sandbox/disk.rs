@@ -60,6 +60,8 @@ pub fn usage(dir: &Path) -> Option<DiskUsage> {
 /// a build; the last handle dropped unmounts.
 pub struct DiskImages {
     size_bytes: u64,
+    /// Who owns a new disk's root directory: the build's user.
+    owner: u32,
     mounted: Mutex<HashMap<Uuid, Weak<MountedImage>>>,
 }
 
@@ -72,14 +74,14 @@ pub struct MountedImage {
 
 impl DiskImages {
     /// Images of `size_bytes`, if this machine can make and mount them.
-    pub fn probe(root: &Path, size_bytes: u64) -> Result<Self, String> {
+    pub fn probe(root: &Path, size_bytes: u64, owner: u32) -> Result<Self, String> {
         if !rustix::process::geteuid().is_root() {
             return Err("mounting a disk image per build needs root".into());
         }
         if !Path::new("/dev/loop-control").exists() {
             return Err("there are no loop devices (/dev/loop-control)".into());
         }
-        let images = Self { size_bytes, mounted: Mutex::default() };
+        let images = Self { size_bytes, owner, mounted: Mutex::default() };
         // One real image proves mkfs, loop devices and mount all work here.
         let probe = Uuid::now_v7();
         let (image, mount_point) =
@@ -130,7 +132,8 @@ impl DiskImages {
         drop(file);
         let made = run(Command::new("mkfs.ext4")
             .args(["-q", "-F", "-m", "0", "-i", &BYTES_PER_INODE.to_string()])
-            .args(["-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0"])
+            .arg("-E")
+            .arg(format!("lazy_itable_init=1,lazy_journal_init=1,root_owner={0}:{0}", self.owner))
             .arg(image));
         if made.is_err() {
             let _ = std::fs::remove_file(image);

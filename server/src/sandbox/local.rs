@@ -23,6 +23,7 @@ use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
 use super::disk::{self, DiskImages, DiskUsage, MountedImage};
 use super::egress::{self, EgressPolicy, ProxySummary};
 use super::files;
+use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
 use super::{
     CommandOutcome, CommandOutput, FileListing, Isolation, OutputStream, Sandbox, SandboxEngine,
@@ -42,7 +43,13 @@ pub struct LocalEngineConfig {
     pub allow_unlimited: bool,
     /// The `sandbox-forwarder` binary, for the allow-listed network.
     pub forwarder: PathBuf,
+    /// The unprivileged host user builds run as when the server is root.
+    pub sandbox_uid: u32,
 }
+
+/// The host user builds run as by default: unprivileged, and owning
+/// nothing else on a usual host.
+pub const DEFAULT_SANDBOX_UID: u32 = 60_900;
 
 /// `sandbox-forwarder` beside the running binary, where `cargo build` puts it.
 pub fn forwarder_beside_this_program() -> PathBuf {
@@ -56,6 +63,9 @@ struct Settings {
     config: LocalEngineConfig,
     bwrap: Option<PathBuf>,
     prlimit: Option<PathBuf>,
+    /// `setpriv`, and the user it starts bubblewrap as: a root server's
+    /// builds never run as root. `None` when the server is not root.
+    run_as: Option<(PathBuf, u32)>,
     cgroups: Option<Hierarchy>,
     disks: Option<DiskImages>,
     /// The two seccomp filter files (see [`super::seccomp`]).
@@ -95,9 +105,22 @@ impl LocalEngine {
         // Absolute, because commands start inside their work directory: a
         // relative root (the default `data/sandboxes`) would resolve there.
         let config = LocalEngineConfig { root: config.root.canonicalize()?, ..config };
+        let run_as = if rustix::process::geteuid().is_root() {
+            let setpriv = find_program("setpriv").ok_or_else(|| {
+                SandboxError::Unavailable(
+                    "setpriv (util-linux) is not installed: a root server needs it to run builds as an \
+                     unprivileged user"
+                        .into(),
+                )
+            })?;
+            Some((setpriv, config.sandbox_uid))
+        } else {
+            None
+        };
+        let owner = run_as.as_ref().map_or_else(|| rustix::process::geteuid().as_raw(), |(_, uid)| *uid);
         let cgroups = limit_or_allow(Hierarchy::probe(), &config, "process, memory and CPU limits")?;
         let disks = limit_or_allow(
-            DiskImages::probe(&config.root, config.limits.disk_bytes),
+            DiskImages::probe(&config.root, config.limits.disk_bytes, owner),
             &config,
             "the disk quota (SANDBOX_DISK_MB)",
         )?;
@@ -121,6 +144,7 @@ impl LocalEngine {
             config,
             bwrap,
             prlimit: find_program("prlimit"),
+            run_as,
             cgroups,
             disks,
             seccomp,
@@ -153,9 +177,17 @@ fn limit_or_allow<T>(
 fn write_seccomp_filters(config: &LocalEngineConfig) -> Result<[PathBuf; 2], SandboxError> {
     let deny_unix_sockets = matches!(config.network, SandboxNetwork::HostUnsafe);
     let [refused, clone3] = super::seccomp::filters(deny_unix_sockets)?;
-    let paths = [config.root.join(".seccomp-refused.bpf"), config.root.join(".seccomp-clone3.bpf")];
-    std::fs::write(&paths[0], refused)?;
-    std::fs::write(&paths[1], clone3)?;
+    let network = config.network.name();
+    let paths = [
+        config.root.join(format!(".seccomp-{network}-refused.bpf")),
+        config.root.join(format!(".seccomp-{network}-clone3.bpf")),
+    ];
+    for (path, filter) in paths.iter().zip([refused, clone3]) {
+        // Replaced whole: a command starting meanwhile reads the old or the new filter, never half.
+        let partial = path.with_extension(format!("{}.partial", uuid::Uuid::now_v7().simple()));
+        std::fs::write(&partial, filter)?;
+        std::fs::rename(&partial, path)?;
+    }
     Ok(paths)
 }
 
@@ -166,7 +198,7 @@ fn find_program(name: &str) -> Option<PathBuf> {
 
 impl LocalEngine {
     /// Mounts build `id`'s disk (making it when `create`), on the blocking pool.
-    async fn attachdisk(&self, id: Uuid, create: bool) -> Result<Option<Arc<MountedImage>>, SandboxError> {
+    async fn attach_disk(&self, id: Uuid, create: bool) -> Result<Option<Arc<MountedImage>>, SandboxError> {
         let settings = self.settings.clone();
         tokio::task::spawn_blocking(move || match &settings.disks {
             Some(disks) => disks.attach(id, &settings.config.root, create),
@@ -198,16 +230,19 @@ impl SandboxEngine for LocalEngine {
     }
 
     async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError> {
-        let disk = self.attachdisk(id, true).await?;
+        let disk = self.attach_disk(id, true).await?;
         let work_dir = self.settings.config.root.join(id.to_string());
         tokio::fs::create_dir_all(&work_dir).await?;
+        if let (None, Some((_, uid))) = (&disk, &self.settings.run_as) {
+            std::os::unix::fs::chown(&work_dir, Some(*uid), Some(*uid))?;
+        }
         // A fresh ext4 file system has one; the agent's project should not.
         let _ = tokio::fs::remove_dir(work_dir.join("lost+found")).await;
         Ok(self.sandbox(id, disk))
     }
 
     async fn open(&self, id: Uuid) -> Result<Option<Arc<dyn Sandbox>>, SandboxError> {
-        if let Some(disk) = self.attachdisk(id, false).await? {
+        if let Some(disk) = self.attach_disk(id, false).await? {
             return Ok(Some(self.sandbox(id, Some(disk))));
         }
         // A work directory without an image (made without a quota) still opens.
@@ -245,9 +280,14 @@ impl LocalSandbox {
         operation: impl FnOnce(&cap_std::fs::Dir) -> Result<T, SandboxError> + Send + 'static,
     ) -> Result<T, SandboxError> {
         let work_dir = self.work_dir.clone();
-        tokio::task::spawn_blocking(move || operation(&files::open_root(&work_dir)?))
-            .await
-            .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+        let run_as = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
+        tokio::task::spawn_blocking(move || {
+            // The build's user owns what is made, and only its rights apply.
+            let _identity = run_as.map(FileSystemIdentity::assume);
+            operation(&files::open_root(&work_dir)?)
+        })
+        .await
+        .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
 
     fn command_line(
@@ -262,17 +302,23 @@ impl LocalSandbox {
         if let Some(prlimit) = &settings.prlimit {
             program.push(prlimit.clone().into_os_string());
             program.push(format!("--cpu={}", limits.cpu_seconds).into());
-            program.push(format!("--nproc={}", limits.max_processes).into());
             // One file cannot outgrow the disk, quota or not.
             program.push(format!("--fsize={}", limits.disk_bytes).into());
             if settings.cgroups.is_none() {
-                // Without a memory cgroup, address space is the only bound left.
+                // Without cgroups: processes per user (every build's together,
+                // when they share one) and address space are the bounds left.
+                program.push(format!("--nproc={}", limits.max_processes).into());
                 program.push(format!("--as={}", limits.memory_bytes.saturating_mul(4)).into());
             }
             program.push("--".into());
         }
         // Without bubblewrap (allowed only by an explicit setting) the command runs as it is.
         if let Some(bwrap) = &settings.bwrap {
+            if let Some((setpriv, uid)) = &settings.run_as {
+                program.push(setpriv.clone().into_os_string());
+                program.extend([format!("--reuid={uid}"), format!("--regid={uid}")].map(OsString::from));
+                program.extend(["--clear-groups", "--"].map(OsString::from));
+            }
             program.push(bwrap.clone().into_os_string());
             let mounts = egress.map(|proxy| bwrap::EgressMounts {
                 socket_dir: &proxy.socket_dir,
@@ -356,7 +402,14 @@ impl LocalSandbox {
             self.settings.config.root.join(EGRESS_SOCKETS).join(format!("{}-{number}", std::process::id()));
         let _ = std::fs::remove_dir_all(&socket_dir);
         std::fs::create_dir_all(&socket_dir)?;
-        let listener = tokio::net::UnixListener::bind(socket_dir.join(bwrap::SOCKET_NAME))?;
+        let socket = socket_dir.join(bwrap::SOCKET_NAME);
+        let listener = tokio::net::UnixListener::bind(&socket)?;
+        // Only the build's user may reach it (the directory is bound read-only inside).
+        if let Some((_, uid)) = &self.settings.run_as {
+            std::os::unix::fs::chown(&socket_dir, Some(*uid), Some(*uid))?;
+            std::os::unix::fs::chown(&socket, Some(*uid), Some(*uid))?;
+        }
+        std::fs::set_permissions(&socket_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
         let (records, mut received) = mpsc::channel(EGRESS_RECORDS_IN_FLIGHT);
         let stop = CancellationToken::new();
         let task = tokio::spawn(egress::serve(listener, policy, records, stop.clone()));

@@ -8,6 +8,7 @@ pub mod cgroup;
 pub mod disk;
 pub mod egress;
 pub mod files;
+pub mod identity;
 pub mod local;
 pub mod output;
 pub mod seccomp;

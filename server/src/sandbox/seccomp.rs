@@ -81,7 +81,8 @@ pub fn filters(deny_unix_sockets: bool) -> Result<[Vec<u8>; 2], SandboxError> {
         .collect::<Result<Vec<_>, _>>()?;
     denied.insert(libc::SYS_clone, clone_rules);
     if deny_unix_sockets {
-        let unix = rule(vec![condition(0, SeccompCmpOp::Eq, libc::AF_UNIX as u64)?])?;
+        // The kernel reads the family as a 32-bit int: compare those bits only.
+        let unix = rule(vec![condition_on_int(0, libc::AF_UNIX as u64)?])?;
         denied.insert(libc::SYS_socket, vec![unix]);
     }
     let refused = compile(denied, libc::EPERM, arch)?;
@@ -96,6 +97,10 @@ fn target_arch() -> Result<TargetArch, SandboxError> {
 
 fn condition(argument: u8, operation: SeccompCmpOp, value: u64) -> Result<SeccompCondition, SandboxError> {
     SeccompCondition::new(argument, SeccompCmpArgLen::Qword, operation, value).map_err(filter_error)
+}
+
+fn condition_on_int(argument: u8, value: u64) -> Result<SeccompCondition, SandboxError> {
+    SeccompCondition::new(argument, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, value).map_err(filter_error)
 }
 
 fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, SandboxError> {

@@ -106,6 +106,7 @@ pub fn local_sandbox_engine() -> LocalEngine {
         allow_unisolated: false,
         allow_unlimited: false,
         forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
+        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
     })
     .expect("bubblewrap is installed (scripts/setup installs it)")
 }
