@@ -19,38 +19,16 @@ use common::{
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
 use server::http::BuildSetup;
-use server::llm::retry::RetryPolicy;
-use server::llm::{provider_from_config, LlmConfig, ProviderKind};
 use uuid::Uuid;
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
 /// A reply in which the model calls `tool` with `input`.
 fn tool_call(id: &str, tool: &str, input: Value, input_tokens: u64) -> ScriptedResponse {
-    let events = [
-        messages_api::message_start(input_tokens),
-        messages_api::tool_use_block_start(0, id, tool),
-        messages_api::input_json_delta(0, &input.to_string()),
-        messages_api::block_stop(0),
-        messages_api::message_delta("tool_use", 20),
-        messages_api::message_stop(),
-    ];
-    ScriptedResponse::event_stream(vec![events.concat().into_bytes()])
-}
-
-fn agent_for(fake: &FakeProvider) -> Arc<dyn server::llm::LlmProvider> {
-    provider_from_config(&LlmConfig {
-        kind: ProviderKind::Anthropic,
-        api_key: Some("test-key".into()),
-        base_url: fake.url(),
-        model: "claude-test".into(),
-        retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
-        ..LlmConfig::default()
-    })
-    .expect("an Anthropic provider for the fake server")
+    messages_api::tool_use_reply(input_tokens, &[(id, tool, &input)])
 }
 
 fn setup(fake: &FakeProvider, settings: BuildSettings) -> BuildSetup {
-    BuildSetup { settings, sandbox: Arc::new(local_sandbox_engine()), agent: agent_for(fake) }
+    BuildSetup { settings, sandbox: Arc::new(local_sandbox_engine()), agent: fake.anthropic_agent() }
 }
 
 /// Whether a process whose command line contains `marker` is alive.

@@ -16,20 +16,10 @@ use common::{
 };
 use serde_json::json;
 use server::http::BuildSetup;
-use server::llm::retry::RetryPolicy;
-use server::llm::{provider_from_config, LlmConfig, ProviderKind};
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
 fn tool_call(tool: &str, input: serde_json::Value) -> ScriptedResponse {
-    let events = [
-        messages_api::message_start(100),
-        messages_api::tool_use_block_start(0, "toolu_0", tool),
-        messages_api::input_json_delta(0, &input.to_string()),
-        messages_api::block_stop(0),
-        messages_api::message_delta("tool_use", 20),
-        messages_api::message_stop(),
-    ];
-    ScriptedResponse::event_stream(vec![events.concat().into_bytes()])
+    messages_api::tool_use_reply(100, &[("toolu_0", tool, &input)])
 }
 
 /// The process's peak resident memory so far, in bytes.
@@ -53,15 +43,7 @@ async fn a_two_hundred_megabyte_line_is_cut_without_growing_the_servers_memory()
         ]),
     ])
     .await;
-    let agent = provider_from_config(&LlmConfig {
-        kind: ProviderKind::Anthropic,
-        api_key: Some("test-key".into()),
-        base_url: fake.url(),
-        model: "claude-test".into(),
-        retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
-        ..LlmConfig::default()
-    })
-    .expect("a provider");
+    let agent = fake.anthropic_agent();
     let database = migrated_database().await;
     let setup = BuildSetup {
         settings: test_build_settings(1),

@@ -20,25 +20,17 @@ use common::{
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
 use server::http::BuildSetup;
-use server::llm::retry::RetryPolicy;
-use server::llm::{provider_from_config, LlmConfig, ProviderKind};
-use server::sandbox::local::{LocalEngine, LocalEngineConfig};
+use server::sandbox::local::LocalEngine;
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
 use uuid::Uuid;
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
 /// A reply in which the model calls the tools `calls` (name, input) at once.
 fn tool_calls(calls: &[(&str, Value)]) -> ScriptedResponse {
-    let mut events = vec![messages_api::message_start(100)];
-    for (index, (tool, input)) in calls.iter().enumerate() {
-        let index = index as u64;
-        events.push(messages_api::tool_use_block_start(index, &format!("toolu_{index}"), tool));
-        events.push(messages_api::input_json_delta(index, &input.to_string()));
-        events.push(messages_api::block_stop(index));
-    }
-    events.push(messages_api::message_delta("tool_use", 20));
-    events.push(messages_api::message_stop());
-    ScriptedResponse::event_stream(vec![events.concat().into_bytes()])
+    let ids: Vec<String> = (0..calls.len()).map(|index| format!("toolu_{index}")).collect();
+    let calls: Vec<(&str, &str, &Value)> =
+        calls.iter().zip(&ids).map(|((tool, input), id)| (id.as_str(), *tool, input)).collect();
+    messages_api::tool_use_reply(100, &calls)
 }
 
 fn run(command: &str) -> (&'static str, Value) {
@@ -57,18 +49,6 @@ fn finish_with_passing_feature(description: &str) -> (&'static str, Value) {
     ("write_file", json!({ "path": "feature_list.json", "content": list.to_string() }))
 }
 
-fn agent_for(fake: &FakeProvider) -> Arc<dyn server::llm::LlmProvider> {
-    provider_from_config(&LlmConfig {
-        kind: ProviderKind::Anthropic,
-        api_key: Some("test-key".into()),
-        base_url: fake.url(),
-        model: "claude-test".into(),
-        retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
-        ..LlmConfig::default()
-    })
-    .expect("an Anthropic provider for the fake server")
-}
-
 struct HostileBuild {
     app: BuildApp,
     database: TestDatabase,
@@ -84,7 +64,7 @@ async fn hostile_app(
 ) -> HostileBuild {
     let fake = FakeProvider::start(script).await;
     let database = migrated_database().await;
-    let setup = BuildSetup { settings, sandbox: engine, agent: agent_for(&fake) };
+    let setup = BuildSetup { settings, sandbox: engine, agent: fake.anthropic_agent() };
     let app = build_app(&database, setup);
     let user = sign_up(&app.router, &format!("{}@example.com", Uuid::now_v7().simple())).await;
     HostileBuild { app, database, user, fake }
@@ -132,18 +112,8 @@ fn log_lines(events: &[StoredBuildEvent], wanted: LogStream) -> Vec<String> {
 }
 
 fn engine_with(limits: SandboxLimits) -> Arc<dyn SandboxEngine> {
-    Arc::new(
-        LocalEngine::new(LocalEngineConfig {
-            root: common::sandbox_root(),
-            limits,
-            network: SandboxNetwork::None,
-            allow_unisolated: false,
-            allow_unlimited: false,
-            forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
-            sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
-        })
-        .expect("a sandbox engine with every limit (the tests run as root, with bubblewrap)"),
-    )
+    let config = common::sandbox_config(common::sandbox_root(), limits, SandboxNetwork::None);
+    Arc::new(LocalEngine::new(config).expect("a sandbox engine with every limit (the tests run as root)"))
 }
 
 fn default_engine() -> Arc<dyn SandboxEngine> {
@@ -406,16 +376,10 @@ async fn only_allowed_hosts_are_reached_through_the_egress_proxy_and_each_attemp
         ),
         connect_timeout: Duration::from_secs(5),
     };
-    let engine = LocalEngine::new(LocalEngineConfig {
-        root: common::sandbox_root(),
-        limits: SandboxLimits { timeout: Duration::from_secs(60), ..SandboxLimits::default() },
-        network: SandboxNetwork::Allowlist(Arc::new(policy)),
-        allow_unisolated: false,
-        allow_unlimited: false,
-        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
-        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
-    })
-    .expect("an engine with the allow-listed network");
+    let limits = SandboxLimits { timeout: Duration::from_secs(60), ..SandboxLimits::default() };
+    let network = SandboxNetwork::Allowlist(Arc::new(policy));
+    let engine = LocalEngine::new(common::sandbox_config(common::sandbox_root(), limits, network))
+        .expect("an engine with the allow-listed network");
 
     // The platform itself and its database listen on this host too.
     let platform_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,11 +1,13 @@
 //! The local sandbox engine with real processes under bubblewrap: what a
 //! command may touch, and the limits that stop the ones that misbehave.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::sandbox::local::{LocalEngine, LocalEngineConfig};
+use server::sandbox::local::LocalEngine;
 use server::sandbox::{
     CommandOutput, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits,
     SandboxNetwork,
@@ -30,16 +32,8 @@ impl Drop for TempRoot {
 
 async fn sandbox_with(limits: SandboxLimits) -> TestSandbox {
     let root = std::env::temp_dir().join(format!("agents-sandbox-test-{}", Uuid::now_v7()));
-    let engine = LocalEngine::new(LocalEngineConfig {
-        root: root.clone(),
-        limits,
-        network: SandboxNetwork::None,
-        allow_unisolated: false,
-        allow_unlimited: false,
-        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
-        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
-    })
-    .expect("bubblewrap is installed (scripts/setup installs it)");
+    let engine = LocalEngine::new(common::sandbox_config(root.clone(), limits, SandboxNetwork::None))
+        .expect("bubblewrap is installed (scripts/setup installs it)");
     assert_eq!(engine.isolation(), Isolation::Isolated);
     let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");
     TestSandbox { sandbox, _root: TempRoot(root) }
@@ -248,16 +242,9 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
     // The default root is `data/sandboxes`, relative to where the server starts.
     let relative = PathBuf::from(format!("target/relative-sandboxes-{}", Uuid::now_v7()));
     let _cleanup = TempRoot(std::env::current_dir().unwrap().join(&relative));
-    let engine = LocalEngine::new(LocalEngineConfig {
-        root: relative,
-        limits: SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() },
-        network: SandboxNetwork::None,
-        allow_unisolated: false,
-        allow_unlimited: false,
-        forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
-        sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
-    })
-    .expect("an engine");
+    let limits = SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() };
+    let engine =
+        LocalEngine::new(common::sandbox_config(relative, limits, SandboxNetwork::None)).expect("an engine");
     let sandbox = engine.create(Uuid::now_v7()).await.expect("a sandbox");
     let (outcome, lines) = run(&*sandbox, "echo hello > greeting.txt && cat greeting.txt").await;
     assert!(outcome.succeeded(), "{lines:?}");

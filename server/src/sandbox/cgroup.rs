@@ -164,20 +164,36 @@ impl CommandCgroup {
         }
     }
 
+    fn try_remove(&self) -> bool {
+        let removed = self.dirs.iter().all(|dir| std::fs::remove_dir(dir).is_ok() || !dir.exists());
+        if removed {
+            for dir in &self.build_dirs {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+        removed
+    }
+
     /// Kills what is left and removes the group, then the build's group if
     /// no other command is in it (a group with live processes cannot be
     /// removed, so this waits briefly for them).
     pub async fn remove(self) {
         for _ in 0..50 {
             self.kill_all();
-            if self.dirs.iter().all(|dir| std::fs::remove_dir(dir).is_ok() || !dir.exists()) {
-                for dir in &self.build_dirs {
-                    let _ = std::fs::remove_dir(dir);
-                }
+            if self.try_remove() {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         tracing::warn!(groups = ?self.dirs, "could not remove a command's cgroup");
+    }
+}
+
+impl Drop for CommandCgroup {
+    /// A command abandoned midway (its run dropped) still ends: what is in
+    /// its group is killed, and the group goes once it is empty.
+    fn drop(&mut self) {
+        self.kill_all();
+        self.try_remove();
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use app::api::chats::ChatDetail;
@@ -83,7 +84,7 @@ pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
 }
 
 /// Where the tests' build sandboxes live (each build has its own directory).
-pub fn sandbox_root() -> std::path::PathBuf {
+pub fn sandbox_root() -> PathBuf {
     std::env::temp_dir().join("agents-platform-test-sandboxes")
 }
 
@@ -98,17 +99,24 @@ pub fn test_build_settings(workers: usize) -> BuildSettings {
     }
 }
 
-pub fn local_sandbox_engine() -> LocalEngine {
-    LocalEngine::new(LocalEngineConfig {
-        root: sandbox_root(),
-        limits: SandboxLimits { timeout: Duration::from_secs(120), ..SandboxLimits::default() },
-        network: SandboxNetwork::None,
+/// The local engine's settings for tests: every limit enforced (the tests
+/// run as root, as CI does), builds as the default sandbox user.
+pub fn sandbox_config(root: PathBuf, limits: SandboxLimits, network: SandboxNetwork) -> LocalEngineConfig {
+    LocalEngineConfig {
+        root,
+        limits,
+        network,
         allow_unisolated: false,
         allow_unlimited: false,
         forwarder: env!("CARGO_BIN_EXE_sandbox-forwarder").into(),
         sandbox_uid: server::sandbox::local::DEFAULT_SANDBOX_UID,
-    })
-    .expect("bubblewrap is installed (scripts/setup installs it)")
+    }
+}
+
+pub fn local_sandbox_engine() -> LocalEngine {
+    let limits = SandboxLimits { timeout: Duration::from_secs(120), ..SandboxLimits::default() };
+    LocalEngine::new(sandbox_config(sandbox_root(), limits, SandboxNetwork::None))
+        .expect("bubblewrap is installed (scripts/setup installs it)")
 }
 
 /// Builds can be started and watched, but no worker runs them here.

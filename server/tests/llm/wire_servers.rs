@@ -149,6 +149,21 @@ impl FakeProvider {
         format!("http://{}", self.address)
     }
 
+    /// The platform's Anthropic provider pointed at this server, without
+    /// retries, as a build agent.
+    pub fn anthropic_agent(&self) -> Arc<dyn server::llm::LlmProvider> {
+        use server::llm::{provider_from_config, retry::RetryPolicy, LlmConfig, ProviderKind};
+        provider_from_config(&LlmConfig {
+            kind: ProviderKind::Anthropic,
+            api_key: Some("test-key".into()),
+            base_url: self.url(),
+            model: "claude-test".into(),
+            retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
+            ..LlmConfig::default()
+        })
+        .expect("an Anthropic provider for the fake server")
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.requests).clone()
     }
@@ -333,6 +348,20 @@ pub fn split_awkwardly(body: &str) -> Vec<Vec<u8>> {
 /// event, `event:` line, `data:` line and the blank line that ends it.
 pub mod messages_api {
     use serde_json::{json, Value};
+
+    /// A whole reply in which the model calls tools: `(id, tool, input)` each.
+    pub fn tool_use_reply(input_tokens: u64, calls: &[(&str, &str, &Value)]) -> super::ScriptedResponse {
+        let mut events = vec![message_start(input_tokens)];
+        for (index, (id, tool, input)) in calls.iter().enumerate() {
+            let index = index as u64;
+            events.push(tool_use_block_start(index, id, tool));
+            events.push(input_json_delta(index, &input.to_string()));
+            events.push(block_stop(index));
+        }
+        events.push(message_delta("tool_use", 20));
+        events.push(message_stop());
+        super::ScriptedResponse::event_stream(vec![events.concat().into_bytes()])
+    }
 
     /// The API reports the dated model its alias resolved to, so a client
     /// that echoed its configured model would be caught.

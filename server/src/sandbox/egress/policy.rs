@@ -143,6 +143,21 @@ impl EgressPolicy {
     }
 }
 
+/// A policy for tests: `allowed` and `private` host lists, names resolved by `resolver`.
+#[cfg(test)]
+pub(crate) fn test_policy(
+    allowed: &str,
+    private: &str,
+    resolver: crate::sandbox::egress::resolve::StaticResolver,
+) -> EgressPolicy {
+    EgressPolicy {
+        allowed_hosts: parse_host_list(allowed).expect("valid patterns"),
+        private_hosts: parse_host_list(private).expect("valid patterns"),
+        resolver: Arc::new(resolver),
+        connect_timeout: Duration::from_secs(2),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
@@ -154,14 +169,7 @@ mod tests {
         Host::parse(name).expect("a valid host")
     }
 
-    fn policy(allowed: &str, private: &str, resolver: StaticResolver) -> EgressPolicy {
-        EgressPolicy {
-            allowed_hosts: parse_host_list(allowed).expect("valid patterns"),
-            private_hosts: parse_host_list(private).expect("valid patterns"),
-            resolver: Arc::new(resolver),
-            connect_timeout: Duration::from_secs(2),
-        }
-    }
+    use super::test_policy as policy;
 
     fn ip(address: &str) -> IpAddr {
         address.parse().expect("an address")

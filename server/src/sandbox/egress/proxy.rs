@@ -238,7 +238,7 @@ mod tests {
     use tokio::task::JoinHandle;
 
     use super::*;
-    use crate::sandbox::egress::{parse_host_list, StaticResolver};
+    use crate::sandbox::egress::StaticResolver;
 
     /// A proxy on a Unix socket in its own scratch directory.
     struct TestProxy {
@@ -300,14 +300,7 @@ mod tests {
         }
     }
 
-    fn policy(allowed: &str, private: &str, resolver: StaticResolver) -> EgressPolicy {
-        EgressPolicy {
-            allowed_hosts: parse_host_list(allowed).expect("valid patterns"),
-            private_hosts: parse_host_list(private).expect("valid patterns"),
-            resolver: Arc::new(resolver),
-            connect_timeout: Duration::from_secs(2),
-        }
-    }
+    use crate::sandbox::egress::policy::test_policy as policy;
 
     fn loopback() -> IpAddr {
         IpAddr::from([127, 0, 0, 1])
