@@ -251,3 +251,17 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
     assert_eq!(lines[0].text, "hello");
     assert_eq!(sandbox.read_file("greeting.txt").await.unwrap(), b"hello\n");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sandbox_root_the_build_user_cannot_reach_is_refused_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let private = std::env::temp_dir().join(format!("agents-private-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let _cleanup = TempRoot(private.clone());
+    let config =
+        common::sandbox_config(private.join("sandboxes"), SandboxLimits::default(), SandboxNetwork::None);
+    let error = LocalEngine::new(config).err().expect("refused").to_string();
+    assert!(error.contains("cannot reach") && error.contains("SANDBOX_ROOT"), "{error}");
+}

@@ -140,6 +140,18 @@ impl LocalEngine {
             _ => {}
         }
         std::fs::create_dir_all(config.root.join(EGRESS_SOCKETS))?;
+        if let Some((_, uid)) = &run_as {
+            ensure_reachable_by(*uid, &config.root)?;
+        }
+        // A copy inside the root, which the sandbox user can reach wherever
+        // the program was built (a checkout under /root, say).
+        let config = match &config.network {
+            SandboxNetwork::Allowlist(_) => {
+                let forwarder = install_copy(&config.forwarder, &config.root.join(".sandbox-forwarder"))?;
+                LocalEngineConfig { forwarder, ..config }
+            }
+            _ => config,
+        };
         let settings = Settings {
             config,
             bwrap,
@@ -172,6 +184,30 @@ fn limit_or_allow<T>(
              loop devices, or set SANDBOX_ALLOW_UNLIMITED=true to run builds without them"
         ))),
     }
+}
+
+/// Fails, saying what to do, when `uid` cannot reach `root`: bubblewrap,
+/// running as that user, could not mount the build's work directory.
+fn ensure_reachable_by(uid: u32, root: &std::path::Path) -> Result<(), SandboxError> {
+    let _identity = FileSystemIdentity::assume(uid);
+    match std::fs::read_dir(root) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(SandboxError::Unavailable(format!(
+            "builds run as uid {uid} (SANDBOX_UID), which cannot reach {} ({error}): every directory above it \
+             must be searchable by others (chmod o+x), or set SANDBOX_ROOT (or DATA_DIR) to a place outside \
+             private folders such as /root",
+            root.display()
+        ))),
+    }
+}
+
+/// Copies `program` to `target` (replaced whole, world-executable).
+fn install_copy(program: &std::path::Path, target: &std::path::Path) -> Result<PathBuf, SandboxError> {
+    let partial = target.with_extension(format!("{}.partial", uuid::Uuid::now_v7().simple()));
+    std::fs::copy(program, &partial)?;
+    std::fs::set_permissions(&partial, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    std::fs::rename(&partial, target)?;
+    Ok(target.to_path_buf())
 }
 
 fn write_seccomp_filters(config: &LocalEngineConfig) -> Result<[PathBuf; 2], SandboxError> {
