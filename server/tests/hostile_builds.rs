@@ -446,3 +446,55 @@ async fn only_allowed_hosts_are_reached_through_the_egress_proxy_and_each_attemp
     ];
     assert_eq!(decisions, expected);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_build_is_held_by_its_own_cgroup_limits_for_processes_memory_and_cpu() {
+    let script = vec![
+        tool_calls(&[run("sleep 4; echo slept")]),
+        tool_calls(&[finish_with_passing_feature("Limited")]),
+        end_turn("Done."),
+    ];
+    let limits = SandboxLimits {
+        timeout: Duration::from_secs(60),
+        max_processes: 64,
+        memory_bytes: 512 * 1024 * 1024,
+        cpu_millis: 500,
+        ..SandboxLimits::default()
+    };
+    let hostile = hostile_app(script, test_build_settings(1), engine_with(limits)).await;
+    let build = hostile.start().await;
+
+    // While the command sleeps, the build's group (cgroup v1 here, as on CI) carries the limits.
+    let group = |controller: &str, file: &str| {
+        std::fs::read_to_string(format!("/sys/fs/cgroup/{controller}/agents-platform/{}/{file}", build.id))
+            .map(|value| value.trim().to_owned())
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while group("pids", "pids.max").is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "the build's cgroup never appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(group("pids", "pids.max").unwrap(), "64");
+    assert_eq!(group("memory", "memory.limit_in_bytes").unwrap(), (512 * 1024 * 1024).to_string());
+    assert_eq!(group("cpu", "cpu.cfs_quota_us").unwrap(), "50000", "half of a 100 ms period");
+    let command_processes = || {
+        std::fs::read_dir(format!("/sys/fs/cgroup/pids/agents-platform/{}", build.id))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with("command-"))
+            .map(|entry| std::fs::read_to_string(entry.path().join("cgroup.procs")).unwrap_or_default())
+            .collect::<String>()
+    };
+    // The group is made just before the command joins it.
+    let mut procs = command_processes();
+    while procs.trim().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        procs = command_processes();
+    }
+    assert!(!procs.trim().is_empty(), "the command's processes are inside the build's group");
+
+    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
+    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
+    assert!(group("pids", "pids.max").is_err(), "the build's group goes with its last command");
+}
