@@ -2,6 +2,9 @@
 //! command may touch, and the limits that stop the ones that misbehave.
 
 mod common;
+// The egress proxy and forwarder, in this binary (one link fewer for the suite).
+#[path = "sandbox/egress.rs"]
+mod egress;
 
 use std::path::PathBuf;
 use std::sync::Arc;
