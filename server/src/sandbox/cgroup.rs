@@ -177,10 +177,11 @@ impl CommandCgroup {
     /// Kills what is left and removes the group, then the build's group if
     /// no other command is in it (a group with live processes cannot be
     /// removed, so this waits briefly for them).
-    pub async fn remove(self) {
+    pub async fn remove(mut self) {
         for _ in 0..50 {
             self.kill_all();
             if self.try_remove() {
+                self.dirs.clear();
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -193,7 +194,27 @@ impl Drop for CommandCgroup {
     /// A command abandoned midway (its run dropped) still ends: what is in
     /// its group is killed, and the group goes once it is empty.
     fn drop(&mut self) {
+        if self.dirs.is_empty() {
+            return;
+        }
         self.kill_all();
-        self.try_remove();
+        if self.try_remove() {
+            return;
+        }
+        // Killed processes take a moment to leave; a short-lived thread waits for them.
+        let mut leftover = CommandCgroup {
+            dirs: std::mem::take(&mut self.dirs),
+            build_dirs: std::mem::take(&mut self.build_dirs),
+        };
+        std::thread::spawn(move || {
+            for _ in 0..100 {
+                leftover.kill_all();
+                if leftover.try_remove() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            leftover.dirs.clear();
+        });
     }
 }
