@@ -83,6 +83,18 @@ impl HostileBuild {
         .await
     }
 
+    /// Starts a build and waits for it to complete, answering it and its
+    /// events, checked to be numbered from 1 with no gap.
+    async fn run_to_completion(&self) -> (BuildDetail, Vec<StoredBuildEvent>) {
+        let build = self.start().await;
+        let build = self.wait_until_over(&build, Duration::from_secs(60)).await;
+        assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
+        let events = self.events(&build).await;
+        let seqs: Vec<i64> = events.iter().map(|stored| stored.seq).collect();
+        assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "every event stored, no gap");
+        (build, events)
+    }
+
     async fn events(&self, build: &BuildDetail) -> Vec<StoredBuildEvent> {
         stored_events(&self.database.pool, build.id).await
     }
@@ -128,13 +140,7 @@ async fn nul_bytes_in_output_model_text_and_features_are_stored_and_the_build_co
         end_turn("Done \u{0} here."),
     ];
     let hostile = hostile_app(script, test_build_settings(1), default_engine()).await;
-    let build = hostile.start().await;
-    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
-    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
-
-    let events = hostile.events(&build).await;
-    let seqs: Vec<i64> = events.iter().map(|stored| stored.seq).collect();
-    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "every event stored, no gap");
+    let (_, events) = hostile.run_to_completion().await;
     let output = log_lines(&events, LogStream::Stdout);
     assert!(output.contains(&"a␀b".to_owned()), "{output:?}");
     assert!(output.contains(&"bad \u{FFFD} byte".to_owned()), "{output:?}");
@@ -162,13 +168,7 @@ async fn an_event_the_database_refuses_is_replaced_by_a_note_and_the_rest_are_st
            FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
     )
     .await;
-    let build = hostile.start().await;
-    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
-    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
-
-    let events = hostile.events(&build).await;
-    let seqs: Vec<i64> = events.iter().map(|stored| stored.seq).collect();
-    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "no gap where the row was refused");
+    let (_, events) = hostile.run_to_completion().await;
     let output = log_lines(&events, LogStream::Stdout);
     assert_eq!(output, ["before", "after"]);
     let note = events.iter().find_map(|stored| match &stored.event {
@@ -188,11 +188,7 @@ async fn output_past_the_log_limit_is_counted_with_one_note_and_the_build_goes_o
     ];
     let settings = BuildSettings { max_events: 1_000, ..test_build_settings(1) };
     let hostile = hostile_app(script, settings, default_engine()).await;
-    let build = hostile.start().await;
-    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
-    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
-
-    let events = hostile.events(&build).await;
+    let (build, events) = hostile.run_to_completion().await;
     let notes = events
         .iter()
         .filter(|stored| matches!(&stored.event, BuildEvent::Error { message, .. } if message.contains("reached its limit")))
@@ -299,11 +295,7 @@ async fn a_pathological_glob_over_long_names_or_a_deep_tree_answers_promptly() {
         end_turn("Done."),
     ];
     let hostile = hostile_app(script, test_build_settings(1), default_engine()).await;
-    let build = hostile.start().await;
-    let build = hostile.wait_until_over(&build, Duration::from_secs(60)).await;
-    assert_eq!(build.status, BuildStatus::Completed, "{build:#?}");
-
-    let events = hostile.events(&build).await;
+    let (_, events) = hostile.run_to_completion().await;
     let listing_time: Vec<i64> = events
         .iter()
         .filter_map(|stored| match &stored.event {

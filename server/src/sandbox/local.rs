@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use super::bwrap::{self, PATH};
 use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
+use super::command_egress::CommandEgress;
 use super::disk::{self, DiskImages, DiskUsage, MountedImage};
-use super::egress::{self, EgressPolicy, ProxySummary};
 use super::files;
 use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
@@ -330,7 +330,7 @@ impl LocalSandbox {
         &self,
         command: &str,
         cgroup: Option<&CommandCgroup>,
-        egress: Option<&EgressProxy>,
+        egress: Option<&CommandEgress>,
     ) -> Command {
         let settings = &self.settings;
         let limits = &settings.config.limits;
@@ -413,70 +413,6 @@ impl LocalSandbox {
     }
 }
 
-/// The egress proxy of one command, on a socket in a directory of its own.
-struct EgressProxy {
-    socket_dir: PathBuf,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<ProxySummary>,
-    relay: tokio::task::JoinHandle<()>,
-}
-
-/// Egress decisions waiting to be reported; past this, the proxy counts
-/// and drops them rather than slow the build.
-const EGRESS_RECORDS_IN_FLIGHT: usize = 256;
-
-impl LocalSandbox {
-    fn start_egress_proxy(
-        &self,
-        number: u64,
-        policy: Arc<EgressPolicy>,
-        output: mpsc::Sender<CommandOutput>,
-    ) -> Result<EgressProxy, SandboxError> {
-        // Short: a socket's path must fit in 108 bytes. The process id keeps
-        // servers sharing the root apart.
-        let socket_dir =
-            self.settings.config.root.join(EGRESS_SOCKETS).join(format!("{}-{number}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&socket_dir);
-        std::fs::create_dir_all(&socket_dir)?;
-        let socket = socket_dir.join(bwrap::SOCKET_NAME);
-        let listener = tokio::net::UnixListener::bind(&socket)?;
-        // Only the build's user may reach it (the directory is bound read-only inside).
-        if let Some((_, uid)) = &self.settings.run_as {
-            std::os::unix::fs::chown(&socket_dir, Some(*uid), Some(*uid))?;
-            std::os::unix::fs::chown(&socket, Some(*uid), Some(*uid))?;
-        }
-        std::fs::set_permissions(&socket_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-        let (records, mut received) = mpsc::channel(EGRESS_RECORDS_IN_FLIGHT);
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(egress::serve(listener, policy, records, stop.clone()));
-        let relay = tokio::spawn(async move {
-            while let Some(record) = received.recv().await {
-                if output.send(CommandOutput::Egress(record)).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(EgressProxy { socket_dir, stop, task, relay })
-    }
-}
-
-impl EgressProxy {
-    /// Closes every tunnel, reports what was dropped, removes the socket.
-    async fn stop(self) {
-        self.stop.cancel();
-        if let Ok(summary) = self.task.await {
-            if summary.dropped_records > 0 {
-                tracing::warn!(
-                    dropped = summary.dropped_records,
-                    "egress decisions were not reported: too many at once"
-                );
-            }
-        }
-        let _ = self.relay.await;
-        let _ = tokio::fs::remove_dir_all(&self.socket_dir).await;
-    }
-}
-
 #[async_trait::async_trait]
 impl Sandbox for LocalSandbox {
     async fn run(
@@ -496,7 +432,16 @@ impl Sandbox for LocalSandbox {
         }
         let egress = match (&self.settings.config.network, &self.settings.bwrap) {
             (SandboxNetwork::Allowlist(policy), Some(_)) => {
-                Some(self.start_egress_proxy(number, policy.clone(), output.clone())?)
+                // Short: a socket's path must fit in 108 bytes. The process
+                // id keeps servers sharing the root apart.
+                let socket_dir = self
+                    .settings
+                    .config
+                    .root
+                    .join(EGRESS_SOCKETS)
+                    .join(format!("{}-{number}", std::process::id()));
+                let owner = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
+                Some(CommandEgress::start(socket_dir, owner, policy.clone(), output.clone())?)
             }
             _ => None,
         };
