@@ -14,4 +14,5 @@ pub mod projects;
 pub mod sandbox;
 pub mod shutdown;
 pub mod specs;
+pub mod storage;
 pub mod telemetry;

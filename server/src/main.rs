@@ -8,12 +8,14 @@ use leptos::config::get_configuration;
 use server::auth::AccountService;
 use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
-use server::config::Config;
+use server::config::{Config, StorageConfig};
 use server::db::{build_pool, migrations::run_pending_migrations};
 use server::http::{router, serve::serve, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmProvider, ProviderKind};
 use server::sandbox::local::LocalEngine;
 use server::sandbox::{Isolation, SandboxEngine};
+use server::storage::signed_url::UrlSigner;
+use server::storage::Storage;
 use server::{shutdown, telemetry};
 
 #[tokio::main]
@@ -82,7 +84,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
              an agent can read and change anything this server's user can"
         ),
     }
-    let build_setup = BuildSetup { settings: config.builds, sandbox: Arc::new(sandbox), agent };
+    let storage = open_storage(&config.storage)?;
+    tracing::info!(backend = storage.backend_name(), "build artifacts go to object storage");
+    let build_setup = BuildSetup {
+        settings: config.builds,
+        sandbox: Arc::new(sandbox),
+        agent,
+        storage,
+        artifacts: config.storage.artifacts.clone(),
+    };
     let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup);
     let interrupted =
         state.chats.recover_interrupted_replies().await.context("could not check for interrupted replies")?;
@@ -116,6 +126,17 @@ async fn run(config: Config) -> anyhow::Result<()> {
     builds.shut_down().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The configured object storage, with the key that signs local download URLs.
+fn open_storage(config: &StorageConfig) -> anyhow::Result<Storage> {
+    let signer = match &config.signing_key {
+        Some(key) => UrlSigner::new(key.clone()).map_err(anyhow::Error::msg)?,
+        None => UrlSigner::load_or_generate(&config.signing_key_file).with_context(|| {
+            format!("could not read or make the storage signing key {}", config.signing_key_file.display())
+        })?,
+    };
+    Storage::open(&config.backend, signer).context("could not set up object storage")
 }
 
 /// Deletes expired sessions and old sign-in failures every ten minutes, for

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use app::api::builds::{BuildEvent, BuildStatus};
 use common::{
-    build_app, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build, stored_events,
-    test_build_settings, wait_for_build, As,
+    build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
+    stored_events, test_build_settings, wait_for_build, As,
 };
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
@@ -28,7 +28,7 @@ fn tool_call(id: &str, tool: &str, input: Value, input_tokens: u64) -> ScriptedR
 }
 
 fn setup(fake: &FakeProvider, settings: BuildSettings) -> BuildSetup {
-    BuildSetup { settings, sandbox: Arc::new(local_sandbox_engine()), agent: fake.anthropic_agent() }
+    build_setup_with(settings, Arc::new(local_sandbox_engine()), fake.anthropic_agent())
 }
 
 /// Whether a process whose command line contains `marker` is alive.

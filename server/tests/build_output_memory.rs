@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use app::api::builds::{BuildEvent, BuildStatus, LogStream};
 use common::{
-    build_app, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build, stored_events,
-    test_build_settings, wait_for_build,
+    build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
+    stored_events, test_build_settings, wait_for_build,
 };
 use serde_json::json;
-use server::http::BuildSetup;
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
 fn tool_call(tool: &str, input: serde_json::Value) -> ScriptedResponse {
@@ -45,11 +44,7 @@ async fn a_two_hundred_megabyte_line_is_cut_without_growing_the_servers_memory()
     .await;
     let agent = fake.anthropic_agent();
     let database = migrated_database().await;
-    let setup = BuildSetup {
-        settings: test_build_settings(1),
-        sandbox: std::sync::Arc::new(local_sandbox_engine()),
-        agent,
-    };
+    let setup = build_setup_with(test_build_settings(1), std::sync::Arc::new(local_sandbox_engine()), agent);
     let app = build_app(&database, setup);
     let user = sign_up(&app.router, "loud@example.com").await;
     let spec = create_spec(&app.router, &user, "Loud", "# Loud\n- prints").await;

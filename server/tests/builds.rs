@@ -8,13 +8,16 @@ mod common;
 
 use std::time::Duration;
 
+use app::api::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
 use app::api::builds::{
     BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::{
     api, build_app, build_setup, create_spec, get_as, idle_build_setup, local_sandbox_engine,
-    migrated_database, parse_sse, sandbox_root, sign_up, start_build, stored_events, wait_for_build, As,
+    migrated_database, parse_sse, sign_up, start_build, stored_events, wait_for_artifact, wait_for_build, As,
+    BuildApp, TestUser,
 };
+use server::builds::artifacts::{archive_key, manifest_key};
 use server::sandbox::SandboxEngine;
 use uuid::Uuid;
 
@@ -43,31 +46,39 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     assert!(build.sessions > build.features_total, "an initializer, then a session per feature: {build:#?}");
     assert_eq!(build.provider, "offline");
 
-    // The work is really there: a repository with a commit per session
-    // (its disk mounted again while the sandbox is open).
-    let _sandbox = local_sandbox_engine().open(build.id).await.unwrap().expect("the build's sandbox");
-    let work_dir = sandbox_root().join(build.id.to_string());
+    // The work left the sandbox for storage, verified, with its evidence.
+    let artifact = wait_for_artifact(&app.router, &user, build.id, BUILD_LIMIT).await;
+    assert_eq!(artifact.state, ArtifactState::Stored, "{artifact:#?}");
+    assert!(
+        local_sandbox_engine().open(build.id).await.unwrap().is_none(),
+        "the work directory is removed once its archive is stored"
+    );
+    let unpacked = check_the_archive(&app, &user, &build, &artifact).await;
     let log = std::process::Command::new("git")
-        .args(["-c", "safe.directory=*", "-C", &work_dir.display().to_string(), "log", "--oneline"])
+        .args(["-c", "safe.directory=*", "-C", &unpacked.display().to_string(), "log", "--oneline"])
         .output()
         .expect("run git");
     let commits = String::from_utf8_lossy(&log.stdout);
     assert!(commits.lines().count() as i32 > build.features_total, "{commits}");
-    let feature_list = std::fs::read_to_string(work_dir.join("feature_list.json")).expect("the feature list");
+    let feature_list = std::fs::read_to_string(unpacked.join("feature_list.json")).expect("the feature list");
     assert!(
         !feature_list.contains("\"passes\": false") && !feature_list.contains("\"passes\":false"),
         "{feature_list}"
     );
+    std::fs::remove_dir_all(&unpacked).unwrap();
 
-    // Every event numbered from 1 without a gap, the last one the final status.
+    // Every event numbered from 1 without a gap: the final status, then the archive's line.
+    let build = wait_for_build(&app.router, &user, build.id, BUILD_LIMIT, |_| true).await;
     let events = stored_events(&database.pool, build.id).await;
     let seqs: Vec<i64> = events.iter().map(|stored| stored.seq).collect();
     assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>());
     assert_eq!(build.last_event_seq, events.len() as i64);
-    assert!(matches!(
-        events.last().map(|stored| &stored.event),
-        Some(BuildEvent::Status { status: BuildStatus::Completed, .. })
-    ));
+    let [.., status, archived] = &events[..] else { panic!("too few events") };
+    assert!(matches!(status.event, BuildEvent::Status { status: BuildStatus::Completed, .. }), "{status:?}");
+    assert!(
+        matches!(&archived.event, BuildEvent::Log { line, .. } if line.contains("was archived")),
+        "{archived:?}"
+    );
     let passed_tests = events
         .iter()
         .filter(|stored| matches!(stored.event, BuildEvent::TestRun { exit_code: Some(0), .. }))
@@ -104,6 +115,112 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     }
     let logged = events.iter().filter(|stored| matches!(stored.event, BuildEvent::Log { .. })).count();
     assert_eq!(lines, logged);
+
+    // Deleting the ended build takes its log and its archive with it.
+    let deleted =
+        api(&app.router, "DELETE", &format!("/api/builds/{}", build.id), As::User(&user), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let gone = get_as(&app.router, &format!("/api/builds/{}", build.id), As::User(&user)).await;
+    assert_eq!(gone.status, 404);
+    let storage = app.state.builds.artifacts.storage();
+    assert!(!storage.exists(&archive_key(build.id)).await.unwrap());
+    assert!(!storage.exists(&manifest_key(build.id)).await.unwrap());
+}
+
+/// Downloads the build's archive and checks it against its manifest: the
+/// checksum, then every file (unpacked by the system `tar`) with its own.
+/// Answers where it was unpacked.
+async fn check_the_archive(
+    app: &BuildApp,
+    user: &TestUser,
+    build: &BuildDetail,
+    artifact: &ArtifactInfo,
+) -> std::path::PathBuf {
+    let path = format!("/api/builds/{}/artifacts", build.id);
+    let download = get_as(&app.router, &path, As::User(user)).await;
+    assert_eq!(download.status, 200, "{}", download.body);
+    assert_eq!(Some(sha256_hex(&download.bytes)), artifact.sha256, "the archive is intact");
+    assert_eq!(Some(download.bytes.len() as i64), artifact.size_bytes);
+    let disposition = download.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains(&format!("filename=\"{}\"", artifact.file_name)), "{disposition}");
+    assert!(artifact.file_name.starts_with("todo-"), "{}", artifact.file_name);
+
+    // A range resumes an interrupted download.
+    let request = axum::http::Request::get(&path)
+        .header("cookie", &user.cookie)
+        .header("range", "bytes=100-199")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let part = common::send(&app.router, request).await;
+    assert_eq!(part.status, 206);
+    assert_eq!(part.bytes, download.bytes[100..200]);
+
+    let manifest = get_as(&app.router, &format!("{path}/manifest"), As::User(user)).await;
+    assert_eq!(manifest.status, 200, "{}", manifest.body);
+    let manifest: ArtifactManifest = common::body_as(&manifest);
+    assert_eq!(Some(manifest.archive.sha256.clone()), artifact.sha256);
+    assert_eq!(manifest.features.len() as i32, build.features_total);
+    for feature in &manifest.features {
+        let proof = feature.proof.as_ref().unwrap_or_else(|| panic!("no test proves {feature:?}"));
+        assert!(feature.passes && proof.failed == 0 && proof.passed > 0, "{feature:?}");
+    }
+    assert!(manifest.commits.len() as i32 > build.features_total, "{:?}", manifest.commits);
+    assert_eq!(manifest.sessions.len() as i32, build.sessions);
+    assert_eq!(manifest.sandbox.isolation, "bubblewrap");
+    assert_eq!(manifest.sandbox.network, "none");
+
+    let unpacked = std::env::temp_dir().join(format!("unpacked-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let archive_file = unpacked.with_extension("tar.gz");
+    std::fs::write(&archive_file, &download.bytes).unwrap();
+    let untar = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive_file)
+        .arg("-C")
+        .arg(&unpacked)
+        .output()
+        .expect("run tar");
+    assert!(untar.status.success(), "{}", String::from_utf8_lossy(&untar.stderr));
+    std::fs::remove_file(&archive_file).unwrap();
+    let mut on_disk = regular_files(&unpacked, "");
+    on_disk.retain(|(path, _)| !path.starts_with(".git/"));
+    on_disk.sort();
+    let listed: Vec<(String, String)> =
+        manifest.files.iter().map(|file| (file.path.clone(), file.sha256.clone())).collect();
+    assert_eq!(on_disk, listed, "the archive holds exactly the manifest's files, byte for byte");
+
+    // One file, straight out of the stored archive.
+    let file =
+        get_as(&app.router, &format!("/api/builds/{}/files/feature_list.json", build.id), As::User(user))
+            .await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert_eq!(file.bytes, std::fs::read(unpacked.join("feature_list.json")).unwrap());
+    let missing =
+        get_as(&app.router, &format!("/api/builds/{}/files/no/such/file", build.id), As::User(user)).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    unpacked
+}
+
+/// Every regular file below `dir`, with its SHA-256.
+fn regular_files(dir: &std::path::Path, prefix: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let file_type = entry.file_type().unwrap();
+        if file_type.is_dir() {
+            files.extend(regular_files(&entry.path(), &path));
+        } else if file_type.is_file() {
+            files.push((path, sha256_hex(&std::fs::read(entry.path()).unwrap())));
+        }
+    }
+    files
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,14 +12,14 @@ mod wire_servers;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::api::artifacts::ArtifactState;
 use app::api::builds::{BuildDetail, BuildEvent, BuildStatus, EgressVerdict, LogStream, StoredBuildEvent};
 use common::{
-    build_app, create_spec, migrated_database, run_sql, sign_up, start_build, stored_events,
-    test_build_settings, wait_for_build, BuildApp, TestDatabase, TestUser,
+    build_app, build_setup_with, create_spec, migrated_database, run_sql, sign_up, start_build,
+    stored_events, test_build_settings, wait_for_artifact, wait_for_build, BuildApp, TestDatabase, TestUser,
 };
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
-use server::http::BuildSetup;
 use server::sandbox::local::LocalEngine;
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
 use uuid::Uuid;
@@ -64,7 +64,9 @@ async fn hostile_app(
 ) -> HostileBuild {
     let fake = FakeProvider::start(script).await;
     let database = migrated_database().await;
-    let setup = BuildSetup { settings, sandbox: engine, agent: fake.anthropic_agent() };
+    let mut setup = build_setup_with(settings, engine, fake.anthropic_agent());
+    // These tests look into the work directory once the build is over.
+    setup.artifacts.keep_workdirs = true;
     let app = build_app(&database, setup);
     let user = sign_up(&app.router, &format!("{}@example.com", Uuid::now_v7().simple())).await;
     HostileBuild { app, database, user, fake }
@@ -76,11 +78,18 @@ impl HostileBuild {
         start_build(&self.app.router, &self.user, spec["id"].as_str().unwrap()).await
     }
 
+    /// Waits for the build to complete, fail or pause, and for an ended
+    /// build's archive, which must be stored whatever the build left behind.
     async fn wait_until_over(&self, build: &BuildDetail, limit: Duration) -> BuildDetail {
-        wait_for_build(&self.app.router, &self.user, build.id, limit, |build| {
+        let build = wait_for_build(&self.app.router, &self.user, build.id, limit, |build| {
             matches!(build.status, BuildStatus::Completed | BuildStatus::Failed | BuildStatus::Paused)
         })
-        .await
+        .await;
+        if build.status.is_final() {
+            let artifact = wait_for_artifact(&self.app.router, &self.user, build.id, limit).await;
+            assert_eq!(artifact.state, ArtifactState::Stored, "{artifact:#?}");
+        }
+        build
     }
 
     /// Starts a build and waits for it to complete, answering it and its

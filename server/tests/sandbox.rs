@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use server::sandbox::archive::ExcludeRules;
 use server::sandbox::local::LocalEngine;
 use server::sandbox::{
     CommandOutput, Isolation, OutputLine, OutputStream, Sandbox, SandboxEngine, SandboxError, SandboxLimits,
@@ -194,7 +195,7 @@ async fn output_past_the_limit_is_held_back_and_said_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links() {
+async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links_and_excludes_left_out() {
     use futures_util::StreamExt;
     use std::io::Read;
 
@@ -212,10 +213,14 @@ async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links() {
         })
         .collect();
     test.sandbox.write_file("data/noise.bin", &noise).await.unwrap();
-    let (outcome, _) = run(&*test.sandbox, "ln -s /etc/passwd passwd-link && git init -q").await;
+    test.sandbox.write_file("web/node_modules/left/index.js", b"x").await.unwrap();
+    let (outcome, _) =
+        run(&*test.sandbox, "ln -s /etc/passwd passwd-link && mkfifo pipe && git init -q").await;
     assert!(outcome.succeeded());
 
-    let mut stream = test.sandbox.archive().await.expect("an archive");
+    let excludes = ExcludeRules::new(&ExcludeRules::default_patterns()).unwrap();
+    let written = test.sandbox.archive(std::sync::Arc::new(excludes)).await.expect("an archive");
+    let mut stream = written.stream;
     let mut bytes = Vec::new();
     let mut chunks = 0;
     while let Some(chunk) = stream.next().await {
@@ -229,15 +234,40 @@ async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links() {
         let mut entry = entry.expect("an entry");
         let path = entry.path().unwrap().to_string_lossy().trim_start_matches("./").to_owned();
         let link = entry.link_name().unwrap().map(|target| target.to_string_lossy().into_owned());
+        let is_file = entry.header().entry_type().is_file();
         let mut content = Vec::new();
         entry.read_to_end(&mut content).unwrap();
-        found.insert(path, (content, link));
+        found.insert(path, (content, link, is_file));
     }
     assert_eq!(found["src/app.js"].0, b"console.log(1)\n");
     assert_eq!(found["data/noise.bin"].0, noise);
     assert_eq!(found["passwd-link"].1.as_deref(), Some("/etc/passwd"), "the link, not the host's file");
     assert!(found["passwd-link"].0.is_empty());
     assert!(found.keys().any(|path| path.starts_with(".git/")), "the git history comes along");
+    assert!(!found.keys().any(|path| path.contains("node_modules")), "excluded: {:?}", found.keys());
+    assert!(!found.contains_key("pipe"), "a FIFO is no file to archive");
+
+    let contents = written.contents.await.expect("the archive's contents");
+    let mut regular_files: Vec<&str> = found
+        .iter()
+        .filter(|(path, (_, _, is_file))| *is_file && !path.starts_with(".git/"))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    regular_files.sort();
+    let listed: Vec<&str> = contents.files.iter().map(|file| file.path.as_str()).collect();
+    assert_eq!(listed, regular_files, "the contents list every file outside .git, sorted");
+    let app = contents.files.iter().find(|file| file.path == "src/app.js").unwrap();
+    assert_eq!((app.size_bytes, app.is_text), (15, true));
+    assert_eq!(app.sha256, sha256_hex(b"console.log(1)\n"));
+    let noise_file = contents.files.iter().find(|file| file.path == "data/noise.bin").unwrap();
+    assert!(!noise_file.is_text);
+    assert!(contents.git_files > 0 && contents.git_bytes > 0);
+    assert_eq!(contents.skipped, 1, "the FIFO");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,6 +3,7 @@
 //! server process; each build's events are committed before anyone sees
 //! them, and stream to viewers in any process.
 
+pub mod artifacts;
 pub mod control;
 pub mod events;
 pub mod harness;
@@ -26,7 +27,9 @@ use uuid::Uuid;
 use crate::db::DbPool;
 use crate::llm::LlmProvider;
 use crate::sandbox::SandboxEngine;
+use crate::storage::Storage;
 
+pub use self::artifacts::{ArtifactService, ArtifactSettings};
 pub use self::service::BuildService;
 pub use self::settings::BuildSettings;
 
@@ -36,7 +39,9 @@ pub struct BuildEngine {
     pub service: Arc<BuildService>,
     pub hub: Arc<hub::EventHub>,
     pub running: Arc<control::RunningBuilds>,
+    pub artifacts: Arc<ArtifactService>,
     runner: Arc<runner::RunnerContext>,
+    archiver: Arc<artifacts::Archiver>,
     tasks: TaskTracker,
     runs: TaskTracker,
     shutdown: CancellationToken,
@@ -49,16 +54,37 @@ impl BuildEngine {
         settings: BuildSettings,
         engine: Arc<dyn SandboxEngine>,
         provider: Arc<dyn LlmProvider>,
+        storage: Storage,
+        artifact_settings: ArtifactSettings,
     ) -> Self {
         let hub = Arc::new(hub::EventHub::default());
         let running = Arc::new(control::RunningBuilds::default());
         let shutdown = CancellationToken::new();
+        let worker_id = Uuid::now_v7();
+        let archive_wake = Arc::new(tokio::sync::Notify::new());
+        let artifacts = Arc::new(ArtifactService::new(
+            pool.clone(),
+            storage.clone(),
+            engine.clone(),
+            artifact_settings.clone(),
+            archive_wake.clone(),
+        ));
+        let archiver = Arc::new(artifacts::Archiver {
+            pool: pool.clone(),
+            storage,
+            engine: engine.clone(),
+            hub: hub.clone(),
+            settings: artifact_settings,
+            worker_id,
+            wake: archive_wake.clone(),
+        });
         let service = Arc::new(BuildService::new(
             pool.clone(),
             specs,
             hub.clone(),
             running.clone(),
             provider.describe(),
+            artifacts.clone(),
         ));
         let runner = Arc::new(runner::RunnerContext {
             pool,
@@ -67,10 +93,21 @@ impl BuildEngine {
             engine,
             provider,
             settings,
-            worker_id: Uuid::now_v7(),
+            worker_id,
             shutdown: shutdown.clone(),
+            archive_wake,
         });
-        Self { service, hub, running, runner, tasks: TaskTracker::new(), runs: TaskTracker::new(), shutdown }
+        Self {
+            service,
+            hub,
+            running,
+            artifacts,
+            runner,
+            archiver,
+            tasks: TaskTracker::new(),
+            runs: TaskTracker::new(),
+            shutdown,
+        }
     }
 
     /// Starts listening to other processes (with `database_url`) and, when
@@ -82,6 +119,7 @@ impl BuildEngine {
         if self.runner.settings.workers > 0 {
             self.tasks.spawn(queue::dispatch(self.runner.clone(), self.runs.clone()));
         }
+        self.tasks.spawn(self.archiver.clone().run(self.shutdown.clone()));
     }
 
     /// Ends viewer streams and stops the runs, at the first sign of shutdown.

@@ -182,6 +182,15 @@ pub async fn find_for_update(
         .optional()
 }
 
+/// Removes the owner's build; its events and artifact row go with it.
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+    let deleted =
+        diesel::delete(builds::table.filter(builds::id.eq(id)).filter(builds::user_id.eq(owner_id)))
+            .execute(connection)
+            .await?;
+    Ok(deleted == 1)
+}
+
 /// Any build, for the worker that holds it.
 pub async fn find_any(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<BuildRow>> {
     builds::table.find(id).select(BuildRow::as_select()).first(connection).await.optional()

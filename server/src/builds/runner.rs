@@ -13,6 +13,7 @@ use diesel_async::AsyncConnection;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::builds::artifacts::repo as artifact_repo;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
 use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
@@ -37,6 +38,8 @@ pub struct RunnerContext {
     pub worker_id: Uuid,
     /// Cancelled when the server stops.
     pub shutdown: CancellationToken,
+    /// Wakes this process's archiver once a build here has ended.
+    pub archive_wake: Arc<tokio::sync::Notify>,
 }
 
 /// How a run ended.
@@ -138,6 +141,8 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
             // Stopping with the server: the build goes on elsewhere or after the restart.
             let is_shutdown = context.shutdown.is_cancelled();
             repo::release_lease(&mut connection, build_id, worker, is_shutdown).await?;
+            // A cancel marked its work for archiving; it may go now that the run let go.
+            context.archive_wake.notify_one();
             return Ok(());
         }
     };
@@ -146,11 +151,15 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
             if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
                 return Ok::<_, diesel::result::Error>(Vec::new());
             }
+            if status.is_final() {
+                artifact_repo::mark_pending(connection, build_id).await?;
+            }
             let event = BuildEvent::Status { status, reason: reason.clone() };
             repo::append_events(connection, build_id, &[(Utc::now(), event)]).await
         })
         .await?;
     events::publish(&context.hub, build_id, stored);
+    context.archive_wake.notify_one();
     Ok(())
 }
 
@@ -400,6 +409,14 @@ impl Run<'_> {
         if let Err(error) = self.record_session(tally, &report.model).await {
             tracing::warn!(build_id = %self.build.id, %error, "could not record a session");
         }
+        self.events
+            .emit(BuildEvent::SessionUsage {
+                session: self.build.sessions + 1,
+                model: report.model.clone(),
+                input_tokens: tally.input_tokens,
+                output_tokens: tally.output_tokens,
+            })
+            .await;
         self.build.sessions += 1;
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
         self.build.input_tokens += tally.input_tokens;

@@ -10,12 +10,14 @@ use app::api::builds::{
     BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogPage, MAX_ACTIVE_BUILDS_PER_USER,
     MAX_LOG_PAGE,
 };
-use app::backend::{Builds, Specs};
+use app::backend::{Artifacts, Builds, Specs};
 use app::error::AppError;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use crate::builds::artifacts::repo as artifact_repo;
+use crate::builds::artifacts::ArtifactService;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events;
 use crate::builds::hub::EventHub;
@@ -30,6 +32,7 @@ pub struct BuildService {
     running: Arc<RunningBuilds>,
     /// The model builds talk to, recorded on each build.
     agent: ProviderInfo,
+    artifacts: Arc<ArtifactService>,
 }
 
 pub fn build_not_found() -> AppError {
@@ -81,8 +84,9 @@ impl BuildService {
         hub: Arc<EventHub>,
         running: Arc<RunningBuilds>,
         agent: ProviderInfo,
+        artifacts: Arc<ArtifactService>,
     ) -> Self {
-        Self { pool, specs, hub, running, agent }
+        Self { pool, specs, hub, running, agent, artifacts }
     }
 
     /// The owner's build, or 404.
@@ -109,6 +113,10 @@ impl BuildService {
                     Action::Cancel => {
                         repo::set_status(connection, id, BuildStatus::Cancelled, Some("Cancelled by you."))
                             .await?;
+                        if build.started_at.is_some() {
+                            // Its work so far is archived once the run lets go of it.
+                            artifact_repo::mark_pending(connection, id).await?;
+                        }
                         (BuildStatus::Cancelled, Some("Cancelled by you."))
                     }
                     Action::Pause => {
@@ -135,7 +143,11 @@ impl BuildService {
         events::publish(&self.hub, id, outcome);
         match action {
             Action::Resume => self.hub.announce_queued(),
-            Action::Cancel | Action::Pause => self.running.check(id),
+            Action::Cancel => {
+                self.running.check(id);
+                self.artifacts.wake_archiver();
+            }
+            Action::Pause => self.running.check(id),
         }
         self.get_detail(&mut connection, owner_id, id).await
     }
@@ -235,5 +247,26 @@ impl Builds for BuildService {
         lines.truncate(limit as usize);
         let next_after = if has_more { lines.last().map(|line| line.seq) } else { None };
         Ok(LogPage { lines, next_after })
+    }
+
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
+        let build = self.owned(owner, id).await?;
+        let status = build.status();
+        if !status.is_final() {
+            return Err(AppError::Conflict(format!(
+                "This build is {}; cancel it before deleting it.",
+                status.label().to_lowercase()
+            )));
+        }
+        if self.artifacts.info(owner, id).await?.state.is_in_progress() {
+            return Err(AppError::Conflict(
+                "This build's work is being archived. Try again in a moment.".into(),
+            ));
+        }
+        // Objects first: if storage is down, nothing is deleted and the person can retry.
+        self.artifacts.forget(id).await?;
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)?;
+        Ok(())
     }
 }

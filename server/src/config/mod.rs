@@ -1,6 +1,10 @@
 //! Every setting of the server, read from the environment (and `.env`),
 //! validated once at start-up. `env.example` documents each one.
 
+mod storage;
+
+pub use self::storage::StorageConfig;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,6 +92,8 @@ pub struct Config {
     pub builds: BuildSettings,
     /// The local sandbox engine: where work directories live, and limits.
     pub sandbox: LocalEngineConfig,
+    /// Where build artifacts go, and how long they stay.
+    pub storage: StorageConfig,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -181,6 +187,7 @@ impl Config {
         let llm = read_llm(&mut reader);
         let builds = read_builds(&mut reader);
         let sandbox = read_sandbox(&mut reader, data_dir.as_deref());
+        let storage = storage::read_storage(&mut reader, data_dir.as_deref());
 
         if !reader.problems.is_empty() {
             return Err(ConfigError { problems: reader.problems });
@@ -214,6 +221,7 @@ impl Config {
             llm: llm.expect(missing),
             builds: builds.expect(missing),
             sandbox: sandbox.expect(missing),
+            storage: storage.expect(missing),
             data_dir: data_dir.expect(missing),
             log_format: log_format.expect(missing),
             shutdown_grace: shutdown_grace.expect(missing),

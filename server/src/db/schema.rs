@@ -49,6 +49,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    build_artifacts (build_id) {
+        build_id -> Uuid,
+        state -> Text,
+        object_key -> Nullable<Text>,
+        size_bytes -> Nullable<Int8>,
+        sha256 -> Nullable<Text>,
+        file_count -> Nullable<Int4>,
+        message -> Nullable<Text>,
+        attempts -> Int4,
+        claimed_by -> Nullable<Uuid>,
+        claimed_until -> Nullable<Timestamptz>,
+        stored_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     builds (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -57,7 +74,6 @@ diesel::table! {
         status -> Text,
         spec_content -> Text,
         status_reason -> Nullable<Text>,
-        artifact_key -> Nullable<Text>,
         created_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
@@ -163,6 +179,7 @@ diesel::joinable!(app_spec_versions -> app_specs (spec_id));
 diesel::joinable!(app_specs -> chats (chat_id));
 diesel::joinable!(app_specs -> projects (project_id));
 diesel::joinable!(app_specs -> users (user_id));
+diesel::joinable!(build_artifacts -> builds (build_id));
 diesel::joinable!(build_events -> builds (build_id));
 diesel::joinable!(builds -> app_specs (app_spec_id));
 diesel::joinable!(builds -> projects (project_id));
@@ -177,6 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     app_spec_versions,
     app_specs,
+    build_artifacts,
     build_events,
     builds,
     chat_messages,

@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::session_layer;
 use crate::auth::AccountService;
-use crate::builds::{BuildEngine, BuildSettings};
+use crate::builds::{ArtifactSettings, BuildEngine, BuildSettings};
 use crate::chats::{AssistantSettings, ChatService};
 use crate::config::AuthConfig;
 use crate::db::DbPool;
@@ -32,6 +32,7 @@ use crate::overview::OverviewService;
 use crate::projects::ProjectService;
 use crate::sandbox::SandboxEngine;
 use crate::specs::SpecService;
+use crate::storage::Storage;
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
@@ -52,6 +53,9 @@ pub struct BuildSetup {
     pub settings: BuildSettings,
     pub sandbox: Arc<dyn SandboxEngine>,
     pub agent: Arc<dyn LlmProvider>,
+    /// Where ended builds' work is archived, and how.
+    pub storage: Storage,
+    pub artifacts: ArtifactSettings,
 }
 
 impl AppState {
@@ -71,6 +75,8 @@ impl AppState {
             build_setup.settings,
             build_setup.sandbox,
             build_setup.agent,
+            build_setup.storage,
+            build_setup.artifacts,
         ));
         let backend = Backend {
             system: Arc::new(DatabaseProbe { pool: pool.clone() }),
@@ -79,6 +85,7 @@ impl AppState {
             projects: Arc::new(ProjectService::new(pool.clone())),
             chats: chats.clone(),
             builds: builds.service.clone(),
+            artifacts: builds.artifacts.clone(),
             overview: Arc::new(OverviewService::new(pool.clone())),
         };
         Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, builds, backend }

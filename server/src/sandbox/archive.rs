@@ -1,46 +1,290 @@
 //! A work directory as a tar.gz stream, written on the blocking pool while
 //! the reader takes it: the archive is never held whole in memory or on
-//! disk. Symlinks are stored as links, never followed out of the directory.
+//! disk. The walk goes through cap-std beneath the directory, stores links
+//! as links (never following one), skips what is excluded, and learns each
+//! file's size, SHA-256 and whether it is text as it reads it, once.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, PermissionsExt};
 use futures_util::stream::BoxStream;
-use tokio::sync::mpsc;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
 
 /// Chunks in flight between the writer and the reader; a slow reader
 /// makes the writer wait.
 const CHUNKS_IN_FLIGHT: usize = 8;
 const CHUNK_BYTES: usize = 64 * 1024;
+/// Deeper directories are left out (and counted): a work directory needs
+/// nothing like it, and the walk stays bounded.
+const MAX_DEPTH: usize = 64;
+/// The agent's history: archived, but summed rather than listed.
+const GIT_DIR: &str = ".git";
 
 pub type ArchiveStream = BoxStream<'static, std::io::Result<Bytes>>;
 
-/// Streams `dir` (its contents, `.git` included) as a gzip-compressed tar.
-pub fn tar_gz(dir: PathBuf) -> ArchiveStream {
-    let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
-    tokio::task::spawn_blocking(move || {
-        let failure = sender.clone();
-        if let Err(error) =
-            write_archive(&dir, ChunkWriter { sender, buffer: Vec::with_capacity(CHUNK_BYTES) })
-        {
-            // The reader sees the failure as the stream's last item.
-            let _ = failure.blocking_send(Err(error));
-        }
-    });
-    Box::pin(futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    }))
+/// An archive being written: its bytes, and what it held once they end.
+pub struct Archive {
+    pub stream: ArchiveStream,
+    /// Sent when the last byte has been written; an error ends the stream too.
+    pub contents: oneshot::Receiver<ArchiveContents>,
 }
 
-fn write_archive(dir: &std::path::Path, out: ChunkWriter) -> std::io::Result<()> {
+/// What went into an archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArchiveContents {
+    /// Regular files outside `.git/`, in the order written (sorted by path).
+    pub files: Vec<ArchivedFile>,
+    pub git_files: u64,
+    pub git_bytes: u64,
+    /// Entries left out for being too deep, or neither file, directory nor link.
+    pub skipped: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedFile {
+    /// Relative, `/`-separated.
+    pub path: String,
+    pub size_bytes: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+    /// Valid UTF-8 without NUL bytes.
+    pub is_text: bool,
+}
+
+/// Paths left out of archives: `name/` leaves out directories of that name
+/// at any depth, `name` files and directories; patterns with a `/` inside
+/// match from the top (`dist/**`). `.git` is always kept.
+#[derive(Debug, Clone)]
+pub struct ExcludeRules {
+    patterns: Vec<String>,
+    any: GlobSet,
+    directories_only: GlobSet,
+}
+
+impl ExcludeRules {
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
+        let (mut any, mut directories_only) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        for pattern in patterns {
+            let trimmed = pattern.trim();
+            let (body, is_directory_only) = match trimmed.strip_suffix('/') {
+                Some(body) => (body, true),
+                None => (trimmed, false),
+            };
+            let body = body.trim_start_matches("./").trim_start_matches('/');
+            if body.is_empty() {
+                return Err(format!("{pattern:?} excludes nothing"));
+            }
+            let glob = if body.contains('/') { body.to_owned() } else { format!("**/{body}") };
+            let glob = GlobBuilder::new(&glob)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| format!("{pattern:?} is not a valid pattern: {error}"))?;
+            if is_directory_only {
+                directories_only.add(glob)
+            } else {
+                any.add(glob)
+            };
+        }
+        let build = |builder: GlobSetBuilder| builder.build().map_err(|error| error.to_string());
+        Ok(Self {
+            patterns: patterns.iter().map(|pattern| pattern.trim().to_owned()).collect(),
+            any: build(any)?,
+            directories_only: build(directories_only)?,
+        })
+    }
+
+    /// `node_modules/`, `target/`, `.venv/`, `__pycache__/`.
+    pub fn default_patterns() -> Vec<String> {
+        ["node_modules/", "target/", ".venv/", "__pycache__/"].map(str::to_owned).to_vec()
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    fn excludes(&self, path: &str, is_dir: bool) -> bool {
+        if path == GIT_DIR || path.starts_with(".git/") {
+            return false;
+        }
+        self.any.is_match(path) || (is_dir && self.directories_only.is_match(path))
+    }
+}
+
+/// Streams `dir` (its contents, `.git` included) as a gzip-compressed tar.
+pub fn tar_gz(dir: PathBuf, excludes: Arc<ExcludeRules>) -> Archive {
+    let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+    let (contents_sender, contents) = oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let failure = sender.clone();
+        let out = ChunkWriter { sender, buffer: Vec::with_capacity(CHUNK_BYTES) };
+        match write_archive(&dir, &excludes, out) {
+            Ok(written) => {
+                let _ = contents_sender.send(written);
+            }
+            // The reader sees the failure as the stream's last item.
+            Err(error) => {
+                let _ = failure.blocking_send(Err(error));
+            }
+        }
+    });
+    let stream = Box::pin(futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    }));
+    Archive { stream, contents }
+}
+
+fn write_archive(dir: &Path, excludes: &ExcludeRules, out: ChunkWriter) -> std::io::Result<ArchiveContents> {
+    let root = Dir::open_ambient_dir(dir, cap_std::ambient_authority())?;
     let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-    let mut builder = tar::Builder::new(encoder);
-    builder.follow_symlinks(false);
-    builder.append_dir_all(".", dir)?;
-    let encoder = builder.into_inner()?;
-    let mut out = encoder.finish()?;
-    out.flush()
+    let mut walk =
+        Walk { builder: tar::Builder::new(encoder), excludes, contents: ArchiveContents::default() };
+    walk.directory(&root, "", 0)?;
+    let Walk { builder, contents, .. } = walk;
+    let mut out = builder.into_inner()?.finish()?;
+    out.flush()?;
+    Ok(contents)
+}
+
+struct Walk<'a, W: Write> {
+    builder: tar::Builder<W>,
+    excludes: &'a ExcludeRules,
+    contents: ArchiveContents,
+}
+
+impl<W: Write> Walk<'_, W> {
+    /// Appends the entries of `dir` (at `prefix`, `""` for the root), sorted by name.
+    fn directory(&mut self, dir: &Dir, prefix: &str, depth: usize) -> std::io::Result<()> {
+        let mut entries = Vec::new();
+        for entry in dir.entries()? {
+            let entry = entry?;
+            entries.push((entry.file_name(), entry.file_type()?));
+        }
+        entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+        for (name, file_type) in entries {
+            let name_text = name.to_string_lossy();
+            let path =
+                if prefix.is_empty() { name_text.into_owned() } else { format!("{prefix}/{name_text}") };
+            if self.excludes.excludes(&path, file_type.is_dir()) {
+                continue;
+            }
+            if file_type.is_dir() {
+                if depth >= MAX_DEPTH {
+                    self.contents.skipped += 1;
+                    continue;
+                }
+                let child = dir.open_dir(&name)?;
+                let mut header = header_for(tar::EntryType::Directory, 0, &child.dir_metadata()?);
+                self.builder.append_data(&mut header, format!("{path}/"), std::io::empty())?;
+                self.directory(&child, &path, depth + 1)?;
+            } else if file_type.is_symlink() {
+                let target = dir.read_link_contents(&name)?;
+                let mut header = header_for(tar::EntryType::Symlink, 0, &dir.symlink_metadata(&name)?);
+                self.builder.append_link(&mut header, &path, target)?;
+            } else if file_type.is_file() {
+                self.file(dir, &name, path)?;
+            } else {
+                // FIFOs, sockets, devices: nothing a project needs.
+                self.contents.skipped += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn file(&mut self, dir: &Dir, name: &std::ffi::OsStr, path: String) -> std::io::Result<()> {
+        let mut options = OpenOptions::new();
+        // Never block on something swapped in for the file meanwhile.
+        options.read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
+        let file = dir.open_with(name, &options)?;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            self.contents.skipped += 1;
+            return Ok(());
+        }
+        let size = metadata.len();
+        let mut header = header_for(tar::EntryType::Regular, size, &metadata);
+        let is_git = path == GIT_DIR || path.starts_with(".git/");
+        let mut reader = InspectingReader::new(file.take(size), !is_git);
+        self.builder.append_data(&mut header, &path, &mut reader)?;
+        if is_git {
+            self.contents.git_files += 1;
+            self.contents.git_bytes += size;
+        } else {
+            let (sha256, is_text) = reader.finish();
+            self.contents.files.push(ArchivedFile { path, size_bytes: size, sha256, is_text });
+        }
+        Ok(())
+    }
+}
+
+fn header_for(entry_type: tar::EntryType, size: u64, metadata: &cap_std::fs::Metadata) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(entry_type);
+    header.set_size(size);
+    header.set_mode(metadata.permissions().mode() & 0o777);
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.into_std().duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_secs());
+    header.set_mtime(modified);
+    header
+}
+
+/// Passes a file's bytes through, hashing them and checking for text.
+struct InspectingReader<R> {
+    inner: R,
+    hasher: Option<Sha256>,
+    /// Bytes of a UTF-8 sequence cut by the end of the last read.
+    pending: Vec<u8>,
+    is_text: bool,
+}
+
+impl<R: Read> InspectingReader<R> {
+    fn new(inner: R, is_inspected: bool) -> Self {
+        Self { inner, hasher: is_inspected.then(Sha256::new), pending: Vec::new(), is_text: is_inspected }
+    }
+
+    /// The SHA-256 in hex, and whether the whole file was text.
+    fn finish(self) -> (String, bool) {
+        let hash = self.hasher.map(|hasher| hex::encode(hasher.finalize())).unwrap_or_default();
+        (hash, self.is_text && self.pending.is_empty())
+    }
+
+    fn inspect(&mut self, data: &[u8]) {
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(data);
+        }
+        if !self.is_text {
+            return;
+        }
+        if data.contains(&0) {
+            self.is_text = false;
+            return;
+        }
+        self.pending.extend_from_slice(data);
+        match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.clear(),
+            // Only an incomplete sequence at the very end may wait for more.
+            Err(error) if error.error_len().is_none() => {
+                let rest = self.pending.split_off(error.valid_up_to());
+                self.pending = rest;
+            }
+            Err(_) => self.is_text = false,
+        }
+    }
+}
+
+impl<R: Read> Read for InspectingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.inspect(&buffer[..read]);
+        Ok(read)
+    }
 }
 
 /// Hands what is written to the stream in chunks.
@@ -66,5 +310,55 @@ impl Write for ChunkWriter {
         self.sender.blocking_send(Ok(chunk)).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the archive's reader went away")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(patterns: &[&str]) -> ExcludeRules {
+        ExcludeRules::new(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn directory_patterns_exclude_directories_at_any_depth_but_never_git() {
+        let rules = rules(&["node_modules/", "*.log", "dist/**", ".git/"]);
+        assert!(rules.excludes("node_modules", true));
+        assert!(rules.excludes("web/node_modules", true));
+        assert!(!rules.excludes("node_modules", false), "a file named like it stays");
+        assert!(rules.excludes("server.log", false));
+        assert!(rules.excludes("logs/server.log", false));
+        assert!(rules.excludes("dist/app.js", false));
+        assert!(!rules.excludes("web/dist/app.js", false), "a pattern with a slash matches from the top");
+        assert!(!rules.excludes(".git", true));
+        assert!(!rules.excludes(".git/objects", true));
+    }
+
+    #[test]
+    fn empty_or_broken_patterns_are_refused() {
+        assert!(ExcludeRules::new(&["/".to_owned()]).is_err());
+        assert!(ExcludeRules::new(&["a[".to_owned()]).is_err());
+    }
+
+    fn inspect(chunks: &[&[u8]]) -> (String, bool) {
+        let mut reader = InspectingReader::new(std::io::empty(), true);
+        for chunk in chunks {
+            reader.inspect(chunk);
+        }
+        reader.finish()
+    }
+
+    #[test]
+    fn text_is_utf8_without_nul_even_when_a_character_spans_reads() {
+        let euro = "€".as_bytes();
+        assert!(inspect(&[b"price: ", &euro[..1], &euro[1..], b"\n"]).1);
+        assert!(!inspect(&[b"abc\0def"]).1);
+        assert!(!inspect(&[&[0xff, 0xfe]]).1);
+        assert!(!inspect(&[b"cut ", &euro[..2]]).1, "a sequence cut by the end of the file is not text");
+        assert_eq!(
+            inspect(&[b"hello"]).0,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
     }
 }

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::archive::{Archive, ExcludeRules};
 use super::bwrap::{self, PATH};
 use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
 use super::command_egress::CommandEgress;
@@ -26,8 +27,8 @@ use super::files;
 use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
 use super::{
-    CommandOutcome, CommandOutput, FileListing, Isolation, OutputStream, Sandbox, SandboxEngine,
-    SandboxError, SandboxLimits, SandboxNetwork,
+    CommandOutcome, CommandOutput, EngineDescription, FileListing, Isolation, OutputStream, Sandbox,
+    SandboxEngine, SandboxError, SandboxLimits, SandboxNetwork,
 };
 
 #[derive(Debug, Clone)]
@@ -257,6 +258,22 @@ impl SandboxEngine for LocalEngine {
             Isolation::Isolated
         } else {
             Isolation::Unisolated
+        }
+    }
+
+    fn describe(&self) -> EngineDescription {
+        let network = &self.settings.config.network;
+        let allowed_hosts = match network {
+            SandboxNetwork::Allowlist(policy) => {
+                policy.allowed_hosts.iter().chain(&policy.private_hosts).map(ToString::to_string).collect()
+            }
+            SandboxNetwork::None | SandboxNetwork::HostUnsafe => Vec::new(),
+        };
+        EngineDescription {
+            isolation: self.isolation(),
+            network: network.name(),
+            allowed_hosts,
+            limits: self.settings.config.limits,
         }
     }
 
@@ -525,11 +542,11 @@ impl Sandbox for LocalSandbox {
         self.on_files(move |root| files::list(root, &pattern, &cancel)).await
     }
 
-    async fn archive(&self) -> Result<super::archive::ArchiveStream, SandboxError> {
+    async fn archive(&self, excludes: Arc<ExcludeRules>) -> Result<Archive, SandboxError> {
         if !tokio::fs::metadata(&self.work_dir).await.is_ok_and(|meta| meta.is_dir()) {
             return Err(SandboxError::NotFound(".".into()));
         }
-        Ok(super::archive::tar_gz(self.work_dir.clone()))
+        Ok(super::archive::tar_gz(self.work_dir.clone(), excludes))
     }
 
     async fn destroy(&self) -> Result<(), SandboxError> {

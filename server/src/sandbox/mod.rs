@@ -189,8 +189,9 @@ pub trait Sandbox: Send + Sync + 'static {
     /// excluded; a walk too large or too slow is stopped with an error.
     async fn list_files(&self, pattern: &str, cancel: CancellationToken)
         -> Result<FileListing, SandboxError>;
-    /// The whole work directory as a tar.gz stream.
-    async fn archive(&self) -> Result<archive::ArchiveStream, SandboxError>;
+    /// The whole work directory as a tar.gz stream, `.git` included and
+    /// `excludes` left out.
+    async fn archive(&self, excludes: Arc<archive::ExcludeRules>) -> Result<archive::Archive, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
     /// How full the build's disk is, where it has a quota.
@@ -199,9 +200,21 @@ pub trait Sandbox: Send + Sync + 'static {
     }
 }
 
+/// What an engine's sandboxes run under, for the evidence a build leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineDescription {
+    pub isolation: Isolation,
+    /// [`SandboxNetwork::name`].
+    pub network: &'static str,
+    /// Host patterns the egress proxy lets through (allowlist only).
+    pub allowed_hosts: Vec<String>,
+    pub limits: SandboxLimits,
+}
+
 #[async_trait::async_trait]
 pub trait SandboxEngine: Send + Sync + 'static {
     fn isolation(&self) -> Isolation;
+    fn describe(&self) -> EngineDescription;
     /// What every build page should warn about this engine, if anything.
     fn warning(&self) -> Option<String> {
         None

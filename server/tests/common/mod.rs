@@ -15,15 +15,17 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::builds::offline_agent::OfflineAgent;
-use server::builds::BuildSettings;
+use server::builds::{ArtifactSettings, BuildSettings};
 use server::chats::AssistantSettings;
 use server::config::{AuthConfig, DatabaseConfig};
 use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
 use server::http::{router, AppState, BuildSetup};
-use server::llm::{provider_from_config, LlmConfig};
+use server::llm::{provider_from_config, LlmConfig, LlmProvider};
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
-use server::sandbox::{SandboxLimits, SandboxNetwork};
+use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
+use server::storage::signed_url::UrlSigner;
+use server::storage::{Storage, StorageBackend};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -124,13 +126,44 @@ pub fn idle_build_setup() -> BuildSetup {
     build_setup(0)
 }
 
-/// The built-in offline agent, at full speed, in real sandboxes.
+/// The built-in offline agent, at full speed, in real sandboxes, archiving
+/// into a local store of the test's own.
 pub fn build_setup(workers: usize) -> BuildSetup {
+    build_setup_with(
+        test_build_settings(workers),
+        std::sync::Arc::new(local_sandbox_engine()),
+        std::sync::Arc::new(OfflineAgent::new(Duration::ZERO)),
+    )
+}
+
+/// Builds on `sandbox` with `agent`, archiving into a local store of the test's own.
+pub fn build_setup_with(
+    settings: BuildSettings,
+    sandbox: std::sync::Arc<dyn SandboxEngine>,
+    agent: std::sync::Arc<dyn LlmProvider>,
+) -> BuildSetup {
     BuildSetup {
-        settings: test_build_settings(workers),
-        sandbox: std::sync::Arc::new(local_sandbox_engine()),
-        agent: std::sync::Arc::new(OfflineAgent::new(Duration::ZERO)),
+        settings,
+        sandbox,
+        agent,
+        storage: local_storage(&test_objects_root()),
+        artifacts: ArtifactSettings::default(),
     }
+}
+
+/// A new directory for a test's objects.
+pub fn test_objects_root() -> PathBuf {
+    std::env::temp_dir().join("agents-platform-test-objects").join(Uuid::now_v7().to_string())
+}
+
+/// Object storage in `root`, signing with a fixed test key.
+pub fn local_storage(root: &std::path::Path) -> Storage {
+    Storage::open(&StorageBackend::Local { root: root.to_owned() }, test_url_signer())
+        .expect("local storage opens")
+}
+
+pub fn test_url_signer() -> UrlSigner {
+    UrlSigner::new(b"a test signing key of enough bytes".to_vec()).expect("32 bytes or more")
 }
 
 /// The built-in model without pauses between tokens.
@@ -166,6 +199,8 @@ pub struct TestResponse {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent, for binary answers.
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -179,7 +214,12 @@ pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("read the body").to_bytes();
-    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
 }
 
 pub async fn get(app: &Router, path: &str) -> TestResponse {
@@ -517,4 +557,26 @@ pub async fn watch_build_to_the_end(
     let seqs: Vec<i64> = streamed.iter().map(|event| event.seq).collect();
     assert_eq!(seqs, (1..=streamed.len() as i64).collect::<Vec<_>>(), "no gap, no repeat");
     streamed
+}
+
+/// Reads the build's archive state until it settles (stored, failed or
+/// expired), for at most `limit`.
+pub async fn wait_for_artifact(
+    app: &Router,
+    user: &TestUser,
+    id: Uuid,
+    limit: Duration,
+) -> app::api::artifacts::ArtifactInfo {
+    use app::api::artifacts::ArtifactState;
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let response = get_as(app, &format!("/api/builds/{id}/artifacts?info=true"), As::User(user)).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let info: app::api::artifacts::ArtifactInfo = body_as(&response);
+        if matches!(info.state, ArtifactState::Stored | ArtifactState::Failed | ArtifactState::Expired) {
+            return info;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the archive did not settle in {limit:?}: {info:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

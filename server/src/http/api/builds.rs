@@ -81,6 +81,16 @@ pub async fn get(
     Ok(Json(state.backend.builds.get(&owner, build_id(&id)?).await?))
 }
 
+/// 204: the ended build, its log and its archive are gone.
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.backend.builds.delete(&owner, build_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn cancel(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

@@ -3,6 +3,7 @@
 //! itself at `/api/openapi.json`.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod builds;
 pub mod chats;
 pub mod dashboard;
@@ -44,7 +45,13 @@ pub fn router() -> Router<AppState> {
         .route("/chats/{id}/retry", post(chats::retry))
         .route("/chats/{id}/specs", post(chats::save_spec))
         .route("/builds", get(builds::list).post(builds::create))
-        .route("/builds/{id}", get(builds::get))
+        .route("/builds/{id}", get(builds::get).delete(builds::delete))
+        .route("/builds/{id}/artifacts", get(artifacts::archive))
+        .route("/builds/{id}/artifacts/manifest", get(artifacts::manifest))
+        .route("/builds/{id}/artifacts/retry", post(artifacts::retry))
+        .route("/builds/{id}/files", get(artifacts::files))
+        .route("/builds/{id}/files/{*path}", get(artifacts::file))
+        .route("/storage/{*key}", get(artifacts::signed_download))
         .route("/builds/{id}/cancel", post(builds::cancel))
         .route("/builds/{id}/pause", post(builds::pause))
         .route("/builds/{id}/resume", post(builds::resume))

@@ -17,6 +17,7 @@ use crate::http::api::error::ApiError;
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 use crate::specs::service::spec_not_found;
+use crate::storage::content_disposition;
 
 /// A malformed id names no spec, exactly like someone else's.
 fn spec_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -146,7 +147,7 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let spec = state.backend.specs.get(&owner, spec_id(&id)?).await?;
-    let disposition = content_disposition(&spec.name);
+    let disposition = content_disposition(&format!("{}.md", spec.name));
     let mut response = spec.content.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"));
@@ -154,43 +155,4 @@ pub async fn download(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
-}
-
-/// `attachment; filename="<ascii fallback>.md"; filename*=UTF-8''<name>.md`
-/// (RFC 6266): any name, Unicode included, survives as the file name.
-pub fn content_disposition(name: &str) -> String {
-    let file_name = format!("{name}.md");
-    let fallback: String =
-        file_name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '/' | ';') || c == ' ' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-    let mut encoded = String::new();
-    for byte in file_name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn download_names_survive_quotes_slashes_and_unicode() {
-        assert_eq!(
-            content_disposition("Todo \"app\"/v2 ✓"),
-            "attachment; filename=\"Todo _app__v2 _.md\"; filename*=UTF-8''Todo%20%22app%22%2Fv2%20%E2%9C%93.md"
-        );
-    }
 }

@@ -1,0 +1,249 @@
+//! Queries on `build_artifacts`. What a person reaches takes the owner's id;
+//! the archiver's claim and records take its worker id and act only while
+//! it holds the claim.
+
+use std::time::Duration;
+
+use app::api::artifacts::ArtifactState;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{build_artifacts, builds};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = build_artifacts)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ArtifactRow {
+    pub build_id: Uuid,
+    pub state: String,
+    pub object_key: Option<String>,
+    pub size_bytes: Option<i64>,
+    pub sha256: Option<String>,
+    pub file_count: Option<i32>,
+    pub message: Option<String>,
+    pub attempts: i32,
+    pub stored_at: Option<DateTime<Utc>>,
+}
+
+impl ArtifactRow {
+    pub fn state(&self) -> ArtifactState {
+        // The column's CHECK constraint admits only these values.
+        ArtifactState::parse(&self.state).unwrap_or(ArtifactState::Failed)
+    }
+}
+
+/// Marks an ended build's work as waiting to be archived (once: an
+/// existing row is left as it is).
+pub async fn mark_pending(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<()> {
+    diesel::insert_into(build_artifacts::table)
+        .values((build_artifacts::build_id.eq(build_id), build_artifacts::state.eq("pending")))
+        .on_conflict_do_nothing()
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// The owner's build's artifact row, and the build's spec name; `None`
+/// when the build is not theirs. The row is `None` while there is none.
+pub async fn find(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    build_id: Uuid,
+) -> QueryResult<Option<(String, Option<ArtifactRow>)>> {
+    builds::table
+        .left_join(build_artifacts::table)
+        .filter(builds::id.eq(build_id))
+        .filter(builds::user_id.eq(owner_id))
+        .select((builds::spec_name, Option::<ArtifactRow>::as_select()))
+        .first(connection)
+        .await
+        .optional()
+}
+
+/// Builds whose work waits to be archived: pending, or claimed by a
+/// process whose claim ran out. Builds still leased by a runner (stopping
+/// after a cancel) wait until it lets go.
+pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
+    build_artifacts::table
+        .inner_join(builds::table)
+        .filter(build_artifacts::state.eq("pending").or(
+            build_artifacts::state.eq("uploading").and(build_artifacts::claimed_until.lt(diesel::dsl::now)),
+        ))
+        .filter(builds::lease_owner.is_null().or(builds::lease_expires_at.lt(diesel::dsl::now)))
+        .order(build_artifacts::updated_at.asc())
+        .limit(limit)
+        .select(build_artifacts::build_id)
+        .load(connection)
+        .await
+}
+
+/// Takes the build's archiving for `worker` for `lease`, if it still waits.
+pub async fn claim(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    worker: Uuid,
+    lease: Duration,
+) -> QueryResult<bool> {
+    let claimed = diesel::sql_query(
+        "UPDATE build_artifacts
+         SET state = 'uploading', claimed_by = $2, claimed_until = now() + make_interval(secs => $3),
+             attempts = attempts + 1, message = NULL
+         WHERE build_id = $1
+           AND (state = 'pending' OR (state = 'uploading' AND claimed_until < now()))",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .execute(connection)
+    .await?;
+    Ok(claimed == 1)
+}
+
+/// Extends `worker`'s claim; `false` when it is no longer theirs.
+pub async fn renew_claim(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    worker: Uuid,
+    lease: Duration,
+) -> QueryResult<bool> {
+    let renewed = diesel::sql_query(
+        "UPDATE build_artifacts SET claimed_until = now() + make_interval(secs => $3)
+         WHERE build_id = $1 AND claimed_by = $2 AND state = 'uploading'",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .execute(connection)
+    .await?;
+    Ok(renewed == 1)
+}
+
+/// What a finished upload recorded.
+pub struct StoredArtifact<'a> {
+    pub object_key: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a str,
+    pub file_count: i32,
+}
+
+pub async fn record_stored(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    worker: Uuid,
+    stored: StoredArtifact<'_>,
+) -> QueryResult<bool> {
+    let updated = diesel::sql_query(
+        "UPDATE build_artifacts
+         SET state = 'stored', object_key = $3, size_bytes = $4, sha256 = $5, file_count = $6,
+             message = NULL, claimed_by = NULL, claimed_until = NULL, stored_at = now()
+         WHERE build_id = $1 AND claimed_by = $2 AND state = 'uploading'",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .bind::<Text, _>(stored.object_key)
+    .bind::<BigInt, _>(stored.size_bytes)
+    .bind::<Text, _>(stored.sha256)
+    .bind::<Integer, _>(stored.file_count)
+    .execute(connection)
+    .await?;
+    Ok(updated == 1)
+}
+
+pub async fn record_failed(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    worker: Uuid,
+    message: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        build_artifacts::table
+            .filter(build_artifacts::build_id.eq(build_id))
+            .filter(build_artifacts::claimed_by.eq(worker)),
+    )
+    .set((
+        build_artifacts::state.eq("failed"),
+        build_artifacts::message.eq(message),
+        build_artifacts::claimed_by.eq(None::<Uuid>),
+        build_artifacts::claimed_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(connection)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Puts a failed upload back in line; `false` unless it had failed.
+pub async fn retry(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<bool> {
+    let updated = diesel::update(
+        build_artifacts::table
+            .filter(build_artifacts::build_id.eq(build_id))
+            .filter(build_artifacts::state.eq("failed")),
+    )
+    .set((build_artifacts::state.eq("pending"), build_artifacts::message.eq(None::<String>)))
+    .execute(connection)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Stored artifacts older than `cutoff`, oldest first.
+pub async fn stored_before(
+    connection: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    build_artifacts::table
+        .filter(build_artifacts::state.eq("stored"))
+        .filter(build_artifacts::stored_at.lt(cutoff))
+        .order(build_artifacts::stored_at.asc())
+        .limit(limit)
+        .select(build_artifacts::build_id)
+        .load(connection)
+        .await
+}
+
+pub async fn record_expired(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    message: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        build_artifacts::table
+            .filter(build_artifacts::build_id.eq(build_id))
+            .filter(build_artifacts::state.eq("stored")),
+    )
+    .set((build_artifacts::state.eq("expired"), build_artifacts::message.eq(message)))
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// One kind of event of a build, oldest first, for the evidence pack.
+#[derive(QueryableByName)]
+pub struct EvidenceEvent {
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub payload: serde_json::Value,
+}
+
+/// The events that prove features and count tokens: test runs, feature
+/// ends and session usage, at most `limit`.
+pub async fn evidence_events(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<EvidenceEvent>> {
+    diesel::sql_query(
+        "SELECT seq, created_at, payload FROM build_events
+         WHERE build_id = $1 AND kind IN ('test_run', 'feature_end', 'session_usage')
+         ORDER BY seq LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<BigInt, _>(limit)
+    .load(connection)
+    .await
+}

@@ -1,0 +1,314 @@
+//! The artifacts service: the one implementation behind the build page's
+//! Download card, file browser and evidence, and the REST downloads. Every
+//! method takes the owner; another user's build is 404 like a missing one.
+
+use std::sync::Arc;
+
+use app::api::accounts::UserProfile;
+use app::api::artifacts::{
+    archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildEvidence, BuildFileContent,
+    MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
+};
+use app::backend::Artifacts;
+use app::error::AppError;
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::builds::artifacts::extract::{extract_file, ExtractedFile};
+use crate::builds::artifacts::repo::{self, ArtifactRow};
+use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
+use crate::builds::service::build_not_found;
+use crate::db::{DbPool, StoreError};
+use crate::sandbox::SandboxEngine;
+use crate::storage::{DownloadUrl, ObjectDownload, ObjectKey, Storage, StorageError};
+
+/// The largest manifest read (a work directory of some 200,000 files).
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+
+pub struct ArtifactService {
+    pool: DbPool,
+    storage: Storage,
+    engine: Arc<dyn SandboxEngine>,
+    settings: ArtifactSettings,
+    /// Wakes this process's archiver.
+    wake: Arc<Notify>,
+}
+
+/// How an owner gets their archive.
+pub enum ArchiveDownload {
+    /// The server streams it (local storage).
+    Stream { download: ObjectDownload, file_name: String },
+    /// The browser fetches it from storage directly (S3).
+    Redirect(String),
+}
+
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotFound(_) => {
+                AppError::NotFound("The archive is no longer in storage. It may have been removed.".into())
+            }
+            StorageError::InvalidKey(error) => AppError::Invalid(error.to_string()),
+            other => {
+                tracing::warn!(error = %other, "object storage failed");
+                AppError::Unavailable(
+                    "Storage is unavailable right now, so the archive cannot be reached. Please try again in a \
+                     moment."
+                        .into(),
+                )
+            }
+        }
+    }
+}
+
+impl ArtifactService {
+    pub fn new(
+        pool: DbPool,
+        storage: Storage,
+        engine: Arc<dyn SandboxEngine>,
+        settings: ArtifactSettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self { pool, storage, engine, settings, wake }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Asks this process's archiver to look for work now.
+    pub fn wake_archiver(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn row(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+    ) -> Result<(String, Option<ArtifactRow>), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::find(&mut connection, owner.id, build_id)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or_else(build_not_found)
+    }
+
+    fn info_of(&self, build_id: Uuid, spec_name: &str, row: Option<&ArtifactRow>) -> ArtifactInfo {
+        let state = row.map_or(ArtifactState::None, ArtifactRow::state);
+        let stored_at = row.and_then(|row| row.stored_at);
+        let expires_at = match (state, stored_at, self.settings.retention) {
+            (ArtifactState::Stored, Some(stored_at), Some(retention)) => {
+                chrono::Duration::from_std(retention).ok().map(|retention| stored_at + retention)
+            }
+            _ => None,
+        };
+        ArtifactInfo {
+            build_id,
+            state,
+            file_name: archive_file_name(spec_name, build_id),
+            size_bytes: row.and_then(|row| row.size_bytes),
+            sha256: row.and_then(|row| row.sha256.clone()),
+            file_count: row.and_then(|row| row.file_count),
+            stored_at,
+            message: row.and_then(|row| row.message.clone()),
+            expires_at,
+        }
+    }
+
+    /// The stored archive's key, or a 404 that names the state.
+    async fn stored(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+    ) -> Result<(ArtifactInfo, ObjectKey), AppError> {
+        let (spec_name, row) = self.row(owner, build_id).await?;
+        let info = self.info_of(build_id, &spec_name, row.as_ref());
+        let key = row.as_ref().and_then(|row| row.object_key.as_deref()).map(ObjectKey::parse);
+        match (info.state, key) {
+            (ArtifactState::Stored, Some(Ok(key))) => Ok((info, key)),
+            (state, _) => Err(AppError::NotFound(not_stored_message(state, info.message.as_deref()))),
+        }
+    }
+
+    async fn manifest(&self, build_id: Uuid) -> Result<ArtifactManifest, AppError> {
+        let bytes = self.storage.read_small(&manifest_key(build_id), MAX_MANIFEST_BYTES).await?;
+        serde_json::from_slice(&bytes).map_err(|error| {
+            tracing::error!(%build_id, %error, "a stored manifest could not be read");
+            AppError::Internal
+        })
+    }
+
+    /// The owner's archive: streamed from local storage, or a short-lived
+    /// presigned URL of the S3 service.
+    pub async fn download(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArchiveDownload, AppError> {
+        let (info, key) = self.stored(owner, build_id).await?;
+        match self
+            .storage
+            .download_url(&key, owner.id, &info.file_name, self.settings.download_url_ttl)
+            .await?
+        {
+            DownloadUrl::Presigned(url) => Ok(ArchiveDownload::Redirect(url)),
+            DownloadUrl::Local(_) => Ok(ArchiveDownload::Stream {
+                download: self.storage.download(&key, None).await?,
+                file_name: info.file_name,
+            }),
+        }
+    }
+
+    /// A URL the archive can be fetched from for a few minutes, without the
+    /// session: presigned by S3, or signed by this server.
+    pub async fn download_url(&self, owner: &UserProfile, build_id: Uuid) -> Result<String, AppError> {
+        let (info, key) = self.stored(owner, build_id).await?;
+        Ok(
+            match self
+                .storage
+                .download_url(&key, owner.id, &info.file_name, self.settings.download_url_ttl)
+                .await?
+            {
+                DownloadUrl::Presigned(url) | DownloadUrl::Local(url) => url,
+            },
+        )
+    }
+
+    /// The evidence pack whole, as stored.
+    pub async fn full_manifest(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+    ) -> Result<ArtifactManifest, AppError> {
+        self.stored(owner, build_id).await?;
+        self.manifest(build_id).await
+    }
+
+    /// One file of the stored archive, streamed, with what the manifest says of it.
+    pub async fn file(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+        path: &str,
+    ) -> Result<(app::api::artifacts::ManifestFile, ExtractedFile), AppError> {
+        let (_, key) = self.stored(owner, build_id).await?;
+        let manifest = self.manifest(build_id).await?;
+        let no_such_file = || AppError::NotFound(format!("The archive has no file {path}."));
+        let listed = manifest.files.into_iter().find(|file| file.path == path).ok_or_else(no_such_file)?;
+        let extracted = extract_file(&self.storage, &key, path).await?.ok_or_else(no_such_file)?;
+        Ok((listed, extracted))
+    }
+
+    /// Removes what the build stored and its work directory on this machine.
+    pub async fn forget(&self, build_id: Uuid) -> Result<(), AppError> {
+        self.storage.delete_prefix(&build_prefix(build_id)).await?;
+        match self.engine.open(build_id).await {
+            Ok(Some(sandbox)) => {
+                if let Err(error) = sandbox.destroy().await {
+                    tracing::warn!(%build_id, %error, "could not remove a deleted build's work directory");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%build_id, %error, "could not open a deleted build's sandbox"),
+        }
+        Ok(())
+    }
+}
+
+fn not_stored_message(state: ArtifactState, message: Option<&str>) -> String {
+    match state {
+        ArtifactState::None => {
+            "This build has no archive: it has not ended, or it ended before doing any work.".into()
+        }
+        ArtifactState::Pending | ArtifactState::Uploading => {
+            "The build's work is being archived. Try again in a moment.".into()
+        }
+        ArtifactState::Failed => format!(
+            "The build's archive could not be stored{}. Retry the upload from the build page.",
+            message.map(|message| format!(" ({message})")).unwrap_or_default()
+        ),
+        ArtifactState::Expired => {
+            message.unwrap_or("The build's archive was removed by the retention policy.").to_owned()
+        }
+        ArtifactState::Stored => "The archive is stored.".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Artifacts for ArtifactService {
+    async fn info(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError> {
+        let (spec_name, row) = self.row(owner, build_id).await?;
+        Ok(self.info_of(build_id, &spec_name, row.as_ref()))
+    }
+
+    async fn evidence(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildEvidence, AppError> {
+        let artifact = self.info(owner, build_id).await?;
+        if artifact.state != ArtifactState::Stored {
+            return Ok(BuildEvidence { artifact, manifest: None, is_file_list_cut: false });
+        }
+        let mut manifest = self.manifest(build_id).await?;
+        let is_file_list_cut = manifest.files.len() > MAX_LISTED_FILES;
+        manifest.files.truncate(MAX_LISTED_FILES);
+        Ok(BuildEvidence { artifact, manifest: Some(manifest), is_file_list_cut })
+    }
+
+    async fn read_file(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+        path: &str,
+    ) -> Result<BuildFileContent, AppError> {
+        let (listed, extracted) = self.file(owner, build_id, path).await?;
+        if !listed.is_text {
+            return Ok(BuildFileContent {
+                path: listed.path,
+                size_bytes: listed.size_bytes,
+                text: None,
+                is_truncated: false,
+            });
+        }
+        let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
+        Ok(BuildFileContent {
+            path: listed.path,
+            size_bytes: listed.size_bytes,
+            text: Some(String::from_utf8_lossy(&bytes).into_owned()),
+            is_truncated,
+        })
+    }
+
+    async fn retry(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError> {
+        let (spec_name, row) = self.row(owner, build_id).await?;
+        let state = row.as_ref().map_or(ArtifactState::None, ArtifactRow::state);
+        if state != ArtifactState::Failed {
+            return Err(AppError::Conflict(format!(
+                "Only a failed upload can be retried; this archive is {}.",
+                match state {
+                    ArtifactState::None => "not there yet",
+                    ArtifactState::Pending | ArtifactState::Uploading => "being uploaded",
+                    ArtifactState::Stored => "already stored",
+                    ArtifactState::Expired => "removed by the retention policy",
+                    ArtifactState::Failed => "failed",
+                }
+            )));
+        }
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::retry(&mut connection, build_id).await.map_err(StoreError::from)?;
+        self.wake.notify_one();
+        let (_, row) = self.row(owner, build_id).await?;
+        Ok(self.info_of(build_id, &spec_name, row.as_ref()))
+    }
+}
+
+/// Up to `limit` bytes of the file, and whether there were more. A cut in
+/// the middle of a character is repaired by the lossy conversion.
+pub async fn read_capped(extracted: ExtractedFile, limit: usize) -> Result<(Vec<u8>, bool), AppError> {
+    let mut body = extracted.body;
+    let mut bytes = Vec::with_capacity((extracted.size_bytes as usize).min(limit));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|error| StorageError::Unavailable(error.to_string()))?;
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok((bytes, true));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, false))
+}

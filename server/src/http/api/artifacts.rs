@@ -1,0 +1,234 @@
+//! What a build left behind, over REST: the archive (streamed, or a redirect
+//! to a presigned URL), its evidence pack, its files one by one, a retry of
+//! a failed upload, and the server's own signed download URLs.
+
+use app::api::artifacts::{ArtifactInfo, ArtifactManifest, ManifestFile, MAX_VIEWED_TEXT_BYTES};
+use app::backend::Artifacts;
+use app::error::AppError;
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::builds::artifacts::service::{read_capped, ArchiveDownload};
+use crate::builds::service::build_not_found;
+use crate::http::api::error::ApiError;
+use crate::http::api::extract::CurrentUser;
+use crate::http::AppState;
+use crate::storage::signed_url::SignedParams;
+use crate::storage::{content_disposition, ObjectDownload, ObjectKey};
+
+fn build_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| build_not_found().into())
+}
+
+fn query_error(rejection: QueryRejection) -> ApiError {
+    AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
+}
+
+#[derive(Deserialize)]
+pub struct ArchiveParams {
+    #[serde(default)]
+    info: bool,
+}
+
+/// The archive as an attachment named after the spec; with `?info=true`,
+/// what is known of it as JSON. 404 names the state while there is none.
+pub async fn archive(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<ArchiveParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = build_id(&id)?;
+    let Query(params) = params.map_err(query_error)?;
+    let artifacts = &state.builds.artifacts;
+    if params.info {
+        return Ok(Json::<ArtifactInfo>(artifacts.info(&owner, id).await?).into_response());
+    }
+    match artifacts.download(&owner, id).await? {
+        ArchiveDownload::Redirect(url) => Ok(Redirect::to(&url).into_response()),
+        ArchiveDownload::Stream { download, file_name } => {
+            let range = requested_range(&headers, download.info.size_bytes);
+            let download = match range {
+                Some(range) => {
+                    let key = ObjectKey::parse(&download.info.key)
+                        .map_err(|error| AppError::from(crate::storage::StorageError::from(error)))?;
+                    artifacts.storage().download(&key, Some(range)).await.map_err(AppError::from)?
+                }
+                None => download,
+            };
+            Ok(object_response(download, &file_name, "application/gzip"))
+        }
+    }
+}
+
+/// The evidence pack whole, as stored beside the archive.
+pub async fn manifest(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ArtifactManifest>, ApiError> {
+    Ok(Json(state.builds.artifacts.full_manifest(&owner, build_id(&id)?).await?))
+}
+
+/// 202: the upload is queued again.
+pub async fn retry(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<ArtifactInfo>), ApiError> {
+    Ok((StatusCode::ACCEPTED, Json(state.builds.artifacts.retry(&owner, build_id(&id)?).await?)))
+}
+
+#[derive(Serialize)]
+pub struct FileTree {
+    files: Vec<ManifestFile>,
+}
+
+/// Every file of the archive outside `.git/`, as the manifest lists them.
+pub async fn files(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<FileTree>, ApiError> {
+    let manifest = state.builds.artifacts.full_manifest(&owner, build_id(&id)?).await?;
+    Ok(Json(FileTree { files: manifest.files }))
+}
+
+/// One file out of the archive: text as `text/plain`, cut at 1 MiB with
+/// `X-Content-Truncated: true`; anything else as a download.
+pub async fn file(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path((id, path)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = build_id(&id)?;
+    let (listed, extracted) = state.builds.artifacts.file(&owner, id, &path).await?;
+    if listed.is_text {
+        let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
+        let mut response = String::from_utf8_lossy(&bytes).into_owned().into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        // Never rendered as a page of this site, whatever the file holds.
+        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        if is_truncated {
+            headers.insert("x-content-truncated", HeaderValue::from_static("true"));
+        }
+        return Ok(response);
+    }
+    let name = listed.path.rsplit('/').next().unwrap_or("file").to_owned();
+    let mut response = Body::from_stream(extracted.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(extracted.size_bytes));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SignedQuery {
+    owner: Uuid,
+    expires: i64,
+    name: String,
+    signature: String,
+}
+
+/// A download URL this server signed (local storage): no session needed,
+/// valid until it expires; a changed or foreign one answers 403.
+pub async fn signed_download(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    query: Result<Query<SignedQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let refused = |message: String| ApiError::from(AppError::Forbidden(message));
+    let Query(query) = query.map_err(|_| {
+        refused("This download link is not valid: it is missing its signature or expiry.".into())
+    })?;
+    let key = ObjectKey::parse(&key)
+        .map_err(|error| refused(format!("This download link is not valid: {error}.")))?;
+    let storage = state.builds.artifacts.storage();
+    let params = SignedParams {
+        owner: query.owner,
+        expires: query.expires,
+        file_name: query.name,
+        signature: query.signature,
+    };
+    storage
+        .local_signer()
+        .verify(&key, &params, Utc::now())
+        .map_err(|refusal| refused(refusal.to_string()))?;
+    let download = storage.download(&key, None).await.map_err(AppError::from)?;
+    let content_type = download.info.content_type;
+    Ok(object_response(download, &params.file_name, content_type))
+}
+
+/// A streamed object as an attachment, 206 with `Content-Range` for a range.
+fn object_response(download: ObjectDownload, file_name: &str, content_type: &'static str) -> Response {
+    let ObjectDownload { info, range, body } = download;
+    let is_partial = range.start > 0 || range.end < info.size_bytes;
+    let mut response =
+        Body::from_stream(body.map(|chunk| chunk.map_err(std::io::Error::other))).into_response();
+    if is_partial {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(value) =
+            HeaderValue::from_str(&format!("bytes {}-{}/{}", range.start, range.end - 1, info.size_bytes))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // Compressing a gzip again gains nothing and breaks Content-Length.
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("identity"));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// A single `bytes=start-end` or `bytes=start-` range within the object,
+/// so an interrupted download resumes; anything else gets the whole object.
+fn requested_range(headers: &HeaderMap, size: u64) -> Option<std::ops::Range<u64>> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    let (start, end) = value.strip_prefix("bytes=")?.split_once('-')?;
+    let start = start.trim().parse::<u64>().ok()?;
+    let end = match end.trim() {
+        "" => size,
+        end => end.parse::<u64>().ok()?.saturating_add(1).min(size),
+    };
+    (start < end).then_some(start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
+        requested_range(&headers, size)
+    }
+
+    #[test]
+    fn one_byte_range_is_honoured_and_others_get_the_whole_object() {
+        assert_eq!(range("bytes=10-19", 100), Some(10..20));
+        assert_eq!(range("bytes=90-", 100), Some(90..100));
+        assert_eq!(range("bytes=90-500", 100), Some(90..100));
+        assert_eq!(range("bytes=100-", 100), None);
+        assert_eq!(range("bytes=-10", 100), None);
+        assert_eq!(range("bytes=0-1,5-6", 100), None);
+        assert_eq!(range("items=0-1", 100), None);
+    }
+}
