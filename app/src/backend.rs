@@ -9,6 +9,7 @@ use leptos::prelude::use_context;
 use uuid::Uuid;
 
 use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use crate::api::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
 use crate::api::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
 use crate::api::chats::{ChatDetail, ChatSummary};
 use crate::api::dashboard::DashboardSummary;
@@ -133,6 +134,20 @@ pub trait Builds: Send + Sync + 'static {
     async fn resume(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
     /// Log lines after the sequence number `after`, oldest first.
     async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError>;
+    /// Removes an ended build, its events and its stored objects.
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
+}
+
+/// What a user's builds left behind, scoped like [`Specs`].
+#[async_trait::async_trait]
+pub trait Artifacts: Send + Sync + 'static {
+    async fn info(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError>;
+    async fn evidence(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildEvidence, AppError>;
+    /// One file out of the stored archive, text capped for the viewer.
+    async fn read_file(&self, owner: &UserProfile, build_id: Uuid, path: &str)
+        -> Result<BuildFileContent, AppError>;
+    /// Uploads again after a failure; 409 unless the last upload failed.
+    async fn retry(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError>;
 }
 
 /// Counts and recent work across a user's specs, projects and builds.
@@ -150,6 +165,7 @@ pub struct Backend {
     pub projects: Arc<dyn Projects>,
     pub chats: Arc<dyn Chats>,
     pub builds: Arc<dyn Builds>,
+    pub artifacts: Arc<dyn Artifacts>,
     pub overview: Arc<dyn Overview>,
 }
 

@@ -296,6 +296,13 @@ pub enum BuildEvent {
         status: BuildStatus,
         reason: Option<String>,
     },
+    /// What an agent session used, when it ended.
+    SessionUsage {
+        session: i32,
+        model: String,
+        input_tokens: i64,
+        output_tokens: i64,
+    },
     /// A host the build tried to reach through the egress proxy.
     Egress {
         host: String,
@@ -322,6 +329,7 @@ impl BuildEvent {
             BuildEvent::Log { .. } => "log",
             BuildEvent::Status { .. } => "status",
             BuildEvent::Egress { .. } => "egress",
+            BuildEvent::SessionUsage { .. } => "session_usage",
         }
     }
 
@@ -476,7 +484,10 @@ impl BuildView {
                     });
                 }
             }
-            BuildEvent::ToolStart { .. } | BuildEvent::ToolEnd { .. } | BuildEvent::Log { .. } => {}
+            BuildEvent::ToolStart { .. }
+            | BuildEvent::ToolEnd { .. }
+            | BuildEvent::Log { .. }
+            | BuildEvent::SessionUsage { .. } => {}
         }
     }
 
@@ -556,6 +567,19 @@ pub async fn resume_build(id: Uuid) -> Result<BuildDetail, AppError> {
     let owner = require_user().map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
     backend.builds.resume(&owner, id).await.map_err(respond_with_error)
+}
+
+/// Deletes an ended build with its log and its archive; without
+/// JavaScript the form lands on the build list.
+#[server(prefix = "/fn", endpoint = "delete_build")]
+pub async fn delete_build(id: Uuid) -> Result<(), AppError> {
+    use crate::backend::{require_user, respond_with_error, use_backend};
+
+    let owner = require_user().map_err(respond_with_error)?;
+    let backend = use_backend().map_err(respond_with_error)?;
+    backend.builds.delete(&owner, id).await.map_err(respond_with_error)?;
+    leptos_axum::redirect("/builds");
+    Ok(())
 }
 
 /// A page of the build's log lines after `after`, oldest first.

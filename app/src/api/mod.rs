@@ -1,6 +1,7 @@
 //! Server functions, grouped by domain, and the types they exchange.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod builds;
 pub mod chats;
 pub mod dashboard;
