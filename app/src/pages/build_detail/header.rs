@@ -1,18 +1,18 @@
 //! The top of the build page: the spec it builds, its status and why, its
-//! facts (model, tokens, times) and the controls (pause, resume, cancel).
+//! facts (model, tokens, times) and the controls (pause, resume, cancel,
+//! and delete once it has ended).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::builds::{BuildDetail, BuildStatus, CancelBuild, PauseBuild, ResumeBuild};
+use crate::api::builds::{BuildDetail, BuildStatus, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::api::specs::group_thousands;
 use crate::components::build_status_badge::BuildStatusBadge;
+use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
 use crate::error::AppError;
 use crate::format::timestamp;
-
-const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800";
 
 #[component]
 pub(super) fn BuildHeader(
@@ -21,6 +21,7 @@ pub(super) fn BuildHeader(
     cancel: ServerAction<CancelBuild>,
     pause: ServerAction<PauseBuild>,
     resume: ServerAction<ResumeBuild>,
+    delete: ServerAction<DeleteBuild>,
     action_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let (id, spec_id, spec_name) =
@@ -32,7 +33,10 @@ pub(super) fn BuildHeader(
         (current.get() == BuildStatus::Paused).then(|| detail.with(|detail| detail.resume_at)).flatten()
     };
     let is_confirming_cancel = RwSignal::new(false);
-    let is_acting = move || cancel.pending().get() || pause.pending().get() || resume.pending().get();
+    let is_confirming_delete = RwSignal::new(false);
+    let is_acting = move || {
+        cancel.pending().get() || pause.pending().get() || resume.pending().get() || delete.pending().get()
+    };
     let spec = match spec_id {
         Some(spec_id) => view! {
             <A href=format!("/specs/{spec_id}") attr:class="text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">{spec_name.clone()}</A>
@@ -68,19 +72,13 @@ pub(super) fn BuildHeader(
                 <Show when=move || current.get().can_pause()>
                     <ActionForm action=pause>
                         <input type="hidden" name="id" value=id.to_string() />
-                        <button type="submit" class=SECONDARY_BUTTON disabled=is_acting>"Pause"</button>
+                        <Button is_submit=true disabled=Signal::derive(is_acting)>"Pause"</Button>
                     </ActionForm>
                 </Show>
                 <Show when=move || current.get().can_resume()>
                     <ActionForm action=resume>
                         <input type="hidden" name="id" value=id.to_string() />
-                        <button
-                            type="submit"
-                            class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-                            disabled=is_acting
-                        >
-                            "Resume"
-                        </button>
+                        <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(is_acting)>"Resume"</Button>
                     </ActionForm>
                 </Show>
                 <Show when=move || current.get().can_cancel()>
@@ -88,17 +86,35 @@ pub(super) fn BuildHeader(
                     // the click asks first and the dialog sends.
                     <ActionForm action=cancel>
                         <input type="hidden" name="id" value=id.to_string() />
-                        <button
-                            type="submit"
-                            class=format!("{SECONDARY_BUTTON} text-red-700 dark:text-red-300")
-                            disabled=is_acting
+                        <Button
+                            tone=ButtonTone::Danger
+                            is_submit=true
+                            disabled=Signal::derive(is_acting)
                             on:click=move |event| {
                                 event.prevent_default();
                                 is_confirming_cancel.set(true);
                             }
                         >
                             "Cancel build"
-                        </button>
+                        </Button>
+                    </ActionForm>
+                </Show>
+                <Show when=move || current.get().is_final()>
+                    // Like Cancel: a plain form that the server answers with
+                    // the build list; with JavaScript, the dialog asks first.
+                    <ActionForm action=delete>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <Button
+                            tone=ButtonTone::Danger
+                            is_submit=true
+                            disabled=Signal::derive(is_acting)
+                            on:click=move |event| {
+                                event.prevent_default();
+                                is_confirming_delete.set(true);
+                            }
+                        >
+                            {move || if delete.pending().get() { "Deleting…" } else { "Delete build" }}
+                        </Button>
                     </ActionForm>
                 </Show>
             </div>
@@ -113,6 +129,16 @@ pub(super) fn BuildHeader(
             is_open=is_confirming_cancel
             on_confirm=Callback::new(move |()| {
                 cancel.dispatch(CancelBuild { id });
+            })
+        />
+        <ConfirmDialog
+            title="Delete this build?"
+            message="Its log, its evidence and its archive are deleted for good. Download the archive first if you want to keep the work."
+            confirm_label="Delete build"
+            dismiss_label="Keep it"
+            is_open=is_confirming_delete
+            on_confirm=Callback::new(move |()| {
+                delete.dispatch(DeleteBuild { id });
             })
         />
     }

@@ -28,8 +28,8 @@ use self::log::{LogChunk, LogPanel};
 use self::now_panel::NowPanel;
 use self::work::WorkDetails;
 use crate::api::builds::{
-    get_build, get_build_log, BuildDetail, BuildView, CancelBuild, LogPage, PauseBuild, ResumeBuild,
-    DEFAULT_LOG_PAGE,
+    get_build, get_build_log, BuildDetail, BuildView, CancelBuild, DeleteBuild, LogPage, PauseBuild,
+    ResumeBuild, DEFAULT_LOG_PAGE,
 };
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
@@ -111,6 +111,8 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
     let cancel = ServerAction::<CancelBuild>::new();
     let pause = ServerAction::<PauseBuild>::new();
     let resume = ServerAction::<ResumeBuild>::new();
+    // Answered by a redirect to the build list, which the router follows.
+    let delete = ServerAction::<DeleteBuild>::new();
     adopt_answers(cancel, detail);
     adopt_answers(pause, detail);
     adopt_answers(resume, detail);
@@ -121,6 +123,7 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| pause.value().get().and_then(Result::err))
             .or_else(|| resume.value().get().and_then(Result::err))
+            .or_else(|| delete.value().get().and_then(Result::err))
     });
 
     // The build row and the events are two views of one history; whichever
@@ -138,7 +141,7 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
 
     view! {
         <Title text=title />
-        <BuildHeader detail=detail.read_only() status cancel pause resume action_error />
+        <BuildHeader detail=detail.read_only() status cancel pause resume delete action_error />
         <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
             // Each half erased to a plain view: one nested type for the whole page
             // is deeper than the compiler will lay out.
