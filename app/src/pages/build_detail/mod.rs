@@ -4,14 +4,21 @@
 //! server-sent events. The server renders the build and the log's first page,
 //! so the page reads without JavaScript; after hydration the build stream
 //! replays the history and follows the build, and log lines the page already
-//! shows are recognised by their sequence numbers.
+//! shows are recognised by their sequence numbers. Once the build has ended,
+//! the page offers what it left behind: the archive to download, its files
+//! to read, the evidence, and Delete.
 
+mod download;
+mod evidence;
 mod features;
+mod file_browser;
+mod file_tree;
 mod header;
 mod live;
 mod log;
 mod now_panel;
 mod panel;
+mod result;
 mod work;
 
 use leptos::prelude::*;
@@ -26,6 +33,7 @@ use self::header::BuildHeader;
 use self::live::{follow_live, LiveParts};
 use self::log::{LogChunk, LogPanel};
 use self::now_panel::NowPanel;
+use self::result::BuildResult;
 use self::work::WorkDetails;
 use crate::api::builds::{
     get_build, get_build_log, BuildDetail, BuildView, CancelBuild, DeleteBuild, LogPage, PauseBuild,
@@ -95,6 +103,7 @@ fn no_such_build() -> AppError {
 #[component]
 fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
     let id = detail.id;
+    let has_ended_live = !detail.status.is_final();
     let title = format!("Build of {}", detail.spec_name);
     let detail = RwSignal::new(detail);
     let live = RwSignal::new(BuildView::default());
@@ -163,6 +172,10 @@ fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
                 />
             }.into_any()}
         </div>
+        // What the build left behind: the archive, its files, the evidence.
+        <Show when=move || status.get().0.is_final()>
+            <BuildResult id has_ended_live />
+        </Show>
     }
     .into_any()
 }
