@@ -18,9 +18,58 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// A size in bytes as a person reads it: `812 B`, `14.2 KiB`, `3.40 MiB`,
+/// `2.00 GiB` (binary units, as `du -h` and the limits use).
+pub fn byte_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    if bytes.unsigned_abs() < 1024 {
+        format!("{bytes} B")
+    } else if value.abs() < KIB * KIB {
+        format!("{:.1} KiB", value / KIB)
+    } else if value.abs() < KIB * KIB * KIB {
+        format!("{:.2} MiB", value / (KIB * KIB))
+    } else {
+        format!("{:.2} GiB", value / (KIB * KIB * KIB))
+    }
+}
+
+/// A CPU share given in thousandths of a CPU: `1 CPU`, `0.5 CPU`, `2 CPUs`.
+pub fn cpus(millis: i64) -> String {
+    let whole = millis / 1000;
+    let fraction = millis % 1000;
+    let number = if fraction == 0 {
+        whole.to_string()
+    } else {
+        format!("{:.2}", millis as f64 / 1000.0).trim_end_matches('0').to_owned()
+    };
+    if millis > 1000 {
+        format!("{number} CPUs")
+    } else {
+        format!("{number} CPU")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_use_the_largest_binary_unit_below_them() {
+        assert_eq!(byte_size(0), "0 B");
+        assert_eq!(byte_size(1023), "1023 B");
+        assert_eq!(byte_size(14_540), "14.2 KiB");
+        assert_eq!(byte_size(3_565_158), "3.40 MiB");
+        assert_eq!(byte_size(2 * 1024 * 1024 * 1024), "2.00 GiB");
+    }
+
+    #[test]
+    fn cpu_shares_read_as_cpus() {
+        assert_eq!(cpus(1000), "1 CPU");
+        assert_eq!(cpus(500), "0.5 CPU");
+        assert_eq!(cpus(2000), "2 CPUs");
+        assert_eq!(cpus(1250), "1.25 CPUs");
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { test as base, expect, APIRequestContext, Page } from '@playwright/test';
 
 /** Console errors and uncaught exceptions seen while a test ran. */
@@ -62,4 +63,53 @@ export async function signUpQuietly(request: APIRequestContext, displayName = 'T
   });
   expect(response.status(), await response.text()).toBe(200);
   return email;
+}
+
+/** One entry of a tar archive: its path (without a leading `./`), its type flag and its bytes. */
+export interface TarEntry {
+  path: string;
+  type: string;
+  data: Buffer;
+}
+
+/**
+ * Reads a gzip'd tar archive the way `tar -tzf` would, failing on a broken header checksum:
+ * POSIX ustar (with its name prefix), GNU long names (`L`) and PAX `path` records (`x`).
+ */
+export function readTarGz(archive: Buffer): TarEntry[] {
+  const tar = gunzipSync(archive);
+  const entries: TarEntry[] = [];
+  const field = (start: number, length: number): string => {
+    const bytes = tar.subarray(start, start + length);
+    const end = bytes.indexOf(0);
+    return bytes.subarray(0, end === -1 ? length : end).toString('utf8');
+  };
+  let longPath: string | undefined;
+  let offset = 0;
+  while (offset + 512 <= tar.length) {
+    const header = tar.subarray(offset, offset + 512);
+    // Two zero blocks end the archive.
+    if (header.every((byte) => byte === 0)) break;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : header[i];
+    const storedSum = parseInt(field(offset + 148, 8).trim(), 8);
+    if (sum !== storedSum) throw new Error(`tar header at byte ${offset} has a bad checksum`);
+    const size = parseInt(field(offset + 124, 12).trim() || '0', 8);
+    const type = field(offset + 156, 1) || '0';
+    const name = field(offset, 100);
+    // POSIX ustar keeps the start of long paths in a prefix; GNU's "ustar " uses those bytes otherwise.
+    const prefix = field(offset + 257, 6) === 'ustar' ? field(offset + 345, 155) : '';
+    const data = Buffer.from(tar.subarray(offset + 512, offset + 512 + size));
+    offset += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'L') {
+      longPath = data.toString('utf8').replace(/\0+$/, '');
+    } else if (type === 'x') {
+      longPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString('utf8'))?.[1] ?? longPath;
+    } else if (type !== 'g') {
+      const path = longPath ?? (prefix ? `${prefix}/${name}` : name);
+      longPath = undefined;
+      entries.push({ path: path.replace(/^\.\//, ''), type, data });
+    }
+  }
+  return entries;
 }

@@ -3,6 +3,7 @@
 pub mod auth_card;
 pub mod build_link;
 pub mod build_status_badge;
+pub mod button;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
@@ -11,6 +12,7 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod load_error;
+pub mod numbered_text;
 pub mod page_header;
 pub mod shimmer;
 pub mod spec_editor;

@@ -19,6 +19,7 @@ use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
+use crate::components::numbered_text::NumberedText;
 use crate::components::spec_editor::ContentEditor;
 use crate::error::AppError;
 use crate::format::timestamp;
@@ -192,7 +193,7 @@ fn SpecView(
                     when=move || is_editing.get()
                     fallback={
                         let content = spec.content.clone();
-                        move || view! { <NumberedText text=content.clone() /> }
+                        move || view! { <NumberedText text=content.clone() testid="spec-content" /> }
                     }
                 >
                     <ActionForm action=save attr:class="space-y-4" attr:aria-label="Edit spec">
@@ -231,20 +232,6 @@ fn SpecView(
         </div>
     }
     .into_any()
-}
-
-/// The text with line numbers in a gutter, as two columns of one `<pre>` each.
-#[component]
-fn NumberedText(text: String) -> impl IntoView {
-    let line_count = text.lines().count().max(1);
-    let numbers = (1..=line_count).map(|number| number.to_string()).collect::<Vec<_>>().join("\n");
-    view! {
-        <div data-testid="spec-content" class="flex overflow-x-auto rounded-2xl border border-slate-200 bg-white font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900">
-            <pre aria-hidden="true" class="select-none border-r border-slate-200 px-3 py-3 text-right text-slate-400 dark:border-slate-800">{numbers}</pre>
-            // The <code> keeps a leading newline: HTML drops one right after <pre>.
-            <pre class="flex-1 px-4 py-3 whitespace-pre"><code>{text}</code></pre>
-        </div>
-    }
 }
 
 #[component]

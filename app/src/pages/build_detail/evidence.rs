@@ -1,0 +1,212 @@
+//! The evidence pack beside the files: each feature with the test run that
+//! proved it, the agent's commits, the tokens each session used, and the
+//! sandbox the commands ran in.
+
+use leptos::prelude::*;
+
+use super::panel::{Panel, Row};
+use crate::api::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
+use crate::api::specs::group_thousands;
+use crate::format::{byte_size, cpus, duration, timestamp};
+
+/// Hex digits of a commit hash shown, as `git log --oneline` does.
+const SHORT_HASH: usize = 7;
+
+#[component]
+pub(super) fn EvidencePanel(manifest: ArtifactManifest) -> impl IntoView {
+    let ArtifactManifest { features, commits, sessions, model, input_tokens, output_tokens, sandbox, .. } =
+        manifest;
+    let passing = features.iter().filter(|feature| feature.passes).count();
+    let features_title = format!("Features ({passing} of {} pass)", features.len());
+    let commits_title = format!("Commits ({})", commits.len());
+    view! {
+        <Panel title="Evidence" testid="evidence">
+            <div class="mt-3 space-y-3 text-sm">
+                <EvidenceGroup title=features_title testid="evidence-features">
+                    {if features.is_empty() {
+                        view! { <p class="text-slate-500 dark:text-slate-400">"No features were planned."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="space-y-2">
+                                {features.into_iter().map(|feature| view! { <FeatureProof feature /> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }}
+                </EvidenceGroup>
+                <EvidenceGroup title=commits_title testid="evidence-commits">
+                    {if commits.is_empty() {
+                        view! { <p class="text-slate-500 dark:text-slate-400">"The agent made no commits."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ol class="space-y-1.5">
+                                {commits.into_iter().map(|commit| view! { <CommitItem commit /> }).collect_view()}
+                            </ol>
+                        }
+                        .into_any()
+                    }}
+                </EvidenceGroup>
+                <EvidenceGroup title="Tokens".to_owned() testid="evidence-sessions">
+                    <SessionList sessions model input_tokens output_tokens />
+                </EvidenceGroup>
+                <EvidenceGroup title="Sandbox".to_owned() testid="evidence-sandbox">
+                    <SandboxFacts sandbox />
+                </EvidenceGroup>
+            </div>
+        </Panel>
+    }
+}
+
+/// One part of the evidence, open by default and closable, its list
+/// scrolling when long.
+#[component]
+fn EvidenceGroup(title: String, testid: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <details open data-testid=testid>
+            <summary class="cursor-pointer font-medium focus-visible:outline-2 focus-visible:outline-indigo-600">{title}</summary>
+            <div class="mt-2 max-h-72 overflow-y-auto">{children()}</div>
+        </details>
+    }
+}
+
+#[component]
+fn FeatureProof(feature: FeatureEvidence) -> impl IntoView {
+    let (mark, tone, state) = if feature.passes {
+        ("✓", "text-emerald-600 dark:text-emerald-400", "passes")
+    } else {
+        ("✗", "text-red-600 dark:text-red-400", "does not pass")
+    };
+    let proof = match feature.proof {
+        Some(proof) => {
+            let outcome = match proof.exit_code {
+                Some(code) if code != 0 => {
+                    format!("{} passed, {} failed, exit code {code}", proof.passed, proof.failed)
+                }
+                _ => format!("{} passed, {} failed", proof.passed, proof.failed),
+            };
+            let command = proof.command.clone();
+            view! {
+                <span class="block text-xs text-slate-500 dark:text-slate-400">
+                    <code class="block truncate font-mono" title=command>{proof.command}</code>
+                    {format!("{outcome} · {}", timestamp(proof.at))}
+                </span>
+            }
+            .into_any()
+        }
+        None => view! { <span class="block text-xs text-slate-500 dark:text-slate-400">"No test run recorded."</span> }
+            .into_any(),
+    };
+    view! {
+        <li class="flex gap-2" data-passes=feature.passes.to_string()>
+            <span class=format!("w-4 shrink-0 text-center font-semibold {tone}") aria-hidden="true">{mark}</span>
+            <span class="min-w-0">
+                <span class="sr-only">{format!("{state}: ")}</span>
+                {feature.description}
+                {proof}
+            </span>
+        </li>
+    }
+}
+
+#[component]
+fn CommitItem(commit: CommitRecord) -> impl IntoView {
+    let short: String = commit.hash.chars().take(SHORT_HASH).collect();
+    let subject = commit.subject.clone();
+    view! {
+        <li class="min-w-0">
+            <p class="flex gap-2">
+                <code class="shrink-0 font-mono text-xs text-indigo-700 dark:text-indigo-300" title=commit.hash>{short}</code>
+                <span class="truncate" title=subject>{commit.subject}</span>
+            </p>
+            <p class="text-xs text-slate-500 dark:text-slate-400">
+                <time datetime=commit.at.to_rfc3339()>{timestamp(commit.at)}</time>
+            </p>
+        </li>
+    }
+}
+
+fn tokens(count: i64) -> String {
+    group_thousands(usize::try_from(count).unwrap_or_default())
+}
+
+#[component]
+fn SessionList(
+    sessions: Vec<SessionUsage>,
+    model: String,
+    input_tokens: i64,
+    output_tokens: i64,
+) -> impl IntoView {
+    view! {
+        <ul class="space-y-1 text-xs tabular-nums">
+            {sessions
+                .into_iter()
+                .map(|session| {
+                    let label = format!("Session {}", session.session);
+                    view! {
+                        <li class="flex justify-between gap-3">
+                            <span class="min-w-0 truncate">
+                                <span class="font-medium">{label}</span>
+                                <span class="text-slate-500 dark:text-slate-400">{format!(" · {}", session.model)}</span>
+                            </span>
+                            <span class="shrink-0">{format!("{} in · {} out", tokens(session.input_tokens), tokens(session.output_tokens))}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+            <li class="flex justify-between gap-3 border-t border-slate-200 pt-1 dark:border-slate-800">
+                <span class="min-w-0 truncate">
+                    <span class="font-medium">"Total"</span>
+                    <span class="text-slate-500 dark:text-slate-400">{format!(" · {model}")}</span>
+                </span>
+                <span class="shrink-0 font-medium">{format!("{} in · {} out", tokens(input_tokens), tokens(output_tokens))}</span>
+            </li>
+        </ul>
+    }
+}
+
+/// A limit as a person reads it; zero or less stands for no limit.
+fn limit(value: i64, show: impl Fn(i64) -> String) -> String {
+    if value > 0 {
+        show(value)
+    } else {
+        "no limit".to_owned()
+    }
+}
+
+#[component]
+fn SandboxFacts(sandbox: SandboxPolicy) -> impl IntoView {
+    let isolation = match sandbox.isolation.as_str() {
+        "bubblewrap" => "bubblewrap sandbox".to_owned(),
+        "none" => "none: commands ran on the host".to_owned(),
+        other => other.to_owned(),
+    };
+    let network = match sandbox.network.as_str() {
+        "none" => "none".to_owned(),
+        "allowlist" => "allowed hosts only".to_owned(),
+        "host-unsafe" => "the host's, unrestricted".to_owned(),
+        other => other.to_owned(),
+    };
+    let hosts = sandbox.allowed_hosts;
+    view! {
+        <dl class="space-y-1.5 text-xs">
+            <Row label="Isolation">{isolation}</Row>
+            <Row label="Network">{network}</Row>
+            {(!hosts.is_empty()).then(|| view! {
+                <div>
+                    <dt class="text-slate-500 dark:text-slate-400">"Allowed hosts"</dt>
+                    <dd class="mt-0.5 flex flex-wrap gap-1">
+                        {hosts.into_iter().map(|host| view! {
+                            <code class="rounded bg-slate-100 px-1 font-mono dark:bg-slate-800">{host}</code>
+                        }).collect_view()}
+                    </dd>
+                </div>
+            })}
+            <Row label="Per command">{limit(sandbox.command_timeout_secs, duration)}</Row>
+            <Row label="CPU time">{limit(sandbox.cpu_seconds, duration)}</Row>
+            <Row label="CPU share">{limit(sandbox.cpu_millis, cpus)}</Row>
+            <Row label="Memory">{limit(sandbox.memory_bytes, byte_size)}</Row>
+            <Row label="Disk">{limit(sandbox.disk_bytes, byte_size)}</Row>
+            <Row label="Processes">{limit(sandbox.max_processes, |count| count.to_string())}</Row>
+        </dl>
+    }
+}

@@ -1,0 +1,161 @@
+//! Following the build stream: each batch of events folded into the page's
+//! view, new log lines appended, and the build fetched again when its
+//! status moves. Browser only: nothing streams during server rendering.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::adopt;
+use super::log::{scroll_to_end, LogChunk};
+use crate::api::builds::{
+    get_build, BuildDetail, BuildEvent, BuildView, LogLine, StoredBuildEvent, StreamedBuildEvent,
+};
+
+/// What the stream keeps up to date.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) struct LiveParts {
+    pub(super) id: Uuid,
+    pub(super) detail: RwSignal<BuildDetail>,
+    pub(super) live: RwSignal<BuildView>,
+    pub(super) connection: RwSignal<Option<bool>>,
+    pub(super) chunks: RwSignal<Vec<LogChunk>>,
+    pub(super) log_panel: NodeRef<leptos::html::Div>,
+    pub(super) is_following: RwSignal<bool>,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl LiveParts {
+    /// Folds a batch of events in and appends its new log lines; answers
+    /// whether a live (not replayed) status change came with it.
+    fn take_in(self, batch: Vec<StreamedBuildEvent>) -> bool {
+        let Some(shown_up_to) =
+            self.chunks.try_with_untracked(|chunks| chunks.last().map_or(0, LogChunk::last_seq))
+        else {
+            return false;
+        };
+        let mut lines = Vec::new();
+        let mut has_new_status = false;
+        self.live.try_update(|view| {
+            for streamed in batch {
+                has_new_status |= !streamed.historical && matches!(streamed.event, BuildEvent::Status { .. });
+                let stored = StoredBuildEvent { seq: streamed.seq, at: streamed.at, event: streamed.event };
+                view.apply(&stored);
+                if let BuildEvent::Log { stream, line } = stored.event {
+                    if stored.seq > shown_up_to {
+                        lines.push(LogLine { seq: stored.seq, at: stored.at, stream, line });
+                    }
+                }
+            }
+        });
+        if let Some(chunk) = LogChunk::from_lines(lines) {
+            self.chunks.try_update(|chunks| chunks.push(chunk));
+            if self.is_following.try_get_untracked() == Some(true) {
+                scroll_to_end(self.log_panel);
+            }
+        }
+        has_new_status
+    }
+
+    /// Loads the build again (its times and tokens moved on); an answer
+    /// older than what the page shows is dropped.
+    fn refresh(self) {
+        let (id, detail) = (self.id, self.detail);
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = get_build(id).await {
+                adopt(detail, fresh);
+            }
+        });
+    }
+}
+
+/// How long stream events gather before the page shows them: a busy build
+/// re-renders a few times a second, not once per log line.
+#[cfg(feature = "hydrate")]
+const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Follows the build stream from the first event for as long as the page is
+/// open. Browser only: nothing streams during server rendering.
+#[cfg(feature = "hydrate")]
+pub(super) fn follow_live(parts: LiveParts) {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use send_wrapper::SendWrapper;
+
+    use crate::api::builds::BuildStatus;
+    use crate::build_stream::follow_build;
+
+    /// Events received since the page last showed any.
+    #[derive(Default)]
+    struct Arriving {
+        events: RefCell<Vec<StreamedBuildEvent>>,
+        flush_timer: Cell<Option<TimeoutHandle>>,
+    }
+
+    impl Arriving {
+        fn cancel_flush(&self) {
+            if let Some(timer) = self.flush_timer.take() {
+                timer.clear();
+            }
+        }
+    }
+
+    Effect::new(move |_| {
+        let arriving = Rc::new(Arriving::default());
+        // Answers whether it asked for the build again.
+        let flush = {
+            let arriving = Rc::clone(&arriving);
+            move || {
+                arriving.cancel_flush();
+                let batch = arriving.events.take();
+                let has_new_status = !batch.is_empty() && parts.take_in(batch);
+                if has_new_status {
+                    parts.refresh();
+                }
+                has_new_status
+            }
+        };
+        let on_event = {
+            let (arriving, flush) = (Rc::clone(&arriving), flush.clone());
+            move |streamed: StreamedBuildEvent| {
+                arriving.events.borrow_mut().push(streamed);
+                if arriving.flush_timer.get().is_none() {
+                    let flush = flush.clone();
+                    arriving.flush_timer.set(
+                        set_timeout_with_handle(
+                            move || {
+                                flush();
+                            },
+                            BATCH_EVERY,
+                        )
+                        .ok(),
+                    );
+                }
+            }
+        };
+        let on_complete = move |_status: BuildStatus, _reason: Option<String>| {
+            let has_refreshed = flush();
+            parts.connection.set(None);
+            let was_running =
+                parts.detail.try_with_untracked(|detail| !detail.status.is_final()) == Some(true);
+            if was_running && !has_refreshed {
+                parts.refresh();
+            }
+        };
+        let on_connection = move |is_connected: bool| parts.connection.set(Some(is_connected));
+        let follower = follow_build(parts.id, on_event, on_complete, on_connection);
+        if parts.detail.with_untracked(|detail| !detail.status.is_final()) {
+            scroll_to_end(parts.log_panel);
+        }
+        let held = SendWrapper::new((follower, arriving));
+        on_cleanup(move || {
+            let (follower, arriving) = held.take();
+            drop(follower);
+            arriving.cancel_flush();
+        });
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn follow_live(_parts: LiveParts) {}

@@ -1,0 +1,218 @@
+//! `/builds/:id`: one build. Its status and controls (cancel, pause,
+//! resume), what the agent is doing now (phase, activity, progress, the
+//! feature checklist, tests, files, errors) and the full log, live over
+//! server-sent events. The server renders the build and the log's first page,
+//! so the page reads without JavaScript; after hydration the build stream
+//! replays the history and follows the build, and log lines the page already
+//! shows are recognised by their sequence numbers. Once the build has ended,
+//! the page offers what it left behind: the archive to download, its files
+//! to read, the evidence, and Delete.
+
+mod download;
+mod evidence;
+mod features;
+mod file_browser;
+mod file_tree;
+mod header;
+mod live;
+mod log;
+mod now_panel;
+mod panel;
+mod result;
+mod work;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use leptos_router::params::ParamsMap;
+use server_fn::ServerFn;
+use uuid::Uuid;
+
+use self::features::FeatureChecklist;
+use self::header::BuildHeader;
+use self::live::{follow_live, LiveParts};
+use self::log::{LogChunk, LogPanel};
+use self::now_panel::NowPanel;
+use self::result::BuildResult;
+use self::work::WorkDetails;
+use crate::api::builds::{
+    get_build, get_build_log, BuildDetail, BuildView, CancelBuild, DeleteBuild, LogPage, PauseBuild,
+    ResumeBuild, DEFAULT_LOG_PAGE,
+};
+use crate::components::load_error::LoadError;
+use crate::error::AppError;
+
+#[component]
+pub fn BuildDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let build_id = Memo::new(move |_| build_id_of(&params.read()));
+    let build = Resource::new(
+        move || build_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_build(id).await,
+                None => Err(no_such_build()),
+            }
+        },
+    );
+    let first_log = Resource::new(
+        move || build_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_build_log(id, 0, DEFAULT_LOG_PAGE).await,
+                None => Err(no_such_build()),
+            }
+        },
+    );
+
+    view! {
+        <Transition fallback=|| view! { <DetailSkeleton /> }>
+            {move || Suspend::new(async move {
+                match (build.await, first_log.await) {
+                    (Ok(detail), Ok(log)) => view! { <BuildPage detail log /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => {
+                        let title = if matches!(error, AppError::NotFound(_)) { "Build not found" } else { "Build" };
+                        let retry = Callback::new(move |()| {
+                            build.refetch();
+                            first_log.refetch();
+                        });
+                        view! {
+                            <Title text=title />
+                            <LoadError error retry />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+fn build_id_of(params: &ParamsMap) -> Option<Uuid> {
+    params.get("id").and_then(|id| Uuid::parse_str(&id).ok())
+}
+
+fn no_such_build() -> AppError {
+    AppError::NotFound("There is no such build. It may have been deleted.".into())
+}
+
+/// The loaded build. It owns what changes while the page is open: the build
+/// (replaced by each action's answer and by a refetch when the stream reports
+/// a new status), the view folded from the stream's events, and the log.
+#[component]
+fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
+    let id = detail.id;
+    let has_ended_live = !detail.status.is_final();
+    let title = format!("Build of {}", detail.spec_name);
+    let detail = RwSignal::new(detail);
+    let live = RwSignal::new(BuildView::default());
+    // `None` while not following (during server rendering, after the end).
+    let connection = RwSignal::new(None::<bool>);
+    let first_page_lines = log.lines.len();
+    let more_after_first_page = log.next_after;
+    let chunks = RwSignal::new(LogChunk::from_lines(log.lines).into_iter().collect::<Vec<_>>());
+    let log_panel = NodeRef::<leptos::html::Div>::new();
+    // Whether the log panel sticks to its end as lines arrive: until the
+    // reader scrolls up, and again once they scroll back down.
+    let is_following = RwSignal::new(true);
+
+    let cancel = ServerAction::<CancelBuild>::new();
+    let pause = ServerAction::<PauseBuild>::new();
+    let resume = ServerAction::<ResumeBuild>::new();
+    // Answered by a redirect to the build list, which the router follows.
+    let delete = ServerAction::<DeleteBuild>::new();
+    adopt_answers(cancel, detail);
+    adopt_answers(pause, detail);
+    adopt_answers(resume, detail);
+    let action_error = Signal::derive(move || {
+        cancel
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| pause.value().get().and_then(Result::err))
+            .or_else(|| resume.value().get().and_then(Result::err))
+            .or_else(|| delete.value().get().and_then(Result::err))
+    });
+
+    // The build row and the events are two views of one history; whichever
+    // has seen more events tells the status.
+    let status = Memo::new(move |_| {
+        let (seen, status, reason) =
+            detail.with(|detail| (detail.last_event_seq, detail.status, detail.status_reason.clone()));
+        live.with(|view| match view.status {
+            Some(live_status) if view.last_seq > seen => (live_status, view.status_reason.clone()),
+            _ => (status, reason),
+        })
+    });
+
+    follow_live(LiveParts { id, detail, live, connection, chunks, log_panel, is_following });
+
+    view! {
+        <Title text=title />
+        <BuildHeader detail=detail.read_only() status cancel pause resume delete action_error />
+        <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
+            // Each half erased to a plain view: one nested type for the whole page
+            // is deeper than the compiler will lay out.
+            {view! {
+            <aside class="min-w-0 space-y-4" aria-label="What the agent is doing">
+                <NowPanel detail=detail.read_only() live=live.read_only() status connection=connection.read_only() />
+                <FeatureChecklist detail=detail.read_only() live=live.read_only() status />
+                <WorkDetails live=live.read_only() />
+            </aside>
+            }.into_any()}
+            {view! {
+                <LogPanel
+                    id
+                    chunks=chunks.read_only()
+                    log_panel
+                    is_following
+                    first_page_lines
+                    more_after_first_page
+                />
+            }.into_any()}
+        </div>
+        // What the build left behind: the archive, its files, the evidence.
+        <Show when=move || status.get().0.is_final()>
+            <BuildResult id has_ended_live />
+        </Show>
+    }
+    .into_any()
+}
+
+/// Takes every successful answer of `action` (the build as it now is) as the
+/// page's build, unless the page already knows a newer one.
+fn adopt_answers<S>(action: ServerAction<S>, detail: RwSignal<BuildDetail>)
+where
+    S: ServerFn<Output = BuildDetail, Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(fresh)) = action.value().get() {
+            adopt(detail, fresh);
+        }
+    });
+}
+
+fn adopt(detail: RwSignal<BuildDetail>, fresh: BuildDetail) {
+    detail.try_maybe_update(|current| {
+        let is_newer = fresh.last_event_seq >= current.last_event_seq;
+        if is_newer {
+            *current = fresh;
+        }
+        (is_newer, ())
+    });
+}
+
+#[component]
+fn DetailSkeleton() -> impl IntoView {
+    view! {
+        <div class="space-y-4" aria-busy="true" aria-label="Loading the build">
+            <div class="h-5 w-24 animate-pulse rounded bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-9 w-1/2 animate-pulse rounded-lg bg-slate-200 dark:bg-slate-800"></div>
+            <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
+                <div class="h-72 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
+                <div class="h-[36rem] animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,31 @@
+//! The white card every part of the build page's columns sits in, and the
+//! label-and-value rows its description lists are made of.
+
+use leptos::prelude::*;
+
+/// A white card of the side column.
+#[component]
+pub(super) fn Panel(
+    title: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" data-testid=testid>
+            <h2 class="font-semibold">{title}</h2>
+            {children()}
+        </section>
+    }
+    .into_any()
+}
+
+/// One entry of a `<dl>` in a panel: the label left, the value right.
+#[component]
+pub(super) fn Row(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="flex justify-between gap-3">
+            <dt class="shrink-0 text-slate-500 dark:text-slate-400">{label}</dt>
+            <dd class="min-w-0 truncate text-right">{children()}</dd>
+        </div>
+    }
+}

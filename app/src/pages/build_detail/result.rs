@@ -1,0 +1,145 @@
+//! What an ended build leaves behind: the download of its work, the files
+//! to read in place and the evidence. Loaded when the build has ended (by
+//! the server when the page opens on an ended build, by the browser when
+//! the stream reports the end), and asked for again every
+//! [`POLL_EVERY`] while the archive is on its way.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::download::DownloadCard;
+use super::evidence::EvidencePanel;
+use super::file_browser::FileBrowser;
+use crate::actions::count_successes;
+use crate::api::artifacts::{get_build_evidence, ArtifactState, BuildEvidence, RetryBuildArtifact};
+use crate::components::load_error::LoadError;
+
+/// How often the page asks again while the archive is being made.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// After watching the build end, an answer of `None` may come before the
+/// server has queued the archive; the page asks this many times before
+/// believing it.
+const POLLS_FOR_A_LATE_START: u32 = 5;
+
+#[component]
+pub(super) fn BuildResult(
+    id: Uuid,
+    /// The page watched the build end (it was not over when the page opened).
+    has_ended_live: bool,
+) -> impl IntoView {
+    let retry = ServerAction::<RetryBuildArtifact>::new();
+    let retried = count_successes(retry);
+    let polls = RwSignal::new(0_u32);
+    let evidence = Resource::new(move || (retried.get(), polls.get()), move |_| get_build_evidence(id));
+    poll_while_archiving(evidence, polls, has_ended_live);
+
+    view! {
+        <section class="mt-8" aria-labelledby="result-heading" data-testid="build-result">
+            <h2 id="result-heading" class="mb-3 text-lg font-semibold">"The result"</h2>
+            <Transition fallback=|| view! { <ResultSkeleton /> }>
+                {move || Suspend::new(async move {
+                    match evidence.await {
+                        Ok(evidence) => view! { <ResultView id evidence retry /> }.into_any(),
+                        Err(error) => view! {
+                            <LoadError error retry=Callback::new(move |()| evidence.refetch()) />
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+/// Asks for the evidence again after [`POLL_EVERY`] while the archive is
+/// pending or uploading. Effects run in the browser only, so the server
+/// never waits; the timer is cleared when the answer changes or the page
+/// is left.
+fn poll_while_archiving(
+    evidence: Resource<Result<BuildEvidence, crate::error::AppError>>,
+    polls: RwSignal<u32>,
+    has_ended_live: bool,
+) {
+    Effect::new(move |_| {
+        let state = evidence.with(|answer| match answer {
+            Some(Ok(evidence)) => Some(evidence.artifact.state),
+            _ => None,
+        });
+        let is_worth_asking = match state {
+            Some(state) if state.is_in_progress() => true,
+            Some(ArtifactState::None) => has_ended_live && polls.get_untracked() < POLLS_FOR_A_LATE_START,
+            _ => false,
+        };
+        if !is_worth_asking {
+            return;
+        }
+        let timer = set_timeout_with_handle(
+            move || {
+                polls.try_update(|polls| *polls += 1);
+            },
+            POLL_EVERY,
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(timer) = timer {
+                timer.clear();
+            }
+        });
+    });
+}
+
+#[component]
+fn ResultView(id: Uuid, evidence: BuildEvidence, retry: ServerAction<RetryBuildArtifact>) -> impl IntoView {
+    let BuildEvidence { artifact, manifest, is_file_list_cut } = evidence;
+    let state = artifact.state;
+    let archive = manifest.as_ref().map(|manifest| manifest.archive.clone());
+    let (files, evidence) = match manifest {
+        Some(manifest) => {
+            let files = view! { <FileBrowser id files=manifest.files.clone() is_file_list_cut /> }.into_any();
+            (files, Some(view! { <EvidencePanel manifest /> }.into_any()))
+        }
+        None => (view! { <NoFiles state /> }.into_any(), None),
+    };
+    view! {
+        <div class="grid gap-6 xl:grid-cols-[1fr_22rem]">
+            <div class="min-w-0">{files}</div>
+            <aside class="min-w-0 space-y-4" aria-label="Download and evidence">
+                <DownloadCard id artifact archive retry />
+                {evidence}
+            </aside>
+        </div>
+    }
+    .into_any()
+}
+
+/// Where the file browser would be, before there are files to browse.
+#[component]
+fn NoFiles(state: ArtifactState) -> impl IntoView {
+    let text = match state {
+        ArtifactState::Pending | ArtifactState::Uploading => {
+            "The files can be read here once the work is archived."
+        }
+        ArtifactState::Failed => "The files can be read here once the archive is stored; retry the upload.",
+        ArtifactState::Expired => "The archive was removed, and its files with it.",
+        ArtifactState::None | ArtifactState::Stored => "There are no files to show for this build.",
+    };
+    view! {
+        <div class="flex min-h-40 items-center justify-center rounded-2xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-400">
+            <p>{text}</p>
+        </div>
+    }
+}
+
+#[component]
+fn ResultSkeleton() -> impl IntoView {
+    view! {
+        <div class="grid gap-6 xl:grid-cols-[1fr_22rem]" aria-busy="true" aria-label="Loading the result">
+            <div class="h-96 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-48 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
+        </div>
+    }
+}
