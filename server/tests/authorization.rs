@@ -9,7 +9,7 @@ mod common;
 use app::api::chats::ReplyStatus;
 use common::{
     api, call_server_fn_as, create_project, create_spec, create_token, run_sql, sign_up, start_chat,
-    test_app, wait_for_reply, As, TestResponse, TestUser,
+    test_app, test_app_with_objects, wait_for_reply, As, TestResponse, TestUser,
 };
 
 /// How an endpoint is reached.
@@ -44,7 +44,8 @@ struct Owned {
     chat: String,
     /// The assistant's reply in `chat`, holding a finished spec.
     chat_reply: String,
-    /// A queued build, a paused one and a cancelled one.
+    /// A queued build, a paused one and a cancelled one, whose archive
+    /// (holding `README.md`) is stored.
     build: String,
     paused_build: String,
     ended_build: String,
@@ -397,8 +398,109 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         row("cancel_build", server_fn("/fn/cancel_build", &[("id", build)]), OwnedResource, 200),
         row("pause_build", server_fn("/fn/pause_build", &[("id", build)]), OwnedResource, 200),
         row("resume_build", server_fn("/fn/resume_build", &[("id", paused)]), OwnedResource, 200),
+        row(
+            "GET /api/builds/{id}/artifacts?info=true",
+            rest("GET", format!("/api/builds/{ended}/artifacts?info=true"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/builds/{id}/artifacts",
+            rest("GET", format!("/api/builds/{ended}/artifacts"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/builds/{id}/artifacts/manifest",
+            rest("GET", format!("/api/builds/{ended}/artifacts/manifest"), None),
+            OwnedResource,
+            200,
+        ),
+        // Only a failed upload is retried: the owner is told why not (409), others get 404.
+        row(
+            "POST /api/builds/{id}/artifacts/retry",
+            rest("POST", format!("/api/builds/{ended}/artifacts/retry"), None),
+            OwnedResource,
+            409,
+        ),
+        row(
+            "GET /api/builds/{id}/files",
+            rest("GET", format!("/api/builds/{ended}/files"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "GET /api/builds/{id}/files/{path}",
+            rest("GET", format!("/api/builds/{ended}/files/README.md"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "DELETE /api/builds/{id}",
+            rest("DELETE", format!("/api/builds/{ended}"), None),
+            OwnedResource,
+            204,
+        ),
+        row(
+            "get_build_evidence",
+            server_fn("/fn/get_build_evidence", &[("build_id", ended)]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "read_build_file",
+            server_fn("/fn/read_build_file", &[("build_id", ended), ("path", "README.md")]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "retry_build_artifact",
+            server_fn("/fn/retry_build_artifact", &[("build_id", ended)]),
+            OwnedResource,
+            409,
+        ),
+        row("delete_build", server_fn("/fn/delete_build", &[("id", ended)]), OwnedResource, 200),
     ]);
     rows
+}
+
+/// Stores an archive of one file, `README.md`, and its manifest for
+/// `build` in `objects`, as the archiver would have.
+async fn store_archive(pool: &server::db::DbPool, objects: &std::path::Path, build: &str) {
+    use sha2::Digest;
+    let mut tar =
+        tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let readme = b"# owned\n";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(readme.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "README.md", &readme[..]).unwrap();
+    let archive = tar.into_inner().unwrap().finish().unwrap();
+    let sha256 = hex::encode(sha2::Sha256::digest(&archive));
+    let storage = common::local_storage(objects);
+    let id: uuid::Uuid = build.parse().unwrap();
+    storage.put(&server::builds::artifacts::archive_key(id), archive.clone().into()).await.unwrap();
+    let manifest = serde_json::json!({
+        "format": 1, "build_id": build, "spec_name": "owned", "status": "cancelled",
+        "created_at": "2026-12-02T00:00:00Z", "finished_at": null, "platform_version": "test",
+        "archive": { "key": format!("builds/{build}/artifacts.tar.gz"), "size_bytes": archive.len(), "sha256": sha256,
+                     "file_count": 1, "git_files": 0, "git_bytes": 0, "excluded": [] },
+        "files": [{ "path": "README.md", "size_bytes": readme.len(), "sha256": hex::encode(sha2::Sha256::digest(readme)), "is_text": true }],
+        "features": [], "commits": [], "sessions": [], "model": "offline", "input_tokens": 0, "output_tokens": 0,
+        "sandbox": { "isolation": "bubblewrap", "network": "none", "allowed_hosts": [], "command_timeout_secs": 1,
+                     "cpu_seconds": 1, "memory_bytes": 1, "max_processes": 1, "cpu_millis": 1000, "disk_bytes": 1 }
+    });
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    storage.put(&server::builds::artifacts::manifest_key(id), manifest.into()).await.unwrap();
+    run_sql(
+        pool,
+        &format!(
+            "INSERT INTO build_artifacts (build_id, state, object_key, size_bytes, sha256, file_count, stored_at)
+             VALUES ('{build}', 'stored', 'builds/{build}/artifacts.tar.gz', {}, '{sha256}', 1, now())",
+            archive.len()
+        ),
+    )
+    .await;
 }
 
 /// A queued, a paused and a cancelled build of `spec` for `owner` (no
@@ -446,7 +548,7 @@ fn reveals(response: &TestResponse, owner: &TestUser, resource_ids: &str, resour
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_the_owner() {
-    let (app, database) = test_app().await;
+    let (app, database, objects) = test_app_with_objects().await;
     let owner = sign_up(&app, "owner@example.com").await;
     let other = sign_up(&app, "other@example.com").await;
     let (_, owner_secret) = create_token(&app, &owner, "owner's script").await;
@@ -476,6 +578,7 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
             assert_eq!(reply.status, ReplyStatus::Complete, "{reply:?}");
             let (chat, chat_reply) = (chat.id.to_string(), reply.id.to_string());
             let [build, paused_build, ended_build] = owned_builds(&app, &database.pool, &owner, &spec).await;
+            store_archive(&database.pool, &objects, &ended_build).await;
             let resource_id =
                 format!("{token} {spec} {project} {chat} {chat_reply} {build} {paused_build} {ended_build}");
             let owned = Owned { token, spec, project, chat, chat_reply, build, paused_build, ended_build };

@@ -185,6 +185,22 @@ pub async fn test_app() -> (Router, TestDatabase) {
     (app_with_pool(database.pool.clone()), database)
 }
 
+/// A router over a fresh database whose object storage is the directory
+/// answered, for tests that put archives there themselves.
+pub async fn test_app_with_objects() -> (Router, TestDatabase, PathBuf) {
+    let database = migrated_database().await;
+    let objects = test_objects_root();
+    let setup = BuildSetup { storage: local_storage(&objects), ..idle_build_setup() };
+    let app = router(AppState::new(
+        test_leptos_options(),
+        database.pool.clone(),
+        AuthConfig::default(),
+        offline_assistant(),
+        setup,
+    ));
+    (app, database, objects)
+}
+
 /// A router whose database cannot be reached (nothing listens on the port).
 pub fn app_without_database() -> Router {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
@@ -579,4 +595,70 @@ pub async fn wait_for_artifact(
         assert!(tokio::time::Instant::now() < deadline, "the archive did not settle in {limit:?}: {info:#?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Hex SHA-256 of `bytes`, as the archive records and manifests give it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The S3-compatible server (moto) that `scripts/test` starts, and its credentials.
+pub struct TestS3 {
+    /// `http://127.0.0.1:<port>`
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+pub fn test_s3() -> TestS3 {
+    let variable = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: run the tests through scripts/test, which starts a private \
+                 S3-compatible server (moto) and sets it"
+            )
+        })
+    };
+    TestS3 {
+        endpoint: variable("TEST_S3_ENDPOINT").trim_end_matches('/').to_owned(),
+        region: variable("TEST_S3_REGION"),
+        access_key_id: variable("TEST_S3_ACCESS_KEY"),
+        secret_access_key: variable("TEST_S3_SECRET_KEY"),
+    }
+}
+
+/// A new, empty bucket of the test's own on the test S3 server; answers its
+/// name. Moto checks no signatures, so a plain `PUT /<bucket>` makes it.
+pub async fn new_s3_bucket() -> String {
+    let bucket = format!("test-{}", Uuid::now_v7().simple());
+    let response = reqwest::Client::new()
+        .put(format!("{}/{bucket}", test_s3().endpoint))
+        .send()
+        .await
+        .expect("reach the test S3 server");
+    assert!(response.status().is_success(), "creating the bucket {bucket}: {}", response.status());
+    bucket
+}
+
+/// Object storage in `bucket` of the test S3 server, reached at `endpoint`
+/// (the server itself, or something standing in front of it).
+pub fn s3_storage_at(endpoint: &str, bucket: &str) -> Storage {
+    let s3 = test_s3();
+    let settings = server::storage::S3Settings {
+        endpoint: Some(endpoint.to_owned()),
+        region: s3.region,
+        bucket: bucket.to_owned(),
+        access_key_id: s3.access_key_id,
+        secret_access_key: s3.secret_access_key,
+        path_style: true,
+    };
+    Storage::open(&StorageBackend::S3(settings), test_url_signer()).expect("S3 storage opens")
+}
+
+/// Object storage in a new bucket of the test S3 server; answers it and the bucket's name.
+pub async fn s3_storage() -> (Storage, String) {
+    let bucket = new_s3_bucket().await;
+    (s3_storage_at(&test_s3().endpoint, &bucket), bucket)
 }

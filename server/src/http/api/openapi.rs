@@ -72,7 +72,7 @@ pub fn openapi() -> Value {
                 answers 404, like a missing one."
         },
         "security": [{ "bearerAuth": [] }, { "sessionCookie": [] }],
-        "paths": merged(merged(paths(), chat_paths()), build_paths()),
+        "paths": merged(merged(merged(paths(), chat_paths()), build_paths()), artifact_paths()),
         "components": components(),
     })
 }
@@ -214,7 +214,8 @@ fn build_paths() -> Value {
             "post": operation("Build a spec as it is now (429 with 5 builds running or queued)", "201", Some(schema("BuildDetail")), Some("NewBuild"))
         },
         "/api/builds/{id}": with_parameters(json!({
-            "get": operation("One build: status, reason, model, tokens, features, times", "200", Some(schema("BuildDetail")), None)
+            "get": operation("One build: status, reason, model, tokens, features, times", "200", Some(schema("BuildDetail")), None),
+            "delete": operation("Delete an ended build with its log and its archive (409 while it runs or is being archived)", "204", None, None)
         }), vec![build_id()]),
         "/api/builds/{id}/cancel": with_parameters(json!({
             "post": operation("Stop the agent and every process in its sandbox (409 once ended)", "200", Some(schema("BuildDetail")), None)
@@ -244,6 +245,79 @@ fn build_paths() -> Value {
     })
 }
 
+fn artifact_paths() -> Value {
+    let build_id = || id_parameter("id");
+    let not_yet = "404 names the archive's state while it is not stored";
+    json!({
+        "/api/builds/{id}/artifacts": with_parameters(json!({
+            "get": {
+                "summary": format!("The build's work as a tar.gz attachment named after the spec: streamed (local storage, `Range` honoured) or a redirect to a presigned URL (S3); with `info=true`, its state as JSON. {not_yet}"),
+                "parameters": [{ "name": "info", "in": "query", "schema": { "type": "boolean", "default": false } }],
+                "responses": merged(error_responses(), json!({
+                    "200": { "description": "The archive, or with info=true its state", "content": { "application/gzip": {}, "application/json": { "schema": schema("ArtifactInfo") } } },
+                    "206": { "description": "The requested range of the archive" },
+                    "302": { "description": "A short-lived presigned URL of the S3 service" }
+                }))
+            }
+        }), vec![build_id()]),
+        "/api/builds/{id}/artifacts/manifest": with_parameters(json!({
+            "get": operation(&format!("The evidence pack stored beside the archive: every file with its size and sha256, the archive's checksum, features with the test run that proved each, commits, tokens per session, the sandbox policy. {not_yet}"), "200", Some(schema("ArtifactManifest")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/artifacts/retry": with_parameters(json!({
+            "post": operation("Upload the archive again after a failure (409 unless the last upload failed)", "202", Some(schema("ArtifactInfo")), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/files": with_parameters(json!({
+            "get": operation(&format!("The archive's files outside .git/, as the manifest lists them. {not_yet}"), "200", Some(json!({ "type": "object", "properties": { "files": list_of("ManifestFile") } })), None)
+        }), vec![build_id()]),
+        "/api/builds/{id}/files/{path}": with_parameters(json!({
+            "get": {
+                "summary": "One file out of the stored archive: text as text/plain, cut at 1 MiB with `X-Content-Truncated: true`; other files as a download",
+                "responses": merged(error_responses(), json!({ "200": { "description": "The file", "content": { "text/plain": {}, "application/octet-stream": {} } } }))
+            }
+        }), vec![build_id(), json!({ "name": "path", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Relative to the work directory, slashes included" })]),
+        "/api/storage/{key}": with_parameters(json!({
+            "get": {
+                "summary": "A download link this server signed (local storage): no session needed until it expires; a changed or expired link answers 403",
+                "security": [],
+                "parameters": [
+                    { "name": "owner", "in": "query", "required": true, "schema": { "type": "string", "format": "uuid" } },
+                    { "name": "expires", "in": "query", "required": true, "schema": { "type": "integer" } },
+                    { "name": "name", "in": "query", "required": true, "schema": { "type": "string" } },
+                    { "name": "signature", "in": "query", "required": true, "schema": { "type": "string" } }
+                ],
+                "responses": merged(error_responses(), json!({ "200": { "description": "The object, as an attachment" } }))
+            }
+        }), vec![json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } })])
+    })
+}
+
+fn artifact_schemas() -> Value {
+    let time = json!({ "type": "string", "format": "date-time" });
+    let maybe_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let integer = json!({ "type": "integer" });
+    let text = json!({ "type": "string" });
+    json!({
+        "ArtifactInfo": { "type": "object", "properties": {
+            "build_id": { "type": "string", "format": "uuid" },
+            "state": { "enum": ["none", "pending", "uploading", "stored", "failed", "expired"] },
+            "file_name": text, "size_bytes": { "type": ["integer", "null"] }, "sha256": { "type": ["string", "null"] },
+            "file_count": { "type": ["integer", "null"] }, "stored_at": maybe_time, "message": { "type": ["string", "null"] }, "expires_at": maybe_time
+        } },
+        "ManifestFile": { "type": "object", "properties": { "path": text, "size_bytes": integer, "sha256": text, "is_text": { "type": "boolean" } } },
+        "ArtifactManifest": { "type": "object", "properties": {
+            "format": integer, "build_id": { "type": "string", "format": "uuid" }, "spec_name": text, "status": text,
+            "created_at": time, "finished_at": maybe_time, "platform_version": text,
+            "archive": { "type": "object", "properties": { "key": text, "size_bytes": integer, "sha256": text, "file_count": integer, "git_files": integer, "git_bytes": integer, "excluded": { "type": "array", "items": text } } },
+            "files": list_of("ManifestFile"),
+            "features": { "type": "array", "items": { "type": "object", "properties": { "index": integer, "description": text, "category": text, "passes": { "type": "boolean" }, "proof": { "type": ["object", "null"], "properties": { "command": text, "passed": integer, "failed": integer, "exit_code": { "type": ["integer", "null"] }, "at": time } } } } },
+            "commits": { "type": "array", "items": { "type": "object", "properties": { "hash": text, "subject": text, "at": time } } },
+            "sessions": { "type": "array", "items": { "type": "object", "properties": { "session": integer, "model": text, "input_tokens": integer, "output_tokens": integer } } },
+            "model": text, "input_tokens": integer, "output_tokens": integer,
+            "sandbox": { "type": "object", "properties": { "isolation": text, "network": text, "allowed_hosts": { "type": "array", "items": text }, "command_timeout_secs": integer, "cpu_seconds": integer, "memory_bytes": integer, "max_processes": integer, "cpu_millis": integer, "disk_bytes": integer } }
+        } }
+    })
+}
+
 fn build_schemas() -> Value {
     let status = json!({ "enum": ["queued", "running", "paused", "completed", "failed", "cancelled"] });
     let time = json!({ "type": "string", "format": "date-time" });
@@ -253,7 +327,7 @@ fn build_schemas() -> Value {
         "BuildSummary": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "spec_name": { "type": "string" }, "spec_id": { "type": ["string", "null"], "format": "uuid" }, "status": status, "status_reason": { "type": ["string", "null"] }, "features_passing": { "type": "integer" }, "features_total": { "type": "integer" }, "created_at": time, "started_at": maybe_time, "finished_at": maybe_time } },
         "BuildDetail": { "type": "object", "properties": { "id": { "type": "string", "format": "uuid" }, "spec_name": { "type": "string" }, "spec_id": { "type": ["string", "null"], "format": "uuid" }, "project_id": { "type": ["string", "null"], "format": "uuid" }, "status": status, "status_reason": { "type": ["string", "null"] }, "resume_at": maybe_time, "spec_content": { "type": "string" }, "provider": { "type": "string" }, "model": { "type": "string" }, "input_tokens": { "type": "integer" }, "output_tokens": { "type": "integer" }, "sessions": { "type": "integer" }, "features_passing": { "type": "integer" }, "features_total": { "type": "integer" }, "last_event_seq": { "type": "integer" }, "created_at": time, "started_at": maybe_time, "finished_at": maybe_time, "updated_at": time } },
         "LogPage": { "type": "object", "properties": { "lines": { "type": "array", "items": { "type": "object", "properties": { "seq": { "type": "integer" }, "at": time, "stream": { "enum": ["stdout", "stderr", "system"] }, "line": { "type": "string" } } } }, "next_after": { "type": ["integer", "null"] } } },
-        "StreamedBuildEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "at": time, "historical": { "type": "boolean" }, "event": { "type": "object", "required": ["type"], "properties": { "type": { "enum": ["phase", "feature_start", "feature_end", "activity", "tool_start", "tool_end", "file", "test_run", "error", "progress", "log", "status"] } } } } }
+        "StreamedBuildEvent": { "type": "object", "properties": { "seq": { "type": "integer" }, "at": time, "historical": { "type": "boolean" }, "event": { "type": "object", "required": ["type"], "properties": { "type": { "enum": ["phase", "feature_start", "feature_end", "activity", "tool_start", "tool_end", "file", "test_run", "error", "progress", "log", "status", "egress", "session_usage"] } } } } }
     })
 }
 
@@ -274,7 +348,7 @@ fn components() -> Value {
         "responses": {
             "Error": { "description": "Something was wrong; the message says what", "content": { "application/json": { "schema": schema("Error") } } }
         },
-        "schemas": merged(merged(schemas(), chat_schemas()), build_schemas())
+        "schemas": merged(merged(merged(schemas(), chat_schemas()), build_schemas()), artifact_schemas())
     })
 }
 
