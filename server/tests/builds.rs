@@ -139,7 +139,7 @@ async fn check_the_archive(
     let path = format!("/api/builds/{}/artifacts", build.id);
     let download = get_as(&app.router, &path, As::User(user)).await;
     assert_eq!(download.status, 200, "{}", download.body);
-    assert_eq!(Some(sha256_hex(&download.bytes)), artifact.sha256, "the archive is intact");
+    assert_eq!(Some(common::sha256_hex(&download.bytes)), artifact.sha256, "the archive is intact");
     assert_eq!(Some(download.bytes.len() as i64), artifact.size_bytes);
     let disposition = download.headers["content-disposition"].to_str().unwrap();
     assert!(disposition.contains(&format!("filename=\"{}\"", artifact.file_name)), "{disposition}");
@@ -212,15 +212,45 @@ fn regular_files(dir: &std::path::Path, prefix: &str) -> Vec<(String, String)> {
         if file_type.is_dir() {
             files.extend(regular_files(&entry.path(), &path));
         } else if file_type.is_file() {
-            files.push((path, sha256_hex(&std::fs::read(entry.path()).unwrap())));
+            files.push((path, common::sha256_hex(&std::fs::read(entry.path()).unwrap())));
         }
     }
     files
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
+#[tokio::test(flavor = "multi_thread")]
+async fn an_archive_past_its_retention_is_removed_and_the_build_says_so() {
+    let database = migrated_database().await;
+    let mut setup = build_setup(1);
+    setup.artifacts.retention = Some(Duration::from_secs(3));
+    let app = build_app(&database, setup);
+    let user = sign_up(&app.router, "keeper@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    wait_for_build(&app.router, &user, build.id, BUILD_LIMIT, |build| build.status.is_final()).await;
+
+    let info_path = format!("/api/builds/{}/artifacts?info=true", build.id);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut was_stored_until = None;
+    let expired = loop {
+        let info: ArtifactInfo = common::body_as(&get_as(&app.router, &info_path, As::User(&user)).await);
+        match info.state {
+            ArtifactState::Stored => was_stored_until = info.expires_at,
+            ArtifactState::Expired => break info,
+            _ => {}
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the archive was not removed: {info:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(was_stored_until.is_some(), "a stored archive says when it will be removed");
+    let message = expired.message.clone().unwrap_or_default();
+    assert!(message.contains("retention policy"), "{message}");
+    let download = get_as(&app.router, &format!("/api/builds/{}/artifacts", build.id), As::User(&user)).await;
+    assert_eq!(download.status, 404);
+    assert!(download.body.contains("retention policy"), "{}", download.body);
+    let storage = app.state.builds.artifacts.storage();
+    assert!(!storage.exists(&archive_key(build.id)).await.unwrap());
+    assert!(!storage.exists(&manifest_key(build.id)).await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]

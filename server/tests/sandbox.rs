@@ -258,16 +258,11 @@ async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links_and_exc
     assert_eq!(listed, regular_files, "the contents list every file outside .git, sorted");
     let app = contents.files.iter().find(|file| file.path == "src/app.js").unwrap();
     assert_eq!((app.size_bytes, app.is_text), (15, true));
-    assert_eq!(app.sha256, sha256_hex(b"console.log(1)\n"));
+    assert_eq!(app.sha256, common::sha256_hex(b"console.log(1)\n"));
     let noise_file = contents.files.iter().find(|file| file.path == "data/noise.bin").unwrap();
     assert!(!noise_file.is_text);
     assert!(contents.git_files > 0 && contents.git_bytes > 0);
     assert_eq!(contents.skipped, 1, "the FIFO");
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[tokio::test(flavor = "multi_thread")]

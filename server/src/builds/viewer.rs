@@ -12,6 +12,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::builds::artifacts::repo as artifact_repo;
 use crate::builds::hub::{Committed, EventHub};
 use crate::builds::repo;
 use crate::db::{DbPool, StoreError};
@@ -23,7 +24,7 @@ const RECHECK_EVERY: Duration = Duration::from_secs(5);
 
 pub enum ViewerItem {
     Event(StreamedBuildEvent),
-    /// The build has ended and every event was sent.
+    /// The build has ended, its archive is settled, and every event was sent.
     Complete {
         status: BuildStatus,
         reason: Option<String>,
@@ -78,9 +79,21 @@ impl BuildViewer {
             if self.is_over {
                 return None;
             }
-            if let Some((status, reason)) = self.ended.take() {
-                self.is_over = true;
-                return Some(Ok(ViewerItem::Complete { status, reason }));
+            if let Some((status, reason)) = self.ended.clone() {
+                // The archive's outcome (its log line, or the error) is part of the ending.
+                match self.is_archive_settled().await {
+                    // Its line committed with the outcome: read to the end before completing.
+                    Ok(true) => match self.read_page().await {
+                        Ok(true) => continue,
+                        Ok(false) => {
+                            self.is_over = true;
+                            return Some(Ok(ViewerItem::Complete { status, reason }));
+                        }
+                        Err(error) => return Some(Err(error)),
+                    },
+                    Ok(false) => {}
+                    Err(error) => return Some(Err(error)),
+                }
             }
             if self.must_read {
                 match self.read_page().await {
@@ -127,6 +140,14 @@ impl BuildViewer {
             }
         }
         Ok(())
+    }
+
+    /// Whether the ended build's work is archived, failed to be, or was
+    /// never to be (a build cancelled before it started has no archive).
+    async fn is_archive_settled(&self) -> Result<bool, StoreError> {
+        let mut connection = self.pool.get().await?;
+        let state = artifact_repo::state(&mut connection, self.build_id).await?;
+        Ok(!state.is_some_and(|state| state.is_in_progress()))
     }
 
     async fn wait_for_more(&mut self) {

@@ -33,6 +33,8 @@ use crate::storage::{Storage, StorageError};
 const POLL_EVERY: Duration = Duration::from_secs(5);
 /// A claim lasts this long without renewal; the archiver renews it while it works.
 const CLAIM_LEASE: Duration = Duration::from_secs(60);
+/// The retention policy is applied at most this often: within an hour of
+/// an archive's time running out is soon enough.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// Evidence events read per build (test runs, feature ends, sessions).
 const MAX_EVIDENCE_EVENTS: i64 = 200_000;
@@ -78,8 +80,12 @@ impl Archiver {
             if let Err(error) = self.archive_waiting(&shutdown).await {
                 tracing::warn!(%error, "could not look for builds to archive");
             }
-            if self.settings.retention.is_some() && tokio::time::Instant::now() >= next_retention {
-                next_retention += RETENTION_EVERY;
+            if let Some(retention) =
+                self.settings.retention.filter(|_| tokio::time::Instant::now() >= next_retention)
+            {
+                // A short retention (minutes, in tests) is checked as often as it needs.
+                next_retention = tokio::time::Instant::now()
+                    + (retention / 24).clamp(Duration::from_secs(1), RETENTION_EVERY);
                 if let Err(error) = self.expire_old().await {
                     tracing::warn!(%error, "could not apply the artifact retention policy");
                 }

@@ -63,6 +63,17 @@ pub async fn find(
         .optional()
 }
 
+/// The build's archive state, `None` when it has no archive row.
+pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<Option<ArtifactState>> {
+    let state: Option<String> = build_artifacts::table
+        .find(build_id)
+        .select(build_artifacts::state)
+        .first(connection)
+        .await
+        .optional()?;
+    Ok(state.map(|state| ArtifactState::parse(&state).unwrap_or(ArtifactState::Failed)))
+}
+
 /// Builds whose work waits to be archived: pending, or claimed by a
 /// process whose claim ran out. Builds still leased by a runner (stopping
 /// after a cancel) wait until it lets go.

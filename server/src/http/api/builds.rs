@@ -145,7 +145,7 @@ pub struct StreamParams {
 /// The build's events as server-sent events: the history after
 /// `Last-Event-ID` (or `?after=`, or from the start) marked historical, then
 /// live ones, each with `id:` its sequence number; then `complete` once the
-/// build has ended, and the stream closes.
+/// build has ended and its archive is settled, and the stream closes.
 pub async fn stream(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

@@ -238,7 +238,7 @@ fn build_paths() -> Value {
         }), vec![build_id()]),
         "/api/builds/{id}/stream": with_parameters(json!({
             "get": {
-                "summary": "Server-sent events: `build` messages (id = sequence number; the history after Last-Event-ID first, marked historical, then live), then `complete` when the build has ended",
+                "summary": "Server-sent events: `build` messages (id = sequence number; the history after Last-Event-ID first, marked historical, then live), then `complete` when the build has ended and its archive is stored or has failed",
                 "responses": { "200": { "description": "OK", "content": { "text/event-stream": { "schema": schema("StreamedBuildEvent") } } } }
             }
         }), vec![build_id()])
