@@ -6,139 +6,38 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildDetail, BuildEvent, BuildStatus};
+use app::api::builds::{BuildEvent, BuildStatus};
+use common::processes::{
+    build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
+};
 use common::{
     build_app, build_setup, create_spec, migrated_database, sign_up, start_build, stored_events,
     wait_for_build,
 };
 
-const SERVER: &str = env!("CARGO_BIN_EXE_server");
 const SPEC: &str = "# Notes\n\n## Features\n- Write a note\n- Delete a note\n- Search notes\n";
 const BUILD_LIMIT: Duration = Duration::from_secs(180);
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-/// A scratch folder removed at the end of the test.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The server binary on `port`, logging to a file (a full pipe would stall it).
-fn start_server(database_url: &str, port: u16, scratch: &Scratch, log_name: &str) -> Child {
-    let log = std::fs::File::create(scratch.0.join(log_name)).expect("a log file");
-    Command::new(SERVER)
-        .current_dir(&scratch.0)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "agents-platform")
-        .env("DATA_DIR", scratch.0.join("data"))
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env("LLM_PROVIDER", "offline")
-        .env("BUILD_WORKERS", "1")
-        .env("BUILD_LEASE_SECS", "3")
-        // Slow enough to be killed in the middle of the build.
-        .env("OFFLINE_AGENT_STEP_DELAY_MS", "150")
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .spawn()
-        .expect("start the server")
-}
-
-async fn wait_until_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
-    let started = Instant::now();
-    loop {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status() == 200 {
-                return;
-            }
-        }
-        if let Some(status) = child.try_wait().expect("poll") {
-            panic!("the server exited early with {status}");
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn build_detail(client: &reqwest::Client, base: &str, cookie: &str, id: uuid::Uuid) -> BuildDetail {
-    let response = client
-        .get(format!("{base}/api/builds/{id}"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("get the build");
-    response.json().await.expect("a build")
+/// One worker, the offline agent slow enough to be killed in the middle of the build.
+fn slow_worker() -> Vec<(&'static str, String)> {
+    vec![("BUILD_WORKERS", "1".into()), ("OFFLINE_AGENT_STEP_DELAY_MS", "150".into())]
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_without_gaps() {
     let database = migrated_database().await;
-    let scratch = Scratch(std::env::temp_dir().join(format!("agents-kill-test-{}", uuid::Uuid::now_v7())));
-    std::fs::create_dir_all(&scratch.0).expect("scratch");
+    let scratch = Scratch::new("agents-kill-test");
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let mut first = start_server(&database.url, port, &scratch, "first.log");
-    wait_until_ready(&client, &base, &mut first).await;
+    let (data, client) = (scratch.0.join("data"), reqwest::Client::new());
+    let mut first =
+        ServerProcess::start(&database.url, port, &data, &scratch.0.join("first.log"), &slow_worker());
+    first.wait_until_ready(&client).await;
 
     // Sign up and start a build through the running server, as a browser would.
-    let signed_up = client
-        .post(format!("{base}/fn/sign_up"))
-        .header("accept", "application/json")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            serde_urlencoded::to_string([
-                ("email", "crash@example.com"),
-                ("display_name", "Crash"),
-                ("password", common::PASSWORD),
-            ])
-            .expect("a form"),
-        )
-        .send()
-        .await
-        .expect("sign up");
-    assert_eq!(signed_up.status(), 200);
-    let cookie = signed_up
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_owned))
-        .find(|pair| pair.starts_with("agents_session="))
-        .expect("a session cookie");
-    let spec: serde_json::Value = client
-        .post(format!("{base}/api/specs"))
-        .header("cookie", &cookie)
-        .json(&serde_json::json!({ "name": "Notes", "content": SPEC }))
-        .send()
-        .await
-        .expect("create a spec")
-        .json()
-        .await
-        .expect("a spec");
-    let build: BuildDetail = client
-        .post(format!("{base}/api/builds"))
-        .header("cookie", &cookie)
-        .json(&serde_json::json!({ "spec_id": spec["id"] }))
-        .send()
-        .await
-        .expect("start a build")
-        .json()
-        .await
-        .expect("a build");
+    let cookie = sign_up_over_http(&client, &first.base, "crash@example.com").await;
+    let build = start_build_over_http(&client, &first.base, &cookie, SPEC).await;
 
     // Kill it hard once the agent is working on the first feature.
     let deadline = Instant::now() + BUILD_LIMIT;
@@ -150,8 +49,7 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
         assert!(Instant::now() < deadline, "the build never reached a feature");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    first.kill().expect("SIGKILL the server");
-    first.wait().expect("reap the server");
+    first.kill();
     let before_restart = stored_events(&database.pool, build.id).await.len();
     let mut connection = database.pool.get().await.expect("a connection");
     let left =
@@ -163,19 +61,19 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
         "the dead server's build is still running, under its lease"
     );
 
-    let mut second = start_server(&database.url, port, &scratch, "second.log");
-    wait_until_ready(&client, &base, &mut second).await;
+    let mut second =
+        ServerProcess::start(&database.url, port, &data, &scratch.0.join("second.log"), &slow_worker());
+    second.wait_until_ready(&client).await;
     let deadline = Instant::now() + BUILD_LIMIT;
     let done = loop {
-        let detail = build_detail(&client, &base, &cookie, build.id).await;
+        let detail = build_detail(&client, &second.base, &cookie, build.id).await;
         if detail.status.is_final() {
             break detail;
         }
         assert!(Instant::now() < deadline, "the build did not finish after the restart: {detail:#?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let _ = second.kill();
-    let _ = second.wait();
+    drop(second);
     assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
     assert_eq!(done.features_passing, done.features_total);
 

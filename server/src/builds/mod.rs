@@ -4,6 +4,7 @@
 //! them, and stream to viewers in any process.
 
 pub mod artifacts;
+pub mod checkpoints;
 pub mod control;
 pub mod events;
 pub mod harness;
@@ -69,6 +70,7 @@ impl BuildEngine {
             artifact_settings.clone(),
             archive_wake.clone(),
         ));
+        let checkpoints = checkpoints::Checkpoints::new(storage.clone(), artifact_settings.excludes.clone());
         let archiver = Arc::new(artifacts::Archiver {
             pool: pool.clone(),
             storage,
@@ -92,6 +94,7 @@ impl BuildEngine {
             running: running.clone(),
             engine,
             provider,
+            checkpoints,
             settings,
             worker_id,
             shutdown: shutdown.clone(),

@@ -2,7 +2,9 @@
 //! sandbox, runs agent sessions until every feature passes or something
 //! stops it, and records how the run ended. A run stopped by a cancel, a
 //! pause or a shutdown ends quietly; the next run resumes from the work
-//! directory and the feature list.
+//! directory and the feature list. After each session the work directory
+//! is checkpointed into object storage, and a run that finds no work
+//! directory on this machine restores the latest checkpoint.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::builds::artifacts::repo as artifact_repo;
+use crate::builds::checkpoints::Checkpoints;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
 use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
@@ -33,6 +36,8 @@ pub struct RunnerContext {
     pub running: Arc<RunningBuilds>,
     pub engine: Arc<dyn SandboxEngine>,
     pub provider: Arc<dyn LlmProvider>,
+    /// Where work directories are saved between sessions, for any process to resume from.
+    pub checkpoints: Checkpoints,
     pub settings: BuildSettings,
     /// This process's id in leases.
     pub worker_id: Uuid,
@@ -200,7 +205,7 @@ impl Run<'_> {
 
         let sandbox = match self.prepare_sandbox(was_started).await {
             Ok(sandbox) => sandbox,
-            Err(reason) => return RunEnd::Failed(reason),
+            Err(end) => return end,
         };
         loop {
             if self.stop.is_cancelled() {
@@ -235,6 +240,11 @@ impl Run<'_> {
                 }
                 _ => self.initializer_session(sandbox.as_ref()).await,
             };
+            // A stopped session may have lost its lease to another worker,
+            // whose checkpoints this one must not overwrite.
+            if !matches!(end, Some(RunEnd::Stopped)) {
+                self.checkpoint(sandbox.as_ref()).await;
+            }
             if let Some(end) = end {
                 return end;
             }
@@ -242,29 +252,107 @@ impl Run<'_> {
         }
     }
 
-    async fn prepare_sandbox(&self, was_started: bool) -> Result<Arc<dyn Sandbox>, String> {
+    async fn prepare_sandbox(&self, was_started: bool) -> Result<Arc<dyn Sandbox>, RunEnd> {
         let engine = &self.context.engine;
         let id = self.build.id;
         let sandbox = if was_started {
             match engine.open(id).await {
                 Ok(Some(sandbox)) => sandbox,
-                Ok(None) => {
-                    return Err("The build's sandbox is gone (its work directory no longer exists), so it \
-                                cannot resume. Start a new build of the spec."
-                        .into())
+                Ok(None) => self.restore_from_checkpoint().await?,
+                Err(error) => {
+                    return Err(RunEnd::Failed(format!("The sandbox could not be opened: {error}")))
                 }
-                Err(error) => return Err(format!("The sandbox could not be opened: {error}")),
             }
         } else {
-            engine.create(id).await.map_err(|error| format!("The sandbox could not be created: {error}"))?
+            engine
+                .create(id)
+                .await
+                .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?
         };
         if matches!(sandbox.read_file(SPEC_FILE).await, Err(SandboxError::NotFound(_))) {
-            sandbox
-                .write_file(SPEC_FILE, self.build.spec_content.as_bytes())
-                .await
-                .map_err(|error| format!("The spec could not be written into the sandbox: {error}"))?;
+            sandbox.write_file(SPEC_FILE, self.build.spec_content.as_bytes()).await.map_err(|error| {
+                RunEnd::Failed(format!("The spec could not be written into the sandbox: {error}"))
+            })?;
         }
         Ok(sandbox)
+    }
+
+    /// A new work directory holding the latest checkpoint, for a started
+    /// build whose work directory is not on this machine. Fails the build
+    /// when it has no checkpoint; pauses it when storage cannot give one
+    /// now, so that a resume tries again.
+    async fn restore_from_checkpoint(&self) -> Result<Arc<dyn Sandbox>, RunEnd> {
+        let id = self.build.id;
+        let checkpoints = &self.context.checkpoints;
+        let unavailable = |error: String| RunEnd::Paused {
+            reason: format!(
+                "This machine does not have the build's work directory, and its checkpoint could not be \
+                 restored: {error}. Resume the build to try again."
+            ),
+            resume_at: None,
+        };
+        let checkpoint =
+            match checkpoints.latest(id).await {
+                Ok(Some(checkpoint)) => checkpoint,
+                Ok(None) => return Err(RunEnd::Failed(
+                    "The build's sandbox is gone (its work directory no longer exists and no checkpoint of \
+                     it is stored), so it cannot resume. Start a new build of the spec."
+                        .into(),
+                )),
+                Err(error) => return Err(unavailable(error.to_string())),
+            };
+        let sandbox = self
+            .context
+            .engine
+            .create(id)
+            .await
+            .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?;
+        let unpacked = match checkpoints.restore(&checkpoint, sandbox.as_ref()).await {
+            Ok(unpacked) => unpacked,
+            Err(error) => {
+                // Half a work directory must not pass for the whole on the next open.
+                if let Err(error) = sandbox.destroy().await {
+                    tracing::warn!(build_id = %id, %error, "could not remove a partly restored work directory");
+                }
+                return Err(unavailable(error.to_string()));
+            }
+        };
+        tracing::info!(build_id = %id, session = checkpoint.session, ?unpacked, "restored a work directory");
+        let megabytes = checkpoint.size_bytes as f64 / (1024.0 * 1024.0);
+        self.events
+            .emit(BuildEvent::system_log(format!(
+                "Restored the work directory from the checkpoint of session {} ({megabytes:.1} MB): this \
+                 machine did not have it. Work after that session is done again.",
+                checkpoint.session
+            )))
+            .await;
+        Ok(sandbox)
+    }
+
+    /// Stores the work directory as the checkpoint of the session just
+    /// recorded, and prunes the old ones. A failure is a warning in the
+    /// log, never the build's end.
+    async fn checkpoint(&self, sandbox: &dyn Sandbox) {
+        let (id, session) = (self.build.id, self.build.sessions);
+        let checkpoints = &self.context.checkpoints;
+        match checkpoints.store(id, session, sandbox).await {
+            Ok(stored) => {
+                tracing::debug!(build_id = %id, session, size_bytes = stored.size_bytes, "checkpoint stored");
+                if let Err(error) = checkpoints.prune(id).await {
+                    tracing::warn!(build_id = %id, %error, "could not remove old checkpoints");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(build_id = %id, session, %error, "could not store a checkpoint");
+                let message = format!(
+                    "The checkpoint of session {session} could not be stored: {error}. The build goes on; \
+                     if this machine stops, another resumes from an older checkpoint, if any."
+                );
+                self.events
+                    .emit(BuildEvent::Error { severity: Severity::Warning, message, recovered: true })
+                    .await;
+            }
+        }
     }
 
     /// Why the build must pause before another session, if it must.

@@ -15,10 +15,11 @@ use std::time::Duration;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::archive::{Archive, ExcludeRules};
+use super::archive::{Archive, ArchiveStream, ExcludeRules};
 use super::bwrap::{self, PATH};
 use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
 use super::command_egress::CommandEgress;
@@ -26,6 +27,7 @@ use super::disk::{self, DiskImages, DiskUsage, MountedImage};
 use super::files;
 use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
+use super::unpack::{unpack_tar_gz, Unpacked};
 use super::{
     CommandOutcome, CommandOutput, EngineDescription, FileListing, Isolation, OutputStream, Sandbox,
     SandboxEngine, SandboxError, SandboxLimits, SandboxNetwork,
@@ -547,6 +549,20 @@ impl Sandbox for LocalSandbox {
             return Err(SandboxError::NotFound(".".into()));
         }
         Ok(super::archive::tar_gz(self.work_dir.clone(), excludes))
+    }
+
+    async fn restore(&self, archive: ArchiveStream) -> Result<Unpacked, SandboxError> {
+        let work_dir = self.work_dir.clone();
+        let run_as = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
+        // The stream is read from the blocking pool, a chunk at a time.
+        let reader = SyncIoBridge::new(StreamReader::new(archive));
+        tokio::task::spawn_blocking(move || {
+            // As in `on_files`: the build's user owns what is made, and only its rights apply.
+            let _identity = run_as.map(FileSystemIdentity::assume);
+            Ok(unpack_tar_gz(reader, &work_dir)?)
+        })
+        .await
+        .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
 
     async fn destroy(&self) -> Result<(), SandboxError> {

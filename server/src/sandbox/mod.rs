@@ -13,6 +13,7 @@ pub mod identity;
 pub mod local;
 pub mod output;
 pub mod seccomp;
+pub mod unpack;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -192,6 +193,10 @@ pub trait Sandbox: Send + Sync + 'static {
     /// The whole work directory as a tar.gz stream, `.git` included and
     /// `excludes` left out.
     async fn archive(&self, excludes: Arc<archive::ExcludeRules>) -> Result<archive::Archive, SandboxError>;
+    /// Unpacks a tar.gz stream (one [`Sandbox::archive`] made) into the work
+    /// directory, over what is there: nothing lands outside it, links stay
+    /// links, and files belong to the build's user.
+    async fn restore(&self, archive: archive::ArchiveStream) -> Result<unpack::Unpacked, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
     /// How full the build's disk is, where it has a quota.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod processes;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use crate::builds::artifacts::manifest::{build_manifest, ManifestInputs, GIT_LOG_COMMAND};
 use crate::builds::artifacts::repo::{self as artifact_repo, StoredArtifact};
-use crate::builds::artifacts::{archive_key, build_prefix, manifest_key, ArtifactSettings};
+use crate::builds::artifacts::{
+    archive_key, build_prefix, checkpoints_prefix, manifest_key, ArtifactSettings,
+};
 use crate::builds::events;
 use crate::builds::harness::features::parse_feature_list;
 use crate::builds::harness::protocol::FEATURE_LIST_FILE;
@@ -247,6 +249,10 @@ impl Archiver {
             return Err(ArchiveError::Incomplete("another process took the archive over".into()));
         };
         events::publish(&self.hub, build_id, events);
+        // The final archive supersedes them; any left (this failing) go when the build is deleted.
+        if let Err(error) = self.storage.delete_prefix(&checkpoints_prefix(build_id)).await {
+            tracing::warn!(%build_id, %error, "could not remove an archived build's checkpoints");
+        }
         Ok(())
     }
 

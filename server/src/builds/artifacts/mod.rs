@@ -58,3 +58,13 @@ pub fn archive_key(build_id: Uuid) -> ObjectKey {
 pub fn manifest_key(build_id: Uuid) -> ObjectKey {
     build_prefix(build_id).join("manifest.json").expect("a valid key")
 }
+
+/// A build's checkpoints, one per agent session (see `crate::builds::checkpoints`).
+pub fn checkpoints_prefix(build_id: Uuid) -> ObjectKey {
+    build_prefix(build_id).join("checkpoints").expect("a valid key")
+}
+
+/// Zero-padded, so that keys sort in session order.
+pub fn checkpoint_key(build_id: Uuid, session: i32) -> ObjectKey {
+    checkpoints_prefix(build_id).join(&format!("{session:06}.tar.gz")).expect("a valid key")
+}
