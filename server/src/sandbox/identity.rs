@@ -4,7 +4,10 @@
 //! takes on its identity for the file operations it does for the agent, so
 //! that everything in a work directory belongs to the build's user.
 
-/// A thread's file-system user and group, switched until dropped.
+/// A thread's file-system user and group, switched until dropped. Threads
+/// inherit their creator's credentials: while one is held, start no thread
+/// and poll no future (one may grow the blocking pool), or the new thread
+/// keeps the build's identity (see [`super::channel_reader`]).
 pub struct FileSystemIdentity {
     previous_uid: u32,
     previous_gid: u32,

@@ -15,13 +15,13 @@ use std::time::Duration;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::archive::{Archive, ArchiveStream, ExcludeRules};
 use super::bwrap::{self, PATH};
 use super::cgroup::{CommandCgroup, GroupLimits, Hierarchy};
+use super::channel_reader::ChannelReader;
 use super::command_egress::CommandEgress;
 use super::disk::{self, DiskImages, DiskUsage, MountedImage};
 use super::files;
@@ -554,8 +554,8 @@ impl Sandbox for LocalSandbox {
     async fn restore(&self, archive: ArchiveStream) -> Result<Unpacked, SandboxError> {
         let work_dir = self.work_dir.clone();
         let run_as = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
-        // The stream is read from the blocking pool, a chunk at a time.
-        let reader = SyncIoBridge::new(StreamReader::new(archive));
+        // Polled on the runtime, read from the blocking pool under the build's identity.
+        let reader = ChannelReader::spawn(archive);
         tokio::task::spawn_blocking(move || {
             // As in `on_files`: the build's user owns what is made, and only its rights apply.
             let _identity = run_as.map(FileSystemIdentity::assume);

@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod bwrap;
 pub mod cgroup;
+pub mod channel_reader;
 pub mod command_egress;
 pub mod disk;
 pub mod egress;
