@@ -4,8 +4,7 @@
 //! so that the process's peak memory is this build's alone.
 
 mod common;
-#[path = "llm/wire_servers.rs"]
-mod wire_servers;
+use common::wire_servers;
 
 use std::time::Duration;
 

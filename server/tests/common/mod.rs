@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod processes;
+pub mod wire_servers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

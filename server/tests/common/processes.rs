@@ -175,3 +175,24 @@ pub async fn build_detail(
         .expect("get the build");
     response.json().await.expect("a build")
 }
+
+/// The build once it has ended, read over HTTP until then; fails the test,
+/// saying `what` and where the build stood, after `limit`.
+pub async fn final_build_detail(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    id: uuid::Uuid,
+    limit: Duration,
+    what: &str,
+) -> app::api::builds::BuildDetail {
+    let deadline = Instant::now() + limit;
+    loop {
+        let detail = build_detail(client, base, cookie, id).await;
+        if detail.status.is_final() {
+            return detail;
+        }
+        assert!(Instant::now() < deadline, "{what}: {detail:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -4,7 +4,7 @@
 //! session and with an API token (403 where only a session may act).
 //! Each new endpoint adds a row to `endpoints`.
 
-mod common;
+use crate::common;
 
 use app::api::chats::ReplyStatus;
 use common::{

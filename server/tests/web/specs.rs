@@ -1,7 +1,7 @@
 //! Specs through the REST API and the server functions: limits, history,
 //! copies, search, downloads and project links, on a real PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{api, call_server_fn_as, create_project, create_spec, get_as, send, sign_up, test_app, As};
 use serde_json::json;

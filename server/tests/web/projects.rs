@@ -1,6 +1,6 @@
 //! Projects through the REST API and the server functions.
 
-mod common;
+use crate::common;
 
 use common::{api, call_server_fn_as, create_project, create_spec, sign_up, test_app, As};
 use serde_json::json;

@@ -5,9 +5,8 @@
 //! end; what it does cannot touch the host's files, escape its privileges,
 //! hang a worker on a FIFO or a pathological glob, or fill the host's disk.
 
-mod common;
-#[path = "llm/wire_servers.rs"]
-mod wire_servers;
+use crate::common;
+use crate::common::wire_servers;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The dashboard's numbers come from the database and count only the caller's work.
 
-mod common;
+use crate::common;
 
 use common::{call_server_fn_as, create_project, create_spec, sign_up, test_app, As};
 

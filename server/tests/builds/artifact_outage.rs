@@ -2,7 +2,7 @@
 //! it ran, the archive is marked failed saying why, and once storage is
 //! back a retry stores it and the owner downloads it from S3 intact.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -4,13 +4,13 @@
 //! build twice; a viewer connected to one process sees, live, the events of
 //! a build another process runs.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use app::api::builds::{BuildEvent, BuildStatus};
 use common::processes::{
-    build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
+    final_build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
 };
 use common::{
     build_app, build_setup, create_spec, migrated_database, sign_up, start_build, stored_events,
@@ -64,15 +64,15 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
     let mut second =
         ServerProcess::start(&database.url, port, &data, &scratch.0.join("second.log"), &slow_worker());
     second.wait_until_ready(&client).await;
-    let deadline = Instant::now() + BUILD_LIMIT;
-    let done = loop {
-        let detail = build_detail(&client, &second.base, &cookie, build.id).await;
-        if detail.status.is_final() {
-            break detail;
-        }
-        assert!(Instant::now() < deadline, "the build did not finish after the restart: {detail:#?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let done = final_build_detail(
+        &client,
+        &second.base,
+        &cookie,
+        build.id,
+        BUILD_LIMIT,
+        "the build did not finish after the restart",
+    )
+    .await;
     drop(second);
     assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
     assert_eq!(done.features_passing, done.features_total);

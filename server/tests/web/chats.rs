@@ -2,7 +2,7 @@
 //! built-in offline model: questions, specs saved from replies, replies
 //! that stream, stop, retry and survive restarts, and the hourly limit.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

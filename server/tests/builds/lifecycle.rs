@@ -4,7 +4,7 @@
 //! stream with replay; the limit of active builds holds under concurrent
 //! starts; pause keeps the work and resume finishes it.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,14 +4,14 @@
 //! never had the work directory, restores it from the latest checkpoint and
 //! completes the build, git history and all.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use app::api::builds::{BuildEvent, BuildStatus};
 use common::processes::{
-    build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
+    final_build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
 };
 use common::{migrated_database, s3_storage, stored_events, test_s3};
 use server::builds::artifacts::checkpoints_prefix;
@@ -95,15 +95,15 @@ async fn a_build_whose_machine_dies_resumes_on_another_from_its_checkpoint_and_c
         &machine_env(&scratch, "second", &bucket),
     );
     second.wait_until_ready(&client).await;
-    let deadline = Instant::now() + BUILD_LIMIT;
-    let done = loop {
-        let detail = build_detail(&client, &second.base, &cookie, build.id).await;
-        if detail.status.is_final() {
-            break detail;
-        }
-        assert!(Instant::now() < deadline, "the build did not finish on the second machine: {detail:#?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let done = final_build_detail(
+        &client,
+        &second.base,
+        &cookie,
+        build.id,
+        BUILD_LIMIT,
+        "the build did not finish on the second machine",
+    )
+    .await;
     assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
     assert_eq!(done.features_passing, done.features_total);
 

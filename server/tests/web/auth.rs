@@ -1,7 +1,7 @@
 //! Accounts, sessions, sign-in throttling, CSRF refusal and API tokens,
 //! against the real router and a real PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 //! and download links work for the person they were made for and nobody
 //! who changes them.
 
-mod common;
+use crate::common;
 
 use std::ops::Range;
 use std::path::PathBuf;

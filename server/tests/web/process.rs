@@ -1,7 +1,7 @@
 //! The server binary as an operator runs it: it refuses bad settings, migrates
 //! the database at start-up, serves, and stops cleanly on SIGTERM.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

@@ -1,9 +1,8 @@
 //! The local sandbox engine with real processes under bubblewrap: what a
 //! command may touch, and the limits that stop the ones that misbehave.
 
-mod common;
-// The egress proxy and forwarder, in this binary (one link fewer for the suite).
-#[path = "sandbox/egress.rs"]
+use crate::common;
+// The egress proxy and forwarder with curl.
 mod egress;
 
 use std::path::PathBuf;

@@ -4,9 +4,8 @@
 //! goes round in circles, a rate-limited provider pauses the build until its
 //! reset and it then resumes by itself, and the token budget pauses it.
 
-mod common;
-#[path = "llm/wire_servers.rs"]
-mod wire_servers;
+use crate::common;
+use crate::common::wire_servers;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

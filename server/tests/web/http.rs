@@ -1,7 +1,7 @@
 //! The router as a browser and an operator see it: pages rendered on the
 //! server, the 404 page, health endpoints and a server function.
 
-mod common;
+use crate::common;
 
 use common::{call_server_fn_as, get, get_as, sign_up, test_app, As};
 

@@ -3,8 +3,7 @@
 //! errors mid-stream, retries, tool calls, continued replies, truncated
 //! streams and hanging up.
 
-#[path = "llm/wire_servers.rs"]
-mod wire_servers;
+use crate::common::wire_servers;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `/api/openapi.json` describes the API that exists: every documented
 //! operation is routed (no 404 "no such endpoint", no 405).
 
-mod common;
+use crate::common;
 
 use common::{
     api, create_project, create_spec, create_token, run_sql, sign_up, start_chat, test_app, wait_for_reply,

@@ -1,6 +1,6 @@
 //! The migrations build the schema the code expects, on an empty database.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -1,0 +1,15 @@
+//! Builds, in one test binary (one link instead of one per module): the
+//! whole lifecycle, its guards, worker processes and failover, hostile
+//! agents, the sandbox, and where the results are stored.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod artifact_outage;
+mod failover;
+mod guards;
+mod hostile;
+mod lifecycle;
+mod processes;
+mod sandbox;
+mod storage;

@@ -1,0 +1,19 @@
+//! The web tier, in one test binary (one link instead of one per module):
+//! accounts, specs, chats, projects, the REST API and its contract, the
+//! authorization matrix, the model providers' wire protocols, migrations,
+//! and the server process itself.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod authorization;
+mod chats;
+mod dashboard;
+mod http;
+mod llm_providers;
+mod migrations;
+mod openapi;
+mod process;
+mod projects;
+mod specs;
