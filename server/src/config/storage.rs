@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{boolean, whole, Reader};
+use super::reader::{base_url, boolean, whole, Reader};
 use crate::builds::artifacts::ArtifactSettings;
 use crate::sandbox::archive::ExcludeRules;
 use crate::storage::{S3Settings, StorageBackend};
@@ -20,14 +20,10 @@ pub struct StorageConfig {
     pub artifacts: ArtifactSettings,
 }
 
-pub(super) fn read_storage<F: Fn(&str) -> Option<String>>(
-    reader: &mut Reader<'_, F>,
-    data_dir: Option<&Path>,
-) -> Option<StorageConfig> {
-    let secret =
-        |name: &str| (reader.lookup)(name).map(|value| value.trim().to_owned()).filter(|v| !v.is_empty());
-    let (access_key_id, secret_access_key) = (secret("S3_ACCESS_KEY_ID"), secret("S3_SECRET_ACCESS_KEY"));
-    let signing_key = secret("STORAGE_SIGNING_KEY");
+pub(super) fn read_storage(reader: &mut Reader<'_>, data_dir: Option<&Path>) -> Option<StorageConfig> {
+    let (access_key_id, secret_access_key) =
+        (reader.secret("S3_ACCESS_KEY_ID"), reader.secret("S3_SECRET_ACCESS_KEY"));
+    let signing_key = reader.secret("STORAGE_SIGNING_KEY");
     let kind = reader.parsed("STORAGE_BACKEND", Some("local".to_owned()), |value| match value {
         "local" | "s3" => Ok(value.to_owned()),
         _ => Err("expected local or s3".into()),
@@ -40,7 +36,7 @@ pub(super) fn read_storage<F: Fn(&str) -> Option<String>>(
     };
     let signing_key = match signing_key {
         Some(key) if key.len() < 32 => {
-            reader.problems.push("STORAGE_SIGNING_KEY is invalid: use at least 32 characters".into());
+            reader.problem("STORAGE_SIGNING_KEY is invalid: use at least 32 characters");
             None
         }
         Some(key) => Some(Some(key.into_bytes())),
@@ -56,12 +52,12 @@ pub(super) fn read_storage<F: Fn(&str) -> Option<String>>(
     })
 }
 
-fn read_s3<F: Fn(&str) -> Option<String>>(
-    reader: &mut Reader<'_, F>,
+fn read_s3(
+    reader: &mut Reader<'_>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
 ) -> Option<S3Settings> {
-    let endpoint = reader.parsed("S3_ENDPOINT", Some(None), |value| super::base_url(value).map(Some));
+    let endpoint = reader.parsed("S3_ENDPOINT", Some(None), |value| base_url(value).map(Some));
     let region = reader.parsed("S3_REGION", Some("us-east-1".to_owned()), |value| Ok(value.to_owned()));
     let bucket = reader.parsed("S3_BUCKET", None, |value| {
         let is_valid = (3..=63).contains(&value.len())
@@ -72,11 +68,11 @@ fn read_s3<F: Fn(&str) -> Option<String>>(
             Err("expected a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens".into())
         }
     });
-    if bucket.is_none() && (reader.lookup)("S3_BUCKET").is_none_or(|value| value.trim().is_empty()) {
-        reader.problems.push("STORAGE_BACKEND=s3 needs S3_BUCKET".into());
+    if bucket.is_none() && !reader.is_set("S3_BUCKET") {
+        reader.problem("STORAGE_BACKEND=s3 needs S3_BUCKET");
     }
     if access_key_id.is_none() || secret_access_key.is_none() {
-        reader.problems.push("STORAGE_BACKEND=s3 needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into());
+        reader.problem("STORAGE_BACKEND=s3 needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY");
     }
     let endpoint = endpoint?;
     // Self-hosted services (MinIO) want path-style requests; AWS itself does not.
@@ -91,7 +87,7 @@ fn read_s3<F: Fn(&str) -> Option<String>>(
     })
 }
 
-fn read_artifacts<F: Fn(&str) -> Option<String>>(reader: &mut Reader<'_, F>) -> Option<ArtifactSettings> {
+fn read_artifacts(reader: &mut Reader<'_>) -> Option<ArtifactSettings> {
     let defaults = ArtifactSettings::default();
     let excludes = reader.parsed("ARTIFACT_EXCLUDES", Some(defaults.excludes.clone()), |value| {
         let patterns: Vec<String> = value
