@@ -1,0 +1,176 @@
+//! How fast the pages and API a signed-in person uses most are served, and
+//! how many database transactions each request costs. Against the real
+//! router on loopback (a private PostgreSQL), 64 connections at once for a
+//! few seconds per target, prints for each: requests/s, p50 and p99
+//! latency, and transactions per request (PostgreSQL's own count of commits
+//! and rollbacks in the database, read once its statistics are flushed).
+//! `/healthz` (no database) is the reference. The client shares the
+//! machine's cores with the server, so figures are lower bounds.
+//!
+//! Run with `scripts/bench`, or
+//! `BENCH_DATABASE_URL=postgres://… cargo bench -p server --bench pages`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::RunQueryDsl;
+use tokio::task::JoinSet;
+
+const CONNECTIONS: usize = 64;
+const RUN_FOR: Duration = Duration::from_secs(5);
+/// PostgreSQL flushes a busy backend's statistics at most once a second
+/// and an idle one's within ten; waiting longer makes the count complete.
+const STATISTICS_FLUSH: Duration = Duration::from_secs(11);
+/// The issue's goals for the dashboard.
+const GOAL_DASHBOARD_PER_SEC: f64 = 5_000.0;
+const GOAL_DASHBOARD_TRANSACTIONS: f64 = 3.0;
+
+struct Target {
+    name: &'static str,
+    path: String,
+    header: Option<(&'static str, String)>,
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+        .expect("set BENCH_DATABASE_URL (scripts/bench does) to a PostgreSQL maintenance database URL");
+    // SAFETY: set before any thread reads the environment.
+    unsafe { std::env::set_var("TEST_DATABASE_URL", &url) };
+    let database = common::migrated_database().await;
+    let app = common::build_app(&database, common::idle_build_setup());
+    let user = common::sign_up(&app.router, "pages-bench@example.com").await;
+    let (_, token) = common::create_token(&app.router, &user, "bench").await;
+    let mut spec_id = String::new();
+    for n in 1..=20 {
+        let spec =
+            common::create_spec(&app.router, &user, &format!("Spec {n}"), "# An app\n\n- a feature\n").await;
+        spec_id = spec["id"].as_str().expect("a spec id").to_owned();
+    }
+    common::create_project(&app.router, &user, "A project").await;
+    let server = common::serve(app.router.clone()).await;
+
+    let cookie = ("cookie", user.cookie.clone());
+    let bearer = ("authorization", format!("Bearer {token}"));
+    let targets = [
+        Target { name: "/healthz (reference)", path: "/healthz".into(), header: None },
+        Target { name: "dashboard", path: "/".into(), header: Some(cookie.clone()) },
+        Target { name: "specs page", path: "/specs".into(), header: Some(cookie.clone()) },
+        Target { name: "a spec page", path: format!("/specs/{spec_id}"), header: Some(cookie.clone()) },
+        Target { name: "GET /api/specs (token)", path: "/api/specs".into(), header: Some(bearer.clone()) },
+        Target { name: "GET /api/me (token)", path: "/api/me".into(), header: Some(bearer) },
+    ];
+    println!("{CONNECTIONS} connections, {} s per target", RUN_FOR.as_secs());
+    println!("{:<24} {:>9} {:>9} {:>9} {:>14}", "target", "req/s", "p50 ms", "p99 ms", "transactions");
+    let mut statistics = Statistics::connect(&database.url).await;
+    // What the server's background work (queue, clean-ups) spends meanwhile.
+    let idle = statistics.spent_during(tokio::time::sleep(RUN_FOR)).await.1;
+    for target in &targets {
+        let base = format!("http://{}", server.address);
+        let (run, spent) = statistics.spent_during(load(&base, target)).await;
+        let spent = spent.saturating_sub(idle);
+        let per_request = spent as f64 / run.latencies.len() as f64;
+        let rate = run.latencies.len() as f64 / run.elapsed.as_secs_f64();
+        println!(
+            "{:<24} {:>9.0} {:>9.2} {:>9.2} {:>14.1}",
+            target.name,
+            rate,
+            percentile(&run.latencies, 0.50),
+            percentile(&run.latencies, 0.99),
+            per_request
+        );
+        if target.name == "dashboard" {
+            println!(
+                "  goal: ≥ {GOAL_DASHBOARD_PER_SEC:.0} req/s and ≤ {GOAL_DASHBOARD_TRANSACTIONS:.0} transactions per request"
+            );
+        }
+    }
+}
+
+struct Run {
+    /// Milliseconds, one per successful request.
+    latencies: Vec<f64>,
+    elapsed: Duration,
+}
+
+async fn load(base: &str, target: &Target) -> Run {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().expect("a client");
+    let url = Arc::new(format!("{base}{}", target.path));
+    let header = Arc::new(target.header.clone());
+    let started = Instant::now();
+    let deadline = started + RUN_FOR;
+    let mut workers = JoinSet::new();
+    for _ in 0..CONNECTIONS {
+        let (client, url, header) = (client.clone(), url.clone(), header.clone());
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let mut request = client.get(url.as_str());
+                if let Some((name, value)) = header.as_ref() {
+                    request = request.header(*name, value);
+                }
+                let sent = Instant::now();
+                let response = request.send().await.expect("a response");
+                let status = response.status();
+                response.bytes().await.expect("a body");
+                assert!(status.is_success(), "{url} answered {status}");
+                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        latencies.extend(done.expect("a worker"));
+    }
+    Run { latencies, elapsed: started.elapsed() }
+}
+
+/// PostgreSQL's count of transactions in the bench's database, read on a
+/// connection of its own (the pool's would add its checks).
+struct Statistics {
+    connection: diesel_async::AsyncPgConnection,
+}
+
+impl Statistics {
+    async fn connect(url: &str) -> Self {
+        use diesel_async::AsyncConnection;
+        Self { connection: diesel_async::AsyncPgConnection::establish(url).await.expect("a connection") }
+    }
+
+    /// What `work` returns, and the transactions committed or rolled back
+    /// while it ran, once PostgreSQL has flushed its counts.
+    async fn spent_during<T>(&mut self, work: impl std::future::Future<Output = T>) -> (T, u64) {
+        let before = self.read().await;
+        let value = work.await;
+        tokio::time::sleep(STATISTICS_FLUSH).await;
+        // The first read's own transaction is counted; the second's is not yet.
+        (value, self.read().await.saturating_sub(before + 1))
+    }
+
+    async fn read(&mut self) -> u64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let count: Count = diesel::sql_query(
+            "SELECT (xact_commit + xact_rollback)::bigint AS count FROM pg_stat_database \
+             WHERE datname = current_database()",
+        )
+        .get_result(&mut self.connection)
+        .await
+        .expect("the statistics");
+        count.count as u64
+    }
+}
+
+fn percentile(sorted_or_not: &[f64], quantile: f64) -> f64 {
+    let mut values = sorted_or_not.to_vec();
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * quantile).round() as usize]
+}
