@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::db::schema::{api_tokens, users};
 
+/// How often a token's "last used" time is written, at most.
+pub const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
+
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 #[derive(Queryable, Selectable)]
@@ -112,29 +115,41 @@ pub async fn find_user(
         .map(|row| row.map(UserProfile::from))
 }
 
-/// The owner of the token with this digest, marking the token as used (at
-/// most once a minute, so busy scripts do not write on every request).
-pub async fn find_user_by_token_digest(
+/// Who holds an API token, and when it was last used.
+pub struct TokenHolder {
+    pub token_id: Uuid,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub user: UserProfile,
+}
+
+/// The token with this digest and its owner, in one query.
+pub async fn find_token_holder(
     connection: &mut AsyncPgConnection,
     digest: &[u8],
-) -> QueryResult<Option<UserProfile>> {
-    let found: Option<(Uuid, UserRow)> = api_tokens::table
+) -> QueryResult<Option<TokenHolder>> {
+    let found: Option<(Uuid, Option<DateTime<Utc>>, UserRow)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(digest))
-        .select((api_tokens::id, UserRow::as_select()))
+        .select((api_tokens::id, api_tokens::last_used_at, UserRow::as_select()))
         .first(connection)
         .await
         .optional()?;
-    let Some((token_id, user)) = found else { return Ok(None) };
-    let now = Utc::now();
+    Ok(found.map(|(token_id, last_used_at, user)| TokenHolder { token_id, last_used_at, user: user.into() }))
+}
+
+/// Records that the token was used at `now`, unless another request did
+/// within the last minute.
+pub async fn touch_token(
+    connection: &mut AsyncPgConnection,
+    token_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(api_tokens::table.find(token_id))
-        .filter(
-            api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(now - TimeDelta::minutes(1))),
-        )
+        .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(now - TOUCH_EVERY)))
         .set(api_tokens::last_used_at.eq(now))
         .execute(connection)
         .await?;
-    Ok(Some(user.into()))
+    Ok(())
 }
 
 pub async fn list_tokens(

@@ -1,12 +1,16 @@
 //! The one connection pool of the process. Every connection it hands out has
 //! a statement timeout and names the application, so a stuck query cannot
 //! hold a connection forever and `pg_stat_activity` shows who is connected.
+//! A connection in steady use is handed out as it is (a closed one is
+//! noticed without a query); one idle for a while is checked with a query
+//! first, since the server may have dropped it meanwhile.
 
 use std::time::Duration;
 
+use deadpool::managed::{Hook, HookError, Metrics};
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{BuildError, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::config::DatabaseConfig;
@@ -14,10 +18,14 @@ use crate::config::DatabaseConfig;
 pub type DbPool = Pool<AsyncPgConnection>;
 
 const APPLICATION_NAME: &str = "agents-platform";
+/// Idle longer than this, a connection answers a query before it is used.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, BuildError> {
     let statement_timeout = config.statement_timeout;
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    // A query on every checkout was a round trip per request for nothing.
+    manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
         Box::pin(async move { establish(&url, statement_timeout).await })
@@ -29,6 +37,19 @@ pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, BuildError> {
         .wait_timeout(Some(config.acquire_timeout))
         .create_timeout(Some(config.acquire_timeout))
         .runtime(deadpool::Runtime::Tokio1)
+        .post_recycle(Hook::async_fn(|connection: &mut AsyncPgConnection, metrics: &Metrics| {
+            let idle = metrics.last_used();
+            Box::pin(async move {
+                if idle > CHECK_AFTER_IDLE {
+                    // A failed check drops the connection; the pool takes or makes another.
+                    connection
+                        .batch_execute("SELECT 1")
+                        .await
+                        .map_err(|_| HookError::Message("an idle connection no longer answers".into()))?;
+                }
+                Ok(())
+            })
+        }))
         .build()
 }
 
