@@ -11,7 +11,7 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{app_specs, builds, projects};
@@ -27,44 +27,50 @@ impl OverviewService {
         Self { pool }
     }
 
+    /// Every panel's numbers in one read-only transaction (one consistent
+    /// view, one transaction), its queries pipelined on one connection.
     async fn summary(&self, owner_id: Uuid) -> Result<DashboardSummary, StoreError> {
         let mut connection = self.pool.get().await?;
-        let spec_count: i64 = app_specs::table
-            .filter(app_specs::user_id.eq(owner_id))
-            .count()
-            .get_result(&mut connection)
+        let summary = connection
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |connection| summary_of(connection, owner_id).await)
             .await?;
-        let project_count: i64 = projects::table
-            .filter(projects::user_id.eq(owner_id))
-            .count()
-            .get_result(&mut connection)
-            .await?;
-        let counted: HashMap<String, i64> = builds::table
-            .filter(builds::user_id.eq(owner_id))
-            .group_by(builds::status)
-            .select((builds::status, count_star()))
-            .load::<(String, i64)>(&mut connection)
-            .await?
-            .into_iter()
-            .collect();
-        let builds_by_status = BUILD_STATES
-            .iter()
-            .map(|state| (state.to_string(), counted.get(*state).copied().unwrap_or(0)))
-            .collect();
-        let recent = SpecQuery { page_size: Some(RECENT_ITEMS as u32), ..SpecQuery::default() };
-        let (recent_specs, _) = specs_repo::list(&mut connection, owner_id, &recent).await?;
-        let recent_builds = builds::table
-            .filter(builds::user_id.eq(owner_id))
-            .order(builds::created_at.desc())
-            .limit(RECENT_ITEMS)
-            .select((builds::id, builds::status, builds::created_at))
-            .load::<(Uuid, String, DateTime<Utc>)>(&mut connection)
-            .await?
-            .into_iter()
-            .map(|(id, status, created_at)| BuildRef { id, status, created_at })
-            .collect();
-        Ok(DashboardSummary { spec_count, project_count, builds_by_status, recent_specs, recent_builds })
+        Ok(summary)
     }
+}
+
+async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResult<DashboardSummary> {
+    let spec_count =
+        app_specs::table.filter(app_specs::user_id.eq(owner_id)).count().get_result::<i64>(&mut &*connection);
+    let project_count =
+        projects::table.filter(projects::user_id.eq(owner_id)).count().get_result::<i64>(&mut &*connection);
+    let counted = builds::table
+        .filter(builds::user_id.eq(owner_id))
+        .group_by(builds::status)
+        .select((builds::status, count_star()))
+        .load::<(String, i64)>(&mut &*connection);
+    let recent = SpecQuery { page_size: Some(RECENT_ITEMS as u32), ..SpecQuery::default() };
+    let recent_specs = specs_repo::list(connection, owner_id, &recent);
+    let recent_builds = builds::table
+        .filter(builds::user_id.eq(owner_id))
+        .order(builds::created_at.desc())
+        .limit(RECENT_ITEMS)
+        .select((builds::id, builds::status, builds::created_at))
+        .load::<(Uuid, String, DateTime<Utc>)>(&mut &*connection);
+    let (spec_count, project_count, counted, (recent_specs, _), recent_builds) =
+        futures_util::try_join!(spec_count, project_count, counted, recent_specs, recent_builds)?;
+    let counted: HashMap<String, i64> = counted.into_iter().collect();
+    let builds_by_status = BUILD_STATES
+        .iter()
+        .map(|state| (state.to_string(), counted.get(*state).copied().unwrap_or(0)))
+        .collect();
+    let recent_builds = recent_builds
+        .into_iter()
+        .map(|(id, status, created_at)| BuildRef { id, status, created_at })
+        .collect();
+    Ok(DashboardSummary { spec_count, project_count, builds_by_status, recent_specs, recent_builds })
 }
 
 #[async_trait::async_trait]

@@ -102,19 +102,6 @@ pub async fn find_user_by_email(
         .map(|row| row.map(|(user, hash)| (user.into(), hash)))
 }
 
-pub async fn find_user(
-    connection: &mut AsyncPgConnection,
-    user_id: Uuid,
-) -> QueryResult<Option<UserProfile>> {
-    users::table
-        .find(user_id)
-        .select(UserRow::as_select())
-        .first(connection)
-        .await
-        .optional()
-        .map(|row| row.map(UserProfile::from))
-}
-
 /// Who holds an API token, and when it was last used.
 pub struct TokenHolder {
     pub token_id: Uuid,

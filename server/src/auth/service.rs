@@ -34,14 +34,14 @@ impl AccountService {
         Self { pool, throttle, renew_sessions_every }
     }
 
-    /// The user a request's session belongs to; renews the session when due
-    /// and ends it when its user no longer exists.
+    /// The user a request's session belongs to (loaded with the session, in
+    /// one query); renews the session when due and ends it when its user no
+    /// longer exists.
     pub async fn user_of_session(&self, session: &Session) -> Result<Option<UserProfile>, AppError> {
-        let Some(user_id) = sessions::signed_in_user_id(session).await.map_err(session_failure)? else {
+        if sessions::signed_in_user_id(session).await.map_err(session_failure)?.is_none() {
             return Ok(None);
-        };
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        match repo::find_user(&mut connection, user_id).await.map_err(StoreError::from)? {
+        }
+        match sessions::signed_in_user(session).await.map_err(session_failure)? {
             Some(user) => {
                 sessions::renew_if_due(session, self.renew_sessions_every).await.map_err(session_failure)?;
                 Ok(Some(user))

@@ -3,11 +3,14 @@
 //! and are shared by every server process) and says what a signed-in session
 //! holds.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use app::api::accounts::UserProfile;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -23,6 +26,9 @@ pub const SESSION_COOKIE: &str = "agents_session";
 const USER_ID_KEY: &str = "user_id";
 /// When the session's expiry was last pushed forward (unix seconds).
 const RENEWED_AT_KEY: &str = "renewed_at";
+/// The signed-in user's profile as the store loaded it with the session
+/// (one query for both); never stored, absent once the user is gone.
+const LOADED_USER_KEY: &str = "_loaded_user";
 
 /// The cookie layer: opaque id, HttpOnly, SameSite=Lax, Secure over https,
 /// expiring after `session_lifetime` without use.
@@ -52,6 +58,14 @@ pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error
 
 pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, tower_sessions::session::Error> {
     session.get(USER_ID_KEY).await
+}
+
+/// The signed-in user, read with the session itself; `None` when nobody
+/// signed in or the user no longer exists.
+pub async fn signed_in_user(
+    session: &Session,
+) -> Result<Option<UserProfile>, tower_sessions::session::Error> {
+    session.get(LOADED_USER_KEY).await
 }
 
 /// Pushes the expiry forward when the last push is older than
@@ -93,9 +107,53 @@ fn expiry_of(record: &Record) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// What is stored of a session: its data without the loaded user.
 fn data_of(record: &Record) -> session_store::Result<serde_json::Value> {
-    serde_json::to_value(&record.data).map_err(|error| session_store::Error::Encode(error.to_string()))
+    let mut data = serde_json::to_value(&record.data)
+        .map_err(|error| session_store::Error::Encode(error.to_string()))?;
+    if let Some(data) = data.as_object_mut() {
+        data.remove(LOADED_USER_KEY);
+    }
+    Ok(data)
 }
+
+/// A session row with its user's, as one query returns them.
+#[derive(QueryableByName)]
+struct SessionWithUser {
+    #[diesel(sql_type = Jsonb)]
+    data: serde_json::Value,
+    #[diesel(sql_type = Timestamptz)]
+    expires_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    user_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    display_name: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    user_created_at: Option<DateTime<Utc>>,
+}
+
+impl SessionWithUser {
+    fn user(&self) -> Option<UserProfile> {
+        Some(UserProfile {
+            id: self.user_id?,
+            email: self.email.clone()?,
+            display_name: self.display_name.clone()?,
+            created_at: self.user_created_at?,
+        })
+    }
+}
+
+/// The session, unexpired, joined with its signed-in user through the id
+/// in its data (guarded, so a malformed id joins nothing rather than fails).
+const LOAD_WITH_USER: &str = "\
+    SELECT s.data, s.expires_at, u.id AS user_id, u.email, u.display_name, u.created_at AS user_created_at \
+    FROM sessions s \
+    LEFT JOIN users u ON u.id = CASE \
+        WHEN s.data->>'user_id' ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' \
+        THEN (s.data->>'user_id')::uuid END \
+    WHERE s.id = $1 AND s.expires_at > now()";
 
 #[async_trait::async_trait]
 impl SessionStore for PgSessionStore {
@@ -137,18 +195,22 @@ impl SessionStore for PgSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        let row: Option<(serde_json::Value, DateTime<Utc>)> = sessions::table
-            .find(id.to_string())
-            .filter(sessions::expires_at.gt(Utc::now()))
-            .select((sessions::data, sessions::expires_at))
-            .first(&mut connection)
+        let row: Option<SessionWithUser> = diesel::sql_query(LOAD_WITH_USER)
+            .bind::<Text, _>(id.to_string())
+            .get_result(&mut connection)
             .await
             .optional()
             .map_err(backend_error)?;
-        let Some((data, expires_at)) = row else { return Ok(None) };
-        let data =
-            serde_json::from_value(data).map_err(|error| session_store::Error::Decode(error.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
+        let Some(row) = row else { return Ok(None) };
+        let user = row.user();
+        let mut data: HashMap<String, serde_json::Value> = serde_json::from_value(row.data)
+            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        if let Some(user) = user {
+            let user = serde_json::to_value(user)
+                .map_err(|error| session_store::Error::Encode(error.to_string()))?;
+            data.insert(LOADED_USER_KEY.to_owned(), user);
+        }
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
             .map_err(|error| session_store::Error::Decode(error.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }

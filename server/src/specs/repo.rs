@@ -59,8 +59,10 @@ fn contains_pattern(text: &str) -> String {
 }
 
 /// One page of the owner's specs, newest first, and how many match in all.
+/// One page of the owner's specs and how many match in all, the two
+/// queries pipelined on the one connection.
 pub async fn list(
-    connection: &mut AsyncPgConnection,
+    connection: &AsyncPgConnection,
     owner_id: Uuid,
     query: &SpecQuery,
 ) -> QueryResult<(Vec<SpecSummary>, i64)> {
@@ -74,15 +76,15 @@ pub async fn list(
         }
         specs
     };
-    let total: i64 = filtered().count().get_result(connection).await?;
+    let total = filtered().count().get_result::<i64>(&mut &*connection);
     let page_size = i64::from(query.page_size());
-    let rows: Vec<SummaryRow> = filtered()
+    let rows = filtered()
         .order((app_specs::updated_at.desc(), app_specs::id.desc()))
         .limit(page_size)
         .offset(i64::from(query.page() - 1) * page_size)
         .select(summary_columns())
-        .load(connection)
-        .await?;
+        .load::<SummaryRow>(&mut &*connection);
+    let (rows, total) = futures_util::try_join!(rows, total)?;
     Ok((rows.into_iter().map(SpecSummary::from).collect(), total))
 }
 

@@ -190,6 +190,26 @@ async fn using_a_session_pushes_its_expiry_forward() {
     let expires_at: chrono::DateTime<chrono::Utc> =
         sessions::table.select(sessions::expires_at).first(&mut connection).await.unwrap();
     assert!(expires_at > chrono::Utc::now() + chrono::TimeDelta::days(13), "{expires_at}");
+    // The user was loaded with the session; only the session's own data is written back.
+    let stored: serde_json::Value =
+        sessions::table.select(sessions::data).first(&mut connection).await.unwrap();
+    assert_eq!(stored["user_id"].as_str(), Some(user.id.as_str()));
+    let mut keys: Vec<&String> = stored.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["renewed_at", "user_id"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_whose_user_is_gone_ends() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "gone@example.com").await;
+    let mut connection = database.pool.get().await.unwrap();
+    diesel::delete(users::table).execute(&mut connection).await.unwrap();
+
+    let response = get_as(&app, "/api/me", As::User(&user)).await;
+    assert_eq!(response.status, 401, "{}", response.body);
+    let left: i64 = sessions::table.count().get_result(&mut connection).await.unwrap();
+    assert_eq!(left, 0, "the session row is deleted");
 }
 
 /// A sign-in attempt from `address`, as the real server sees its peer.
