@@ -17,8 +17,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel_async::RunQueryDsl;
+use server::config::DatabaseConfig;
+use server::db::build_pool;
 use tokio::task::JoinSet;
 
+/// Connections at once; `BENCH_CONNECTIONS` overrides it.
 const CONNECTIONS: usize = 64;
 const RUN_FOR: Duration = Duration::from_secs(5);
 /// PostgreSQL flushes a busy backend's statistics at most once a second
@@ -41,7 +44,10 @@ async fn main() {
         .expect("set BENCH_DATABASE_URL (scripts/bench does) to a PostgreSQL maintenance database URL");
     // SAFETY: set before any thread reads the environment.
     unsafe { std::env::set_var("TEST_DATABASE_URL", &url) };
-    let database = common::migrated_database().await;
+    let migrated = common::migrated_database().await;
+    // The server's default pool (DATABASE_MAX_CONNECTIONS), not the tests' small one.
+    let config = DatabaseConfig { max_connections: 10, ..common::database_config(&migrated.url) };
+    let database = common::TestDatabase { pool: build_pool(&config).expect("a pool"), url: migrated.url };
     let app = common::build_app(&database, common::idle_build_setup());
     let user = common::sign_up(&app.router, "pages-bench@example.com").await;
     let (_, token) = common::create_token(&app.router, &user, "bench").await;
@@ -54,6 +60,8 @@ async fn main() {
     common::create_project(&app.router, &user, "A project").await;
     let server = common::serve(app.router.clone()).await;
 
+    let connections =
+        std::env::var("BENCH_CONNECTIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(CONNECTIONS);
     let cookie = ("cookie", user.cookie.clone());
     let bearer = ("authorization", format!("Bearer {token}"));
     let targets = [
@@ -64,14 +72,14 @@ async fn main() {
         Target { name: "GET /api/specs (token)", path: "/api/specs".into(), header: Some(bearer.clone()) },
         Target { name: "GET /api/me (token)", path: "/api/me".into(), header: Some(bearer) },
     ];
-    println!("{CONNECTIONS} connections, {} s per target", RUN_FOR.as_secs());
+    println!("{connections} connections, {} s per target", RUN_FOR.as_secs());
     println!("{:<24} {:>9} {:>9} {:>9} {:>14}", "target", "req/s", "p50 ms", "p99 ms", "transactions");
     let mut statistics = Statistics::connect(&database.url).await;
     // What the server's background work (queue, clean-ups) spends meanwhile.
     let idle = statistics.spent_during(tokio::time::sleep(RUN_FOR)).await.1;
     for target in &targets {
         let base = format!("http://{}", server.address);
-        let (run, spent) = statistics.spent_during(load(&base, target)).await;
+        let (run, spent) = statistics.spent_during(load(&base, target, connections)).await;
         let spent = spent.saturating_sub(idle);
         let per_request = spent as f64 / run.latencies.len() as f64;
         let rate = run.latencies.len() as f64 / run.elapsed.as_secs_f64();
@@ -97,14 +105,14 @@ struct Run {
     elapsed: Duration,
 }
 
-async fn load(base: &str, target: &Target) -> Run {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().expect("a client");
+async fn load(base: &str, target: &Target, connections: usize) -> Run {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("a client");
     let url = Arc::new(format!("{base}{}", target.path));
     let header = Arc::new(target.header.clone());
     let started = Instant::now();
     let deadline = started + RUN_FOR;
     let mut workers = JoinSet::new();
-    for _ in 0..CONNECTIONS {
+    for _ in 0..connections {
         let (client, url, header) = (client.clone(), url.clone(), header.clone());
         workers.spawn(async move {
             let mut latencies = Vec::new();

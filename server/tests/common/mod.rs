@@ -438,9 +438,10 @@ impl Drop for TestServer {
 pub async fn serve(app: Router) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
     let address = listener.local_addr().expect("local address");
+    // The production accept loop (TCP_NODELAY, the peer's address), never asked to stop.
     let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(error) = axum::serve(listener, service).await {
+        let forever = std::future::pending::<()>();
+        if let Err(error) = server::http::serve::serve(listener, app, forever, Duration::ZERO).await {
             eprintln!("the test server stopped: {error}");
         }
     });
