@@ -13,6 +13,8 @@ pub mod format;
 pub mod markdown;
 pub mod pages;
 pub mod reply_stream;
+#[cfg(feature = "ssr")]
+pub mod request;
 pub mod spec_block;
 pub mod spec_outline;
 

@@ -175,7 +175,7 @@ pub fn encode_query_value(value: &str) -> String {
 /// Who is signed in, or `None`: the shell asks this to show the user menu.
 #[server(prefix = "/fn", endpoint = "get_current_user")]
 pub async fn get_current_user() -> Result<Option<UserProfile>, AppError> {
-    Ok(crate::backend::signed_in_user())
+    Ok(crate::request::signed_in_user())
 }
 
 #[server(prefix = "/fn", endpoint = "sign_up")]
@@ -185,7 +185,7 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{request_session, respond_with_error, use_backend};
+    use crate::request::{request_session, respond_with_error, use_backend};
 
     let account = validate_new_account(&email, &display_name, &password).map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
@@ -197,7 +197,8 @@ pub async fn sign_up(
 
 #[server(prefix = "/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::backend::{client_address, request_session, respond_with_error, use_backend, SignInAttempt};
+    use crate::backend::SignInAttempt;
+    use crate::request::{client_address, request_session, respond_with_error, use_backend};
 
     let backend = use_backend().map_err(respond_with_error)?;
     let session = request_session().map_err(respond_with_error)?;
@@ -209,7 +210,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 
 #[server(prefix = "/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::{request_session, respond_with_error, use_backend};
+    use crate::request::{request_session, respond_with_error, use_backend};
 
     let backend = use_backend().map_err(respond_with_error)?;
     let session = request_session().map_err(respond_with_error)?;
@@ -220,16 +221,15 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(prefix = "/fn", endpoint = "list_api_tokens")]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.accounts.api_tokens(&owner).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.accounts.api_tokens(&owner).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
-    use crate::backend::{require_session_user, respond_with_error, use_backend};
+    use crate::request::{require_session_user, respond_with_error, use_backend};
 
     let owner = require_session_user().map_err(respond_with_error)?;
     let name = validate_token_name(&name).map_err(respond_with_error)?;
@@ -239,7 +239,7 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
 
 #[server(prefix = "/fn", endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_session_user, respond_with_error, use_backend};
+    use crate::request::{require_session_user, respond_with_error, use_backend};
 
     let owner = require_session_user().map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;

@@ -227,30 +227,27 @@ pub fn archive_file_name(spec_name: &str, build_id: Uuid) -> String {
 
 #[server(prefix = "/fn", endpoint = "get_build_evidence")]
 pub async fn get_build_evidence(build_id: Uuid) -> Result<BuildEvidence, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.artifacts.evidence(&owner, build_id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.artifacts.evidence(&owner, build_id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "read_build_file")]
 pub async fn read_build_file(build_id: Uuid, path: String) -> Result<BuildFileContent, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.artifacts.read_file(&owner, build_id, &path).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.artifacts.read_file(&owner, build_id, &path).await
+    })
+    .await
 }
 
 /// Uploads the archive again after a failure.
 #[server(prefix = "/fn", endpoint = "retry_build_artifact")]
 pub async fn retry_build_artifact(build_id: Uuid) -> Result<ArtifactInfo, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.artifacts.retry(&owner, build_id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.artifacts.retry(&owner, build_id).await
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -513,83 +513,75 @@ impl BuildView {
 
 #[server(prefix = "/fn", endpoint = "list_builds")]
 pub async fn list_builds(query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.list(&owner, query).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.list(&owner, query).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "get_build")]
 pub async fn get_build(id: Uuid) -> Result<BuildDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.get(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(
+        move |backend, owner| async move { backend.builds.get(&owner, id).await },
+    )
+    .await
 }
 
 /// Starts a build of the spec as it is now; without JavaScript the form
 /// lands on the build's page.
 #[server(prefix = "/fn", endpoint = "start_build")]
 pub async fn start_build(spec_id: Uuid) -> Result<BuildDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    let build = backend.builds.start(&owner, spec_id).await.map_err(respond_with_error)?;
-    leptos_axum::redirect(&format!("/builds/{}", build.id));
-    Ok(build)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let build = backend.builds.start(&owner, spec_id).await?;
+        leptos_axum::redirect(&format!("/builds/{}", build.id));
+        Ok(build)
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "cancel_build")]
 pub async fn cancel_build(id: Uuid) -> Result<BuildDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.cancel(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.cancel(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "pause_build")]
 pub async fn pause_build(id: Uuid) -> Result<BuildDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.pause(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.pause(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "resume_build")]
 pub async fn resume_build(id: Uuid) -> Result<BuildDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.resume(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.resume(&owner, id).await
+    })
+    .await
 }
 
 /// Deletes an ended build with its log and its archive; without
 /// JavaScript the form lands on the build list.
 #[server(prefix = "/fn", endpoint = "delete_build")]
 pub async fn delete_build(id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.delete(&owner, id).await.map_err(respond_with_error)?;
-    leptos_axum::redirect("/builds");
-    Ok(())
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.delete(&owner, id).await?;
+        leptos_axum::redirect("/builds");
+        Ok(())
+    })
+    .await
 }
 
 /// A page of the build's log lines after `after`, oldest first.
 #[server(prefix = "/fn", endpoint = "get_build_log")]
 pub async fn get_build_log(id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.builds.logs(&owner, id, after, limit).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.logs(&owner, id, after, limit).await
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -160,110 +160,98 @@ pub fn title_from_message(message: &str) -> String {
 
 #[server(prefix = "/fn", endpoint = "list_chats")]
 pub async fn list_chats() -> Result<Vec<ChatSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.list(&owner).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move { backend.chats.list(&owner).await })
+        .await
 }
 
 #[server(prefix = "/fn", endpoint = "get_chat")]
 pub async fn get_chat(id: Uuid) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.get(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(
+        move |backend, owner| async move { backend.chats.get(&owner, id).await },
+    )
+    .await
 }
 
 /// Starts a chat with its first message; the reply streams from
 /// `/api/chats/{id}/reply`. Without JavaScript, the form lands on the chat.
 #[server(prefix = "/fn", endpoint = "start_chat")]
 pub async fn start_chat(message: String) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let message = validate_message(&message).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    let chat = backend.chats.start(&owner, message).await.map_err(respond_with_error)?;
-    leptos_axum::redirect(&format!("/chat/{}", chat.id));
-    Ok(chat)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let message = validate_message(&message)?;
+        let chat = backend.chats.start(&owner, message).await?;
+        leptos_axum::redirect(&format!("/chat/{}", chat.id));
+        Ok(chat)
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "send_chat_message")]
 pub async fn send_chat_message(chat_id: Uuid, message: String) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let message = validate_message(&message).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    let chat = backend.chats.send(&owner, chat_id, message).await.map_err(respond_with_error)?;
-    leptos_axum::redirect(&format!("/chat/{chat_id}"));
-    Ok(chat)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let message = validate_message(&message)?;
+        let chat = backend.chats.send(&owner, chat_id, message).await?;
+        leptos_axum::redirect(&format!("/chat/{chat_id}"));
+        Ok(chat)
+    })
+    .await
 }
 
 /// Stops the reply being written; its text so far is kept.
 #[server(prefix = "/fn", endpoint = "stop_chat_reply")]
 pub async fn stop_chat_reply(chat_id: Uuid) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.stop(&owner, chat_id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.chats.stop(&owner, chat_id).await
+    })
+    .await
 }
 
 /// Writes the last answer again, replacing it.
 #[server(prefix = "/fn", endpoint = "retry_chat_reply")]
 pub async fn retry_chat_reply(chat_id: Uuid) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.retry(&owner, chat_id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.chats.retry(&owner, chat_id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "rename_chat")]
 pub async fn rename_chat(chat_id: Uuid, title: String) -> Result<ChatDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let title = validate_chat_title(&title).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.rename(&owner, chat_id, title).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let title = validate_chat_title(&title)?;
+        backend.chats.rename(&owner, chat_id, title).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_chat")]
 pub async fn delete_chat(chat_id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.delete(&owner, chat_id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.chats.delete(&owner, chat_id).await
+    })
+    .await
 }
 
 /// Saves the spec in one of the chat's replies as a new spec linked to the chat.
 #[server(prefix = "/fn", endpoint = "save_chat_spec")]
 pub async fn save_chat_spec(chat_id: Uuid, message_id: Uuid, name: String) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let name = crate::api::specs::validate_spec_name(&name).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.save_spec(&owner, chat_id, message_id, name).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let name = crate::api::specs::validate_spec_name(&name)?;
+        backend.chats.save_spec(&owner, chat_id, message_id, name).await
+    })
+    .await
 }
 
 /// Asks the model to improve a spec draft; answers the improved spec.
 #[server(prefix = "/fn", endpoint = "refine_spec")]
 pub async fn refine_spec(content: String) -> Result<String, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let content = crate::api::specs::validate_spec_content(&content).map_err(respond_with_error)?;
-    if content.trim().is_empty() {
-        return Err(respond_with_error(AppError::Invalid("There is no spec to refine yet.".into())));
-    }
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.chats.refine_spec(&owner, content).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let content = crate::api::specs::validate_spec_content(&content)?;
+        if content.trim().is_empty() {
+            return Err(AppError::Invalid("There is no spec to refine yet.".into()));
+        }
+        backend.chats.refine_spec(&owner, content).await
+    })
+    .await
 }
 
 #[cfg(test)]

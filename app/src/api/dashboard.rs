@@ -25,9 +25,8 @@ pub const BUILD_STATES: [&str; 6] = ["queued", "running", "paused", "completed",
 
 #[server(prefix = "/fn", endpoint = "get_dashboard")]
 pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.overview.dashboard(&owner).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.overview.dashboard(&owner).await
+    })
+    .await
 }

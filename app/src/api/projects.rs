@@ -86,49 +86,43 @@ pub fn validate_project_changes(changes: ProjectChanges) -> Result<ProjectChange
 
 #[server(prefix = "/fn", endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.projects.list(&owner).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(
+        move |backend, owner| async move { backend.projects.list(&owner).await },
+    )
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "get_project")]
 pub async fn get_project(id: Uuid) -> Result<ProjectDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.projects.get(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.projects.get(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "create_project")]
 pub async fn create_project(name: String, description: String) -> Result<ProjectDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let project = validate_new_project(&name, &description).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.projects.create(&owner, project).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let project = validate_new_project(&name, &description)?;
+        backend.projects.create(&owner, project).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "update_project")]
 pub async fn update_project(id: Uuid, name: String, description: String) -> Result<ProjectDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let changes =
-        validate_project_changes(ProjectChanges { name: Some(name), description: Some(description) })
-            .map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.projects.update(&owner, id, changes).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let changes =
+            validate_project_changes(ProjectChanges { name: Some(name), description: Some(description) })?;
+        backend.projects.update(&owner, id, changes).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_project")]
 pub async fn delete_project(id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.projects.delete(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.projects.delete(&owner, id).await
+    })
+    .await
 }

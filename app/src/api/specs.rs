@@ -262,21 +262,19 @@ pub async fn list_specs(
     page_size: Option<u32>,
     project_id: Option<Uuid>,
 ) -> Result<Page<SpecSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let query = SpecQuery { search, page, page_size, project_id };
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.list(&owner, query).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let query = SpecQuery { search, page, page_size, project_id };
+        backend.specs.list(&owner, query).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "get_spec")]
 pub async fn get_spec(id: Uuid) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.get(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(
+        move |backend, owner| async move { backend.specs.get(&owner, id).await },
+    )
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "create_spec")]
@@ -285,91 +283,84 @@ pub async fn create_spec(
     content: String,
     project_id: Option<Uuid>,
 ) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let spec = validate_new_spec(&name, &content, project_id, None).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.create(&owner, spec).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let spec = validate_new_spec(&name, &content, project_id, None)?;
+        backend.specs.create(&owner, spec).await
+    })
+    .await
 }
 
 /// Saves the editor: name and content together, keeping the previous version.
 #[server(prefix = "/fn", endpoint = "save_spec")]
 pub async fn save_spec(id: Uuid, name: String, content: String) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let changes =
-        validate_spec_changes(SpecChanges { name: Some(name), content: Some(content), project_id: None })
-            .map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.update(&owner, id, changes).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let changes = validate_spec_changes(SpecChanges {
+            name: Some(name),
+            content: Some(content),
+            project_id: None,
+        })?;
+        backend.specs.update(&owner, id, changes).await
+    })
+    .await
 }
 
 /// Links the spec to one of the owner's projects, or unlinks it (`None`).
 #[server(prefix = "/fn", endpoint = "move_spec_to_project")]
 pub async fn move_spec_to_project(id: Uuid, project_id: Option<Uuid>) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    let changes = SpecChanges { project_id: Some(project_id), ..SpecChanges::default() };
-    backend.specs.update(&owner, id, changes).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let changes = SpecChanges { project_id: Some(project_id), ..SpecChanges::default() };
+        backend.specs.update(&owner, id, changes).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "duplicate_spec")]
 pub async fn duplicate_spec(id: Uuid) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.duplicate(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.duplicate(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "delete_spec")]
 pub async fn delete_spec(id: Uuid) -> Result<(), AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.delete(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.delete(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "list_spec_versions")]
 pub async fn list_spec_versions(id: Uuid) -> Result<Vec<SpecVersionSummary>, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.versions(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.versions(&owner, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "get_spec_version")]
 pub async fn get_spec_version(id: Uuid, version: i32) -> Result<SpecVersion, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.version(&owner, id, version).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.version(&owner, id, version).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "diff_spec_versions")]
 pub async fn diff_spec_versions(id: Uuid, from_version: i32, to_version: i32) -> Result<SpecDiff, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.diff(&owner, id, from_version, to_version).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.diff(&owner, id, from_version, to_version).await
+    })
+    .await
 }
 
 /// Makes an old version current again, as a new version (nothing is lost).
 #[server(prefix = "/fn", endpoint = "restore_spec_version")]
 pub async fn restore_spec_version(id: Uuid, version: i32) -> Result<SpecDetail, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    let owner = require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.specs.restore(&owner, id, version).await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.specs.restore(&owner, id, version).await
+    })
+    .await
 }
 
 #[cfg(test)]

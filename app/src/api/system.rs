@@ -18,9 +18,8 @@ pub struct SystemStatus {
 
 #[server(prefix = "/fn", endpoint = "check_system_status")]
 pub async fn check_system_status() -> Result<SystemStatus, AppError> {
-    use crate::backend::{require_user, respond_with_error, use_backend};
-
-    require_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.system.system_status().await.map_err(respond_with_error)
+    crate::request::with_signed_in_user(
+        move |backend, _owner| async move { backend.system.system_status().await },
+    )
+    .await
 }

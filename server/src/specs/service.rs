@@ -90,8 +90,8 @@ impl SpecService {
 #[async_trait::async_trait]
 impl Specs for SpecService {
     async fn list(&self, owner: &UserProfile, query: SpecQuery) -> Result<Page<SpecSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let (items, total) = repo::list(&mut connection, owner.id, &query).await.map_err(StoreError::from)?;
+        let connection = self.pool.get().await.map_err(StoreError::from)?;
+        let (items, total) = repo::list(&connection, owner.id, &query).await.map_err(StoreError::from)?;
         Ok(Page { items, total, page: query.page(), page_size: query.page_size() })
     }
 

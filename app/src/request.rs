@@ -1,0 +1,99 @@
+//! What server functions need from the request they answer: who is
+//! calling, the backend, and an error's HTTP status on the response.
+//! [`with_signed_in_user`] is the body of nearly every server function.
+
+use std::future::Future;
+use std::net::IpAddr;
+
+use leptos::prelude::use_context;
+
+use crate::api::accounts::UserProfile;
+use crate::backend::{Backend, Caller, ClientAddress, Session};
+use crate::error::AppError;
+
+/// Runs `work` with the backend for the signed-in user (401 when nobody
+/// is signed in), and sets the response's status from the error, if any.
+pub async fn with_signed_in_user<T, Work>(
+    work: impl FnOnce(Backend, UserProfile) -> Work,
+) -> Result<T, AppError>
+where
+    Work: Future<Output = Result<T, AppError>>,
+{
+    let outcome = match (require_user(), use_backend()) {
+        (Ok(owner), Ok(backend)) => work(backend, owner).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    outcome.map_err(respond_with_error)
+}
+
+/// The backend provided by the router, or an error a person can read when a
+/// server function is mounted without it (a wiring mistake, logged loudly).
+pub fn use_backend() -> Result<Backend, AppError> {
+    use_context::<Backend>().ok_or_else(|| {
+        tracing::error!("server function called without the Backend context");
+        AppError::Internal
+    })
+}
+
+fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+fn caller() -> Option<Caller> {
+    request_parts()?.extensions.get::<Caller>().cloned()
+}
+
+/// The signed-in user of the current request, if any.
+pub fn signed_in_user() -> Option<UserProfile> {
+    caller().map(|caller| caller.user)
+}
+
+/// The signed-in user, or 401: the one way server functions learn whose data
+/// they may touch.
+pub fn require_user() -> Result<UserProfile, AppError> {
+    signed_in_user().ok_or_else(AppError::sign_in_required)
+}
+
+/// The user signed in with a session (401 when nobody is, 403 for an API token).
+pub fn require_session_user() -> Result<UserProfile, AppError> {
+    let caller = caller().ok_or_else(AppError::sign_in_required)?;
+    caller.require_session().cloned()
+}
+
+/// The current request's session (the server's session layer puts it there).
+pub fn request_session() -> Result<Session, AppError> {
+    request_parts().and_then(|parts| parts.extensions.get::<Session>().cloned()).ok_or_else(|| {
+        tracing::error!("server function called without the session layer");
+        AppError::Internal
+    })
+}
+
+pub fn client_address() -> Option<IpAddr> {
+    request_parts()?.extensions.get::<ClientAddress>().map(|address| address.0)
+}
+
+/// Sets the HTTP status (and `Retry-After`) of the current server-function
+/// response to match `error`. A plain HTML form post (no JavaScript) is left
+/// alone: Leptos answers it with a redirect back to the form, carrying the
+/// error in the URL, and a status here would turn that into a blank page.
+pub fn respond_with_error(error: AppError) -> AppError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if !is_plain_form_post() {
+            response.set_status(axum_status(error.status_code()));
+        }
+        if let AppError::TooManyRequests { retry_after_secs, .. } = &error {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+        }
+    }
+    error
+}
+
+fn is_plain_form_post() -> bool {
+    request_parts()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(str::to_owned))
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn axum_status(code: u16) -> http::StatusCode {
+    http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+}
