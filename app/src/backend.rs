@@ -49,7 +49,9 @@ pub trait Accounts: Send + Sync + 'static {
 }
 
 /// A user's specs. Every method takes the owner: another user's spec is
-/// `NotFound`, exactly like a missing one. Inputs arrive validated.
+/// `NotFound`, exactly like a missing one. The services are where the rules
+/// live: new records arrive parsed (`NewSpec::parse`), changes and other
+/// inputs are checked by the service, so every door gets the same answers.
 #[async_trait::async_trait]
 pub trait Specs: Send + Sync + 'static {
     async fn list(&self, owner: &UserProfile, query: SpecQuery) -> Result<Page<SpecSummary>, AppError>;
@@ -113,7 +115,8 @@ pub trait Chats: Send + Sync + 'static {
         message_id: Uuid,
         name: String,
     ) -> Result<SpecDetail, AppError>;
-    /// The improved spec, from the configured model.
+    /// The improved spec, from the configured model; the draft must fit the
+    /// spec size limit and hold something to refine.
     async fn refine_spec(&self, owner: &UserProfile, content: String) -> Result<String, AppError>;
 }
 

@@ -232,7 +232,6 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
     use crate::request::{require_session_user, respond_with_error, use_backend};
 
     let owner = require_session_user().map_err(respond_with_error)?;
-    let name = validate_token_name(&name).map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
     backend.accounts.create_api_token(&owner, &name).await.map_err(respond_with_error)
 }

@@ -177,7 +177,6 @@ pub async fn get_chat(id: Uuid) -> Result<ChatDetail, AppError> {
 #[server(prefix = "/fn", endpoint = "start_chat")]
 pub async fn start_chat(message: String) -> Result<ChatDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let message = validate_message(&message)?;
         let chat = backend.chats.start(&owner, message).await?;
         leptos_axum::redirect(&format!("/chat/{}", chat.id));
         Ok(chat)
@@ -188,7 +187,6 @@ pub async fn start_chat(message: String) -> Result<ChatDetail, AppError> {
 #[server(prefix = "/fn", endpoint = "send_chat_message")]
 pub async fn send_chat_message(chat_id: Uuid, message: String) -> Result<ChatDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let message = validate_message(&message)?;
         let chat = backend.chats.send(&owner, chat_id, message).await?;
         leptos_axum::redirect(&format!("/chat/{chat_id}"));
         Ok(chat)
@@ -217,7 +215,6 @@ pub async fn retry_chat_reply(chat_id: Uuid) -> Result<ChatDetail, AppError> {
 #[server(prefix = "/fn", endpoint = "rename_chat")]
 pub async fn rename_chat(chat_id: Uuid, title: String) -> Result<ChatDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let title = validate_chat_title(&title)?;
         backend.chats.rename(&owner, chat_id, title).await
     })
     .await
@@ -235,7 +232,6 @@ pub async fn delete_chat(chat_id: Uuid) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "save_chat_spec")]
 pub async fn save_chat_spec(chat_id: Uuid, message_id: Uuid, name: String) -> Result<SpecDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let name = crate::api::specs::validate_spec_name(&name)?;
         backend.chats.save_spec(&owner, chat_id, message_id, name).await
     })
     .await
@@ -245,10 +241,6 @@ pub async fn save_chat_spec(chat_id: Uuid, message_id: Uuid, name: String) -> Re
 #[server(prefix = "/fn", endpoint = "refine_spec")]
 pub async fn refine_spec(content: String) -> Result<String, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let content = crate::api::specs::validate_spec_content(&content)?;
-        if content.trim().is_empty() {
-            return Err(AppError::Invalid("There is no spec to refine yet.".into()));
-        }
         backend.chats.refine_spec(&owner, content).await
     })
     .await

@@ -42,13 +42,33 @@ pub struct ProjectDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A new project that passed every rule: [`NewProject::parse`] is the only
+/// way to get one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProject {
-    pub name: String,
-    pub description: String,
+    name: String,
+    description: String,
 }
 
-/// What an update changes; `None` leaves a field alone.
+impl NewProject {
+    pub fn parse(name: &str, description: &str) -> Result<Self, AppError> {
+        Ok(Self {
+            name: validate_project_name(name)?,
+            description: validate_project_description(description)?,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+}
+
+/// What an update changes; `None` leaves a field alone. The service checks
+/// it ([`validate_project_changes`]) whichever door it came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ProjectChanges {
     pub name: Option<String>,
@@ -68,13 +88,6 @@ pub fn validate_project_description(description: &str) -> Result<String, AppErro
         )));
     }
     Ok(description)
-}
-
-pub fn validate_new_project(name: &str, description: &str) -> Result<NewProject, AppError> {
-    Ok(NewProject {
-        name: validate_project_name(name)?,
-        description: validate_project_description(description)?,
-    })
 }
 
 pub fn validate_project_changes(changes: ProjectChanges) -> Result<ProjectChanges, AppError> {
@@ -103,7 +116,7 @@ pub async fn get_project(id: Uuid) -> Result<ProjectDetail, AppError> {
 #[server(prefix = "/fn", endpoint = "create_project")]
 pub async fn create_project(name: String, description: String) -> Result<ProjectDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let project = validate_new_project(&name, &description)?;
+        let project = NewProject::parse(&name, &description)?;
         backend.projects.create(&owner, project).await
     })
     .await
@@ -112,8 +125,7 @@ pub async fn create_project(name: String, description: String) -> Result<Project
 #[server(prefix = "/fn", endpoint = "update_project")]
 pub async fn update_project(id: Uuid, name: String, description: String) -> Result<ProjectDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let changes =
-            validate_project_changes(ProjectChanges { name: Some(name), description: Some(description) })?;
+        let changes = ProjectChanges { name: Some(name), description: Some(description) };
         backend.projects.update(&owner, id, changes).await
     })
     .await

@@ -136,17 +136,49 @@ impl SpecQuery {
     }
 }
 
-/// A new spec that passed every rule.
+/// A new spec that passed every rule: [`NewSpec::parse`] is the only way
+/// to get one, so no door to the service can skip a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSpec {
-    pub name: String,
-    pub content: String,
-    pub project_id: Option<Uuid>,
-    pub chat_id: Option<Uuid>,
+    name: String,
+    content: String,
+    project_id: Option<Uuid>,
+    chat_id: Option<Uuid>,
+}
+
+impl NewSpec {
+    /// Cleans and checks a name and content (the content first: a too-large
+    /// paste is the error a person most needs to see).
+    pub fn parse(
+        name: &str,
+        content: &str,
+        project_id: Option<Uuid>,
+        chat_id: Option<Uuid>,
+    ) -> Result<Self, AppError> {
+        let content = validate_spec_content(content)?;
+        Ok(Self { name: validate_spec_name(name)?, content, project_id, chat_id })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn content(&self) -> &str {
+        &self.content
+    }
+
+    pub fn project_id(&self) -> Option<Uuid> {
+        self.project_id
+    }
+
+    pub fn chat_id(&self) -> Option<Uuid> {
+        self.chat_id
+    }
 }
 
 /// What an update changes; `None` leaves a field alone. `project_id:
-/// Some(None)` unlinks the spec from its project.
+/// Some(None)` unlinks the spec from its project. The service checks it
+/// ([`validate_spec_changes`]) whichever door it came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct SpecChanges {
     pub name: Option<String>,
@@ -202,17 +234,6 @@ pub fn validate_spec_content(content: &str) -> Result<String, AppError> {
         )));
     }
     Ok(content)
-}
-
-pub fn validate_new_spec(
-    name: &str,
-    content: &str,
-    project_id: Option<Uuid>,
-    chat_id: Option<Uuid>,
-) -> Result<NewSpec, AppError> {
-    // Content first: a too-large paste is the error a person most needs to see.
-    let content = validate_spec_content(content)?;
-    Ok(NewSpec { name: validate_spec_name(name)?, content, project_id, chat_id })
 }
 
 /// Checks what an update sets, leaving untouched fields alone.
@@ -284,7 +305,7 @@ pub async fn create_spec(
     project_id: Option<Uuid>,
 ) -> Result<SpecDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let spec = validate_new_spec(&name, &content, project_id, None)?;
+        let spec = NewSpec::parse(&name, &content, project_id, None)?;
         backend.specs.create(&owner, spec).await
     })
     .await
@@ -294,11 +315,7 @@ pub async fn create_spec(
 #[server(prefix = "/fn", endpoint = "save_spec")]
 pub async fn save_spec(id: Uuid, name: String, content: String) -> Result<SpecDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let changes = validate_spec_changes(SpecChanges {
-            name: Some(name),
-            content: Some(content),
-            project_id: None,
-        })?;
+        let changes = SpecChanges { name: Some(name), content: Some(content), project_id: None };
         backend.specs.update(&owner, id, changes).await
     })
     .await

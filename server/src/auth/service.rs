@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use app::api::accounts::{
-    ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS,
+    validate_token_name, ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile, MAX_EMAIL_CHARS,
+    MAX_PASSWORD_CHARS,
 };
 use app::backend::{Accounts, Session, SignInAttempt};
 use app::error::AppError;
@@ -180,6 +181,7 @@ impl Accounts for AccountService {
     }
 
     async fn create_api_token(&self, owner: &UserProfile, name: &str) -> Result<CreatedApiToken, AppError> {
+        let name = &validate_token_name(name)?;
         let generated = generate_token().map_err(|error| {
             tracing::error!(%error, "the system random source failed");
             AppError::Internal

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use app::api::accounts::UserProfile;
 use app::api::chats::{
-    title_from_message, ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyEvent, ReplyStatus,
-    MODEL_REQUESTS_PER_HOUR,
+    title_from_message, validate_chat_title, validate_message, ChatDetail, ChatMessage, ChatSummary,
+    MessageRole, ReplyEvent, ReplyStatus, MODEL_REQUESTS_PER_HOUR,
 };
-use app::api::specs::{validate_new_spec, SpecDetail};
+use app::api::specs::{validate_spec_content, validate_spec_name, NewSpec, SpecDetail};
 use app::backend::{Chats, Specs};
 use app::error::AppError;
 use app::spec_block::split_reply;
@@ -250,6 +250,7 @@ impl Chats for ChatService {
     }
 
     async fn start(&self, owner: &UserProfile, message: String) -> Result<ChatDetail, AppError> {
+        let message = validate_message(&message)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let chat_id = repo::insert_chat(&mut connection, owner.id, &title_from_message(&message))
             .await
@@ -266,6 +267,7 @@ impl Chats for ChatService {
     }
 
     async fn send(&self, owner: &UserProfile, id: Uuid, message: String) -> Result<ChatDetail, AppError> {
+        let message = validate_message(&message)?;
         if self.get(owner, id).await?.is_replying() {
             return Err(still_answering());
         }
@@ -308,6 +310,7 @@ impl Chats for ChatService {
     }
 
     async fn rename(&self, owner: &UserProfile, id: Uuid, title: String) -> Result<ChatDetail, AppError> {
+        let title = validate_chat_title(&title)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         if !repo::rename(&mut connection, owner.id, id, &title).await.map_err(StoreError::from)? {
             return Err(chat_not_found());
@@ -333,6 +336,8 @@ impl Chats for ChatService {
         message_id: Uuid,
         name: String,
     ) -> Result<SpecDetail, AppError> {
+        // The name first: a person fixes what they typed before anything else.
+        validate_spec_name(&name)?;
         let chat = self.get(owner, id).await?;
         let reply = chat
             .messages
@@ -343,11 +348,15 @@ impl Chats for ChatService {
             .spec
             .filter(|spec| spec.is_complete)
             .ok_or_else(|| AppError::Invalid("That reply holds no finished spec yet.".into()))?;
-        let spec = validate_new_spec(&name, spec.content, None, Some(id))?;
+        let spec = NewSpec::parse(&name, spec.content, None, Some(id))?;
         self.specs.create(owner, spec).await
     }
 
     async fn refine_spec(&self, owner: &UserProfile, content: String) -> Result<String, AppError> {
+        let content = validate_spec_content(&content)?;
+        if content.trim().is_empty() {
+            return Err(AppError::Invalid("There is no spec to refine yet.".into()));
+        }
         self.claim_model_request(owner, "refine").await?;
         let request = CompletionRequest {
             system: prompts::spec_refinement(),

@@ -2,7 +2,9 @@
 //! functions and `/api/projects`. Inputs arrive validated.
 
 use app::api::accounts::UserProfile;
-use app::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use app::api::projects::{
+    validate_project_changes, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
+};
 use app::backend::Projects;
 use app::error::AppError;
 use uuid::Uuid;
@@ -52,7 +54,7 @@ impl Projects for ProjectService {
 
     async fn create(&self, owner: &UserProfile, project: NewProject) -> Result<ProjectDetail, AppError> {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let id = repo::insert(&mut connection, owner.id, &project.name, &project.description)
+        let id = repo::insert(&mut connection, owner.id, project.name(), project.description())
             .await
             .map_err(StoreError::from)?;
         drop(connection);
@@ -65,6 +67,7 @@ impl Projects for ProjectService {
         id: Uuid,
         changes: ProjectChanges,
     ) -> Result<ProjectDetail, AppError> {
+        let changes = validate_project_changes(changes)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let is_found = repo::update(
             &mut connection,

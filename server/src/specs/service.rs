@@ -3,8 +3,8 @@
 
 use app::api::accounts::UserProfile;
 use app::api::specs::{
-    LineChange, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion,
-    SpecVersionSummary, MAX_SPEC_NAME_CHARS,
+    validate_spec_changes, LineChange, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery,
+    SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
 };
 use app::backend::Specs;
 use app::error::AppError;
@@ -101,10 +101,10 @@ impl Specs for SpecService {
 
     async fn create(&self, owner: &UserProfile, spec: NewSpec) -> Result<SpecDetail, AppError> {
         let record = SpecRecord {
-            name: &spec.name,
-            content: &spec.content,
-            project_id: spec.project_id,
-            chat_id: spec.chat_id,
+            name: spec.name(),
+            content: spec.content(),
+            project_id: spec.project_id(),
+            chat_id: spec.chat_id(),
         };
         self.insert(owner.id, record).await
     }
@@ -115,6 +115,7 @@ impl Specs for SpecService {
         id: Uuid,
         changes: SpecChanges,
     ) -> Result<SpecDetail, AppError> {
+        let changes = validate_spec_changes(changes)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         connection
             .transaction(async |connection| {

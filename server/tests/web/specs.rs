@@ -318,3 +318,33 @@ async fn a_version_that_is_not_a_number_is_not_found() {
         assert_eq!(response.json()["error"]["code"], "not_found");
     }
 }
+
+/// A third door (a CLI, a webhook) calling the service itself meets the
+/// same rules as the REST API and the server functions.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_itself_refuses_changes_that_break_a_rule() {
+    use app::api::accounts::UserProfile;
+    use app::api::specs::{NewSpec, SpecChanges};
+    use app::backend::Specs;
+    use app::error::AppError;
+
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "third-door@example.com").await;
+    let owner = UserProfile {
+        id: user.id.parse().unwrap(),
+        email: user.email.clone(),
+        display_name: "Third Door".into(),
+        created_at: chrono::Utc::now(),
+    };
+    let specs = server::specs::SpecService::new(database.pool.clone());
+    let spec = NewSpec::parse("  A spec\n", "# A spec", None, None).unwrap();
+    assert_eq!(spec.name(), "A spec", "parsing cleans the name");
+    let created = specs.create(&owner, spec).await.unwrap();
+
+    let too_long = SpecChanges { name: Some("x".repeat(201)), ..SpecChanges::default() };
+    let refused = specs.update(&owner, created.id, too_long).await.unwrap_err();
+    assert!(matches!(&refused, AppError::Invalid(message) if message.contains("at most 200")), "{refused:?}");
+    let huge = SpecChanges { content: Some("x".repeat(1024 * 1024 + 1)), ..SpecChanges::default() };
+    assert!(matches!(specs.update(&owner, created.id, huge).await, Err(AppError::TooLarge(_))));
+    assert_eq!(specs.versions(&owner, created.id).await.unwrap().len(), 1, "nothing was saved");
+}

@@ -3,9 +3,8 @@
 
 use std::convert::Infallible;
 
-use app::api::chats::{validate_chat_title, validate_message, ChatDetail, ChatSummary, ReplyEvent};
-use app::api::specs::{validate_spec_content, validate_spec_name, SpecDetail};
-use app::error::AppError;
+use app::api::chats::{ChatDetail, ChatSummary, ReplyEvent};
+use app::api::specs::SpecDetail;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -44,8 +43,7 @@ pub async fn start(
     CurrentUser(owner): CurrentUser,
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<(StatusCode, Json<ChatDetail>), ApiError> {
-    let message = validate_message(&body.message)?;
-    Ok((StatusCode::ACCEPTED, Json(state.backend.chats.start(&owner, message).await?)))
+    Ok((StatusCode::ACCEPTED, Json(state.backend.chats.start(&owner, body.message).await?)))
 }
 
 pub async fn get(
@@ -68,8 +66,7 @@ pub async fn rename(
     ApiJson(body): ApiJson<RenameBody>,
 ) -> Result<Json<ChatDetail>, ApiError> {
     let id = chat_id(&id)?;
-    let title = validate_chat_title(&body.title)?;
-    Ok(Json(state.backend.chats.rename(&owner, id, title).await?))
+    Ok(Json(state.backend.chats.rename(&owner, id, body.title).await?))
 }
 
 pub async fn delete(
@@ -88,8 +85,7 @@ pub async fn send(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<(StatusCode, Json<ChatDetail>), ApiError> {
     let id = chat_id(&id)?;
-    let message = validate_message(&body.message)?;
-    Ok((StatusCode::ACCEPTED, Json(state.backend.chats.send(&owner, id, message).await?)))
+    Ok((StatusCode::ACCEPTED, Json(state.backend.chats.send(&owner, id, body.message).await?)))
 }
 
 pub async fn stop(
@@ -121,8 +117,7 @@ pub async fn save_spec(
     ApiJson(body): ApiJson<SaveSpecBody>,
 ) -> Result<(StatusCode, Json<SpecDetail>), ApiError> {
     let id = chat_id(&id)?;
-    let name = validate_spec_name(&body.name)?;
-    let spec = state.backend.chats.save_spec(&owner, id, body.message_id, name).await?;
+    let spec = state.backend.chats.save_spec(&owner, id, body.message_id, body.name).await?;
     Ok((StatusCode::CREATED, Json(spec)))
 }
 
@@ -141,11 +136,7 @@ pub async fn refine_spec(
     CurrentUser(owner): CurrentUser,
     ApiJson(body): ApiJson<RefineBody>,
 ) -> Result<Json<RefinedSpec>, ApiError> {
-    let content = validate_spec_content(&body.content)?;
-    if content.trim().is_empty() {
-        return Err(AppError::Invalid("There is no spec to refine yet.".into()).into());
-    }
-    Ok(Json(RefinedSpec { content: state.backend.chats.refine_spec(&owner, content).await? }))
+    Ok(Json(RefinedSpec { content: state.backend.chats.refine_spec(&owner, body.content).await? }))
 }
 
 /// The reply being written, as server-sent events: `snapshot` (the text so

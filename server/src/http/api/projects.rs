@@ -1,8 +1,6 @@
 //! `/api/projects`: the REST face of the projects service.
 
-use app::api::projects::{
-    validate_new_project, validate_project_changes, ProjectChanges, ProjectDetail, ProjectSummary,
-};
+use app::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -37,7 +35,7 @@ pub async fn create(
     CurrentUser(owner): CurrentUser,
     ApiJson(body): ApiJson<NewProjectBody>,
 ) -> Result<(StatusCode, Json<ProjectDetail>), ApiError> {
-    let project = validate_new_project(&body.name, &body.description)?;
+    let project = NewProject::parse(&body.name, &body.description)?;
     Ok((StatusCode::CREATED, Json(state.backend.projects.create(&owner, project).await?)))
 }
 
@@ -56,7 +54,6 @@ pub async fn update(
     ApiJson(changes): ApiJson<ProjectChanges>,
 ) -> Result<Json<ProjectDetail>, ApiError> {
     let id = project_id(&id)?;
-    let changes = validate_project_changes(changes)?;
     Ok(Json(state.backend.projects.update(&owner, id, changes).await?))
 }
 

@@ -1,8 +1,7 @@
 //! `/api/specs`: the REST face of the specs service.
 
 use app::api::specs::{
-    validate_new_spec, validate_spec_changes, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery,
-    SpecSummary, SpecVersion, SpecVersionSummary,
+    NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
 use app::error::AppError;
 use axum::extract::rejection::QueryRejection;
@@ -50,7 +49,7 @@ pub async fn create(
     CurrentUser(owner): CurrentUser,
     ApiJson(body): ApiJson<NewSpecBody>,
 ) -> Result<(StatusCode, Json<SpecDetail>), ApiError> {
-    let spec = validate_new_spec(&body.name, &body.content, body.project_id, None)?;
+    let spec = NewSpec::parse(&body.name, &body.content, body.project_id, None)?;
     Ok((StatusCode::CREATED, Json(state.backend.specs.create(&owner, spec).await?)))
 }
 
@@ -69,7 +68,6 @@ pub async fn update(
     ApiJson(changes): ApiJson<SpecChanges>,
 ) -> Result<Json<SpecDetail>, ApiError> {
     let id = spec_id(&id)?;
-    let changes = validate_spec_changes(changes)?;
     Ok(Json(state.backend.specs.update(&owner, id, changes).await?))
 }
 
