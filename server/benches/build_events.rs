@@ -30,11 +30,6 @@ const LINE: &str =
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
-        .expect("set BENCH_DATABASE_URL (scripts/bench does) to a PostgreSQL maintenance database URL");
-    // SAFETY: set before any thread reads the environment.
-    unsafe { std::env::set_var("TEST_DATABASE_URL", &url) };
     let database = common::migrated_database().await;
     let app = common::build_app(&database, common::idle_build_setup());
     let server = common::serve(app.router.clone()).await;

@@ -39,11 +39,6 @@ struct Target {
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
-        .expect("set BENCH_DATABASE_URL (scripts/bench does) to a PostgreSQL maintenance database URL");
-    // SAFETY: set before any thread reads the environment.
-    unsafe { std::env::set_var("TEST_DATABASE_URL", &url) };
     let migrated = common::migrated_database().await;
     // The server's default pool (DATABASE_MAX_CONNECTIONS), not the tests' small one.
     let config = DatabaseConfig { max_connections: 10, ..common::database_config(&migrated.url) };

@@ -32,11 +32,12 @@ use server::storage::{Storage, StorageBackend};
 use tower::ServiceExt;
 use uuid::Uuid;
 
-/// The maintenance database URL of the test cluster.
+/// The maintenance database URL of the test cluster (the benchmarks' when
+/// only `BENCH_DATABASE_URL` is set).
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").expect(
-        "TEST_DATABASE_URL is not set: run the tests through scripts/test, \
-         which starts a private PostgreSQL and sets it",
+    std::env::var("TEST_DATABASE_URL").or_else(|_| std::env::var("BENCH_DATABASE_URL")).expect(
+        "TEST_DATABASE_URL is not set: run the tests through scripts/test (the benchmarks through \
+         scripts/bench), which starts a private PostgreSQL and sets it",
     )
 }
 
