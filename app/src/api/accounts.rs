@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: Uuid,
     pub email: String,
@@ -19,6 +20,7 @@ pub struct UserProfile {
 
 /// A personal API token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiTokenSummary {
     pub id: Uuid,
     pub name: String,
@@ -30,6 +32,7 @@ pub struct ApiTokenSummary {
 
 /// A token just created: the only time its secret is ever shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedApiToken {
     pub token: ApiTokenSummary,
     pub secret: String,
@@ -110,11 +113,13 @@ pub fn validate_password(password: &str, email: &str) -> Result<(), AppError> {
 }
 
 pub fn validate_token_name(name: &str) -> Result<String, AppError> {
+    // Counted as sent, the limit the API documents.
+    let length = name.chars().count();
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::Invalid("Please give the token a name, e.g. \"CI pipeline\".".into()));
     }
-    if name.chars().count() > MAX_TOKEN_NAME_CHARS {
+    if length > MAX_TOKEN_NAME_CHARS {
         return Err(AppError::Invalid(format!(
             "A token name has at most {MAX_TOKEN_NAME_CHARS} characters."
         )));

@@ -17,6 +17,7 @@ pub const MAX_VIEWED_TEXT_BYTES: usize = 1024 * 1024;
 
 /// Where a build's archive is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactState {
     /// The build has not ended, or never started work.
@@ -65,6 +66,7 @@ impl ArtifactState {
 
 /// A build's archive as the Download card shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArtifactInfo {
     pub build_id: Uuid,
     pub state: ArtifactState,
@@ -84,6 +86,7 @@ pub struct ArtifactInfo {
 /// The evidence pack: what is in the archive and why the build can be
 /// trusted. Stored as `builds/{id}/manifest.json` beside the archive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArtifactManifest {
     /// Bumped when the shape changes incompatibly.
     pub format: u32,
@@ -107,6 +110,7 @@ pub struct ArtifactManifest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArchiveSummary {
     pub key: String,
     pub size_bytes: i64,
@@ -121,6 +125,7 @@ pub struct ArchiveSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ManifestFile {
     /// Relative to the work directory, `/`-separated.
     pub path: String,
@@ -131,6 +136,7 @@ pub struct ManifestFile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeatureEvidence {
     pub index: i32,
     pub description: String,
@@ -141,6 +147,7 @@ pub struct FeatureEvidence {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TestProof {
     pub command: String,
     pub passed: i32,
@@ -150,6 +157,7 @@ pub struct TestProof {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommitRecord {
     pub hash: String,
     pub subject: String,
@@ -157,6 +165,7 @@ pub struct CommitRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionUsage {
     pub session: i32,
     pub model: String,
@@ -166,6 +175,7 @@ pub struct SessionUsage {
 
 /// The isolation, limits and network a build's commands ran under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SandboxPolicy {
     /// `bubblewrap` or `none`.
     pub isolation: String,
@@ -183,6 +193,7 @@ pub struct SandboxPolicy {
 /// The evidence pack for the build page: the manifest with at most
 /// [`MAX_LISTED_FILES`] files, and the archive's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildEvidence {
     pub artifact: ArtifactInfo,
     /// `None` until the archive is stored.
@@ -193,6 +204,7 @@ pub struct BuildEvidence {
 
 /// One file of a stored archive, as the viewer shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildFileContent {
     pub path: String,
     pub size_bytes: i64,

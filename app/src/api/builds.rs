@@ -17,6 +17,7 @@ pub const MAX_LOG_PAGE: u32 = 5_000;
 pub const MAX_BUILD_LIST: u32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BuildStatus {
     /// Waiting for a worker.
@@ -86,6 +87,7 @@ impl BuildStatus {
 
 /// A build as a list row shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildSummary {
     pub id: Uuid,
     /// The spec's name when the build started.
@@ -101,6 +103,7 @@ pub struct BuildSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildDetail {
     pub id: Uuid,
     pub spec_name: String,
@@ -132,6 +135,7 @@ pub struct BuildDetail {
 
 /// Filters for the build list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct BuildQuery {
     pub status: Option<BuildStatus>,
     pub spec_id: Option<Uuid>,
@@ -141,6 +145,7 @@ pub struct BuildQuery {
 
 /// Where the agent is in its work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BuildPhase {
     /// Preparing the sandbox.
@@ -166,6 +171,7 @@ impl BuildPhase {
 
 /// What the agent is doing at the moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     Thinking,
@@ -192,6 +198,7 @@ impl ActivityKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FileChange {
     Created,
@@ -200,6 +207,7 @@ pub enum FileChange {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,
@@ -207,6 +215,7 @@ pub enum Severity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogStream {
     Stdout,
@@ -217,6 +226,7 @@ pub enum LogStream {
 
 /// What the egress proxy did with a connection a build asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EgressVerdict {
     Allowed,
@@ -229,6 +239,7 @@ pub enum EgressVerdict {
 /// Something that happened in a build, emitted where it happened (the
 /// harness, a tool, the runner); nothing is guessed from log text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BuildEvent {
     Phase {
@@ -340,6 +351,7 @@ impl BuildEvent {
 
 /// An event as stored: numbered without gaps per build, from 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StoredBuildEvent {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -350,6 +362,7 @@ pub struct StoredBuildEvent {
 /// of each `event` message (`id:` is `seq`). `historical` marks events read
 /// from the database on connecting, before live ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StreamedBuildEvent {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -359,6 +372,7 @@ pub struct StreamedBuildEvent {
 
 /// A page of a build's log lines, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogPage {
     pub lines: Vec<LogLine>,
     /// Pass as `after` for the next page; `None` when this page is the end so far.
@@ -366,6 +380,7 @@ pub struct LogPage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogLine {
     pub seq: i64,
     pub at: DateTime<Utc>,

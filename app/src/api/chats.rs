@@ -17,6 +17,7 @@ pub const MAX_CHAT_TITLE_CHARS: usize = 200;
 pub const MODEL_REQUESTS_PER_HOUR: i64 = 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageRole {
     User,
@@ -25,6 +26,7 @@ pub enum MessageRole {
 
 /// Where an assistant's reply stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyStatus {
     Complete,
@@ -57,6 +59,7 @@ impl ReplyStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub id: Uuid,
     pub role: MessageRole,
@@ -71,6 +74,7 @@ pub struct ChatMessage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatSummary {
     pub id: Uuid,
     pub title: String,
@@ -81,12 +85,14 @@ pub struct ChatSummary {
 
 /// A spec saved from a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavedSpecRef {
     pub id: Uuid,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatDetail {
     pub id: Uuid,
     pub title: String,
@@ -108,6 +114,7 @@ impl ChatDetail {
 /// sends: the text so far on connecting, then each piece as it arrives,
 /// then how the reply ended. `Idle` means no reply is being written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReplyEvent {
     Snapshot { message_id: Uuid, content: String },

@@ -11,6 +11,7 @@ use crate::error::AppError;
 pub const RECENT_ITEMS: i64 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DashboardSummary {
     pub spec_count: i64,
     pub project_count: i64,

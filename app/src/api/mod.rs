@@ -8,3 +8,5 @@ pub mod dashboard;
 pub mod projects;
 pub mod specs;
 pub mod system;
+#[cfg(feature = "ssr")]
+pub mod text_schemas;

@@ -13,6 +13,7 @@ pub const MAX_PROJECT_NAME_CHARS: usize = 200;
 pub const MAX_PROJECT_DESCRIPTION_CHARS: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectSummary {
     pub id: Uuid,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct ProjectSummary {
 
 /// A build as a project page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildRef {
     pub id: Uuid,
     pub status: String,
@@ -32,6 +34,7 @@ pub struct BuildRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectDetail {
     pub id: Uuid,
     pub name: String,
@@ -70,8 +73,11 @@ impl NewProject {
 /// What an update changes; `None` leaves a field alone. The service checks
 /// it ([`validate_project_changes`]) whichever door it came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectChanges {
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::api::text_schemas::project_name_change))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::api::text_schemas::project_description_change))]
     pub description: Option<String>,
 }
 
@@ -80,8 +86,9 @@ pub fn validate_project_name(name: &str) -> Result<String, AppError> {
 }
 
 pub fn validate_project_description(description: &str) -> Result<String, AppError> {
-    let description = clean_text(description).trim().to_owned();
+    // Counted as sent, the limit the API documents.
     let length = description.chars().count();
+    let description = clean_text(description).trim().to_owned();
     if length > MAX_PROJECT_DESCRIPTION_CHARS {
         return Err(AppError::Invalid(format!(
             "A description has at most {MAX_PROJECT_DESCRIPTION_CHARS} characters; this one has {length}."

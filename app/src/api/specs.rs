@@ -18,6 +18,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 24;
 pub const PREVIEW_LINES: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectRef {
     pub id: Uuid,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct ProjectRef {
 
 /// A spec as a card or a list row shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecSummary {
     pub id: Uuid,
     pub name: String,
@@ -38,6 +40,7 @@ pub struct SpecSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecDetail {
     pub id: Uuid,
     pub name: String,
@@ -53,6 +56,7 @@ pub struct SpecDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecVersionSummary {
     pub version: i32,
     pub name: String,
@@ -61,6 +65,7 @@ pub struct SpecVersionSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecVersion {
     pub version: i32,
     pub name: String,
@@ -70,6 +75,7 @@ pub struct SpecVersion {
 
 /// One line of a line-by-line comparison of two versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     pub change: LineChange,
     pub text: String,
@@ -80,6 +86,7 @@ pub struct DiffLine {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineChange {
     Unchanged,
@@ -88,6 +95,7 @@ pub enum LineChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecDiff {
     pub from_version: i32,
     pub to_version: i32,
@@ -98,6 +106,7 @@ pub struct SpecDiff {
 
 /// One page of a list, with what is needed to draw the pager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -114,9 +123,15 @@ impl<T> Page<T> {
 
 /// Which specs to list: a name search, a page (from 1), a page size (≤ 100).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct SpecQuery {
+    /// Part of the name, in any case.
     pub search: Option<String>,
+    /// From 1 (0 counts as 1).
+    #[cfg_attr(feature = "ssr", param(format = Int64, maximum = 4294967295_u64))]
     pub page: Option<u32>,
+    /// 24 by default; at most 100 (more counts as 100).
+    #[cfg_attr(feature = "ssr", param(format = Int64, maximum = 4294967295_u64))]
     pub page_size: Option<u32>,
     pub project_id: Option<Uuid>,
 }
@@ -130,9 +145,12 @@ impl SpecQuery {
         self.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
     }
 
-    /// The search text, trimmed; `None` when there is nothing to search for.
-    pub fn search_text(&self) -> Option<&str> {
-        self.search.as_deref().map(str::trim).filter(|text| !text.is_empty())
+    /// The search text without control characters (names hold none, and
+    /// PostgreSQL text cannot hold NUL), trimmed; `None` when nothing is left.
+    pub fn search_text(&self) -> Option<String> {
+        let text: String = self.search.as_deref()?.chars().filter(|c| !c.is_control()).collect();
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
     }
 }
 
@@ -180,7 +198,9 @@ impl NewSpec {
 /// Some(None)` unlinks the spec from its project. The service checks it
 /// ([`validate_spec_changes`]) whichever door it came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecChanges {
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::api::text_schemas::spec_name_change))]
     pub name: Option<String>,
     pub content: Option<String>,
     #[serde(default, deserialize_with = "deserialize_present")]
@@ -204,13 +224,14 @@ pub fn validate_spec_name(name: &str) -> Result<String, AppError> {
     validate_name(name, "spec", MAX_SPEC_NAME_CHARS)
 }
 
-/// A name on one line, cleaned and trimmed, 1 to `max_chars` characters;
-/// the errors call the thing `noun` ("spec", "project").
+/// A name on one line, cleaned and trimmed: at most `max_chars` characters
+/// as sent (the limit the API documents), at least one of them visible. The
+/// errors call the thing `noun` ("spec", "project").
 pub fn validate_name(name: &str, noun: &str, max_chars: usize) -> Result<String, AppError> {
+    let length = name.chars().count();
     let name = clean_text(name).replace(['\t', '\n'], " ");
     let name = name.trim();
-    let length = name.chars().count();
-    if length == 0 {
+    if name.is_empty() {
         return Err(AppError::Invalid(format!("Please give the {noun} a name.")));
     }
     if length > max_chars {

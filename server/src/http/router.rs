@@ -110,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(static_files::pkg_router(&state.leptos_options))
-        .nest("/api", api::router())
+        .nest(api::PREFIX, api::router())
         .merge(pages)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
         // Listed innermost first: a request meets them from the bottom up.

@@ -58,9 +58,8 @@ fn contains_pattern(text: &str) -> String {
     pattern
 }
 
-/// One page of the owner's specs, newest first, and how many match in all.
-/// One page of the owner's specs and how many match in all, the two
-/// queries pipelined on the one connection.
+/// One page of the owner's specs, newest first, and how many match in all,
+/// the two queries pipelined on the one connection.
 pub async fn list(
     connection: &AsyncPgConnection,
     owner_id: Uuid,
@@ -69,7 +68,7 @@ pub async fn list(
     let filtered = || {
         let mut specs = app_specs::table.filter(app_specs::user_id.eq(owner_id)).into_boxed();
         if let Some(text) = query.search_text() {
-            specs = specs.filter(app_specs::name.ilike(contains_pattern(text)));
+            specs = specs.filter(app_specs::name.ilike(contains_pattern(&text)));
         }
         if let Some(project_id) = query.project_id {
             specs = specs.filter(app_specs::project_id.eq(project_id));

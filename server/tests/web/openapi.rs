@@ -1,26 +1,27 @@
 //! `/api/openapi.json` describes the API that exists: every documented
-//! operation is routed (no 404 "no such endpoint", no 405).
+//! operation is routed (no 404 "no such endpoint", no 405), and what it
+//! answers, success or error, is what the document promises.
 
 use crate::common;
 
+use common::contract::Contract;
 use common::{
     api, create_project, create_spec, create_token, run_sql, sign_up, start_chat, test_app, wait_for_reply,
     As,
 };
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_documented_operation_is_served() {
+async fn every_documented_operation_is_served_as_documented() {
     let (app, database) = test_app().await;
-    let document = api(&app, "GET", "/api/openapi.json", As::Anonymous, None).await;
-    assert_eq!(document.status, 200, "the description is public");
-    let document = document.json();
-    assert_eq!(document["openapi"], "3.1.0");
+    let contract = Contract::served_by(&app).await;
+    assert_eq!(contract.document()["openapi"], "3.1.0");
 
     let user = sign_up(&app, "ada@example.com").await;
-    let paths = document["paths"].as_object().expect("paths");
-    assert!(paths.len() >= 12, "{paths:?}");
-    for (template, item) in paths {
-        for (method, operation) in item.as_object().unwrap().iter().filter(|(key, _)| *key != "parameters") {
+    let operations = contract.operations();
+    assert!(operations.len() >= 40, "{operations:?}");
+    for (method, template) in &operations {
+        let operation = contract.operation(method, template);
+        {
             // A fresh target for each call: some of them delete it.
             // A chat whose reply holds a finished spec, for the chat routes.
             let mut reply_id = String::new();
@@ -99,6 +100,7 @@ async fn every_documented_operation_is_served() {
                 response.status.min(399)
             };
             assert_eq!(response.status, expected, "{method} {template}: {}", response.body);
+            contract.assert_honoured(method, template, &response);
             if response.status >= 400 {
                 assert!(
                     response.json()["error"]["message"]
@@ -109,5 +111,64 @@ async fn every_documented_operation_is_served() {
                 );
             }
         }
+    }
+}
+
+/// Every operation's answers to a caller who is not signed in, to an id that
+/// names nothing, and to a body that is not an object are documented too.
+#[tokio::test(flavor = "multi_thread")]
+async fn error_answers_are_documented_with_their_schema() {
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let nobody = "01890000-0000-7000-8000-000000000000";
+    for (method, template) in contract.operations() {
+        let path = template
+            .replace("{id}", nobody)
+            .replace("{version}", "1")
+            .replace("{path}", "README.md")
+            .replace("{key}", "builds/nothing/artifacts.tar.gz");
+        let takes_body = contract.operation(&method, &template).get("requestBody").is_some();
+
+        let anonymous = api(&app, &method.to_uppercase(), &path, As::Anonymous, None).await;
+        let expected = if template.starts_with("/api/storage/") { 403 } else { 401 };
+        assert_eq!(anonymous.status, expected, "{method} {template}: {}", anonymous.body);
+        contract.assert_honoured(&method, &template, &anonymous);
+
+        if !takes_body && !template.contains('{') {
+            continue;
+        }
+        let body = takes_body.then(|| serde_json::json!(["not", "an", "object"]));
+        let answer = api(&app, &method.to_uppercase(), &path, As::User(&user), body).await;
+        assert!(answer.status >= 400, "{method} {template} with nothing to act on: {}", answer.body);
+        contract.assert_honoured(&method, &template, &answer);
+    }
+}
+
+/// The documented text rule and the validators agree on every character of
+/// the Basic Multilingual Plane: a one-character name is valid in the
+/// document exactly when the server accepts it, and so is a length.
+#[test]
+fn documented_text_rules_agree_with_the_validators() {
+    let schema = serde_json::to_value(app::api::text_schemas::spec_name()).expect("a schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the documented pattern compiles");
+    let documented = |text: &str| validator.is_valid(&serde_json::json!(text));
+    let accepted = |text: &str| app::api::specs::validate_spec_name(text).is_ok();
+    for character in '\0'..='\u{ffff}' {
+        let name = character.to_string();
+        assert_eq!(
+            documented(&name),
+            accepted(&name),
+            "the one-character name U+{:04X}",
+            u32::from(character)
+        );
+    }
+    for name in [
+        "a".repeat(200),
+        "a".repeat(201),
+        format!(" a{}", "\u{b}".repeat(198)),
+        format!(" a{}", "\u{b}".repeat(199)),
+    ] {
+        assert_eq!(documented(&name), accepted(&name), "a name of {} characters", name.chars().count());
     }
 }

@@ -7,16 +7,21 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::api::error::ApiError;
 use crate::http::api::extract::{ApiJson, CurrentUser, SessionUser};
 use crate::http::AppState;
 
+/// The signed-in user.
+#[utoipa::path(get, path = "/me", tag = "account", responses((status = OK, body = UserProfile)))]
 pub async fn me(CurrentUser(user): CurrentUser) -> Json<UserProfile> {
     Json(user)
 }
 
+/// Your API tokens (never their secrets).
+#[utoipa::path(get, path = "/tokens", tag = "account", responses((status = OK, body = Vec<ApiTokenSummary>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -24,11 +29,17 @@ pub async fn list_tokens(
     Ok(Json(state.accounts.api_tokens(&user).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewToken {
+    /// What the token is for, to recognise it later.
+    #[schema(schema_with = app::api::text_schemas::token_name)]
     name: String,
 }
 
+/// Create a token; its secret is in this answer only. Signed in with a
+/// password only: a token cannot make tokens.
+#[utoipa::path(post, path = "/tokens", tag = "account", request_body = NewToken,
+    responses((status = CREATED, body = CreatedApiToken)))]
 pub async fn create_token(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,
@@ -37,6 +48,10 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(state.accounts.create_api_token(&user, &body.name).await?)))
 }
 
+/// Revoke a token (signed in with a password only).
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "account",
+    params(("id" = Uuid, Path, description = "The token's id")),
+    responses((status = NO_CONTENT, description = "Revoked")))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,

@@ -14,12 +14,14 @@ use axum::Json;
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::builds::artifacts::service::{read_capped, ArchiveDownload};
 use crate::builds::service::build_not_found;
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::CurrentUser;
+use crate::http::api::openapi::Binary;
 use crate::http::AppState;
 use crate::storage::signed_url::SignedParams;
 use crate::storage::{content_disposition, ObjectDownload, ObjectKey};
@@ -32,14 +34,25 @@ fn query_error(rejection: QueryRejection) -> ApiError {
     AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ArchiveParams {
+    /// Answer the archive's state as JSON instead of the archive.
     #[serde(default)]
     info: bool,
 }
 
 /// The archive as an attachment named after the spec; with `?info=true`,
 /// what is known of it as JSON. 404 names the state while there is none.
+/// Streamed from local storage (`Range` honoured), or a redirect to a
+/// short-lived presigned URL of the S3 service.
+#[utoipa::path(get, path = "/builds/{id}/artifacts", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id"), ArchiveParams),
+    responses(
+        (status = OK, description = "The archive as an attachment, or with `info=true` its state",
+            content((ArtifactInfo = "application/json"), (Binary = "application/gzip"))),
+        (status = PARTIAL_CONTENT, description = "The requested range of the archive", content_type = "application/gzip", body = Binary),
+        (status = FOUND, description = "A short-lived presigned URL of the S3 service", headers(("location" = String))),
+        (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -70,7 +83,11 @@ pub async fn archive(
     }
 }
 
-/// The evidence pack whole, as stored beside the archive.
+/// The evidence pack stored beside the archive: every file with its size
+/// and SHA-256, the archive's checksum, the features with the test run that
+/// proved each, commits, tokens per session, the sandbox policy.
+#[utoipa::path(get, path = "/builds/{id}/artifacts/manifest", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, body = ArtifactManifest), (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn manifest(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -79,7 +96,10 @@ pub async fn manifest(
     Ok(Json(state.builds.artifacts.full_manifest(&owner, build_id(&id)?).await?))
 }
 
-/// 202: the upload is queued again.
+/// Upload the archive again after a failure (202: queued again).
+#[utoipa::path(post, path = "/builds/{id}/artifacts/retry", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = ACCEPTED, body = ArtifactInfo),
+        (status = CONFLICT, description = "The last upload did not fail", body = ErrorBody)))]
 pub async fn retry(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -88,12 +108,14 @@ pub async fn retry(
     Ok((StatusCode::ACCEPTED, Json(state.builds.artifacts.retry(&owner, build_id(&id)?).await?)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FileTree {
     files: Vec<ManifestFile>,
 }
 
 /// Every file of the archive outside `.git/`, as the manifest lists them.
+#[utoipa::path(get, path = "/builds/{id}/files", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, body = FileTree), (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn files(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -105,6 +127,12 @@ pub async fn files(
 
 /// One file out of the archive: text as `text/plain`, cut at 1 MiB with
 /// `X-Content-Truncated: true`; anything else as a download.
+#[utoipa::path(get, path = "/builds/{id}/files/{*path}", tag = "artifacts",
+    params(("id" = Uuid, Path, description = "The build's id"), ("path" = String, Path, description = "Relative to the work directory, slashes included")),
+    responses(
+        (status = OK, description = "The file", content((String = "text/plain"), (Binary = "application/octet-stream")),
+            headers(("x-content-truncated" = bool, description = "Present, true, when a text was cut at 1 MiB"))),
+        (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn file(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -135,7 +163,8 @@ pub async fn file(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignedQuery {
     owner: Uuid,
     expires: i64,
@@ -145,6 +174,12 @@ pub struct SignedQuery {
 
 /// A download URL this server signed (local storage): no session needed,
 /// valid until it expires; a changed or foreign one answers 403.
+#[utoipa::path(get, path = "/storage/{*key}", tag = "artifacts", security(()),
+    params(("key" = String, Path, description = "The object's key"), SignedQuery),
+    responses(
+        (status = OK, description = "The object, as an attachment", content_type = "application/octet-stream", body = Binary),
+        (status = FORBIDDEN, description = "The link is changed, expired or incomplete", body = ErrorBody),
+        (status = NOT_FOUND, description = "The object is gone", body = ErrorBody)))]
 pub async fn signed_download(
     State(state): State<AppState>,
     Path(key): Path<String>,

@@ -14,11 +14,12 @@ use axum::Json;
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::builds::service::build_not_found;
 use crate::builds::viewer::{BuildViewer, ViewerItem};
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 
@@ -34,13 +35,22 @@ fn query_error(rejection: QueryRejection) -> ApiError {
     AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only builds in this state.
+    #[param(value_type = Option<BuildStatus>)]
     status: Option<String>,
+    /// Only builds of this spec.
     spec_id: Option<Uuid>,
+    /// How many, newest first: 100 at most (more counts as 100).
+    #[param(format = Int64, maximum = 4294967295_u64)]
     limit: Option<u32>,
 }
 
+/// Your builds, newest first.
+#[utoipa::path(get, path = "/builds", tag = "builds", params(ListParams),
+    responses((status = OK, body = Vec<BuildSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -59,12 +69,17 @@ pub async fn list(
     Ok(Json(state.backend.builds.list(&owner, query).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewBuildBody {
+    /// The spec to build, as it is now.
     spec_id: Uuid,
 }
 
-/// 201: the build is queued; follow it at `/api/builds/{id}/stream`.
+/// Build a spec as it is now. 201: the build is queued; follow it at
+/// `/api/builds/{id}/stream`.
+#[utoipa::path(post, path = "/builds", tag = "builds", request_body = NewBuildBody,
+    responses((status = CREATED, body = BuildDetail), (status = NOT_FOUND, description = "No such spec", body = ErrorBody),
+        (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -73,6 +88,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.backend.builds.start(&owner, body.spec_id).await?)))
 }
 
+/// One build: status, reason, model, tokens, features, times.
+#[utoipa::path(get, path = "/builds/{id}", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")), responses((status = OK, body = BuildDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -81,7 +98,9 @@ pub async fn get(
     Ok(Json(state.backend.builds.get(&owner, build_id(&id)?).await?))
 }
 
-/// 204: the ended build, its log and its archive are gone.
+/// Delete an ended build with its log and its archive.
+#[utoipa::path(delete, path = "/builds/{id}", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = NO_CONTENT, description = "The build, its log and its archive are gone"), (status = CONFLICT, description = "Not possible in the build's state; the message says why", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -91,6 +110,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Stop the agent and every process in its sandbox.
+#[utoipa::path(post, path = "/builds/{id}/cancel", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, body = BuildDetail), (status = CONFLICT, description = "Not possible in the build's state; the message says why", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -99,6 +121,9 @@ pub async fn cancel(
     Ok(Json(state.backend.builds.cancel(&owner, build_id(&id)?).await?))
 }
 
+/// Stop the agent, keeping its work directory.
+#[utoipa::path(post, path = "/builds/{id}/pause", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, body = BuildDetail), (status = CONFLICT, description = "Not possible in the build's state; the message says why", body = ErrorBody)))]
 pub async fn pause(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -107,6 +132,9 @@ pub async fn pause(
     Ok(Json(state.backend.builds.pause(&owner, build_id(&id)?).await?))
 }
 
+/// Queue a paused build again; its limits count afresh.
+#[utoipa::path(post, path = "/builds/{id}/resume", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, body = BuildDetail), (status = CONFLICT, description = "Not possible in the build's state; the message says why", body = ErrorBody), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn resume(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -115,12 +143,19 @@ pub async fn resume(
     Ok(Json(state.backend.builds.resume(&owner, build_id(&id)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogParams {
+    /// Lines after this sequence number (0, the default: from the start).
     after: Option<i64>,
+    /// How many lines: 500 by default, 5,000 at most (more counts as 5,000).
+    #[param(format = Int64, maximum = 4294967295_u64)]
     limit: Option<u32>,
 }
 
+/// Log lines after a sequence number, oldest first.
+#[utoipa::path(get, path = "/builds/{id}/logs", tag = "builds", params(("id" = Uuid, Path, description = "The build's id"), LogParams),
+    responses((status = OK, body = LogPage)))]
 pub async fn logs(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -137,15 +172,45 @@ pub async fn logs(
     Ok(Json(page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
+    /// Events after this sequence number, when there is no `Last-Event-ID`.
     after: Option<i64>,
+}
+
+/// A build stream's event as sent: `build` (its `id` the sequence number,
+/// its `data` a `StreamedBuildEvent` as JSON), then one `complete` (its
+/// `data` `{"status", "reason"}`) once the build has ended and its archive
+/// is settled.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "documents the wire format; the events are written by `stream`")]
+struct BuildStreamEvent {
+    #[schema(inline)]
+    event: BuildStreamEventName,
+    /// The sequence number, on `build` events.
+    id: Option<String>,
+    /// The event as JSON.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[expect(dead_code, reason = "documents the wire format")]
+enum BuildStreamEventName {
+    Build,
+    Complete,
 }
 
 /// The build's events as server-sent events: the history after
 /// `Last-Event-ID` (or `?after=`, or from the start) marked historical, then
 /// live ones, each with `id:` its sequence number; then `complete` once the
 /// build has ended and its archive is settled, and the stream closes.
+#[utoipa::path(get, path = "/builds/{id}/stream", tag = "builds",
+    params(("id" = Uuid, Path, description = "The build's id"), StreamParams, ("last-event-id" = Option<i64>, Header, description = "Resume after this sequence number")),
+    responses((status = OK, content_type = "text/event-stream", body = BuildStreamEvent,
+        description = "The history first, marked historical, then live events")))]
 pub async fn stream(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

@@ -12,11 +12,12 @@ use axum::Json;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::chats::replies::Following;
 use crate::chats::service::chat_not_found;
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 
@@ -25,6 +26,8 @@ fn chat_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| chat_not_found().into())
 }
 
+/// Your chats with the spec assistant, most recently active first.
+#[utoipa::path(get, path = "/chats", tag = "chats", responses((status = OK, body = Vec<ChatSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -32,12 +35,18 @@ pub async fn list(
     Ok(Json(state.backend.chats.list(&owner).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageBody {
+    /// At most 1,064,960 bytes of UTF-8 (413 beyond).
+    #[schema(schema_with = app::api::text_schemas::written_text)]
     message: String,
 }
 
-/// 202: the reply is being written; follow it at `/api/chats/{id}/reply`.
+/// Start a chat with a first message. 202: the reply is being written;
+/// follow it at `/api/chats/{id}/reply`. Counts toward the hourly limit of
+/// model requests.
+#[utoipa::path(post, path = "/chats", tag = "chats", request_body = MessageBody,
+    responses((status = ACCEPTED, body = ChatDetail), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn start(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -46,6 +55,8 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, Json(state.backend.chats.start(&owner, body.message).await?)))
 }
 
+/// One chat with every message, including a reply being written.
+#[utoipa::path(get, path = "/chats/{id}", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), responses((status = OK, body = ChatDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -54,11 +65,15 @@ pub async fn get(
     Ok(Json(state.backend.chats.get(&owner, chat_id(&id)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RenameBody {
+    #[schema(schema_with = app::api::text_schemas::chat_title)]
     title: String,
 }
 
+/// Rename a chat.
+#[utoipa::path(patch, path = "/chats/{id}", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), request_body = RenameBody,
+    responses((status = OK, body = ChatDetail)))]
 pub async fn rename(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -69,6 +84,9 @@ pub async fn rename(
     Ok(Json(state.backend.chats.rename(&owner, id, body.title).await?))
 }
 
+/// Delete a chat; specs saved from it stay.
+#[utoipa::path(delete, path = "/chats/{id}", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")),
+    responses((status = NO_CONTENT, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -78,6 +96,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Send a message; the reply is written in the background (202).
+#[utoipa::path(post, path = "/chats/{id}/messages", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), request_body = MessageBody,
+    responses((status = ACCEPTED, body = ChatDetail), (status = CONFLICT, description = "A reply is still being written", body = ErrorBody), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn send(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -88,6 +109,8 @@ pub async fn send(
     Ok((StatusCode::ACCEPTED, Json(state.backend.chats.send(&owner, id, body.message).await?)))
 }
 
+/// Stop the reply being written; the text so far is kept.
+#[utoipa::path(post, path = "/chats/{id}/stop", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), responses((status = OK, body = ChatDetail)))]
 pub async fn stop(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -96,6 +119,9 @@ pub async fn stop(
     Ok(Json(state.backend.chats.stop(&owner, chat_id(&id)?).await?))
 }
 
+/// Replace the last answer with a new one (202).
+#[utoipa::path(post, path = "/chats/{id}/retry", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")),
+    responses((status = ACCEPTED, body = ChatDetail), (status = CONFLICT, description = "A reply is still being written", body = ErrorBody), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn retry(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -104,12 +130,17 @@ pub async fn retry(
     Ok((StatusCode::ACCEPTED, Json(state.backend.chats.retry(&owner, chat_id(&id)?).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SaveSpecBody {
+    /// The assistant message whose spec block is saved.
     message_id: Uuid,
+    #[schema(schema_with = app::api::text_schemas::spec_name)]
     name: String,
 }
 
+/// Save the spec block of a reply as a new spec linked to the chat.
+#[utoipa::path(post, path = "/chats/{id}/specs", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), request_body = SaveSpecBody,
+    responses((status = CREATED, body = SpecDetail)))]
 pub async fn save_spec(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -121,16 +152,22 @@ pub async fn save_spec(
     Ok((StatusCode::CREATED, Json(spec)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefineBody {
+    /// The draft, at most 1,048,576 bytes of UTF-8 (413 beyond).
+    #[schema(schema_with = app::api::text_schemas::written_text)]
     content: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RefinedSpec {
     content: String,
 }
 
+/// Ask the assistant to improve a spec draft; counts toward the hourly
+/// limit of model requests.
+#[utoipa::path(post, path = "/specs/refine", tag = "specs", request_body = RefineBody,
+    responses((status = OK, body = RefinedSpec), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn refine_spec(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -143,6 +180,8 @@ pub async fn refine_spec(
 /// far), `delta`s, then `done`; or `idle` at once when no reply is being
 /// written. A follower that falls too far behind is disconnected, and its
 /// browser reconnects to a fresh snapshot.
+#[utoipa::path(get, path = "/chats/{id}/reply", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")),
+    responses((status = OK, description = "Server-sent events, each named after its `type`", content_type = "text/event-stream", body = ReplyStreamEvent)))]
 pub async fn follow_reply(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -169,6 +208,28 @@ pub async fn follow_reply(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// A reply event as the stream sends it: `event` names it and `data` holds
+/// it as JSON (the `ReplyEvent` schema).
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "documents the wire format; the events are written by `sse_event`")]
+struct ReplyStreamEvent {
+    #[schema(inline)]
+    event: ReplyEventName,
+    /// A `ReplyEvent` as JSON.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[expect(dead_code, reason = "documents the wire format")]
+enum ReplyEventName {
+    Snapshot,
+    Delta,
+    Done,
+    Idle,
 }
 
 fn sse_event(event: &ReplyEvent) -> Result<Event, Infallible> {

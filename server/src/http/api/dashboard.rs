@@ -8,6 +8,8 @@ use crate::http::api::error::ApiError;
 use crate::http::api::extract::CurrentUser;
 use crate::http::AppState;
 
+/// Counts of your specs, projects and builds by state; your recent work.
+#[utoipa::path(get, path = "/dashboard", tag = "account", responses((status = OK, body = DashboardSummary)))]
 pub async fn summary(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

@@ -6,7 +6,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -31,6 +32,18 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// A body that is JSON but not what the operation takes (422).
+    pub fn invalid_body(reason: impl std::fmt::Display) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_body",
+            message: format!("The request body could not be read: {reason}"),
+            retry_after_secs: None,
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         Self {
@@ -42,9 +55,24 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// The body of every error answer; the OpenAPI document's `Error` schema.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What kind of error, for programs: `not_found`, `invalid`, `conflict`, …
+    code: &'static str,
+    /// What went wrong, for people.
+    message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
+        let body = Json(ErrorBody { error: ErrorDetail { code: self.code, message: self.message } });
         let mut response = (self.status, body).into_response();
         if let Some(seconds) = self.retry_after_secs {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));

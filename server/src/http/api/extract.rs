@@ -7,6 +7,7 @@ use app::error::AppError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::http::api::error::ApiError;
 
@@ -35,14 +36,20 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionUser {
     }
 }
 
-/// `axum::Json`, answering bad bodies in the API's error format.
+/// A JSON object body, answering bad ones in the API's error format: 415
+/// without the JSON content type, 400 for broken JSON, 422 for anything but
+/// an object of the operation's fields. (serde alone would take an array
+/// for a struct, which no documented body is.)
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
-        Ok(ApiJson(value))
+        let axum::Json(value) = axum::Json::<Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::invalid_body("it must be a JSON object."));
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(ApiError::invalid_body)
     }
 }

@@ -15,50 +15,69 @@ pub mod specs;
 
 use app::error::AppError;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::http::header;
+use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::api::error::ApiError;
 use crate::http::AppState;
 
+/// Where [`router`] is nested; the document's paths carry it.
+pub const PREFIX: &str = "/api";
+
+/// The API's routes, each registered with its OpenAPI operation, and the
+/// document they make at `/openapi.json`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi::document))
-        .route("/me", get(accounts::me))
-        .route("/dashboard", get(dashboard::summary))
-        .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
-        .route("/tokens/{id}", delete(accounts::revoke_token))
-        .route("/specs", get(specs::list).post(specs::create))
-        .route("/specs/{id}", get(specs::get).patch(specs::update).delete(specs::delete))
-        .route("/specs/{id}/duplicate", post(specs::duplicate))
-        .route("/specs/{id}/download", get(specs::download))
-        .route("/specs/{id}/versions", get(specs::versions))
-        .route("/specs/{id}/versions/{version}", get(specs::version))
-        .route("/specs/{id}/versions/{version}/restore", post(specs::restore))
-        .route("/specs/{id}/diff", get(specs::diff))
-        .route("/specs/refine", post(chats::refine_spec))
-        .route("/chats", get(chats::list).post(chats::start))
-        .route("/chats/{id}", get(chats::get).patch(chats::rename).delete(chats::delete))
-        .route("/chats/{id}/messages", post(chats::send))
-        .route("/chats/{id}/reply", get(chats::follow_reply))
-        .route("/chats/{id}/stop", post(chats::stop))
-        .route("/chats/{id}/retry", post(chats::retry))
-        .route("/chats/{id}/specs", post(chats::save_spec))
-        .route("/builds", get(builds::list).post(builds::create))
-        .route("/builds/{id}", get(builds::get).delete(builds::delete))
-        .route("/builds/{id}/artifacts", get(artifacts::archive))
-        .route("/builds/{id}/artifacts/manifest", get(artifacts::manifest))
-        .route("/builds/{id}/artifacts/retry", post(artifacts::retry))
-        .route("/builds/{id}/files", get(artifacts::files))
-        .route("/builds/{id}/files/{*path}", get(artifacts::file))
-        .route("/storage/{*key}", get(artifacts::signed_download))
-        .route("/builds/{id}/cancel", post(builds::cancel))
-        .route("/builds/{id}/pause", post(builds::pause))
-        .route("/builds/{id}/resume", post(builds::resume))
-        .route("/builds/{id}/logs", get(builds::logs))
-        .route("/builds/{id}/stream", get(builds::stream))
-        .route("/projects", get(projects::list).post(projects::create))
-        .route("/projects/{id}", get(projects::get).patch(projects::update).delete(projects::delete))
+    let (routes, operations) = OpenApiRouter::new()
+        .routes(routes!(accounts::me))
+        .routes(routes!(dashboard::summary))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(specs::list, specs::create))
+        .routes(routes!(specs::get, specs::update, specs::delete))
+        .routes(routes!(specs::duplicate))
+        .routes(routes!(specs::download))
+        .routes(routes!(specs::versions))
+        .routes(routes!(specs::version))
+        .routes(routes!(specs::restore))
+        .routes(routes!(specs::diff))
+        .routes(routes!(chats::refine_spec))
+        .routes(routes!(chats::list, chats::start))
+        .routes(routes!(chats::get, chats::rename, chats::delete))
+        .routes(routes!(chats::send))
+        .routes(routes!(chats::follow_reply))
+        .routes(routes!(chats::stop))
+        .routes(routes!(chats::retry))
+        .routes(routes!(chats::save_spec))
+        .routes(routes!(builds::list, builds::create))
+        .routes(routes!(builds::get, builds::delete))
+        .routes(routes!(artifacts::archive))
+        .routes(routes!(artifacts::manifest))
+        .routes(routes!(artifacts::retry))
+        .routes(routes!(artifacts::files))
+        .routes(routes!(artifacts::file))
+        .routes(routes!(artifacts::signed_download))
+        .routes(routes!(builds::cancel))
+        .routes(routes!(builds::pause))
+        .routes(routes!(builds::resume))
+        .routes(routes!(builds::logs))
+        .routes(routes!(builds::stream))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::get, projects::update, projects::delete))
+        .split_for_parts();
+    // Written once: the document only changes with the code.
+    let document = Bytes::from(openapi::document(PREFIX, operations).to_string());
+    routes
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], document.to_vec()) }
+            }),
+        )
         .fallback(|| async { ApiError::from(AppError::NotFound("There is no such API endpoint.".into())) })
         // The whole-request limit in the router applies instead; a spec's
         // 1 MiB must be refused by our own check, with its message.

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::api::error::ApiError;
@@ -16,6 +17,8 @@ fn project_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| project_not_found().into())
 }
 
+/// Your projects with their spec and build counts.
+#[utoipa::path(get, path = "/projects", tag = "projects", responses((status = OK, body = Vec<ProjectSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -23,13 +26,18 @@ pub async fn list(
     Ok(Json(state.backend.projects.list(&owner).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewProjectBody {
+    #[schema(schema_with = app::api::text_schemas::project_name)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = app::api::text_schemas::project_description)]
     description: String,
 }
 
+/// Create a project.
+#[utoipa::path(post, path = "/projects", tag = "projects", request_body = NewProjectBody,
+    responses((status = CREATED, body = ProjectDetail)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -39,6 +47,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.backend.projects.create(&owner, project).await?)))
 }
 
+/// One project with its specs and builds.
+#[utoipa::path(get, path = "/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
+    responses((status = OK, body = ProjectDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -47,6 +58,9 @@ pub async fn get(
     Ok(Json(state.backend.projects.get(&owner, project_id(&id)?).await?))
 }
 
+/// Rename or describe a project.
+#[utoipa::path(patch, path = "/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")), request_body = ProjectChanges,
+    responses((status = OK, body = ProjectDetail)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -57,6 +71,9 @@ pub async fn update(
     Ok(Json(state.backend.projects.update(&owner, id, changes).await?))
 }
 
+/// Delete a project; its specs and builds stay, unlinked.
+#[utoipa::path(delete, path = "/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "The project's id")),
+    responses((status = NO_CONTENT, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

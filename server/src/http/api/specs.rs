@@ -10,9 +10,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 use crate::specs::service::spec_not_found;
@@ -27,6 +28,9 @@ fn query_error(rejection: QueryRejection) -> ApiError {
     AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
 }
 
+/// Your specs, newest first, one page at a time.
+#[utoipa::path(get, path = "/specs", tag = "specs", params(SpecQuery),
+    responses((status = OK, body = Page<SpecSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -36,14 +40,19 @@ pub async fn list(
     Ok(Json(state.backend.specs.list(&owner, query).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewSpecBody {
+    #[schema(schema_with = app::api::text_schemas::spec_name)]
     name: String,
+    /// Markdown, at most 1,048,576 bytes of UTF-8 (413 beyond).
     content: String,
     #[serde(default)]
     project_id: Option<Uuid>,
 }
 
+/// Create a spec.
+#[utoipa::path(post, path = "/specs", tag = "specs", request_body = NewSpecBody,
+    responses((status = CREATED, body = SpecDetail), (status = NOT_FOUND, description = "No such project", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -53,6 +62,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.backend.specs.create(&owner, spec).await?)))
 }
 
+/// One spec with its content.
+#[utoipa::path(get, path = "/specs/{id}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
+    responses((status = OK, body = SpecDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -61,6 +73,9 @@ pub async fn get(
     Ok(Json(state.backend.specs.get(&owner, spec_id(&id)?).await?))
 }
 
+/// Change the name, content or project; a changed text is a new version.
+#[utoipa::path(patch, path = "/specs/{id}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")), request_body = SpecChanges,
+    responses((status = OK, body = SpecDetail)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -71,6 +86,9 @@ pub async fn update(
     Ok(Json(state.backend.specs.update(&owner, id, changes).await?))
 }
 
+/// Delete a spec and its history.
+#[utoipa::path(delete, path = "/specs/{id}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
+    responses((status = NO_CONTENT, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -80,6 +98,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Copy a spec as "Copy of …".
+#[utoipa::path(post, path = "/specs/{id}/duplicate", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
+    responses((status = CREATED, body = SpecDetail)))]
 pub async fn duplicate(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -88,6 +109,9 @@ pub async fn duplicate(
     Ok((StatusCode::CREATED, Json(state.backend.specs.duplicate(&owner, spec_id(&id)?).await?)))
 }
 
+/// Every saved version, newest first.
+#[utoipa::path(get, path = "/specs/{id}/versions", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
+    responses((status = OK, body = Vec<SpecVersionSummary>)))]
 pub async fn versions(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -104,6 +128,9 @@ fn version_number(raw: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| AppError::NotFound(format!("This spec has no version {raw:?}.")).into())
 }
 
+/// One saved version with its content.
+#[utoipa::path(get, path = "/specs/{id}/versions/{version}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id"), ("version" = i32, Path, minimum = 1, description = "A version number, from 1")),
+    responses((status = OK, body = SpecVersion)))]
 pub async fn version(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -113,6 +140,9 @@ pub async fn version(
     Ok(Json(state.backend.specs.version(&owner, id, version).await?))
 }
 
+/// Make an old version current again, as a new version.
+#[utoipa::path(post, path = "/specs/{id}/versions/{version}/restore", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id"), ("version" = i32, Path, minimum = 1, description = "A version number, from 1")),
+    responses((status = OK, body = SpecDetail)))]
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -122,12 +152,18 @@ pub async fn restore(
     Ok(Json(state.backend.specs.restore(&owner, id, version).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
+    /// The older version's number.
     from: i32,
+    /// The newer version's number.
     to: i32,
 }
 
+/// Line-by-line comparison of two versions.
+#[utoipa::path(get, path = "/specs/{id}/diff", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id"), DiffQuery),
+    responses((status = OK, body = SpecDiff)))]
 pub async fn diff(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -138,7 +174,10 @@ pub async fn diff(
     Ok(Json(state.backend.specs.diff(&owner, spec_id(&id)?, from, to).await?))
 }
 
-/// The spec as a Markdown file named after it.
+/// The content as a Markdown file named after the spec.
+#[utoipa::path(get, path = "/specs/{id}/download", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
+    responses((status = OK, content_type = "text/markdown", body = String,
+        headers(("content-disposition" = String, description = "attachment; filename=\"<name>.md\"")))))]
 pub async fn download(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
