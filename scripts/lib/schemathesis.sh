@@ -1,0 +1,146 @@
+# Checks the running server against its own OpenAPI document with
+# Schemathesis (from PyPI, in its own virtualenv under .tools/): a fresh user
+# with an API token calls every documented operation with generated input.
+# Source it after common.sh.
+# shellcheck shell=bash
+
+# s3_python, the interpreter that can make a virtualenv, lives with moto's helpers.
+declare -F s3_python >/dev/null || source "$ROOT/scripts/lib/s3.sh"
+
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_VENV="$ROOT/.tools/schemathesis"
+
+# Prints the installed schemathesis version, or nothing.
+schemathesis_installed_version() {
+  [ -x "$SCHEMATHESIS_VENV/bin/python" ] || return 0
+  "$SCHEMATHESIS_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true
+}
+
+# Installs schemathesis at the pinned version unless it is already there.
+# Callers say so first.
+schemathesis_install() {
+  [ "$(schemathesis_installed_version)" = "$SCHEMATHESIS_VERSION" ] && return 0
+  local py
+  py="$(s3_python)"
+  # A venv whose interpreter is gone (or was never finished) is made anew.
+  if ! "$SCHEMATHESIS_VENV/bin/python" -c 'import pip' >/dev/null 2>&1; then
+    rm -rf "$SCHEMATHESIS_VENV"
+    mkdir -p "$(dirname "$SCHEMATHESIS_VENV")"
+    "$py" -m venv "$SCHEMATHESIS_VENV" || die "could not create a virtualenv in $SCHEMATHESIS_VENV"
+  fi
+  "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+    "schemathesis==$SCHEMATHESIS_VERSION" || die "could not install schemathesis==$SCHEMATHESIS_VERSION"
+  [ "$(schemathesis_installed_version)" = "$SCHEMATHESIS_VERSION" ] \
+    || die "schemathesis $SCHEMATHESIS_VERSION did not install into $SCHEMATHESIS_VENV"
+}
+
+# Seconds one Schemathesis run may take before it is interrupted (it then
+# still prints what it found). A run takes 35-55 s on 2 busy cores.
+CONTRACT_CHECK_TIMEOUT="${CONTRACT_CHECK_TIMEOUT:-90}"
+# The same generated requests on every run, so a red CI run replays exactly;
+# CONTRACT_CHECK_SEED=random explores new ones (the report prints the seed).
+CONTRACT_CHECK_SEED="${CONTRACT_CHECK_SEED:-20261202}"
+
+# api_contract_check BASE_URL [DIR]: checks the server at BASE_URL against
+# its /api/openapi.json as a freshly signed-up user with an API token. Keeps
+# every file it writes (cookie jar, reports) in DIR, or in a temporary folder
+# it removes. Fails when Schemathesis finds anything.
+#
+# The body is a subshell: it changes folder and traps its own exit, and `die`
+# inside ends only the check. Every step checks its own status, because
+# `set -e` does nothing in a function called as `api_contract_check … || …`.
+api_contract_check() (
+  local base_url="${1%/}" dir="${2:-}"
+  [ -n "$base_url" ] || die "usage: api_contract_check BASE_URL [DIR]"
+  [ "$(schemathesis_installed_version)" = "$SCHEMATHESIS_VERSION" ] \
+    || die "schemathesis $SCHEMATHESIS_VERSION is not installed; run scripts/setup"
+  if [ -z "$dir" ]; then
+    dir="$(mktemp -d "${TMPDIR:-/tmp}/agents-platform-contract.XXXXXX")" || die "could not make a temporary folder"
+    trap 'rm -rf "$dir"' EXIT
+  fi
+  # Hypothesis and Schemathesis keep caches (.hypothesis/, .schemathesis/) in
+  # the working folder whatever the options say.
+  { mkdir -p "$dir" && cd "$dir"; } || die "cannot work in $dir"
+
+  say "signing up a user for the contract check"
+  local email password
+  email="contract-$(random_hex 8)@example.com"
+  password="contract-check-$(random_hex 12)"
+  # A server function takes a form body and answers with the session cookie.
+  # curl sends neither Origin nor Sec-Fetch-Site, which the CSRF guard lets
+  # through: only browsers send them, and only browsers hold victims' cookies.
+  contract_request POST "$base_url/fn/sign_up" --cookie-jar cookies \
+    --data-urlencode "email=$email" --data-urlencode "display_name=Contract check" \
+    --data-urlencode "password=$password" >/dev/null || exit 1
+  grep -qs agents_session cookies || die "signing up set no session cookie"
+
+  # Only a session may create a token.
+  local secret
+  secret="$(contract_request POST "$base_url/api/tokens" --cookie cookies \
+    --json '{"name": "contract check"}' | json_field secret)" || exit 1
+  [ -n "$secret" ] || die "the new API token has no secret"
+  (umask 077 && printf 'Authorization: Bearer %s\n' "$secret" >auth-header)
+
+  # Real rows, so ids Schemathesis reads from list answers lead somewhere.
+  local project_id
+  project_id="$(contract_request POST "$base_url/api/projects" --header @auth-header \
+    --json '{"name": "Contract check", "description": "Made by the API contract check"}' \
+    | json_field id)" || exit 1
+  contract_request POST "$base_url/api/specs" --header @auth-header \
+    --json "{\"name\": \"Contract check\", \"content\": \"# Contract check\\n\\nA spec to read.\\n\", \"project_id\": \"$project_id\"}" \
+    >/dev/null || exit 1
+
+  say "checking the API against its OpenAPI document (at most ${CONTRACT_CHECK_TIMEOUT}s)"
+  local status=0 seed=()
+  [ "$CONTRACT_CHECK_SEED" = random ] || seed=(--seed "$CONTRACT_CHECK_SEED")
+  # SIGINT, not TERM: Schemathesis stops as on Ctrl-C and still reports.
+  # The document names no server, hence --url. Only the token authenticates:
+  # no generated session cookie beside it. A 404 for a random id counts as
+  # accepted input, so positive_data_acceptance flags only real refusals
+  # (400/422) of documented-valid input. The request timeout also ends the
+  # event streams (builds/{id}/stream, chats/{id}/reply). One worker:
+  # CPython 3.11's ast module is not thread-safe, and Hypothesis parses
+  # source in every worker thread ("AST constructor recursion depth mismatch").
+  timeout --signal=INT --kill-after=15 "$CONTRACT_CHECK_TIMEOUT" \
+    "$SCHEMATHESIS_VENV/bin/st" run "$base_url/api/openapi.json" \
+    --url "$base_url" \
+    --header "Authorization: Bearer $secret" \
+    --generation-with-security-parameters false \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,positive_data_acceptance \
+    --max-examples 20 \
+    --continue-on-failure \
+    --request-timeout 5 \
+    --workers 1 \
+    "${seed[@]}" \
+    --generation-database none \
+    --report junit --report-dir "$dir/report" \
+    --no-color </dev/null || status=$?
+  case "$status" in
+    0) ;;
+    124 | 137) die "Schemathesis did not finish within ${CONTRACT_CHECK_TIMEOUT}s" ;;
+    *) die "the API does not match its OpenAPI document (Schemathesis exited with $status)" ;;
+  esac
+)
+
+# contract_request METHOD URL CURL_ARGS...: prints the answer's body; fails
+# with its status and body unless it is 2xx. Run inside api_contract_check's
+# folder (the body passes through a file there).
+contract_request() {
+  local method="$1" url="$2" code
+  shift 2
+  code="$(curl -sS -o response -w '%{http_code}' -X "$method" "$@" "$url")" \
+    || die "$method $url: no answer"
+  case "$code" in
+    2??) cat response ;;
+    *) die "$method $url answered $code: $(head -c 500 response)" ;;
+  esac
+}
+
+# Prints one top-level member of the JSON object on standard input.
+json_field() {
+  python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"
+}
+
+random_hex() {
+  head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
