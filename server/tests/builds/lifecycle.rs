@@ -12,6 +12,7 @@ use app::api::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
 use app::api::builds::{
     BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
+use common::contract::Contract;
 use common::{
     api, build_app, build_setup, create_spec, get_as, idle_build_setup, local_sandbox_engine,
     migrated_database, parse_sse, sign_up, start_build, stored_events, wait_for_artifact, wait_for_build, As,
@@ -136,9 +137,12 @@ async fn check_the_archive(
     build: &BuildDetail,
     artifact: &ArtifactInfo,
 ) -> std::path::PathBuf {
+    // Every answer below is also one the API's document promises.
+    let contract = Contract::served_by(&app.router).await;
     let path = format!("/api/builds/{}/artifacts", build.id);
     let download = get_as(&app.router, &path, As::User(user)).await;
     assert_eq!(download.status, 200, "{}", download.body);
+    contract.assert_honoured("get", "/api/builds/{id}/artifacts", &download);
     assert_eq!(Some(common::sha256_hex(&download.bytes)), artifact.sha256, "the archive is intact");
     assert_eq!(Some(download.bytes.len() as i64), artifact.size_bytes);
     let disposition = download.headers["content-disposition"].to_str().unwrap();
@@ -153,10 +157,20 @@ async fn check_the_archive(
         .unwrap();
     let part = common::send(&app.router, request).await;
     assert_eq!(part.status, 206);
+    contract.assert_honoured("get", "/api/builds/{id}/artifacts", &part);
     assert_eq!(part.bytes, download.bytes[100..200]);
 
     let manifest = get_as(&app.router, &format!("{path}/manifest"), As::User(user)).await;
     assert_eq!(manifest.status, 200, "{}", manifest.body);
+    contract.assert_honoured("get", "/api/builds/{id}/artifacts/manifest", &manifest);
+    let info = get_as(&app.router, &format!("{path}?info=true"), As::User(user)).await;
+    contract.assert_honoured("get", "/api/builds/{id}/artifacts", &info);
+    let listing = get_as(&app.router, &format!("/api/builds/{}/files", build.id), As::User(user)).await;
+    assert_eq!(listing.status, 200, "{}", listing.body);
+    contract.assert_honoured("get", "/api/builds/{id}/files", &listing);
+    let logs = get_as(&app.router, &format!("/api/builds/{}/logs", build.id), As::User(user)).await;
+    assert_eq!(logs.status, 200, "{}", logs.body);
+    contract.assert_honoured("get", "/api/builds/{id}/logs", &logs);
     let manifest: ArtifactManifest = common::body_as(&manifest);
     assert_eq!(Some(manifest.archive.sha256.clone()), artifact.sha256);
     assert_eq!(manifest.features.len() as i32, build.features_total);
@@ -194,10 +208,12 @@ async fn check_the_archive(
         get_as(&app.router, &format!("/api/builds/{}/files/feature_list.json", build.id), As::User(user))
             .await;
     assert_eq!(file.status, 200, "{}", file.body);
+    contract.assert_honoured("get", "/api/builds/{id}/files/{path}", &file);
     assert_eq!(file.bytes, std::fs::read(unpacked.join("feature_list.json")).unwrap());
     let missing =
         get_as(&app.router, &format!("/api/builds/{}/files/no/such/file", build.id), As::User(user)).await;
     assert_eq!(missing.status, 404, "{}", missing.body);
+    contract.assert_honoured("get", "/api/builds/{id}/files/{path}", &missing);
     unpacked
 }
 
