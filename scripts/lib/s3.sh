@@ -1,6 +1,6 @@
 # A real S3-compatible server for the tests: moto's server from PyPI, in its
 # own virtualenv under .tools/, started on a free loopback port. Source it
-# after common.sh.
+# after common.sh and python_tools.sh.
 # shellcheck shell=bash
 
 MOTO_VERSION="5.2.5"
@@ -8,42 +8,13 @@ S3_VENV="$ROOT/.tools/moto"
 
 # Prints the installed moto version, or nothing.
 s3_installed_version() {
-  [ -x "$S3_VENV/bin/python" ] || return 0
-  "$S3_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true
-}
-
-# Prints a Python that can create a virtualenv with pip in it. Debian's own
-# python3 leaves out ensurepip until python3-venv is installed.
-s3_python() {
-  local py
-  for py in "$(command -v python3 2>/dev/null)" /usr/bin/python3; do
-    if [ -n "$py" ] && [ -x "$py" ] && "$py" -c 'import venv, ensurepip' 2>/dev/null; then
-      printf '%s\n' "$py"
-      return 0
-    fi
-  done
-  say "installing Debian's python3-venv (for moto's virtualenv)"
-  as_root apt-get update -qq >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
-    || die "could not install python3-venv"
-  printf '/usr/bin/python3\n'
+  python_tool_version "$S3_VENV" moto
 }
 
 # Installs moto[server] at the pinned version unless it is already there
 # (about a minute from nothing). Callers say so first.
 s3_install() {
-  [ "$(s3_installed_version)" = "$MOTO_VERSION" ] && return 0
-  local py
-  py="$(s3_python)"
-  # A venv whose interpreter is gone (or was never finished) is made anew.
-  if ! "$S3_VENV/bin/python" -c 'import pip' >/dev/null 2>&1; then
-    rm -rf "$S3_VENV"
-    mkdir -p "$(dirname "$S3_VENV")"
-    "$py" -m venv "$S3_VENV" || die "could not create a virtualenv in $S3_VENV"
-  fi
-  "$S3_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-    "moto[server]==$MOTO_VERSION" || die "could not install moto[server]==$MOTO_VERSION"
-  [ "$(s3_installed_version)" = "$MOTO_VERSION" ] || die "moto $MOTO_VERSION did not install into $S3_VENV"
+  python_tool_install "$S3_VENV" moto "$MOTO_VERSION" "[server]"
 }
 
 # s3_start DIR PORT: starts moto's server on 127.0.0.1:PORT in the background,

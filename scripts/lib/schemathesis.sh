@@ -1,37 +1,21 @@
 # Checks the running server against its own OpenAPI document with
 # Schemathesis (from PyPI, in its own virtualenv under .tools/): a fresh user
 # with an API token calls every documented operation with generated input.
-# Source it after common.sh.
+# Source it after common.sh and python_tools.sh.
 # shellcheck shell=bash
-
-# s3_python, the interpreter that can make a virtualenv, lives with moto's helpers.
-declare -F s3_python >/dev/null || source "$ROOT/scripts/lib/s3.sh"
 
 SCHEMATHESIS_VERSION="4.32.5"
 SCHEMATHESIS_VENV="$ROOT/.tools/schemathesis"
 
 # Prints the installed schemathesis version, or nothing.
 schemathesis_installed_version() {
-  [ -x "$SCHEMATHESIS_VENV/bin/python" ] || return 0
-  "$SCHEMATHESIS_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true
+  python_tool_version "$SCHEMATHESIS_VENV" schemathesis
 }
 
-# Installs schemathesis at the pinned version unless it is already there.
-# Callers say so first.
+# Installs schemathesis at the pinned version unless it is already there
+# (about 20 s). Callers say so first.
 schemathesis_install() {
-  [ "$(schemathesis_installed_version)" = "$SCHEMATHESIS_VERSION" ] && return 0
-  local py
-  py="$(s3_python)"
-  # A venv whose interpreter is gone (or was never finished) is made anew.
-  if ! "$SCHEMATHESIS_VENV/bin/python" -c 'import pip' >/dev/null 2>&1; then
-    rm -rf "$SCHEMATHESIS_VENV"
-    mkdir -p "$(dirname "$SCHEMATHESIS_VENV")"
-    "$py" -m venv "$SCHEMATHESIS_VENV" || die "could not create a virtualenv in $SCHEMATHESIS_VENV"
-  fi
-  "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-    "schemathesis==$SCHEMATHESIS_VERSION" || die "could not install schemathesis==$SCHEMATHESIS_VERSION"
-  [ "$(schemathesis_installed_version)" = "$SCHEMATHESIS_VERSION" ] \
-    || die "schemathesis $SCHEMATHESIS_VERSION did not install into $SCHEMATHESIS_VENV"
+  python_tool_install "$SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
 }
 
 # Seconds one Schemathesis run may take before it is interrupted (it then
