@@ -1,45 +1,64 @@
-//! The buttons of toolbars and cards, in three tones, and a link that looks
-//! like one (a download, which must stay a plain `<a>`). Attributes and
-//! `on:` handlers given to them land on the element.
+//! Buttons in four tones and three sizes, and a link that looks like one (a
+//! download, which must stay a plain `<a>`). Attributes (`attr:id`,
+//! `attr:aria-label`) and `on:` handlers given to them land on the element.
 
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ButtonTone {
-    /// The one thing the place is for (Resume, Download).
+    /// The one thing the place is for (Resume, Next, Save).
     Primary,
     #[default]
     Secondary,
     /// Destroys or stops something; asks first.
     Danger,
+    /// No border: the small tools of a row (move up, remove).
+    Quiet,
 }
 
-impl ButtonTone {
-    fn classes(self) -> &'static str {
-        match self {
-            ButtonTone::Primary => {
-                "rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-            }
-            ButtonTone::Secondary => {
-                "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800"
-            }
-            ButtonTone::Danger => {
-                "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-slate-800"
-            }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ButtonSize {
+    /// Inside a row of a list.
+    Small,
+    /// Toolbars and cards.
+    #[default]
+    Medium,
+    /// A step's own navigation (Back, Next).
+    Large,
+}
+
+const SHARED: &str = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60";
+
+fn classes(tone: ButtonTone, size: ButtonSize) -> String {
+    let tone = match tone {
+        ButtonTone::Primary => "bg-indigo-600 font-semibold text-white hover:bg-indigo-500",
+        ButtonTone::Secondary => {
+            "border border-slate-300 bg-white font-medium hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800"
         }
-    }
+        ButtonTone::Danger => {
+            "border border-slate-300 bg-white font-medium text-red-700 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-slate-800"
+        }
+        ButtonTone::Quiet => "font-medium hover:bg-slate-100 dark:hover:bg-slate-800",
+    };
+    let size = match size {
+        ButtonSize::Small => "rounded-md px-2 py-1 text-xs",
+        ButtonSize::Medium => "rounded-lg px-3 py-1.5 text-sm",
+        ButtonSize::Large => "rounded-lg px-4 py-2 text-sm",
+    };
+    format!("{size} {tone} {SHARED}")
 }
 
-/// A `<button>`; `submit` makes it send the form around it.
+/// A `<button>`; `is_submit` makes it send the form around it.
 #[component]
 pub fn Button(
     #[prop(optional)] tone: ButtonTone,
+    #[prop(optional)] size: ButtonSize,
     #[prop(optional)] is_submit: bool,
     #[prop(into, optional)] disabled: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <button type=if is_submit { "submit" } else { "button" } class=tone.classes() disabled=move || disabled.get()>
+        <button type=if is_submit { "submit" } else { "button" } class=classes(tone, size) disabled=move || disabled.get()>
             {children()}
         </button>
     }
@@ -48,9 +67,14 @@ pub fn Button(
 /// An `<a>` dressed as a button. Give it `attr:download` and
 /// `attr:rel="external"` for a file, so the router leaves the click alone.
 #[component]
-pub fn ButtonLink(#[prop(optional)] tone: ButtonTone, href: String, children: Children) -> impl IntoView {
+pub fn ButtonLink(
+    #[prop(optional)] tone: ButtonTone,
+    #[prop(optional)] size: ButtonSize,
+    href: String,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <a href=href class=format!("inline-flex items-center justify-center gap-2 {}", tone.classes())>
+        <a href=href class=format!("inline-flex items-center justify-center gap-2 {}", classes(tone, size))>
             {children()}
         </a>
     }

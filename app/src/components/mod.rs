@@ -4,6 +4,7 @@ pub mod auth_card;
 pub mod build_link;
 pub mod build_status_badge;
 pub mod button;
+pub mod card;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;

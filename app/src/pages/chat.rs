@@ -13,6 +13,7 @@ use crate::api::chats::{
     get_chat, list_chats, ChatDetail, ChatMessage, ChatSummary, DeleteChat, MessageRole, ReplyStatus,
     RetryChatReply, SendChatMessage, StartChat, StopChatReply,
 };
+use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::MessageView;
 use crate::components::form::FormError;
@@ -27,8 +28,6 @@ const RENDER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 /// How long to wait before following a reply again after its stream ended.
 #[cfg(feature = "hydrate")]
 const RETRY_FOLLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
-
-const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -377,17 +376,11 @@ fn ConversationView(
                         <p class="text-xs text-slate-500 dark:text-slate-400">"Answered by " {detail.assistant.clone()}</p>
                     </div>
                     <div class="flex gap-2">
-                        <button
-                            type="button"
-                            class=SECONDARY_BUTTON
-                            on:click=move |_| {
-                                if crate::browser::confirm("Delete this chat? Specs saved from it stay.") {
-                                    delete.dispatch(DeleteChat { chat_id: id });
-                                }
+                        <Button on:click=move |_| {
+                            if crate::browser::confirm("Delete this chat? Specs saved from it stay.") {
+                                delete.dispatch(DeleteChat { chat_id: id });
                             }
-                        >
-                            "Delete chat"
-                        </button>
+                        }>"Delete chat"</Button>
                     </div>
                 </header>
                 <ol class="space-y-4" data-testid="messages" aria-live="polite">
@@ -411,16 +404,14 @@ fn ConversationView(
                         </button>
                     </Show>
                     <Show when=move || can_retry>
-                        <button
-                            type="button"
-                            class=SECONDARY_BUTTON
-                            disabled=move || retry.pending().get()
+                        <Button
+                            disabled=Signal::derive(move || retry.pending().get())
                             on:click=move |_| {
                                 retry.dispatch(RetryChatReply { chat_id: id });
                             }
                         >
                             "Retry last answer"
-                        </button>
+                        </Button>
                     </Show>
                 </div>
                 <FormError error=action_error />

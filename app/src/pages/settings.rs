@@ -7,6 +7,7 @@ use crate::api::accounts::{
     list_api_tokens, ApiTokenSummary, CreateApiToken, CreatedApiToken, RevokeApiToken, MAX_TOKEN_NAME_CHARS,
 };
 use crate::browser::copy_to_clipboard;
+use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
 use crate::components::page_header::PageHeader;
 use crate::components::user_menu::CurrentUserResource;
@@ -24,14 +25,12 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900";
-
 #[component]
 fn ProfileCard() -> impl IntoView {
     let user = expect_context::<CurrentUserResource>();
     // Erased: the nested view types otherwise exceed the compiler's depth limit.
     view! {
-        <section class=CARD aria-labelledby="profile-heading">
+        <Card labelled_by="profile-heading">
             <h2 id="profile-heading" class="text-base font-semibold">"Profile"</h2>
             <Transition fallback=|| view! { <div class="mt-4 h-16 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
                 {move || Suspend::new(async move {
@@ -58,7 +57,7 @@ fn ProfileCard() -> impl IntoView {
                         })
                 })}
             </Transition>
-        </section>
+        </Card>
     }
     .into_any()
 }
@@ -74,7 +73,7 @@ fn ApiTokens() -> impl IntoView {
     let created = Signal::derive(move || create.value().get().and_then(Result::ok));
 
     view! {
-        <section class=format!("{CARD} lg:col-span-2") aria-labelledby="tokens-heading">
+        <Card labelled_by="tokens-heading" class="lg:col-span-2">
             <h2 id="tokens-heading" class="text-base font-semibold">"API tokens"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "Scripts send a token as "
@@ -122,7 +121,7 @@ fn ApiTokens() -> impl IntoView {
                     }
                 })}
             </Transition>
-        </section>
+        </Card>
     }
     .into_any()
 }

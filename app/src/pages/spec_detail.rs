@@ -16,6 +16,7 @@ use crate::api::specs::{
     LineChange, MoveSpecToProject, RestoreSpecVersion, SaveSpec, SpecDetail, SpecDiff,
 };
 use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
+use crate::components::button::{Button, ButtonLink, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
@@ -23,8 +24,6 @@ use crate::components::numbered_text::NumberedText;
 use crate::components::spec_editor::ContentEditor;
 use crate::error::AppError;
 use crate::format::timestamp;
-
-const TOOL_BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -153,28 +152,22 @@ fn SpecView(
                     </button>
                 </ActionForm>
                 <Show when=move || !is_editing.get()>
-                    <button type="button" class=TOOL_BUTTON on:click=move |_| is_editing.set(true)>"Edit"</button>
+                    <Button on:click=move |_| is_editing.set(true)>"Edit"</Button>
                 </Show>
-                <button
-                    type="button"
-                    class=TOOL_BUTTON
-                    on:click={
-                        let content = content_for_copy.clone();
-                        move |_| {
-                            copy_to_clipboard(&content);
-                            set_copied.set(true);
-                        }
+                <Button on:click={
+                    let content = content_for_copy.clone();
+                    move |_| {
+                        copy_to_clipboard(&content);
+                        set_copied.set(true);
                     }
-                >
-                    {move || if is_copied.get() { "Copied" } else { "Copy" }}
-                </button>
-                <a href=format!("/api/specs/{id}/download") rel="external" download class=TOOL_BUTTON>"Download"</a>
-                <button type="button" class=TOOL_BUTTON on:click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
-                    "Duplicate"
-                </button>
-                <button type="button" class=format!("{TOOL_BUTTON} text-red-700 dark:text-red-300") on:click=move |_| is_confirming_delete.set(true)>
-                    "Delete"
-                </button>
+                }>{move || if is_copied.get() { "Copied" } else { "Copy" }}</Button>
+                <ButtonLink href=format!("/api/specs/{id}/download") attr:rel="external" attr:download="">
+                    "Download"
+                </ButtonLink>
+                <Button on:click=move |_| {
+                    duplicate.dispatch(DuplicateSpec { id });
+                }>"Duplicate"</Button>
+                <Button tone=ButtonTone::Danger on:click=move |_| is_confirming_delete.set(true)>"Delete"</Button>
             </div>
         </header>
         <FormError error=action_error />
@@ -213,7 +206,7 @@ fn SpecView(
                         <ContentEditor name="content" initial=original.get_value() text=draft />
                         <FormError error=save_error />
                         <div class="flex justify-end gap-3">
-                            <button type="button" class=TOOL_BUTTON on:click=cancel>"Cancel"</button>
+                            <Button on:click=cancel>"Cancel"</Button>
                             <button
                                 type="submit"
                                 disabled=move || save.pending().get()

@@ -11,6 +11,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::chats::refine_spec;
 use crate::api::specs::{group_thousands, CreateSpec, MAX_SPEC_NAME_CHARS};
 use crate::browser::{confirm, forget_stored, load_stored, store, StorageError};
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::Card;
 use crate::components::form::FormError;
 use crate::components::page_header::PageHeader;
 use crate::error::AppError;
@@ -27,14 +29,10 @@ const LAST_STEP: usize = STEPS.len();
 const REFINEMENT_DROPPED: &str = "Your answers changed, so the AI refinement was dropped and the preview shows the spec made from your answers. Refine again to include the change.";
 const REFINEMENT_OUTDATED: &str = "Your answers changed while the AI was refining, so its result was not used. Refine again to include your latest answers.";
 
-const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900";
 const INTRO: &str = "text-sm text-slate-600 dark:text-slate-400";
 const LABEL: &str = "block text-sm font-medium text-slate-700 dark:text-slate-300";
 const HINT: &str = "mt-1 text-xs text-slate-500 dark:text-slate-400";
 const INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950";
-const PRIMARY_BUTTON: &str = "rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60";
-const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800";
-const ROW_BUTTON: &str = "rounded-md px-2 py-1 text-xs font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-40 dark:hover:bg-slate-800";
 
 /// The text the refinement was made from, and what the AI made of it.
 type RefineAction = Action<String, (String, Result<String, AppError>)>;
@@ -201,7 +199,7 @@ pub fn WizardPage() -> impl IntoView {
                 })
         }}
         <div class="grid gap-6 lg:grid-cols-2">
-            <section class=CARD aria-labelledby="wizard-step-heading">
+            <Card labelled_by="wizard-step-heading">
                 <p class="text-xs font-medium tracking-wide text-indigo-600 uppercase dark:text-indigo-300">
                     {move || format!("Step {} of {LAST_STEP}", step.get())}
                 </p>
@@ -219,14 +217,13 @@ pub fn WizardPage() -> impl IntoView {
                     }}
                 </div>
                 <div class="mt-8 flex items-center justify-between gap-3 border-t border-slate-200 pt-4 dark:border-slate-800">
-                    <button
-                        type="button"
-                        class=SECONDARY_BUTTON
-                        disabled=move || step.get() == 1
+                    <Button
+                        size=ButtonSize::Large
+                        disabled=Signal::derive(move || step.get() == 1)
                         on:click=move |_| go_to(step.get_untracked().saturating_sub(1))
                     >
                         "Back"
-                    </button>
+                    </Button>
                     <button
                         type="button"
                         class="rounded-lg px-3 py-2 text-sm font-medium text-slate-500 hover:text-red-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-slate-400 dark:hover:text-red-300"
@@ -238,18 +235,18 @@ pub fn WizardPage() -> impl IntoView {
                         (step.get() < LAST_STEP)
                             .then(|| {
                                 view! {
-                                    <button
-                                        type="button"
-                                        class=PRIMARY_BUTTON
+                                    <Button
+                                        tone=ButtonTone::Primary
+                                        size=ButtonSize::Large
                                         on:click=move |_| go_to(step.get_untracked() + 1)
                                     >
                                         "Next"
-                                    </button>
+                                    </Button>
                                 }
                             })
                     }}
                 </div>
-            </section>
+            </Card>
             <SpecPreview draft shown />
         </div>
     }
@@ -470,9 +467,9 @@ fn FeaturesStep(draft: Draft) -> impl IntoView {
                     }
                 })
         }}
-        <button id="wizard-add-feature" type="button" class=SECONDARY_BUTTON on:click=add>
+        <Button size=ButtonSize::Large attr:id="wizard-add-feature" on:click=add>
             "Add feature"
-        </button>
+        </Button>
         <p class="sr-only" aria-live="polite">
             {move || announcement.get()}
         </p>
@@ -553,12 +550,12 @@ fn FeatureEditor(
             <div class="flex items-center justify-between gap-2">
                 <h3 class="text-sm font-semibold">{format!("Feature {number}")}</h3>
                 <div class="flex gap-1">
-                    <button
-                        type="button"
-                        id=format!("feature-{number}-up")
-                        class=ROW_BUTTON
-                        aria-label=format!("Move feature {number} up")
-                        disabled={ index == 0 }
+                    <Button
+                        tone=ButtonTone::Quiet
+                        size=ButtonSize::Small
+                        attr:id=format!("feature-{number}-up")
+                        attr:aria-label=format!("Move feature {number} up")
+                        disabled=index == 0
                         on:click=move |_| {
                             if index > 0 {
                                 move_to(index - 1, "up");
@@ -566,25 +563,25 @@ fn FeatureEditor(
                         }
                     >
                         "↑"
-                    </button>
-                    <button
-                        type="button"
-                        id=format!("feature-{number}-down")
-                        class=ROW_BUTTON
-                        aria-label=format!("Move feature {number} down")
-                        disabled=move || { index + 1 >= count.get() }
+                    </Button>
+                    <Button
+                        tone=ButtonTone::Quiet
+                        size=ButtonSize::Small
+                        attr:id=format!("feature-{number}-down")
+                        attr:aria-label=format!("Move feature {number} down")
+                        disabled=Signal::derive(move || index + 1 >= count.get())
                         on:click=move |_| move_to(index + 1, "down")
                     >
                         "↓"
-                    </button>
-                    <button
-                        type="button"
-                        class=format!("{ROW_BUTTON} text-red-700 dark:text-red-300")
-                        aria-label=format!("Remove feature {number}")
+                    </Button>
+                    <Button
+                        tone=ButtonTone::Danger
+                        size=ButtonSize::Small
+                        attr:aria-label=format!("Remove feature {number}")
                         on:click=remove
                     >
                         "Remove"
-                    </button>
+                    </Button>
                 </div>
             </div>
             <div>
@@ -796,21 +793,20 @@ fn ReviewStep(
             />
         </div>
         <div class="flex flex-wrap gap-3">
-            <button
-                type="button"
-                class=SECONDARY_BUTTON
-                disabled=move || is_refining.get()
+            <Button
+                size=ButtonSize::Large
+                disabled=Signal::derive(move || is_refining.get())
                 on:click=move |_| {
                     refine.dispatch(generated.get_untracked());
                 }
             >
                 {move || if is_refining.get() { "Refining…" } else { "Refine with AI" }}
-            </button>
-            <button
-                type="button"
-                class=PRIMARY_BUTTON
-                aria-describedby="wizard-save-hint"
-                disabled=move || !can_save()
+            </Button>
+            <Button
+                tone=ButtonTone::Primary
+                size=ButtonSize::Large
+                attr:aria-describedby="wizard-save-hint"
+                disabled=Signal::derive(move || !can_save())
                 on:click=move |_| {
                     create.dispatch(CreateSpec {
                         name: name().trim().to_owned(),
@@ -820,7 +816,7 @@ fn ReviewStep(
                 }
             >
                 {move || if create.pending().get() { "Saving…" } else { "Save as spec" }}
-            </button>
+            </Button>
         </div>
         <p id="wizard-save-hint" class=HINT>
             {save_hint}
@@ -846,7 +842,7 @@ fn SpecPreview(draft: Draft, shown: Memo<String>) -> impl IntoView {
         })
     };
     view! {
-        <section aria-labelledby="spec-preview-heading" class=format!("{CARD} min-w-0 lg:sticky lg:top-6 lg:self-start")>
+        <Card labelled_by="spec-preview-heading" class="min-w-0 lg:sticky lg:top-6 lg:self-start">
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <div class="flex items-center gap-2">
                     <h2 id="spec-preview-heading" class="text-base font-semibold">
@@ -883,13 +879,11 @@ fn SpecPreview(draft: Draft, shown: Memo<String>) -> impl IntoView {
                 }}
             </div>
             <Show when=is_refined>
-                <button
-                    type="button"
-                    class=format!("mt-3 {SECONDARY_BUTTON}")
-                    on:click=move |_| draft.refinement.set(None)
-                >
-                    "Discard refinement"
-                </button>
+                <div class="mt-3">
+                    <Button size=ButtonSize::Large on:click=move |_| draft.refinement.set(None)>
+                        "Discard refinement"
+                    </Button>
+                </div>
             </Show>
             <pre
                 data-testid="spec-preview"
@@ -897,7 +891,7 @@ fn SpecPreview(draft: Draft, shown: Memo<String>) -> impl IntoView {
             >
                 {move || shown.get()}
             </pre>
-        </section>
+        </Card>
     }
     .into_any()
 }
