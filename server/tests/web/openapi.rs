@@ -172,3 +172,38 @@ fn documented_text_rules_agree_with_the_validators() {
         assert_eq!(documented(&name), accepted(&name), "a name of {} characters", name.chars().count());
     }
 }
+
+/// What client generators trip over is absent: no boolean `items: false`
+/// schema, and no id that an empty string would satisfy.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_document_suits_client_generators() {
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let mut objects = vec![contract.document()];
+    let (mut uuids, mut tuples) = (0, 0);
+    while let Some(value) = objects.pop() {
+        match value {
+            serde_json::Value::Object(object) => {
+                assert_ne!(object.get("items"), Some(&serde_json::Value::Bool(false)), "{value}");
+                if object.get("format").and_then(|format| format.as_str()) == Some("uuid") {
+                    uuids += 1;
+                    assert!(object.get("pattern").is_some(), "an id without a pattern: {value}");
+                }
+                tuples += usize::from(object.contains_key("prefixItems") && object.contains_key("maxItems"));
+                objects.extend(object.values());
+            }
+            serde_json::Value::Array(items) => objects.extend(items),
+            _ => {}
+        }
+    }
+    assert!(uuids > 20 && tuples >= 1, "{uuids} ids, {tuples} tuples");
+    let ids: Vec<_> = contract
+        .operations()
+        .iter()
+        .map(|(method, template)| {
+            contract.operation(method, template)["operationId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "operation ids must be unique: {ids:?}");
+}

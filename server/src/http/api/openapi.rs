@@ -5,7 +5,7 @@
 //! differ from what is sent. This module adds what every operation shares:
 //! authentication and the error answers its extractors can give.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -90,44 +90,43 @@ pub fn document(prefix: &str, routes: utoipa::openapi::OpenApi) -> Value {
         }
     }
     let mut document = serde_json::to_value(&document).expect("an OpenAPI document is plain JSON");
-    spell_out_uuids(&mut document);
-    bound_tuples(&mut document);
+    for_each_object(&mut document, &mut |object| {
+        spell_out_uuid(object);
+        bound_tuple(object);
+    });
     document
+}
+
+/// Calls `visit` on every JSON object in `value`, outermost first.
+fn for_each_object(value: &mut Value, visit: &mut impl FnMut(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(object) => {
+            visit(object);
+            object.values_mut().for_each(|value| for_each_object(value, visit));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|value| for_each_object(value, visit)),
+        _ => {}
+    }
 }
 
 /// A tuple's schema says "no items past these" with `maxItems` rather than
 /// `items: false`, a boolean schema many client generators cannot read.
-fn bound_tuples(value: &mut Value) {
-    match value {
-        Value::Object(object) => {
-            let tuple_length = object.get("prefixItems").and_then(Value::as_array).map(Vec::len);
-            if let (Some(length), Some(Value::Bool(false))) = (tuple_length, object.get("items")) {
-                object.remove("items");
-                object.insert("maxItems".into(), length.into());
-            }
-            object.values_mut().for_each(bound_tuples);
-        }
-        Value::Array(items) => items.iter_mut().for_each(bound_tuples),
-        _ => {}
+fn bound_tuple(schema: &mut Map<String, Value>) {
+    let tuple_length = schema.get("prefixItems").and_then(Value::as_array).map(Vec::len);
+    if let (Some(length), Some(Value::Bool(false))) = (tuple_length, schema.get("items")) {
+        schema.remove("items");
+        schema.insert("maxItems".into(), length.into());
     }
 }
 
 /// The canonical, hyphenated form of a UUID, the one this API writes.
 const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
-/// Gives every `format: uuid` string a pattern: JSON Schema treats formats
-/// as annotations only, so without it "" would be a valid id.
-fn spell_out_uuids(value: &mut Value) {
-    match value {
-        Value::Object(object) => {
-            if object.get("format").and_then(Value::as_str) == Some("uuid") && !object.contains_key("pattern")
-            {
-                object.insert("pattern".into(), UUID_PATTERN.into());
-            }
-            object.values_mut().for_each(spell_out_uuids);
-        }
-        Value::Array(items) => items.iter_mut().for_each(spell_out_uuids),
-        _ => {}
+/// Gives a `format: uuid` string a pattern: JSON Schema treats formats as
+/// annotations only, so without it "" would be a valid id.
+fn spell_out_uuid(schema: &mut Map<String, Value>) {
+    if schema.get("format").and_then(Value::as_str) == Some("uuid") && !schema.contains_key("pattern") {
+        schema.insert("pattern".into(), UUID_PATTERN.into());
     }
 }
 
