@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::builds::harness::protocol::{FEATURE_LIST_FILE, PROGRESS_FILE};
 
+use super::app_stack::AppStack;
 use super::conversation::{
     command_of, command_output, exit_code, is_file_listing, is_read_of, is_test_run, listed_paths,
     Conversation,
@@ -15,7 +16,7 @@ use super::design::{design_features, FeatureDesign};
 use super::feature_list::FeatureList;
 use super::initializer::PROGRESS_MARKER;
 use super::spec::cut_at_word;
-use super::stack::Stack;
+use super::stack;
 use super::turn::{
     list_files, read_file, replace_in_file, run_command, run_tests, shell_quote, write_file, AgentTurn,
 };
@@ -48,7 +49,7 @@ pub fn next_turn(conversation: &Conversation, feature_index: usize) -> AgentTurn
 
 /// The feature to build and what the session has learnt about the project.
 struct Work {
-    stack: Stack,
+    stack: &'static dyn AppStack,
     list: FeatureList,
     designs: Vec<FeatureDesign>,
     index: usize,
@@ -77,7 +78,7 @@ impl Work {
             .filter(|listing| !listing.is_error)
             .ok_or("I cannot see the project's files, so I stop here.")?;
         let files = listed_paths(listing.content);
-        let stack = Stack::from_files(&files).ok_or(
+        let stack = stack::of_project(&files).ok_or(
             "I cannot tell how the project is built: it has neither a package.json nor Python files. \
              The initializer session lays the project out; it may have failed.",
         )?;

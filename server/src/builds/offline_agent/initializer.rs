@@ -4,11 +4,12 @@
 
 use crate::builds::harness::protocol::{FEATURE_LIST_FILE, INIT_SCRIPT, PROGRESS_FILE, SPEC_FILE};
 
+use super::app_stack::AppStack;
 use super::conversation::{command_of, exit_code, is_command, is_read_of, is_test_run, Conversation};
 use super::design::{design_features, FeatureDesign};
 use super::feature_list::FeatureList;
 use super::spec::{plan_app, PlannedApp};
-use super::stack::{Stack, PROBE_COMMAND};
+use super::stack::{self, PROBE_COMMAND};
 use super::turn::{read_file, run_command, run_tests, write_file, AgentTurn};
 
 /// The line of `agent-progress.md` that session notes are added above.
@@ -41,7 +42,7 @@ pub fn next_turn(conversation: &Conversation) -> AgentTurn {
 }
 
 struct Plan {
-    stack: Stack,
+    stack: &'static dyn AppStack,
     app: PlannedApp,
     designs: Vec<FeatureDesign>,
 }
@@ -51,7 +52,7 @@ impl Plan {
         let probe = conversation
             .latest_result(|call| is_command(call, PROBE_COMMAND))
             .ok_or("I cannot see which tools the sandbox has, so I stop here.")?;
-        let stack = Stack::from_probe(probe.content).ok_or(
+        let stack = stack::for_sandbox(probe.content).ok_or(
             "The sandbox has neither node nor python3, so I cannot build an app whose tests run here. \
              Add Node.js or Python 3 to the sandbox image and start the build again.",
         )?;

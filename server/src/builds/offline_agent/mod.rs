@@ -3,6 +3,7 @@
 //! turns a spec into a small, working, tested app in the sandbox. It keeps
 //! no state: every reply is worked out from the conversation so far.
 
+mod app_stack;
 mod behaviour;
 mod coding;
 mod conversation;
@@ -13,6 +14,7 @@ mod node_app;
 mod python_app;
 mod spec;
 mod stack;
+mod template;
 mod turn;
 
 #[cfg(test)]
