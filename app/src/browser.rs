@@ -151,3 +151,16 @@ pub fn forget_stored(key: &str) {
 fn local_storage() -> Option<leptos::web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
+
+/// Moves keyboard focus to the element with `id` once the change that made,
+/// moved or renamed it is on screen: a click handler runs before the re-render.
+pub fn focus_after_render(id: String) {
+    request_animation_frame(move || {
+        let element = document().get_element_by_id(&id).and_then(|element| {
+            leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(element).ok()
+        });
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
+}

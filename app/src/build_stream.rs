@@ -7,7 +7,7 @@
 
 use uuid::Uuid;
 
-use crate::api::builds::{BuildStatus, StreamedBuildEvent};
+use crate::model::builds::{BuildStatus, StreamedBuildEvent};
 
 /// An open build stream; dropping it closes the connection for good.
 pub struct BuildFollower {
@@ -64,7 +64,7 @@ mod live {
     use leptos::web_sys::{Event, EventSource, MessageEvent};
     use uuid::Uuid;
 
-    use crate::api::builds::{BuildStatus, StreamedBuildEvent};
+    use crate::model::builds::{BuildStatus, StreamedBuildEvent};
 
     /// The first wait before opening a refused or broken stream again; it
     /// doubles up to [`MAX_RETRY`] while the server keeps refusing.

@@ -34,6 +34,19 @@ pub fn byte_size(bytes: i64) -> String {
     }
 }
 
+/// `1,048,576`
+pub fn group_thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// A CPU share given in thousandths of a CPU: `1 CPU`, `0.5 CPU`, `2 CPUs`.
 pub fn cpus(millis: i64) -> String {
     let whole = millis / 1000;
@@ -56,6 +69,8 @@ mod tests {
 
     #[test]
     fn sizes_use_the_largest_binary_unit_below_them() {
+        assert_eq!(group_thousands(1_048_576), "1,048,576");
+        assert_eq!(group_thousands(999), "999");
         assert_eq!(byte_size(0), "0 B");
         assert_eq!(byte_size(1023), "1023 B");
         assert_eq!(byte_size(14_540), "14.2 KiB");

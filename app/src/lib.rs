@@ -3,20 +3,19 @@
 
 pub mod actions;
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod browser;
 pub mod build_stream;
 pub mod components;
 pub mod error;
 pub mod format;
 pub mod markdown;
+pub mod model;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
 pub mod reply_stream;
 #[cfg(feature = "ssr")]
 pub mod request;
-pub mod spec_block;
-pub mod spec_outline;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

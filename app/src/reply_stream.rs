@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use crate::api::chats::ReplyEvent;
+use crate::model::chats::ReplyEvent;
 
 /// An open reply stream; dropping it closes the connection.
 pub struct ReplyFollower {

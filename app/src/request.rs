@@ -7,9 +7,9 @@ use std::net::IpAddr;
 
 use leptos::prelude::use_context;
 
-use crate::api::accounts::UserProfile;
-use crate::backend::{Backend, Caller, ClientAddress, Session};
 use crate::error::AppError;
+use crate::model::accounts::UserProfile;
+use crate::ports::{Backend, Caller, ClientAddress, Session};
 
 /// Runs `work` with the backend for the signed-in user (401 when nobody
 /// is signed in), and sets the response's status from the error, if any.

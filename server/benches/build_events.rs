@@ -13,7 +13,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildEvent, LogStream, StreamedBuildEvent};
+use app::model::builds::{BuildEvent, LogStream, StreamedBuildEvent};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use server::builds::events::spawn_writer;

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use app::api::system::SystemStatus;
-use app::backend::SystemProbe;
 use app::error::AppError;
+use app::model::system::SystemStatus;
+use app::ports::SystemProbe;
 use chrono::Utc;
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;

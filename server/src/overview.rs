@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use app::api::accounts::UserProfile;
-use app::api::dashboard::{DashboardSummary, BUILD_STATES, RECENT_ITEMS};
-use app::api::projects::BuildRef;
-use app::api::specs::SpecQuery;
-use app::backend::Overview;
 use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::dashboard::{DashboardSummary, BUILD_STATES, RECENT_ITEMS};
+use app::model::projects::BuildRef;
+use app::model::specs::SpecQuery;
+use app::ports::Overview;
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;

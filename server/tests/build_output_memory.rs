@@ -8,7 +8,7 @@ use common::wire_servers;
 
 use std::time::Duration;
 
-use app::api::builds::{BuildEvent, BuildStatus, LogStream};
+use app::model::builds::{BuildEvent, BuildStatus, LogStream};
 use common::{
     build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
     stored_events, test_build_settings, wait_for_build,

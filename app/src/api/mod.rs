@@ -1,4 +1,5 @@
-//! Server functions, grouped by domain, and the types they exchange.
+//! Server functions, grouped by domain: each turns a call from the browser
+//! into a call of a port (`crate::ports`) for the signed-in user.
 
 pub mod accounts;
 pub mod artifacts;
@@ -8,5 +9,3 @@ pub mod dashboard;
 pub mod projects;
 pub mod specs;
 pub mod system;
-#[cfg(feature = "ssr")]
-pub mod text_schemas;

@@ -1,108 +1,12 @@
-//! Projects group specs and builds. Deleting one unlinks what it held; nothing
-//! else is deleted with it.
+//! The server functions of the project pages.
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::specs::{clean_text, validate_name, SpecSummary};
 use crate::error::AppError;
-
-pub const MAX_PROJECT_NAME_CHARS: usize = 200;
-pub const MAX_PROJECT_DESCRIPTION_CHARS: usize = 5_000;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ProjectSummary {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub spec_count: i64,
-    pub build_count: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A build as a project page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct BuildRef {
-    pub id: Uuid,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ProjectDetail {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub specs: Vec<SpecSummary>,
-    pub builds: Vec<BuildRef>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A new project that passed every rule: [`NewProject::parse`] is the only
-/// way to get one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewProject {
-    name: String,
-    description: String,
-}
-
-impl NewProject {
-    pub fn parse(name: &str, description: &str) -> Result<Self, AppError> {
-        Ok(Self {
-            name: validate_project_name(name)?,
-            description: validate_project_description(description)?,
-        })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn description(&self) -> &str {
-        &self.description
-    }
-}
-
-/// What an update changes; `None` leaves a field alone. The service checks
-/// it ([`validate_project_changes`]) whichever door it came through.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ProjectChanges {
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::api::text_schemas::project_name_change))]
-    pub name: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::api::text_schemas::project_description_change))]
-    pub description: Option<String>,
-}
-
-pub fn validate_project_name(name: &str) -> Result<String, AppError> {
-    validate_name(name, "project", MAX_PROJECT_NAME_CHARS)
-}
-
-pub fn validate_project_description(description: &str) -> Result<String, AppError> {
-    // Counted as sent, the limit the API documents.
-    let length = description.chars().count();
-    let description = clean_text(description).trim().to_owned();
-    if length > MAX_PROJECT_DESCRIPTION_CHARS {
-        return Err(AppError::Invalid(format!(
-            "A description has at most {MAX_PROJECT_DESCRIPTION_CHARS} characters; this one has {length}."
-        )));
-    }
-    Ok(description)
-}
-
-pub fn validate_project_changes(changes: ProjectChanges) -> Result<ProjectChanges, AppError> {
-    Ok(ProjectChanges {
-        name: changes.name.as_deref().map(validate_project_name).transpose()?,
-        description: changes.description.as_deref().map(validate_project_description).transpose()?,
-    })
-}
+#[cfg(feature = "ssr")]
+use crate::model::projects::{NewProject, ProjectChanges};
+use crate::model::projects::{ProjectDetail, ProjectSummary};
 
 #[server(prefix = "/fn", endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::builds::BuildStatus;
-use crate::api::projects::BuildRef;
 use crate::components::build_status_badge::BuildStatusBadge;
 use crate::format::timestamp;
+use crate::model::builds::BuildStatus;
+use crate::model::projects::BuildRef;
 
 #[component]
 pub fn BuildLink(build_ref: BuildRef) -> impl IntoView {

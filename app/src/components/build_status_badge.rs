@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::builds::BuildStatus;
 use crate::components::shimmer::Shimmer;
+use crate::model::builds::BuildStatus;
 
 #[component]
 pub fn BuildStatusBadge(#[prop(into)] status: Signal<BuildStatus>) -> impl IntoView {

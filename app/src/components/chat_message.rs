@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::chats::{ChatMessage, MessageRole, ReplyStatus};
-use crate::api::specs::group_thousands;
+use crate::format::group_thousands;
 use crate::markdown::render_markdown;
-use crate::spec_block::split_reply;
+use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus};
+use crate::model::spec_block::split_reply;
 
 const PROSE: &str = "prose-chat space-y-3 text-sm leading-6 [&_a]:text-indigo-600 [&_a]:underline [&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 [&_h1]:text-lg [&_h1]:font-semibold [&_h2]:font-semibold [&_h3]:font-medium [&_li]:ml-5 [&_ol]:list-decimal [&_pre]:overflow-x-auto [&_pre]:rounded-lg [&_pre]:bg-slate-100 [&_pre]:p-3 [&_ul]:list-disc dark:[&_code]:bg-slate-800 dark:[&_pre]:bg-slate-800";
 

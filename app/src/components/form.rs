@@ -1,8 +1,9 @@
-//! Form pieces shared by every form: a labelled input, the submit button and
+//! Form pieces shared by every form: a labelled input for a server function, the submit button and
 //! the error a failed submission shows.
 
 use leptos::prelude::*;
 
+use crate::components::field::{control_class, hint_id, ControlStyle, Field};
 use crate::error::AppError;
 
 /// A labelled input whose `name` is the server function's argument.
@@ -18,12 +19,9 @@ pub fn TextField(
     #[prop(default = true)] required: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let described_by = hint.map(|_| hint_id(&id));
     view! {
-        <div>
-            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">
-                {label}
-            </label>
+        <Field id=id.clone() label hint>
             <input
                 id=id
                 name=name
@@ -32,18 +30,10 @@ pub fn TextField(
                 minlength=minlength
                 maxlength=maxlength
                 required=required
-                aria-describedby=hint_id.clone()
-                class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
+                aria-describedby=described_by
+                class=control_class(ControlStyle::Prose)
             />
-            {hint
-                .map(|hint| {
-                    view! {
-                        <p id=hint_id class="mt-1 text-xs text-slate-500 dark:text-slate-400">
-                            {hint}
-                        </p>
-                    }
-                })}
-        </div>
+        </Field>
     }
 }
 

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate};
 
-use crate::api::accounts::{get_current_user, sign_in_path_returning_to};
+use crate::api::accounts::get_current_user;
 use crate::components::icons::{Icon, IconKind};
 use crate::components::user_menu::{CurrentUserResource, UserMenu};
+use crate::model::accounts::sign_in_path_returning_to;
 
 struct NavItem {
     label: &'static str,

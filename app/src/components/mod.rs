@@ -9,6 +9,7 @@ pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
 pub mod empty_state;
+pub mod field;
 pub mod form;
 pub mod icons;
 pub mod layout;

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::specs::{group_thousands, human_size, MAX_SPEC_BYTES};
+use crate::components::field::{control_class, ControlStyle, Field};
+use crate::format::{byte_size, group_thousands};
+use crate::model::specs::MAX_SPEC_BYTES;
 
 /// A `<textarea name=name>`; `text` follows what is typed, so a page can tell
 /// whether there are unsaved changes. The text area is never rewritten from
@@ -18,10 +20,7 @@ pub fn ContentEditor(
     let bytes = Memo::new(move |_| text.with(String::len));
     let is_over = move || bytes.get() > MAX_SPEC_BYTES;
     view! {
-        <div>
-            <label for=format!("field-{name}") class="block text-sm font-medium text-slate-700 dark:text-slate-300">
-                "Content"
-            </label>
+        <Field id=format!("field-{name}") label="Content">
             <textarea
                 id=format!("field-{name}")
                 name=name
@@ -29,7 +28,7 @@ pub fn ContentEditor(
                 spellcheck="false"
                 aria-describedby=format!("field-{name}-size")
                 on:input=move |event| text.set(event_target_value(&event))
-                class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-xs leading-5 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
+                class=control_class(ControlStyle::Code)
             >
                 {initial}
             </textarea>
@@ -48,12 +47,12 @@ pub fn ContentEditor(
                             "{} characters · {} lines · {} of 1 MiB{}",
                             group_thousands(chars),
                             group_thousands(lines),
-                            human_size(bytes.get() as i64),
+                            byte_size(bytes.get() as i64),
                             if is_over() { " (over the limit)" } else { "" },
                         )
                     }}
                 </p>
             </div>
-        </div>
+        </Field>
     }
 }

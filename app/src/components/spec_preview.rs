@@ -7,11 +7,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
-use crate::api::chats::{ChatMessage, MessageRole, ReplyStatus, SaveChatSpec, SavedSpecRef};
-use crate::api::specs::{group_thousands, human_size, MAX_SPEC_BYTES};
+use crate::api::chats::SaveChatSpec;
 use crate::components::form::FormError;
+use crate::format::{byte_size, group_thousands};
 use crate::markdown::render_markdown;
-use crate::spec_block::split_reply;
+use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus, SavedSpecRef};
+use crate::model::spec_block::split_reply;
+use crate::model::specs::MAX_SPEC_BYTES;
 
 /// The spec on show: which reply holds it, its text, whether it is finished.
 #[derive(Clone, PartialEq)]
@@ -124,7 +126,7 @@ fn ShownSpecView(
                     "{} characters · {} lines · {} of 1 MiB{}",
                     group_thousands(chars),
                     group_thousands(lines),
-                    human_size(bytes as i64),
+                    byte_size(bytes as i64),
                     if is_complete { "" } else { " · still being written" },
                 )}
             </p>

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::accounts::{SignOut, UserProfile};
+use crate::api::accounts::SignOut;
 use crate::components::icons::{Icon, IconKind};
 use crate::error::AppError;
+use crate::model::accounts::UserProfile;
 
 pub type CurrentUserResource = Resource<Result<Option<UserProfile>, AppError>>;
 

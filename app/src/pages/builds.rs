@@ -7,13 +7,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::builds::{list_builds, BuildQuery, BuildStatus, BuildSummary};
+use crate::api::builds::list_builds;
 use crate::components::build_status_badge::BuildStatusBadge;
 use crate::components::empty_state::{CallToAction, EmptyState};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::format::timestamp;
+use crate::model::builds::{BuildQuery, BuildStatus, BuildSummary};
 
 #[component]
 pub fn BuildsPage() -> impl IntoView {

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::actions::count_successes;
 use crate::api::chats::{
-    get_chat, list_chats, ChatDetail, ChatMessage, ChatSummary, DeleteChat, MessageRole, ReplyStatus,
-    RetryChatReply, SendChatMessage, StartChat, StopChatReply,
+    get_chat, list_chats, DeleteChat, RetryChatReply, SendChatMessage, StartChat, StopChatReply,
 };
 use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
@@ -20,6 +19,7 @@ use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
+use crate::model::chats::{ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyStatus};
 
 /// How often a reply being written is re-rendered.
 #[cfg(feature = "hydrate")]
@@ -213,7 +213,7 @@ fn follow_while_replying(
 
     use send_wrapper::SendWrapper;
 
-    use crate::api::chats::ReplyEvent;
+    use crate::model::chats::ReplyEvent;
     use crate::reply_stream::follow_reply;
 
     // Plain state, not reactive: the stream's callbacks may outlive this

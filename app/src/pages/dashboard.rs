@@ -2,14 +2,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::dashboard::{get_dashboard, DashboardSummary};
-use crate::api::specs::human_size;
-use crate::api::system::{check_system_status, SystemStatus};
+use crate::api::dashboard::get_dashboard;
+use crate::api::system::check_system_status;
 use crate::components::build_link::BuildLink;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::error::AppError;
-use crate::format::timestamp;
+use crate::format::{byte_size, timestamp};
+use crate::model::dashboard::DashboardSummary;
+use crate::model::system::SystemStatus;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -85,7 +86,7 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
                             {summary.recent_specs.into_iter().map(|spec| view! {
                                 <li class="flex justify-between gap-3 py-2">
                                     <A href=format!("/specs/{}", spec.id) attr:class="truncate font-medium hover:underline">{spec.name}</A>
-                                    <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", human_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
+                                    <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", byte_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -8,16 +8,15 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
 use crate::actions::count_successes;
-use crate::api::projects::{
-    get_project, DeleteProject, ProjectDetail, UpdateProject, MAX_PROJECT_NAME_CHARS,
-};
-use crate::api::specs::human_size;
+use crate::api::projects::{get_project, DeleteProject, UpdateProject};
 use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
+use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::format::timestamp;
+use crate::format::{byte_size, timestamp};
+use crate::model::projects::{ProjectDetail, MAX_PROJECT_NAME_CHARS};
 
 #[component]
 pub fn ProjectDetailPage() -> impl IntoView {
@@ -68,7 +67,6 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
         "\u{201c}{}\u{201d} will be deleted. Its specs and builds stay, without a project.",
         project.name
     );
-    let input = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950";
     view! {
         <Title text=project.name.clone() />
         <p class="text-sm"><A href="/projects" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Projects"</A></p>
@@ -85,7 +83,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                                 {project.specs.into_iter().map(|spec| view! {
                                     <li class="flex justify-between gap-3 px-4 py-3 text-sm">
                                         <A href=format!("/specs/{}", spec.id) attr:class="font-medium hover:underline">{spec.name}</A>
-                                        <span class="text-xs text-slate-500">{format!("{} · {}", human_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
+                                        <span class="text-xs text-slate-500">{format!("{} · {}", byte_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -109,14 +107,12 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                 <h2 id="project-edit" class="font-semibold">"About"</h2>
                 <ActionForm action=update attr:class="mt-4 space-y-4" attr:aria-label="Edit project">
                     <input type="hidden" name="id" value=id.to_string() />
-                    <div>
-                        <label for="project-name" class="block text-sm font-medium">"Name"</label>
-                        <input id="project-name" name="name" required maxlength=MAX_PROJECT_NAME_CHARS.to_string() value=project.name.clone() class=input />
-                    </div>
-                    <div>
-                        <label for="project-description" class="block text-sm font-medium">"Description"</label>
-                        <textarea id="project-description" name="description" rows="4" class=input>{project.description.clone()}</textarea>
-                    </div>
+                    <Field id="project-name" label="Name">
+                        <input id="project-name" name="name" required maxlength=MAX_PROJECT_NAME_CHARS.to_string() value=project.name.clone() class=control_class(ControlStyle::Prose) />
+                    </Field>
+                    <Field id="project-description" label="Description">
+                        <textarea id="project-description" name="description" rows="4" class=control_class(ControlStyle::Prose)>{project.description.clone()}</textarea>
+                    </Field>
                     <FormError error />
                     <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
                         {move || if update.pending().get() { "Saving…" } else { "Save" }}

@@ -5,13 +5,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::projects::{list_projects, CreateProject, MAX_PROJECT_NAME_CHARS};
+use crate::api::projects::{list_projects, CreateProject};
 use crate::components::empty_state::EmptyState;
 use crate::components::form::{FormError, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::format::timestamp;
+use crate::model::projects::MAX_PROJECT_NAME_CHARS;
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {

@@ -3,15 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::accounts::{
-    list_api_tokens, ApiTokenSummary, CreateApiToken, CreatedApiToken, RevokeApiToken, MAX_TOKEN_NAME_CHARS,
-};
+use crate::api::accounts::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::browser::copy_to_clipboard;
 use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
 use crate::components::page_header::PageHeader;
 use crate::components::user_menu::CurrentUserResource;
 use crate::format::timestamp;
+use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, MAX_TOKEN_NAME_CHARS};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

@@ -5,9 +5,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::accounts::{page_returning_to, SignIn};
+use crate::api::accounts::SignIn;
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::model::accounts::page_returning_to;
 
 /// The `next` query value, carried between sign-in and sign-up.
 pub(crate) fn use_next_path() -> Signal<String> {

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::accounts::{page_returning_to, SignUp, MAX_DISPLAY_NAME_CHARS, MIN_PASSWORD_CHARS};
+use crate::api::accounts::SignUp;
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::model::accounts::{page_returning_to, MAX_DISPLAY_NAME_CHARS, MIN_PASSWORD_CHARS};
 use crate::pages::sign_in::use_next_path;
 
 #[component]

@@ -12,18 +12,20 @@ use crate::actions::count_successes;
 use crate::api::builds::StartBuild;
 use crate::api::projects::list_projects;
 use crate::api::specs::{
-    diff_spec_versions, get_spec, group_thousands, human_size, list_spec_versions, DeleteSpec, DuplicateSpec,
-    LineChange, MoveSpecToProject, RestoreSpecVersion, SaveSpec, SpecDetail, SpecDiff,
+    diff_spec_versions, get_spec, list_spec_versions, DeleteSpec, DuplicateSpec, MoveSpecToProject,
+    RestoreSpecVersion, SaveSpec,
 };
 use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
 use crate::components::button::{Button, ButtonLink, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
+use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::components::numbered_text::NumberedText;
 use crate::components::spec_editor::ContentEditor;
 use crate::error::AppError;
-use crate::format::timestamp;
+use crate::format::{byte_size, group_thousands, timestamp};
+use crate::model::specs::{LineChange, SpecDetail, SpecDiff};
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -191,8 +193,7 @@ fn SpecView(
                 >
                     <ActionForm action=save attr:class="space-y-4" attr:aria-label="Edit spec">
                         <input type="hidden" name="id" value=id.to_string() />
-                        <div>
-                            <label for="field-name" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Name"</label>
+                        <Field id="field-name" label="Name">
                             <input
                                 id="field-name"
                                 name="name"
@@ -200,9 +201,9 @@ fn SpecView(
                                 maxlength="200"
                                 value=name_in_form.get_value()
                                 on:input=move |event| draft_name.set(event_target_value(&event))
-                                class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+                                class=control_class(ControlStyle::Prose)
                             />
-                        </div>
+                        </Field>
                         <ContentEditor name="content" initial=original.get_value() text=draft />
                         <FormError error=save_error />
                         <div class="flex justify-end gap-3">
@@ -246,7 +247,7 @@ fn Metadata(spec: SpecDetail, move_to_project: ServerAction<MoveSpecToProject>) 
                 {row("Id", spec.id.to_string())}
                 {row("Characters", group_thousands(spec.char_count as usize))}
                 {row("Lines", group_thousands(spec.line_count as usize))}
-                {row("Size", format!("{} ({} bytes)", human_size(spec.size_bytes), group_thousands(spec.size_bytes as usize)))}
+                {row("Size", format!("{} ({} bytes)", byte_size(spec.size_bytes), group_thousands(spec.size_bytes as usize)))}
                 {row("Version", spec.version.to_string())}
                 {row("Created", timestamp(spec.created_at))}
                 {row("Updated", timestamp(spec.updated_at))}
@@ -321,7 +322,7 @@ fn VersionHistory(
                                             <span>
                                                 <span class="font-medium">{format!("v{number}")}</span>
                                                 <span class="text-xs text-slate-500 dark:text-slate-400">
-                                                    {format!(" · {} · {}", human_size(version.size_bytes), timestamp(version.created_at))}
+                                                    {format!(" · {} · {}", byte_size(version.size_bytes), timestamp(version.created_at))}
                                                 </span>
                                             </span>
                                             {if is_current {

@@ -8,16 +8,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::actions::count_successes;
-use crate::api::specs::{
-    human_size, list_specs, CreateSpec, DeleteSpec, DuplicateSpec, SpecSummary, DEFAULT_PAGE_SIZE,
-};
+use crate::api::specs::{list_specs, CreateSpec, DeleteSpec, DuplicateSpec};
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::empty_state::{CallToAction, EmptyState};
 use crate::components::form::{FormError, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::spec_editor::ContentEditor;
-use crate::format::timestamp;
+use crate::format::{byte_size, timestamp};
+use crate::model::specs::{SpecSummary, DEFAULT_PAGE_SIZE};
 
 #[component]
 pub fn SpecsPage() -> impl IntoView {
@@ -216,7 +215,7 @@ fn SpecCard(
                 {spec.preview}
             </pre>
             <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">
-                {format!("{} · v{} · updated {}", human_size(spec.size_bytes), spec.version, timestamp(spec.updated_at))}
+                {format!("{} · v{} · updated {}", byte_size(spec.size_bytes), spec.version, timestamp(spec.updated_at))}
             </p>
             <div class="mt-3 flex gap-1 border-t border-slate-100 pt-3 dark:border-slate-800">
                 <A href=format!("/specs/{id}") attr:class=button>"View / Edit"</A>
@@ -244,7 +243,7 @@ fn page_link(page: u32, search: &str) -> String {
     if search.is_empty() {
         format!("/specs?page={page}")
     } else {
-        format!("/specs?q={}&page={page}", crate::api::accounts::encode_query_value(search))
+        format!("/specs?q={}&page={page}", crate::model::accounts::encode_query_value(search))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Queries on users and their API tokens. Every token query takes the owner's
 //! id, so a token is only ever reached through the user it belongs to.
 
-use app::api::accounts::{ApiTokenSummary, UserProfile};
+use app::model::accounts::{ApiTokenSummary, UserProfile};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use app::api::accounts::{
+use app::error::AppError;
+use app::model::accounts::{
     validate_token_name, ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile, MAX_EMAIL_CHARS,
     MAX_PASSWORD_CHARS,
 };
-use app::backend::{Accounts, Session, SignInAttempt};
-use app::error::AppError;
+use app::ports::{Accounts, Session, SignInAttempt};
 use uuid::Uuid;
 
 use crate::auth::passwords::{hash_password, verify_password};

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{BuildEvent, LogStream, Severity, StoredBuildEvent};
+use app::model::builds::{BuildEvent, LogStream, Severity, StoredBuildEvent};
 use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::AsyncConnection;

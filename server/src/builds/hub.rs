@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use app::api::builds::StoredBuildEvent;
+use app::model::builds::StoredBuildEvent;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::StreamExt;
 use tokio::sync::{broadcast, Notify};

@@ -20,7 +20,7 @@ pub mod viewer;
 
 use std::sync::Arc;
 
-use app::backend::Specs;
+use app::ports::Specs;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;

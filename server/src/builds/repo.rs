@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::api::builds::{
+use app::model::builds::{
     BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogLine, StoredBuildEvent, MAX_BUILD_LIST,
 };
 use chrono::{DateTime, Utc};

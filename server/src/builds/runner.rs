@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildEvent, BuildPhase, BuildStatus, Severity};
+use app::model::builds::{BuildEvent, BuildPhase, BuildStatus, Severity};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use tokio_util::sync::CancellationToken;

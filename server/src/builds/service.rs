@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use app::api::accounts::UserProfile;
-use app::api::builds::{
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::builds::{
     BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogPage, MAX_ACTIVE_BUILDS_PER_USER,
     MAX_LOG_PAGE,
 };
-use app::backend::{Artifacts, Builds, Specs};
-use app::error::AppError;
+use app::ports::{Artifacts, Builds, Specs};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;

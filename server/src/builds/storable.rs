@@ -3,7 +3,7 @@
 //! sequence"), and a program's output or a model's text may contain it.
 //! Bytes that were not UTF-8 were already replaced when they became text.
 
-use app::api::builds::BuildEvent;
+use app::model::builds::BuildEvent;
 use serde_json::Value;
 
 /// Shown where a NUL character was: visible, and storable.
@@ -47,7 +47,7 @@ fn scrub(value: &mut Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use app::api::builds::{LogStream, Severity};
+    use app::model::builds::{LogStream, Severity};
 
     use super::*;
 

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{BuildEvent, BuildStatus, StreamedBuildEvent};
+use app::model::builds::{BuildEvent, BuildStatus, StreamedBuildEvent};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use app::api::chats::{ReplyEvent, ReplyStatus};
+use app::model::chats::{ReplyEvent, ReplyStatus};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 use tokio::time::Instant;

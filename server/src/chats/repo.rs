@@ -2,7 +2,7 @@
 //! on a chat take the owner's id and filter by it; functions on a message
 //! take a message id the service got from an owned chat.
 
-use app::api::chats::{ChatMessage, ChatSummary, MessageRole, ReplyStatus, SavedSpecRef};
+use app::model::chats::{ChatMessage, ChatSummary, MessageRole, ReplyStatus, SavedSpecRef};
 use chrono::{DateTime, Utc};
 use diesel::dsl::{now, sql};
 use diesel::prelude::*;

@@ -4,15 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::accounts::UserProfile;
-use app::api::chats::{
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::chats::{
     title_from_message, validate_chat_title, validate_message, ChatDetail, ChatMessage, ChatSummary,
     MessageRole, ReplyEvent, ReplyStatus, MODEL_REQUESTS_PER_HOUR,
 };
-use app::api::specs::{validate_spec_content, validate_spec_name, NewSpec, SpecDetail};
-use app::backend::{Chats, Specs};
-use app::error::AppError;
-use app::spec_block::split_reply;
+use app::model::spec_block::split_reply;
+use app::model::specs::{validate_spec_content, validate_spec_name, NewSpec, SpecDetail};
+use app::ports::{Chats, Specs};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;

@@ -2,8 +2,8 @@
 //! sizes when the client declares its length (streamed bodies past the cap
 //! are cut off by `RequestBodyLimitLayer` behind this).
 
-use app::api::specs::group_thousands;
 use app::error::AppError;
+use app::format::group_thousands;
 use axum::extract::Request;
 use axum::http::header;
 use axum::middleware::Next;

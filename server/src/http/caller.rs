@@ -1,12 +1,12 @@
 //! Works out who is calling before anything else runs: the client address,
 //! then the user behind an `Authorization: Bearer` API token or the session
 //! cookie. Pages, server functions and REST handlers read the result from the
-//! request's extensions (`app::backend::Caller`).
+//! request's extensions (`app::ports::Caller`).
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::backend::{Caller, ClientAddress, Credential, Session};
 use app::error::AppError;
+use app::ports::{Caller, ClientAddress, Credential, Session};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;

@@ -3,8 +3,8 @@
 //! sign-in or sign-up goes to the dashboard. Applied to page routes only;
 //! server functions answer 401 themselves.
 
-use app::api::accounts::{sign_in_path_returning_to, PUBLIC_PAGES};
-use app::backend::Caller;
+use app::model::accounts::{sign_in_path_returning_to, PUBLIC_PAGES};
+use app::ports::Caller;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use app::backend::Backend;
+use app::ports::Backend;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::middleware::{from_fn, from_fn_with_state};

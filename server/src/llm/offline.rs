@@ -7,8 +7,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use app::spec_block::{split_reply, SPEC_CLOSE, SPEC_OPEN};
-use app::spec_outline::{FeatureIdea, SpecOutline};
+use app::model::spec_block::{split_reply, SPEC_CLOSE, SPEC_OPEN};
+use app::model::spec_outline::{FeatureIdea, SpecOutline};
 
 use super::continuation::CONTINUE_PROMPT;
 use super::prompts::{SPEC_CHAT_HEADING, SPEC_REFINEMENT_HEADING};

@@ -1,7 +1,7 @@
 //! The instructions the platform gives models. The offline model recognises
 //! them to know which task it is asked to do.
 
-use app::spec_block::{SPEC_CLOSE, SPEC_OPEN};
+use app::model::spec_block::{SPEC_CLOSE, SPEC_OPEN};
 
 /// First line of [`spec_chat`]: how the offline model knows the task.
 pub const SPEC_CHAT_HEADING: &str = "You are the spec assistant of an autonomous coding platform.";

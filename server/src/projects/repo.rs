@@ -1,6 +1,6 @@
 //! Queries on projects. Every function takes the owner's id and filters by it.
 
-use app::api::projects::{BuildRef, ProjectSummary};
+use app::model::projects::{BuildRef, ProjectSummary};
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;

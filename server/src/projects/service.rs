@@ -1,12 +1,12 @@
 //! The projects service: the one implementation behind the project server
 //! functions and `/api/projects`. Inputs arrive validated.
 
-use app::api::accounts::UserProfile;
-use app::api::projects::{
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::projects::{
     validate_project_changes, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
 };
-use app::backend::Projects;
-use app::error::AppError;
+use app::ports::Projects;
 use uuid::Uuid;
 
 use crate::db::{DbPool, StoreError};

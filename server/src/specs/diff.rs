@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use app::api::specs::{DiffLine, LineChange};
+use app::model::specs::{DiffLine, LineChange};
 use similar::{ChangeTag, TextDiff};
 
 /// Longest a comparison may search for the smallest diff; past it, the diff

@@ -1,7 +1,7 @@
 //! Queries on specs and their versions. Every function takes the owner's id
 //! and filters by it, so no query can reach another user's spec.
 
-use app::api::specs::{
+use app::model::specs::{
     preview_of, ProjectRef, SpecDetail, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
 use chrono::{DateTime, Utc};

@@ -1,13 +1,13 @@
 //! The specs service: the one implementation behind the spec server functions
 //! and `/api/specs`. Inputs arrive validated (`app::api::specs` rules).
 
-use app::api::accounts::UserProfile;
-use app::api::specs::{
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::specs::{
     validate_spec_changes, LineChange, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery,
     SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
 };
-use app::backend::Specs;
-use app::error::AppError;
+use app::ports::Specs;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;

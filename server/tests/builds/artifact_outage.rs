@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::artifacts::{ArtifactInfo, ArtifactState};
-use app::api::builds::{BuildEvent, BuildStatus, Severity};
+use app::model::artifacts::{ArtifactInfo, ArtifactState};
+use app::model::builds::{BuildEvent, BuildStatus, Severity};
 use common::{
     api, build_app, build_setup_with, create_spec, get_as, local_sandbox_engine, migrated_database,
     new_s3_bucket, s3_storage_at, sha256_hex, sign_up, start_build, stored_events, test_build_settings,

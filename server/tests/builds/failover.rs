@@ -9,7 +9,7 @@ use crate::common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildEvent, BuildStatus};
+use app::model::builds::{BuildEvent, BuildStatus};
 use common::processes::{
     final_build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
 };

@@ -10,7 +10,7 @@ use crate::common::wire_servers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::api::builds::{BuildEvent, BuildStatus};
+use app::model::builds::{BuildEvent, BuildStatus};
 use common::{
     build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
     stored_events, test_build_settings, wait_for_build, As,

@@ -11,8 +11,8 @@ use crate::common::wire_servers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::artifacts::ArtifactState;
-use app::api::builds::{BuildDetail, BuildEvent, BuildStatus, EgressVerdict, LogStream, StoredBuildEvent};
+use app::model::artifacts::ArtifactState;
+use app::model::builds::{BuildDetail, BuildEvent, BuildStatus, EgressVerdict, LogStream, StoredBuildEvent};
 use common::{
     build_app, build_setup_with, create_spec, migrated_database, run_sql, sign_up, start_build,
     stored_events, test_build_settings, wait_for_artifact, wait_for_build, BuildApp, TestDatabase, TestUser,

@@ -8,8 +8,8 @@ use crate::common;
 
 use std::time::Duration;
 
-use app::api::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
-use app::api::builds::{
+use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
+use app::model::builds::{
     BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::contract::Contract;
@@ -366,7 +366,7 @@ async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
     assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 3, "{statuses:?}");
 
     // A cancelled build makes room; another user is not affected at all.
-    let listed: Vec<app::api::builds::BuildSummary> =
+    let listed: Vec<app::model::builds::BuildSummary> =
         common::body_as(&get_as(&app.router, "/api/builds?status=queued", As::User(&user)).await);
     assert_eq!(listed.len(), 5);
     let cancel =

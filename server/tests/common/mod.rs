@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::api::chats::ChatDetail;
+use app::model::chats::ChatDetail;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::Router;
@@ -477,7 +477,7 @@ pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
 }
 
 /// Starts a build of `spec_id` for `user` through the REST API.
-pub async fn start_build(app: &Router, user: &TestUser, spec_id: &str) -> app::api::builds::BuildDetail {
+pub async fn start_build(app: &Router, user: &TestUser, spec_id: &str) -> app::model::builds::BuildDetail {
     let body = serde_json::json!({ "spec_id": spec_id });
     let response = api(app, "POST", "/api/builds", As::User(user), Some(body)).await;
     assert_eq!(response.status, 201, "{}", response.body);
@@ -490,13 +490,13 @@ pub async fn wait_for_build(
     user: &TestUser,
     id: Uuid,
     limit: Duration,
-    is_done: impl Fn(&app::api::builds::BuildDetail) -> bool,
-) -> app::api::builds::BuildDetail {
+    is_done: impl Fn(&app::model::builds::BuildDetail) -> bool,
+) -> app::model::builds::BuildDetail {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let response = get_as(app, &format!("/api/builds/{id}"), As::User(user)).await;
         assert_eq!(response.status, 200, "{}", response.body);
-        let build: app::api::builds::BuildDetail = body_as(&response);
+        let build: app::model::builds::BuildDetail = body_as(&response);
         if is_done(&build) {
             return build;
         }
@@ -509,7 +509,7 @@ pub async fn wait_for_build(
 }
 
 /// Every event of a build, straight from the database, in order.
-pub async fn stored_events(pool: &DbPool, id: Uuid) -> Vec<app::api::builds::StoredBuildEvent> {
+pub async fn stored_events(pool: &DbPool, id: Uuid) -> Vec<app::model::builds::StoredBuildEvent> {
     let mut connection = pool.get().await.expect("a connection");
     server::builds::repo::events_after(&mut connection, id, 0, 1_000_000).await.expect("read events")
 }
@@ -558,7 +558,7 @@ pub async fn watch_build_to_the_end(
     user: &TestUser,
     id: Uuid,
     limit: Duration,
-) -> Vec<app::api::builds::StreamedBuildEvent> {
+) -> Vec<app::model::builds::StreamedBuildEvent> {
     let body = reqwest::Client::new()
         .get(format!("http://{address}/api/builds/{id}/stream"))
         .header("cookie", &user.cookie)
@@ -571,7 +571,7 @@ pub async fn watch_build_to_the_end(
         .expect("read the build stream to its end");
     let messages = parse_sse(&body);
     assert_eq!(messages.last().map(|message| message.event.as_str()), Some("complete"), "{body}");
-    let streamed: Vec<app::api::builds::StreamedBuildEvent> = messages
+    let streamed: Vec<app::model::builds::StreamedBuildEvent> = messages
         .iter()
         .filter(|message| message.event == "build")
         .map(|message| serde_json::from_str(&message.data).expect("an event"))
@@ -588,13 +588,13 @@ pub async fn wait_for_artifact(
     user: &TestUser,
     id: Uuid,
     limit: Duration,
-) -> app::api::artifacts::ArtifactInfo {
-    use app::api::artifacts::ArtifactState;
+) -> app::model::artifacts::ArtifactInfo {
+    use app::model::artifacts::ArtifactState;
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let response = get_as(app, &format!("/api/builds/{id}/artifacts?info=true"), As::User(user)).await;
         assert_eq!(response.status, 200, "{}", response.body);
-        let info: app::api::artifacts::ArtifactInfo = body_as(&response);
+        let info: app::model::artifacts::ArtifactInfo = body_as(&response);
         if matches!(info.state, ArtifactState::Stored | ArtifactState::Failed | ArtifactState::Expired) {
             return info;
         }

@@ -138,7 +138,7 @@ pub async fn start_build_over_http(
     base: &str,
     cookie: &str,
     spec: &str,
-) -> app::api::builds::BuildDetail {
+) -> app::model::builds::BuildDetail {
     let spec: serde_json::Value = client
         .post(format!("{base}/api/specs"))
         .header("cookie", cookie)
@@ -166,7 +166,7 @@ pub async fn build_detail(
     base: &str,
     cookie: &str,
     id: uuid::Uuid,
-) -> app::api::builds::BuildDetail {
+) -> app::model::builds::BuildDetail {
     let response = client
         .get(format!("{base}/api/builds/{id}"))
         .header("cookie", cookie)
@@ -185,7 +185,7 @@ pub async fn final_build_detail(
     id: uuid::Uuid,
     limit: Duration,
     what: &str,
-) -> app::api::builds::BuildDetail {
+) -> app::model::builds::BuildDetail {
     let deadline = Instant::now() + limit;
     loop {
         let detail = build_detail(client, base, cookie, id).await;

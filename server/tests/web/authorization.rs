@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use app::api::chats::ReplyStatus;
+use app::model::chats::ReplyStatus;
 use common::{
     api, call_server_fn_as, create_project, create_spec, create_token, run_sql, sign_up, start_chat,
     test_app, test_app_with_objects, wait_for_reply, As, TestResponse, TestUser,

@@ -7,11 +7,11 @@ use crate::common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::chats::{
+use app::model::chats::{
     ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyEvent, ReplyStatus, MAX_MESSAGE_BYTES,
 };
-use app::api::specs::SpecDetail;
-use app::spec_block::{split_reply, SPEC_CLOSE, SPEC_OPEN};
+use app::model::spec_block::{split_reply, SPEC_CLOSE, SPEC_OPEN};
+use app::model::specs::SpecDetail;
 use common::{
     api, app_with_slow_assistant, body_as, call_server_fn_as, create_token, get_as, migrated_database,
     offline_assistant, run_sql, serve, sign_up, start_chat, test_app, wait_for_reply, As, TestDatabase,

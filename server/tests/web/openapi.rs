@@ -150,10 +150,10 @@ async fn error_answers_are_documented_with_their_schema() {
 /// document exactly when the server accepts it, and so is a length.
 #[test]
 fn documented_text_rules_agree_with_the_validators() {
-    let schema = serde_json::to_value(app::api::text_schemas::spec_name()).expect("a schema is JSON");
+    let schema = serde_json::to_value(app::model::text_schemas::spec_name()).expect("a schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("the documented pattern compiles");
     let documented = |text: &str| validator.is_valid(&serde_json::json!(text));
-    let accepted = |text: &str| app::api::specs::validate_spec_name(text).is_ok();
+    let accepted = |text: &str| app::model::specs::validate_spec_name(text).is_ok();
     for character in '\0'..='\u{ffff}' {
         let name = character.to_string();
         assert_eq!(

@@ -323,10 +323,10 @@ async fn a_version_that_is_not_a_number_is_not_found() {
 /// same rules as the REST API and the server functions.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_itself_refuses_changes_that_break_a_rule() {
-    use app::api::accounts::UserProfile;
-    use app::api::specs::{NewSpec, SpecChanges};
-    use app::backend::Specs;
     use app::error::AppError;
+    use app::model::accounts::UserProfile;
+    use app::model::specs::{NewSpec, SpecChanges};
+    use app::ports::Specs;
 
     let (app, database) = test_app().await;
     let user = sign_up(&app, "third-door@example.com").await;

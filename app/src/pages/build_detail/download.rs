@@ -8,13 +8,13 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::panel::{Panel, Row};
-use crate::api::artifacts::{ArchiveSummary, ArtifactInfo, ArtifactState, RetryBuildArtifact};
-use crate::api::specs::group_thousands;
+use crate::api::artifacts::RetryBuildArtifact;
 use crate::browser::copy_to_clipboard;
 use crate::components::button::{Button, ButtonLink, ButtonTone};
 use crate::components::form::FormError;
 use crate::components::shimmer::Shimmer;
-use crate::format::{byte_size, timestamp};
+use crate::format::{byte_size, group_thousands, timestamp};
+use crate::model::artifacts::{ArchiveSummary, ArtifactInfo, ArtifactState};
 
 /// How long "Starting download…" shows: the browser tells the page nothing
 /// when a download begins.

@@ -5,9 +5,8 @@
 use leptos::prelude::*;
 
 use super::panel::{Panel, Row};
-use crate::api::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
-use crate::api::specs::group_thousands;
-use crate::format::{byte_size, cpus, duration, timestamp};
+use crate::format::{byte_size, cpus, duration, group_thousands, timestamp};
+use crate::model::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
 
 /// Hex digits of a commit hash shown, as `git log --oneline` does.
 const SHORT_HASH: usize = 7;

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::panel::Panel;
-use crate::api::builds::{BuildDetail, BuildStatus, BuildView, FeatureView};
 use crate::components::shimmer::Shimmer;
+use crate::model::builds::{BuildDetail, BuildStatus, BuildView, FeatureView};
 
 #[component]
 pub(super) fn FeatureChecklist(

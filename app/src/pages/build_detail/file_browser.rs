@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::file_tree::{file_tree, FileNode};
-use crate::api::artifacts::{read_build_file, BuildFileContent, ManifestFile, MAX_LISTED_FILES};
-use crate::api::specs::group_thousands;
+use crate::api::artifacts::read_build_file;
 use crate::components::numbered_text::NumberedText;
 use crate::error::AppError;
-use crate::format::byte_size;
+use crate::format::{byte_size, group_thousands};
+use crate::model::artifacts::{BuildFileContent, ManifestFile, MAX_LISTED_FILES};
 
 #[component]
 pub(super) fn FileBrowser(id: Uuid, files: Vec<ManifestFile>, is_file_list_cut: bool) -> impl IntoView {
@@ -234,7 +234,7 @@ fn FileContent(id: Uuid, file: BuildFileContent) -> impl IntoView {
                 <p class="mt-2 text-xs text-amber-800 dark:text-amber-200" data-testid="file-truncated">
                     {format!(
                         "Only the first {} of {size} are shown; the archive holds the whole file.",
-                        byte_size(crate::api::artifacts::MAX_VIEWED_TEXT_BYTES as i64)
+                        byte_size(crate::model::artifacts::MAX_VIEWED_TEXT_BYTES as i64)
                     )}
                 </p>
             })}

@@ -5,14 +5,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::builds::{BuildDetail, BuildStatus, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
-use crate::api::specs::group_thousands;
+use crate::api::builds::{CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::build_status_badge::BuildStatusBadge;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
 use crate::error::AppError;
-use crate::format::timestamp;
+use crate::format::{group_thousands, timestamp};
+use crate::model::builds::{BuildDetail, BuildStatus};
 
 #[component]
 pub(super) fn BuildHeader(

@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::adopt;
 use super::log::{scroll_to_end, LogChunk};
-use crate::api::builds::{
-    get_build, BuildDetail, BuildEvent, BuildView, LogLine, StoredBuildEvent, StreamedBuildEvent,
+use crate::api::builds::get_build;
+use crate::model::builds::{
+    BuildDetail, BuildEvent, BuildView, LogLine, StoredBuildEvent, StreamedBuildEvent,
 };
 
 /// What the stream keeps up to date.
@@ -83,8 +84,8 @@ pub(super) fn follow_live(parts: LiveParts) {
 
     use send_wrapper::SendWrapper;
 
-    use crate::api::builds::BuildStatus;
     use crate::build_stream::follow_build;
+    use crate::model::builds::BuildStatus;
 
     /// Events received since the page last showed any.
     #[derive(Default)]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::api::builds::{LogLine, LogStream, MAX_LOG_PAGE};
-use crate::api::specs::group_thousands;
+use crate::format::group_thousands;
+use crate::model::builds::{LogLine, LogStream, MAX_LOG_PAGE};
 
 /// The log section. `chunks` is filled by the stream; `is_following` says
 /// whether the panel sticks to its end (the reader has not scrolled up).

@@ -35,12 +35,10 @@ use self::log::{LogChunk, LogPanel};
 use self::now_panel::NowPanel;
 use self::result::BuildResult;
 use self::work::WorkDetails;
-use crate::api::builds::{
-    get_build, get_build_log, BuildDetail, BuildView, CancelBuild, DeleteBuild, LogPage, PauseBuild,
-    ResumeBuild, DEFAULT_LOG_PAGE,
-};
+use crate::api::builds::{get_build, get_build_log, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
+use crate::model::builds::{BuildDetail, BuildView, LogPage, DEFAULT_LOG_PAGE};
 
 #[component]
 pub fn BuildDetailPage() -> impl IntoView {

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::builds::{BuildDetail, BuildStatus, BuildView};
 use crate::components::shimmer::Shimmer;
 use crate::format::duration;
+use crate::model::builds::{BuildDetail, BuildStatus, BuildView};
 
 #[component]
 pub(super) fn NowPanel(

@@ -13,8 +13,9 @@ use super::download::DownloadCard;
 use super::evidence::EvidencePanel;
 use super::file_browser::FileBrowser;
 use crate::actions::count_successes;
-use crate::api::artifacts::{get_build_evidence, ArtifactState, BuildEvidence, RetryBuildArtifact};
+use crate::api::artifacts::{get_build_evidence, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
+use crate::model::artifacts::{ArtifactState, BuildEvidence};
 
 /// How often the page asks again while the archive is being made.
 const POLL_EVERY: Duration = Duration::from_secs(2);

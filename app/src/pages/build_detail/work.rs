@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::panel::Panel;
-use crate::api::builds::{BuildView, EgressVerdict, FileChange, NetworkAccess, Severity};
+use crate::model::builds::{BuildView, EgressVerdict, FileChange, NetworkAccess, Severity};
 
 /// The last test run, the files the agent touched and the errors it met.
 #[component]

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{BuildEvent, Severity, StoredBuildEvent};
+use app::model::builds::{BuildEvent, Severity, StoredBuildEvent};
 use bytes::Bytes;
 use chrono::Utc;
 use diesel_async::AsyncConnection;

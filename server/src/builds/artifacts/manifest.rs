@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use app::api::artifacts::{
+use app::model::artifacts::{
     ArchiveSummary, ArtifactManifest, CommitRecord, FeatureEvidence, ManifestFile, SandboxPolicy,
     SessionUsage, TestProof,
 };
-use app::api::builds::{BuildEvent, StoredBuildEvent};
+use app::model::builds::{BuildEvent, StoredBuildEvent};
 use chrono::{DateTime, Utc};
 
 use crate::builds::harness::features::Feature;

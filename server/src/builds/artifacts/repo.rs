@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::api::artifacts::ArtifactState;
+use app::model::artifacts::ArtifactState;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Text};

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use app::api::accounts::UserProfile;
-use app::api::artifacts::{
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::artifacts::{
     archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildEvidence, BuildFileContent,
     MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
 };
-use app::backend::Artifacts;
-use app::error::AppError;
+use app::ports::Artifacts;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -187,7 +187,7 @@ impl ArtifactService {
         owner: &UserProfile,
         build_id: Uuid,
         path: &str,
-    ) -> Result<(app::api::artifacts::ManifestFile, ExtractedFile), AppError> {
+    ) -> Result<(app::model::artifacts::ManifestFile, ExtractedFile), AppError> {
         let (_, key) = self.stored(owner, build_id).await?;
         let manifest = self.manifest(build_id).await?;
         let no_such_file = || AppError::NotFound(format!("The archive has no file {path}."));

@@ -13,7 +13,7 @@ pub mod tools;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::builds::{ActivityKind, BuildEvent, Severity};
+use app::model::builds::{ActivityKind, BuildEvent, Severity};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 

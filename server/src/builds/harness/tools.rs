@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use app::api::builds::{ActivityKind, BuildEvent, EgressVerdict, FileChange, LogStream, Severity};
+use app::model::builds::{ActivityKind, BuildEvent, EgressVerdict, FileChange, LogStream, Severity};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;

@@ -283,7 +283,7 @@ fn capitalise(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use app::spec_outline::{FeatureIdea, SpecOutline};
+    use app::model::spec_outline::{FeatureIdea, SpecOutline};
 
     use super::*;
 

@@ -1,8 +1,8 @@
 //! `/api/me` and `/api/tokens`: the REST face of the accounts service.
 
-use app::api::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile};
-use app::backend::Accounts;
 use app::error::AppError;
+use app::model::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile};
+use app::ports::Accounts;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -32,7 +32,7 @@ pub async fn list_tokens(
 #[derive(Deserialize, ToSchema)]
 pub struct NewToken {
     /// What the token is for, to recognise it later.
-    #[schema(schema_with = app::api::text_schemas::token_name)]
+    #[schema(schema_with = app::model::text_schemas::token_name)]
     name: String,
 }
 

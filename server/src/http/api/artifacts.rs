@@ -2,9 +2,9 @@
 //! to a presigned URL), its evidence pack, its files one by one, a retry of
 //! a failed upload, and the server's own signed download URLs.
 
-use app::api::artifacts::{ArtifactInfo, ArtifactManifest, ManifestFile, MAX_VIEWED_TEXT_BYTES};
-use app::backend::Artifacts;
 use app::error::AppError;
+use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ManifestFile, MAX_VIEWED_TEXT_BYTES};
+use app::ports::Artifacts;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -4,8 +4,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::api::builds::{BuildDetail, BuildQuery, BuildStatus, BuildSummary, LogPage, DEFAULT_LOG_PAGE};
 use app::error::AppError;
+use app::model::builds::{BuildDetail, BuildQuery, BuildStatus, BuildSummary, LogPage, DEFAULT_LOG_PAGE};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

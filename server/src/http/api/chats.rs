@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 
-use app::api::chats::{ChatDetail, ChatSummary, ReplyEvent};
-use app::api::specs::SpecDetail;
+use app::model::chats::{ChatDetail, ChatSummary, ReplyEvent};
+use app::model::specs::SpecDetail;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -38,7 +38,7 @@ pub async fn list(
 #[derive(Deserialize, ToSchema)]
 pub struct MessageBody {
     /// At most 1,064,960 bytes of UTF-8 (413 beyond).
-    #[schema(schema_with = app::api::text_schemas::written_text)]
+    #[schema(schema_with = app::model::text_schemas::written_text)]
     message: String,
 }
 
@@ -67,7 +67,7 @@ pub async fn get(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RenameBody {
-    #[schema(schema_with = app::api::text_schemas::chat_title)]
+    #[schema(schema_with = app::model::text_schemas::chat_title)]
     title: String,
 }
 
@@ -134,7 +134,7 @@ pub async fn retry(
 pub struct SaveSpecBody {
     /// The assistant message whose spec block is saved.
     message_id: Uuid,
-    #[schema(schema_with = app::api::text_schemas::spec_name)]
+    #[schema(schema_with = app::model::text_schemas::spec_name)]
     name: String,
 }
 
@@ -155,7 +155,7 @@ pub async fn save_spec(
 #[derive(Deserialize, ToSchema)]
 pub struct RefineBody {
     /// The draft, at most 1,048,576 bytes of UTF-8 (413 beyond).
-    #[schema(schema_with = app::api::text_schemas::written_text)]
+    #[schema(schema_with = app::model::text_schemas::written_text)]
     content: String,
 }
 

@@ -1,6 +1,6 @@
 //! `/api/dashboard`: the counts and recent work the dashboard shows.
 
-use app::api::dashboard::DashboardSummary;
+use app::model::dashboard::DashboardSummary;
 use axum::extract::State;
 use axum::Json;
 

@@ -1,9 +1,9 @@
 //! Extractors for REST handlers: the signed-in user (401 otherwise) and JSON
 //! bodies whose rejections speak the API's error format.
 
-use app::api::accounts::UserProfile;
-use app::backend::Caller;
 use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::ports::Caller;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;

@@ -12,8 +12,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, PartialSchema, ToResponse, ToSchema};
 
-use app::api::builds::StreamedBuildEvent;
-use app::api::chats::ReplyEvent;
+use app::model::builds::StreamedBuildEvent;
+use app::model::chats::ReplyEvent;
 
 use crate::http::api::error::{ErrorBody, ErrorDetail};
 

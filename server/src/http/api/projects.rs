@@ -1,6 +1,6 @@
 //! `/api/projects`: the REST face of the projects service.
 
-use app::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use app::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -28,10 +28,10 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewProjectBody {
-    #[schema(schema_with = app::api::text_schemas::project_name)]
+    #[schema(schema_with = app::model::text_schemas::project_name)]
     name: String,
     #[serde(default)]
-    #[schema(schema_with = app::api::text_schemas::project_description)]
+    #[schema(schema_with = app::model::text_schemas::project_description)]
     description: String,
 }
 

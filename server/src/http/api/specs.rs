@@ -1,9 +1,9 @@
 //! `/api/specs`: the REST face of the specs service.
 
-use app::api::specs::{
+use app::error::AppError;
+use app::model::specs::{
     NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
-use app::error::AppError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -42,7 +42,7 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewSpecBody {
-    #[schema(schema_with = app::api::text_schemas::spec_name)]
+    #[schema(schema_with = app::model::text_schemas::spec_name)]
     name: String,
     /// Markdown, at most 1,048,576 bytes of UTF-8 (413 beyond).
     content: String,

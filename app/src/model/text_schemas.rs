@@ -4,10 +4,10 @@
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
-use crate::api::accounts::MAX_TOKEN_NAME_CHARS;
-use crate::api::chats::MAX_CHAT_TITLE_CHARS;
-use crate::api::projects::{MAX_PROJECT_DESCRIPTION_CHARS, MAX_PROJECT_NAME_CHARS};
-use crate::api::specs::MAX_SPEC_NAME_CHARS;
+use crate::model::accounts::MAX_TOKEN_NAME_CHARS;
+use crate::model::chats::MAX_CHAT_TITLE_CHARS;
+use crate::model::projects::{MAX_PROJECT_DESCRIPTION_CHARS, MAX_PROJECT_NAME_CHARS};
+use crate::model::specs::MAX_SPEC_NAME_CHARS;
 
 /// Somewhere a character that is neither a control character nor white
 /// space (as Rust's `char::is_whitespace` counts it): what the validators

@@ -7,17 +7,17 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::api::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
-use crate::api::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
-use crate::api::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
-use crate::api::chats::{ChatDetail, ChatSummary};
-use crate::api::dashboard::DashboardSummary;
-use crate::api::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
-use crate::api::specs::{
+use crate::error::AppError;
+use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
+use crate::model::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
+use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
+use crate::model::chats::{ChatDetail, ChatSummary};
+use crate::model::dashboard::DashboardSummary;
+use crate::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use crate::model::specs::{
     NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
-use crate::api::system::SystemStatus;
-use crate::error::AppError;
+use crate::model::system::SystemStatus;
 
 pub use tower_sessions::Session;
 

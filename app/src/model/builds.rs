@@ -1,0 +1,593 @@
+//! Builds: an autonomous agent turning a spec into an app inside a sandbox.
+//! The build and its typed events as the browser and server share them, and
+//! the limits both enforce.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Builds one user may have running or queued at once.
+pub const MAX_ACTIVE_BUILDS_PER_USER: i64 = 5;
+pub const DEFAULT_LOG_PAGE: u32 = 500;
+pub const MAX_LOG_PAGE: u32 = 5_000;
+pub const MAX_BUILD_LIST: u32 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BuildStatus {
+    /// Waiting for a worker.
+    Queued,
+    Running,
+    /// Stopped with its work directory kept; resumes where it stopped (by
+    /// itself when `resume_at` is set, e.g. after a provider's rate limit).
+    Paused,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl BuildStatus {
+    pub const ALL: [BuildStatus; 6] = [
+        BuildStatus::Queued,
+        BuildStatus::Running,
+        BuildStatus::Paused,
+        BuildStatus::Completed,
+        BuildStatus::Failed,
+        BuildStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Queued => "queued",
+            BuildStatus::Running => "running",
+            BuildStatus::Paused => "paused",
+            BuildStatus::Completed => "completed",
+            BuildStatus::Failed => "failed",
+            BuildStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BuildStatus::Queued => "Queued",
+            BuildStatus::Running => "Running",
+            BuildStatus::Paused => "Paused",
+            BuildStatus::Completed => "Completed",
+            BuildStatus::Failed => "Failed",
+            BuildStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether the build has ended for good.
+    pub fn is_final(self) -> bool {
+        matches!(self, BuildStatus::Completed | BuildStatus::Failed | BuildStatus::Cancelled)
+    }
+
+    pub fn can_cancel(self) -> bool {
+        !self.is_final()
+    }
+
+    pub fn can_pause(self) -> bool {
+        matches!(self, BuildStatus::Queued | BuildStatus::Running)
+    }
+
+    pub fn can_resume(self) -> bool {
+        self == BuildStatus::Paused
+    }
+}
+
+/// A build as a list row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BuildSummary {
+    pub id: Uuid,
+    /// The spec's name when the build started.
+    pub spec_name: String,
+    pub spec_id: Option<Uuid>,
+    pub status: BuildStatus,
+    pub status_reason: Option<String>,
+    pub features_passing: i32,
+    pub features_total: i32,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BuildDetail {
+    pub id: Uuid,
+    pub spec_name: String,
+    pub spec_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub status: BuildStatus,
+    /// Why the build is paused, failed or cancelled, in words.
+    pub status_reason: Option<String>,
+    /// When a paused build resumes by itself (after a provider's limit).
+    pub resume_at: Option<DateTime<Utc>>,
+    /// The spec as it was when the build was created.
+    pub spec_content: String,
+    /// The provider and model the agent talks to, e.g. "offline".
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Agent sessions run so far (the initializer counts as one).
+    pub sessions: i32,
+    pub features_passing: i32,
+    pub features_total: i32,
+    /// The sequence number of the newest event.
+    pub last_event_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters for the build list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct BuildQuery {
+    pub status: Option<BuildStatus>,
+    pub spec_id: Option<Uuid>,
+    /// At most [`MAX_BUILD_LIST`]; newest first.
+    pub limit: Option<u32>,
+}
+
+/// Where the agent is in its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BuildPhase {
+    /// Preparing the sandbox.
+    Preparing,
+    /// The initializer session: feature list, skeleton, first commit.
+    Initializing,
+    /// A coding session: one feature at a time.
+    Coding,
+    /// Everything passes; wrapping up.
+    Finishing,
+}
+
+impl BuildPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            BuildPhase::Preparing => "Preparing the sandbox",
+            BuildPhase::Initializing => "Planning features",
+            BuildPhase::Coding => "Implementing features",
+            BuildPhase::Finishing => "Finishing",
+        }
+    }
+}
+
+/// What the agent is doing at the moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Thinking,
+    Reading,
+    WritingCode,
+    RunningCommand,
+    RunningTests,
+    Committing,
+    Waiting,
+}
+
+impl ActivityKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Thinking => "Thinking",
+            ActivityKind::Reading => "Reading",
+            ActivityKind::WritingCode => "Writing code",
+            ActivityKind::RunningCommand => "Running a command",
+            ActivityKind::RunningTests => "Running tests",
+            ActivityKind::Committing => "Committing",
+            ActivityKind::Waiting => "Waiting",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FileChange {
+    Created,
+    Modified,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+    /// The platform's own lines: sessions starting, the agent's words.
+    System,
+}
+
+/// What the egress proxy did with a connection a build asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EgressVerdict {
+    Allowed,
+    /// Refused: not on the allow-list, or an internal address.
+    Denied,
+    /// Allowed, but the host could not be resolved or reached.
+    Failed,
+}
+
+/// Something that happened in a build, emitted where it happened (the
+/// harness, a tool, the runner); nothing is guessed from log text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BuildEvent {
+    Phase {
+        phase: BuildPhase,
+        /// The agent session (1 is the initializer).
+        session: i32,
+    },
+    FeatureStart {
+        /// Position in `feature_list.json`, from 0.
+        index: i32,
+        description: String,
+        category: String,
+    },
+    FeatureEnd {
+        index: i32,
+        description: String,
+        passed: bool,
+        tests_passed: i32,
+        tests_failed: i32,
+    },
+    Activity {
+        activity: ActivityKind,
+        detail: String,
+    },
+    ToolStart {
+        call_id: String,
+        tool: String,
+        /// The command, or the path the tool works on.
+        summary: String,
+    },
+    ToolEnd {
+        call_id: String,
+        tool: String,
+        is_error: bool,
+        duration_ms: i64,
+    },
+    File {
+        path: String,
+        change: FileChange,
+    },
+    TestRun {
+        command: String,
+        passed: i32,
+        failed: i32,
+        exit_code: Option<i32>,
+        duration_ms: i64,
+    },
+    Error {
+        severity: Severity,
+        message: String,
+        /// Whether the build carried on after it.
+        recovered: bool,
+    },
+    Progress {
+        done: i32,
+        total: i32,
+        elapsed_secs: i64,
+        remaining_secs: Option<i64>,
+    },
+    Log {
+        stream: LogStream,
+        line: String,
+    },
+    Status {
+        status: BuildStatus,
+        reason: Option<String>,
+    },
+    /// What an agent session used, when it ended.
+    SessionUsage {
+        session: i32,
+        model: String,
+        input_tokens: i64,
+        output_tokens: i64,
+    },
+    /// A host the build tried to reach through the egress proxy.
+    Egress {
+        host: String,
+        port: i32,
+        verdict: EgressVerdict,
+        reason: Option<String>,
+    },
+}
+
+impl BuildEvent {
+    /// The event's kind as stored and as the SSE `event:` name would read.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BuildEvent::Phase { .. } => "phase",
+            BuildEvent::FeatureStart { .. } => "feature_start",
+            BuildEvent::FeatureEnd { .. } => "feature_end",
+            BuildEvent::Activity { .. } => "activity",
+            BuildEvent::ToolStart { .. } => "tool_start",
+            BuildEvent::ToolEnd { .. } => "tool_end",
+            BuildEvent::File { .. } => "file",
+            BuildEvent::TestRun { .. } => "test_run",
+            BuildEvent::Error { .. } => "error",
+            BuildEvent::Progress { .. } => "progress",
+            BuildEvent::Log { .. } => "log",
+            BuildEvent::Status { .. } => "status",
+            BuildEvent::Egress { .. } => "egress",
+            BuildEvent::SessionUsage { .. } => "session_usage",
+        }
+    }
+
+    pub fn system_log(line: impl Into<String>) -> Self {
+        BuildEvent::Log { stream: LogStream::System, line: line.into() }
+    }
+}
+
+/// An event as stored: numbered without gaps per build, from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StoredBuildEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub event: BuildEvent,
+}
+
+/// What the build stream (`GET /api/builds/{id}/stream`) sends as the data
+/// of each `event` message (`id:` is `seq`). `historical` marks events read
+/// from the database on connecting, before live ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StreamedBuildEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub historical: bool,
+    pub event: BuildEvent,
+}
+
+/// A page of a build's log lines, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LogPage {
+    pub lines: Vec<LogLine>,
+    /// Pass as `after` for the next page; `None` when this page is the end so far.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LogLine {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub stream: LogStream,
+    pub line: String,
+}
+
+/// The state of a build as its events tell it: what the build page shows.
+/// Fold events into it in sequence order with [`BuildView::apply`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildView {
+    pub last_seq: i64,
+    pub status: Option<BuildStatus>,
+    pub status_reason: Option<String>,
+    pub phase: Option<BuildPhase>,
+    pub session: i32,
+    pub activity: Option<(ActivityKind, String)>,
+    pub features: Vec<FeatureView>,
+    pub current_feature: Option<i32>,
+    pub files: Vec<(String, FileChange)>,
+    pub errors: Vec<(Severity, String, bool)>,
+    pub progress: Option<(i32, i32, i64, Option<i64>)>,
+    pub last_test_run: Option<(String, i32, i32, Option<i32>)>,
+    /// Hosts the build tried to reach, one entry per host, port and verdict.
+    pub network: Vec<NetworkAccess>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAccess {
+    pub host: String,
+    pub port: i32,
+    pub verdict: EgressVerdict,
+    /// Why, for the latest refusal or failure.
+    pub reason: Option<String>,
+    pub attempts: i32,
+}
+
+/// Distinct hosts the build page lists; a build trying thousands is told
+/// by the first ones.
+const MAX_NETWORK_ENTRIES: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureView {
+    pub index: i32,
+    pub description: String,
+    pub category: String,
+    /// `None` while not yet finished.
+    pub passed: Option<bool>,
+    pub tests_passed: i32,
+    pub tests_failed: i32,
+}
+
+impl BuildView {
+    /// Folds one event in; events at or below `last_seq` are ignored, so a
+    /// replayed event is harmless.
+    pub fn apply(&mut self, stored: &StoredBuildEvent) {
+        if stored.seq <= self.last_seq {
+            return;
+        }
+        self.last_seq = stored.seq;
+        match &stored.event {
+            BuildEvent::Phase { phase, session } => {
+                self.phase = Some(*phase);
+                self.session = *session;
+            }
+            BuildEvent::FeatureStart { index, description, category } => {
+                self.current_feature = Some(*index);
+                let feature = self.feature_mut(*index, description, category);
+                feature.passed = None;
+            }
+            BuildEvent::FeatureEnd { index, description, passed, tests_passed, tests_failed } => {
+                let feature = self.feature_mut(*index, description, "");
+                feature.passed = Some(*passed);
+                feature.tests_passed = *tests_passed;
+                feature.tests_failed = *tests_failed;
+                if self.current_feature == Some(*index) {
+                    self.current_feature = None;
+                }
+            }
+            BuildEvent::Activity { activity, detail } => self.activity = Some((*activity, detail.clone())),
+            BuildEvent::File { path, change } => {
+                self.files.retain(|(known, _)| known != path);
+                self.files.push((path.clone(), *change));
+            }
+            BuildEvent::TestRun { command, passed, failed, exit_code, .. } => {
+                self.last_test_run = Some((command.clone(), *passed, *failed, *exit_code));
+            }
+            BuildEvent::Error { severity, message, recovered } => {
+                self.errors.push((*severity, message.clone(), *recovered));
+            }
+            BuildEvent::Progress { done, total, elapsed_secs, remaining_secs } => {
+                self.progress = Some((*done, *total, *elapsed_secs, *remaining_secs));
+            }
+            BuildEvent::Status { status, reason } => {
+                self.status = Some(*status);
+                self.status_reason = reason.clone();
+                if status.is_final() || *status == BuildStatus::Paused {
+                    self.activity = None;
+                }
+            }
+            BuildEvent::Egress { host, port, verdict, reason } => {
+                let known = self.network.iter().position(|access| {
+                    access.host == *host && access.port == *port && access.verdict == *verdict
+                });
+                if let Some(position) = known {
+                    let access = &mut self.network[position];
+                    access.attempts += 1;
+                    access.reason = reason.clone();
+                } else if self.network.len() < MAX_NETWORK_ENTRIES {
+                    self.network.push(NetworkAccess {
+                        host: host.clone(),
+                        port: *port,
+                        verdict: *verdict,
+                        reason: reason.clone(),
+                        attempts: 1,
+                    });
+                }
+            }
+            BuildEvent::ToolStart { .. }
+            | BuildEvent::ToolEnd { .. }
+            | BuildEvent::Log { .. }
+            | BuildEvent::SessionUsage { .. } => {}
+        }
+    }
+
+    fn feature_mut(&mut self, index: i32, description: &str, category: &str) -> &mut FeatureView {
+        let position = match self.features.iter().position(|feature| feature.index == index) {
+            Some(position) => position,
+            None => {
+                self.features.push(FeatureView {
+                    index,
+                    description: description.to_owned(),
+                    category: category.to_owned(),
+                    passed: None,
+                    tests_passed: 0,
+                    tests_failed: 0,
+                });
+                self.features.sort_by_key(|feature| feature.index);
+                self.features.iter().position(|feature| feature.index == index).expect("just inserted")
+            }
+        };
+        &mut self.features[position]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(seq: i64, event: BuildEvent) -> StoredBuildEvent {
+        StoredBuildEvent { seq, at: Utc::now(), event }
+    }
+
+    #[test]
+    fn events_serialise_with_a_type_tag() {
+        let event = BuildEvent::Log { stream: LogStream::Stdout, line: "ok 1".into() };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "log");
+        assert_eq!(json["stream"], "stdout");
+        assert_eq!(serde_json::from_value::<BuildEvent>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn the_view_follows_features_and_ignores_replayed_events() {
+        let mut view = BuildView::default();
+        let start = stored(
+            1,
+            BuildEvent::FeatureStart {
+                index: 0,
+                description: "Add a todo".into(),
+                category: "functional".into(),
+            },
+        );
+        view.apply(&start);
+        assert_eq!(view.current_feature, Some(0));
+        view.apply(&stored(
+            2,
+            BuildEvent::FeatureEnd {
+                index: 0,
+                description: "Add a todo".into(),
+                passed: true,
+                tests_passed: 3,
+                tests_failed: 0,
+            },
+        ));
+        view.apply(&start);
+        assert_eq!(view.current_feature, None, "a replayed start changes nothing");
+        assert_eq!(view.features[0].passed, Some(true));
+        assert_eq!(view.features[0].tests_passed, 3);
+    }
+
+    #[test]
+    fn the_view_lists_each_host_once_per_verdict_with_its_attempts() {
+        let mut view = BuildView::default();
+        let egress = |seq, host: &str, verdict, reason: Option<&str>| {
+            stored(
+                seq,
+                BuildEvent::Egress {
+                    host: host.into(),
+                    port: 443,
+                    verdict,
+                    reason: reason.map(str::to_owned),
+                },
+            )
+        };
+        view.apply(&egress(1, "registry.npmjs.org", EgressVerdict::Allowed, None));
+        view.apply(&egress(2, "registry.npmjs.org", EgressVerdict::Allowed, None));
+        view.apply(&egress(3, "evil.example", EgressVerdict::Denied, Some("not allowed")));
+        assert_eq!(view.network.len(), 2);
+        assert_eq!((view.network[0].host.as_str(), view.network[0].attempts), ("registry.npmjs.org", 2));
+        assert_eq!(view.network[1].verdict, EgressVerdict::Denied);
+        assert_eq!(view.network[1].reason.as_deref(), Some("not allowed"));
+    }
+}

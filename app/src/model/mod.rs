@@ -1,0 +1,15 @@
+//! The domain: the types that cross the wire and the rules they obey, with
+//! no I/O. Pages, server functions, ports and the server all build on it.
+
+pub mod accounts;
+pub mod artifacts;
+pub mod builds;
+pub mod chats;
+pub mod dashboard;
+pub mod projects;
+pub mod spec_block;
+pub mod spec_outline;
+pub mod specs;
+pub mod system;
+#[cfg(feature = "ssr")]
+pub mod text_schemas;
