@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::design::FeatureDesign;
+use super::template::{fill, one_line, string_literal};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -54,6 +55,41 @@ pub trait AppStack: Sync {
     fn registry(&self, registered: &[&FeatureDesign]) -> GeneratedFile {
         GeneratedFile::new(self.registry_path(), self.registry_source(registered))
     }
+}
+
+/// How a stack's language writes "nothing", "true" and "false".
+pub struct Literals {
+    pub nothing: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+}
+
+/// A feature module from its stack's template: the feature's metadata as
+/// literals of the stack's language, then `imports` and the behaviour's `run`.
+pub fn fill_feature_module(
+    template: &str,
+    design: &FeatureDesign,
+    imports: &str,
+    run: &str,
+    literals: Literals,
+) -> String {
+    let behaviour = design.behaviour;
+    let input_label = behaviour.input_label().map_or_else(|| literals.nothing.to_owned(), string_literal);
+    fill(
+        template,
+        &[
+            ("__INDEX__", &design.index.to_string()),
+            ("__COMMENT__", &one_line(&design.description)),
+            ("__IMPORTS__", imports),
+            ("__SLUG__", &string_literal(&design.slug)),
+            ("__TITLE__", &string_literal(&design.title)),
+            ("__DESCRIPTION__", &string_literal(&design.description)),
+            ("__INPUT_LABEL__", &input_label),
+            ("__BUTTON_LABEL__", &string_literal(behaviour.button_label())),
+            ("__NEEDS_INPUT__", if behaviour.input_label().is_some() { literals.yes } else { literals.no }),
+            ("__RUN__", run),
+        ],
+    )
 }
 
 impl fmt::Debug for dyn AppStack {

@@ -3,7 +3,7 @@
 //! Features are pure functions over one list of items; the page owns the state.
 //! The sources are the files under `templates/node/`.
 
-use super::app_stack::{AppStack, GeneratedFile};
+use super::app_stack::{fill_feature_module, AppStack, GeneratedFile, Literals};
 use super::behaviour::Behaviour;
 use super::design::{slugify, FeatureDesign};
 use super::template::{fill, html_escape, one_line, string_literal};
@@ -88,8 +88,7 @@ impl AppStack for NodeApp {
     }
 
     fn feature_module(&self, design: &FeatureDesign) -> String {
-        let behaviour = design.behaviour;
-        let (imports, run) = match behaviour {
+        let (imports, run) = match design.behaviour {
             Behaviour::Add => ("", include_str!("templates/node/feature/run/add.js")),
             Behaviour::Remove => (IMPORT_FIND_ITEM, include_str!("templates/node/feature/run/remove.js")),
             Behaviour::Rename => (IMPORT_FIND_ITEM, include_str!("templates/node/feature/run/rename.js")),
@@ -98,21 +97,12 @@ impl AppStack for NodeApp {
             Behaviour::Sort => ("", include_str!("templates/node/feature/run/sort.js")),
             Behaviour::Summarise => ("", include_str!("templates/node/feature/run/summarise.js")),
         };
-        let input_label = behaviour.input_label().map_or_else(|| "null".to_owned(), string_literal);
-        fill(
+        fill_feature_module(
             include_str!("templates/node/feature/module.js"),
-            &[
-                ("__INDEX__", &design.index.to_string()),
-                ("__COMMENT__", &one_line(&design.description)),
-                ("__IMPORTS__", imports),
-                ("__SLUG__", &string_literal(&design.slug)),
-                ("__TITLE__", &string_literal(&design.title)),
-                ("__DESCRIPTION__", &string_literal(&design.description)),
-                ("__INPUT_LABEL__", &input_label),
-                ("__BUTTON_LABEL__", &string_literal(behaviour.button_label())),
-                ("__NEEDS_INPUT__", if behaviour.input_label().is_some() { "true" } else { "false" }),
-                ("__RUN__", run),
-            ],
+            design,
+            imports,
+            run,
+            Literals { nothing: "null", yes: "true", no: "false" },
         )
     }
 

@@ -3,7 +3,7 @@
 //! Features are pure functions over one list of items; the server owns the state.
 //! The sources are the files under `templates/python/`.
 
-use super::app_stack::{AppStack, GeneratedFile};
+use super::app_stack::{fill_feature_module, AppStack, GeneratedFile, Literals};
 use super::behaviour::Behaviour;
 use super::design::FeatureDesign;
 use super::template::{fill, one_line, string_literal};
@@ -87,8 +87,7 @@ impl AppStack for PythonApp {
     }
 
     fn feature_module(&self, design: &FeatureDesign) -> String {
-        let behaviour = design.behaviour;
-        let (imports, run) = match behaviour {
+        let (imports, run) = match design.behaviour {
             Behaviour::Add => ("", include_str!("templates/python/feature/run/add.py")),
             Behaviour::Remove => (IMPORT_FIND_ITEM, include_str!("templates/python/feature/run/remove.py")),
             Behaviour::Rename => (IMPORT_FIND_ITEM, include_str!("templates/python/feature/run/rename.py")),
@@ -99,21 +98,12 @@ impl AppStack for PythonApp {
             Behaviour::Sort => ("", include_str!("templates/python/feature/run/sort.py")),
             Behaviour::Summarise => ("", include_str!("templates/python/feature/run/summarise.py")),
         };
-        let input_label = behaviour.input_label().map_or_else(|| "None".to_owned(), string_literal);
-        fill(
+        fill_feature_module(
             include_str!("templates/python/feature/module.py"),
-            &[
-                ("__INDEX__", &design.index.to_string()),
-                ("__COMMENT__", &one_line(&design.description)),
-                ("__IMPORTS__", imports),
-                ("__SLUG__", &string_literal(&design.slug)),
-                ("__TITLE__", &string_literal(&design.title)),
-                ("__DESCRIPTION__", &string_literal(&design.description)),
-                ("__INPUT_LABEL__", &input_label),
-                ("__BUTTON_LABEL__", &string_literal(behaviour.button_label())),
-                ("__NEEDS_INPUT__", if behaviour.input_label().is_some() { "True" } else { "False" }),
-                ("__RUN__", run),
-            ],
+            design,
+            imports,
+            run,
+            Literals { nothing: "None", yes: "True", no: "False" },
         )
     }
 
