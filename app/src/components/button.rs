@@ -1,7 +1,12 @@
 //! Buttons in four tones and three sizes, and a link that looks like one (a
 //! download, which must stay a plain `<a>`). Attributes (`attr:id`,
-//! `attr:aria-label`) and `on:` handlers given to them land on the element.
+//! `attr:aria-label`) given to them land on the element. A click handler is
+//! the `on_click` prop, not a spread `on:click`: a spread handler is added
+//! again, beside the old one, each time its view is rebuilt in Leptos's
+//! `erase_components` mode (tachys 0.2 `AnyViewWithAttrs::rebuild`), so a
+//! Next button would keep going to the step it first pointed at.
 
+use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,10 +60,20 @@ pub fn Button(
     #[prop(optional)] size: ButtonSize,
     #[prop(optional)] is_submit: bool,
     #[prop(into, optional)] disabled: Signal<bool>,
+    #[prop(into, optional)] on_click: Option<Callback<MouseEvent>>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <button type=if is_submit { "submit" } else { "button" } class=classes(tone, size) disabled=move || disabled.get()>
+        <button
+            type=if is_submit { "submit" } else { "button" }
+            class=classes(tone, size)
+            disabled=move || disabled.get()
+            on:click=move |event| {
+                if let Some(on_click) = on_click {
+                    on_click.run(event);
+                }
+            }
+        >
             {children()}
         </button>
     }

@@ -376,7 +376,7 @@ fn ConversationView(
                         <p class="text-xs text-slate-500 dark:text-slate-400">"Answered by " {detail.assistant.clone()}</p>
                     </div>
                     <div class="flex gap-2">
-                        <Button on:click=move |_| {
+                        <Button on_click=move |_| {
                             if crate::browser::confirm("Delete this chat? Specs saved from it stay.") {
                                 delete.dispatch(DeleteChat { chat_id: id });
                             }
@@ -406,7 +406,7 @@ fn ConversationView(
                     <Show when=move || can_retry>
                         <Button
                             disabled=Signal::derive(move || retry.pending().get())
-                            on:click=move |_| {
+                            on_click=move |_| {
                                 retry.dispatch(RetryChatReply { chat_id: id });
                             }
                         >

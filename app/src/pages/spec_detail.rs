@@ -154,9 +154,9 @@ fn SpecView(
                     </button>
                 </ActionForm>
                 <Show when=move || !is_editing.get()>
-                    <Button on:click=move |_| is_editing.set(true)>"Edit"</Button>
+                    <Button on_click=move |_| is_editing.set(true)>"Edit"</Button>
                 </Show>
-                <Button on:click={
+                <Button on_click={
                     let content = content_for_copy.clone();
                     move |_| {
                         copy_to_clipboard(&content);
@@ -166,10 +166,10 @@ fn SpecView(
                 <ButtonLink href=format!("/api/specs/{id}/download") attr:rel="external" attr:download="">
                     "Download"
                 </ButtonLink>
-                <Button on:click=move |_| {
+                <Button on_click=move |_| {
                     duplicate.dispatch(DuplicateSpec { id });
                 }>"Duplicate"</Button>
-                <Button tone=ButtonTone::Danger on:click=move |_| is_confirming_delete.set(true)>"Delete"</Button>
+                <Button tone=ButtonTone::Danger on_click=move |_| is_confirming_delete.set(true)>"Delete"</Button>
             </div>
         </header>
         <FormError error=action_error />
@@ -207,7 +207,7 @@ fn SpecView(
                         <ContentEditor name="content" initial=original.get_value() text=draft />
                         <FormError error=save_error />
                         <div class="flex justify-end gap-3">
-                            <Button on:click=cancel>"Cancel"</Button>
+                            <Button on_click=cancel>"Cancel"</Button>
                             <button
                                 type="submit"
                                 disabled=move || save.pending().get()

@@ -2,6 +2,7 @@
 //! facts (model, tokens, times) and the controls (pause, resume, cancel,
 //! and delete once it has ended).
 
+use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -90,7 +91,7 @@ pub(super) fn BuildHeader(
                             tone=ButtonTone::Danger
                             is_submit=true
                             disabled=Signal::derive(is_acting)
-                            on:click=move |event| {
+                            on_click=move |event: MouseEvent| {
                                 event.prevent_default();
                                 is_confirming_cancel.set(true);
                             }
@@ -108,7 +109,7 @@ pub(super) fn BuildHeader(
                             tone=ButtonTone::Danger
                             is_submit=true
                             disabled=Signal::derive(is_acting)
-                            on:click=move |event| {
+                            on_click=move |event: MouseEvent| {
                                 event.prevent_default();
                                 is_confirming_delete.set(true);
                             }

@@ -39,7 +39,7 @@ pub fn FeaturesStep(draft: Draft) -> impl IntoView {
                     }
                 })
         }}
-        <Button size=ButtonSize::Large attr:id="wizard-add-feature" on:click=add>
+        <Button size=ButtonSize::Large attr:id="wizard-add-feature" on_click=add>
             "Add feature"
         </Button>
         <p class="sr-only" aria-live="polite">
@@ -128,7 +128,7 @@ pub fn FeatureEditor(
                         attr:id=format!("feature-{number}-up")
                         attr:aria-label=format!("Move feature {number} up")
                         disabled=index == 0
-                        on:click=move |_| {
+                        on_click=move |_| {
                             if index > 0 {
                                 move_to(index - 1, "up");
                             }
@@ -142,7 +142,7 @@ pub fn FeatureEditor(
                         attr:id=format!("feature-{number}-down")
                         attr:aria-label=format!("Move feature {number} down")
                         disabled=Signal::derive(move || index + 1 >= count.get())
-                        on:click=move |_| move_to(index + 1, "down")
+                        on_click=move |_| move_to(index + 1, "down")
                     >
                         "↓"
                     </Button>
@@ -150,7 +150,7 @@ pub fn FeatureEditor(
                         tone=ButtonTone::Danger
                         size=ButtonSize::Small
                         attr:aria-label=format!("Remove feature {number}")
-                        on:click=remove
+                        on_click=remove
                     >
                         "Remove"
                     </Button>

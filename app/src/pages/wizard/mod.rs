@@ -188,7 +188,7 @@ pub fn WizardPage() -> impl IntoView {
                     <Button
                         size=ButtonSize::Large
                         disabled=Signal::derive(move || step.get().previous().is_none())
-                        on:click=move |_| {
+                        on_click=move |_| {
                             if let Some(previous) = step.get_untracked().previous() {
                                 go_to(previous);
                             }
@@ -211,7 +211,7 @@ pub fn WizardPage() -> impl IntoView {
                                     <Button
                                         tone=ButtonTone::Primary
                                         size=ButtonSize::Large
-                                        on:click=move |_| go_to(next)
+                                        on_click=move |_| go_to(next)
                                     >
                                         "Next"
                                     </Button>

@@ -60,7 +60,7 @@ pub fn SpecPreview(draft: Draft, shown: Memo<String>) -> impl IntoView {
             </div>
             <Show when=is_refined>
                 <div class="mt-3">
-                    <Button size=ButtonSize::Large on:click=move |_| draft.refinement.set(None)>
+                    <Button size=ButtonSize::Large on_click=move |_| draft.refinement.set(None)>
                         "Discard refinement"
                     </Button>
                 </div>

@@ -86,7 +86,7 @@ pub fn ReviewStep(
             <Button
                 size=ButtonSize::Large
                 disabled=Signal::derive(move || is_refining.get())
-                on:click=move |_| {
+                on_click=move |_| {
                     refine.dispatch(generated.get_untracked());
                 }
             >
@@ -97,7 +97,7 @@ pub fn ReviewStep(
                 size=ButtonSize::Large
                 attr:aria-describedby="wizard-save-hint"
                 disabled=Signal::derive(move || !can_save())
-                on:click=move |_| {
+                on_click=move |_| {
                     create.dispatch(CreateSpec {
                         name: name().trim().to_owned(),
                         content: shown.get_untracked(),
