@@ -2,6 +2,7 @@
 //! read-only viewer with line numbers for the file chosen in it. Files are
 //! read one at a time from the archive through `read_build_file`.
 
+use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -94,10 +95,18 @@ fn indent(depth: usize) -> String {
 /// A row of the tree, a directory's or a file's: a `<button>` indented to
 /// its depth, marked while it is the file on show (`aria-current`).
 #[component]
-fn TreeRow(depth: usize, path: String, title: String, children: Children) -> impl IntoView {
+fn TreeRow(
+    depth: usize,
+    path: String,
+    title: String,
+    // A prop, not a spread `on:click` (see `components::button`).
+    #[prop(into)] on_click: Callback<MouseEvent>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <button
             type="button"
+            on:click=move |event| on_click.run(event)
             class="flex w-full items-center gap-1.5 rounded-md py-1 pr-2 text-left hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=true]:bg-indigo-50 aria-[current=true]:text-indigo-800 dark:hover:bg-slate-800 dark:aria-[current=true]:bg-indigo-950 dark:aria-[current=true]:text-indigo-200"
             style=indent(depth)
             data-path=path
@@ -126,7 +135,7 @@ fn DirectoryItem(
                 path=path.clone()
                 title=format!("{path}/ · {file_count} files")
                 attr:aria-expanded=move || is_open.get().to_string()
-                on:click=move |_| is_open.update(|is_open| *is_open = !*is_open)
+                on_click=move |_| is_open.update(|is_open| *is_open = !*is_open)
             >
                 <span aria-hidden="true" class="w-3 shrink-0 text-slate-400">{move || if is_open.get() { "▾" } else { "▸" }}</span>
                 <span class="truncate font-medium">{name}</span>
@@ -159,7 +168,7 @@ fn FileItem(
                 path=path.clone()
                 title
                 attr:aria-current=move || is_selected.get().then_some("true")
-                on:click=move |_| selected.set(Some(path.clone()))
+                on_click=move |_| selected.set(Some(path.clone()))
             >
                 // Lines up with the directories' arrows.
                 <span aria-hidden="true" class="w-3 shrink-0"></span>
