@@ -37,6 +37,10 @@ struct Target {
     header: Option<(&'static str, String)>,
 }
 
+/// The server binary's allocator, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let migrated = common::migrated_database().await;
