@@ -16,20 +16,20 @@ pub mod ports;
 pub mod reply_stream;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::components::layout::AppLayout;
-use crate::pages::{
-    build_detail::BuildDetailPage, builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage,
-    not_found::NotFoundPage, project_detail::ProjectDetailPage, projects::ProjectsPage,
-    settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage, spec_detail::SpecDetailPage,
-    specs::SpecsPage, wizard::WizardPage,
+use crate::pages::not_found::NotFoundPage;
+use crate::routes::{
+    BuildDetail, Builds, Chat, Dashboard, ProjectDetail, Projects, Settings, SignIn, SignUp, SpecDetail,
+    Specs, Wizard,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -63,24 +63,24 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 // Open to anyone (the server keeps this list in `PUBLIC_PAGES`).
-                <Route path=path!("sign-in") view=SignInPage />
-                <Route path=path!("sign-up") view=SignUpPage />
+                <Route path=path!("sign-in") view={Lazy::<SignIn>::new()} />
+                <Route path=path!("sign-up") view={Lazy::<SignUp>::new()} />
                 // Everything else needs a signed-in user.
                 // In order: the HTML arrives complete, data included, so pages
                 // read fully without JavaScript (out-of-order streaming would
                 // leave placeholders for JavaScript to fill).
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::InOrder>
-                    <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("chat") view=ChatPage />
-                    <Route path=path!("chat/:id") view=ChatPage />
-                    <Route path=path!("wizard") view=WizardPage />
-                    <Route path=path!("specs") view=SpecsPage />
-                    <Route path=path!("specs/:id") view=SpecDetailPage />
-                    <Route path=path!("builds") view=BuildsPage />
-                    <Route path=path!("builds/:id") view=BuildDetailPage />
-                    <Route path=path!("projects") view=ProjectsPage />
-                    <Route path=path!("projects/:id") view=ProjectDetailPage />
-                    <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("") view={Lazy::<Dashboard>::new()} />
+                    <Route path=path!("chat") view={Lazy::<Chat>::new()} />
+                    <Route path=path!("chat/:id") view={Lazy::<Chat>::new()} />
+                    <Route path=path!("wizard") view={Lazy::<Wizard>::new()} />
+                    <Route path=path!("specs") view={Lazy::<Specs>::new()} />
+                    <Route path=path!("specs/:id") view={Lazy::<SpecDetail>::new()} />
+                    <Route path=path!("builds") view={Lazy::<Builds>::new()} />
+                    <Route path=path!("builds/:id") view={Lazy::<BuildDetail>::new()} />
+                    <Route path=path!("projects") view={Lazy::<Projects>::new()} />
+                    <Route path=path!("projects/:id") view={Lazy::<ProjectDetail>::new()} />
+                    <Route path=path!("settings") view={Lazy::<Settings>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

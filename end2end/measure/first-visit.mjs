@@ -1,7 +1,10 @@
 // What a first visit to each page downloads: the WASM and JavaScript it
 // fetches with an empty cache, raw and as gzip (level 9) and brotli
-// (quality 11) would carry it. Run by scripts/wasm-sizes against a release
-// server at BASE_URL; prints one row per page and the largest first visit.
+// (quality 11) would carry it, and how long until the page is hydrated on a
+// slow phone network (Chromium's emulation: 150 ms round trip, 1.6 Mbit/s
+// down, 750 kbit/s up, HTTP/1.1 as the server speaks it without TLS). Run
+// by scripts/wasm-sizes against a release server at BASE_URL; prints one
+// row per page and the largest first visit.
 import { chromium } from '@playwright/test';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -45,6 +48,29 @@ const sizes = (bytes) => ({
   brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`.padStart(9);
+const SLOW_PHONE = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: (1.6 * 1024 * 1024) / 8,
+  uploadThroughput: (750 * 1024) / 8,
+};
+
+// Milliseconds from navigation until the page is hydrated (the frontend
+// marks <html data-hydrated>), with an empty cache on the slow network.
+async function hydratedAfter(path, signedIn) {
+  const context = await browser.newContext({ baseURL });
+  if (signedIn) await context.addCookies(cookies);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', SLOW_PHONE);
+  const started = Date.now();
+  await page.goto(path, { waitUntil: 'commit' });
+  await page.locator('html[data-hydrated=true]').waitFor({ state: 'attached', timeout: 120_000 });
+  const elapsed = Date.now() - started;
+  await context.close();
+  return elapsed;
+}
 const rows = [];
 for (const [name, path, signedIn] of pages) {
   // A fresh context has an empty cache: this is a first visit.
@@ -62,14 +88,15 @@ for (const [name, path, signedIn] of pages) {
     const kind = /\.wasm(\?|$)/.test(url) ? 'wasm' : 'js';
     for (const [key, value] of Object.entries(sizes(body))) total[kind][key] += value;
   }
-  rows.push([name, total]);
   await context.close();
+  rows.push([name, total, await hydratedAfter(path, signedIn)]);
 }
 await browser.close();
 
-console.log(`${'page'.padEnd(10)} ${'WASM raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'JS raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}`);
-for (const [name, { wasm, js }] of rows) {
-  console.log(`${name.padEnd(10)} ${kib(wasm.raw)} ${kib(wasm.gzip)} ${kib(wasm.brotli)}   ${kib(js.raw)} ${kib(js.gzip)} ${kib(js.brotli)}`);
+console.log(`${'page'.padEnd(10)} ${'WASM raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'JS raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'hydrated (slow phone)'.padStart(21)}`);
+for (const [name, { wasm, js }, hydrated] of rows) {
+  const seconds = `${(hydrated / 1000).toFixed(1)} s`.padStart(21);
+  console.log(`${name.padEnd(10)} ${kib(wasm.raw)} ${kib(wasm.gzip)} ${kib(wasm.brotli)}   ${kib(js.raw)} ${kib(js.gzip)} ${kib(js.brotli)}   ${seconds}`);
 }
 const largest = rows.reduce((a, b) => (b[1].wasm.brotli > a[1].wasm.brotli ? b : a));
 console.log(`largest first visit: ${largest[0]}, ${kib(largest[1].wasm.brotli).trim()} of WASM as brotli`);

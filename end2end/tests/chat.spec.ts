@@ -36,7 +36,9 @@ test('a chat with the offline assistant turns an idea into a saved spec', async 
 
   await page.getByRole('button', { name: 'Save as spec' }).click();
   await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Family Table' })).toBeVisible();
+  // Exact: the chat's title holds the name too, and the chat stays on screen
+  // until the spec page's code has loaded.
+  await expect(page.getByRole('heading', { level: 1, name: 'Family Table', exact: true })).toBeVisible();
   await expect(page.getByTestId('spec-content')).toContainText('Build a shopping list');
 });
 

@@ -39,7 +39,9 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   await expect(page.getByLabel('Spec name')).toHaveValue('Family Table');
   await page.getByRole('button', { name: 'Save as spec' }).click();
   await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Family Table' })).toBeVisible();
+  // Exact: the chat's title holds the name too, and the chat stays on screen
+  // until the spec page's code has loaded.
+  await expect(page.getByRole('heading', { level: 1, name: 'Family Table', exact: true })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 
   // Build it and watch it finish.
