@@ -1,9 +1,15 @@
-//! Every page as a lazily loaded route. In the browser each page's code is a
-//! WASM chunk of its own (cargo-leptos `--split`), fetched the first time the
-//! page is shown, so a first visit downloads the shell and one page rather
-//! than all of them. The server renders pages as before and names the chunk
-//! of the page it rendered as a preload in the HTML's head, so hydration does
-//! not wait for a second round trip.
+//! The heavy pages as lazily loaded routes. In the browser each one's code
+//! is a WASM chunk of its own (cargo-leptos `--split`), fetched the first
+//! time the page is shown, so the other pages do not download it. The server
+//! renders them as before and names the chunks of the page it rendered as
+//! preloads in the HTML's head, so hydration does not wait for a second
+//! round trip.
+//!
+//! Only pages with much code of their own are split: code that several split
+//! pages share becomes a chunk per combination of pages, and each chunk is a
+//! request. With every page split, a page needed 40 to 100 of them, which on
+//! a slow HTTP/1.1 link (six connections) made the heavy pages hydrate later
+//! than the single bundle did (`scripts/wasm-sizes` measures both).
 //!
 //! Pages load their data themselves (resources inside the page), so `data`
 //! has nothing to start early; on a first visit the data arrives with the
@@ -13,9 +19,7 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
-    build_detail::BuildDetailPage, builds::BuildsPage, chat::ChatPage, dashboard::DashboardPage,
-    project_detail::ProjectDetailPage, projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage,
-    sign_up::SignUpPage, spec_detail::SpecDetailPage, specs::SpecsPage, wizard::WizardPage,
+    build_detail::BuildDetailPage, chat::ChatPage, spec_detail::SpecDetailPage, wizard::WizardPage,
 };
 
 /// Declares `route => Page` pairs: a unit type per route whose view, the
@@ -40,28 +44,12 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    /// `/sign-in`
-    SignIn => SignInPage,
-    /// `/sign-up`
-    SignUp => SignUpPage,
-    /// `/`
-    Dashboard => DashboardPage,
-    /// `/chat` and `/chat/:id`
+    /// `/chat` and `/chat/:id`: the conversation, its streaming and Markdown.
     Chat => ChatPage,
-    /// `/wizard`
+    /// `/wizard`: the steps and the spec they write.
     Wizard => WizardPage,
-    /// `/specs`
-    Specs => SpecsPage,
-    /// `/specs/:id`
+    /// `/specs/:id`: the spec, its editor, versions and builds.
     SpecDetail => SpecDetailPage,
-    /// `/builds`
-    Builds => BuildsPage,
-    /// `/builds/:id`
+    /// `/builds/:id`: the live build, its log, files and result.
     BuildDetail => BuildDetailPage,
-    /// `/projects`
-    Projects => ProjectsPage,
-    /// `/projects/:id`
-    ProjectDetail => ProjectDetailPage,
-    /// `/settings`
-    Settings => SettingsPage,
 }

@@ -4,8 +4,9 @@
 //! few seconds per target, prints for each: requests/s, p50 and p99
 //! latency, and transactions per request (PostgreSQL's own count of commits
 //! and rollbacks in the database, read once its statistics are flushed).
-//! `/healthz` (no database) is the reference. The client shares the
-//! machine's cores with the server, so figures are lower bounds.
+//! `/healthz` (no database) and the sign-in page (rendered, no database)
+//! are the references. The client shares the machine's cores with the
+//! server, so figures are lower bounds.
 //!
 //! Run with `scripts/bench`, or
 //! `BENCH_DATABASE_URL=postgres://… cargo bench -p server --bench pages`.
@@ -65,6 +66,8 @@ async fn main() {
     let bearer = ("authorization", format!("Bearer {token}"));
     let targets = [
         Target { name: "/healthz (reference)", path: "/healthz".into(), header: None },
+        // A whole page rendered without the database: what rendering alone costs.
+        Target { name: "sign-in page (reference)", path: "/sign-in".into(), header: None },
         Target { name: "dashboard", path: "/".into(), header: Some(cookie.clone()) },
         Target { name: "specs page", path: "/specs".into(), header: Some(cookie.clone()) },
         Target { name: "a spec page", path: format!("/specs/{spec_id}"), header: Some(cookie.clone()) },
