@@ -7,7 +7,7 @@
 //!
 //! Only pages with much code of their own are split: code that several split
 //! pages share becomes a chunk per combination of pages, and each chunk is a
-//! request. With every page split, a page needed 40 to 100 of them, which on
+//! request. With every page split, a page needed 42 to 102 files, which on
 //! a slow HTTP/1.1 link (six connections) made the heavy pages hydrate later
 //! than the single bundle did (`scripts/wasm-sizes` measures both).
 //!
