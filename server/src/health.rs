@@ -11,6 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
+use crate::db::static_sql::static_sql;
 use crate::db::DbPool;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,9 +34,10 @@ struct DatabaseFacts {
 pub async fn probe_database(pool: &DbPool) -> Result<SystemStatus, HealthError> {
     let started = Instant::now();
     let mut connection = pool.get().await?;
-    let facts: DatabaseFacts = diesel::sql_query(
+    let facts: DatabaseFacts = static_sql(
         "SELECT current_setting('server_version') AS version, \
                 (SELECT count(*) FROM __diesel_schema_migrations) AS migrations",
+        (),
     )
     .get_result(&mut connection)
     .await?;

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::config::AuthConfig;
 use crate::db::schema::sessions;
+use crate::db::static_sql::{bind, static_sql};
 use crate::db::{DbPool, StoreError};
 
 pub const SESSION_COOKIE: &str = "agents_session";
@@ -195,8 +196,7 @@ impl SessionStore for PgSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        let row: Option<SessionWithUser> = diesel::sql_query(LOAD_WITH_USER)
-            .bind::<Text, _>(id.to_string())
+        let row: Option<SessionWithUser> = static_sql(LOAD_WITH_USER, bind::<Text, _>(id.to_string()))
             .get_result(&mut connection)
             .await
             .optional()

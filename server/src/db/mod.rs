@@ -4,6 +4,7 @@ pub mod error;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod static_sql;
 
 pub use error::StoreError;
 pub use pool::{build_pool, DbPool};

@@ -5,24 +5,33 @@ use app::model::specs::{
     preview_of, ProjectRef, SpecDetail, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{app_spec_versions, app_specs, projects};
 
 /// How much of the content a list reads to make a preview: never the whole spec.
-const PREVIEW_SOURCE_CHARS: &str = "left(app_specs.content, 2000)";
-const CONTENT_BYTES: &str = "octet_length(app_specs.content)::bigint";
+const PREVIEW_SOURCE_CHARS: i32 = 2000;
+
+// Declared rather than written as SQL literals, so the queries that use them
+// stay prepared statements PostgreSQL plans once per connection.
+diesel::define_sql_function! {
+    /// The first `n` characters of `text`.
+    fn left(text: Text, n: Integer) -> Text;
+}
+diesel::define_sql_function! {
+    /// The size of `text` in bytes.
+    fn octet_length(text: Text) -> Integer;
+}
 
 #[derive(Queryable)]
 struct SummaryRow {
     id: Uuid,
     name: String,
     head: String,
-    size_bytes: i64,
+    size_bytes: i32,
     version: i32,
     project_id: Option<Uuid>,
     created_at: DateTime<Utc>,
@@ -35,7 +44,7 @@ impl From<SummaryRow> for SpecSummary {
             id: row.id,
             name: row.name,
             preview: preview_of(&row.head),
-            size_bytes: row.size_bytes,
+            size_bytes: i64::from(row.size_bytes),
             version: row.version,
             project_id: row.project_id,
             created_at: row.created_at,
@@ -91,8 +100,8 @@ pub async fn list(
 fn summary_columns() -> (
     app_specs::id,
     app_specs::name,
-    diesel::expression::SqlLiteral<Text>,
-    diesel::expression::SqlLiteral<BigInt>,
+    left<app_specs::content, i32>,
+    octet_length<app_specs::content>,
     app_specs::version,
     app_specs::project_id,
     app_specs::created_at,
@@ -101,8 +110,8 @@ fn summary_columns() -> (
     (
         app_specs::id,
         app_specs::name,
-        sql::<Text>(PREVIEW_SOURCE_CHARS),
-        sql::<BigInt>(CONTENT_BYTES),
+        left(app_specs::content, PREVIEW_SOURCE_CHARS),
+        octet_length(app_specs::content),
         app_specs::version,
         app_specs::project_id,
         app_specs::created_at,
@@ -299,13 +308,13 @@ pub async fn versions(
     if !is_owned {
         return Ok(None);
     }
-    let rows: Vec<(i32, String, i64, DateTime<Utc>)> = app_spec_versions::table
+    let rows: Vec<(i32, String, i32, DateTime<Utc>)> = app_spec_versions::table
         .filter(app_spec_versions::spec_id.eq(id))
         .order(app_spec_versions::version.desc())
         .select((
             app_spec_versions::version,
             app_spec_versions::name,
-            sql::<BigInt>("octet_length(app_spec_versions.content)::bigint"),
+            octet_length(app_spec_versions::content),
             app_spec_versions::created_at,
         ))
         .load(connection)
@@ -315,7 +324,7 @@ pub async fn versions(
             .map(|(version, name, size_bytes, created_at)| SpecVersionSummary {
                 version,
                 name,
-                size_bytes,
+                size_bytes: i64::from(size_bytes),
                 created_at,
             })
             .collect(),
