@@ -89,6 +89,15 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await page.goto('/builds?status=completed');
   await list.getByRole('link', { name: /Tiny todo/ }).click();
   await expect(page).toHaveURL(new RegExp(`/builds/${buildId}$`));
+
+  // The dashboard names the build by its spec, with how far it got.
+  await openHydrated(page, '/');
+  const recent = page.getByRole('region', { name: 'Recent builds' }).getByRole('link', { name: /Tiny todo/ });
+  await expect(recent.getByTestId('build-spec-name')).toHaveText('Tiny todo');
+  await expect(recent.getByTestId('build-progress')).toContainText('3 of 3 features');
+  await expect(recent.getByTestId('build-status')).toHaveText('Completed');
+  await recent.click();
+  await expect(page).toHaveURL(new RegExp(`/builds/${buildId}$`));
 });
 
 test('Cancel asks first, then stops the build', async ({ page }) => {

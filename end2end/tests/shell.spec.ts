@@ -63,9 +63,9 @@ test.describe('hydrated app', () => {
   });
 });
 
-test('the dashboard asks the server how its database is doing', async ({ page }) => {
+test('settings ask the server how its database is doing', async ({ page }) => {
   await signUpQuietly(page.request);
-  await openHydrated(page, '/');
+  await openHydrated(page, '/settings');
   const status = page.getByTestId('system-status');
   await expect(status).toContainText('Not checked yet.');
   await page.getByRole('button', { name: 'Check system' }).click();

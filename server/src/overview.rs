@@ -8,12 +8,12 @@ use app::model::dashboard::{DashboardSummary, BUILD_STATES, RECENT_ITEMS};
 use app::model::projects::BuildRef;
 use app::model::specs::SpecQuery;
 use app::ports::Overview;
-use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::builds::repo::{build_ref_columns, BuildRefRow};
 use crate::db::schema::{app_specs, builds, projects};
 use crate::db::{DbPool, StoreError};
 use crate::specs::repo as specs_repo;
@@ -57,8 +57,8 @@ async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResu
         .filter(builds::user_id.eq(owner_id))
         .order(builds::created_at.desc())
         .limit(RECENT_ITEMS)
-        .select((builds::id, builds::status, builds::created_at))
-        .load::<(Uuid, String, DateTime<Utc>)>(&mut &*connection);
+        .select(build_ref_columns())
+        .load::<BuildRefRow>(&mut &*connection);
     let (spec_count, project_count, counted, (recent_specs, _), recent_builds) =
         futures_util::try_join!(spec_count, project_count, counted, recent_specs, recent_builds)?;
     let counted: HashMap<String, i64> = counted.into_iter().collect();
@@ -66,10 +66,7 @@ async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResu
         .iter()
         .map(|state| (state.to_string(), counted.get(*state).copied().unwrap_or(0)))
         .collect();
-    let recent_builds = recent_builds
-        .into_iter()
-        .map(|(id, status, created_at)| BuildRef { id, status, created_at })
-        .collect();
+    let recent_builds = recent_builds.into_iter().map(BuildRef::from).collect();
     Ok(DashboardSummary { spec_count, project_count, builds_by_status, recent_specs, recent_builds })
 }
 

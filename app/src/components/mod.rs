@@ -19,4 +19,5 @@ pub mod page_header;
 pub mod shimmer;
 pub mod spec_editor;
 pub mod spec_preview;
+pub mod system_status;
 pub mod user_menu;

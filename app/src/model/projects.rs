@@ -23,12 +23,17 @@ pub struct ProjectSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A build as a project page lists it.
+/// A build in a short list (a project's builds, the dashboard's recent ones).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildRef {
     pub id: Uuid,
+    /// The name of the spec it builds, as it was when the build started.
+    pub spec_name: String,
     pub status: String,
+    pub features_passing: i32,
+    /// 0 until the agent has planned the features.
+    pub features_total: i32,
     pub created_at: DateTime<Utc>,
 }
 

@@ -1,4 +1,5 @@
-//! `/settings`: the account's profile and its personal API tokens.
+//! `/settings`: the account's profile, its personal API tokens and the
+//! platform's health.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use crate::browser::copy_to_clipboard;
 use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
 use crate::components::page_header::PageHeader;
+use crate::components::system_status::SystemStatusCard;
 use crate::components::user_menu::CurrentUserResource;
 use crate::format::timestamp;
 use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, MAX_TOKEN_NAME_CHARS};
@@ -16,10 +18,11 @@ use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, MAX_TOKEN_NAME_CH
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
-        <PageHeader title="Settings" description="Your account and the tokens scripts use to reach the API." />
+        <PageHeader title="Settings" description="Your account, the tokens scripts use to reach the API, and the platform's health." />
         <div class="grid gap-6 lg:grid-cols-3">
             <ProfileCard />
             <ApiTokens />
+            <SystemStatusCard />
         </div>
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use app::model::builds::{
     BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogLine, StoredBuildEvent, MAX_BUILD_LIST,
 };
+use app::model::projects::BuildRef;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz};
@@ -14,6 +15,50 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{build_events, builds};
+
+/// A build in a short list, as [`build_ref_columns`] selects it.
+#[derive(Queryable)]
+pub struct BuildRefRow {
+    id: Uuid,
+    spec_name: String,
+    status: String,
+    features_passing: i32,
+    features_total: i32,
+    created_at: DateTime<Utc>,
+}
+
+impl From<BuildRefRow> for BuildRef {
+    fn from(row: BuildRefRow) -> Self {
+        BuildRef {
+            id: row.id,
+            spec_name: row.spec_name,
+            status: row.status,
+            features_passing: row.features_passing,
+            features_total: row.features_total,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// The columns of a [`BuildRefRow`], for `.select(...)`.
+#[allow(clippy::type_complexity)]
+pub fn build_ref_columns() -> (
+    builds::id,
+    builds::spec_name,
+    builds::status,
+    builds::features_passing,
+    builds::features_total,
+    builds::created_at,
+) {
+    (
+        builds::id,
+        builds::spec_name,
+        builds::status,
+        builds::features_passing,
+        builds::features_total,
+        builds::created_at,
+    )
+}
 
 /// Postgres' NOTIFY channel: `<build id>:<last seq>` after events commit.
 pub const EVENTS_CHANNEL: &str = "build_events";

@@ -8,6 +8,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::builds::repo::{build_ref_columns, BuildRefRow};
 use crate::db::schema::{builds, projects};
 
 const SPEC_COUNT: &str = "(SELECT count(*) FROM app_specs WHERE app_specs.project_id = projects.id)";
@@ -61,15 +62,15 @@ pub async fn builds_in_project(
     project_id: Uuid,
     limit: i64,
 ) -> QueryResult<Vec<BuildRef>> {
-    let rows: Vec<(Uuid, String, DateTime<Utc>)> = builds::table
+    let rows: Vec<BuildRefRow> = builds::table
         .filter(builds::user_id.eq(owner_id))
         .filter(builds::project_id.eq(project_id))
         .order(builds::created_at.desc())
         .limit(limit)
-        .select((builds::id, builds::status, builds::created_at))
+        .select(build_ref_columns())
         .load(connection)
         .await?;
-    Ok(rows.into_iter().map(|(id, status, created_at)| BuildRef { id, status, created_at }).collect())
+    Ok(rows.into_iter().map(BuildRef::from).collect())
 }
 
 pub async fn insert(
