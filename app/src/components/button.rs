@@ -81,15 +81,25 @@ pub fn Button(
 
 /// An `<a>` dressed as a button. Give it `attr:download` and
 /// `attr:rel="external"` for a file, so the router leaves the click alone.
+/// `on_click` runs besides following the link (a prop, like `Button`'s).
 #[component]
 pub fn ButtonLink(
     #[prop(optional)] tone: ButtonTone,
     #[prop(optional)] size: ButtonSize,
     href: String,
+    #[prop(into, optional)] on_click: Option<Callback<MouseEvent>>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <a href=href class=format!("inline-flex items-center justify-center gap-2 {}", classes(tone, size))>
+        <a
+            href=href
+            class=format!("inline-flex items-center justify-center gap-2 {}", classes(tone, size))
+            on:click=move |event| {
+                if let Some(on_click) = on_click {
+                    on_click.run(event);
+                }
+            }
+        >
             {children()}
         </a>
     }

@@ -21,3 +21,6 @@ pub mod spec_editor;
 pub mod spec_preview;
 pub mod system_status;
 pub mod user_menu;
+
+#[cfg(test)]
+mod view_rules;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -71,7 +72,7 @@ pub(super) fn DownloadCard(
 #[component]
 fn StoredArchive(id: Uuid, artifact: ArtifactInfo, archive: Option<ArchiveSummary>) -> impl IntoView {
     let is_starting = RwSignal::new(false);
-    let start = move |_| {
+    let start = move |_: MouseEvent| {
         // The link itself downloads; this only says so for a moment.
         is_starting.set(true);
         set_timeout(
@@ -131,7 +132,7 @@ fn StoredArchive(id: Uuid, artifact: ArtifactInfo, archive: Option<ArchiveSummar
                 attr:rel="external"
                 attr:data-testid="download-archive"
                 attr:aria-busy=move || is_starting.get().to_string()
-                on:click=start
+                on_click=Callback::new(start)
             >
                 {move || if is_starting.get() { "Starting download…" } else { "Download" }}
             </ButtonLink>
