@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::builds::repo::{build_ref_columns, BuildRefRow};
+use crate::builds::repo::BuildRefRow;
 use crate::db::schema::{app_specs, builds, projects};
 use crate::db::{DbPool, StoreError};
 use crate::specs::repo as specs_repo;
@@ -57,7 +57,7 @@ async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResu
         .filter(builds::user_id.eq(owner_id))
         .order(builds::created_at.desc())
         .limit(RECENT_ITEMS)
-        .select(build_ref_columns())
+        .select(BuildRefRow::as_select())
         .load::<BuildRefRow>(&mut &*connection);
     let (spec_count, project_count, counted, (recent_specs, _), recent_builds) =
         futures_util::try_join!(spec_count, project_count, counted, recent_specs, recent_builds)?;

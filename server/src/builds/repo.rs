@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use crate::db::schema::{build_events, builds};
 
-/// A build in a short list, as [`build_ref_columns`] selects it.
-#[derive(Queryable)]
+/// A build in a short list, as `.select(BuildRefRow::as_select())` reads it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = builds, check_for_backend(diesel::pg::Pg))]
 pub struct BuildRefRow {
     id: Uuid,
     spec_name: String,
@@ -38,26 +39,6 @@ impl From<BuildRefRow> for BuildRef {
             created_at: row.created_at,
         }
     }
-}
-
-/// The columns of a [`BuildRefRow`], for `.select(...)`.
-#[allow(clippy::type_complexity)]
-pub fn build_ref_columns() -> (
-    builds::id,
-    builds::spec_name,
-    builds::status,
-    builds::features_passing,
-    builds::features_total,
-    builds::created_at,
-) {
-    (
-        builds::id,
-        builds::spec_name,
-        builds::status,
-        builds::features_passing,
-        builds::features_total,
-        builds::created_at,
-    )
 }
 
 /// Postgres' NOTIFY channel: `<build id>:<last seq>` after events commit.

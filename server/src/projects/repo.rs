@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::builds::repo::{build_ref_columns, BuildRefRow};
+use crate::builds::repo::BuildRefRow;
 use crate::db::schema::{builds, projects};
 
 const SPEC_COUNT: &str = "(SELECT count(*) FROM app_specs WHERE app_specs.project_id = projects.id)";
@@ -67,7 +67,7 @@ pub async fn builds_in_project(
         .filter(builds::project_id.eq(project_id))
         .order(builds::created_at.desc())
         .limit(limit)
-        .select(build_ref_columns())
+        .select(BuildRefRow::as_select())
         .load(connection)
         .await?;
     Ok(rows.into_iter().map(BuildRef::from).collect())
