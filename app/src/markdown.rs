@@ -1,9 +1,10 @@
 //! Markdown from models, rendered to HTML that is safe to insert: raw HTML
 //! is shown as text, and links and images only keep web and mail addresses.
 //! A model's reply can hold anything, including text crafted by whoever
-//! wrote the idea it answers.
+//! wrote the idea it answers. Headings move one level down: the Markdown
+//! always sits inside a page whose own title is the one `<h1>`.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 pub fn render_markdown(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
@@ -18,11 +19,25 @@ pub fn render_markdown(text: &str) -> String {
             Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
         }
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level: one_level_down(level), id, classes, attrs })
+        }
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(one_level_down(level))),
         other => other,
     });
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     html
+}
+
+fn one_level_down(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
+    }
 }
 
 /// The address when it is relative or http(s)/mailto, else `#`.
@@ -50,10 +65,19 @@ mod tests {
 
     #[test]
     fn renders_common_markdown() {
-        let html = render_markdown("# Title\n\n- **bold** item\n\n```rust\nfn main() {}\n```");
-        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        let html = render_markdown(
+            "# Title\n\n- **bold** item\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        assert!(html.contains("<h2>Title</h2>"), "{html}");
+        assert!(html.contains("<td>1</td>"), "{html}");
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(html.contains("<code class=\"language-rust\">"), "{html}");
+    }
+
+    #[test]
+    fn headings_sit_one_level_under_the_page_title() {
+        let html = render_markdown("# App\n## Features\n###### Deepest\n");
+        assert_eq!(html, "<h2>App</h2>\n<h3>Features</h3>\n<h6>Deepest</h6>\n");
     }
 
     #[test]

@@ -23,7 +23,8 @@ test('a chat with the offline assistant turns an idea into a saved spec', async 
   await expect(replies.nth(1).getByTestId('reply-spec-card')).toContainText('Family Table');
 
   const preview = page.getByTestId('spec-preview');
-  await expect(preview.getByRole('heading', { name: 'Family Table', level: 1 })).toBeVisible();
+  // Under the page's own title, the spec's headings start at level 2.
+  await expect(preview.getByRole('heading', { name: 'Family Table', level: 2 })).toBeVisible();
   await expect(preview).toContainText('Build a shopping list');
   await expect(page.getByTestId('spec-counts')).toContainText(/lines · [\d.]+ KiB of 1 MiB/);
   await expect(page.getByLabel('Spec name')).toHaveValue('Family Table');
@@ -39,7 +40,7 @@ test('a chat with the offline assistant turns an idea into a saved spec', async 
   // Exact: the chat's title holds the name too, and the chat stays on screen
   // until the spec page's code has loaded.
   await expect(page.getByRole('heading', { level: 1, name: 'Family Table', exact: true })).toBeVisible();
-  await expect(page.getByTestId('spec-content')).toContainText('Build a shopping list');
+  await expect(page.getByTestId('spec-rendered')).toContainText('Build a shopping list');
 });
 
 test('Stop during streaming keeps the partial answer, also after a reload', async ({ page }) => {

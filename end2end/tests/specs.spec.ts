@@ -1,6 +1,7 @@
+import type { Locator } from '@playwright/test';
 import { test, expect, openHydrated, signUpQuietly } from './fixtures';
 
-test('a spec is written by hand, edited into a new version, compared, downloaded, duplicated and deleted', async ({
+test('a spec is written by hand, read rendered and as source, edited into a new version, compared, downloaded, duplicated and deleted', async ({
   page,
 }) => {
   await signUpQuietly(page.request);
@@ -11,16 +12,28 @@ test('a spec is written by hand, edited into a new version, compared, downloaded
   await page.getByRole('menuitem', { name: 'Create manually' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create a spec' });
   await dialog.getByLabel('Name').fill('Todo app');
-  await dialog.getByLabel('Content').fill('# Todo\n\n- add items\n- list items\n');
-  await expect(dialog.getByTestId('size-meter')).toContainText('4 lines');
+  const longLine = 'averyveryverylongwordwithoutspaces'.repeat(20);
+  await dialog.getByLabel('Content').fill(`# Todo\n\n- add items\n- list items\n\n${longLine}\n`);
+  await expect(dialog.getByTestId('size-meter')).toContainText('6 lines');
   await dialog.getByRole('button', { name: 'Create spec' }).click();
 
   await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Todo app' })).toBeVisible();
-  await expect(page.getByTestId('spec-content')).toContainText('- list items');
+  // Rendered first, its headings under the page's title, its long line wrapped.
+  const rendered = page.getByTestId('spec-rendered');
+  await expect(rendered.getByRole('heading', { level: 2, name: 'Todo' })).toBeVisible();
+  await expect(rendered.getByRole('listitem')).toHaveText(['add items', 'list items']);
+  const fitsItsBox = (box: Locator) => box.evaluate((element) => element.scrollWidth <= element.clientWidth);
+  expect(await fitsItsBox(rendered)).toBe(true);
+  await page.getByRole('link', { name: 'Source' }).click();
+  await expect(page).toHaveURL(/\?view=source$/);
+  const source = page.getByTestId('spec-content');
+  await expect(source).toContainText('- list items');
+  await expect(source.locator('.numbered-lines > span')).toHaveCount(6);
+  expect(await fitsItsBox(source)).toBe(true);
 
   await page.getByRole('button', { name: 'Edit' }).click();
-  await page.getByLabel('Content').fill('# Todo\n\n- add items\n- delete items\n- list items\n');
+  await page.getByLabel('Content').fill(`# Todo\n\n- add items\n- delete items\n- list items\n\n${longLine}\n`);
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('spec-content')).toContainText('- delete items');
   const versions = page.getByTestId('version-list');
@@ -28,13 +41,28 @@ test('a spec is written by hand, edited into a new version, compared, downloaded
   await versions.getByRole('button', { name: 'Compare' }).click();
   await expect(page.getByTestId('version-diff')).toContainText('v1 → v2: 1 added, 0 removed');
 
-  const download = page.waitForEvent('download');
-  await page.getByRole('link', { name: 'Download' }).click();
-  expect((await download).suggestedFilename()).toBe('Todo app.md');
+  // The less common actions wait in a menu, opened and walked with the keyboard.
+  const more = page.getByRole('button', { name: 'More actions' });
+  await more.click();
+  const menu = page.getByRole('menu', { name: 'More actions' });
+  await expect(menu.getByRole('menuitem', { name: 'Copy text' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(menu.getByRole('menuitem', { name: 'Download' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(menu).toBeHidden();
+  await expect(more).toBeFocused();
 
-  await page.getByRole('button', { name: 'Duplicate' }).click();
+  await more.click();
+  const download = page.waitForEvent('download');
+  await menu.getByRole('menuitem', { name: 'Download' }).click();
+  expect((await download).suggestedFilename()).toBe('Todo app.md');
+  await expect(menu).toBeHidden();
+
+  await more.click();
+  await menu.getByRole('menuitem', { name: 'Duplicate' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Copy of Todo app' })).toBeVisible();
-  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await more.click();
+  await menu.getByRole('menuitem', { name: 'Delete…' }).click();
   await page.getByRole('dialog', { name: 'Delete this spec?' }).getByRole('button', { name: 'Delete spec' }).click();
   await expect(page).toHaveURL(/\/specs$/);
   await expect(page.getByTestId('spec-card')).toHaveCount(1);

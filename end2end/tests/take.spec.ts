@@ -90,9 +90,11 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   await expect(tree.getByRole('button', { name: 'README.md', exact: true })).toHaveAttribute('aria-current', 'true');
   await expect(viewer.getByTestId('viewer-path')).toHaveText('README.md');
   const content = viewer.getByTestId('file-content');
-  await expect(content.locator('code')).toContainText('# Family Table');
-  expect((await content.locator('code').innerText()).split('\n')[0]).toBe('# Family Table');
-  await expect(content.getByTestId('line-numbers')).toHaveText(/^1\s+2\s+3\b/);
+  const lines = content.locator('.numbered-lines > span');
+  await expect(lines.first()).toHaveText('# Family Table');
+  // Each line is a row numbered by a counter in its gutter, which copying leaves out.
+  expect(await lines.nth(2).evaluate((line) => getComputedStyle(line, '::before').content)).toBe('counter(line)');
+  expect((await content.innerText()).split('\n')[0]).toBe('# Family Table');
   // Directories open and close.
   const directory = tree.locator('button[aria-expanded]').first();
   if ((await directory.count()) > 0) {

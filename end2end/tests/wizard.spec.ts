@@ -43,5 +43,7 @@ test('the wizard turns answers into a refined, saved spec, keeping them across a
   await page.getByRole('button', { name: 'Save as spec' }).click();
   await expect(page).toHaveURL(/\/specs\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Habit Garden' })).toBeVisible();
-  await expect(page.getByTestId('spec-content')).toContainText('Non-functional requirements');
+  await expect(
+    page.getByTestId('spec-rendered').getByRole('heading', { level: 3, name: 'Non-functional requirements' }),
+  ).toBeVisible();
 });

@@ -7,7 +7,9 @@ use uuid::Uuid;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::model::specs::{NewSpec, SpecChanges, SpecQuery};
-use crate::model::specs::{Page, SpecDetail, SpecDiff, SpecSummary, SpecVersion, SpecVersionSummary};
+use crate::model::specs::{
+    Page, SpecDetail, SpecDiff, SpecPage, SpecSummary, SpecVersion, SpecVersionSummary,
+};
 
 #[server(prefix = "/fn", endpoint = "list_specs")]
 pub async fn list_specs(
@@ -23,11 +25,14 @@ pub async fn list_specs(
     .await
 }
 
+/// The spec page's spec, with its Markdown rendered here so the page's
+/// WASM carries no Markdown parser.
 #[server(prefix = "/fn", endpoint = "get_spec")]
-pub async fn get_spec(id: Uuid) -> Result<SpecDetail, AppError> {
-    crate::request::with_signed_in_user(
-        move |backend, owner| async move { backend.specs.get(&owner, id).await },
-    )
+pub async fn get_spec(id: Uuid) -> Result<SpecPage, AppError> {
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let spec = backend.specs.get(&owner, id).await?;
+        Ok(SpecPage { rendered_html: crate::markdown::render_markdown(&spec.content), spec })
+    })
     .await
 }
 

@@ -34,7 +34,9 @@ pub enum ButtonSize {
 
 const SHARED: &str = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60";
 
-fn classes(tone: ButtonTone, size: ButtonSize) -> String {
+/// The classes of a button in `tone` and `size`, for a control that must be
+/// a plain element of its own (a menu's toggle).
+pub fn classes(tone: ButtonTone, size: ButtonSize) -> String {
     let tone = match tone {
         ButtonTone::Primary => "bg-indigo-600 font-semibold text-white hover:bg-indigo-500",
         ButtonTone::Secondary => {

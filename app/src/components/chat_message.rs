@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 
+use crate::components::markdown_body::MarkdownBody;
 use crate::format::group_thousands;
 use crate::markdown::render_markdown;
 use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus};
 use crate::model::spec_block::split_reply;
-
-const PROSE: &str = "prose-chat space-y-3 text-sm leading-6 [&_a]:text-indigo-600 [&_a]:underline [&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 [&_h1]:text-lg [&_h1]:font-semibold [&_h2]:font-semibold [&_h3]:font-medium [&_li]:ml-5 [&_ol]:list-decimal [&_pre]:overflow-x-auto [&_pre]:rounded-lg [&_pre]:bg-slate-100 [&_pre]:p-3 [&_ul]:list-disc dark:[&_code]:bg-slate-800 dark:[&_pre]:bg-slate-800";
 
 #[component]
 pub fn MessageView(message: ChatMessage) -> impl IntoView {
@@ -68,9 +67,9 @@ fn AssistantMessage(message: ChatMessage) -> impl IntoView {
             <Show when=move || is_thinking>
                 <p class="animate-pulse text-sm text-slate-500">"Thinking…"</p>
             </Show>
-            <div class=PROSE inner_html=before></div>
+            <MarkdownBody html=before frame="prose-chat" />
             {spec_card}
-            <div class=PROSE inner_html=after></div>
+            <MarkdownBody html=after frame="prose-chat" />
             <Show when=move || is_streaming && !is_thinking>
                 <span class="inline-block h-4 w-2 animate-pulse bg-indigo-500 align-middle" aria-hidden="true"></span>
             </Show>

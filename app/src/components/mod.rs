@@ -14,6 +14,8 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod load_error;
+pub mod markdown_body;
+pub mod menu;
 pub mod numbered_text;
 pub mod page_header;
 pub mod shimmer;

@@ -1,30 +1,77 @@
-//! Read-only text with line numbers in a gutter: a spec, a file of a build.
+//! Read-only text with line numbers: a spec's source, a file of a build.
 
 use leptos::prelude::*;
 
-/// The text with line numbers in a gutter, as two columns of one `<pre>`
-/// each: no wrapping, one scroll box, the gutter staying put while the text
-/// scrolls sideways. `frame` adds classes to the box (a maximum height).
+/// How long lines are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineWrap {
+    /// Long lines break at the box's edge (prose: a spec).
+    #[default]
+    Wrap,
+    /// Long lines run on and the box scrolls sideways (code: a build's file).
+    Scroll,
+}
+
+/// The text, one row per line with its number in a gutter. The numbers come
+/// from a CSS counter (`.numbered-lines` in `style/main.css`), so copying
+/// the text leaves them out and a wrapped line keeps one number. The rows are
+/// one escaped HTML string rather than a view per line: a 1 MiB spec has tens
+/// of thousands of lines, which would be as many nodes to hydrate. `frame`
+/// adds classes to the box (a maximum height).
 #[component]
 pub fn NumberedText(
     text: String,
     testid: &'static str,
+    #[prop(optional)] wrap: LineWrap,
     #[prop(optional)] frame: &'static str,
 ) -> impl IntoView {
-    let line_count = text.lines().count().max(1);
-    let numbers = (1..=line_count).map(|number| number.to_string()).collect::<Vec<_>>().join("\n");
+    let wrap_class = match wrap {
+        LineWrap::Wrap => "whitespace-pre-wrap break-words [overflow-wrap:anywhere]",
+        LineWrap::Scroll => "w-max min-w-full whitespace-pre",
+    };
     view! {
         <div
             data-testid=testid
-            class=format!("flex overflow-auto rounded-2xl border border-slate-200 bg-white font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900 {frame}")
+            class=format!("overflow-auto rounded-2xl border border-slate-200 bg-white py-3 pr-4 font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900 {frame}")
         >
-            <pre
-                aria-hidden="true"
-                data-testid="line-numbers"
-                class="sticky left-0 select-none border-r border-slate-200 bg-white px-3 py-3 text-right text-slate-400 dark:border-slate-800 dark:bg-slate-900"
-            >{numbers}</pre>
-            // The <code> keeps a leading newline: HTML drops one right after <pre>.
-            <pre class="flex-1 px-4 py-3 whitespace-pre"><code>{text}</code></pre>
+            <pre class=format!("numbered-lines {wrap_class}") inner_html=line_rows(&text)></pre>
         </div>
+    }
+}
+
+/// One `<span>` per line, its text escaped.
+fn line_rows(text: &str) -> String {
+    let mut rows = String::with_capacity(text.len() + text.len() / 4 + 16);
+    // An empty text still shows line 1, as an editor would.
+    let lines = if text.is_empty() { vec![""] } else { text.lines().collect() };
+    for line in lines {
+        rows.push_str("<span>");
+        html_escape::encode_text_to_string(line, &mut rows);
+        rows.push_str("</span>");
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_is_a_row_with_its_markup_escaped() {
+        let rows = line_rows("# Title\n\n<script>alert('x')</script> & more\n");
+        assert_eq!(
+            rows,
+            "<span># Title</span><span></span><span>&lt;script&gt;alert('x')&lt;/script&gt; &amp; more</span>"
+        );
+    }
+
+    #[test]
+    fn an_empty_text_is_one_empty_line() {
+        assert_eq!(line_rows(""), "<span></span>");
+    }
+
+    #[test]
+    fn windows_line_ends_do_not_leave_carriage_returns() {
+        assert_eq!(line_rows("a\r\nb"), "<span>a</span><span>b</span>");
     }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::api::chats::SaveChatSpec;
 use crate::components::form::FormError;
+use crate::components::markdown_body::MarkdownBody;
 use crate::format::{byte_size, group_thousands};
 use crate::markdown::render_markdown;
 use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus, SavedSpecRef};
@@ -138,11 +139,11 @@ fn ShownSpecView(
                     style:width=format!("{percent}%")
                 ></div>
             </div>
-            <div
-                class="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 text-sm leading-6 dark:border-slate-800 [&_h1]:text-lg [&_h1]:font-semibold [&_h2]:mt-3 [&_h2]:font-semibold [&_h3]:font-medium [&_li]:ml-5 [&_ol]:list-decimal [&_ul]:list-disc"
-                data-testid="spec-preview"
-                inner_html=html
-            ></div>
+            <MarkdownBody
+                html
+                testid="spec-preview"
+                frame="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+            />
             <div>
                 <label for="spec-name" class="block text-sm font-medium">"Spec name"</label>
                 <input

@@ -54,6 +54,15 @@ pub struct SpecDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A spec as its page shows it: the spec and its Markdown rendered to safe
+/// HTML, so the page needs no Markdown parser of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecPage {
+    #[serde(flatten)]
+    pub spec: SpecDetail,
+    pub rendered_html: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecVersionSummary {

@@ -1,11 +1,11 @@
-//! `/specs/:id`: one spec, read-only with line numbers until Edit; copy,
-//! download, duplicate, delete, move to a project, and its version history
+//! `/specs/:id`: one spec, rendered or as its source until Edit; copy,
+//! download, duplicate and delete (in a menu), move to a project, and its version history
 //! with comparisons and restores.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::actions::count_successes;
@@ -16,16 +16,18 @@ use crate::api::specs::{
     RestoreSpecVersion, SaveSpec,
 };
 use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
-use crate::components::button::{Button, ButtonLink, ButtonTone};
+use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
+use crate::components::markdown_body::MarkdownBody;
+use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
 use crate::components::numbered_text::NumberedText;
 use crate::components::spec_editor::ContentEditor;
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
-use crate::model::specs::{LineChange, SpecDetail, SpecDiff};
+use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage};
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -68,11 +70,12 @@ pub fn SpecDetailPage() -> impl IntoView {
 
 #[component]
 fn SpecView(
-    spec: SpecDetail,
+    spec: SpecPage,
     save: ServerAction<SaveSpec>,
     restore: ServerAction<RestoreSpecVersion>,
     move_to_project: ServerAction<MoveSpecToProject>,
 ) -> impl IntoView {
+    let SpecPage { spec, rendered_html } = spec;
     let id = spec.id;
     let is_editing = RwSignal::new(false);
     let draft = RwSignal::new(spec.content.clone());
@@ -141,35 +144,36 @@ fn SpecView(
                 <p class="text-sm"><A href="/specs" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Specs"</A></p>
                 <h1 class="mt-1 truncate text-2xl font-semibold tracking-tight sm:text-3xl">{spec.name.clone()}</h1>
             </div>
-            <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Spec actions">
+            <div class="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Spec actions">
                 // A form, so it works without JavaScript too (the server redirects to the build).
                 <ActionForm action=start_build>
                     <input type="hidden" name="spec_id" value=id.to_string() />
-                    <button
-                        type="submit"
-                        class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-                        disabled=move || start_build.pending().get()
-                    >
+                    <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || start_build.pending().get())>
                         {move || if start_build.pending().get() { "Starting…" } else { "Build this app" }}
-                    </button>
+                    </Button>
                 </ActionForm>
                 <Show when=move || !is_editing.get()>
                     <Button on_click=move |_| is_editing.set(true)>"Edit"</Button>
                 </Show>
-                <Button on_click={
-                    let content = content_for_copy.clone();
-                    move |_| {
-                        copy_to_clipboard(&content);
-                        set_copied.set(true);
-                    }
-                }>{move || if is_copied.get() { "Copied" } else { "Copy" }}</Button>
-                <ButtonLink href=format!("/api/specs/{id}/download") attr:rel="external" attr:download="">
-                    "Download"
-                </ButtonLink>
-                <Button on_click=move |_| {
-                    duplicate.dispatch(DuplicateSpec { id });
-                }>"Duplicate"</Button>
-                <Button tone=ButtonTone::Danger on_click=move |_| is_confirming_delete.set(true)>"Delete"</Button>
+                <Menu label="More actions">
+                    <MenuItem on_select={
+                        let content = content_for_copy.clone();
+                        move |()| {
+                            copy_to_clipboard(&content);
+                            set_copied.set(true);
+                        }
+                    }>"Copy text"</MenuItem>
+                    <a href=format!("/api/specs/{id}/download") rel="external" download="" role="menuitem" class=MENU_ITEM_CLASS>
+                        "Download"
+                    </a>
+                    <MenuItem on_select=move |()| {
+                        duplicate.dispatch(DuplicateSpec { id });
+                    }>"Duplicate"</MenuItem>
+                    <MenuItem is_danger=true on_select=move |()| is_confirming_delete.set(true)>"Delete…"</MenuItem>
+                </Menu>
+                <Show when=move || is_copied.get()>
+                    <span role="status" class="text-xs text-emerald-700 dark:text-emerald-300">"Copied to the clipboard"</span>
+                </Show>
             </div>
         </header>
         <FormError error=action_error />
@@ -188,7 +192,8 @@ fn SpecView(
                     when=move || is_editing.get()
                     fallback={
                         let content = spec.content.clone();
-                        move || view! { <NumberedText text=content.clone() testid="spec-content" /> }
+                        let html = rendered_html.clone();
+                        move || view! { <SpecText id content=content.clone() html=html.clone() /> }
                     }
                 >
                     <ActionForm action=save attr:class="space-y-4" attr:aria-label="Edit spec">
@@ -224,6 +229,50 @@ fn SpecView(
                 <VersionHistory id current_version=spec.version restore />
             </aside>
         </div>
+    }
+    .into_any()
+}
+
+/// The spec rendered (headings, lists, tables, code) or as its Markdown
+/// source with line numbers; the choice is in the address (`?view=source`),
+/// so it survives a reload and works without JavaScript.
+#[component]
+fn SpecText(id: Uuid, content: String, html: String) -> impl IntoView {
+    let query = use_query_map();
+    let shows_source = Memo::new(move |_| query.read().get("view").as_deref() == Some("source"));
+    let tab = move |label: &'static str, href: String, is_current: bool| {
+        view! {
+            <a
+                href=href
+                aria-current=is_current.then_some("page")
+                class="rounded-md px-3 py-1 text-sm font-medium text-slate-600 hover:text-slate-900 aria-[current=page]:bg-white aria-[current=page]:text-slate-900 aria-[current=page]:shadow-sm dark:text-slate-400 dark:hover:text-white dark:aria-[current=page]:bg-slate-800 dark:aria-[current=page]:text-white"
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <nav aria-label="Show the spec" class="mb-3 inline-flex rounded-lg bg-slate-100 p-1 dark:bg-slate-900">
+            {move || {
+                let is_source = shows_source.get();
+                view! {
+                    {tab("Rendered", format!("/specs/{id}"), !is_source)}
+                    {tab("Source", format!("/specs/{id}?view=source"), is_source)}
+                }
+            }}
+        </nav>
+        {move || if shows_source.get() {
+            view! { <NumberedText text=content.clone() testid="spec-content" /> }.into_any()
+        } else {
+            view! {
+                <MarkdownBody
+                    html=html.clone()
+                    testid="spec-rendered"
+                    frame="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900"
+                />
+            }
+            .into_any()
+        }}
     }
     .into_any()
 }

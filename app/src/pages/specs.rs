@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use crate::actions::count_successes;
 use crate::api::specs::{list_specs, CreateSpec, DeleteSpec, DuplicateSpec};
+use crate::components::button::{ButtonSize, ButtonTone};
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::empty_state::{CallToAction, EmptyState};
 use crate::components::form::{FormError, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
+use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
 use crate::components::spec_editor::ContentEditor;
 use crate::format::{byte_size, timestamp};
 use crate::model::specs::{SpecSummary, DEFAULT_PAGE_SIZE};
@@ -121,43 +123,19 @@ pub fn SpecsPage() -> impl IntoView {
 /// "New spec": write one by hand, or have one made in a chat or the wizard.
 #[component]
 fn NewSpecMenu() -> impl IntoView {
-    let is_menu_open = RwSignal::new(false);
     let is_dialog_open = RwSignal::new(false);
-    let item =
-        "block w-full rounded-md px-3 py-2 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800";
     view! {
-        <div class="relative">
-            <button
-                type="button"
-                aria-haspopup="menu"
-                aria-expanded=move || is_menu_open.get().to_string()
-                on:click=move |_| is_menu_open.update(|open| *open = !*open)
-                class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-            >
-                "New spec"
-            </button>
-            <Show when=move || is_menu_open.get()>
-                <div role="menu" class="absolute right-0 z-20 mt-2 w-60 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-700 dark:bg-slate-900">
-                    <button
-                        type="button"
-                        role="menuitem"
-                        class=item
-                        on:click=move |_| {
-                            is_menu_open.set(false);
-                            is_dialog_open.set(true);
-                        }
-                    >
-                        "Create manually"
-                    </button>
-                    <A href="/chat" attr:role="menuitem" attr:class=item>
-                        "Generate via chat"
-                    </A>
-                    <A href="/wizard" attr:role="menuitem" attr:class=item>
-                        "Generate via wizard"
-                    </A>
-                </div>
-            </Show>
-            <CreateSpecDialog is_open=is_dialog_open />
+        <div>
+        <Menu label="New spec" tone=ButtonTone::Primary size=ButtonSize::Large width="w-60">
+            <MenuItem on_select=move |()| is_dialog_open.set(true)>"Create manually"</MenuItem>
+            <A href="/chat" attr:role="menuitem" attr:class=MENU_ITEM_CLASS>
+                "Generate via chat"
+            </A>
+            <A href="/wizard" attr:role="menuitem" attr:class=MENU_ITEM_CLASS>
+                "Generate via wizard"
+            </A>
+        </Menu>
+        <CreateSpecDialog is_open=is_dialog_open />
         </div>
     }
 }

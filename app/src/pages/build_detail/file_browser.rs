@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::file_tree::{file_tree, FileNode};
 use crate::api::artifacts::read_build_file;
-use crate::components::numbered_text::NumberedText;
+use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands};
 use crate::model::artifacts::{BuildFileContent, ManifestFile, MAX_LISTED_FILES};
@@ -238,7 +238,7 @@ fn FileContent(id: Uuid, file: BuildFileContent) -> impl IntoView {
     let size = byte_size(file.size_bytes);
     match file.text {
         Some(text) => view! {
-            <NumberedText text testid="file-content" frame="max-h-[36rem]" />
+            <NumberedText text testid="file-content" wrap=LineWrap::Scroll frame="max-h-[36rem]" />
             {file.is_truncated.then(|| view! {
                 <p class="mt-2 text-xs text-amber-800 dark:text-amber-200" data-testid="file-truncated">
                     {format!(
