@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
 use crate::model::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
-use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
+use crate::model::builds::{BuildDetail, BuildPage, BuildQuery, BuildSummary, LogPage};
 use crate::model::chats::{ChatDetail, ChatSummary};
 use crate::model::dashboard::DashboardSummary;
 use crate::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
@@ -127,6 +127,8 @@ pub trait Builds: Send + Sync + 'static {
     /// Newest first.
     async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Vec<BuildSummary>, AppError>;
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    /// The build with its state folded from its stored events.
+    async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError>;
     /// Queues a build of the spec; 429 past the limit of active builds.
     async fn start(&self, owner: &UserProfile, spec_id: Uuid) -> Result<BuildDetail, AppError>;
     /// Stops the agent and every process in its sandbox.

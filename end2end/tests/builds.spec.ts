@@ -30,7 +30,7 @@ async function shownLogSeqs(page: Page): Promise<number[]> {
     .evaluateAll((lines) => lines.map((line) => Number(line.getAttribute('data-seq'))));
 }
 
-test('Build this app runs a build to completion live, and a reload shows the same log', async ({ page }) => {
+test('Build this app runs a build to completion live, and a reload shows the same log', async ({ page, browser }) => {
   test.setTimeout(300_000);
   await signUpQuietly(page.request);
   const specId = await createSpec(page.request, 'Tiny todo');
@@ -74,6 +74,17 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   expect(await shownLogSeqs(page)).toEqual(seqsLive);
   await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
+
+  // Without JavaScript the page reads the same: the server folds the stored events.
+  const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await noScript.newPage();
+  await plain.goto(page.url());
+  await expect(plain.getByTestId('phase')).toHaveText('Completed');
+  await expect(plain.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
+  await expect(plain.getByTestId('progress')).toHaveText('3 of 3 features pass');
+  await expect(plain.getByTestId('last-test-run')).toBeVisible();
+  await expect(plain.getByText(/^Files touched \([1-9]\d*\)$/)).toBeVisible();
+  await noScript.close();
 
   // Listed under the Completed filter, which survives in the address.
   await openHydrated(page, '/builds');

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
+use crate::model::builds::{BuildDetail, BuildPage, BuildQuery, BuildSummary, LogPage};
 
 #[server(prefix = "/fn", endpoint = "list_builds")]
 pub async fn list_builds(query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
@@ -20,6 +20,15 @@ pub async fn get_build(id: Uuid) -> Result<BuildDetail, AppError> {
     crate::request::with_signed_in_user(
         move |backend, owner| async move { backend.builds.get(&owner, id).await },
     )
+    .await
+}
+
+/// The build page's build: the build with its state folded from its events.
+#[server(prefix = "/fn", endpoint = "get_build_page")]
+pub async fn get_build_page(id: Uuid) -> Result<BuildPage, AppError> {
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        backend.builds.get_page(&owner, id).await
+    })
     .await
 }
 

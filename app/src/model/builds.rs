@@ -129,6 +129,16 @@ pub struct BuildDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A build as its page opens: the build and its state folded from the
+/// stored events, so the page shows phase, features, files and errors
+/// before its live stream has said anything, and without JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildPage {
+    #[serde(flatten)]
+    pub detail: BuildDetail,
+    pub view: BuildView,
+}
+
 /// Filters for the build list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
@@ -386,7 +396,7 @@ pub struct LogLine {
 
 /// The state of a build as its events tell it: what the build page shows.
 /// Fold events into it in sequence order with [`BuildView::apply`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildView {
     pub last_seq: i64,
     pub status: Option<BuildStatus>,
@@ -404,7 +414,7 @@ pub struct BuildView {
     pub network: Vec<NetworkAccess>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkAccess {
     pub host: String,
     pub port: i32,
@@ -418,7 +428,7 @@ pub struct NetworkAccess {
 /// by the first ones.
 const MAX_NETWORK_ENTRIES: usize = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureView {
     pub index: i32,
     pub description: String,

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogLine, StoredBuildEvent, MAX_BUILD_LIST,
+    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, BuildView, LogLine, StoredBuildEvent,
+    MAX_BUILD_LIST,
 };
 use app::model::projects::BuildRef;
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{build_events, builds};
+use crate::db::static_sql::{bind, static_sql};
 
 /// A build in a short list, as `.select(BuildRefRow::as_select())` reads it.
 #[derive(Queryable, Selectable)]
@@ -597,6 +599,60 @@ pub async fn events_after(
             }
         })
         .collect())
+}
+
+/// A stored event as the state query reads it.
+#[derive(QueryableByName)]
+struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    payload: serde_json::Value,
+}
+
+/// The events that tell a build's state (all but log lines, tool calls and
+/// usage), in the kinds the `build_events_state` index covers.
+const STATE_EVENTS_AFTER: &str = "SELECT seq, created_at, payload FROM build_events \
+    WHERE build_id = $1 AND seq > $2 AND kind NOT IN ('log', 'tool_start', 'tool_end', 'session_usage') \
+    ORDER BY seq LIMIT $3";
+
+/// Events that tell the build's state fold per batch: a build with a long
+/// history is read in pieces, not held whole.
+const STATE_BATCH: i64 = 2_000;
+
+/// The build's state folded from its stored events: what the build page
+/// shows before (or without) its live stream.
+pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<BuildView> {
+    let mut view = BuildView::default();
+    loop {
+        let rows: Vec<EventRow> = static_sql(
+            STATE_EVENTS_AFTER,
+            (
+                bind::<diesel::sql_types::Uuid, _>(build_id),
+                bind::<BigInt, _>(view.last_seq),
+                bind::<BigInt, _>(STATE_BATCH),
+            ),
+        )
+        .load(connection)
+        .await?;
+        let is_last_batch = (rows.len() as i64) < STATE_BATCH;
+        let last_read = rows.last().map(|row| row.seq);
+        for row in rows {
+            match serde_json::from_value::<BuildEvent>(row.payload) {
+                Ok(event) => view.apply(&StoredBuildEvent { seq: row.seq, at: row.created_at, event }),
+                Err(error) => {
+                    tracing::warn!(%build_id, seq = row.seq, %error, "skipping an event this version cannot read")
+                }
+            }
+        }
+        // An unreadable last event must not stall the walk.
+        view.last_seq = view.last_seq.max(last_read.unwrap_or_default());
+        if is_last_batch {
+            return Ok(view);
+        }
+    }
 }
 
 /// Log lines after `after`, oldest first.

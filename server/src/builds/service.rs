@@ -8,8 +8,8 @@ use std::sync::Arc;
 use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogPage, MAX_ACTIVE_BUILDS_PER_USER,
-    MAX_LOG_PAGE,
+    BuildDetail, BuildEvent, BuildPage, BuildQuery, BuildStatus, BuildSummary, LogPage,
+    MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
 };
 use app::ports::{Artifacts, Builds, Specs};
 use chrono::Utc;
@@ -176,6 +176,13 @@ impl Builds for BuildService {
 
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
         Ok(self.owned(owner, id).await?.into_detail())
+    }
+
+    async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError> {
+        let detail = self.owned(owner, id).await?.into_detail();
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let view = repo::fold_state(&mut connection, id).await.map_err(StoreError::from)?;
+        Ok(BuildPage { detail, view })
     }
 
     async fn start(&self, owner: &UserProfile, spec_id: Uuid) -> Result<BuildDetail, AppError> {

@@ -12,7 +12,8 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Untyped};
 use diesel::QueryResult;
 
-/// `sql`, whose `$1`, `$2`… are `binds`: `()` for none, [`bind`] for one.
+/// `sql`, whose `$1`, `$2`… are `binds`: `()` for none, [`bind`] for one,
+/// a tuple of them for several.
 /// Rows load into `QueryableByName` types, as with `sql_query`.
 #[derive(Debug, Clone, Copy)]
 pub struct StaticSql<Binds> {
@@ -58,6 +59,22 @@ where
         out.push_bind_param_value_only::<ST, T>(&self.value)
     }
 }
+
+/// Several parameters, `$1` first: `(bind(a), bind(b))`.
+macro_rules! bind_values_for_tuple {
+    ($($name:ident),+) => {
+        impl<$($name: BindValues),+> BindValues for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn push_values<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                let ($($name,)+) = self;
+                $($name.push_values(out)?;)+
+                Ok(())
+            }
+        }
+    };
+}
+bind_values_for_tuple!(A, B);
+bind_values_for_tuple!(A, B, C);
 
 impl<Binds: BindValues> QueryFragment<Pg> for StaticSql<Binds> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
+    BuildDetail, BuildEvent, BuildPage, BuildStatus, BuildView, LogPage, StreamedBuildEvent,
+    MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::contract::Contract;
 use common::{
-    api, build_app, build_setup, create_spec, get_as, idle_build_setup, local_sandbox_engine,
-    migrated_database, parse_sse, sign_up, start_build, stored_events, wait_for_artifact, wait_for_build, As,
-    BuildApp, TestUser,
+    api, build_app, build_setup, call_server_fn_as, create_spec, get_as, idle_build_setup,
+    local_sandbox_engine, migrated_database, parse_sse, sign_up, start_build, stored_events,
+    wait_for_artifact, wait_for_build, As, BuildApp, TestUser,
 };
 use server::builds::artifacts::{archive_key, manifest_key};
 use server::sandbox::SandboxEngine;
@@ -116,6 +117,37 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     }
     let logged = events.iter().filter(|stored| matches!(stored.event, BuildEvent::Log { .. })).count();
     assert_eq!(lines, logged);
+
+    // The page folds the same state from the stored events as a viewer
+    // folding the whole stream, and renders it without JavaScript.
+    let folded = call_server_fn_as(
+        &app.router,
+        "/fn/get_build_page",
+        As::User(&user),
+        &[("id", &build.id.to_string())],
+    )
+    .await;
+    assert_eq!(folded.status, 200, "{}", folded.body);
+    let page: BuildPage = common::body_as(&folded);
+    let mut streamed = BuildView::default();
+    for stored in &events {
+        streamed.apply(stored);
+    }
+    assert_eq!(page.view.features, streamed.features);
+    assert_eq!(page.view.files, streamed.files);
+    assert_eq!(page.view.progress, streamed.progress);
+    assert_eq!((page.view.phase, page.view.status), (streamed.phase, Some(BuildStatus::Completed)));
+    assert!(page.view.last_seq < build.last_event_seq, "log lines are not read for the fold");
+    let html = get_as(&app.router, &format!("/builds/{}", build.id), As::User(&user)).await;
+    assert_eq!(html.status, 200);
+    assert_eq!(
+        html.body.matches("data-passed=\"true\"").count() as i32,
+        build.features_total,
+        "{}",
+        html.body
+    );
+    let files = format!("Files touched ({})", streamed.files.len());
+    assert!(!streamed.files.is_empty() && html.body.contains(&files), "{files} in {}", html.body);
 
     // Deleting the ended build takes its log and its archive with it.
     let deleted =

@@ -394,6 +394,7 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         ),
         row("list_builds", server_fn("/fn/list_builds", &[("query[limit]", "10")]), OwnData, 200),
         row("get_build", server_fn("/fn/get_build", &[("id", build)]), OwnedResource, 200),
+        row("get_build_page", server_fn("/fn/get_build_page", &[("id", build)]), OwnedResource, 200),
         row("start_build", server_fn("/fn/start_build", &[("spec_id", spec)]), OwnedResource, 200),
         row("cancel_build", server_fn("/fn/cancel_build", &[("id", build)]), OwnedResource, 200),
         row("pause_build", server_fn("/fn/pause_build", &[("id", build)]), OwnedResource, 200),

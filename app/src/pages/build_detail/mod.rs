@@ -4,7 +4,9 @@
 //! server-sent events. The server renders the build and the log's first page,
 //! so the page reads without JavaScript; after hydration the build stream
 //! replays the history and follows the build, and log lines the page already
-//! shows are recognised by their sequence numbers. Once the build has ended,
+//! shows are recognised by their sequence numbers. The server also folds the
+//! stored events into the build's state, so phase, features, files and
+//! errors read the same without JavaScript. Once the build has ended,
 //! the page offers what it left behind: the archive to download, its files
 //! to read, the evidence, and Delete.
 
@@ -35,10 +37,10 @@ use self::log::{LogChunk, LogPanel};
 use self::now_panel::NowPanel;
 use self::result::BuildResult;
 use self::work::WorkDetails;
-use crate::api::builds::{get_build, get_build_log, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
+use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::model::builds::{BuildDetail, BuildView, LogPage, DEFAULT_LOG_PAGE};
+use crate::model::builds::{BuildDetail, BuildPage as BuildPageData, LogPage, DEFAULT_LOG_PAGE};
 
 #[component]
 pub fn BuildDetailPage() -> impl IntoView {
@@ -48,7 +50,7 @@ pub fn BuildDetailPage() -> impl IntoView {
         move || build_id.get(),
         |id| async move {
             match id {
-                Some(id) => get_build(id).await,
+                Some(id) => get_build_page(id).await,
                 None => Err(no_such_build()),
             }
         },
@@ -67,7 +69,7 @@ pub fn BuildDetailPage() -> impl IntoView {
         <Transition fallback=|| view! { <DetailSkeleton /> }>
             {move || Suspend::new(async move {
                 match (build.await, first_log.await) {
-                    (Ok(detail), Ok(log)) => view! { <BuildPage detail log /> }.into_any(),
+                    (Ok(page), Ok(log)) => view! { <BuildPage page log /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => {
                         let title = if matches!(error, AppError::NotFound(_)) { "Build not found" } else { "Build" };
                         let retry = Callback::new(move |()| {
@@ -97,14 +99,16 @@ fn no_such_build() -> AppError {
 
 /// The loaded build. It owns what changes while the page is open: the build
 /// (replaced by each action's answer and by a refetch when the stream reports
-/// a new status), the view folded from the stream's events, and the log.
+/// a new status), the view (folded by the server from the stored events,
+/// then from the stream's), and the log.
 #[component]
-fn BuildPage(detail: BuildDetail, log: LogPage) -> impl IntoView {
+fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
+    let BuildPageData { detail, view: folded } = page;
     let id = detail.id;
     let has_ended_live = !detail.status.is_final();
     let title = format!("Build of {}", detail.spec_name);
     let detail = RwSignal::new(detail);
-    let live = RwSignal::new(BuildView::default());
+    let live = RwSignal::new(folded);
     // `None` while not following (during server rendering, after the end).
     let connection = RwSignal::new(None::<bool>);
     let first_page_lines = log.lines.len();

@@ -1,0 +1,1 @@
+DROP INDEX build_events_state;
