@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod markdown;
 pub mod model;
+pub mod notifications;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -111,12 +111,27 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await expect(page).toHaveURL(new RegExp(`/builds/${buildId}$`));
 });
 
-test('Cancel asks first, then stops the build', async ({ page }) => {
+test('Cancel asks first, then stops the build, and the tab and a notification say so', async ({ page }) => {
   await signUpQuietly(page.request);
   const specId = await createSpec(page.request, 'Cancelled todo');
   const buildId = await startBuild(page.request, specId);
+  // The person allowed notifications; the page's are recorded as they are shown.
+  await page.context().grantPermissions(['notifications']);
+  await page.addInitScript(() => {
+    const Shown = window.Notification;
+    const shown: { title: string; body?: string }[] = [];
+    (window as unknown as { shownNotifications: typeof shown }).shownNotifications = shown;
+    window.Notification = class extends Shown {
+      constructor(title: string, options?: NotificationOptions) {
+        shown.push({ title, body: options?.body });
+        super(title, options);
+      }
+    } as typeof Notification;
+  });
 
   await openHydrated(page, `/builds/${buildId}`);
+  await expect(page.getByTestId('notify-choice')).toHaveText('You will get a notification when it ends or pauses.');
+  await expect(page).toHaveTitle(/^(Queued|Running) · Build of Cancelled todo/);
   await page.getByRole('button', { name: 'Cancel build' }).click();
   const dialog = page.getByRole('dialog', { name: 'Cancel this build?' });
   await expect(dialog).toBeVisible();
@@ -132,6 +147,10 @@ test('Cancel asks first, then stops the build', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Pause' })).toHaveCount(0);
   await expect(page.getByTestId('live')).toHaveCount(0);
+  await expect(page).toHaveTitle(/^Cancelled · Build of Cancelled todo/);
+  expect(await page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications)).toEqual([
+    { title: 'Build of Cancelled todo: cancelled', body: 'Cancelled by you.' },
+  ]);
 
   await page.reload();
   await expect(page.getByTestId('build-status')).toHaveText('Cancelled');

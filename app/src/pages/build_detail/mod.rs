@@ -40,7 +40,8 @@ use self::work::WorkDetails;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::model::builds::{BuildDetail, BuildPage as BuildPageData, LogPage, DEFAULT_LOG_PAGE};
+use crate::model::builds::{BuildDetail, BuildPage as BuildPageData, BuildStatus, LogPage, DEFAULT_LOG_PAGE};
+use crate::notifications::notify;
 
 #[component]
 pub fn BuildDetailPage() -> impl IntoView {
@@ -106,7 +107,7 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
     let BuildPageData { detail, view: folded } = page;
     let id = detail.id;
     let has_ended_live = !detail.status.is_final();
-    let title = format!("Build of {}", detail.spec_name);
+    let spec_name = detail.spec_name.clone();
     let detail = RwSignal::new(detail);
     let live = RwSignal::new(folded);
     // `None` while not following (during server rendering, after the end).
@@ -149,6 +150,9 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
     });
 
     follow_live(LiveParts { id, detail, live, connection, chunks, log_panel, is_following });
+    tell_of_news(id, spec_name.clone(), status);
+    // The tab says how the build stands, so it reads from the tab bar.
+    let title = move || format!("{} · Build of {spec_name}", status.get().0.label());
 
     view! {
         <Title text=title />
@@ -180,6 +184,22 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
         </Show>
     }
     .into_any()
+}
+
+/// A build that ends or pauses while its page is open says so in a
+/// notification, if the person allowed them (the status and the tab's title
+/// change in any case).
+fn tell_of_news(id: Uuid, spec_name: String, status: Memo<(BuildStatus, Option<String>)>) {
+    Effect::new(move |previous: Option<BuildStatus>| {
+        let (current, reason) = status.get();
+        let is_news = previous.is_some_and(|previous| previous != current)
+            && (current.is_final() || current == BuildStatus::Paused);
+        if is_news {
+            let title = format!("Build of {spec_name}: {}", current.label().to_lowercase());
+            notify(&title, reason.as_deref().unwrap_or_default(), &id.to_string());
+        }
+        current
+    });
 }
 
 /// Takes every successful answer of `action` (the build as it now is) as the
