@@ -164,3 +164,14 @@ pub fn focus_after_render(id: String) {
         }
     });
 }
+
+/// The browser's clock (chrono's needs a feature that would pull more into
+/// the WASM); `None` during server rendering.
+pub fn now() -> Option<chrono::DateTime<chrono::Utc>> {
+    #[cfg(feature = "hydrate")]
+    {
+        chrono::DateTime::from_timestamp_millis(leptos::web_sys::js_sys::Date::now() as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}

@@ -63,9 +63,28 @@ pub fn cpus(millis: i64) -> String {
     }
 }
 
+/// Millionths of a US dollar as a price reads: `$0.42`, `$1,234.50`, and
+/// `under $0.01` for a cost too small to show in cents.
+pub fn usd(micros: i64) -> String {
+    let cents = (micros.max(0) + 5_000) / 10_000;
+    if micros > 0 && cents == 0 {
+        return "under $0.01".to_owned();
+    }
+    format!("${}.{:02}", group_thousands(usize::try_from(cents / 100).unwrap_or(usize::MAX)), cents % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn costs_read_in_dollars_and_cents() {
+        assert_eq!(usd(0), "$0.00");
+        assert_eq!(usd(750_000), "$0.75");
+        assert_eq!(usd(4_999), "under $0.01");
+        assert_eq!(usd(1_234_504_999), "$1,234.50");
+        assert_eq!(usd(1_234_505_000), "$1,234.51");
+    }
 
     #[test]
     fn sizes_use_the_largest_binary_unit_below_them() {

@@ -57,6 +57,15 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(page.getByTestId('progress')).toHaveText('3 of 3 features pass');
   await expect(page.getByTestId('last-test-run')).toBeVisible();
+  // The summary, for whoever checks in: features with their chart, time, spend and budget.
+  const summary = page.getByTestId('build-summary');
+  await expect(summary.getByTestId('phase')).toHaveText('Completed');
+  await expect(summary.getByTestId('features-chart')).toHaveAttribute('aria-label', '3 of 3 features passing over time');
+  await expect(summary.getByTestId('time-estimate')).toHaveText(/^Worked \d+ (s|min)$/);
+  await expect(summary.getByTestId('cost')).toHaveText('$0.00 (estimate)');
+  await expect(summary.getByTestId('budget')).toContainText('of its 5,000,000 token budget');
+  await expect(page.getByTestId('historical')).toBeVisible();
+  await expect(summary.getByTestId('activity-indicator')).toHaveAttribute('data-active', 'false');
   // The detail was fetched again when the build ended: it has finished.
   await expect(page.getByText('Finished', { exact: true })).toBeVisible();
 
@@ -83,6 +92,7 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await expect(plain.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(plain.getByTestId('progress')).toHaveText('3 of 3 features pass');
   await expect(plain.getByTestId('last-test-run')).toBeVisible();
+  await expect(plain.getByTestId('features-chart')).toBeVisible();
   await expect(plain.getByText(/^Files touched \([1-9]\d*\)$/)).toBeVisible();
   await noScript.close();
 
@@ -154,6 +164,27 @@ test('Cancel asks first, then stops the build, and the tab and a notification sa
 
   await page.reload();
   await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
+});
+
+test('a paused build says what it needs, and Resume in the summary sets it going again', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const specId = await createSpec(page.request, 'Paused todo');
+  const buildId = await startBuild(page.request, specId);
+  try {
+    await openHydrated(page, `/builds/${buildId}`);
+    await expect(page.getByTestId('needs-you')).toHaveCount(0);
+    await page.getByRole('toolbar', { name: 'Build actions' }).getByRole('button', { name: 'Pause' }).click();
+    const needsYou = page.getByTestId('needs-you');
+    await expect(needsYou).toContainText('Paused by you.');
+    await expect(needsYou).toContainText('It waits for you: resume it to go on.');
+    await expect(page.getByTestId('activity-indicator')).toHaveAttribute('data-active', 'false');
+
+    await needsYou.getByRole('button', { name: 'Resume build' }).click();
+    await expect(needsYou).toHaveCount(0);
+    await expect(page.getByTestId('build-status')).not.toHaveText('Paused');
+  } finally {
+    await page.request.post(`/api/builds/${buildId}/cancel`);
+  }
 });
 
 test('a sixth active build is refused with the reason next to the button', async ({ page }) => {

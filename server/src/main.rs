@@ -97,6 +97,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         agent,
         storage,
         artifacts: config.storage.artifacts.clone(),
+        prices: config.llm.model_prices.clone(),
     };
     let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup);
     let interrupted =

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::shimmer::Shimmer;
+use crate::components::shimmer_text::ShimmerText;
 use crate::model::builds::BuildStatus;
 
 #[component]
@@ -24,9 +24,9 @@ pub fn BuildStatusBadge(#[prop(into)] status: Signal<BuildStatus>) -> impl IntoV
     };
     view! {
         <span class=classes data-testid="build-status" data-status=move || status.get().as_str()>
-            <Shimmer is_on=Signal::derive(move || status.get() == BuildStatus::Running)>
+            <ShimmerText is_on=Signal::derive(move || status.get() == BuildStatus::Running) is_subtle=true>
                 {move || status.get().label()}
-            </Shimmer>
+            </ShimmerText>
         </span>
     }
 }

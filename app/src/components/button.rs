@@ -32,7 +32,7 @@ pub enum ButtonSize {
     Large,
 }
 
-const SHARED: &str = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60";
+const SHARED: &str = "whitespace-nowrap focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60";
 
 /// The classes of a button in `tone` and `size`, for a control that must be
 /// a plain element of its own (a menu's toggle).

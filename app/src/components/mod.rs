@@ -1,14 +1,18 @@
 //! Reusable pieces of the UI.
 
+pub mod activity_indicator;
 pub mod auth_card;
 pub mod build_link;
 pub mod build_status_badge;
+pub mod build_status_header;
 pub mod button;
 pub mod card;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
 pub mod empty_state;
+pub mod feature_progress;
+pub mod features_chart;
 pub mod field;
 pub mod form;
 pub mod icons;
@@ -18,10 +22,11 @@ pub mod markdown_body;
 pub mod menu;
 pub mod numbered_text;
 pub mod page_header;
-pub mod shimmer;
+pub mod shimmer_text;
 pub mod spec_editor;
 pub mod spec_preview;
 pub mod system_status;
+pub mod time_estimate;
 pub mod user_menu;
 
 #[cfg(test)]

@@ -117,6 +117,15 @@ pub struct BuildDetail {
     pub model: String,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    /// Tokens the build may use before it pauses; a resume grants as many again.
+    pub token_budget: i64,
+    /// Tokens used since the budget was last granted.
+    pub budget_used: i64,
+    /// What the tokens cost so far, in millionths of a US dollar, from the
+    /// model's price the operator set (`MODEL_PRICES`); `None` without one.
+    pub cost_estimate_micro_usd: Option<i64>,
+    /// Seconds the agent has worked, pauses excluded.
+    pub active_secs: i64,
     /// Agent sessions run so far (the initializer counts as one).
     pub sessions: i32,
     pub features_passing: i32,
@@ -409,6 +418,8 @@ pub struct BuildView {
     pub files: Vec<(String, FileChange)>,
     pub errors: Vec<(Severity, String, bool)>,
     pub progress: Option<(i32, i32, i64, Option<i64>)>,
+    /// When the agent measured `progress`: its times count on from there.
+    pub progress_at: Option<DateTime<Utc>>,
     pub last_test_run: Option<(String, i32, i32, Option<i32>)>,
     /// Hosts the build tried to reach, one entry per host, port and verdict.
     pub network: Vec<NetworkAccess>,
@@ -437,6 +448,8 @@ pub struct FeatureView {
     pub passed: Option<bool>,
     pub tests_passed: i32,
     pub tests_failed: i32,
+    /// When its tests last ended.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 impl BuildView {
@@ -462,6 +475,7 @@ impl BuildView {
                 feature.passed = Some(*passed);
                 feature.tests_passed = *tests_passed;
                 feature.tests_failed = *tests_failed;
+                feature.finished_at = Some(stored.at);
                 if self.current_feature == Some(*index) {
                     self.current_feature = None;
                 }
@@ -479,6 +493,7 @@ impl BuildView {
             }
             BuildEvent::Progress { done, total, elapsed_secs, remaining_secs } => {
                 self.progress = Some((*done, *total, *elapsed_secs, *remaining_secs));
+                self.progress_at = Some(stored.at);
             }
             BuildEvent::Status { status, reason } => {
                 self.status = Some(*status);
@@ -523,6 +538,7 @@ impl BuildView {
                     passed: None,
                     tests_passed: 0,
                     tests_failed: 0,
+                    finished_at: None,
                 });
                 self.features.sort_by_key(|feature| feature.index);
                 self.features.iter().position(|feature| feature.index == index).expect("just inserted")

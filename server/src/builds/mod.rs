@@ -26,12 +26,13 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::db::DbPool;
+use crate::llm::prices::ModelPrices;
 use crate::llm::LlmProvider;
 use crate::sandbox::SandboxEngine;
 use crate::storage::Storage;
 
 pub use self::artifacts::{ArtifactService, ArtifactSettings};
-pub use self::service::BuildService;
+pub use self::service::{BuildService, Spending};
 pub use self::settings::BuildSettings;
 
 /// The build engine of one server process: the service people reach, the
@@ -48,16 +49,30 @@ pub struct BuildEngine {
     shutdown: CancellationToken,
 }
 
+/// What the build engine runs on: its settings, the sandbox engine and the
+/// model the agent talks to.
+#[derive(Clone)]
+pub struct BuildSetup {
+    pub settings: BuildSettings,
+    pub sandbox: Arc<dyn SandboxEngine>,
+    pub agent: Arc<dyn LlmProvider>,
+    /// Where ended builds' work is archived, and how.
+    pub storage: Storage,
+    pub artifacts: ArtifactSettings,
+    /// What models cost, for the builds' cost estimates.
+    pub prices: ModelPrices,
+}
+
 impl BuildEngine {
-    pub fn new(
-        pool: DbPool,
-        specs: Arc<dyn Specs>,
-        settings: BuildSettings,
-        engine: Arc<dyn SandboxEngine>,
-        provider: Arc<dyn LlmProvider>,
-        storage: Storage,
-        artifact_settings: ArtifactSettings,
-    ) -> Self {
+    pub fn new(pool: DbPool, specs: Arc<dyn Specs>, setup: BuildSetup) -> Self {
+        let BuildSetup {
+            settings,
+            sandbox: engine,
+            agent: provider,
+            storage,
+            artifacts: artifact_settings,
+            prices,
+        } = setup;
         let hub = Arc::new(hub::EventHub::default());
         let running = Arc::new(control::RunningBuilds::default());
         let shutdown = CancellationToken::new();
@@ -87,6 +102,7 @@ impl BuildEngine {
             running.clone(),
             provider.describe(),
             artifacts.clone(),
+            Spending { token_budget: settings.token_budget, prices },
         ));
         let runner = Arc::new(runner::RunnerContext {
             pool,

@@ -91,8 +91,15 @@ impl BuildRow {
         self.input_tokens + self.output_tokens
     }
 
-    pub fn into_detail(self) -> BuildDetail {
+    /// The build as its page shows it, with the token budget in force and
+    /// the cost estimate of its tokens (see `service::Spending`).
+    pub fn into_detail(self, token_budget: i64, cost_estimate_micro_usd: Option<i64>) -> BuildDetail {
+        let budget_used = (self.tokens() - self.limits_from_tokens).max(0);
         BuildDetail {
+            token_budget,
+            budget_used,
+            cost_estimate_micro_usd,
+            active_secs: self.active_secs,
             id: self.id,
             status: self.status(),
             spec_name: self.spec_name,

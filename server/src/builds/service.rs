@@ -23,7 +23,21 @@ use crate::builds::events;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, NewBuild};
 use crate::db::{DbPool, StoreError};
+use crate::llm::prices::ModelPrices;
 use crate::llm::ProviderInfo;
+
+/// What a build may spend and what its tokens cost, for its detail.
+pub struct Spending {
+    pub token_budget: u64,
+    pub prices: ModelPrices,
+}
+
+impl Spending {
+    fn detail_of(&self, row: BuildRow) -> BuildDetail {
+        let cost = self.prices.cost_micro_usd(&row.provider, &row.model, row.input_tokens, row.output_tokens);
+        row.into_detail(i64::try_from(self.token_budget).unwrap_or(i64::MAX), cost)
+    }
+}
 
 pub struct BuildService {
     pool: DbPool,
@@ -33,6 +47,7 @@ pub struct BuildService {
     /// The model builds talk to, recorded on each build.
     agent: ProviderInfo,
     artifacts: Arc<ArtifactService>,
+    spending: Spending,
 }
 
 pub fn build_not_found() -> AppError {
@@ -85,8 +100,9 @@ impl BuildService {
         running: Arc<RunningBuilds>,
         agent: ProviderInfo,
         artifacts: Arc<ArtifactService>,
+        spending: Spending,
     ) -> Self {
-        Self { pool, specs, hub, running, agent, artifacts }
+        Self { pool, specs, hub, running, agent, artifacts, spending }
     }
 
     /// The owner's build, or 404.
@@ -161,7 +177,7 @@ impl BuildService {
         repo::find(connection, owner_id, id)
             .await
             .map_err(StoreError::from)?
-            .map(BuildRow::into_detail)
+            .map(|row| self.spending.detail_of(row))
             .ok_or_else(build_not_found)
     }
 }
@@ -175,11 +191,11 @@ impl Builds for BuildService {
     }
 
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
-        Ok(self.owned(owner, id).await?.into_detail())
+        Ok(self.spending.detail_of(self.owned(owner, id).await?))
     }
 
     async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError> {
-        let detail = self.owned(owner, id).await?.into_detail();
+        let detail = self.spending.detail_of(self.owned(owner, id).await?);
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let view = repo::fold_state(&mut connection, id).await.map_err(StoreError::from)?;
         Ok(BuildPage { detail, view })

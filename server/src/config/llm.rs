@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::reader::{base_url, seconds, Reader};
+use crate::llm::prices::ModelPrices;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
 
@@ -72,6 +73,7 @@ pub(super) fn read_llm(reader: &mut Reader<'_>) -> Option<LlmConfig> {
             Ok(n) if n <= 1000 => Ok(Duration::from_millis(n)),
             _ => Err("expected a whole number of milliseconds from 0 to 1000".into()),
         });
+    let model_prices = reader.parsed("MODEL_PRICES", Some(ModelPrices::default()), ModelPrices::parse);
     Some(LlmConfig {
         kind,
         api_key,
@@ -82,6 +84,7 @@ pub(super) fn read_llm(reader: &mut Reader<'_>) -> Option<LlmConfig> {
         retry: RetryPolicy { max_retries: max_retries?, ..defaults.retry },
         idle_timeout: idle_timeout?,
         offline_token_delay: offline_token_delay?,
+        model_prices: model_prices?,
         ..defaults
     })
 }

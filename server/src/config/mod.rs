@@ -225,6 +225,21 @@ mod tests {
     }
 
     #[test]
+    fn model_prices_are_read_and_a_bad_entry_is_reported() {
+        let llm = config_from(&[URL, ("MODEL_PRICES", "claude-sonnet-4-5=3/15")]).unwrap().llm;
+        assert_eq!(
+            llm.model_prices.cost_micro_usd("anthropic", "claude-sonnet-4-5", 1_000_000, 0),
+            Some(3_000_000)
+        );
+        assert_eq!(
+            config_from(&[URL]).unwrap().llm.model_prices.cost_micro_usd("anthropic", "x", 1, 1),
+            None
+        );
+        let message = config_from(&[URL, ("MODEL_PRICES", "gpt-4o=cheap/10")]).unwrap_err().to_string();
+        assert!(message.contains("MODEL_PRICES") && message.contains("not a price in dollars"), "{message}");
+    }
+
+    #[test]
     fn a_provider_without_its_key_is_reported_without_echoing_secrets() {
         let message = config_from(&[URL, ("LLM_PROVIDER", "anthropic"), ("OPENAI_API_KEY", "sk-secret")])
             .unwrap_err()

@@ -12,4 +12,5 @@ pub mod router;
 pub mod serve;
 pub mod static_files;
 
-pub use router::{router, AppState, BuildSetup};
+pub use crate::builds::BuildSetup;
+pub use router::{router, AppState};

@@ -20,19 +20,16 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::session_layer;
 use crate::auth::AccountService;
-use crate::builds::{ArtifactSettings, BuildEngine, BuildSettings};
+use crate::builds::{BuildEngine, BuildSetup};
 use crate::chats::{AssistantSettings, ChatService};
 use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
 use crate::http::{api, caller, csrf, health, page_guard, static_files};
-use crate::llm::LlmProvider;
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
-use crate::sandbox::SandboxEngine;
 use crate::specs::SpecService;
-use crate::storage::Storage;
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
@@ -46,18 +43,6 @@ pub struct AppState {
     pub backend: Backend,
 }
 
-/// What the build engine runs on: its settings, the sandbox engine and the
-/// model the agent talks to.
-#[derive(Clone)]
-pub struct BuildSetup {
-    pub settings: BuildSettings,
-    pub sandbox: Arc<dyn SandboxEngine>,
-    pub agent: Arc<dyn LlmProvider>,
-    /// Where ended builds' work is archived, and how.
-    pub storage: Storage,
-    pub artifacts: ArtifactSettings,
-}
-
 impl AppState {
     pub fn new(
         leptos_options: LeptosOptions,
@@ -69,15 +54,7 @@ impl AppState {
         let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
         let specs = Arc::new(SpecService::new(pool.clone()));
         let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone()));
-        let builds = Arc::new(BuildEngine::new(
-            pool.clone(),
-            specs.clone(),
-            build_setup.settings,
-            build_setup.sandbox,
-            build_setup.agent,
-            build_setup.storage,
-            build_setup.artifacts,
-        ));
+        let builds = Arc::new(BuildEngine::new(pool.clone(), specs.clone(), build_setup));
         let backend = Backend {
             system: Arc::new(DatabaseProbe { pool: pool.clone() }),
             accounts: accounts.clone(),

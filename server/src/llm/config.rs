@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::prices::ModelPrices;
 use super::retry::RetryPolicy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct LlmConfig {
     /// Pause between the offline model's tokens, so its replies stream like
     /// a real model's.
     pub offline_token_delay: Duration,
+    /// What models cost (MODEL_PRICES), for the builds' cost estimates.
+    pub model_prices: ModelPrices,
 }
 
 impl Default for LlmConfig {
@@ -61,6 +64,7 @@ impl Default for LlmConfig {
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(120),
             offline_token_delay: Duration::from_millis(12),
+            model_prices: ModelPrices::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod continuation;
 pub mod offline;
 pub mod openai;
+pub mod prices;
 pub mod prompts;
 pub mod retry;
 pub mod sse;

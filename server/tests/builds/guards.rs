@@ -18,6 +18,7 @@ use common::{
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
 use server::http::BuildSetup;
+use server::llm::prices::ModelPrices;
 use uuid::Uuid;
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
@@ -185,11 +186,16 @@ async fn a_rate_limited_provider_pauses_the_build_until_its_reset_then_it_resume
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reaching_the_token_budget_pauses_the_build_and_a_resume_grants_another() {
+    // The build's page shows the budget spent and what the tokens cost at the configured price.
     let expensive = || tool_call("toolu_b", "list_files", json!({}), 3_000);
     let fake = FakeProvider::start(vec![expensive(), expensive()]).await;
     let database = migrated_database().await;
     let settings = BuildSettings { token_budget: 2_000, ..test_build_settings(1) };
-    let app = build_app(&database, setup(&fake, settings));
+    let priced = BuildSetup {
+        prices: ModelPrices::parse("claude-test=3/15").expect("a valid price list"),
+        ..setup(&fake, settings)
+    };
+    let app = build_app(&database, priced);
     let user = sign_up(&app.router, "budget@example.com").await;
     let spec = create_spec(&app.router, &user, "Budget", "# Budget\n- costs").await;
     let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
@@ -202,11 +208,16 @@ async fn reaching_the_token_budget_pauses_the_build_and_a_resume_grants_another(
     assert_eq!(fake.requests().len(), 1, "no request after the budget was spent");
     assert!(paused.input_tokens >= 3_000, "{paused:#?}");
     assert!(paused.resume_at.is_none(), "a budget pause waits for a person");
+    assert_eq!(paused.token_budget, 2_000);
+    assert_eq!(paused.budget_used, paused.input_tokens + paused.output_tokens);
+    // $3 per million in, $15 per million out: 3 and 15 millionths of a dollar a token.
+    assert_eq!(paused.cost_estimate_micro_usd, Some(paused.input_tokens * 3 + paused.output_tokens * 15));
 
     let response =
         common::api(&app.router, "POST", &format!("/api/builds/{}/resume", build.id), As::User(&user), None)
             .await;
     assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.json()["budget_used"], 0, "a resume grants a whole budget again");
     let deadline = Instant::now() + Duration::from_secs(20);
     while fake.requests().len() < 2 {
         assert!(Instant::now() < deadline, "the resumed build did not ask again");

@@ -153,6 +153,7 @@ pub fn build_setup_with(
         agent,
         storage: local_storage(&test_objects_root()),
         artifacts: ArtifactSettings::default(),
+        prices: server::llm::prices::ModelPrices::default(),
     }
 }
 

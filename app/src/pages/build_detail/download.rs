@@ -13,7 +13,7 @@ use crate::api::artifacts::RetryBuildArtifact;
 use crate::browser::copy_to_clipboard;
 use crate::components::button::{Button, ButtonLink, ButtonTone};
 use crate::components::form::FormError;
-use crate::components::shimmer::Shimmer;
+use crate::components::shimmer_text::ShimmerText;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::model::artifacts::{ArchiveSummary, ArtifactInfo, ArtifactState};
 
@@ -37,7 +37,7 @@ pub(super) fn DownloadCard(
         ArtifactState::Stored => view! { <StoredArchive id artifact archive /> }.into_any(),
         ArtifactState::Pending | ArtifactState::Uploading => view! {
             <p class="mt-2 text-sm text-indigo-700 dark:text-indigo-300" role="status">
-                <Shimmer is_on=true>"Archiving the work…"</Shimmer>
+                <ShimmerText is_on=true>"Archiving the work…"</ShimmerText>
             </p>
             <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                 "The download appears here as soon as the archive is stored and checked."

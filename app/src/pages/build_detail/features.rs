@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::panel::Panel;
-use crate::components::shimmer::Shimmer;
+use crate::components::shimmer_text::ShimmerText;
 use crate::model::builds::{BuildDetail, BuildStatus, BuildView, FeatureView};
 
 #[component]
@@ -58,7 +58,7 @@ fn FeatureItem(feature: FeatureView, is_current: bool) -> impl IntoView {
             <span class=format!("w-4 shrink-0 text-center font-semibold {mark_class}") aria-hidden="true">{mark}</span>
             <span class="min-w-0">
                 <span class="sr-only">{format!("{state}: ")}</span>
-                <Shimmer is_on=is_current>{feature.description}</Shimmer>
+                <ShimmerText is_on=is_current>{feature.description}</ShimmerText>
                 {tests.map(|tests| view! { <span class="block text-xs text-slate-500 dark:text-slate-400">{tests}</span> })}
             </span>
         </li>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::builds::{CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
-use crate::components::build_status_badge::BuildStatusBadge;
+use crate::components::build_status_header::BuildStatusHeader;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form::FormError;
@@ -19,6 +19,7 @@ use crate::model::builds::{BuildDetail, BuildStatus};
 pub(super) fn BuildHeader(
     detail: ReadSignal<BuildDetail>,
     status: Memo<(BuildStatus, Option<String>)>,
+    connection: ReadSignal<Option<bool>>,
     cancel: ServerAction<CancelBuild>,
     pause: ServerAction<PauseBuild>,
     resume: ServerAction<ResumeBuild>,
@@ -55,7 +56,7 @@ pub(super) fn BuildHeader(
                 <h1 class="mt-1 text-2xl font-semibold tracking-tight sm:text-3xl">"Build of " {spec}</h1>
                 <div class="mt-2 space-y-1" aria-live="polite" data-testid="build-state">
                     <p class="flex flex-wrap items-center gap-2">
-                        <BuildStatusBadge status=current />
+                        <BuildStatusHeader status=current connection />
                         {move || reason().map(|reason| view! {
                             <span class="text-sm text-slate-700 dark:text-slate-300" data-testid="status-reason">{reason}</span>
                         })}

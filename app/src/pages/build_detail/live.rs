@@ -28,7 +28,8 @@ pub(super) struct LiveParts {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl LiveParts {
     /// Folds a batch of events in and appends its new log lines; answers
-    /// whether a live (not replayed) status change came with it.
+    /// whether a live (not replayed) status change or session's usage came
+    /// with it (the build is fetched again then: its tokens and cost moved).
     fn take_in(self, batch: Vec<StreamedBuildEvent>) -> bool {
         let Some(shown_up_to) =
             self.chunks.try_with_untracked(|chunks| chunks.last().map_or(0, LogChunk::last_seq))
@@ -39,7 +40,9 @@ impl LiveParts {
         let mut has_new_status = false;
         self.live.try_update(|view| {
             for streamed in batch {
-                has_new_status |= !streamed.historical && matches!(streamed.event, BuildEvent::Status { .. });
+                // A new status, or a session's tokens: the build row moved on.
+                has_new_status |= !streamed.historical
+                    && matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. });
                 let stored = StoredBuildEvent { seq: streamed.seq, at: streamed.at, event: streamed.event };
                 view.apply(&stored);
                 if let BuildEvent::Log { stream, line } = stored.event {

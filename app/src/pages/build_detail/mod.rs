@@ -18,9 +18,10 @@ mod file_tree;
 mod header;
 mod live;
 mod log;
-mod now_panel;
+mod notify_me;
 mod panel;
 mod result;
+mod summary;
 mod work;
 
 use leptos::prelude::*;
@@ -34,8 +35,9 @@ use self::features::FeatureChecklist;
 use self::header::BuildHeader;
 use self::live::{follow_live, LiveParts};
 use self::log::{LogChunk, LogPanel};
-use self::now_panel::NowPanel;
+use self::notify_me::NotifyMe;
 use self::result::BuildResult;
+use self::summary::SummaryCard;
 use self::work::WorkDetails;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::load_error::LoadError;
@@ -156,13 +158,17 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
 
     view! {
         <Title text=title />
-        <BuildHeader detail=detail.read_only() status cancel pause resume delete action_error />
+        <BuildHeader detail=detail.read_only() status connection=connection.read_only() cancel pause resume delete action_error />
+        {view! {
+            <SummaryCard detail=detail.read_only() live=live.read_only() status resume>
+                <NotifyMe status />
+            </SummaryCard>
+        }.into_any()}
         <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
             // Each half erased to a plain view: one nested type for the whole page
             // is deeper than the compiler will lay out.
             {view! {
             <aside class="min-w-0 space-y-4" aria-label="What the agent is doing">
-                <NowPanel detail=detail.read_only() live=live.read_only() status connection=connection.read_only() />
                 <FeatureChecklist detail=detail.read_only() live=live.read_only() status />
                 <WorkDetails live=live.read_only() />
             </aside>
