@@ -9,9 +9,9 @@ use crate::common;
 use std::time::Duration;
 
 use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
+use app::model::build_view::{BuildPage, BuildView};
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildPage, BuildStatus, BuildView, LogPage, StreamedBuildEvent,
-    MAX_ACTIVE_BUILDS_PER_USER,
+    BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::contract::Contract;
 use common::{

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::panel::Panel;
 use crate::components::shimmer_text::ShimmerText;
-use crate::model::builds::{BuildDetail, BuildStatus, BuildView, FeatureView};
+use crate::model::build_view::{BuildView, FeatureView};
+use crate::model::builds::{BuildDetail, BuildStatus};
 
 #[component]
 pub(super) fn FeatureChecklist(

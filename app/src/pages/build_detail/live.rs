@@ -8,9 +8,8 @@ use uuid::Uuid;
 use super::adopt;
 use super::log::{scroll_to_end, LogChunk};
 use crate::api::builds::get_build;
-use crate::model::builds::{
-    BuildDetail, BuildEvent, BuildView, LogLine, StoredBuildEvent, StreamedBuildEvent,
-};
+use crate::model::build_view::BuildView;
+use crate::model::builds::{BuildDetail, BuildEvent, LogLine, StoredBuildEvent, StreamedBuildEvent};
 
 /// What the stream keeps up to date.
 #[derive(Clone, Copy)]

@@ -42,7 +42,8 @@ use self::work::WorkDetails;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::model::builds::{BuildDetail, BuildPage as BuildPageData, BuildStatus, LogPage, DEFAULT_LOG_PAGE};
+use crate::model::build_view::BuildPage as BuildPageData;
+use crate::model::builds::{BuildDetail, BuildStatus, LogPage, DEFAULT_LOG_PAGE};
 use crate::notifications::notify;
 
 #[component]

@@ -13,7 +13,8 @@ use crate::components::features_chart::FeaturesChart;
 use crate::components::shimmer_text::ShimmerText;
 use crate::components::time_estimate::{Measured, TimeEstimate};
 use crate::format::{group_thousands, usd};
-use crate::model::builds::{BuildDetail, BuildStatus, BuildView};
+use crate::model::build_view::BuildView;
+use crate::model::builds::{BuildDetail, BuildStatus};
 
 const TILE_LABEL: &str = "text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use super::panel::Panel;
-use crate::model::builds::{BuildView, EgressVerdict, FileChange, NetworkAccess, Severity};
+use crate::model::build_view::{BuildView, NetworkAccess};
+use crate::model::builds::{EgressVerdict, FileChange, Severity};
 
 /// The last test run, the files the agent touched and the errors it met.
 #[component]

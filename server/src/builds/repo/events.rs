@@ -1,0 +1,217 @@
+//! A build's history: appending events with gapless numbers, their volume,
+//! reading them back (all, log lines only) and folding the state they tell.
+
+use app::model::build_view::BuildView;
+use app::model::builds::{BuildEvent, LogLine, StoredBuildEvent};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::EVENTS_CHANNEL;
+use crate::db::schema::{build_events, builds};
+use crate::db::static_sql::{bind, static_sql};
+
+#[derive(QueryableByName)]
+struct LastSeq {
+    #[diesel(sql_type = BigInt)]
+    last_event_seq: i64,
+}
+
+/// Appends `events` (with the moments they happened) to the build's
+/// history, numbering them after the last one, and announces them on
+/// [`EVENTS_CHANNEL`] when the transaction commits. Advancing the
+/// counter locks the build's row, so writers take turns and the numbers
+/// have no gaps: a transaction that rolls back takes its numbers with it.
+pub async fn append_events(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    events: &[(DateTime<Utc>, BuildEvent)],
+) -> QueryResult<Vec<StoredBuildEvent>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = events.len() as i64;
+    let last: LastSeq = diesel::sql_query(
+        "UPDATE builds SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<BigInt, _>(count)
+    .get_result(connection)
+    .await?;
+    let first = last.last_event_seq - count + 1;
+    let stored: Vec<StoredBuildEvent> = events
+        .iter()
+        .zip(first..)
+        .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
+        .collect();
+    let seqs: Vec<i64> = stored.iter().map(|event| event.seq).collect();
+    let kinds: Vec<&str> = stored.iter().map(|event| event.event.kind()).collect();
+    let payloads: Vec<serde_json::Value> = stored
+        .iter()
+        .map(|event| serde_json::to_value(&event.event).unwrap_or(serde_json::Value::Null))
+        .collect();
+    let times: Vec<DateTime<Utc>> = stored.iter().map(|event| event.at).collect();
+    // One statement for the whole batch: unnest turns the arrays into rows.
+    diesel::sql_query(
+        "INSERT INTO build_events (build_id, seq, kind, payload, created_at)
+         SELECT $1, seq, kind, payload, created_at
+         FROM unnest($2::bigint[], $3::text[], $4::jsonb[], $5::timestamptz[])
+              AS batch (seq, kind, payload, created_at)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<Array<BigInt>, _>(seqs)
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<Array<Jsonb>, _>(payloads)
+    .bind::<Array<Timestamptz>, _>(times)
+    .execute(connection)
+    .await?;
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(EVENTS_CHANNEL)
+        .bind::<Text, _>(format!("{build_id}:{}", last.last_event_seq))
+        .execute(connection)
+        .await?;
+    Ok(stored)
+}
+
+/// How much of a build's history is stored, and how many output lines were
+/// left out for being over its limits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
+pub struct EventVolume {
+    pub events: i64,
+    pub bytes: i64,
+    pub log_lines_dropped: i64,
+}
+
+pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<EventVolume> {
+    builds::table
+        .find(build_id)
+        .select((builds::last_event_seq, builds::event_bytes, builds::log_lines_dropped))
+        .first(connection)
+        .await
+}
+
+/// Adds to the build's stored bytes and dropped lines (with the events
+/// themselves, in their transaction).
+pub async fn add_event_volume(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    bytes: i64,
+    log_lines_dropped: i64,
+) -> QueryResult<()> {
+    diesel::update(builds::table.find(build_id))
+        .set((
+            builds::event_bytes.eq(builds::event_bytes + bytes),
+            builds::log_lines_dropped.eq(builds::log_lines_dropped + log_lines_dropped),
+        ))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Events after `after`, oldest first.
+pub async fn events_after(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<StoredBuildEvent>> {
+    let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
+        .filter(build_events::build_id.eq(build_id))
+        .filter(build_events::seq.gt(after))
+        .order(build_events::seq.asc())
+        .limit(limit)
+        .select((build_events::seq, build_events::created_at, build_events::payload))
+        .load(connection)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(seq, at, payload)| match serde_json::from_value::<BuildEvent>(payload) {
+            Ok(event) => Some(StoredBuildEvent { seq, at, event }),
+            Err(error) => {
+                tracing::warn!(%build_id, seq, %error, "skipping an event this version cannot read");
+                None
+            }
+        })
+        .collect())
+}
+
+/// A stored event as the state query reads it.
+#[derive(QueryableByName)]
+struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    payload: serde_json::Value,
+}
+
+/// The events that tell a build's state (all but log lines, tool calls and
+/// usage), in the kinds the `build_events_state` index covers.
+const STATE_EVENTS_AFTER: &str = "SELECT seq, created_at, payload FROM build_events \
+    WHERE build_id = $1 AND seq > $2 AND kind NOT IN ('log', 'tool_start', 'tool_end', 'session_usage') \
+    ORDER BY seq LIMIT $3";
+
+/// Events that tell the build's state fold per batch: a build with a long
+/// history is read in pieces, not held whole.
+const STATE_BATCH: i64 = 2_000;
+
+/// The build's state folded from its stored events: what the build page
+/// shows before (or without) its live stream.
+pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<BuildView> {
+    let mut view = BuildView::default();
+    loop {
+        let rows: Vec<EventRow> = static_sql(
+            STATE_EVENTS_AFTER,
+            (
+                bind::<diesel::sql_types::Uuid, _>(build_id),
+                bind::<BigInt, _>(view.last_seq),
+                bind::<BigInt, _>(STATE_BATCH),
+            ),
+        )
+        .load(connection)
+        .await?;
+        let is_last_batch = (rows.len() as i64) < STATE_BATCH;
+        let last_read = rows.last().map(|row| row.seq);
+        for row in rows {
+            match serde_json::from_value::<BuildEvent>(row.payload) {
+                Ok(event) => view.apply(&StoredBuildEvent { seq: row.seq, at: row.created_at, event }),
+                Err(error) => {
+                    tracing::warn!(%build_id, seq = row.seq, %error, "skipping an event this version cannot read")
+                }
+            }
+        }
+        // An unreadable last event must not stall the walk.
+        view.last_seq = view.last_seq.max(last_read.unwrap_or_default());
+        if is_last_batch {
+            return Ok(view);
+        }
+    }
+}
+
+/// Log lines after `after`, oldest first.
+pub async fn log_lines_after(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<LogLine>> {
+    let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
+        .filter(build_events::build_id.eq(build_id))
+        .filter(build_events::seq.gt(after))
+        .filter(build_events::kind.eq("log"))
+        .order(build_events::seq.asc())
+        .limit(limit)
+        .select((build_events::seq, build_events::created_at, build_events::payload))
+        .load(connection)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(seq, at, payload)| match serde_json::from_value::<BuildEvent>(payload) {
+            Ok(BuildEvent::Log { stream, line }) => Some(LogLine { seq, at, stream, line }),
+            _ => None,
+        })
+        .collect())
+}
