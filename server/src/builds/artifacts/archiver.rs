@@ -159,22 +159,34 @@ impl Archiver {
                      build page once storage is back."
                 );
                 tracing::warn!(%build_id, %error, "archiving a build failed");
-                let recorded = async {
-                    let mut connection = self.pool.get().await?;
-                    Ok::<_, StoreError>(
-                        artifact_repo::record_failed(&mut connection, build_id, self.worker_id, &message)
-                            .await?,
-                    )
-                }
-                .await;
-                if let Err(error) = recorded {
-                    tracing::warn!(%build_id, %error, "could not record a failed archive; its claim will run out");
-                }
-                self.emit(
-                    build_id,
-                    BuildEvent::Error { severity: Severity::Error, message, recovered: true },
-                )
-                .await;
+                self.record_failed(build_id, message).await;
+            }
+        }
+    }
+
+    /// Marks the archive failed and says why in the build's log, both in one
+    /// commit, so whoever sees the failed state also finds the reason.
+    async fn record_failed(&self, build_id: Uuid, message: String) {
+        let worker = self.worker_id;
+        let recorded = async {
+            let mut connection = self.pool.get().await?;
+            let events = connection
+                .transaction(async |connection| {
+                    if !artifact_repo::record_failed(connection, build_id, worker, &message).await? {
+                        return Ok::<_, diesel::result::Error>(None);
+                    }
+                    let event = BuildEvent::Error { severity: Severity::Error, message, recovered: true };
+                    Ok(Some(build_repo::append_events(connection, build_id, &[(Utc::now(), event)]).await?))
+                })
+                .await?;
+            Ok::<_, StoreError>(events)
+        }
+        .await;
+        match recorded {
+            Ok(Some(events)) => events::publish(&self.hub, build_id, events),
+            Ok(None) => tracing::warn!(%build_id, "another process took the failed archive over"),
+            Err(error) => {
+                tracing::warn!(%build_id, %error, "could not record a failed archive; its claim will run out")
             }
         }
     }
@@ -288,21 +300,6 @@ impl Archiver {
             tracing::info!(%build_id, "removed an archive past the retention period");
         }
         Ok(())
-    }
-
-    /// Appends an event to the ended build's history and tells its viewers.
-    async fn emit(&self, build_id: Uuid, event: BuildEvent) {
-        let stored = async {
-            let mut connection = self.pool.get().await?;
-            Ok::<_, StoreError>(
-                build_repo::append_events(&mut connection, build_id, &[(Utc::now(), event)]).await?,
-            )
-        }
-        .await;
-        match stored {
-            Ok(stored) => events::publish(&self.hub, build_id, stored),
-            Err(error) => tracing::warn!(%build_id, %error, "could not record an archive event"),
-        }
     }
 }
 
