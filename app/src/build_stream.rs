@@ -1,18 +1,42 @@
 //! Follows a build while its agent works: the browser's `EventSource` on
-//! `/api/builds/{id}/stream`, each event handed over parsed. After a network
-//! hiccup the browser reconnects by itself and sends `Last-Event-ID`, so the
-//! server resumes right after the last event received; a connection the
-//! browser gave up on is opened again here, from that same event. During
+//! `/api/builds/{id}/stream`, each event handed over parsed. A stream that
+//! breaks is opened again here, from the event after the last one received,
+//! so nothing is handed over twice or skipped: after 1 s, then twice as long
+//! each time, until [`ATTEMPTS_BEFORE_GIVING_UP`] attempts have failed; then
+//! it waits for [`BuildFollower::reconnect`] (a person's click). During
 //! server rendering there is nothing to follow.
 
 use uuid::Uuid;
 
 use crate::model::builds::{BuildStatus, StreamedBuildEvent};
 
+/// Failed attempts in a row (about a minute of trying) before the stream
+/// waits for a person to ask again.
+pub const ATTEMPTS_BEFORE_GIVING_UP: u32 = 6;
+
+/// How the stream is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamHealth {
+    Live,
+    /// Broken; opened again after a wait.
+    Reconnecting,
+    /// Given up after [`ATTEMPTS_BEFORE_GIVING_UP`] failed attempts.
+    Lost,
+}
+
 /// An open build stream; dropping it closes the connection for good.
 pub struct BuildFollower {
     #[cfg(feature = "hydrate")]
     connection: std::rc::Rc<live::Connection>,
+}
+
+impl BuildFollower {
+    /// Tries again at once, with a fresh count of attempts, after the
+    /// stream gave up; does nothing while it is live or still trying.
+    pub fn reconnect(&self) {
+        #[cfg(feature = "hydrate")]
+        live::Connection::reconnect(&self.connection);
+    }
 }
 
 impl Drop for BuildFollower {
@@ -24,14 +48,13 @@ impl Drop for BuildFollower {
 
 /// Starts following the build from its first event. `on_event` gets every
 /// event once, in order (the history first, marked `historical`).
-/// `on_connection` says whether the stream is up (`false` while it
-/// reconnects). `on_complete` gets the final status once the build has ended;
+/// `on_health` hears each change of the stream's health. `on_complete` gets the final status once the build has ended;
 /// the stream is closed then.
 pub fn follow_build(
     build_id: Uuid,
     on_event: impl Fn(StreamedBuildEvent) + 'static,
     on_complete: impl Fn(BuildStatus, Option<String>) + 'static,
-    on_connection: impl Fn(bool) + 'static,
+    on_health: impl Fn(StreamHealth) + 'static,
 ) -> BuildFollower {
     #[cfg(feature = "hydrate")]
     {
@@ -39,7 +62,7 @@ pub fn follow_build(
             build_id,
             on_event: Box::new(on_event),
             on_complete: Box::new(on_complete),
-            on_connection: Box::new(on_connection),
+            on_health: Box::new(on_health),
             state: Default::default(),
         });
         live::Connection::open(&connection);
@@ -47,7 +70,7 @@ pub fn follow_build(
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (build_id, on_event, on_complete, on_connection);
+        let _ = (build_id, on_event, on_complete, on_health);
         BuildFollower {}
     }
 }
@@ -64,10 +87,11 @@ mod live {
     use leptos::web_sys::{Event, EventSource, MessageEvent};
     use uuid::Uuid;
 
+    use super::{StreamHealth, ATTEMPTS_BEFORE_GIVING_UP};
     use crate::model::builds::{BuildStatus, StreamedBuildEvent};
 
-    /// The first wait before opening a refused or broken stream again; it
-    /// doubles up to [`MAX_RETRY`] while the server keeps refusing.
+    /// The first wait before opening a broken stream again; it doubles with
+    /// each failed attempt, up to [`MAX_RETRY`].
     const FIRST_RETRY: Duration = Duration::from_secs(1);
     const MAX_RETRY: Duration = Duration::from_secs(30);
 
@@ -84,7 +108,7 @@ mod live {
         pub build_id: Uuid,
         pub on_event: Box<dyn Fn(StreamedBuildEvent)>,
         pub on_complete: Box<dyn Fn(BuildStatus, Option<String>)>,
-        pub on_connection: Box<dyn Fn(bool)>,
+        pub on_health: Box<dyn Fn(StreamHealth)>,
         pub state: RefCell<State>,
     }
 
@@ -96,7 +120,9 @@ mod live {
         /// The newest event handed over: where an opened-again stream resumes.
         last_seq: i64,
         retry: Option<TimeoutHandle>,
-        retry_delay: Option<Duration>,
+        /// Attempts that failed since the stream was last up.
+        failed_attempts: u32,
+        is_given_up: bool,
         is_closed: bool,
     }
 
@@ -120,7 +146,7 @@ mod live {
             let listeners = [
                 ("build", listener(&weak, Self::on_build)),
                 ("complete", listener(&weak, Self::on_complete)),
-                ("open", listener(&weak, |this, _| (this.on_connection)(true))),
+                ("open", listener(&weak, Self::on_open)),
                 ("error", listener(&weak, Self::on_error)),
             ];
             for (name, listener) in &listeners {
@@ -143,6 +169,24 @@ mod live {
             }
         }
 
+        pub fn reconnect(this: &Rc<Self>) {
+            {
+                let mut state = this.state.borrow_mut();
+                if state.is_closed || !state.is_given_up {
+                    return;
+                }
+                state.is_given_up = false;
+                state.failed_attempts = 0;
+            }
+            (this.on_health)(StreamHealth::Reconnecting);
+            Self::open(this);
+        }
+
+        fn on_open(this: &Rc<Self>, _: Event) {
+            this.state.borrow_mut().failed_attempts = 0;
+            (this.on_health)(StreamHealth::Live);
+        }
+
         fn on_build(this: &Rc<Self>, event: Event) {
             let Some(streamed) =
                 data_of(&event).and_then(|data| serde_json::from_str::<StreamedBuildEvent>(&data).ok())
@@ -155,7 +199,6 @@ mod live {
                     return;
                 }
                 state.last_seq = streamed.seq;
-                state.retry_delay = None;
             }
             (this.on_event)(streamed);
         }
@@ -172,29 +215,35 @@ mod live {
             (this.on_complete)(status, reason);
         }
 
+        /// A broken or refused stream is closed here rather than left to the
+        /// browser's own retries, so the waits and the count are ours.
         fn on_error(this: &Rc<Self>, _: Event) {
-            let is_given_up = {
+            {
                 let state = this.state.borrow();
-                if state.is_closed {
+                if state.is_closed || state.is_given_up {
                     return;
                 }
-                state.source.as_ref().is_none_or(|source| source.ready_state() == EventSource::CLOSED)
-            };
-            (this.on_connection)(false);
-            // While CONNECTING the browser retries by itself; a refused
-            // answer (an HTTP error, a proxy's 502) makes it give up.
-            if is_given_up {
-                Self::retry_later(this);
+                if let Some(source) = &state.source {
+                    source.close();
+                }
             }
+            Self::retry_later(this);
         }
 
         fn retry_later(this: &Rc<Self>) {
             let mut state = this.state.borrow_mut();
-            if state.is_closed || state.retry.is_some() {
+            if state.is_closed || state.is_given_up || state.retry.is_some() {
                 return;
             }
-            let delay = state.retry_delay.map_or(FIRST_RETRY, |delay| (delay * 2).min(MAX_RETRY));
-            state.retry_delay = Some(delay);
+            state.failed_attempts += 1;
+            if state.failed_attempts > ATTEMPTS_BEFORE_GIVING_UP {
+                state.is_given_up = true;
+                drop(state);
+                (this.on_health)(StreamHealth::Lost);
+                return;
+            }
+            let doublings = (state.failed_attempts - 1).min(5);
+            let delay = (FIRST_RETRY * 2_u32.pow(doublings)).min(MAX_RETRY);
             let weak = Rc::downgrade(this);
             state.retry = set_timeout_with_handle(
                 move || {
@@ -206,6 +255,8 @@ mod live {
                 delay,
             )
             .ok();
+            drop(state);
+            (this.on_health)(StreamHealth::Reconnecting);
         }
     }
 

@@ -2,6 +2,7 @@
 //! types the browser and the server share.
 
 pub mod actions;
+pub mod ansi;
 pub mod api;
 pub mod browser;
 pub mod build_stream;
@@ -14,6 +15,7 @@ pub mod notifications;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod preferences;
 pub mod reply_stream;
 #[cfg(feature = "ssr")]
 pub mod request;

@@ -22,12 +22,37 @@ async function startBuild(request: APIRequestContext, specId: string): Promise<s
   return (await response.json()).id;
 }
 
-/** The sequence numbers of the log lines on screen, in order. */
-async function shownLogSeqs(page: Page): Promise<number[]> {
-  return page
-    .getByTestId('build-log')
-    .locator('[data-seq]')
-    .evaluateAll((lines) => lines.map((line) => Number(line.getAttribute('data-seq'))));
+/**
+ * Every line of the log as a reader scrolling it from top to bottom sees it, in the order met:
+ * only the rows in view are drawn, so the panel is scrolled a screen at a time.
+ */
+async function readWholeLog(page: Page): Promise<{ seq: number; text: string }[]> {
+  return page.getByTestId('build-log').evaluate(async (panel) => {
+    const drawn = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const seen = new Map<number, string>();
+    panel.scrollTop = 0;
+    await drawn();
+    for (;;) {
+      for (const row of panel.querySelectorAll('[data-seq]')) {
+        seen.set(Number(row.getAttribute('data-seq')), row.textContent ?? '');
+      }
+      if (panel.scrollTop + panel.clientHeight >= panel.scrollHeight - 1) break;
+      panel.scrollTop += panel.clientHeight;
+      await drawn();
+    }
+    return [...seen].map(([seq, text]) => ({ seq, text }));
+  });
+}
+
+/** The sequence numbers of every line the API lists for the build, oldest first. */
+async function loggedSeqs(request: APIRequestContext, buildId: string): Promise<number[]> {
+  const response = await request.get(`/api/builds/${buildId}/logs?limit=5000`);
+  expect(response.status()).toBe(200);
+  return (await response.json()).lines.map((line: { seq: number }) => line.seq);
+}
+
+function expectEveryLineOnceInOrder(lines: { seq: number }[], expected: number[]) {
+  expect(lines.map((line) => line.seq)).toEqual(expected);
 }
 
 test('Build this app runs a build to completion live, and a reload shows the same log', async ({ page, browser }) => {
@@ -41,22 +66,64 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   const buildId = BUILD_URL.exec(page.url())![1];
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Build of Tiny todo');
 
-  // The stream is open, and lines arrive while the page stays put.
+  // The Logs view, which the page remembers for the next build opened.
+  const views = page.getByRole('navigation', { name: 'Build views' });
+  await expect(views.getByRole('link', { name: 'Activity' })).toHaveAttribute('aria-current', 'page');
+  await views.getByRole('link', { name: 'Logs' }).click();
+  await expect(page).toHaveURL(new RegExp(`/builds/${buildId}\\?view=logs$`));
+
+  // The stream is open, and lines arrive while the page stays put; the search finds any of them.
   const log = page.getByTestId('build-log');
+  const search = page.getByRole('searchbox', { name: 'Search the log' });
   await expect(page.getByTestId('live')).toBeVisible({ timeout: 30_000 });
+  await search.fill('queued a BUILD');
   await expect(log).toContainText('Queued a build of "Tiny todo".');
+  await expect(page.getByTestId('log-count')).toHaveText(/^1 of \d+ lines$/);
+  await search.fill('Build started');
   await expect(log).toContainText('Build started', { timeout: 60_000 });
   // The runner's own lines (the agent's words are its own business).
+  await search.fill('planned 3 features');
   await expect(log).toContainText('The agent planned 3 features.', { timeout: 120_000 });
+  await search.fill('');
 
   await expect(page.getByTestId('build-status')).toHaveText('Completed', { timeout: 180_000 });
   await expect(page.getByTestId('live')).toHaveCount(0);
+  // Following the end, the last lines are in view.
   await expect(log).toContainText('All 3 features pass. The build is complete.');
+  // Hiding every category but Tests leaves the test runs, each a line of its own.
+  const categories = page.getByRole('group', { name: 'Categories shown' });
+  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network']) {
+    await categories.getByRole('button', { name, exact: true }).click();
+  }
+  await expect(categories.getByRole('button', { name: 'Output' })).toHaveAttribute('aria-pressed', 'false');
+  await expect(log.locator('[data-seq]').first()).toHaveAttribute('data-category', 'test');
+  expect(await log.locator('[data-seq]:not([data-category="test"])').count()).toBe(0);
+  await expect(log).toContainText(/Tests: \d+ passed, \d+ failed/);
+  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network']) {
+    await categories.getByRole('button', { name, exact: true }).click();
+  }
+  await expect(page.getByTestId('log-count')).toHaveText(/^\d+ lines$/);
+
+  // Every line once, in order, as the API lists them.
+  const linesLive = await readWholeLog(page);
+  expect(linesLive.length).toBeGreaterThan(10);
+  expectEveryLineOnceInOrder(linesLive, await loggedSeqs(page.request, buildId));
+  const countText = await page.getByTestId('log-count').innerText();
+
+  // The whole log downloads as text.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download full log' }).click()]);
+  expect(download.suggestedFilename()).toBe('Tiny todo build log.txt');
+  const text = await (await download.createReadStream()).toArray();
+  expect(Buffer.concat(text).toString('utf8')).toContain('All 3 features pass. The build is complete.');
+
+  // The Activity view: the features with their tests, the files, the summary above both.
+  await views.getByRole('link', { name: 'Activity' }).click();
   const features = page.getByTestId('features').locator('li');
   await expect(features).toHaveCount(3);
   await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(page.getByTestId('progress')).toHaveText('3 of 3 features pass');
   await expect(page.getByTestId('last-test-run')).toBeVisible();
+  await expect(page.getByText(/^Files touched \([1-9]\d*\): [1-9]\d* created/)).toBeVisible();
   // The summary, for whoever checks in: features with their chart, time, spend and budget.
   const summary = page.getByTestId('build-summary');
   await expect(summary.getByTestId('phase')).toHaveText('Completed');
@@ -69,31 +136,34 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   // The detail was fetched again when the build ended: it has finished.
   await expect(page.getByText('Finished', { exact: true })).toBeVisible();
 
-  // Every line once, in order.
-  const seqsLive = await shownLogSeqs(page);
-  expect(seqsLive.length).toBeGreaterThan(10);
-  expect(seqsLive).toEqual([...new Set(seqsLive)].sort((a, b) => a - b));
-  const countText = await page.getByTestId('log-count').innerText();
-
-  // Everything came from the database: a reload shows the same lines, no more, no fewer.
+  // Everything came from the database: a reload shows the same, no more, no fewer lines.
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await expect(page.getByTestId('build-status')).toHaveText('Completed');
-  await expect(page.getByTestId('log-count')).toHaveText(countText);
-  expect(await shownLogSeqs(page)).toEqual(seqsLive);
   await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
+  await views.getByRole('link', { name: 'Logs' }).click();
+  await expect(page.getByTestId('log-count')).toHaveText(countText);
+  expect(await readWholeLog(page)).toEqual(linesLive);
+  // The choice is remembered: the build's plain address opens on the log.
+  await openHydrated(page, `/builds/${buildId}`);
+  await expect(views.getByRole('link', { name: 'Logs' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('log-count')).toHaveText(countText);
 
   // Without JavaScript the page reads the same: the server folds the stored events.
   const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
   const plain = await noScript.newPage();
-  await plain.goto(page.url());
+  await plain.goto(`/builds/${buildId}?view=activity`);
   await expect(plain.getByTestId('phase')).toHaveText('Completed');
   await expect(plain.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(plain.getByTestId('progress')).toHaveText('3 of 3 features pass');
   await expect(plain.getByTestId('last-test-run')).toBeVisible();
   await expect(plain.getByTestId('features-chart')).toBeVisible();
-  await expect(plain.getByText(/^Files touched \([1-9]\d*\)$/)).toBeVisible();
+  await expect(plain.getByText(/^Files touched \([1-9]\d*\): [1-9]\d* created/)).toBeVisible();
+  // The log's first page, and the whole of it as text.
+  await plain.getByRole('navigation', { name: 'Build views' }).getByRole('link', { name: 'Logs' }).click();
+  await expect(plain.getByTestId('build-log')).toContainText('Queued a build of "Tiny todo".');
+  await expect(plain.getByRole('link', { name: 'Download full log' })).toHaveAttribute('href', `/api/builds/${buildId}/logs.txt`);
   await noScript.close();
 
   // Listed under the Completed filter, which survives in the address.
@@ -166,6 +236,37 @@ test('Cancel asks first, then stops the build, and the tab and a notification sa
   await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
 });
 
+test('a dropped stream says Reconnecting, gives up after a while with a Reconnect button, and no line is doubled or lost', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(300_000);
+  await signUpQuietly(page.request);
+  const specId = await createSpec(page.request, 'Unplugged todo');
+  const buildId = await startBuild(page.request, specId);
+  await openHydrated(page, `/builds/${buildId}?view=logs`);
+  const following = page.getByTestId('live').or(page.getByTestId('historical'));
+  await expect(page.getByTestId('live')).toBeVisible({ timeout: 30_000 });
+
+  // The network drops for a moment: the page says so, then follows again from where it was.
+  await context.setOffline(true);
+  await expect(page.getByTestId('reconnecting')).toBeVisible({ timeout: 30_000 });
+  await context.setOffline(false);
+  await expect(following).toBeVisible({ timeout: 60_000 });
+
+  // Gone for longer, the page stops trying and offers to try again.
+  await context.setOffline(true);
+  await expect(page.getByTestId('reconnecting')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('stream-lost')).toBeVisible({ timeout: 120_000 });
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Reconnect' }).click();
+  await expect(following).toBeVisible({ timeout: 30_000 });
+
+  await expect(page.getByTestId('build-status')).toHaveText('Completed', { timeout: 180_000 });
+  await expect(page.getByTestId('historical')).toBeVisible();
+  expectEveryLineOnceInOrder(await readWholeLog(page), await loggedSeqs(page.request, buildId));
+});
+
 test('a paused build says what it needs, and Resume in the summary sets it going again', async ({ page }) => {
   await signUpQuietly(page.request);
   const specId = await createSpec(page.request, 'Paused todo');
@@ -215,13 +316,14 @@ test.describe('with JavaScript disabled', () => {
     await expect(page).toHaveURL(BUILD_URL);
     const buildId = BUILD_URL.exec(page.url())![1];
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Build of No-script todo');
+    await page.getByRole('navigation', { name: 'Build views' }).getByRole('link', { name: 'Logs' }).click();
     await expect(page.getByTestId('build-log')).toContainText('Queued a build of "No-script todo".');
     await expect(page.getByTestId('log-count')).not.toHaveText('0 lines');
 
     // Cancel is a plain form too.
     await page.getByRole('button', { name: 'Cancel build' }).click();
     // Back on the build's page (the form's redirect may leave an empty query).
-    await expect(page).toHaveURL(new RegExp(`/builds/${buildId}\\??$`));
+    await expect(page).toHaveURL(new RegExp(`/builds/${buildId}(\\?.*)?$`));
     await expect(page.getByTestId('build-status')).toHaveText('Cancelled');
 
     await page.goto('/builds?status=cancelled');

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage;
-use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary, LogPage};
+use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary};
 
 #[server(prefix = "/fn", endpoint = "list_builds")]
 pub async fn list_builds(query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {

@@ -1,22 +1,27 @@
 //! A build's status with how the page knows it: Live (the stream is up),
-//! Reconnecting (it dropped; the browser is opening it again) or Historical
-//! (the build has ended: what is shown is its record).
+//! Reconnecting (it dropped and is being opened again), Disconnected (it
+//! gave up trying, with a button to try again) or Historical (the build has
+//! ended: what is shown is its record).
 
 use leptos::prelude::*;
 
+use crate::build_stream::StreamHealth;
 use crate::components::build_status_badge::BuildStatusBadge;
 use crate::model::builds::BuildStatus;
 
-/// `connection`: `Some(is_up)` while the page follows the build.
+/// `connection`: the stream's health while the page follows the build.
 #[component]
 pub fn BuildStatusHeader(
     #[prop(into)] status: Signal<BuildStatus>,
-    #[prop(into)] connection: Signal<Option<bool>>,
+    #[prop(into)] connection: Signal<Option<StreamHealth>>,
+    /// Asks a stream that gave up to try again.
+    on_reconnect: Callback<()>,
 ) -> impl IntoView {
     let badge = move || match (status.get().is_final(), connection.get()) {
         (true, _) => Some(Badge::Historical),
-        (false, Some(true)) => Some(Badge::Live),
-        (false, Some(false)) => Some(Badge::Reconnecting),
+        (false, Some(StreamHealth::Live)) => Some(Badge::Live),
+        (false, Some(StreamHealth::Reconnecting)) => Some(Badge::Reconnecting),
+        (false, Some(StreamHealth::Lost)) => Some(Badge::Lost),
         (false, None) => None,
     };
     view! {
@@ -24,11 +29,21 @@ pub fn BuildStatusHeader(
             <BuildStatusBadge status />
             {move || badge().map(|badge| {
                 let (label, text, dot, testid) = badge.look();
+                let is_news = matches!(badge, Badge::Reconnecting | Badge::Lost);
                 view! {
-                    <span class=format!("inline-flex items-center gap-1.5 text-xs font-medium {text}") data-testid=testid role=(badge == Badge::Reconnecting).then_some("status")>
+                    <span class=format!("inline-flex items-center gap-1.5 text-xs font-medium {text}") data-testid=testid role=is_news.then_some("status")>
                         <span class=format!("size-2 rounded-full {dot}") aria-hidden="true"></span>
                         {label}
                     </span>
+                    {(badge == Badge::Lost).then(|| view! {
+                        <button
+                            type="button"
+                            class="rounded-lg border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:hover:bg-slate-800"
+                            on:click=move |_| on_reconnect.run(())
+                        >
+                            "Reconnect"
+                        </button>
+                    })}
                 }
             })}
         </span>
@@ -39,6 +54,7 @@ pub fn BuildStatusHeader(
 enum Badge {
     Live,
     Reconnecting,
+    Lost,
     Historical,
 }
 
@@ -54,6 +70,12 @@ impl Badge {
                 "text-amber-700 dark:text-amber-300",
                 "animate-pulse bg-amber-500",
                 "reconnecting",
+            ),
+            Badge::Lost => (
+                "Disconnected: the page stopped trying",
+                "text-red-700 dark:text-red-300",
+                "bg-red-500",
+                "stream-lost",
             ),
             Badge::Historical => {
                 ("Historical", "text-slate-500 dark:text-slate-400", "bg-slate-400", "historical")

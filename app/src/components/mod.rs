@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod activity_indicator;
+pub mod ansi_text;
 pub mod auth_card;
 pub mod build_link;
 pub mod build_status_badge;
@@ -28,6 +29,7 @@ pub mod spec_preview;
 pub mod system_status;
 pub mod time_estimate;
 pub mod user_menu;
+pub mod view_switch;
 
 #[cfg(test)]
 mod view_rules;

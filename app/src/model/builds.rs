@@ -375,24 +375,6 @@ pub struct StreamedBuildEvent {
     pub event: BuildEvent,
 }
 
-/// A page of a build's log lines, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct LogPage {
-    pub lines: Vec<LogLine>,
-    /// Pass as `after` for the next page; `None` when this page is the end so far.
-    pub next_after: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct LogLine {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub stream: LogStream,
-    pub line: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod artifacts;
+pub mod build_log;
 pub mod build_view;
 pub mod builds;
 pub mod chats;

@@ -25,6 +25,7 @@ use crate::components::markdown_body::MarkdownBody;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
 use crate::components::numbered_text::NumberedText;
 use crate::components::spec_editor::ContentEditor;
+use crate::components::view_switch::{ViewLink, ViewSwitch};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage};
@@ -240,27 +241,15 @@ fn SpecView(
 fn SpecText(id: Uuid, content: String, html: String) -> impl IntoView {
     let query = use_query_map();
     let shows_source = Memo::new(move |_| query.read().get("view").as_deref() == Some("source"));
-    let tab = move |label: &'static str, href: String, is_current: bool| {
-        view! {
-            <a
-                href=href
-                aria-current=is_current.then_some("page")
-                class="rounded-md px-3 py-1 text-sm font-medium text-slate-600 hover:text-slate-900 aria-[current=page]:bg-white aria-[current=page]:text-slate-900 aria-[current=page]:shadow-sm dark:text-slate-400 dark:hover:text-white dark:aria-[current=page]:bg-slate-800 dark:aria-[current=page]:text-white"
-            >
-                {label}
-            </a>
-        }
-    };
+    let views = vec![
+        ViewLink { label: "Rendered", href: format!("/specs/{id}") },
+        ViewLink { label: "Source", href: format!("/specs/{id}?view=source") },
+    ];
+    let current = Signal::derive(move || usize::from(shows_source.get()));
     view! {
-        <nav aria-label="Show the spec" class="mb-3 inline-flex rounded-lg bg-slate-100 p-1 dark:bg-slate-900">
-            {move || {
-                let is_source = shows_source.get();
-                view! {
-                    {tab("Rendered", format!("/specs/{id}"), !is_source)}
-                    {tab("Source", format!("/specs/{id}?view=source"), is_source)}
-                }
-            }}
-        </nav>
+        <div class="mb-3">
+            <ViewSwitch label="Show the spec" views current />
+        </div>
         {move || if shows_source.get() {
             view! { <NumberedText text=content.clone() testid="spec-content" /> }.into_any()
         } else {

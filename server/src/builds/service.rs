@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
+use app::model::build_log::LogPage;
 use app::model::build_view::BuildPage;
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, LogPage, MAX_ACTIVE_BUILDS_PER_USER,
-    MAX_LOG_PAGE,
+    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
 };
 use app::ports::{Artifacts, Builds, Specs};
 use chrono::Utc;

@@ -9,9 +9,10 @@ use crate::common;
 use std::time::Duration;
 
 use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
+use app::model::build_log::{LogCategory, LogLine, LogPage};
 use app::model::build_view::{BuildPage, BuildView};
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildStatus, LogPage, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
+    BuildDetail, BuildEvent, BuildStatus, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::contract::Contract;
 use common::{
@@ -98,7 +99,7 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
 
     // The log pages through every line, in order.
     let mut after = 0;
-    let mut lines = 0;
+    let mut lines = Vec::new();
     loop {
         let response = get_as(
             &app.router,
@@ -109,14 +110,20 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
         assert_eq!(response.status, 200, "{}", response.body);
         let page: LogPage = common::body_as(&response);
         assert!(page.lines.iter().all(|line| line.seq > after));
-        lines += page.lines.len();
+        lines.extend(page.lines);
         match page.next_after {
             Some(next) => after = next,
             None => break,
         }
     }
-    let logged = events.iter().filter(|stored| matches!(stored.event, BuildEvent::Log { .. })).count();
+    // Every event worth a line, in order: output and the rest told in words.
+    let logged: Vec<LogLine> = events.iter().filter_map(LogLine::of).collect();
     assert_eq!(lines, logged);
+    for category in
+        [LogCategory::Phase, LogCategory::Feature, LogCategory::Test, LogCategory::File, LogCategory::Log]
+    {
+        assert!(lines.iter().any(|line| line.category == category), "no {category:?} line in the log");
+    }
 
     // The page folds the same state from the stored events as a viewer
     // folding the whole stream, and renders it without JavaScript.
@@ -148,6 +155,31 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     );
     let files = format!("Files touched ({})", streamed.files.len());
     assert!(!streamed.files.is_empty() && html.body.contains(&files), "{files} in {}", html.body);
+
+    // The whole log downloads as text, a page of lines at a time however long it is.
+    let download_path = format!("/api/builds/{}/logs.txt", build.id);
+    let text = get_as(&app.router, &download_path, As::User(&user)).await;
+    assert_eq!(text.status, 200, "{}", text.body);
+    assert_eq!(text.headers["content-type"], "text/plain; charset=utf-8");
+    assert!(text.headers["content-disposition"].to_str().unwrap().contains("Todo build log.txt"));
+    assert_eq!(text.body, logged.iter().map(LogLine::to_plain_text).collect::<String>());
+    let more: Vec<_> = (0..11_000)
+        .map(|n| (chrono::Utc::now(), BuildEvent::system_log(format!("extra line {n}"))))
+        .collect();
+    let mut connection = database.pool.get().await.unwrap();
+    server::builds::repo::append_events(&mut connection, build.id, &more).await.unwrap();
+    drop(connection);
+    let longer = get_as(&app.router, &download_path, As::User(&user)).await;
+    assert_eq!(longer.status, 200);
+    assert_eq!(longer.body.lines().count(), text.body.lines().count() + 11_000);
+    assert!(
+        longer.body.ends_with("system  extra line 10999\n"),
+        "{}",
+        &longer.body[longer.body.len() - 200..]
+    );
+    let stranger = sign_up(&app.router, "log-reader@example.com").await;
+    let refused = get_as(&app.router, &download_path, As::User(&stranger)).await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
 
     // Deleting the ended build takes its log and its archive with it.
     let deleted =

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::builds::{CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
+use crate::build_stream::StreamHealth;
 use crate::components::build_status_header::BuildStatusHeader;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
@@ -19,7 +20,8 @@ use crate::model::builds::{BuildDetail, BuildStatus};
 pub(super) fn BuildHeader(
     detail: ReadSignal<BuildDetail>,
     status: Memo<(BuildStatus, Option<String>)>,
-    connection: ReadSignal<Option<bool>>,
+    connection: ReadSignal<Option<StreamHealth>>,
+    on_reconnect: Callback<()>,
     cancel: ServerAction<CancelBuild>,
     pause: ServerAction<PauseBuild>,
     resume: ServerAction<ResumeBuild>,
@@ -56,7 +58,7 @@ pub(super) fn BuildHeader(
                 <h1 class="mt-1 text-2xl font-semibold tracking-tight sm:text-3xl">"Build of " {spec}</h1>
                 <div class="mt-2 space-y-1" aria-live="polite" data-testid="build-state">
                     <p class="flex flex-wrap items-center gap-2">
-                        <BuildStatusHeader status=current connection />
+                        <BuildStatusHeader status=current connection on_reconnect />
                         {move || reason().map(|reason| view! {
                             <span class="text-sm text-slate-700 dark:text-slate-300" data-testid="status-reason">{reason}</span>
                         })}

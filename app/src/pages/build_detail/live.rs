@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::adopt;
-use super::log::{scroll_to_end, LogChunk};
+use super::log::LogState;
 use crate::api::builds::get_build;
+use crate::build_stream::StreamHealth;
+use crate::model::build_log::LogLine;
 use crate::model::build_view::BuildView;
-use crate::model::builds::{BuildDetail, BuildEvent, LogLine, StoredBuildEvent, StreamedBuildEvent};
+use crate::model::builds::{BuildDetail, BuildEvent, StoredBuildEvent, StreamedBuildEvent};
 
 /// What the stream keeps up to date.
 #[derive(Clone, Copy)]
@@ -18,10 +20,11 @@ pub(super) struct LiveParts {
     pub(super) id: Uuid,
     pub(super) detail: RwSignal<BuildDetail>,
     pub(super) live: RwSignal<BuildView>,
-    pub(super) connection: RwSignal<Option<bool>>,
-    pub(super) chunks: RwSignal<Vec<LogChunk>>,
-    pub(super) log_panel: NodeRef<leptos::html::Div>,
-    pub(super) is_following: RwSignal<bool>,
+    /// `None` while not following (during server rendering, after the end).
+    pub(super) connection: RwSignal<Option<StreamHealth>>,
+    /// Notified when the person asks to reconnect a stream that gave up.
+    pub(super) reconnect: Trigger,
+    pub(super) log: LogState,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -30,9 +33,7 @@ impl LiveParts {
     /// whether a live (not replayed) status change or session's usage came
     /// with it (the build is fetched again then: its tokens and cost moved).
     fn take_in(self, batch: Vec<StreamedBuildEvent>) -> bool {
-        let Some(shown_up_to) =
-            self.chunks.try_with_untracked(|chunks| chunks.last().map_or(0, LogChunk::last_seq))
-        else {
+        let Some(shown_up_to) = self.log.last_seq() else {
             return false;
         };
         let mut lines = Vec::new();
@@ -44,19 +45,12 @@ impl LiveParts {
                     && matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. });
                 let stored = StoredBuildEvent { seq: streamed.seq, at: streamed.at, event: streamed.event };
                 view.apply(&stored);
-                if let BuildEvent::Log { stream, line } = stored.event {
-                    if stored.seq > shown_up_to {
-                        lines.push(LogLine { seq: stored.seq, at: stored.at, stream, line });
-                    }
+                if stored.seq > shown_up_to {
+                    lines.extend(LogLine::of(&stored));
                 }
             }
         });
-        if let Some(chunk) = LogChunk::from_lines(lines) {
-            self.chunks.try_update(|chunks| chunks.push(chunk));
-            if self.is_following.try_get_untracked() == Some(true) {
-                scroll_to_end(self.log_panel);
-            }
-        }
+        self.log.append(lines);
         has_new_status
     }
 
@@ -146,11 +140,16 @@ pub(super) fn follow_live(parts: LiveParts) {
                 parts.refresh();
             }
         };
-        let on_connection = move |is_connected: bool| parts.connection.set(Some(is_connected));
-        let follower = follow_build(parts.id, on_event, on_complete, on_connection);
-        if parts.detail.with_untracked(|detail| !detail.status.is_final()) {
-            scroll_to_end(parts.log_panel);
-        }
+        let on_health = move |health: StreamHealth| parts.connection.set(Some(health));
+        let follower = Rc::new(follow_build(parts.id, on_event, on_complete, on_health));
+        // Weak: the stream closes when the page lets go of it.
+        let asked = Rc::downgrade(&follower);
+        Effect::new(move |previous: Option<()>| {
+            parts.reconnect.track();
+            if let (Some(()), Some(follower)) = (previous, asked.upgrade()) {
+                follower.reconnect();
+            }
+        });
         let held = SendWrapper::new((follower, arriving));
         on_cleanup(move || {
             let (follower, arriving) = held.take();

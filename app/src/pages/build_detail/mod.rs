@@ -22,6 +22,7 @@ mod notify_me;
 mod panel;
 mod result;
 mod summary;
+mod tabs;
 mod work;
 
 use leptos::prelude::*;
@@ -34,16 +35,19 @@ use uuid::Uuid;
 use self::features::FeatureChecklist;
 use self::header::BuildHeader;
 use self::live::{follow_live, LiveParts};
-use self::log::{LogChunk, LogPanel};
+use self::log::{LogPanel, LogState};
 use self::notify_me::NotifyMe;
 use self::result::BuildResult;
 use self::summary::SummaryCard;
+use self::tabs::{chosen_tab, BuildTab, BuildTabs};
 use self::work::WorkDetails;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
+use crate::build_stream::StreamHealth;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
+use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage as BuildPageData;
-use crate::model::builds::{BuildDetail, BuildStatus, LogPage, DEFAULT_LOG_PAGE};
+use crate::model::builds::{BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
 use crate::notifications::notify;
 
 #[component]
@@ -114,14 +118,12 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
     let detail = RwSignal::new(detail);
     let live = RwSignal::new(folded);
     // `None` while not following (during server rendering, after the end).
-    let connection = RwSignal::new(None::<bool>);
+    let connection = RwSignal::new(None::<StreamHealth>);
+    let reconnect = Trigger::new();
     let first_page_lines = log.lines.len();
     let more_after_first_page = log.next_after;
-    let chunks = RwSignal::new(LogChunk::from_lines(log.lines).into_iter().collect::<Vec<_>>());
-    let log_panel = NodeRef::<leptos::html::Div>::new();
-    // Whether the log panel sticks to its end as lines arrive: until the
-    // reader scrolls up, and again once they scroll back down.
-    let is_following = RwSignal::new(true);
+    let log = LogState::new(log.lines, has_ended_live);
+    let tab = chosen_tab();
 
     let cancel = ServerAction::<CancelBuild>::new();
     let pause = ServerAction::<PauseBuild>::new();
@@ -152,39 +154,34 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
         })
     });
 
-    follow_live(LiveParts { id, detail, live, connection, chunks, log_panel, is_following });
+    follow_live(LiveParts { id, detail, live, connection, reconnect, log });
     tell_of_news(id, spec_name.clone(), status);
     // The tab says how the build stands, so it reads from the tab bar.
     let title = move || format!("{} · Build of {spec_name}", status.get().0.label());
 
     view! {
         <Title text=title />
-        <BuildHeader detail=detail.read_only() status connection=connection.read_only() cancel pause resume delete action_error />
+        <BuildHeader detail=detail.read_only() status connection=connection.read_only() on_reconnect=Callback::new(move |()| reconnect.notify()) cancel pause resume delete action_error />
         {view! {
             <SummaryCard detail=detail.read_only() live=live.read_only() status resume>
                 <NotifyMe status />
             </SummaryCard>
         }.into_any()}
-        <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
-            // Each half erased to a plain view: one nested type for the whole page
-            // is deeper than the compiler will lay out.
-            {view! {
-            <aside class="min-w-0 space-y-4" aria-label="What the agent is doing">
-                <FeatureChecklist detail=detail.read_only() live=live.read_only() status />
-                <WorkDetails live=live.read_only() />
-            </aside>
-            }.into_any()}
-            {view! {
-                <LogPanel
-                    id
-                    chunks=chunks.read_only()
-                    log_panel
-                    is_following
-                    first_page_lines
-                    more_after_first_page
-                />
-            }.into_any()}
+        <div class="mb-3 mt-6">
+            <BuildTabs id tab />
         </div>
+        // Each view erased to a plain view: one nested type for the whole page
+        // is deeper than the compiler will lay out.
+        {move || match tab.get() {
+            BuildTab::Activity => view! {
+                <div class="grid gap-6 lg:grid-cols-2" aria-label="What the agent did" role="region">
+                    <FeatureChecklist detail=detail.read_only() live=live.read_only() status />
+                    <WorkDetails live=live.read_only() />
+                </div>
+            }
+            .into_any(),
+            BuildTab::Logs => view! { <LogPanel id log first_page_lines more_after_first_page /> }.into_any(),
+        }}
         // What the build left behind: the archive, its files, the evidence.
         <Show when=move || status.get().0.is_final()>
             <BuildResult id has_ended_live />

@@ -42,7 +42,7 @@ pub(super) fn WorkDetails(live: ReadSignal<BuildView>) -> impl IntoView {
                 }}
                 <details>
                     <summary class="cursor-pointer font-medium focus-visible:outline-2 focus-visible:outline-indigo-600">
-                        {move || format!("Files touched ({})", files.with(Vec::len))}
+                        {move || files.with(|files| files_summary(files))}
                     </summary>
                     <ul class="mt-1 max-h-64 space-y-0.5 overflow-y-auto font-mono text-xs">
                         {move || files.get().into_iter().map(|(path, change)| {
@@ -92,6 +92,26 @@ pub(super) fn WorkDetails(live: ReadSignal<BuildView>) -> impl IntoView {
         </Panel>
     }
     .into_any()
+}
+
+/// "Files touched (7): 5 created, 2 modified", leaving out changes that did not happen.
+fn files_summary(files: &[(String, FileChange)]) -> String {
+    let count = |change: FileChange| files.iter().filter(|(_, each)| *each == change).count();
+    let changes: Vec<String> = [
+        (FileChange::Created, "created"),
+        (FileChange::Modified, "modified"),
+        (FileChange::Deleted, "deleted"),
+    ]
+    .into_iter()
+    .filter_map(|(change, label)| match count(change) {
+        0 => None,
+        count => Some(format!("{count} {label}")),
+    })
+    .collect();
+    match changes.is_empty() {
+        true => format!("Files touched ({})", files.len()),
+        false => format!("Files touched ({}): {}", files.len(), changes.join(", ")),
+    }
 }
 
 /// The hosts the build tried to reach through the egress proxy.

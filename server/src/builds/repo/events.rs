@@ -1,8 +1,9 @@
 //! A build's history: appending events with gapless numbers, their volume,
 //! reading them back (all, log lines only) and folding the state they tell.
 
+use app::model::build_log::{LogLine, KINDS_NOT_LOGGED};
 use app::model::build_view::BuildView;
-use app::model::builds::{BuildEvent, LogLine, StoredBuildEvent};
+use app::model::builds::{BuildEvent, StoredBuildEvent};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz};
@@ -191,7 +192,7 @@ pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> Q
     }
 }
 
-/// Log lines after `after`, oldest first.
+/// Log lines of the events after `after`, oldest first.
 pub async fn log_lines_after(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
@@ -201,7 +202,7 @@ pub async fn log_lines_after(
     let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
         .filter(build_events::build_id.eq(build_id))
         .filter(build_events::seq.gt(after))
-        .filter(build_events::kind.eq("log"))
+        .filter(build_events::kind.ne_all(KINDS_NOT_LOGGED))
         .order(build_events::seq.asc())
         .limit(limit)
         .select((build_events::seq, build_events::created_at, build_events::payload))
@@ -209,9 +210,9 @@ pub async fn log_lines_after(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(seq, at, payload)| match serde_json::from_value::<BuildEvent>(payload) {
-            Ok(BuildEvent::Log { stream, line }) => Some(LogLine { seq, at, stream, line }),
-            _ => None,
+        .filter_map(|(seq, at, payload)| {
+            let event = serde_json::from_value::<BuildEvent>(payload).ok()?;
+            LogLine::of(&StoredBuildEvent { seq, at, event })
         })
         .collect())
 }

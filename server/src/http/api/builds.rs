@@ -5,11 +5,16 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use app::error::AppError;
-use app::model::builds::{BuildDetail, BuildQuery, BuildStatus, BuildSummary, LogPage, DEFAULT_LOG_PAGE};
+use app::model::build_log::{LogLine, LogPage};
+use app::model::builds::{
+    BuildDetail, BuildQuery, BuildStatus, BuildSummary, DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
+};
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::Stream;
 use serde::Deserialize;
@@ -22,6 +27,7 @@ use crate::builds::viewer::{BuildViewer, ViewerItem};
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
+use crate::storage::content_disposition;
 
 /// How often an idle stream says it is alive, so proxies keep it open.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -170,6 +176,49 @@ pub async fn logs(
         .logs(&owner, id, params.after.unwrap_or(0), params.limit.unwrap_or(DEFAULT_LOG_PAGE))
         .await?;
     Ok(Json(page))
+}
+
+/// The whole log as plain text, one line per event (time, tag, text), as an
+/// attachment. Read and sent a page at a time, so a build of any length
+/// downloads in bounded memory.
+#[utoipa::path(get, path = "/builds/{id}/logs.txt", tag = "builds", params(("id" = Uuid, Path, description = "The build's id")),
+    responses((status = OK, description = "The log as text, as an attachment", content_type = "text/plain", body = String)))]
+pub async fn log_text(
+    State(state): State<AppState>,
+    CurrentUser(owner): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = build_id(&id)?;
+    let builds = state.backend.builds.clone();
+    let build = builds.get(&owner, id).await?;
+    // The first page is read before answering: an error is still an error page, not a cut download.
+    let first = builds.logs(&owner, id, 0, MAX_LOG_PAGE).await?;
+    let pages = futures_util::stream::try_unfold(Some(first), move |page| {
+        let (builds, owner) = (builds.clone(), owner.clone());
+        async move {
+            let Some(page) = page else { return Ok(None) };
+            let text: String = page.lines.iter().map(LogLine::to_plain_text).collect();
+            let next = match page.next_after {
+                Some(after) => Some(builds.logs(&owner, id, after, MAX_LOG_PAGE).await?),
+                None => None,
+            };
+            Ok::<_, AppError>(Some((bytes::Bytes::from(text), next)))
+        }
+    });
+    let body = Body::from_stream(futures_util::TryStreamExt::map_err(pages, move |error| {
+        tracing::warn!(build_id = %id, %error, "a log download stopped early");
+        std::io::Error::other(error.to_string())
+    }));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if let Ok(value) =
+        HeaderValue::from_str(&content_disposition(&format!("{} build log.txt", build.spec_name)))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(builds::pause))
         .routes(routes!(builds::resume))
         .routes(routes!(builds::logs))
+        .routes(routes!(builds::log_text))
         .routes(routes!(builds::stream))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update, projects::delete))

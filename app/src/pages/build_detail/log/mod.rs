@@ -1,145 +1,259 @@
-//! The build's log: the first page as the server rendered it, then each
-//! batch the stream brings, sticking to its end while the reader follows.
+//! The build's log: every event worth a line, as the server rendered the
+//! first page and then as the stream brings the rest. In the browser only the
+//! rows in view are drawn, so a log of hundreds of thousands of lines opens
+//! and scrolls like a short one; the reader can search it, hide categories,
+//! follow its end or download all of it as text.
 
-use std::sync::Arc;
+mod filter;
+mod row;
+mod window;
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use self::filter::{kept_rows, LogFilter};
+use self::row::LogRow;
+use self::window::{height_px, RowWindow};
 use crate::format::group_thousands;
-use crate::model::builds::{LogLine, LogStream, MAX_LOG_PAGE};
+use crate::model::build_log::{LogCategory, LogLine};
 
-/// The log section. `chunks` is filled by the stream; `is_following` says
-/// whether the panel sticks to its end (the reader has not scrolled up).
+/// What the log shows and how the reader holds it, shared with the stream
+/// that appends lines.
+#[derive(Clone, Copy)]
+pub(super) struct LogState {
+    pub(super) lines: RwSignal<Vec<LogLine>>,
+    pub(super) panel: NodeRef<leptos::html::Div>,
+    /// Whether the panel sticks to its end as lines arrive: until the reader
+    /// scrolls up, and again once they scroll back down or ask to follow.
+    pub(super) is_following: RwSignal<bool>,
+}
+
+impl LogState {
+    /// `is_following`: whether the panel starts at the end (a build still running).
+    pub(super) fn new(first_page: Vec<LogLine>, is_following: bool) -> Self {
+        LogState {
+            lines: RwSignal::new(first_page),
+            panel: NodeRef::new(),
+            is_following: RwSignal::new(is_following),
+        }
+    }
+
+    /// The sequence number of the newest line shown.
+    pub(super) fn last_seq(&self) -> Option<i64> {
+        self.lines.try_with_untracked(|lines| lines.last().map_or(0, |line| line.seq))
+    }
+
+    /// Appends lines newer than those shown, then follows them if asked to.
+    pub(super) fn append(&self, new_lines: Vec<LogLine>) {
+        if new_lines.is_empty() {
+            return;
+        }
+        self.lines.try_update(|lines| lines.extend(new_lines));
+        if self.is_following.try_get_untracked() == Some(true) {
+            scroll_to_end(self.panel);
+        }
+    }
+}
+
+/// The log section. The first page (`first_page_lines` lines) is what the
+/// server rendered; `more_after_first_page` says there is more to stream.
 #[component]
 pub(super) fn LogPanel(
     id: Uuid,
-    chunks: ReadSignal<Vec<LogChunk>>,
-    log_panel: NodeRef<leptos::html::Div>,
-    is_following: RwSignal<bool>,
-    /// Lines of the first page, as the server rendered them.
+    log: LogState,
     first_page_lines: usize,
-    /// Where the lines after the first page start, if there are more.
     more_after_first_page: Option<i64>,
 ) -> impl IntoView {
-    let line_count =
-        Memo::new(move |_| chunks.with(|chunks| chunks.iter().map(|chunk| chunk.lines.len()).sum::<usize>()));
-    let has_lines = move || line_count.get() != 0;
-    let has_more_than_first_page = move || line_count.get() > first_page_lines;
+    let LogState { lines, panel, is_following } = log;
+    // Drawing every line until hydrated: the server has no viewport, and the
+    // page must read without JavaScript.
+    let is_windowed = RwSignal::new(false);
+    let filter = RwSignal::new(LogFilter::default());
+    let kept = Memo::new(move |_| filter.with(|filter| lines.with(|lines| kept_rows(lines, filter))));
+    let total = Memo::new(move |_| lines.with(Vec::len));
+    let shown_count =
+        Memo::new(move |_| kept.with(|kept| kept.as_ref().map(Vec::len)).unwrap_or_else(|| total.get()));
+    let scroll_top = RwSignal::new(0.0);
+    let viewport_px = RwSignal::new(576.0);
+    let window =
+        Memo::new(move |_| RowWindow::around(scroll_top.get(), viewport_px.get(), shown_count.get()));
+    let rows_in_window = move || {
+        let RowWindow { first, end } = window.get();
+        kept.with(|kept| {
+            lines.with(|lines| {
+                (first..end)
+                    .filter_map(|row| {
+                        let at = match kept {
+                            Some(kept) => *kept.get(row)? as usize,
+                            None => row,
+                        };
+                        lines.get(at).cloned()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+
+    Effect::new(move |_| {
+        if let Some(element) = panel.get_untracked() {
+            viewport_px.set(f64::from(element.client_height()));
+        }
+        is_windowed.set(true);
+        if is_following.get_untracked() {
+            scroll_to_end(panel);
+        }
+    });
+
+    let on_scroll = move |_| {
+        let Some(element) = panel.get_untracked() else { return };
+        scroll_top.set(f64::from(element.scroll_top()));
+        let is_at_end = element.scroll_top() + element.client_height() + 32 >= element.scroll_height();
+        if is_following.get_untracked() != is_at_end {
+            is_following.set(is_at_end);
+        }
+    };
+    // A new filter starts the reader at the top of what it keeps, or at the end when following.
+    Effect::new(move |previous: Option<()>| {
+        filter.track();
+        if previous.is_some() {
+            match is_following.get_untracked() {
+                true => scroll_to_end(panel),
+                false => {
+                    if let Some(element) = panel.get_untracked() {
+                        element.set_scroll_top(0);
+                    }
+                }
+            }
+        }
+    });
+
+    let count_text = move || {
+        let (shown, total) = (shown_count.get(), total.get());
+        match (shown == total, total) {
+            (true, 1) => "1 line".to_owned(),
+            (true, total) => format!("{} lines", group_thousands(total)),
+            (false, total) => format!("{} of {} lines", group_thousands(shown), group_thousands(total)),
+        }
+    };
+    let has_lines = move || total.get() != 0;
+    let has_more_than_first_page = move || total.get() > first_page_lines;
+    let download = format!("/api/builds/{id}/logs.txt");
 
     view! {
         <section class="min-w-0" aria-labelledby="log-heading">
-            <div class="mb-2 flex items-center justify-between gap-3">
+            <div class="mb-2 flex flex-wrap items-center justify-between gap-x-3 gap-y-2">
                 <h2 id="log-heading" class="font-semibold">"Log"</h2>
-                <div class="flex items-center gap-3">
-                    <Show when=move || !is_following.get() && has_lines()>
+                <div class="flex flex-wrap items-center gap-3 text-xs">
+                    <span class="tabular-nums text-slate-500 dark:text-slate-400" data-testid="log-count">{count_text}</span>
+                    <Show when=move || is_windowed.get()>
                         <button
                             type="button"
-                            class="rounded-lg border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:hover:bg-slate-800"
-                            on:click=move |_| scroll_to_end(log_panel)
+                            aria-pressed=move || is_following.get().to_string()
+                            class=TOOL_CLASS
+                            on:click=move |_| {
+                                let follows = !is_following.get_untracked();
+                                is_following.set(follows);
+                                if follows {
+                                    scroll_to_end(panel);
+                                }
+                            }
                         >
-                            "Jump to the end ↓"
+                            "Follow the end"
                         </button>
                     </Show>
-                    <span class="text-xs tabular-nums text-slate-500 dark:text-slate-400" data-testid="log-count">
-                        {move || match line_count.get() {
-                            1 => "1 line".to_owned(),
-                            count => format!("{} lines", group_thousands(count)),
-                        }}
-                    </span>
+                    <a href=download.clone() download="" rel="external" class=TOOL_CLASS>"Download full log"</a>
                 </div>
             </div>
+            <Show when=move || is_windowed.get()>
+                <LogFilterBar filter />
+            </Show>
             <div
-                node_ref=log_panel
+                node_ref=panel
                 role="region"
                 aria-label="Build log"
                 tabindex="0"
                 data-testid="build-log"
-                class="h-[36rem] overflow-y-auto rounded-2xl bg-slate-950 p-4 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-                on:scroll=move |_| {
-                    if let Some(panel) = log_panel.get_untracked() {
-                        let is_at_end = panel.scroll_top() + panel.client_height() + 32 >= panel.scroll_height();
-                        if is_following.get_untracked() != is_at_end {
-                            is_following.set(is_at_end);
-                        }
-                    }
-                }
+                class="h-[36rem] overflow-auto rounded-2xl bg-slate-950 p-4 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+                on:scroll=on_scroll
             >
                 <Show when=move || !has_lines()>
                     <p class="text-slate-400">"No log lines yet."</p>
                 </Show>
-                <For each=move || chunks.get() key=LogChunk::key let:chunk>
-                    {chunk.lines.iter().map(|line| view! { <LogRow line=line.clone() /> }).collect_view()}
-                </For>
-                {more_after_first_page.map(|after| view! {
-                    // Only until the stream brings the rest.
-                    <Show when=move || !has_more_than_first_page()>
-                        <p class="mt-2 text-amber-300">
-                            {format!("The first {first_page_lines} lines are shown; with JavaScript on, the rest streams in here. ")}
-                            <a
-                                href=format!("/api/builds/{id}/logs?after={after}&limit={MAX_LOG_PAGE}")
-                                rel="external"
-                                class="underline"
-                            >
-                                "Read the next lines as JSON"
-                            </a>
-                        </p>
-                    </Show>
-                })}
+                {move || match is_windowed.get() {
+                    true => view! {
+                        <div class="relative w-max min-w-full" style:height=move || format!("{}px", height_px(shown_count.get()))>
+                            <div style:transform=move || format!("translateY({}px)", window.get().offset_px())>
+                                <For each=rows_in_window key=|line| line.seq let:line>
+                                    <LogRow line is_windowed=true />
+                                </For>
+                            </div>
+                        </div>
+                    }
+                    .into_any(),
+                    false => view! {
+                        {move || lines.get().into_iter().map(|line| view! { <LogRow line is_windowed=false /> }).collect_view()}
+                        {more_after_first_page.map(|_| {
+                            let download = download.clone();
+                            view! {
+                            // Only until the stream brings the rest.
+                            <Show when=move || !has_more_than_first_page()>
+                                <p class="mt-2 text-amber-300">
+                                    {format!("The first {first_page_lines} lines are shown; with JavaScript on, the rest streams in here. ")}
+                                    <a href=download.clone() rel="external" class="underline">"Download the full log"</a>
+                                </p>
+                            </Show>
+                        }})}
+                    }
+                    .into_any(),
+                }}
+                <Show when=move || has_lines() && shown_count.get() == 0>
+                    <p class="text-slate-400">"No line matches the search and the categories shown."</p>
+                </Show>
             </div>
         </section>
     }
     .into_any()
 }
 
-/// Consecutive log lines shown together: the first page, then each batch
-/// from the stream. Appending a batch renders only its own lines.
-#[derive(Debug, Clone)]
-pub(super) struct LogChunk {
-    lines: Arc<[LogLine]>,
-}
+const TOOL_CLASS: &str = "rounded-lg border border-slate-300 px-2 py-0.5 font-medium hover:bg-slate-100 aria-pressed:border-indigo-500 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:hover:bg-slate-800 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200";
 
-impl LogChunk {
-    pub(super) fn from_lines(lines: Vec<LogLine>) -> Option<Self> {
-        (!lines.is_empty()).then(|| LogChunk { lines: lines.into() })
-    }
-
-    pub(super) fn key(&self) -> i64 {
-        self.lines.first().map_or(0, |line| line.seq)
-    }
-
-    pub(super) fn last_seq(&self) -> i64 {
-        self.lines.last().map_or(0, |line| line.seq)
-    }
-}
-
-/// Scrolls the log to its newest line once the lines just added are drawn.
-pub(super) fn scroll_to_end(log_panel: NodeRef<leptos::html::Div>) {
-    request_animation_frame(move || {
-        if let Some(panel) = log_panel.try_get_untracked().flatten() {
-            panel.set_scroll_top(panel.scroll_height());
-        }
-    });
-}
-
+/// The search box and a switch per category.
 #[component]
-fn LogRow(line: LogLine) -> impl IntoView {
-    let tone = match line.stream {
-        LogStream::Stdout => "",
-        LogStream::Stderr => "text-red-300",
-        LogStream::System => "text-slate-400",
-    };
+fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
     view! {
-        <div class=format!("min-h-5 whitespace-pre-wrap break-all {tone}") data-seq=line.seq data-stream=stream_name(line.stream)>
-            {line.line}
+        <div class="mb-2 flex flex-wrap items-center gap-2 text-xs">
+            <input
+                type="search"
+                aria-label="Search the log"
+                placeholder="Search the log"
+                class="w-48 rounded-lg border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+                prop:value=move || filter.with(|filter| filter.search.clone())
+                on:input=move |event| {
+                    let search = event_target_value(&event);
+                    filter.update(|filter| filter.search = search);
+                }
+            />
+            <div role="group" aria-label="Categories shown" class="flex flex-wrap gap-1">
+                {LogCategory::ALL.into_iter().map(|category| view! {
+                    <button
+                        type="button"
+                        aria-pressed=move || filter.with(|filter| filter.shows(category)).to_string()
+                        class=TOOL_CLASS
+                        on:click=move |_| filter.update(|filter| filter.toggle(category))
+                    >
+                        {category.label()}
+                    </button>
+                }).collect_view()}
+            </div>
         </div>
     }
 }
 
-fn stream_name(stream: LogStream) -> &'static str {
-    match stream {
-        LogStream::Stdout => "stdout",
-        LogStream::Stderr => "stderr",
-        LogStream::System => "system",
-    }
+/// Scrolls the log to its newest line once the lines just added are drawn.
+pub(super) fn scroll_to_end(panel: NodeRef<leptos::html::Div>) {
+    request_animation_frame(move || {
+        if let Some(element) = panel.try_get_untracked().flatten() {
+            element.set_scroll_top(element.scroll_height());
+        }
+    });
 }

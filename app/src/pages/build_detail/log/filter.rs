@@ -1,0 +1,106 @@
+//! Which log lines the reader asked to see: some categories hidden, and a
+//! search that keeps the lines containing its text, whatever the case.
+
+use crate::model::build_log::{LogCategory, LogLine};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct LogFilter {
+    pub(super) hidden: Vec<LogCategory>,
+    pub(super) search: String,
+}
+
+impl LogFilter {
+    pub(super) fn shows(&self, category: LogCategory) -> bool {
+        !self.hidden.contains(&category)
+    }
+
+    /// Shows `category` if hidden, hides it otherwise.
+    pub(super) fn toggle(&mut self, category: LogCategory) {
+        match self.hidden.iter().position(|hidden| *hidden == category) {
+            Some(at) => {
+                self.hidden.remove(at);
+            }
+            None => self.hidden.push(category),
+        }
+    }
+
+    fn is_everything(&self) -> bool {
+        self.hidden.is_empty() && self.search.trim().is_empty()
+    }
+}
+
+/// The positions in `lines` of the lines `filter` keeps, or `None` when it
+/// keeps them all (the common case costs nothing).
+pub(super) fn kept_rows(lines: &[LogLine], filter: &LogFilter) -> Option<Vec<u32>> {
+    if filter.is_everything() {
+        return None;
+    }
+    let needle = filter.search.trim().to_lowercase();
+    Some(
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| filter.shows(line.category) && contains_ignoring_case(&line.line, &needle))
+            .map(|(at, _)| at as u32)
+            .collect(),
+    )
+}
+
+/// Whether `text` contains `needle` (already lower case), ignoring case;
+/// without allocating when the needle is ASCII, as searches mostly are.
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if !needle.is_ascii() {
+        return text.to_lowercase().contains(needle);
+    }
+    let needle = needle.as_bytes();
+    text.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::builds::LogStream;
+
+    fn line(seq: i64, category: LogCategory, text: &str) -> LogLine {
+        LogLine { seq, at: chrono::Utc::now(), category, stream: LogStream::System, line: text.into() }
+    }
+
+    fn lines() -> Vec<LogLine> {
+        vec![
+            line(1, LogCategory::Phase, "Phase: Planning features"),
+            line(2, LogCategory::Log, "npm WARN deprecated"),
+            line(3, LogCategory::Test, "Tests: 3 passed, 0 failed"),
+            line(4, LogCategory::Log, "Ünïcode ERROR here"),
+        ]
+    }
+
+    #[test]
+    fn no_filter_keeps_every_line_without_listing_them() {
+        assert_eq!(kept_rows(&lines(), &LogFilter::default()), None);
+        let blank = LogFilter { search: "   ".into(), ..LogFilter::default() };
+        assert_eq!(kept_rows(&lines(), &blank), None);
+    }
+
+    #[test]
+    fn hidden_categories_are_left_out() {
+        let mut filter = LogFilter::default();
+        filter.toggle(LogCategory::Log);
+        assert_eq!(kept_rows(&lines(), &filter), Some(vec![0, 2]));
+        filter.toggle(LogCategory::Log);
+        assert!(filter.shows(LogCategory::Log));
+    }
+
+    #[test]
+    fn search_ignores_case_in_ascii_and_beyond() {
+        let filter = LogFilter { search: "warn".into(), ..LogFilter::default() };
+        assert_eq!(kept_rows(&lines(), &filter), Some(vec![1]));
+        let filter = LogFilter { search: "üNÏ".into(), ..LogFilter::default() };
+        assert_eq!(kept_rows(&lines(), &filter), Some(vec![3]));
+        let mut filter = LogFilter { search: "e".into(), ..LogFilter::default() };
+        filter.toggle(LogCategory::Test);
+        assert_eq!(kept_rows(&lines(), &filter), Some(vec![0, 1, 3]));
+    }
+}
