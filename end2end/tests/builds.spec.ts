@@ -238,30 +238,39 @@ test('Cancel asks first, then stops the build, and the tab and a notification sa
 
 test('a dropped stream says Reconnecting, gives up after a while with a Reconnect button, and no line is doubled or lost', async ({
   page,
-  context,
 }) => {
   test.setTimeout(300_000);
   await signUpQuietly(page.request);
   const specId = await createSpec(page.request, 'Unplugged todo');
   const buildId = await startBuild(page.request, specId);
-  await openHydrated(page, `/builds/${buildId}?view=logs`);
-  const following = page.getByTestId('live').or(page.getByTestId('historical'));
-  await expect(page.getByTestId('live')).toBeVisible({ timeout: 30_000 });
+  // Paused, the build stays open (and its stream with it) for as long as the test needs.
+  const paused = await page.request.post(`/api/builds/${buildId}/pause`);
+  expect(paused.status(), await paused.text()).toBe(200);
+  const following = page.getByTestId('live');
+  // The network drops the stream's requests while `unplugged` (as a browser offline would).
+  let unplugged = true;
+  await page.route('**/api/builds/*/stream**', (route) =>
+    unplugged ? route.abort('internetdisconnected') : route.continue(),
+  );
 
-  // The network drops for a moment: the page says so, then follows again from where it was.
-  await context.setOffline(true);
+  // The page says so while it tries again, then follows from where it was once it can.
+  await openHydrated(page, `/builds/${buildId}?view=logs`);
+  await expect(page.getByTestId('build-status')).toHaveText('Paused');
   await expect(page.getByTestId('reconnecting')).toBeVisible({ timeout: 30_000 });
-  await context.setOffline(false);
+  unplugged = false;
   await expect(following).toBeVisible({ timeout: 60_000 });
 
   // Gone for longer, the page stops trying and offers to try again.
-  await context.setOffline(true);
+  unplugged = true;
+  await page.reload();
   await expect(page.getByTestId('reconnecting')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('stream-lost')).toBeVisible({ timeout: 120_000 });
-  await context.setOffline(false);
+  unplugged = false;
   await page.getByRole('button', { name: 'Reconnect' }).click();
   await expect(following).toBeVisible({ timeout: 30_000 });
 
+  // Resumed, it runs to its end on the same stream.
+  await page.getByRole('toolbar', { name: 'Build actions' }).getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('build-status')).toHaveText('Completed', { timeout: 180_000 });
   await expect(page.getByTestId('historical')).toBeVisible();
   expectEveryLineOnceInOrder(await readWholeLog(page), await loggedSeqs(page.request, buildId));

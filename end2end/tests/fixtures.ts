@@ -26,7 +26,9 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
       await use(errors);
       // Decided at the end: a response event may arrive after its console message.
       for (const { text, url } of consoleErrors) {
-        const isExpected = text.startsWith('Failed to load resource') && expectedClientErrors.has(url);
+        // A test that takes the browser offline (context.setOffline) expects requests to fail meanwhile.
+        const isOffline = text.includes('net::ERR_INTERNET_DISCONNECTED');
+        const isExpected = text.startsWith('Failed to load resource') && (expectedClientErrors.has(url) || isOffline);
         if (!isExpected) errors.push(`console: ${text} (${url})`);
       }
       // Every test fails on a console error, not just the ones that look.
