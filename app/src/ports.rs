@@ -20,6 +20,7 @@ use crate::model::specs::{
     NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
 };
 use crate::model::system::SystemStatus;
+use crate::model::webhooks::{CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary};
 
 pub use tower_sessions::Session;
 
@@ -177,6 +178,21 @@ pub struct Backend {
     pub builds: Arc<dyn Builds>,
     pub artifacts: Arc<dyn Artifacts>,
     pub overview: Arc<dyn Overview>,
+    pub webhooks: Arc<dyn Webhooks>,
+}
+
+/// A user's webhooks and their deliveries, scoped like [`Specs`]: another
+/// user's hook is `NotFound`.
+#[async_trait::async_trait]
+pub trait Webhooks: Send + Sync + 'static {
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<WebhookSummary>, AppError>;
+    /// Registers the hook; its signing secret is in this answer only.
+    async fn create(&self, owner: &UserProfile, hook: NewWebhook) -> Result<CreatedWebhook, AppError>;
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError>;
+    /// The hook's latest deliveries, newest first.
+    async fn deliveries(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<WebhookDelivery>, AppError>;
+    /// Queues a `webhook.test` delivery to the hook; its id.
+    async fn send_test(&self, owner: &UserProfile, id: Uuid) -> Result<Uuid, AppError>;
 }
 
 /// Who made the request, put into the request's extensions by the server's

@@ -16,3 +16,4 @@ pub mod shutdown;
 pub mod specs;
 pub mod storage;
 pub mod telemetry;
+pub mod webhooks;

@@ -16,6 +16,7 @@ use server::sandbox::local::LocalEngine;
 use server::sandbox::{Isolation, SandboxEngine};
 use server::storage::signed_url::UrlSigner;
 use server::storage::Storage;
+use server::webhooks::WebhookEngine;
 use server::{shutdown, telemetry};
 
 /// Rendering a page allocates thousands of small strings; under load glibc's
@@ -99,7 +100,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         artifacts: config.storage.artifacts.clone(),
         prices: config.llm.model_prices.clone(),
     };
-    let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup);
+    let webhooks =
+        WebhookEngine::new(pool.clone(), config.webhooks).context("could not set up webhook delivery")?;
+    let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup, webhooks);
     let interrupted =
         state.chats.recover_interrupted_replies().await.context("could not check for interrupted replies")?;
     if interrupted > 0 {
@@ -108,6 +111,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let chats = state.chats.clone();
     let builds = state.builds.clone();
     builds.start(Some(config.database.url.clone()));
+    let webhooks = state.webhooks.clone();
+    webhooks.start();
     tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
     let housekeeping = spawn_housekeeping(state.accounts.clone());
     let app = router(state);
@@ -130,6 +135,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     housekeeping.abort();
     chats.shut_down().await;
     builds.shut_down().await;
+    webhooks.shut_down().await;
     tracing::info!("stopped");
     Ok(())
 }

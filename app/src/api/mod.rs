@@ -9,3 +9,4 @@ pub mod dashboard;
 pub mod projects;
 pub mod specs;
 pub mod system;
+pub mod webhooks;

@@ -23,6 +23,7 @@ pub mod markdown_body;
 pub mod menu;
 pub mod numbered_text;
 pub mod page_header;
+pub mod secret_notice;
 pub mod shimmer_text;
 pub mod spec_editor;
 pub mod spec_preview;

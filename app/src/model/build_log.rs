@@ -196,6 +196,10 @@ fn describe(event: &BuildEvent) -> Option<(LogCategory, LogStream, String)> {
             let carried_on = if *recovered { " (the build carried on)" } else { "" };
             system(LogCategory::Error, format!("{severity}: {message}{carried_on}"))
         }
+        BuildEvent::BudgetWarning { used_tokens, budget_tokens } => system(
+            LogCategory::Error,
+            format!("Warning: {}", BuildEvent::budget_warning_text(*used_tokens, *budget_tokens)),
+        ),
         BuildEvent::Egress { host, port, verdict, reason } => {
             let verdict = match verdict {
                 EgressVerdict::Allowed => "Reached",

@@ -108,6 +108,10 @@ impl BuildView {
             BuildEvent::Error { severity, message, recovered } => {
                 self.errors.push((*severity, message.clone(), *recovered));
             }
+            BuildEvent::BudgetWarning { used_tokens, budget_tokens } => {
+                let message = BuildEvent::budget_warning_text(*used_tokens, *budget_tokens);
+                self.errors.push((Severity::Warning, message, true));
+            }
             BuildEvent::Progress { done, total, elapsed_secs, remaining_secs } => {
                 self.progress = Some((*done, *total, *elapsed_secs, *remaining_secs));
                 self.progress_at = Some(stored.at);

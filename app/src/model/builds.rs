@@ -319,6 +319,11 @@ pub enum BuildEvent {
         input_tokens: i64,
         output_tokens: i64,
     },
+    /// The build's tokens passed 80 % of its budget (it pauses at 100 %).
+    BudgetWarning {
+        used_tokens: i64,
+        budget_tokens: i64,
+    },
     /// A host the build tried to reach through the egress proxy.
     Egress {
         host: String,
@@ -346,7 +351,17 @@ impl BuildEvent {
             BuildEvent::Status { .. } => "status",
             BuildEvent::Egress { .. } => "egress",
             BuildEvent::SessionUsage { .. } => "session_usage",
+            BuildEvent::BudgetWarning { .. } => "budget_warning",
         }
+    }
+
+    /// What a [`BuildEvent::BudgetWarning`] says, in the log, the page and a webhook.
+    pub fn budget_warning_text(used_tokens: i64, budget_tokens: i64) -> String {
+        let percent = used_tokens.saturating_mul(100) / budget_tokens.max(1);
+        format!(
+            "The build has used {used_tokens} of its {budget_tokens} tokens ({percent} %); it pauses when the \
+             budget is spent."
+        )
     }
 
     pub fn system_log(line: impl Into<String>) -> Self {

@@ -15,3 +15,4 @@ pub mod specs;
 pub mod system;
 #[cfg(feature = "ssr")]
 pub mod text_schemas;
+pub mod webhooks;

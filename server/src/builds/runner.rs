@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::model::builds::{BuildEvent, BuildPhase, BuildStatus, Severity};
+use app::model::webhooks::BUDGET_WARNING_PERCENT;
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use tokio_util::sync::CancellationToken;
@@ -355,6 +356,17 @@ impl Run<'_> {
         }
     }
 
+    /// Says so once when this session took the build past 80 % of its
+    /// token budget (a resumed build's new budget counts afresh).
+    async fn warn_of_the_budget(&self, used_before: i64) {
+        let budget = self.context.settings.token_budget as i64;
+        let threshold = budget.saturating_mul(BUDGET_WARNING_PERCENT as i64) / 100;
+        let used = self.build.tokens() - self.build.limits_from_tokens;
+        if used_before < threshold && used >= threshold {
+            self.events.emit(BuildEvent::BudgetWarning { used_tokens: used, budget_tokens: budget }).await;
+        }
+    }
+
     /// Why the build must pause before another session, if it must.
     fn limit_reached(&self) -> Option<String> {
         let settings = &self.context.settings;
@@ -505,10 +517,12 @@ impl Run<'_> {
                 output_tokens: tally.output_tokens,
             })
             .await;
+        let used_before = self.build.tokens() - self.build.limits_from_tokens;
         self.build.sessions += 1;
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
         self.build.input_tokens += tally.input_tokens;
         self.build.output_tokens += tally.output_tokens;
+        self.warn_of_the_budget(used_before).await;
         self.build.active_secs += tally.active_secs;
         self.build.features_passing = passing;
         self.build.features_total = total;

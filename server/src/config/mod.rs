@@ -10,6 +10,7 @@ mod llm;
 mod reader;
 mod sandbox;
 mod storage;
+mod webhooks;
 
 pub use self::auth::{AuthConfig, ThrottlePolicy};
 pub use self::database::DatabaseConfig;
@@ -23,6 +24,7 @@ use self::reader::{seconds, Reader};
 use crate::builds::BuildSettings;
 use crate::llm::LlmConfig;
 use crate::sandbox::local::LocalEngineConfig;
+use crate::webhooks::WebhookSettings;
 
 /// How log lines are written to standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,7 @@ pub struct Config {
     pub sandbox: LocalEngineConfig,
     /// Where build artifacts go, and how long they stay.
     pub storage: StorageConfig,
+    pub webhooks: WebhookSettings,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -91,6 +94,7 @@ impl Config {
         let builds = builds::read_builds(&mut reader);
         let sandbox = sandbox::read_sandbox(&mut reader, data_dir.as_deref());
         let storage = storage::read_storage(&mut reader, data_dir.as_deref());
+        let webhooks = webhooks::read_webhooks(&mut reader);
         let config = match (
             site_addr,
             database,
@@ -99,6 +103,7 @@ impl Config {
             builds,
             sandbox,
             storage,
+            webhooks,
             data_dir,
             log_format,
             shutdown_grace,
@@ -111,6 +116,7 @@ impl Config {
                 Some(builds),
                 Some(sandbox),
                 Some(storage),
+                Some(webhooks),
                 Some(data_dir),
                 Some(log_format),
                 Some(shutdown_grace),
@@ -122,6 +128,7 @@ impl Config {
                 builds,
                 sandbox,
                 storage,
+                webhooks,
                 data_dir,
                 log_format,
                 shutdown_grace,
@@ -160,6 +167,27 @@ mod tests {
         assert!(!config.sandbox.allow_unisolated && !config.sandbox.allow_unlimited);
         assert_eq!(config.sandbox.limits.disk_bytes, 2048 * 1024 * 1024);
         assert_eq!(config.builds.workers, 2);
+    }
+
+    #[test]
+    fn webhook_settings_are_read_and_checked() {
+        let config = config_from(&[URL]).expect("valid");
+        assert!(!config.webhooks.allow_private_networks, "private networks are refused by default");
+        let config = config_from(&[
+            URL,
+            ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+            ("WEBHOOK_MAX_ATTEMPTS", "3"),
+            ("WEBHOOK_FIRST_RETRY_SECS", "5"),
+            ("WEBHOOK_TIMEOUT_SECS", "20"),
+        ])
+        .expect("valid");
+        assert!(config.webhooks.allow_private_networks);
+        assert_eq!(config.webhooks.max_attempts, 3);
+        assert_eq!(config.webhooks.first_retry, Duration::from_secs(5));
+        assert_eq!(config.webhooks.timeout, Duration::from_secs(20));
+        let error =
+            config_from(&[URL, ("WEBHOOK_MAX_ATTEMPTS", "0"), ("WEBHOOK_TIMEOUT_SECS", "600")]).unwrap_err();
+        assert_eq!(error.problems.len(), 2, "{error}");
     }
 
     #[test]

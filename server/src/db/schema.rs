@@ -174,6 +174,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event -> Text,
+        build_id -> Nullable<Uuid>,
+        payload -> Text,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_by -> Nullable<Uuid>,
+        claimed_until -> Nullable<Timestamptz>,
+        response_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        url -> Text,
+        description -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(app_spec_versions -> app_specs (spec_id));
 diesel::joinable!(app_specs -> chats (chat_id));
@@ -189,6 +220,9 @@ diesel::joinable!(chats -> projects (project_id));
 diesel::joinable!(chats -> users (user_id));
 diesel::joinable!(model_requests -> users (user_id));
 diesel::joinable!(projects -> users (user_id));
+diesel::joinable!(webhook_deliveries -> builds (build_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -204,4 +238,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sign_in_failures,
     users,
+    webhook_deliveries,
+    webhooks,
 );

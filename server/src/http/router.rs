@@ -30,6 +30,7 @@ use crate::http::{api, caller, csrf, health, page_guard, static_files};
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
 use crate::specs::SpecService;
+use crate::webhooks::WebhookEngine;
 
 /// Everything a handler or a server function can reach.
 #[derive(Clone, FromRef)]
@@ -40,6 +41,7 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     pub chats: Arc<ChatService>,
     pub builds: Arc<BuildEngine>,
+    pub webhooks: Arc<WebhookEngine>,
     pub backend: Backend,
 }
 
@@ -50,6 +52,7 @@ impl AppState {
         auth: AuthConfig,
         assistant: AssistantSettings,
         build_setup: BuildSetup,
+        webhooks: WebhookEngine,
     ) -> Self {
         let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
         let specs = Arc::new(SpecService::new(pool.clone()));
@@ -64,8 +67,10 @@ impl AppState {
             builds: builds.service.clone(),
             artifacts: builds.artifacts.clone(),
             overview: Arc::new(OverviewService::new(pool.clone())),
+            webhooks: webhooks.service.clone(),
         };
-        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, builds, backend }
+        let webhooks = Arc::new(webhooks);
+        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, builds, webhooks, backend }
     }
 }
 

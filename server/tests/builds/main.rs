@@ -13,3 +13,4 @@ mod lifecycle;
 mod processes;
 mod sandbox;
 mod storage;
+mod webhooks;

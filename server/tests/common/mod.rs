@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod processes;
+pub mod webhook_receiver;
 pub mod wire_servers;
 
 use std::net::SocketAddr;
@@ -30,6 +31,7 @@ use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
 use server::storage::signed_url::UrlSigner;
 use server::storage::{Storage, StorageBackend};
+use server::webhooks::{WebhookEngine, WebhookSettings};
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -87,7 +89,32 @@ pub fn app_with_pool(pool: DbPool) -> Router {
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
-    router(AppState::new(test_leptos_options(), pool, auth, offline_assistant(), idle_build_setup()))
+    let webhooks = webhook_engine(&pool);
+    router(AppState::new(
+        test_leptos_options(),
+        pool,
+        auth,
+        offline_assistant(),
+        idle_build_setup(),
+        webhooks,
+    ))
+}
+
+/// Webhook delivery for tests: local receivers allowed, retries within a second.
+pub fn test_webhook_settings() -> WebhookSettings {
+    WebhookSettings {
+        allow_private_networks: true,
+        max_attempts: 6,
+        first_retry: Duration::from_millis(200),
+        max_retry: Duration::from_secs(1),
+        timeout: Duration::from_secs(5),
+        poll_every: Duration::from_millis(100),
+    }
+}
+
+/// The webhook engine of a test app, not yet sending.
+pub fn webhook_engine(pool: &DbPool) -> WebhookEngine {
+    WebhookEngine::new(pool.clone(), test_webhook_settings()).expect("the webhook HTTP client builds")
 }
 
 /// Where the tests' build sandboxes live (each build has its own directory).
@@ -203,6 +230,7 @@ pub async fn test_app_with_objects() -> (Router, TestDatabase, PathBuf) {
         AuthConfig::default(),
         offline_assistant(),
         setup,
+        webhook_engine(&database.pool),
     ));
     (app, database, objects)
 }
@@ -384,7 +412,15 @@ pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String
 pub fn app_with_slow_assistant(pool: DbPool) -> Router {
     let assistant =
         assistant_for(&LlmConfig { offline_token_delay: Duration::from_millis(20), ..LlmConfig::default() });
-    router(AppState::new(test_leptos_options(), pool, AuthConfig::default(), assistant, idle_build_setup()))
+    let webhooks = webhook_engine(&pool);
+    router(AppState::new(
+        test_leptos_options(),
+        pool,
+        AuthConfig::default(),
+        assistant,
+        idle_build_setup(),
+        webhooks,
+    ))
 }
 
 /// The body of `response` read as `T`.
@@ -462,6 +498,7 @@ impl Drop for BuildApp {
     fn drop(&mut self) {
         // Runs stop at once; their leases run out for any other engine to resume.
         self.state.builds.begin_shutdown();
+        self.state.webhooks.begin_shutdown();
     }
 }
 
@@ -472,8 +509,10 @@ pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
         AuthConfig::default(),
         offline_assistant(),
         setup,
+        webhook_engine(&database.pool),
     );
     state.builds.start(Some(database.url.clone()));
+    state.webhooks.start();
     BuildApp { router: router(state.clone()), state }
 }
 

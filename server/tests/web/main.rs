@@ -17,3 +17,4 @@ mod openapi;
 mod process;
 mod projects;
 mod specs;
+mod webhooks;

@@ -8,7 +8,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use server::db::migrations::{revert_all_migrations, run_pending_migrations, MIGRATIONS};
-use server::db::schema::{app_specs, build_events, builds, chat_messages, chats, projects, users};
+use server::db::schema::{
+    app_specs, build_events, builds, chat_messages, chats, projects, users, webhook_deliveries, webhooks,
+};
 use uuid::Uuid;
 
 async fn insert_user(connection: &mut diesel_async::AsyncPgConnection, email: &str) -> QueryResult<Uuid> {
@@ -149,6 +151,40 @@ async fn migrations_apply_to_an_empty_database_and_round_trip_a_row_in_every_tab
         .await
         .expect("read message");
     assert_eq!(message, ("Here is your spec — ✓".to_owned(), Some(340)));
+
+    let hook_id = Uuid::now_v7();
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::id.eq(hook_id),
+            webhooks::user_id.eq(user_id),
+            webhooks::url.eq("https://hooks.example.com/agents"),
+            webhooks::events.eq(vec!["build.completed", "build.failed"]),
+            webhooks::secret.eq("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert webhook");
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::id.eq(Uuid::now_v7()),
+            webhook_deliveries::webhook_id.eq(hook_id),
+            webhook_deliveries::event.eq("build.completed"),
+            webhook_deliveries::build_id.eq(Some(build_id)),
+            webhook_deliveries::payload.eq(r#"{"type":"build.completed"}"#),
+        ))
+        .execute(connection)
+        .await
+        .expect("insert delivery");
+    let (events, state, attempts): (Vec<String>, String, i32) = webhooks::table
+        .inner_join(webhook_deliveries::table)
+        .select((webhooks::events, webhook_deliveries::state, webhook_deliveries::attempts))
+        .first(connection)
+        .await
+        .expect("read webhook and delivery");
+    assert_eq!(
+        (events, state.as_str(), attempts),
+        (vec!["build.completed".to_owned(), "build.failed".to_owned()], "pending", 0)
+    );
 
     let stored: serde_json::Value = build_events::table
         .find((build_id, 0_i64))

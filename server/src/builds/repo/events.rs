@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::EVENTS_CHANNEL;
 use crate::db::schema::{build_events, builds};
 use crate::db::static_sql::{bind, static_sql};
+use crate::webhooks::outbox;
 
 #[derive(QueryableByName)]
 struct LastSeq {
@@ -68,6 +69,8 @@ pub async fn append_events(
     .bind::<Array<Timestamptz>, _>(times)
     .execute(connection)
     .await?;
+    // In the same transaction: a delivery exists exactly when its event does.
+    outbox::enqueue_build_events(connection, build_id, &stored).await?;
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<Text, _>(EVENTS_CHANNEL)
         .bind::<Text, _>(format!("{build_id}:{}", last.last_event_seq))

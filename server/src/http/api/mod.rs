@@ -12,6 +12,7 @@ pub mod extract;
 pub mod openapi;
 pub mod projects;
 pub mod specs;
+pub mod webhooks;
 
 use app::error::AppError;
 use axum::extract::DefaultBodyLimit;
@@ -68,6 +69,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(builds::stream))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update, projects::delete))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::send_test))
         .split_for_parts();
     // Written once: the document only changes with the code.
     let document = Bytes::from(openapi::document(PREFIX, operations).to_string());

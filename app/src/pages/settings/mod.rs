@@ -1,27 +1,30 @@
-//! `/settings`: the account's profile, its personal API tokens and the
-//! platform's health.
+//! `/settings`: the account's profile, its personal API tokens, its
+//! webhooks and the platform's health.
+
+mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::accounts::{list_api_tokens, CreateApiToken, RevokeApiToken};
-use crate::browser::copy_to_clipboard;
 use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
 use crate::components::page_header::PageHeader;
+use crate::components::secret_notice::SecretNotice;
 use crate::components::system_status::SystemStatusCard;
 use crate::components::user_menu::CurrentUserResource;
 use crate::format::timestamp;
-use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, MAX_TOKEN_NAME_CHARS};
+use crate::model::accounts::{ApiTokenSummary, MAX_TOKEN_NAME_CHARS};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
-        <PageHeader title="Settings" description="Your account, the tokens scripts use to reach the API, and the platform's health." />
+        <PageHeader title="Settings" description="Your account, the tokens scripts use to reach the API, the webhooks that tell you about builds, and the platform's health." />
         <div class="grid gap-6 lg:grid-cols-3">
             <ProfileCard />
             <ApiTokens />
+            <webhooks::WebhooksCard />
             <SystemStatusCard />
         </div>
     }
@@ -95,7 +98,17 @@ fn ApiTokens() -> impl IntoView {
                 </button>
             </ActionForm>
             <FormError error=create_error />
-            {move || created.get().map(|created| view! { <NewTokenNotice created /> })}
+            {move || {
+                created
+                    .get()
+                    .map(|created| {
+                        let message = format!(
+                            "Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.",
+                            created.token.name,
+                        );
+                        view! { <SecretNotice message label="New token" secret=created.secret testid="new-token" /> }
+                    })
+            }}
             <FormError error=revoke_error />
             <Transition fallback=|| view! { <TokenListSkeleton /> }>
                 {move || Suspend::new(async move {
@@ -126,39 +139,6 @@ fn ApiTokens() -> impl IntoView {
         </Card>
     }
     .into_any()
-}
-
-/// The new token's secret, shown this once.
-#[component]
-fn NewTokenNotice(created: CreatedApiToken) -> impl IntoView {
-    let secret = created.secret.clone();
-    let (is_copied, set_copied) = signal(false);
-    let copy = move |_| {
-        copy_to_clipboard(&secret);
-        set_copied.set(true);
-    };
-    view! {
-        <div role="status" data-testid="new-token" class="mt-4 rounded-xl border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950">
-            <p class="font-medium text-emerald-900 dark:text-emerald-100">
-                {format!("Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.", created.token.name)}
-            </p>
-            <div class="mt-2 flex gap-2">
-                <input
-                    readonly
-                    aria-label="New token"
-                    data-testid="new-token-secret"
-                    value=created.secret
-                    class="flex-1 rounded-md border border-emerald-300 bg-white px-2 py-1 font-mono text-xs dark:border-emerald-800 dark:bg-slate-950"
-                    on:focus=move |event| {
-                        event_target::<web_sys::HtmlInputElement>(&event).select();
-                    }
-                />
-                <button type="button" on:click=copy class="rounded-md border border-emerald-400 px-3 py-1 font-medium text-emerald-900 hover:bg-emerald-100 dark:text-emerald-100 dark:hover:bg-emerald-900">
-                    {move || if is_copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </div>
-        </div>
-    }
 }
 
 #[component]

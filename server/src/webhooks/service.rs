@@ -1,0 +1,104 @@
+//! The webhooks service: the one implementation behind the settings page's
+//! server functions and the REST API, where a hook's rules are applied.
+
+use std::sync::Arc;
+
+use app::error::AppError;
+use app::model::accounts::UserProfile;
+use app::model::webhooks::{
+    CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary, MAX_WEBHOOKS_PER_USER,
+};
+use app::ports::Webhooks;
+use uuid::Uuid;
+
+use super::dispatcher::Dispatcher;
+use super::signing::generate_secret;
+use super::{destination, outbox, repo, WebhookSettings};
+use crate::db::{DbPool, StoreError};
+
+pub struct WebhookService {
+    pool: DbPool,
+    settings: WebhookSettings,
+    dispatcher: Arc<Dispatcher>,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no such webhook.".into())
+}
+
+impl WebhookService {
+    pub fn new(pool: DbPool, settings: WebhookSettings, dispatcher: Arc<Dispatcher>) -> Self {
+        Self { pool, settings, dispatcher }
+    }
+}
+
+#[async_trait::async_trait]
+impl Webhooks for WebhookService {
+    async fn list(&self, owner: &UserProfile) -> Result<Vec<WebhookSummary>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+    }
+
+    async fn create(&self, owner: &UserProfile, hook: NewWebhook) -> Result<CreatedWebhook, AppError> {
+        let hook = hook.parse()?;
+        destination::check_url(&hook.url, self.settings.allow_private_networks)
+            .map_err(|refused| AppError::Invalid(refused.0))?;
+        let secret = generate_secret().map_err(|error| {
+            tracing::error!(%error, "the system random source failed");
+            AppError::Internal
+        })?;
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        // Two creations racing past the count at once is harmless: the limit keeps lists short, not secrets.
+        let count = repo::count(&mut connection, owner.id).await.map_err(StoreError::from)?;
+        if count >= MAX_WEBHOOKS_PER_USER as i64 {
+            return Err(AppError::Conflict(format!(
+                "An account has at most {MAX_WEBHOOKS_PER_USER} webhooks; delete one to add another."
+            )));
+        }
+        let id = Uuid::now_v7();
+        let row = repo::NewHookRow {
+            id,
+            owner: owner.id,
+            url: &hook.url,
+            description: &hook.description,
+            events: hook.events.iter().map(|event| event.as_str()).collect(),
+            secret: &secret,
+        };
+        let created_at = repo::insert(&mut connection, row).await.map_err(StoreError::from)?;
+        tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook registered");
+        let webhook = WebhookSummary {
+            id,
+            url: hook.url,
+            description: hook.description,
+            events: hook.events,
+            created_at,
+            last_delivery: None,
+        };
+        Ok(CreatedWebhook { webhook, secret })
+    }
+
+    async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+            tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook deleted");
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
+    async fn deliveries(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<WebhookDelivery>, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        repo::deliveries(&mut connection, owner.id, id).await.map_err(StoreError::from)?.ok_or_else(not_found)
+    }
+
+    async fn send_test(&self, owner: &UserProfile, id: Uuid) -> Result<Uuid, AppError> {
+        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        if !repo::exists(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+            return Err(not_found());
+        }
+        let delivery = outbox::enqueue_test(&mut connection, id).await.map_err(StoreError::from)?;
+        self.dispatcher.wake.notify_one();
+        Ok(delivery)
+    }
+}
