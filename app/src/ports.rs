@@ -127,8 +127,8 @@ pub trait Chats: Send + Sync + 'static {
 /// content; the agent works in the background.
 #[async_trait::async_trait]
 pub trait Builds: Send + Sync + 'static {
-    /// Newest first.
-    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Vec<BuildSummary>, AppError>;
+    /// A page of them, newest first, with how many match in all.
+    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Page<BuildSummary>, AppError>;
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
     /// The build with its state folded from its stored events.
     async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError>;

@@ -8,9 +8,10 @@ use crate::error::AppError;
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage;
 use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary};
+use crate::model::specs::Page;
 
 #[server(prefix = "/fn", endpoint = "list_builds")]
-pub async fn list_builds(query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
+pub async fn list_builds(query: BuildQuery) -> Result<Page<BuildSummary>, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
         backend.builds.list(&owner, query).await
     })

@@ -23,6 +23,8 @@ pub mod markdown_body;
 pub mod menu;
 pub mod numbered_text;
 pub mod page_header;
+pub mod pager;
+pub mod search_box;
 pub mod secret_notice;
 pub mod shimmer_text;
 pub mod spec_editor;

@@ -144,8 +144,26 @@ pub struct BuildDetail {
 pub struct BuildQuery {
     pub status: Option<BuildStatus>,
     pub spec_id: Option<Uuid>,
+    /// Part of the spec's name, in any case.
+    pub search: Option<String>,
+    /// Which page of `limit` builds, from 1 (0 counts as 1).
+    pub page: Option<u32>,
     /// At most [`MAX_BUILD_LIST`]; newest first.
     pub limit: Option<u32>,
+}
+
+impl BuildQuery {
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub fn page_size(&self) -> u32 {
+        self.limit.unwrap_or(MAX_BUILD_LIST).clamp(1, MAX_BUILD_LIST)
+    }
+
+    pub fn search_text(&self) -> Option<String> {
+        crate::model::specs::search_text_of(self.search.as_deref())
+    }
 }
 
 /// Where the agent is in its work.

@@ -153,13 +153,17 @@ impl SpecQuery {
         self.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
     }
 
-    /// The search text without control characters (names hold none, and
-    /// PostgreSQL text cannot hold NUL), trimmed; `None` when nothing is left.
     pub fn search_text(&self) -> Option<String> {
-        let text: String = self.search.as_deref()?.chars().filter(|c| !c.is_control()).collect();
-        let text = text.trim();
-        (!text.is_empty()).then(|| text.to_owned())
+        search_text_of(self.search.as_deref())
     }
+}
+
+/// What a search box held, without control characters (names hold none,
+/// and PostgreSQL text cannot hold NUL), trimmed; `None` when nothing is left.
+pub fn search_text_of(search: Option<&str>) -> Option<String> {
+    let text: String = search?.chars().filter(|c| !c.is_control()).collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// A new spec that passed every rule: [`NewSpec::parse`] is the only way

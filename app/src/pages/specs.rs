@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
@@ -16,6 +16,8 @@ use crate::components::form::{FormError, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
+use crate::components::pager::Pager;
+use crate::components::search_box::SearchBox;
 use crate::components::spec_editor::ContentEditor;
 use crate::format::{byte_size, timestamp};
 use crate::model::specs::{SpecSummary, DEFAULT_PAGE_SIZE};
@@ -48,20 +50,7 @@ pub fn SpecsPage() -> impl IntoView {
             </div>
             <NewSpecMenu />
         </header>
-        <Form method="GET" action="" attr:class="mb-6 flex max-w-md gap-2" attr:role="search">
-            <label for="spec-search" class="sr-only">"Search specs by name"</label>
-            <input
-                id="spec-search"
-                type="search"
-                name="q"
-                value=search
-                placeholder="Search by name"
-                class="flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
-            />
-            <button type="submit" class="rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                "Search"
-            </button>
-        </Form>
+        <SearchBox id="spec-search" label="Search specs by name" placeholder="Search by name" value=Signal::derive(search) />
         <FormError error=action_error />
         <Transition fallback=|| view! { <SpecGridSkeleton /> }>
             {move || Suspend::new(async move {
@@ -106,7 +95,7 @@ pub fn SpecsPage() -> impl IntoView {
                                     .map(|spec| view! { <SpecCard spec duplicate delete /> })
                                     .collect_view()}
                             </ul>
-                            <Pager current page_count search=search() />
+                            <Pager current page_count link=move |page| page_link(page, &search()) />
                         }
                             .into_any()
                     }
@@ -223,20 +212,6 @@ fn page_link(page: u32, search: &str) -> String {
     } else {
         format!("/specs?q={}&page={page}", crate::model::accounts::encode_query_value(search))
     }
-}
-
-#[component]
-fn Pager(current: u32, page_count: u32, search: String) -> impl IntoView {
-    let link = move |page: u32| page_link(page, &search);
-    (page_count > 1).then(|| {
-        view! {
-            <nav aria-label="Pages" class="mt-6 flex items-center justify-between text-sm">
-                {(current > 1).then(|| view! { <A href=link(current - 1) attr:class="font-medium hover:underline">"← Newer"</A> })}
-                <span class="text-slate-500">{format!("Page {current} of {page_count}")}</span>
-                {(current < page_count).then(|| view! { <A href=link(current + 1) attr:class="font-medium hover:underline">"Older →"</A> })}
-            </nav>
-        }
-    })
 }
 
 #[component]

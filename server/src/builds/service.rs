@@ -12,6 +12,7 @@ use app::model::build_view::BuildPage;
 use app::model::builds::{
     BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
 };
+use app::model::specs::Page;
 use app::ports::{Artifacts, Builds, Specs};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -185,10 +186,15 @@ impl BuildService {
 
 #[async_trait::async_trait]
 impl Builds for BuildService {
-    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Vec<BuildSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let rows = repo::list(&mut connection, owner.id, &query).await.map_err(StoreError::from)?;
-        Ok(rows.into_iter().map(BuildRow::into_summary).collect())
+    async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Page<BuildSummary>, AppError> {
+        let connection = self.pool.get().await.map_err(StoreError::from)?;
+        let (rows, total) = repo::list(&connection, owner.id, &query).await.map_err(StoreError::from)?;
+        Ok(Page {
+            items: rows.into_iter().map(BuildRow::into_summary).collect(),
+            total,
+            page: query.page(),
+            page_size: query.page_size(),
+        })
     }
 
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {

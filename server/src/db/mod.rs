@@ -1,6 +1,7 @@
 //! PostgreSQL: the connection pool, the embedded migrations and the schema.
 
 pub mod error;
+pub mod like;
 pub mod migrations;
 pub mod pool;
 pub mod schema;

@@ -10,6 +10,7 @@ use diesel::sql_types::{Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::like::contains_pattern;
 use crate::db::schema::{app_spec_versions, app_specs, projects};
 
 /// How much of the content a list reads to make a preview: never the whole spec.
@@ -51,20 +52,6 @@ impl From<SummaryRow> for SpecSummary {
             updated_at: row.updated_at,
         }
     }
-}
-
-/// `%text%` for LIKE, with the user's own `%`, `_` and `\` taken literally.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// One page of the owner's specs, newest first, and how many match in all,
@@ -355,14 +342,4 @@ pub async fn version(
         .map(|row| {
             row.map(|(version, name, content, created_at)| SpecVersion { version, name, content, created_at })
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_text_is_taken_literally() {
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 }

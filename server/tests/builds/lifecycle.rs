@@ -542,3 +542,36 @@ async fn a_started_build_whose_sandbox_is_gone_fails_and_says_why() {
     assert!(reason.contains("sandbox is gone"), "{reason}");
     assert!(failed.finished_at.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_build_list_searches_spec_names_and_comes_in_pages_with_a_total() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "lister@example.com").await;
+    for name in ["Todo list", "Notes", "TODO v2 (50% off)"] {
+        let spec = create_spec(&app.router, &user, name, SPEC).await;
+        start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    }
+    let names = |response: &common::TestResponse| {
+        let listed: Vec<app::model::builds::BuildSummary> = common::body_as(response);
+        listed.into_iter().map(|build| build.spec_name).collect::<Vec<_>>()
+    };
+    let total =
+        |response: &common::TestResponse| response.headers["x-total-count"].to_str().unwrap().to_owned();
+
+    let found = get_as(&app.router, "/api/builds?search=todo", As::User(&user)).await;
+    assert_eq!(names(&found), ["TODO v2 (50% off)", "Todo list"], "newest first, any case");
+    assert_eq!(total(&found), "2");
+    let literal = get_as(&app.router, "/api/builds?search=50%25", As::User(&user)).await;
+    assert_eq!(names(&literal), ["TODO v2 (50% off)"], "% is a character, not a wildcard");
+
+    let second = get_as(&app.router, "/api/builds?limit=2&page=2", As::User(&user)).await;
+    assert_eq!(names(&second), ["Todo list"]);
+    assert_eq!(total(&second), "3");
+    let past_the_end = get_as(&app.router, "/api/builds?limit=2&page=9", As::User(&user)).await;
+    assert_eq!((names(&past_the_end).len(), total(&past_the_end)), (0, "3".to_owned()));
+
+    let other = sign_up(&app.router, "other-lister@example.com").await;
+    let theirs = get_as(&app.router, "/api/builds?search=todo", As::User(&other)).await;
+    assert_eq!((names(&theirs).len(), total(&theirs)), (0, "0".to_owned()));
+}

@@ -63,6 +63,11 @@ async fn every_documented_operation_is_served_as_documented() {
                 build
             } else if template.starts_with("/api/projects/") {
                 create_project(&app, &user, "doc").await
+            } else if template.starts_with("/api/webhooks/") {
+                let hook =
+                    serde_json::json!({ "url": "https://hooks.example.com/doc", "events": ["build.failed"] });
+                let created = api(&app, "POST", "/api/webhooks", As::User(&user), Some(hook)).await;
+                created.json()["webhook"]["id"].as_str().unwrap().to_owned()
             } else {
                 create_token(&app, &user, "doc").await.0
             };
@@ -78,7 +83,7 @@ async fn every_documented_operation_is_served_as_documented() {
                 .get("requestBody")
                 .map(|_| serde_json::json!({
                     "name": "doc", "content": "# doc", "message": "Add tags, please.", "title": "doc", "message_id": reply_id,
-                    "spec_id": spec_id,
+                    "spec_id": spec_id, "url": "https://hooks.example.com/doc", "events": ["build.completed"],
                 }));
             let response = api(&app, &method.to_uppercase(), &path, As::User(&user), body).await;
             assert!(

@@ -223,10 +223,15 @@ fn DeliveryList(id: Uuid, send_test: ServerAction<SendTestWebhook>) -> impl Into
             .and_then(Result::ok)
             .is_some_and(|list| list.iter().any(|delivery| delivery.state == DeliveryState::Pending));
         if has_pending {
-            set_timeout(
+            let timer = set_timeout_with_handle(
                 move || set_refreshes.update(|count| *count += 1),
                 std::time::Duration::from_millis(PENDING_REFRESH_MS),
             );
+            on_cleanup(move || {
+                if let Ok(timer) = timer {
+                    timer.clear();
+                }
+            });
         }
     });
     view! {

@@ -9,7 +9,7 @@ pub use self::events::*;
 
 use std::time::Duration;
 
-use app::model::builds::{BuildDetail, BuildQuery, BuildStatus, BuildSummary, MAX_BUILD_LIST};
+use app::model::builds::{BuildDetail, BuildQuery, BuildStatus, BuildSummary};
 use app::model::projects::BuildRef;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::like::contains_pattern;
 use crate::db::schema::builds;
 
 /// A build in a short list, as `.select(BuildRefRow::as_select())` reads it.
@@ -232,25 +233,35 @@ pub async fn find_any(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResu
     builds::table.find(id).select(BuildRow::as_select()).first(connection).await.optional()
 }
 
+/// One page of the owner's builds, newest first, and how many match in all,
+/// the two queries pipelined on the one connection.
 pub async fn list(
-    connection: &mut AsyncPgConnection,
+    connection: &AsyncPgConnection,
     owner_id: Uuid,
     query: &BuildQuery,
-) -> QueryResult<Vec<BuildRow>> {
-    let mut statement = builds::table.filter(builds::user_id.eq(owner_id)).into_boxed();
-    if let Some(status) = query.status {
-        statement = statement.filter(builds::status.eq(status.as_str()));
-    }
-    if let Some(spec_id) = query.spec_id {
-        statement = statement.filter(builds::app_spec_id.eq(spec_id));
-    }
-    let limit = query.limit.unwrap_or(MAX_BUILD_LIST).clamp(1, MAX_BUILD_LIST);
-    statement
+) -> QueryResult<(Vec<BuildRow>, i64)> {
+    let filtered = || {
+        let mut statement = builds::table.filter(builds::user_id.eq(owner_id)).into_boxed();
+        if let Some(status) = query.status {
+            statement = statement.filter(builds::status.eq(status.as_str()));
+        }
+        if let Some(spec_id) = query.spec_id {
+            statement = statement.filter(builds::app_spec_id.eq(spec_id));
+        }
+        if let Some(text) = query.search_text() {
+            statement = statement.filter(builds::spec_name.ilike(contains_pattern(&text)));
+        }
+        statement
+    };
+    let total = filtered().count().get_result::<i64>(&mut &*connection);
+    let page_size = i64::from(query.page_size());
+    let rows = filtered()
         .order((builds::created_at.desc(), builds::id.desc()))
-        .limit(i64::from(limit))
+        .limit(page_size)
+        .offset(i64::from(query.page() - 1) * page_size)
         .select(BuildRow::as_select())
-        .load(connection)
-        .await
+        .load(&mut &*connection);
+    futures_util::try_join!(rows, total)
 }
 
 /// A person's change of a build's state (cancel, pause, resume). Leaves the

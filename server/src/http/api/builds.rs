@@ -49,19 +49,28 @@ pub struct ListParams {
     status: Option<String>,
     /// Only builds of this spec.
     spec_id: Option<Uuid>,
+    /// Only builds whose spec's name contains this, in any case.
+    search: Option<String>,
+    /// Which page of `limit` builds, from 1 (0 counts as 1).
+    #[param(format = Int64, maximum = 4294967295_u64)]
+    page: Option<u32>,
     /// How many, newest first: 100 at most (more counts as 100).
     #[param(format = Int64, maximum = 4294967295_u64)]
     limit: Option<u32>,
 }
 
-/// Your builds, newest first.
+/// How many builds match a list's filters, whatever page it is.
+const TOTAL_COUNT: &str = "x-total-count";
+
+/// Your builds, newest first, a page at a time.
 #[utoipa::path(get, path = "/builds", tag = "builds", params(ListParams),
-    responses((status = OK, body = Vec<BuildSummary>)))]
+    responses((status = OK, body = Vec<BuildSummary>,
+        headers(("x-total-count" = i64, description = "How many builds match, on every page")))))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Vec<BuildSummary>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let Query(params) = params.map_err(query_error)?;
     let status = match params.status.as_deref().filter(|status| !status.is_empty()) {
         None => None,
@@ -71,8 +80,16 @@ pub async fn list(
             ))
         })?),
     };
-    let query = BuildQuery { status, spec_id: params.spec_id, limit: params.limit };
-    Ok(Json(state.backend.builds.list(&owner, query).await?))
+    let query = BuildQuery {
+        status,
+        spec_id: params.spec_id,
+        search: params.search,
+        page: params.page,
+        limit: params.limit,
+    };
+    // The answer stays a plain list (scripts read it so); the page's total is in a header.
+    let page = state.backend.builds.list(&owner, query).await?;
+    Ok(([(TOTAL_COUNT, page.total.to_string())], Json(page.items)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,0 +1,41 @@
+//! A list's search box: a GET form, so the search lives in the address
+//! (`?q=`) and works without JavaScript; with it, the router navigates.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+/// `keep` are the other query parameters the search must not drop (a
+/// status filter); the page always starts again from the first.
+#[component]
+pub fn SearchBox(
+    id: &'static str,
+    /// The box's accessible name, e.g. "Search specs by name".
+    label: &'static str,
+    placeholder: &'static str,
+    #[prop(into)] value: Signal<String>,
+    #[prop(optional, into)] keep: Signal<Vec<(&'static str, String)>>,
+) -> impl IntoView {
+    view! {
+        <Form method="GET" action="" attr:class="mb-6 flex max-w-md gap-2" attr:role="search">
+            <label for=id class="sr-only">{label}</label>
+            <input
+                id=id
+                type="search"
+                name="q"
+                prop:value=move || value.get()
+                value=move || value.get()
+                placeholder=placeholder
+                class="min-w-0 flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+            />
+            {move || {
+                keep.get()
+                    .into_iter()
+                    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                    .collect_view()
+            }}
+            <button type="submit" class="rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                "Search"
+            </button>
+        </Form>
+    }
+}
