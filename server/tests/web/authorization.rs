@@ -49,6 +49,7 @@ struct Owned {
     build: String,
     paused_build: String,
     ended_build: String,
+    webhook: String,
 }
 
 fn rest(method: &'static str, path: String, body: Option<serde_json::Value>) -> Call {
@@ -462,7 +463,65 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         ),
         row("delete_build", server_fn("/fn/delete_build", &[("id", ended)]), OwnedResource, 200),
     ]);
+    let hook = owned.webhook.as_str();
+    let hook_body =
+        serde_json::json!({ "url": "https://hooks.example.com/matrix", "events": ["build.failed"] });
+    rows.extend([
+        row("GET /api/webhooks", rest("GET", "/api/webhooks".into(), None), OwnData, 200),
+        row("POST /api/webhooks", rest("POST", "/api/webhooks".into(), Some(hook_body)), OwnData, 201),
+        row(
+            "GET /api/webhooks/{id}/deliveries",
+            rest("GET", format!("/api/webhooks/{hook}/deliveries"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "POST /api/webhooks/{id}/test",
+            rest("POST", format!("/api/webhooks/{hook}/test"), None),
+            OwnedResource,
+            202,
+        ),
+        row(
+            "DELETE /api/webhooks/{id}",
+            rest("DELETE", format!("/api/webhooks/{hook}"), None),
+            OwnedResource,
+            204,
+        ),
+        row("list_webhooks", server_fn("/fn/list_webhooks", &[]), OwnData, 200),
+        row(
+            "create_webhook",
+            server_fn(
+                "/fn/create_webhook",
+                &[("url", "https://hooks.example.com/m"), ("events[0]", "build.paused")],
+            ),
+            OwnData,
+            200,
+        ),
+        row(
+            "list_webhook_deliveries",
+            server_fn("/fn/list_webhook_deliveries", &[("id", hook)]),
+            OwnedResource,
+            200,
+        ),
+        row("send_test_webhook", server_fn("/fn/send_test_webhook", &[("id", hook)]), OwnedResource, 200),
+        row("delete_webhook", server_fn("/fn/delete_webhook", &[("id", hook)]), OwnedResource, 200),
+    ]);
     rows
+}
+
+/// A webhook of `owner`'s; the others made for earlier rows are removed
+/// first, so the ten-per-account limit never gets in the way.
+async fn owned_webhook(
+    app: &axum::Router,
+    pool: &server::db::DbPool,
+    owner: &TestUser,
+    name: &str,
+) -> String {
+    run_sql(pool, "DELETE FROM webhooks").await;
+    let body = serde_json::json!({ "url": format!("https://hooks.example.com/{}", name.replace(' ', "-")), "events": ["build.completed"] });
+    let created = api(app, "POST", "/api/webhooks", As::User(owner), Some(body)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    created.json()["webhook"]["id"].as_str().unwrap().to_owned()
 }
 
 /// Stores an archive of one file, `README.md`, and its manifest for
@@ -580,9 +639,12 @@ async fn every_endpoint_answers_401_to_strangers_404_to_other_users_and_serves_t
             let (chat, chat_reply) = (chat.id.to_string(), reply.id.to_string());
             let [build, paused_build, ended_build] = owned_builds(&app, &database.pool, &owner, &spec).await;
             store_archive(&database.pool, &objects, &ended_build).await;
-            let resource_id =
-                format!("{token} {spec} {project} {chat} {chat_reply} {build} {paused_build} {ended_build}");
-            let owned = Owned { token, spec, project, chat, chat_reply, build, paused_build, ended_build };
+            let webhook = owned_webhook(&app, &database.pool, &owner, &resource_name).await;
+            let resource_id = format!(
+                "{token} {spec} {project} {chat} {chat_reply} {build} {paused_build} {ended_build} {webhook}"
+            );
+            let owned =
+                Owned { token, spec, project, chat, chat_reply, build, paused_build, ended_build, webhook };
             let endpoint = &endpoints(&owned)[index];
             let label = format!("{} ({way})", endpoint.name);
 
