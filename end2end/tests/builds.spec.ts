@@ -313,6 +313,43 @@ test('a sixth active build is refused with the reason next to the button', async
   }
 });
 
+test('the builds list searches by spec name, keeps the search under a status chip, and a running row moves on its own', async ({
+  page,
+}) => {
+  // The workers may be busy with other tests' builds first.
+  test.setTimeout(120_000);
+  await signUpQuietly(page.request);
+  const watched = await startBuild(page.request, await createSpec(page.request, 'Zebra tracker'));
+  const other = await startBuild(page.request, await createSpec(page.request, 'Aardvark notes'));
+  try {
+    await openHydrated(page, '/builds');
+    const list = page.getByTestId('build-list');
+    await expect(page.getByTestId('build-count')).toHaveText('2 builds');
+    const search = page.getByRole('search');
+    await search.getByLabel('Search builds by spec name').fill('zebra');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(/\/builds\?q=zebra$/);
+    await expect(page.getByTestId('build-count')).toHaveText('1 build');
+    const row = list.getByTestId('build-row');
+    await expect(row).toContainText('Zebra tracker');
+
+    // Without a reload, the row goes from queued to running with its planned features.
+    await expect(row).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+    await expect(row).toContainText(/\d+ of \d+ features/, { timeout: 60_000 });
+    await expect(row.getByRole('progressbar')).toBeVisible();
+
+    const chips = page.getByRole('navigation', { name: 'Filter builds by status' });
+    await chips.getByRole('link', { name: 'Running' }).click();
+    await expect(page).toHaveURL(/\/builds\?status=running&q=zebra$/);
+    await expect(row).toContainText('Zebra tracker');
+    await chips.getByRole('link', { name: 'Completed' }).click();
+    await expect(page).toHaveURL(/\/builds\?status=completed&q=zebra$/);
+    await expect(page.getByTestId('no-matches')).toContainText('No completed builds of a spec named like “zebra”');
+  } finally {
+    for (const id of [watched, other]) await page.request.post(`/api/builds/${id}/cancel`);
+  }
+});
+
 test.describe('with JavaScript disabled', () => {
   test.use({ javaScriptEnabled: false });
 

@@ -1,8 +1,16 @@
 //! A list's search box: a GET form, so the search lives in the address
 //! (`?q=`) and works without JavaScript; with it, the router navigates.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_router::components::Form;
+
+/// leptos_router adds the button that submitted the form to the query even
+/// without a name, making `?q=todo&=`; the plain HTML form adds nothing.
+fn drop_unnamed_submitter() -> Arc<dyn Fn(&web_sys::FormData)> {
+    Arc::new(|data: &web_sys::FormData| data.delete(""))
+}
 
 /// `keep` are the other query parameters the search must not drop (a
 /// status filter); the page always starts again from the first.
@@ -16,7 +24,7 @@ pub fn SearchBox(
     #[prop(optional, into)] keep: Signal<Vec<(&'static str, String)>>,
 ) -> impl IntoView {
     view! {
-        <Form method="GET" action="" attr:class="mb-6 flex max-w-md gap-2" attr:role="search">
+        <Form method="GET" action="" on_form_data=drop_unnamed_submitter() attr:class="mb-6 flex max-w-md gap-2" attr:role="search">
             <label for=id class="sr-only">{label}</label>
             <input
                 id=id
