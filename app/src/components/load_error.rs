@@ -38,3 +38,17 @@ pub fn LoadError(error: AppError, #[prop(optional)] retry: Option<Callback<()>>)
         </section>
     }
 }
+
+/// The same inside a card (a list on a settings page): the reason and a
+/// retry, without leaving the page.
+#[component]
+pub fn InlineLoadError(error: AppError, retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div role="alert" class="mt-6 text-sm text-red-700 dark:text-red-300">
+            <p>{error.to_string()}</p>
+            <button type="button" class="mt-2 font-medium underline" on:click=move |_| retry.run(())>
+                "Try again"
+            </button>
+        </div>
+    }
+}

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use crate::api::accounts::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
+use crate::components::load_error::InlineLoadError;
 use crate::components::page_header::PageHeader;
 use crate::components::secret_notice::SecretNotice;
 use crate::components::system_status::SystemStatusCard;
@@ -123,15 +124,7 @@ fn ApiTokens() -> impl IntoView {
                         }
                         Ok(list) => view! { <TokenList list revoke /> }.into_any(),
                         Err(error) => {
-                            view! {
-                                <div role="alert" class="mt-6 text-sm text-red-700 dark:text-red-300">
-                                    <p>{error.to_string()}</p>
-                                    <button type="button" class="mt-2 font-medium underline" on:click=move |_| tokens.refetch()>
-                                        "Try again"
-                                    </button>
-                                </div>
-                            }
-                                .into_any()
+                            view! { <InlineLoadError error retry=Callback::new(move |()| tokens.refetch()) /> }.into_any()
                         }
                     }
                 })}

@@ -10,6 +10,7 @@ use crate::api::webhooks::{
 use crate::components::button::{Button, ButtonSize, ButtonTone};
 use crate::components::card::Card;
 use crate::components::form::{FormError, TextField};
+use crate::components::load_error::InlineLoadError;
 use crate::components::secret_notice::SecretNotice;
 use crate::format::timestamp;
 use crate::model::webhooks::{
@@ -115,15 +116,7 @@ pub fn WebhooksCard() -> impl IntoView {
                                 .into_any()
                         }
                         Err(error) => {
-                            view! {
-                                <div role="alert" class="mt-6 text-sm text-red-700 dark:text-red-300">
-                                    <p>{error.to_string()}</p>
-                                    <button type="button" class="mt-2 font-medium underline" on:click=move |_| hooks.refetch()>
-                                        "Try again"
-                                    </button>
-                                </div>
-                            }
-                                .into_any()
+                            view! { <InlineLoadError error retry=Callback::new(move |()| hooks.refetch()) /> }.into_any()
                         }
                     }
                 })}
