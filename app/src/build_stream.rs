@@ -46,12 +46,14 @@ impl Drop for BuildFollower {
     }
 }
 
-/// Starts following the build from its first event. `on_event` gets every
-/// event once, in order (the history first, marked `historical`).
+/// Starts following the build from the event after `after` (0: from the
+/// first). `on_event` gets every event once, in order (the history first,
+/// marked `historical`).
 /// `on_health` hears each change of the stream's health. `on_complete` gets the final status once the build has ended;
 /// the stream is closed then.
 pub fn follow_build(
     build_id: Uuid,
+    after: i64,
     on_event: impl Fn(StreamedBuildEvent) + 'static,
     on_complete: impl Fn(BuildStatus, Option<String>) + 'static,
     on_health: impl Fn(StreamHealth) + 'static,
@@ -63,14 +65,14 @@ pub fn follow_build(
             on_event: Box::new(on_event),
             on_complete: Box::new(on_complete),
             on_health: Box::new(on_health),
-            state: Default::default(),
+            state: std::cell::RefCell::new(live::State::after(after)),
         });
         live::Connection::open(&connection);
         BuildFollower { connection }
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (build_id, on_event, on_complete, on_health);
+        let _ = (build_id, after, on_event, on_complete, on_health);
         BuildFollower {}
     }
 }
@@ -124,6 +126,12 @@ mod live {
         failed_attempts: u32,
         is_given_up: bool,
         is_closed: bool,
+    }
+
+    impl State {
+        pub fn after(last_seq: i64) -> Self {
+            State { last_seq: last_seq.max(0), ..State::default() }
+        }
     }
 
     impl Connection {

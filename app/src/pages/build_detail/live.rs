@@ -8,9 +8,13 @@ use uuid::Uuid;
 use super::adopt;
 use super::log::LogState;
 use crate::api::builds::get_build;
+#[cfg(feature = "hydrate")]
+use crate::api::builds::get_build_log;
 use crate::build_stream::StreamHealth;
 use crate::model::build_log::LogLine;
 use crate::model::build_view::BuildView;
+#[cfg(feature = "hydrate")]
+use crate::model::builds::MAX_LOG_PAGE;
 use crate::model::builds::{BuildDetail, BuildEvent, StoredBuildEvent, StreamedBuildEvent};
 
 /// What the stream keeps up to date.
@@ -25,6 +29,8 @@ pub(super) struct LiveParts {
     /// Notified when the person asks to reconnect a stream that gave up.
     pub(super) reconnect: Trigger,
     pub(super) log: LogState,
+    /// Where the log continues after the server-rendered page, if it does.
+    pub(super) more_after_first_page: Option<i64>,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -54,6 +60,20 @@ impl LiveParts {
         has_new_status
     }
 
+    /// Reads the log past the server-rendered first page, a page of
+    /// [`MAX_LOG_PAGE`] lines at a time: a long history comes in a few
+    /// requests instead of one stream message per event. Stops at the end
+    /// so far, or at an error (the stream then replays from where it stopped).
+    #[cfg(feature = "hydrate")]
+    async fn catch_up_log(self) {
+        let mut after = self.more_after_first_page;
+        while let Some(from) = after {
+            let Ok(page) = get_build_log(self.id, from, MAX_LOG_PAGE).await else { return };
+            self.log.append(page.lines);
+            after = page.next_after;
+        }
+    }
+
     /// Loads the build again (its times and tokens moved on); an answer
     /// older than what the page shows is dropped.
     fn refresh(self) {
@@ -71,8 +91,8 @@ impl LiveParts {
 #[cfg(feature = "hydrate")]
 const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// Follows the build stream from the first event for as long as the page is
-/// open. Browser only: nothing streams during server rendering.
+/// Catches the log up by pages, then follows the build stream for as long
+/// as the page is open. Browser only: nothing streams during server rendering.
 #[cfg(feature = "hydrate")]
 pub(super) fn follow_live(parts: LiveParts) {
     use std::cell::{Cell, RefCell};
@@ -80,7 +100,7 @@ pub(super) fn follow_live(parts: LiveParts) {
 
     use send_wrapper::SendWrapper;
 
-    use crate::build_stream::follow_build;
+    use crate::build_stream::{follow_build, BuildFollower};
     use crate::model::builds::BuildStatus;
 
     /// Events received since the page last showed any.
@@ -141,19 +161,38 @@ pub(super) fn follow_live(parts: LiveParts) {
             }
         };
         let on_health = move |health: StreamHealth| parts.connection.set(Some(health));
-        let follower = Rc::new(follow_build(parts.id, on_event, on_complete, on_health));
-        // Weak: the stream closes when the page lets go of it.
+        // Filled once the log has caught up; emptied when the page lets go.
+        let follower: Rc<RefCell<Option<BuildFollower>>> = Rc::default();
+        let is_gone = Rc::new(Cell::new(false));
+        {
+            let (follower, is_gone) = (Rc::clone(&follower), Rc::clone(&is_gone));
+            leptos::task::spawn_local(async move {
+                parts.catch_up_log().await;
+                if is_gone.get() {
+                    return;
+                }
+                // From where both the folded view and the log end, so
+                // neither misses an event; what either has is skipped.
+                let view_seq = parts.live.try_with_untracked(|view| view.last_seq).unwrap_or(0);
+                let after = view_seq.min(parts.log.last_seq().unwrap_or(0));
+                *follower.borrow_mut() =
+                    Some(follow_build(parts.id, after, on_event, on_complete, on_health));
+            });
+        }
         let asked = Rc::downgrade(&follower);
         Effect::new(move |previous: Option<()>| {
             parts.reconnect.track();
             if let (Some(()), Some(follower)) = (previous, asked.upgrade()) {
-                follower.reconnect();
+                if let Some(follower) = follower.borrow().as_ref() {
+                    follower.reconnect();
+                }
             }
         });
-        let held = SendWrapper::new((follower, arriving));
+        let held = SendWrapper::new((follower, is_gone, arriving));
         on_cleanup(move || {
-            let (follower, arriving) = held.take();
-            drop(follower);
+            let (follower, is_gone, arriving) = held.take();
+            is_gone.set(true);
+            follower.borrow_mut().take();
             arriving.cancel_flush();
         });
     });

@@ -154,7 +154,7 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
         })
     });
 
-    follow_live(LiveParts { id, detail, live, connection, reconnect, log });
+    follow_live(LiveParts { id, detail, live, connection, reconnect, log, more_after_first_page });
     tell_of_news(id, spec_name.clone(), status);
     // The tab says how the build stands, so it reads from the tab bar.
     let title = move || format!("{} · Build of {spec_name}", status.get().0.label());
