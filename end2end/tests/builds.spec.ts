@@ -1,26 +1,10 @@
-import { test, expect, openHydrated, signUpQuietly } from './fixtures';
+import { test, expect, createSpec, openHydrated, signUpQuietly, startBuild } from './fixtures';
 import type { APIRequestContext, Page } from '@playwright/test';
 
 // The e2e server runs builds with the built-in offline agent in real sandboxes: a build of a
 // three-feature spec takes a while, so the tests that wait for one allow minutes, not seconds.
 
-/** Three bullets under a "Features" heading: the offline agent plans exactly these. */
-const SPEC = '# Tiny todo\n\nA todo list.\n\n## Features\n- Add a todo\n- Mark a todo as done\n- Remove a todo\n';
-
 const BUILD_URL = /\/builds\/([0-9a-f-]{36})$/;
-
-async function createSpec(request: APIRequestContext, name: string): Promise<string> {
-  const response = await request.post('/api/specs', { data: { name, content: SPEC.replace('Tiny todo', name) } });
-  expect(response.status(), await response.text()).toBe(201);
-  return (await response.json()).id;
-}
-
-/** Queues a build through the REST API (with the page's cookies); returns its id. */
-async function startBuild(request: APIRequestContext, specId: string): Promise<string> {
-  const response = await request.post('/api/builds', { data: { spec_id: specId } });
-  expect(response.status(), await response.text()).toBe(201);
-  return (await response.json()).id;
-}
 
 /**
  * Every line of the log as a reader scrolling it from top to bottom sees it, in the order met:

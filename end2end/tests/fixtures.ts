@@ -67,6 +67,48 @@ export async function signUpQuietly(request: APIRequestContext, displayName = 'T
   return email;
 }
 
+/**
+ * A todo list's spec: the offline agent plans exactly the bullets under its "Features" heading,
+ * and builds each in a few seconds (three take about twenty).
+ */
+export function todoSpec(name: string, features = ['Add a todo', 'Mark a todo as done', 'Remove a todo']): string {
+  return `# ${name}\n\nA todo list.\n\n## Features\n${features.map((feature) => `- ${feature}\n`).join('')}`;
+}
+
+/** Creates a spec named `name` through the REST API (with `request`'s cookies); returns its id. */
+export async function createSpec(request: APIRequestContext, name: string, content = todoSpec(name)): Promise<string> {
+  const response = await request.post('/api/specs', { data: { name, content } });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()).id;
+}
+
+/** Queues a build of the spec through the REST API (with `request`'s cookies); returns its id. */
+export async function startBuild(request: APIRequestContext, specId: string): Promise<string> {
+  const response = await request.post('/api/builds', { data: { spec_id: specId } });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()).id;
+}
+
+/**
+ * Waits until the build has ended and fails unless it completed; the workers may be busy
+ * with other tests' builds first.
+ */
+export async function waitForBuildToComplete(request: APIRequestContext, buildId: string, timeout = 180_000): Promise<void> {
+  let build: { status: string; status_reason: string | null } = { status: 'queued', status_reason: null };
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`/api/builds/${buildId}`);
+        expect(response.status(), await response.text()).toBe(200);
+        build = await response.json();
+        return build.status;
+      },
+      { message: `build ${buildId} should end`, timeout, intervals: [1_000] },
+    )
+    .toMatch(/^(completed|failed|cancelled|paused)$/);
+  expect(build.status, build.status_reason ?? undefined).toBe('completed');
+}
+
 /** One entry of a tar archive: its path (without a leading `./`), its type flag and its bytes. */
 export interface TarEntry {
   path: string;

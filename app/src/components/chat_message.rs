@@ -74,7 +74,7 @@ fn AssistantMessage(message: ChatMessage) -> impl IntoView {
                 <span class="inline-block h-4 w-2 animate-pulse bg-indigo-500 align-middle" aria-hidden="true"></span>
             </Show>
             {footer.map(|(tone, text)| view! { <p class=tone role="status">{text}</p> })}
-            {usage.map(|usage| view! { <p class="mt-2 text-xs text-slate-400">{usage}</p> })}
+            {usage.map(|usage| view! { <p class="mt-2 text-xs text-slate-500 dark:text-slate-400">{usage}</p> })}
         </article>
     }
 }

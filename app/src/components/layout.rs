@@ -56,7 +56,7 @@ pub fn AppLayout() -> impl IntoView {
                 ></div>
             </Show>
             <Sidebar is_menu_open user />
-            <main id="main" class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
+            <main id="main" class="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
                 <div class="mx-auto max-w-6xl">
                     <Outlet />
                 </div>

@@ -139,10 +139,14 @@ fn ShownSpecView(
                     style:width=format!("{percent}%")
                 ></div>
             </div>
+            // Focusable, so a keyboard can scroll a long spec.
             <MarkdownBody
                 html
                 testid="spec-preview"
-                frame="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+                frame="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 focus-visible:outline-2 focus-visible:outline-indigo-600 dark:border-slate-800"
+                attr:tabindex="0"
+                attr:role="region"
+                attr:aria-label="Specification text"
             />
             <div>
                 <label for="spec-name" class="block text-sm font-medium">"Spec name"</label>

@@ -33,7 +33,7 @@ pub fn SystemStatusCard() -> impl IntoView {
                             .into_any()
                     } else {
                         match result.get() {
-                            None => view! { <p class="text-slate-500">"Not checked yet."</p> }.into_any(),
+                            None => view! { <p class="text-slate-500 dark:text-slate-400">"Not checked yet."</p> }.into_any(),
                             Some(Ok(status)) => view! { <StatusReport status /> }.into_any(),
                             Some(Err(error)) => view! { <StatusError error /> }.into_any(),
                         }

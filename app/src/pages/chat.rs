@@ -40,7 +40,7 @@ pub fn ChatPage() -> impl IntoView {
     let chats = Resource::new(move || changed.get(), |_| list_chats());
 
     view! {
-        <div class="grid gap-6 lg:grid-cols-[15rem_minmax(0,1fr)]">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-[15rem_minmax(0,1fr)]">
             <ChatList chats current />
             {move || match route.get() {
                 None => view! { <NewChat /> }.into_any(),
@@ -368,7 +368,7 @@ fn ConversationView(
 
     view! {
         <Title text=title.clone() />
-        <div class="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
+        <div class="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
             <section class="flex min-w-0 flex-col gap-4" aria-label="Conversation">
                 <header class="flex flex-wrap items-center justify-between gap-3">
                     <div class="min-w-0">

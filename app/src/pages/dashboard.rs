@@ -82,7 +82,7 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
                             {summary.recent_specs.into_iter().map(|spec| view! {
                                 <li class="flex justify-between gap-3 py-2">
                                     <A href=format!("/specs/{}", spec.id) attr:class="truncate font-medium hover:underline">{spec.name}</A>
-                                    <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", byte_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
+                                    <span class="shrink-0 text-xs text-slate-500 dark:text-slate-400">{format!("{} · {}", byte_size(spec.size_bytes), timestamp(spec.updated_at))}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

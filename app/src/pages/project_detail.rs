@@ -71,7 +71,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
         <Title text=project.name.clone() />
         <p class="text-sm"><A href="/projects" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Projects"</A></p>
         <h1 class="mt-1 mb-6 text-2xl font-semibold tracking-tight sm:text-3xl">{project.name.clone()}</h1>
-        <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
             <div class="space-y-6">
                 <section aria-labelledby="project-specs">
                     <h2 id="project-specs" class="font-semibold">"Specs"</h2>

@@ -20,7 +20,7 @@ pub fn ProjectsPage() -> impl IntoView {
     view! {
         <Title text="Projects" />
         <PageHeader title="Projects" description="Group related specs and builds." />
-        <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
             <Transition fallback=|| view! { <div class="h-40 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800"></div> }>
                 {move || Suspend::new(async move {
                     match projects.await {

@@ -187,7 +187,7 @@ fn SpecView(
                 delete.dispatch(DeleteSpec { id });
             })
         />
-        <div class="grid gap-6 xl:grid-cols-[1fr_20rem]">
+        <div class="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_20rem]">
             <div class="min-w-0">
                 <Show
                     when=move || is_editing.get()

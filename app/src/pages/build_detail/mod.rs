@@ -235,7 +235,7 @@ fn DetailSkeleton() -> impl IntoView {
         <div class="space-y-4" aria-busy="true" aria-label="Loading the build">
             <div class="h-5 w-24 animate-pulse rounded bg-slate-200 dark:bg-slate-800"></div>
             <div class="h-9 w-1/2 animate-pulse rounded-lg bg-slate-200 dark:bg-slate-800"></div>
-            <div class="grid gap-6 xl:grid-cols-[22rem_1fr]">
+            <div class="grid grid-cols-1 gap-6 xl:grid-cols-[22rem_minmax(0,1fr)]">
                 <div class="h-72 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
                 <div class="h-[36rem] animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
             </div>

@@ -106,7 +106,7 @@ fn ResultView(id: Uuid, evidence: BuildEvidence, retry: ServerAction<RetryBuildA
         None => (view! { <NoFiles state /> }.into_any(), None),
     };
     view! {
-        <div class="grid gap-6 xl:grid-cols-[1fr_22rem]">
+        <div class="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]">
             <div class="min-w-0">{files}</div>
             <aside class="min-w-0 space-y-4" aria-label="Download and evidence">
                 <DownloadCard id artifact archive retry />
@@ -138,7 +138,7 @@ fn NoFiles(state: ArtifactState) -> impl IntoView {
 #[component]
 fn ResultSkeleton() -> impl IntoView {
     view! {
-        <div class="grid gap-6 xl:grid-cols-[1fr_22rem]" aria-busy="true" aria-label="Loading the result">
+        <div class="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]" aria-busy="true" aria-label="Loading the result">
             <div class="h-96 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
             <div class="h-48 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div>
         </div>

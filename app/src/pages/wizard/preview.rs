@@ -67,7 +67,10 @@ pub fn SpecPreview(draft: Draft, shown: Memo<String>) -> impl IntoView {
             </Show>
             <pre
                 data-testid="spec-preview"
-                class="mt-3 max-h-[70vh] overflow-auto rounded-lg bg-slate-50 p-4 font-mono text-xs leading-5 break-words whitespace-pre-wrap dark:bg-slate-950"
+                tabindex="0"
+                role="region"
+                aria-label="Spec text"
+                class="mt-3 max-h-[70vh] overflow-auto rounded-lg bg-slate-50 p-4 font-mono text-xs leading-5 break-words whitespace-pre-wrap focus-visible:outline-2 focus-visible:outline-indigo-600 dark:bg-slate-950"
             >
                 {move || shown.get()}
             </pre>

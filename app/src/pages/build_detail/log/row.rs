@@ -38,9 +38,9 @@ pub(super) fn LogRow(line: LogLine, is_windowed: bool) -> impl IntoView {
 /// The tag's colour and the text's default colour.
 fn tones(line: &LogLine) -> (&'static str, &'static str) {
     match (line.category, line.stream) {
-        (LogCategory::Log, LogStream::Stdout) => ("text-slate-500", ""),
+        (LogCategory::Log, LogStream::Stdout) => ("text-slate-400", ""),
         (LogCategory::Log, LogStream::Stderr) => ("text-red-400", "text-red-200"),
-        (LogCategory::Log, LogStream::System) => ("text-slate-500", "text-slate-400"),
+        (LogCategory::Log, LogStream::System) => ("text-slate-400", "text-slate-400"),
         (LogCategory::Error, _) => ("text-red-400", "text-red-200"),
         (LogCategory::Test, _) => ("text-cyan-400", "text-cyan-100"),
         (LogCategory::Feature, _) => ("text-emerald-400", "text-emerald-100"),
