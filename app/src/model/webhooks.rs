@@ -89,6 +89,23 @@ impl WebhookEvent {
     }
 }
 
+/// The events a hook can subscribe to, as the API document lists them.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only its schema is used
+pub enum SubscribableEvent {
+    #[schema(rename = "build.completed")]
+    Completed,
+    #[schema(rename = "build.failed")]
+    Failed,
+    #[schema(rename = "build.paused")]
+    Paused,
+    #[schema(rename = "build.needs_attention")]
+    NeedsAttention,
+    #[schema(rename = "build.budget_warning")]
+    BudgetWarning,
+}
+
 /// A hook as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -116,10 +133,20 @@ pub struct CreatedWebhook {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
     /// Where to POST: `https://…` (or `http://…`).
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 2048,
+            pattern = r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){0,4}(/[A-Za-z0-9._~-]{0,40}){0,8}$"
+        )
+    )]
     pub url: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub description: String,
-    /// At least one of the subscribable events.
+    /// At least one of the subscribable events (not `webhook.test`).
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<SubscribableEvent>, min_items = 1))]
     pub events: Vec<WebhookEvent>,
 }
 
@@ -140,7 +167,9 @@ impl NewWebhook {
         if !lowercase.starts_with("https://") && !lowercase.starts_with("http://") {
             return Err(AppError::Invalid("A webhook URL starts with https:// (or http://).".into()));
         }
-        let description = self.description.trim().to_owned();
+        // Control characters have no place in a label (and PostgreSQL text holds no NUL).
+        let description: String = self.description.chars().filter(|c| !c.is_control()).collect();
+        let description = description.trim().to_owned();
         if description.chars().count() > MAX_WEBHOOK_DESCRIPTION_CHARS {
             return Err(AppError::Invalid(format!(
                 "A description has at most {MAX_WEBHOOK_DESCRIPTION_CHARS} characters."

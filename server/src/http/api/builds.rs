@@ -72,7 +72,7 @@ pub async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(params) = params.map_err(query_error)?;
-    let status = match params.status.as_deref().filter(|status| !status.is_empty()) {
+    let status = match params.status.as_deref() {
         None => None,
         Some(text) => Some(BuildStatus::parse(text).ok_or_else(|| {
             AppError::Invalid(format!(
