@@ -16,6 +16,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod preferences;
+pub mod refresh;
 pub mod reply_stream;
 #[cfg(feature = "ssr")]
 pub mod request;

@@ -3,6 +3,8 @@
 //! so they survive a reload and work without JavaScript. While a listed
 //! build is queued or running, the list is read again every few seconds.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,10 +22,11 @@ use crate::components::search_box::SearchBox;
 use crate::format::timestamp;
 use crate::model::accounts::encode_query_value;
 use crate::model::builds::{BuildQuery, BuildStatus, BuildSummary};
+use crate::refresh::tick_while;
 
 const PAGE_SIZE: u32 = 20;
 /// How often a list with a build still going is read again.
-const LIVE_REFRESH_MS: u64 = 3_000;
+const LIVE_REFRESH: Duration = Duration::from_secs(3);
 
 /// What the list shows: the address's filter, search and page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +72,7 @@ pub fn BuildsPage() -> impl IntoView {
             page: query.get("page").and_then(|page| page.parse::<u32>().ok()).unwrap_or(1).max(1),
         }
     });
-    let (refreshes, set_refreshes) = signal(0_u32);
+    let refreshes = RwSignal::new(0_u32);
     // The view travels with its answer, so the empty message names what was asked.
     let builds = Resource::new(
         move || (view_of_address.get(), refreshes.get()),
@@ -84,22 +87,11 @@ pub fn BuildsPage() -> impl IntoView {
             (view, list_builds(query).await)
         },
     );
-    Effect::new(move |_| {
-        let is_live = builds
+    tick_while(refreshes, LIVE_REFRESH, move || {
+        builds
             .get()
             .and_then(|(_, answer)| answer.ok())
-            .is_some_and(|page| page.items.iter().any(|build| is_going(build.status)));
-        if is_live {
-            let timer = set_timeout_with_handle(
-                move || set_refreshes.update(|count| *count += 1),
-                std::time::Duration::from_millis(LIVE_REFRESH_MS),
-            );
-            on_cleanup(move || {
-                if let Ok(timer) = timer {
-                    timer.clear();
-                }
-            });
-        }
+            .is_some_and(|page| page.items.iter().any(|build| is_going(build.status)))
     });
     let search = Signal::derive(move || view_of_address.read().search.clone());
     let keep = Signal::derive(move || {

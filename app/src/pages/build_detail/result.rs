@@ -16,6 +16,7 @@ use crate::actions::count_successes;
 use crate::api::artifacts::{get_build_evidence, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
 use crate::model::artifacts::{ArtifactState, BuildEvidence};
+use crate::refresh::tick_while;
 
 /// How often the page asks again while the archive is being made.
 const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -57,39 +58,22 @@ pub(super) fn BuildResult(
 }
 
 /// Asks for the evidence again after [`POLL_EVERY`] while the archive is
-/// pending or uploading. Effects run in the browser only, so the server
-/// never waits; the timer is cleared when the answer changes or the page
-/// is left.
+/// pending or uploading, or may still be about to start.
 fn poll_while_archiving(
     evidence: Resource<Result<BuildEvidence, crate::error::AppError>>,
     polls: RwSignal<u32>,
     has_ended_live: bool,
 ) {
-    Effect::new(move |_| {
+    tick_while(polls, POLL_EVERY, move || {
         let state = evidence.with(|answer| match answer {
             Some(Ok(evidence)) => Some(evidence.artifact.state),
             _ => None,
         });
-        let is_worth_asking = match state {
+        match state {
             Some(state) if state.is_in_progress() => true,
             Some(ArtifactState::None) => has_ended_live && polls.get_untracked() < POLLS_FOR_A_LATE_START,
             _ => false,
-        };
-        if !is_worth_asking {
-            return;
         }
-        let timer = set_timeout_with_handle(
-            move || {
-                polls.try_update(|polls| *polls += 1);
-            },
-            POLL_EVERY,
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(timer) = timer {
-                timer.clear();
-            }
-        });
     });
 }
 

@@ -1,6 +1,8 @@
 //! The settings page's webhooks: register a URL for build events, copy its
 //! signing secret once, send a test, and read how its deliveries went.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -17,9 +19,10 @@ use crate::model::webhooks::{
     DeliveryState, WebhookDelivery, WebhookEvent, WebhookSummary, MAX_WEBHOOK_DESCRIPTION_CHARS,
     MAX_WEBHOOK_URL_CHARS,
 };
+use crate::refresh::tick_while;
 
 /// While a listed delivery is pending, the list is read again this often (ms).
-const PENDING_REFRESH_MS: u64 = 2_000;
+const PENDING_REFRESH: Duration = Duration::from_secs(2);
 
 /// What a new hook listens for unless the form says otherwise: the moments
 /// that need a person.
@@ -205,27 +208,16 @@ fn state_word(state: DeliveryState) -> &'static str {
 /// The hook's latest deliveries, read again while one is still pending.
 #[component]
 fn DeliveryList(id: Uuid, send_test: ServerAction<SendTestWebhook>) -> impl IntoView {
-    let (refreshes, set_refreshes) = signal(0_u32);
+    let refreshes = RwSignal::new(0_u32);
     let deliveries = Resource::new(
         move || (send_test.version().get(), refreshes.get()),
         move |_| list_webhook_deliveries(id),
     );
-    Effect::new(move |_| {
-        let has_pending = deliveries
+    tick_while(refreshes, PENDING_REFRESH, move || {
+        deliveries
             .get()
             .and_then(Result::ok)
-            .is_some_and(|list| list.iter().any(|delivery| delivery.state == DeliveryState::Pending));
-        if has_pending {
-            let timer = set_timeout_with_handle(
-                move || set_refreshes.update(|count| *count += 1),
-                std::time::Duration::from_millis(PENDING_REFRESH_MS),
-            );
-            on_cleanup(move || {
-                if let Ok(timer) = timer {
-                    timer.clear();
-                }
-            });
-        }
+            .is_some_and(|list| list.iter().any(|delivery| delivery.state == DeliveryState::Pending))
     });
     view! {
         <div class="mt-3 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
