@@ -147,31 +147,45 @@ function describeViolations(violations: Violation[]): string[] {
   });
 }
 
-test.describe('axe-core finds no serious or critical WCAG 2.1 AA violation', () => {
-  for (const screen of SCREENS) {
-    test(`on ${screen.name}`, async ({ page, account }) => {
-      await openScreen(page, screen, account);
-      const results = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
-      const blocking = results.violations.filter(({ impact }) => impact === 'serious' || impact === 'critical');
-      expect(describeViolations(blocking), `${blocking.length} serious or critical rules fail`).toEqual([]);
-    });
-  }
-});
+// The dark theme follows the system's setting, so each colour scheme is its own set of contrasts.
+for (const colorScheme of ['light', 'dark'] as const) {
+  test.describe(`axe-core finds no serious or critical WCAG 2.1 AA violation (${colorScheme} theme)`, () => {
+    test.use({ colorScheme });
 
-test.describe('on a phone nothing is wider than the screen', () => {
+    for (const screen of SCREENS) {
+      test(`on ${screen.name}`, async ({ page, account }) => {
+        await openScreen(page, screen, account);
+        const results = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
+        const blocking = results.violations.filter(({ impact }) => impact === 'serious' || impact === 'critical');
+        expect(describeViolations(blocking), `${blocking.length} serious or critical rules fail`).toEqual([]);
+      });
+    }
+  });
+}
+
+/** Screens the layout must fit without scrolling sideways. */
+const WIDTHS = [
   // The narrowest phones, and the width WCAG 2.1's Reflow criterion (1.4.10) asks content to fit.
-  test.use({ viewport: { width: 320, height: 568 }, isMobile: true, hasTouch: true });
+  { name: 'a 320 px phone', use: { viewport: { width: 320, height: 568 }, isMobile: true, hasTouch: true } },
+  // A small laptop or a tablet held sideways, where the sidebar and a page's columns meet.
+  { name: 'a 1024 px tablet', use: { viewport: { width: 1024, height: 768 }, hasTouch: true } },
+];
 
-  for (const screen of SCREENS) {
-    test(`on ${screen.name}`, async ({ page, account }) => {
-      await openScreen(page, screen, account);
-      const { scrollWidth, clientWidth, overflowing } = await measureWidth(page);
-      expect(scrollWidth, `the page scrolls sideways; sticking out: ${overflowing.join(', ')}`).toBeLessThanOrEqual(
-        clientWidth,
-      );
-    });
-  }
-});
+for (const width of WIDTHS) {
+  test.describe(`on ${width.name} nothing is wider than the screen`, () => {
+    test.use(width.use);
+
+    for (const screen of SCREENS) {
+      test(`on ${screen.name}`, async ({ page, account }) => {
+        await openScreen(page, screen, account);
+        const { scrollWidth, clientWidth, overflowing } = await measureWidth(page);
+        expect(scrollWidth, `the page scrolls sideways; sticking out: ${overflowing.join(', ')}`).toBeLessThanOrEqual(
+          clientWidth,
+        );
+      });
+    }
+  });
+}
 
 /** The page's width against the screen's, and the outermost elements that stick out past it. */
 function measureWidth(page: Page): Promise<{ scrollWidth: number; clientWidth: number; overflowing: string[] }> {
