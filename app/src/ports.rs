@@ -43,7 +43,14 @@ pub struct SignInAttempt {
 /// call can reach another user's tokens.
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
-    async fn sign_up(&self, session: &Session, account: NewAccount) -> Result<UserProfile, AppError>;
+    /// Creates the account and signs it in; `client_address` counts toward
+    /// the sign-ups allowed per address.
+    async fn sign_up(
+        &self,
+        session: &Session,
+        account: NewAccount,
+        client_address: Option<IpAddr>,
+    ) -> Result<UserProfile, AppError>;
     async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError>;
     async fn sign_out(&self, session: &Session) -> Result<(), AppError>;
     async fn api_tokens(&self, owner: &UserProfile) -> Result<Vec<ApiTokenSummary>, AppError>;

@@ -9,7 +9,7 @@ use server::auth::AccountService;
 use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
 use server::config::{Config, StorageConfig};
-use server::db::{build_pool, migrations::run_pending_migrations};
+use server::db::{build_pool, migrations::run_pending_migrations, DbPool};
 use server::http::{router, serve::serve, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmProvider, ProviderKind};
 use server::sandbox::local::LocalEngine;
@@ -114,7 +114,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let webhooks = state.webhooks.clone();
     webhooks.start();
     tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
-    let housekeeping = spawn_housekeeping(state.accounts.clone());
+    let housekeeping = spawn_housekeeping(state.accounts.clone(), state.pool.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
@@ -151,9 +151,9 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<Storage> {
     Storage::open(&config.backend, signer).context("could not set up object storage")
 }
 
-/// Deletes expired sessions and old sign-in failures every ten minutes, for
-/// as long as the server runs.
-fn spawn_housekeeping(accounts: Arc<AccountService>) -> tokio::task::JoinHandle<()> {
+/// Deletes expired sessions, old sign-in failures and refilled rate-limit
+/// buckets every ten minutes, for as long as the server runs.
+fn spawn_housekeeping(accounts: Arc<AccountService>, pool: DbPool) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -163,6 +163,10 @@ fn spawn_housekeeping(accounts: Arc<AccountService>) -> tokio::task::JoinHandle<
                     tracing::debug!(sessions, failures, "deleted expired sessions and sign-in failures")
                 }
                 Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+            }
+            match server::rate_limits::forget_refilled(&pool).await {
+                Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
+                Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
             }
         }
     })

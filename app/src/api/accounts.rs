@@ -21,12 +21,12 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::request::{request_session, respond_with_error, use_backend};
+    use crate::request::{client_address, request_session, respond_with_error, use_backend};
 
     let account = validate_new_account(&email, &display_name, &password).map_err(respond_with_error)?;
     let backend = use_backend().map_err(respond_with_error)?;
     let session = request_session().map_err(respond_with_error)?;
-    backend.accounts.sign_up(&session, account).await.map_err(respond_with_error)?;
+    backend.accounts.sign_up(&session, account, client_address()).await.map_err(respond_with_error)?;
     leptos_axum::redirect(&safe_next_path(next.as_deref()));
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The accounts service: the one implementation behind the sign-up and
 //! sign-in server functions, the REST API and the authentication middleware.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use app::error::AppError;
@@ -14,12 +15,15 @@ use uuid::Uuid;
 use crate::auth::passwords::{hash_password, verify_password};
 use crate::auth::tokens::{generate_token, token_digest};
 use crate::auth::{repo, sessions, throttle};
-use crate::config::ThrottlePolicy;
+use crate::config::{AuthConfig, ThrottlePolicy};
 use crate::db::{DbPool, StoreError};
+use crate::rate_limits::{self, Bucket, Decision, Quota};
 
 pub struct AccountService {
     pool: DbPool,
     throttle: ThrottlePolicy,
+    /// New accounts per hour from one client address.
+    sign_ups_per_address: Quota,
     /// How often a used session's expiry is pushed forward.
     renew_sessions_every: Duration,
 }
@@ -28,11 +32,16 @@ pub struct AccountService {
 const WRONG_CREDENTIALS: &str = "The email or password is wrong.";
 
 impl AccountService {
-    pub fn new(pool: DbPool, throttle: ThrottlePolicy, session_lifetime: Duration) -> Self {
+    pub fn new(pool: DbPool, config: &AuthConfig) -> Self {
         // Renewing at a small fraction of the lifetime keeps sliding expiry
         // accurate without writing the session on every request.
-        let renew_sessions_every = (session_lifetime / 24).min(Duration::from_secs(3600));
-        Self { pool, throttle, renew_sessions_every }
+        let renew_sessions_every = (config.session_lifetime / 24).min(Duration::from_secs(3600));
+        Self {
+            pool,
+            throttle: config.throttle,
+            sign_ups_per_address: config.sign_ups_per_address,
+            renew_sessions_every,
+        }
     }
 
     /// The user a request's session belongs to (loaded with the session, in
@@ -102,6 +111,19 @@ fn hashing_failure(error: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
+fn too_many_sign_ups(decision: &Decision) -> AppError {
+    let minutes = decision.retry_after_secs().div_ceil(60);
+    let when = if minutes <= 1 { "a minute".to_owned() } else { format!("{minutes} minutes") };
+    AppError::TooManyRequests {
+        message: format!(
+            "{} accounts were created from your network in the last hour, the most allowed. \
+             Please try again in {when}.",
+            decision.limit
+        ),
+        retry_after_secs: decision.retry_after_secs(),
+    }
+}
+
 fn too_many_attempts(wait: Duration) -> AppError {
     let minutes = wait.as_secs().div_ceil(60);
     let when = if minutes <= 1 { "a minute".to_owned() } else { format!("{minutes} minutes") };
@@ -113,7 +135,21 @@ fn too_many_attempts(wait: Duration) -> AppError {
 
 #[async_trait::async_trait]
 impl Accounts for AccountService {
-    async fn sign_up(&self, session: &Session, account: NewAccount) -> Result<UserProfile, AppError> {
+    async fn sign_up(
+        &self,
+        session: &Session,
+        account: NewAccount,
+        client_address: Option<IpAddr>,
+    ) -> Result<UserProfile, AppError> {
+        // Counted before the hash, so a flood of sign-ups costs a query each.
+        if let Some(address) = client_address {
+            let bucket = Bucket::SignUpsFrom(address);
+            let decision = rate_limits::take_from_pool(&self.pool, bucket, self.sign_ups_per_address).await?;
+            if !decision.is_allowed {
+                tracing::warn!(client = %address, "sign-up refused by its rate limit");
+                return Err(too_many_sign_ups(&decision));
+            }
+        }
         let password_hash = hash_password(account.password).await.map_err(hashing_failure)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let user = repo::insert_user(&mut connection, &account.email, &account.display_name, &password_hash)
@@ -133,6 +169,7 @@ impl Accounts for AccountService {
 
     async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError> {
         let account = throttle::account_key(&attempt.email);
+        let attempt_address = attempt.client_address;
         // Nothing this long can be right; refuse it before it costs a hash.
         if account.chars().count() > MAX_EMAIL_CHARS || attempt.password.chars().count() > MAX_PASSWORD_CHARS
         {
@@ -159,7 +196,7 @@ impl Accounts for AccountService {
         match user {
             Some(user) if is_correct => {
                 let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-                throttle::forget_account_failures(&mut connection, &account)
+                throttle::forget_failures(&mut connection, &account, attempt_address)
                     .await
                     .map_err(StoreError::from)?;
                 drop(connection);

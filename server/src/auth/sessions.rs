@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
+use sha2::{Digest, Sha256};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -80,8 +81,9 @@ pub async fn renew_if_due(session: &Session, every: Duration) -> Result<(), towe
     Ok(())
 }
 
-/// Sessions in the `sessions` table; expired rows are never loaded and are
-/// deleted by [`delete_expired_sessions`].
+/// Sessions in the `sessions` table, each under the digest of its id
+/// ([`stored_id`]); expired rows are never loaded and are deleted by
+/// [`delete_expired_sessions`].
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
@@ -97,6 +99,12 @@ impl fmt::Debug for PgSessionStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgSessionStore").finish_non_exhaustive()
     }
+}
+
+/// The row's key: the SHA-256 of the cookie's value, like API tokens, so
+/// reading the table hands out no live session.
+fn stored_id(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
 fn backend_error(error: impl Into<StoreError>) -> session_store::Error {
@@ -166,7 +174,7 @@ impl SessionStore for PgSessionStore {
         loop {
             let inserted = diesel::insert_into(sessions::table)
                 .values((
-                    sessions::id.eq(record.id.to_string()),
+                    sessions::id.eq(stored_id(&record.id)),
                     sessions::data.eq(&data),
                     sessions::expires_at.eq(expiry_of(record)),
                 ))
@@ -186,7 +194,7 @@ impl SessionStore for PgSessionStore {
     /// sessions always go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        diesel::update(sessions::table.find(record.id.to_string()))
+        diesel::update(sessions::table.find(stored_id(&record.id)))
             .set((sessions::data.eq(data_of(record)?), sessions::expires_at.eq(expiry_of(record))))
             .execute(&mut connection)
             .await
@@ -196,7 +204,7 @@ impl SessionStore for PgSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        let row: Option<SessionWithUser> = static_sql(LOAD_WITH_USER, bind::<Text, _>(id.to_string()))
+        let row: Option<SessionWithUser> = static_sql(LOAD_WITH_USER, bind::<Text, _>(stored_id(id)))
             .get_result(&mut connection)
             .await
             .optional()
@@ -217,7 +225,7 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         let mut connection = self.pool.get().await.map_err(backend_error)?;
-        diesel::delete(sessions::table.find(id.to_string()))
+        diesel::delete(sessions::table.find(stored_id(id)))
             .execute(&mut connection)
             .await
             .map_err(backend_error)?;

@@ -1,8 +1,9 @@
-//! Sign-in throttling: attempts are recorded per email and per client address
-//! before the password is checked (and forgotten when it was right); past the
-//! policy's limit within its window, further attempts are refused (429) until
-//! the oldest counted failure leaves the window. Kept in PostgreSQL, so every
-//! server process and a restart see the same count.
+//! Sign-in throttling: attempts are recorded with their email and client
+//! address before the password is checked (and forgotten when it was right);
+//! past one of the policy's limits within its window (per email from one
+//! address, per address, per email from anywhere), further attempts are
+//! refused (429) until the failure that reached it leaves the window. Kept in
+//! PostgreSQL, so every server process and a restart see the same count.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -76,27 +77,19 @@ async fn time_until_allowed(
     let now = Utc::now();
     let window = as_delta(policy.window);
     let window_start = now - window;
-    let account_block = nth_latest_failure(
-        connection,
-        Counted::Account(account),
-        window_start,
-        policy.max_failures_per_account,
-    )
-    .await?;
-    let address_block = match address {
-        Some(address) => {
-            nth_latest_failure(
-                connection,
-                Counted::Address(address),
-                window_start,
-                policy.max_failures_per_address,
-            )
-            .await?
-        }
-        None => None,
-    };
+    let mut limits = vec![
+        (Counted::AccountFrom(account, address), policy.max_failures_per_account_and_address),
+        (Counted::Account(account), policy.max_failures_per_account),
+    ];
+    if let Some(address) = address {
+        limits.push((Counted::Address(address), policy.max_failures_per_address));
+    }
+    let mut blocks = Vec::new();
+    for (counted, limit) in limits {
+        blocks.extend(nth_latest_failure(connection, counted, window_start, limit).await?);
+    }
     // Allowed again once the failure that reached the limit leaves the window.
-    let allowed_at = account_block.into_iter().chain(address_block).max().map(|failed_at| failed_at + window);
+    let allowed_at = blocks.into_iter().max().map(|failed_at| failed_at + window);
     Ok(allowed_at.and_then(|at| (at - now).to_std().ok()).map(|wait| wait.max(Duration::from_secs(1))))
 }
 
@@ -106,6 +99,8 @@ fn as_delta(duration: Duration) -> TimeDelta {
 
 /// What failures are counted by.
 enum Counted<'a> {
+    /// An email from one client address (or from no known address).
+    AccountFrom(&'a str, Option<IpAddr>),
     Account(&'a str),
     Address(IpAddr),
 }
@@ -124,6 +119,12 @@ async fn nth_latest_failure(
         .select(sign_in_failures::failed_at)
         .into_boxed();
     query = match counted {
+        Counted::AccountFrom(account, Some(address)) => query
+            .filter(sign_in_failures::account_key.eq(account.to_owned()))
+            .filter(sign_in_failures::client_address.eq(address_key(address))),
+        Counted::AccountFrom(account, None) => query
+            .filter(sign_in_failures::account_key.eq(account.to_owned()))
+            .filter(sign_in_failures::client_address.is_null()),
         Counted::Account(account) => query.filter(sign_in_failures::account_key.eq(account.to_owned())),
         Counted::Address(address) => query.filter(sign_in_failures::client_address.eq(address_key(address))),
     };
@@ -146,14 +147,29 @@ async fn record_failure(
         .map(drop)
 }
 
-/// A successful sign-in clears the account's failures, the attempt itself
-/// included (other accounts' failures from the same address stay: one right
-/// password must not reset a spray over many accounts).
-pub async fn forget_account_failures(connection: &mut AsyncPgConnection, account: &str) -> QueryResult<()> {
-    diesel::delete(sign_in_failures::table.filter(sign_in_failures::account_key.eq(account)))
-        .execute(connection)
-        .await
-        .map(drop)
+/// A successful sign-in clears the failures of its email from its address,
+/// the attempt itself included. Failures from elsewhere stay: the owner
+/// signing in must not hand a stranger a fresh allowance, and one right
+/// password must not reset a spray over many accounts.
+pub async fn forget_failures(
+    connection: &mut AsyncPgConnection,
+    account: &str,
+    address: Option<IpAddr>,
+) -> QueryResult<()> {
+    let failures = sign_in_failures::table.filter(sign_in_failures::account_key.eq(account));
+    match address {
+        Some(address) => {
+            diesel::delete(failures.filter(sign_in_failures::client_address.eq(address_key(address))))
+                .execute(connection)
+                .await
+        }
+        None => {
+            diesel::delete(failures.filter(sign_in_failures::client_address.is_null()))
+                .execute(connection)
+                .await
+        }
+    }
+    .map(drop)
 }
 
 pub async fn delete_stale_failures(

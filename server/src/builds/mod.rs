@@ -103,6 +103,7 @@ impl BuildEngine {
             provider.describe(),
             artifacts.clone(),
             Spending { token_budget: settings.token_budget, prices },
+            settings.starts_per_user,
         ));
         let runner = Arc::new(runner::RunnerContext {
             pool,

@@ -27,6 +27,7 @@ use crate::builds::repo::{self, BuildRow, NewBuild};
 use crate::db::{DbPool, StoreError};
 use crate::llm::prices::ModelPrices;
 use crate::llm::ProviderInfo;
+use crate::rate_limits::{self, Bucket, Decision, Quota};
 
 /// What a build may spend and what its tokens cost, for its detail.
 pub struct Spending {
@@ -50,6 +51,8 @@ pub struct BuildService {
     agent: ProviderInfo,
     artifacts: Arc<ArtifactService>,
     spending: Spending,
+    /// Builds a user may start per hour.
+    starts_per_user: Quota,
 }
 
 pub fn build_not_found() -> AppError {
@@ -63,6 +66,27 @@ fn too_many_active() -> AppError {
              or cancel or pause one, then try again."
         ),
         retry_after_secs: 60,
+    }
+}
+
+fn too_many_started(decision: &Decision) -> AppError {
+    let wait = decision.retry_after_secs();
+    AppError::TooManyRequests {
+        message: format!(
+            "You have started {} builds in the last hour, the most allowed. You can start another in {}.",
+            decision.limit,
+            format_wait(wait)
+        ),
+        retry_after_secs: wait,
+    }
+}
+
+/// Minutes once it is more than a minute, rounded up so it is never too short.
+fn format_wait(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
     }
 }
 
@@ -103,8 +127,9 @@ impl BuildService {
         agent: ProviderInfo,
         artifacts: Arc<ArtifactService>,
         spending: Spending,
+        starts_per_user: Quota,
     ) -> Self {
-        Self { pool, specs, hub, running, agent, artifacts, spending }
+        Self { pool, specs, hub, running, agent, artifacts, spending, starts_per_user }
     }
 
     /// The owner's build, or 404.
@@ -218,11 +243,18 @@ impl Builds for BuildService {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let owner_id = owner.id;
         let agent = &self.agent;
+        let starts_per_user = self.starts_per_user;
         let started = connection
             .transaction(async |connection| {
                 repo::lock_owner(connection, owner_id).await?;
                 if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
                     return Ok(Err(too_many_active()));
+                }
+                // Taken in this transaction: a start that fails later gives it back.
+                let decision =
+                    rate_limits::take(connection, Bucket::BuildsStartedBy(owner_id), starts_per_user).await?;
+                if !decision.is_allowed {
+                    return Ok(Err(too_many_started(&decision)));
                 }
                 let id = repo::insert(
                     connection,

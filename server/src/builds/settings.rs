@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::builds::events::EventLimits;
+use crate::rate_limits::Quota;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BuildSettings {
@@ -34,6 +35,8 @@ pub struct BuildSettings {
     /// output is counted instead of stored.
     pub max_events: i64,
     pub max_event_bytes: i64,
+    /// Builds a user may start per hour (resuming one is not starting it).
+    pub starts_per_user: Quota,
 }
 
 impl Default for BuildSettings {
@@ -54,6 +57,7 @@ impl Default for BuildSettings {
             // A busy multi-hour build logs a few hundred thousand lines.
             max_events: 2_000_000,
             max_event_bytes: 1024 * 1024 * 1024,
+            starts_per_user: Quota::per_hour(10),
         }
     }
 }

@@ -1,25 +1,34 @@
-//! Accounts and sessions: PUBLIC_URL, session lifetime, sign-in
-//! throttling and the reverse proxy's forwarded address.
+//! Accounts and sessions: PUBLIC_URL and the other names the server answers
+//! to, session lifetime, sign-in throttling and the reverse proxy's
+//! forwarded address.
 
 use std::time::Duration;
 
-use super::reader::{attempts, boolean, seconds, Reader};
+use super::reader::{attempts, boolean, seconds, whole, Reader};
+use crate::rate_limits::Quota;
 
-/// How many failed sign-ins are tolerated before further attempts are refused.
+/// How many failed sign-ins are tolerated before further attempts are
+/// refused. Counted three ways, so a stranger cannot lock a person out: the
+/// tight limit is per account *from one address*; an address guessing at many
+/// accounts has a limit of its own; and an account's ceiling across all
+/// addresses (a distributed guess) is far higher than either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    /// Failures for one email address within `window`.
-    pub max_failures_per_account: u32,
+    /// Failures for one email address from one client address within `window`.
+    pub max_failures_per_account_and_address: u32,
     /// Failures from one client address within `window`, whatever the email.
     pub max_failures_per_address: u32,
+    /// Failures for one email address within `window`, from anywhere.
+    pub max_failures_per_account: u32,
     pub window: Duration,
 }
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
-            max_failures_per_account: 5,
+            max_failures_per_account_and_address: 5,
             max_failures_per_address: 50,
+            max_failures_per_account: 100,
             window: Duration::from_secs(15 * 60),
         }
     }
@@ -30,6 +39,9 @@ pub struct AuthConfig {
     /// The origin browsers see (`https://agents.example.com`), from PUBLIC_URL.
     /// State-changing requests from any other origin are refused.
     pub public_origin: Option<String>,
+    /// More host names the server answers to besides PUBLIC_URL's (ALLOWED_HOSTS,
+    /// lower-case, without ports).
+    pub allowed_hosts: Vec<String>,
     /// Whether the session cookie carries `Secure` (PUBLIC_URL is https).
     pub secure_cookies: bool,
     /// How long a session lasts without being used; each use extends it.
@@ -38,16 +50,23 @@ pub struct AuthConfig {
     /// Take the client address from the last `X-Forwarded-For` entry, for a
     /// server behind a reverse proxy that sets it.
     pub trust_forwarded_for: bool,
+    /// REST requests per minute, per user (per address before sign-in).
+    pub api_requests: Quota,
+    /// New accounts per hour from one client address.
+    pub sign_ups_per_address: Quota,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             public_origin: None,
+            allowed_hosts: Vec::new(),
             secure_cookies: false,
             session_lifetime: Duration::from_secs(14 * 24 * 3600),
             throttle: ThrottlePolicy::default(),
             trust_forwarded_for: false,
+            api_requests: Quota::per_minute(100),
+            sign_ups_per_address: Quota::per_hour(20),
         }
     }
 }
@@ -62,6 +81,11 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
                 _ => Err("expected a whole number of hours from 1 to 8760".into()),
             }
         });
+    let max_failures_per_pair = reader.parsed(
+        "SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+        Some(defaults.throttle.max_failures_per_account_and_address),
+        attempts,
+    );
     let max_failures_per_account = reader.parsed(
         "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
         Some(defaults.throttle.max_failures_per_account),
@@ -74,18 +98,47 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
     );
     let window = reader.parsed("SIGN_IN_THROTTLE_WINDOW_SECS", Some(defaults.throttle.window), seconds);
     let trust_forwarded_for = reader.parsed("TRUST_X_FORWARDED_FOR", Some(false), boolean);
+    let allowed_hosts = reader.parsed("ALLOWED_HOSTS", Some(Vec::new()), host_names);
+    let api_requests = reader.parsed("API_REQUESTS_PER_MINUTE", Some(defaults.api_requests), |value| {
+        whole(value, 1, 1_000_000).map(|limit| Quota::per_minute(limit as u32))
+    });
+    let sign_ups =
+        reader.parsed("SIGN_UPS_PER_ADDRESS_PER_HOUR", Some(defaults.sign_ups_per_address), |value| {
+            whole(value, 1, 1_000_000).map(|limit| Quota::per_hour(limit as u32))
+        });
     let public_origin = public_origin?;
     Some(AuthConfig {
         secure_cookies: public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://")),
         public_origin,
+        allowed_hosts: allowed_hosts?,
         session_lifetime: session_lifetime?,
         throttle: ThrottlePolicy {
+            max_failures_per_account_and_address: max_failures_per_pair?,
             max_failures_per_account: max_failures_per_account?,
             max_failures_per_address: max_failures_per_address?,
             window: window?,
         },
         trust_forwarded_for: trust_forwarded_for?,
+        api_requests: api_requests?,
+        sign_ups_per_address: sign_ups?,
     })
+}
+
+/// A comma-separated list of host names (`agents.example.com, agents.internal`).
+fn host_names(value: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let is_name = |name: &str| name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    match names.iter().find(|name| !is_name(name)) {
+        Some(name) => Err(format!(
+            "\"{name}\" is not a host name; expected names without scheme or port, e.g. agents.example.com,agents.internal"
+        )),
+        None => Ok(names),
+    }
 }
 
 /// `scheme://host[:port]` of a URL, lower-cased, as browsers send it in `Origin`.

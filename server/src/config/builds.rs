@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::reader::{whole, Reader};
 use crate::builds::BuildSettings;
+use crate::rate_limits::Quota;
 
 /// How builds run: workers, leases, and the limits that keep an agent from
 /// running away.
@@ -44,6 +45,9 @@ pub(super) fn read_builds(reader: &mut Reader<'_>) -> Option<BuildSettings> {
         reader.parsed("OFFLINE_AGENT_STEP_DELAY_MS", Some(defaults.offline_step_delay), |value| {
             whole(value, 0, 60_000).map(|ms| Duration::from_millis(ms as u64))
         });
+    let starts = reader.parsed("BUILDS_STARTED_PER_HOUR", Some(defaults.starts_per_user), |value| {
+        whole(value, 1, 100_000).map(|limit| Quota::per_hour(limit as u32))
+    });
     Some(BuildSettings {
         workers: workers?,
         lease: lease?,
@@ -55,6 +59,7 @@ pub(super) fn read_builds(reader: &mut Reader<'_>) -> Option<BuildSettings> {
         offline_step_delay: step_delay?,
         max_events: max_events?,
         max_event_bytes: max_event_bytes?,
+        starts_per_user: starts?,
         ..defaults
     })
 }

@@ -338,6 +338,16 @@ mod tests {
     }
 
     #[test]
+    fn allowed_hosts_are_names_without_scheme_or_port() {
+        let config = config_from(&[URL, ("ALLOWED_HOSTS", " Agents.Internal, agents.lan ,")]).expect("valid");
+        assert_eq!(config.auth.allowed_hosts, ["agents.internal", "agents.lan"]);
+
+        let message =
+            config_from(&[URL, ("ALLOWED_HOSTS", "https://agents.internal")]).unwrap_err().to_string();
+        assert!(message.contains("\"https://agents.internal\" is not a host name"), "{message}");
+    }
+
+    #[test]
     fn json_logs_can_be_chosen_in_any_case() {
         let config = config_from(&[URL, ("LOG_FORMAT", "JSON")]).expect("valid");
         assert_eq!(config.log_format, LogFormat::Json);

@@ -147,6 +147,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        tat -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         data -> Jsonb,
@@ -235,6 +242,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chats,
     model_requests,
     projects,
+    rate_limits,
     sessions,
     sign_in_failures,
     users,

@@ -7,8 +7,11 @@ pub mod body_limit;
 pub mod caller;
 pub mod csrf;
 pub mod health;
+pub mod host_check;
 pub mod page_guard;
+pub mod rate_limit;
 pub mod router;
+pub mod security_headers;
 pub mod serve;
 pub mod static_files;
 

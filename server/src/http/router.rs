@@ -26,7 +26,9 @@ use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
-use crate::http::{api, caller, csrf, health, page_guard, static_files};
+use crate::http::{
+    api, caller, csrf, health, host_check, page_guard, rate_limit, security_headers, static_files,
+};
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
 use crate::specs::SpecService;
@@ -54,7 +56,7 @@ impl AppState {
         build_setup: BuildSetup,
         webhooks: WebhookEngine,
     ) -> Self {
-        let accounts = Arc::new(AccountService::new(pool.clone(), auth.throttle, auth.session_lifetime));
+        let accounts = Arc::new(AccountService::new(pool.clone(), &auth));
         let specs = Arc::new(SpecService::new(pool.clone()));
         let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone()));
         let builds = Arc::new(BuildEngine::new(pool.clone(), specs.clone(), build_setup));
@@ -76,9 +78,13 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    // Runs before every render, with the render's own context.
     let provide_backend = {
         let backend = state.backend.clone();
-        move || provide_context(backend.clone())
+        move || {
+            provide_context(backend.clone());
+            security_headers::announce_page_policy();
+        }
     };
     let render_shell = {
         let options = state.leptos_options.clone();
@@ -92,7 +98,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(static_files::pkg_router(&state.leptos_options))
-        .nest(api::PREFIX, api::router())
+        .nest(
+            api::PREFIX,
+            api::router().layer(from_fn_with_state(state.clone(), rate_limit::limit_api_requests)),
+        )
         .merge(pages)
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
         // Listed innermost first: a request meets them from the bottom up.
@@ -101,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), caller::identify_caller))
         .layer(session_layer(state.pool.clone(), &state.auth))
         .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_origin_writes))
+        .layer(from_fn_with_state(state.clone(), host_check::refuse_unknown_hosts))
+        .layer(from_fn_with_state(state.clone(), security_headers::add_security_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())

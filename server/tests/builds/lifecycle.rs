@@ -21,6 +21,7 @@ use common::{
     wait_for_artifact, wait_for_build, As, BuildApp, TestUser,
 };
 use server::builds::artifacts::{archive_key, manifest_key};
+use server::rate_limits::Quota;
 use server::sandbox::SandboxEngine;
 use uuid::Uuid;
 
@@ -451,6 +452,52 @@ async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
         api(&app.router, "POST", &format!("/api/builds/{}/resume", listed[1].id), As::User(&user), None)
             .await;
     assert_eq!(resumed.status, 429, "{}", resumed.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn builds_started_per_hour_are_limited_and_a_refused_start_costs_nothing() {
+    let database = migrated_database().await;
+    let mut setup = idle_build_setup();
+    setup.settings.starts_per_user = Quota::per_hour(2);
+    let app = build_app(&database, setup);
+    let user = sign_up(&app.router, "eager@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let spec_id = spec["id"].as_str().unwrap().to_owned();
+    let start = |spec_id: String| {
+        let (router, user) = (app.router.clone(), user.clone());
+        async move {
+            api(
+                &router,
+                "POST",
+                "/api/builds",
+                As::User(&user),
+                Some(serde_json::json!({ "spec_id": spec_id })),
+            )
+            .await
+        }
+    };
+
+    // A start refused for another reason gives nothing away.
+    let missing = start(Uuid::now_v7().to_string()).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    for _ in 0..2 {
+        let started = start(spec_id.clone()).await;
+        assert_eq!(started.status, 201, "{}", started.body);
+    }
+    let refused = start(spec_id.clone()).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let message = refused.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("started 2 builds in the last hour") && message.contains("30 minutes"),
+        "{message}"
+    );
+    let wait: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1_700..=1_800).contains(&wait), "a start comes back every 30 minutes: {wait}");
+
+    // Another person has an allowance of their own.
+    let other = sign_up(&app.router, "other@example.com").await;
+    let other_spec = create_spec(&app.router, &other, "Mine", SPEC).await;
+    start_build(&app.router, &other, other_spec["id"].as_str().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -27,6 +27,7 @@ use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
 use server::http::{router, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmConfig, LlmProvider};
+use server::rate_limits::Quota;
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
 use server::storage::signed_url::UrlSigner;
@@ -84,8 +85,14 @@ pub fn test_leptos_options() -> LeptosOptions {
     LeptosOptions::builder().output_name("agents-platform").site_root("target/site").build()
 }
 
+/// The product's settings, but a request limit no test reaches: tests poll
+/// far faster than people, and the limits have tests of their own.
+pub fn test_auth_config() -> AuthConfig {
+    AuthConfig { api_requests: Quota::per_minute(1_000_000), ..AuthConfig::default() }
+}
+
 pub fn app_with_pool(pool: DbPool) -> Router {
-    app_with_auth(pool, AuthConfig::default())
+    app_with_auth(pool, test_auth_config())
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
@@ -122,13 +129,15 @@ pub fn sandbox_root() -> PathBuf {
     std::env::temp_dir().join("agents-platform-test-sandboxes")
 }
 
-/// Build settings for tests: quick leases, the offline agent at full speed.
+/// Build settings for tests: quick leases, the offline agent at full speed,
+/// and as many starts an hour as a test makes (the limit has its own test).
 pub fn test_build_settings(workers: usize) -> BuildSettings {
     BuildSettings {
         workers,
         lease: Duration::from_secs(3),
         poll_every: Duration::from_millis(200),
         offline_step_delay: Duration::ZERO,
+        starts_per_user: Quota::per_hour(1_000_000),
         ..BuildSettings::default()
     }
 }
@@ -227,7 +236,7 @@ pub async fn test_app_with_objects() -> (Router, TestDatabase, PathBuf) {
     let app = router(AppState::new(
         test_leptos_options(),
         database.pool.clone(),
-        AuthConfig::default(),
+        test_auth_config(),
         offline_assistant(),
         setup,
         webhook_engine(&database.pool),
@@ -416,7 +425,7 @@ pub fn app_with_slow_assistant(pool: DbPool) -> Router {
     router(AppState::new(
         test_leptos_options(),
         pool,
-        AuthConfig::default(),
+        test_auth_config(),
         assistant,
         idle_build_setup(),
         webhooks,
@@ -506,7 +515,7 @@ pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
     let state = AppState::new(
         test_leptos_options(),
         database.pool.clone(),
-        AuthConfig::default(),
+        test_auth_config(),
         offline_assistant(),
         setup,
         webhook_engine(&database.pool),

@@ -14,7 +14,7 @@ use common::{
     sign_in, sign_up, test_app, As, TestUser, PASSWORD,
 };
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use server::config::{AuthConfig, ThrottlePolicy};
 use server::db::schema::{api_tokens, sessions, users};
 
@@ -144,6 +144,38 @@ async fn signing_out_ends_the_session_for_good() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_session_table_holds_digests_so_a_leaked_row_signs_nobody_in() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let value = user.cookie.strip_prefix("agents_session=").expect("a session cookie");
+
+    let mut connection = database.pool.get().await.unwrap();
+    let stored: Vec<String> = sessions::table.select(sessions::id).load(&mut connection).await.unwrap();
+    assert_eq!(stored, vec![common::sha256_hex(value.as_bytes())]);
+
+    let with_stolen_row = TestUser { cookie: format!("agents_session={}", stored[0]), ..user.clone() };
+    assert_eq!(get_as(&app, "/api/me", As::User(&with_stolen_row)).await.status, 401);
+    assert_eq!(get_as(&app, "/api/me", As::User(&user)).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_stored_before_digests_stay_signed_in_through_the_migration() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let value = user.cookie.strip_prefix("agents_session=").expect("a session cookie");
+    let mut connection = database.pool.get().await.unwrap();
+    // The row as it was kept before: under the cookie's own value.
+    diesel::update(sessions::table).set(sessions::id.eq(value)).execute(&mut connection).await.unwrap();
+    assert_eq!(get_as(&app, "/api/me", As::User(&user)).await.status, 401);
+
+    connection
+        .batch_execute(include_str!("../../../migrations/2026-12-04-000010_session_digests/up.sql"))
+        .await
+        .expect("the migration converts the rows");
+    assert_eq!(get_as(&app, "/api/me", As::User(&user)).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sessions_survive_a_server_restart() {
     let database = common::migrated_database().await;
     let user = sign_up(&app_with_pool(database.pool.clone()), "ada@example.com").await;
@@ -252,7 +284,7 @@ async fn repeated_failures_for_one_account_are_refused_with_retry_after() {
 async fn repeated_failures_from_one_address_are_refused_across_accounts() {
     let database = common::migrated_database().await;
     let throttle = ThrottlePolicy { max_failures_per_address: 3, ..ThrottlePolicy::default() };
-    let app = app_with_auth(database.pool.clone(), AuthConfig { throttle, ..AuthConfig::default() });
+    let app = app_with_auth(database.pool.clone(), AuthConfig { throttle, ..common::test_auth_config() });
     sign_up(&app, "ada@example.com").await;
     for email in ["a@example.com", "b@example.com", "c@example.com"] {
         assert_eq!(sign_in_from(&app, "198.51.100.7:5000", email, "spray attempt").await.status, 401);
@@ -262,6 +294,39 @@ async fn repeated_failures_from_one_address_are_refused_across_accounts() {
     assert!(refused.headers.get("retry-after").is_some());
     // Somebody else, from elsewhere, signs in as usual.
     assert_eq!(sign_in_from(&app, "203.0.113.1:5000", "ada@example.com", PASSWORD).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stranger_guessing_cannot_lock_the_owner_out_but_a_distributed_guess_meets_a_ceiling() {
+    let database = common::migrated_database().await;
+    let throttle = ThrottlePolicy {
+        max_failures_per_account_and_address: 2,
+        max_failures_per_account: 4,
+        ..ThrottlePolicy::default()
+    };
+    let app = app_with_auth(database.pool.clone(), AuthConfig { throttle, ..common::test_auth_config() });
+    sign_up(&app, "ada@example.com").await;
+
+    let stranger = "198.51.100.7:5000";
+    for _ in 0..2 {
+        assert_eq!(sign_in_from(&app, stranger, "ada@example.com", "a stranger's guess").await.status, 401);
+    }
+    let refused = sign_in_from(&app, stranger, "ada@example.com", PASSWORD).await;
+    assert_eq!(refused.status, 429, "the stranger's address is stopped: {}", refused.body);
+    let owner = sign_in_from(&app, "203.0.113.1:5000", "ada@example.com", PASSWORD).await;
+    assert_eq!(owner.status, 200, "the owner, elsewhere, is not: {}", owner.body);
+    // Signing in gave the stranger nothing back.
+    assert_eq!(sign_in_from(&app, stranger, "ada@example.com", "one more guess").await.status, 429);
+
+    // Guesses spread over addresses meet the account's ceiling.
+    for _ in 0..2 {
+        assert_eq!(
+            sign_in_from(&app, "192.0.2.9:5000", "ada@example.com", "another guess").await.status,
+            401
+        );
+    }
+    let ceiling = sign_in_from(&app, "203.0.113.1:5000", "ada@example.com", PASSWORD).await;
+    assert_eq!(ceiling.status, 429, "{}", ceiling.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -470,11 +535,8 @@ async fn expired_sessions_and_old_failures_are_deleted_by_housekeeping() {
         .execute(&mut connection)
         .await
         .unwrap();
-    let accounts = server::auth::AccountService::new(
-        database.pool.clone(),
-        ThrottlePolicy::default(),
-        Duration::from_secs(3600),
-    );
+    let config = AuthConfig { session_lifetime: Duration::from_secs(3600), ..AuthConfig::default() };
+    let accounts = server::auth::AccountService::new(database.pool.clone(), &config);
     let (sessions_deleted, _) = accounts.delete_stale_records().await.unwrap();
     assert_eq!(sessions_deleted, 1);
 }

@@ -8,6 +8,7 @@ mod common;
 
 mod auth;
 mod authorization;
+mod browser_security;
 mod chats;
 mod dashboard;
 mod http;
@@ -16,5 +17,6 @@ mod migrations;
 mod openapi;
 mod process;
 mod projects;
+mod rate_limits;
 mod specs;
 mod webhooks;

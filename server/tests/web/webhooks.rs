@@ -233,7 +233,7 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
     let state = AppState::new(
         common::test_leptos_options(),
         database.pool.clone(),
-        server::config::AuthConfig::default(),
+        common::test_auth_config(),
         common::offline_assistant(),
         idle_build_setup(),
         WebhookEngine::new(database.pool.clone(), settings).unwrap(),

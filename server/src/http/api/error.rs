@@ -44,6 +44,22 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A request for a host name this server does not answer to (421), see
+    /// `http::host_check`.
+    pub fn unknown_host(host: &str) -> Self {
+        Self {
+            status: StatusCode::MISDIRECTED_REQUEST,
+            code: "unknown_host",
+            message: format!(
+                "This server does not answer to the name \"{host}\". If that is its address, \
+                 set PUBLIC_URL to it or add the name to ALLOWED_HOSTS."
+            ),
+            retry_after_secs: None,
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         Self {

@@ -36,9 +36,16 @@ const SESSION_COOKIE: &str = "agents_session";
 struct Header;
 
 /// A limit was reached; `Retry-After` says in how many seconds to try again.
+/// Every answer of the API carries the `X-RateLimit-*` headers of its
+/// per-minute request limit.
 #[derive(ToResponse)]
 #[expect(dead_code, reason = "only its type is read, for the response's schema")]
-#[response(headers(("retry-after" = u64, description = "Seconds until a new attempt can succeed")))]
+#[response(headers(
+    ("retry-after" = u64, description = "Seconds until a new attempt can succeed"),
+    ("x-ratelimit-limit" = u32, description = "Requests allowed per minute"),
+    ("x-ratelimit-remaining" = u32, description = "Requests left right now"),
+    ("x-ratelimit-reset" = u64, description = "Unix time (seconds) at which the whole allowance is back"),
+))]
 pub struct RateLimited(#[to_schema] ErrorBody);
 
 /// Bytes as stored, the schema of binary answers (an archive, a file).
@@ -153,8 +160,8 @@ fn qualify_operation_id(operation: &mut Operation) {
 
 /// The error answers an operation can give whatever it does, from how it is
 /// reached: the sign-in check, the id in its path, its query, its body, the
-/// cross-site check on changes, and the database being away. What only some
-/// operations answer (409, 429, …) their own attributes say.
+/// cross-site check on changes, the request limit, and the database being
+/// away. What only some operations answer (409, …) their own attributes say.
 fn add_error_answers(method: &str, operation: &mut Operation) {
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let has_path_id = parameters.iter().any(|parameter| parameter.parameter_in == ParameterIn::Path);
@@ -163,6 +170,12 @@ fn add_error_answers(method: &str, operation: &mut Operation) {
         requirements.iter().all(|requirement| requirement == &Default::default())
     });
 
+    // Every request counts against the per-minute limit (by address before sign-in).
+    operation
+        .responses
+        .responses
+        .entry("429".into())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("RateLimited")));
     let mut statuses = vec!["500", "503"];
     if is_public {
         // Its own attributes say all it answers: it has its own rules.

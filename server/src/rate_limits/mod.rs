@@ -1,0 +1,65 @@
+//! How often a user (or, before sign-in, an address) may do something: API
+//! requests a minute, builds started and sign-ups an hour. Every bucket lives
+//! in PostgreSQL, so all server processes share one allowance; see [`gcra`]
+//! for how it fills and drains.
+
+pub mod gcra;
+pub mod repo;
+
+use std::net::IpAddr;
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+pub use gcra::{Decision, Quota};
+
+use crate::auth::throttle::address_key;
+use crate::db::{DbPool, StoreError};
+
+/// What is being counted, and for whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// REST requests of a signed-in user (session or token alike).
+    ApiRequestsOfUser(Uuid),
+    /// REST requests nobody signed in for, by client address.
+    ApiRequestsOfAddress(IpAddr),
+    BuildsStartedBy(Uuid),
+    /// New accounts from one client address.
+    SignUpsFrom(IpAddr),
+}
+
+impl Bucket {
+    /// The row's key. Addresses are counted the way sign-in throttling
+    /// counts them (an IPv6 /64 as one), since one host holds a whole /64.
+    pub fn key(&self) -> String {
+        match self {
+            Bucket::ApiRequestsOfUser(id) => format!("api:user:{id}"),
+            Bucket::ApiRequestsOfAddress(address) => format!("api:address:{}", address_key(*address)),
+            Bucket::BuildsStartedBy(id) => format!("builds:user:{id}"),
+            Bucket::SignUpsFrom(address) => format!("sign-ups:address:{}", address_key(*address)),
+        }
+    }
+}
+
+/// Takes one request from `bucket` inside the caller's transaction, so a
+/// request that fails afterwards gives its unit back with the rollback.
+pub async fn take(
+    connection: &mut AsyncPgConnection,
+    bucket: Bucket,
+    quota: Quota,
+) -> diesel::QueryResult<Decision> {
+    let taken = repo::take(connection, &bucket.key(), quota).await?;
+    Ok(Decision::at(taken.now, taken.tat, taken.is_allowed, quota))
+}
+
+/// Takes one request from `bucket` on a connection of its own.
+pub async fn take_from_pool(pool: &DbPool, bucket: Bucket, quota: Quota) -> Result<Decision, StoreError> {
+    let mut connection = pool.get().await?;
+    Ok(take(&mut connection, bucket, quota).await?)
+}
+
+/// Deletes buckets that are whole again; run now and then.
+pub async fn forget_refilled(pool: &DbPool) -> Result<usize, StoreError> {
+    let mut connection = pool.get().await?;
+    Ok(repo::forget_refilled(&mut connection).await?)
+}
