@@ -102,8 +102,11 @@ impl BuildEngine {
             running.clone(),
             provider.describe(),
             artifacts.clone(),
-            Spending { token_budget: settings.token_budget, prices },
-            settings.starts_per_user,
+            Spending {
+                token_budget: settings.token_budget,
+                starts_per_user: settings.starts_per_user,
+                prices,
+            },
         ));
         let runner = Arc::new(runner::RunnerContext {
             pool,

@@ -29,9 +29,11 @@ use crate::llm::prices::ModelPrices;
 use crate::llm::ProviderInfo;
 use crate::rate_limits::{self, Bucket, Decision, Quota};
 
-/// What a build may spend and what its tokens cost, for its detail.
+/// What builds may spend: tokens per build and builds started per user an
+/// hour; and what tokens cost, for a build's detail.
 pub struct Spending {
     pub token_budget: u64,
+    pub starts_per_user: Quota,
     pub prices: ModelPrices,
 }
 
@@ -51,8 +53,6 @@ pub struct BuildService {
     agent: ProviderInfo,
     artifacts: Arc<ArtifactService>,
     spending: Spending,
-    /// Builds a user may start per hour.
-    starts_per_user: Quota,
 }
 
 pub fn build_not_found() -> AppError {
@@ -127,9 +127,8 @@ impl BuildService {
         agent: ProviderInfo,
         artifacts: Arc<ArtifactService>,
         spending: Spending,
-        starts_per_user: Quota,
     ) -> Self {
-        Self { pool, specs, hub, running, agent, artifacts, spending, starts_per_user }
+        Self { pool, specs, hub, running, agent, artifacts, spending }
     }
 
     /// The owner's build, or 404.
@@ -243,7 +242,7 @@ impl Builds for BuildService {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
         let owner_id = owner.id;
         let agent = &self.agent;
-        let starts_per_user = self.starts_per_user;
+        let starts_per_user = self.spending.starts_per_user;
         let started = connection
             .transaction(async |connection| {
                 repo::lock_owner(connection, owner_id).await?;
