@@ -5,8 +5,20 @@
 
 # The cluster lives in $1/cluster (owned by the postgres user when we run as
 # root, because PostgreSQL refuses to run as root); the password and the port
-# sit beside it.
-pg_cluster_dir() { printf '%s/cluster' "$1"; }
+# sit beside it. When the postgres user cannot reach $1 (a checkout under
+# /root, mode 700), the cluster lives under its own home instead, and
+# $1/cluster-path says where.
+pg_cluster_dir() {
+  if [ -f "$1/cluster-path" ]; then cat "$1/cluster-path"; else printf '%s/cluster' "$1"; fi
+}
+
+# A folder of the postgres user's for HOME's cluster, named after HOME's path.
+pg_outside_cluster_dir() {
+  local home_path
+  home_path="$(cd "$1" && pwd -P)"
+  printf '%s/agents-platform/%s/cluster' "$(getent passwd postgres | cut -d: -f6)" \
+    "$(printf '%s' "$home_path" | sha256sum | cut -c1-16)"
+}
 
 # Runs a PostgreSQL binary as the cluster's owner.
 pg_run() {
@@ -39,8 +51,15 @@ pg_init() {
     # The postgres user must be able to reach the folder and read the password once.
     chown postgres: "$cluster" "$pwfile"
     chmod 711 "$home"
-    runuser -u postgres -- test -w "$cluster" \
-      || die "the postgres user cannot write to $cluster (a parent folder is closed to it); move the checkout or set DATABASE_URL"
+    if ! runuser -u postgres -- test -w "$cluster"; then
+      # A parent folder is closed to it: keep the cluster in its own home.
+      rmdir "$cluster"
+      cluster="$(pg_outside_cluster_dir "$home")"
+      runuser -u postgres -- mkdir -p "$cluster" \
+        || die "the postgres user can write neither to $home nor to $cluster; set DATABASE_URL"
+      printf '%s' "$cluster" >"$home/cluster-path"
+      say "the postgres user cannot reach $home; the cluster lives in $cluster instead"
+    fi
   fi
   pg_run "$PG_BIN/initdb" -D "$cluster" -U app --pwfile="$pwfile" \
     --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 \
