@@ -11,6 +11,7 @@ pub mod http;
 pub mod llm;
 pub mod overview;
 pub mod projects;
+pub mod quotas;
 pub mod rate_limits;
 pub mod sandbox;
 pub mod shutdown;

@@ -10,6 +10,7 @@ use app::model::accounts::{
     MAX_PASSWORD_CHARS,
 };
 use app::ports::{Accounts, Session, SignInAttempt};
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::auth::passwords::{hash_password, verify_password};
@@ -17,6 +18,7 @@ use crate::auth::tokens::{generate_token, token_digest};
 use crate::auth::{repo, sessions, throttle};
 use crate::config::{AuthConfig, ThrottlePolicy};
 use crate::db::{DbPool, StoreError};
+use crate::quotas::{Kept, Quotas};
 use crate::rate_limits::{self, Bucket, Decision, Quota};
 
 pub struct AccountService {
@@ -24,6 +26,8 @@ pub struct AccountService {
     throttle: ThrottlePolicy,
     /// New accounts per hour from one client address.
     sign_ups_per_address: Quota,
+    /// How many API tokens an account may keep.
+    quotas: Quotas,
     /// How often a used session's expiry is pushed forward.
     renew_sessions_every: Duration,
 }
@@ -40,6 +44,7 @@ impl AccountService {
             pool,
             throttle: config.throttle,
             sign_ups_per_address: config.sign_ups_per_address,
+            quotas: config.quotas,
             renew_sessions_every,
         }
     }
@@ -224,9 +229,19 @@ impl Accounts for AccountService {
             AppError::Internal
         })?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let token = repo::insert_token(&mut connection, owner.id, name, &generated.digest, &generated.prefix)
+        let quotas = self.quotas;
+        let token = connection
+            .transaction(async |connection| {
+                if let Err(full) = quotas.make_room(connection, owner.id, Kept::ApiTokens).await? {
+                    return Ok(Err(full));
+                }
+                let token =
+                    repo::insert_token(connection, owner.id, name, &generated.digest, &generated.prefix)
+                        .await?;
+                Ok::<_, diesel::result::Error>(Ok(token))
+            })
             .await
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::from)??;
         tracing::info!(user_id = %owner.id, token_id = %token.id, "API token created");
         Ok(CreatedApiToken { token, secret: generated.secret })
     }

@@ -22,6 +22,7 @@ use crate::chats::repo;
 use crate::db::{DbPool, StoreError};
 use crate::llm::continuation::stream_with_continuation;
 use crate::llm::{collect_reply, prompts, CompletionRequest, LlmProvider, Message, ProviderError};
+use crate::quotas::{Kept, Quotas};
 
 /// The model that answers, and how long its replies may get.
 #[derive(Clone)]
@@ -36,6 +37,8 @@ pub struct ChatService {
     assistant: AssistantSettings,
     specs: Arc<dyn Specs>,
     hub: Arc<ReplyHub>,
+    /// How many chats an account may keep.
+    quotas: Quotas,
 }
 
 pub fn chat_not_found() -> AppError {
@@ -51,8 +54,8 @@ enum Ask {
 }
 
 impl ChatService {
-    pub fn new(pool: DbPool, assistant: AssistantSettings, specs: Arc<dyn Specs>) -> Self {
-        Self { pool, assistant, specs, hub: Arc::new(ReplyHub::default()) }
+    pub fn new(pool: DbPool, assistant: AssistantSettings, specs: Arc<dyn Specs>, quotas: Quotas) -> Self {
+        Self { pool, assistant, specs, hub: Arc::new(ReplyHub::default()), quotas }
     }
 
     /// The reply being written in the owner's chat, to follow as it grows.
@@ -252,9 +255,18 @@ impl Chats for ChatService {
     async fn start(&self, owner: &UserProfile, message: String) -> Result<ChatDetail, AppError> {
         let message = validate_message(&message)?;
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let chat_id = repo::insert_chat(&mut connection, owner.id, &title_from_message(&message))
+        let quotas = self.quotas;
+        let title = title_from_message(&message);
+        let chat_id = connection
+            .transaction(async |connection| {
+                if let Err(full) = quotas.make_room(connection, owner.id, Kept::Chats).await? {
+                    return Ok(Err(full));
+                }
+                let id = repo::insert_chat(connection, owner.id, &title).await?;
+                Ok::<_, diesel::result::Error>(Ok(id))
+            })
             .await
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::from)??;
         drop(connection);
         match self.claim_model_request(owner, "chat").await {
             Ok(()) => self.ask(owner, chat_id, Ask::Message(message)).await,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::reader::{attempts, boolean, seconds, whole, Reader};
+use crate::quotas::Quotas;
 use crate::rate_limits::Quota;
 
 /// How many failed sign-ins are tolerated before further attempts are
@@ -54,6 +55,8 @@ pub struct AuthConfig {
     pub api_requests: Quota,
     /// New accounts per hour from one client address.
     pub sign_ups_per_address: Quota,
+    /// How much one account may keep.
+    pub quotas: Quotas,
 }
 
 impl Default for AuthConfig {
@@ -67,6 +70,7 @@ impl Default for AuthConfig {
             trust_forwarded_for: false,
             api_requests: Quota::per_minute(100),
             sign_ups_per_address: Quota::per_hour(20),
+            quotas: Quotas::default(),
         }
     }
 }
@@ -106,6 +110,7 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
         reader.parsed("SIGN_UPS_PER_ADDRESS_PER_HOUR", Some(defaults.sign_ups_per_address), |value| {
             whole(value, 1, 1_000_000).map(|limit| Quota::per_hour(limit as u32))
         });
+    let quotas = read_quotas(reader, defaults.quotas);
     let public_origin = public_origin?;
     Some(AuthConfig {
         secure_cookies: public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://")),
@@ -121,6 +126,26 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
         trust_forwarded_for: trust_forwarded_for?,
         api_requests: api_requests?,
         sign_ups_per_address: sign_ups?,
+        quotas: quotas?,
+    })
+}
+
+/// MAX_*_PER_USER and MAX_VERSIONS_PER_SPEC: how much one account may keep.
+fn read_quotas(reader: &mut Reader<'_>, defaults: Quotas) -> Option<Quotas> {
+    let mut quota = |name: &str, default: i64| {
+        reader.parsed(name, Some(default), |value| whole(value, 1, 1_000_000).map(|n| n as i64))
+    };
+    let specs = quota("MAX_SPECS_PER_USER", defaults.specs);
+    let versions_per_spec = quota("MAX_VERSIONS_PER_SPEC", defaults.versions_per_spec);
+    let chats = quota("MAX_CHATS_PER_USER", defaults.chats);
+    let projects = quota("MAX_PROJECTS_PER_USER", defaults.projects);
+    let api_tokens = quota("MAX_API_TOKENS_PER_USER", defaults.api_tokens);
+    Some(Quotas {
+        specs: specs?,
+        versions_per_spec: versions_per_spec?,
+        chats: chats?,
+        projects: projects?,
+        api_tokens: api_tokens?,
     })
 }
 

@@ -348,6 +348,27 @@ mod tests {
     }
 
     #[test]
+    fn quotas_and_rate_limits_can_be_set() {
+        let config = config_from(&[
+            URL,
+            ("MAX_SPECS_PER_USER", "5"),
+            ("MAX_VERSIONS_PER_SPEC", "6"),
+            ("API_REQUESTS_PER_MINUTE", "7"),
+            ("BUILDS_STARTED_PER_HOUR", "8"),
+        ])
+        .expect("valid");
+        assert_eq!((config.auth.quotas.specs, config.auth.quotas.versions_per_spec), (5, 6));
+        assert_eq!(config.auth.quotas.projects, 200, "the rest keep their defaults");
+        assert_eq!(config.auth.api_requests, crate::rate_limits::Quota::per_minute(7));
+        assert_eq!(config.builds.starts_per_user, crate::rate_limits::Quota::per_hour(8));
+
+        let error =
+            config_from(&[URL, ("MAX_CHATS_PER_USER", "0"), ("SIGN_UPS_PER_ADDRESS_PER_HOUR", "many")])
+                .unwrap_err();
+        assert_eq!(error.problems.len(), 2, "{error}");
+    }
+
+    #[test]
     fn json_logs_can_be_chosen_in_any_case() {
         let config = config_from(&[URL, ("LOG_FORMAT", "JSON")]).expect("valid");
         assert_eq!(config.log_format, LogFormat::Json);

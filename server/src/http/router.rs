@@ -57,14 +57,14 @@ impl AppState {
         webhooks: WebhookEngine,
     ) -> Self {
         let accounts = Arc::new(AccountService::new(pool.clone(), &auth));
-        let specs = Arc::new(SpecService::new(pool.clone()));
-        let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone()));
+        let specs = Arc::new(SpecService::new(pool.clone(), auth.quotas));
+        let chats = Arc::new(ChatService::new(pool.clone(), assistant, specs.clone(), auth.quotas));
         let builds = Arc::new(BuildEngine::new(pool.clone(), specs.clone(), build_setup));
         let backend = Backend {
             system: Arc::new(DatabaseProbe { pool: pool.clone() }),
             accounts: accounts.clone(),
             specs,
-            projects: Arc::new(ProjectService::new(pool.clone())),
+            projects: Arc::new(ProjectService::new(pool.clone(), auth.quotas)),
             chats: chats.clone(),
             builds: builds.service.clone(),
             artifacts: builds.artifacts.clone(),

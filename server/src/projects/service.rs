@@ -7,10 +7,12 @@ use app::model::projects::{
     validate_project_changes, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
 };
 use app::ports::Projects;
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::db::{DbPool, StoreError};
 use crate::projects::repo;
+use crate::quotas::{Kept, Quotas};
 use crate::specs::repo as specs_repo;
 
 /// How many specs and builds a project page lists.
@@ -18,11 +20,12 @@ const LISTED_PER_PROJECT: i64 = 100;
 
 pub struct ProjectService {
     pool: DbPool,
+    quotas: Quotas,
 }
 
 impl ProjectService {
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    pub fn new(pool: DbPool, quotas: Quotas) -> Self {
+        Self { pool, quotas }
     }
 }
 
@@ -54,9 +57,17 @@ impl Projects for ProjectService {
 
     async fn create(&self, owner: &UserProfile, project: NewProject) -> Result<ProjectDetail, AppError> {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let id = repo::insert(&mut connection, owner.id, project.name(), project.description())
+        let quotas = self.quotas;
+        let id = connection
+            .transaction(async |connection| {
+                if let Err(full) = quotas.make_room(connection, owner.id, Kept::Projects).await? {
+                    return Ok(Err(full));
+                }
+                let id = repo::insert(connection, owner.id, project.name(), project.description()).await?;
+                Ok::<_, diesel::result::Error>(Ok(id))
+            })
             .await
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::from)??;
         drop(connection);
         self.get(owner, id).await
     }

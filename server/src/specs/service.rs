@@ -13,16 +13,19 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::db::{DbPool, StoreError};
+use crate::quotas::{Kept, Quotas};
 use crate::specs::diff::diff_lines;
 use crate::specs::repo::{self, SpecRecord};
 
 pub struct SpecService {
     pool: DbPool,
+    /// How many specs an account, and versions a spec, may keep.
+    quotas: Quotas,
 }
 
 impl SpecService {
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    pub fn new(pool: DbPool, quotas: Quotas) -> Self {
+        Self { pool, quotas }
     }
 }
 
@@ -76,8 +79,10 @@ impl SpecService {
 
     async fn insert(&self, owner_id: Uuid, spec: SpecRecord<'_>) -> Result<SpecDetail, AppError> {
         let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let quotas = self.quotas;
         let id = connection
             .transaction(async |connection| {
+                quotas.make_room(connection, owner_id, Kept::Specs).await?.map_err(WriteError::App)?;
                 repo::insert(connection, owner_id, spec).await.map_err(WriteError::from)
             })
             .await
@@ -129,6 +134,7 @@ impl Specs for SpecService {
                 let is_new_version = new_name != name || new_content != content;
                 let new_version = if is_new_version { version + 1 } else { version };
                 if is_new_version {
+                    self.quotas.room_for_version(version).map_err(WriteError::App)?;
                     repo::insert_version(connection, id, new_version, &new_name, &new_content).await?;
                 }
                 repo::update_current(

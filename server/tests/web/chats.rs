@@ -390,7 +390,8 @@ async fn a_reply_left_streaming_by_a_stopped_server_is_marked_interrupted_keepin
     let restarted = ChatService::new(
         database.pool.clone(),
         offline_assistant(),
-        Arc::new(SpecService::new(database.pool.clone())),
+        Arc::new(SpecService::new(database.pool.clone(), Default::default())),
+        Default::default(),
     );
     assert_eq!(restarted.recover_interrupted_replies().await.expect("recover"), 1);
 

@@ -17,6 +17,7 @@ mod migrations;
 mod openapi;
 mod process;
 mod projects;
+mod quotas;
 mod rate_limits;
 mod specs;
 mod webhooks;

@@ -336,7 +336,7 @@ async fn the_service_itself_refuses_changes_that_break_a_rule() {
         display_name: "Third Door".into(),
         created_at: chrono::Utc::now(),
     };
-    let specs = server::specs::SpecService::new(database.pool.clone());
+    let specs = server::specs::SpecService::new(database.pool.clone(), Default::default());
     let spec = NewSpec::parse("  A spec\n", "# A spec", None, None).unwrap();
     assert_eq!(spec.name(), "A spec", "parsing cleans the name");
     let created = specs.create(&owner, spec).await.unwrap();

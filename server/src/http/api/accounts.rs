@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser, SessionUser};
 use crate::http::AppState;
 
@@ -39,7 +39,7 @@ pub struct NewToken {
 /// Create a token; its secret is in this answer only. Signed in with a
 /// password only: a token cannot make tokens.
 #[utoipa::path(post, path = "/tokens", tag = "account", request_body = NewToken,
-    responses((status = CREATED, body = CreatedApiToken)))]
+    responses((status = CREATED, body = CreatedApiToken), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     SessionUser(user): SessionUser,

@@ -46,7 +46,7 @@ pub struct MessageBody {
 /// follow it at `/api/chats/{id}/reply`. Counts toward the hourly limit of
 /// model requests.
 #[utoipa::path(post, path = "/chats", tag = "chats", request_body = MessageBody,
-    responses((status = ACCEPTED, body = ChatDetail), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
+    responses((status = ACCEPTED, body = ChatDetail), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody), (status = TOO_MANY_REQUESTS, response = crate::http::api::openapi::RateLimited)))]
 pub async fn start(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -140,7 +140,7 @@ pub struct SaveSpecBody {
 
 /// Save the spec block of a reply as a new spec linked to the chat.
 #[utoipa::path(post, path = "/chats/{id}/specs", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")), request_body = SaveSpecBody,
-    responses((status = CREATED, body = SpecDetail)))]
+    responses((status = CREATED, body = SpecDetail), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn save_spec(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

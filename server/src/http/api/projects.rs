@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::api::error::ApiError;
+use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 use crate::projects::service::project_not_found;
@@ -37,7 +37,7 @@ pub struct NewProjectBody {
 
 /// Create a project.
 #[utoipa::path(post, path = "/projects", tag = "projects", request_body = NewProjectBody,
-    responses((status = CREATED, body = ProjectDetail)))]
+    responses((status = CREATED, body = ProjectDetail), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,

@@ -1,0 +1,131 @@
+//! How much one account may keep: specs, versions of one spec, chats,
+//! projects and API tokens. Generous limits, so a runaway script or an abuser
+//! cannot fill the database; each refusal is a 409 that says what to do.
+
+use app::error::AppError;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{api_tokens, app_specs, chats, projects};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    pub specs: i64,
+    pub versions_per_spec: i64,
+    pub chats: i64,
+    pub projects: i64,
+    pub api_tokens: i64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self { specs: 1_000, versions_per_spec: 1_000, chats: 1_000, projects: 200, api_tokens: 50 }
+    }
+}
+
+/// What an account keeps a number of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    Specs,
+    Chats,
+    Projects,
+    ApiTokens,
+}
+
+impl Kept {
+    fn noun(self) -> &'static str {
+        match self {
+            Kept::Specs => "specs",
+            Kept::Chats => "chats",
+            Kept::Projects => "projects",
+            Kept::ApiTokens => "API tokens",
+        }
+    }
+}
+
+impl Quotas {
+    fn limit(&self, kind: Kept) -> i64 {
+        match kind {
+            Kept::Specs => self.specs,
+            Kept::Chats => self.chats,
+            Kept::Projects => self.projects,
+            Kept::ApiTokens => self.api_tokens,
+        }
+    }
+
+    /// Whether one more `kind` fits `owner_id`'s account. Run inside the
+    /// transaction that creates it: it locks the owner's count of that kind
+    /// until the transaction ends, so creations at once are counted one after
+    /// the other and cannot overshoot together.
+    pub async fn make_room(
+        &self,
+        connection: &mut AsyncPgConnection,
+        owner_id: Uuid,
+        kind: Kept,
+    ) -> QueryResult<Result<(), AppError>> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<Text, _>(format!("quota {} {owner_id}", kind.noun()))
+            .execute(connection)
+            .await?;
+        let kept: i64 = match kind {
+            Kept::Specs => {
+                app_specs::table
+                    .filter(app_specs::user_id.eq(owner_id))
+                    .count()
+                    .get_result(connection)
+                    .await?
+            }
+            Kept::Chats => {
+                chats::table.filter(chats::user_id.eq(owner_id)).count().get_result(connection).await?
+            }
+            Kept::Projects => {
+                projects::table.filter(projects::user_id.eq(owner_id)).count().get_result(connection).await?
+            }
+            Kept::ApiTokens => {
+                api_tokens::table
+                    .filter(api_tokens::user_id.eq(owner_id))
+                    .count()
+                    .get_result(connection)
+                    .await?
+            }
+        };
+        let limit = self.limit(kind);
+        Ok(if kept >= limit { Err(full(kind, limit)) } else { Ok(()) })
+    }
+
+    /// Whether a spec at `version` may gain another; versions are numbered
+    /// from 1 without gaps, so the number is the count.
+    pub fn room_for_version(&self, version: i32) -> Result<(), AppError> {
+        if i64::from(version) >= self.versions_per_spec {
+            return Err(AppError::Conflict(format!(
+                "This spec has {} versions, the most one spec may keep. Duplicate it to go on with a fresh \
+                 history.",
+                self.versions_per_spec
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn full(kind: Kept, limit: i64) -> AppError {
+    AppError::Conflict(format!(
+        "You have {limit} {}, the most one account may keep. Delete some you no longer need, then try again.",
+        kind.noun()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_may_grow_to_its_quota_of_versions_and_no_further() {
+        let quotas = Quotas { versions_per_spec: 3, ..Quotas::default() };
+        assert!(quotas.room_for_version(2).is_ok());
+        let refused = quotas.room_for_version(3).unwrap_err();
+        assert_eq!(refused.status_code(), 409);
+        assert!(refused.to_string().contains("3 versions"), "{refused}");
+    }
+}

@@ -1,0 +1,112 @@
+//! How much one account may keep: past a quota, creating answers 409 with
+//! what to do, nothing is stored, and deleting makes room again.
+
+use crate::common;
+
+use common::contract::Contract;
+use common::{api, app_with_auth, create_project, create_spec, create_token, sign_up, start_chat, As};
+use serde_json::json;
+use server::config::AuthConfig;
+use server::quotas::Quotas;
+
+fn two_of_everything() -> AuthConfig {
+    let quotas = Quotas { specs: 2, versions_per_spec: 2, chats: 2, projects: 2, api_tokens: 2 };
+    AuthConfig { quotas, ..common::test_auth_config() }
+}
+
+/// A refusal for a full account, as the API document describes it.
+async fn assert_full(app: &axum::Router, operation: &str, response: &common::TestResponse, noun: &str) {
+    assert_eq!(response.status, 409, "{}", response.body);
+    Contract::served_by(app).await.assert_honoured("post", operation, response);
+    let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains(&format!("You have 2 {noun}, the most one account may keep")), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn specs_are_refused_past_the_quota_until_one_is_deleted_and_others_are_not_affected() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), two_of_everything());
+    let ada = sign_up(&app, "ada@example.com").await;
+    let first = create_spec(&app, &ada, "One", "# One").await;
+    create_spec(&app, &ada, "Two", "# Two").await;
+
+    let spec_path = format!("/api/specs/{}", first["id"].as_str().unwrap());
+    let body = json!({ "name": "Three", "content": "# 3" });
+    let third = api(&app, "POST", "/api/specs", As::User(&ada), Some(body)).await;
+    assert_full(&app, "/api/specs", &third, "specs").await;
+    let copy = api(&app, "POST", &format!("{spec_path}/duplicate"), As::User(&ada), None).await;
+    assert_full(&app, "/api/specs/{id}/duplicate", &copy, "specs").await;
+    let listed = api(&app, "GET", "/api/specs", As::User(&ada), None).await.json();
+    assert_eq!(listed["total"], 2, "nothing was stored: {listed}");
+
+    let bob = sign_up(&app, "bob@example.com").await;
+    create_spec(&app, &bob, "Mine", "# Mine").await;
+
+    assert_eq!(api(&app, "DELETE", &spec_path, As::User(&ada), None).await.status, 204);
+    create_spec(&app, &ada, "Three", "# Three").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spec_keeps_its_quota_of_versions_and_says_to_duplicate_it() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), two_of_everything());
+    let ada = sign_up(&app, "ada@example.com").await;
+    let spec = create_spec(&app, &ada, "One", "# One").await;
+    let path = format!("/api/specs/{}", spec["id"].as_str().unwrap());
+
+    let second = api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": "# One, again" }))).await;
+    assert_eq!((second.status, second.json()["version"].as_i64()), (200, Some(2)), "{}", second.body);
+    let third =
+        api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": "# One, a third time" }))).await;
+    assert_eq!(third.status, 409, "{}", third.body);
+    assert!(third.body.contains("Duplicate it to go on with a fresh history"), "{}", third.body);
+    // Saving the text it already has is no new version, so it is still allowed.
+    let unchanged =
+        api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": "# One, again" }))).await;
+    assert_eq!(unchanged.status, 200, "{}", unchanged.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chats_projects_and_api_tokens_have_quotas_too() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), two_of_everything());
+    let ada = sign_up(&app, "ada@example.com").await;
+    for n in 0..2 {
+        start_chat(&app, &ada, &format!("Idea {n}")).await;
+        create_project(&app, &ada, &format!("Project {n}")).await;
+        create_token(&app, &ada, &format!("Token {n}")).await;
+    }
+    let chat = api(&app, "POST", "/api/chats", As::User(&ada), Some(json!({ "message": "Idea 2" }))).await;
+    assert_full(&app, "/api/chats", &chat, "chats").await;
+    let project = api(
+        &app,
+        "POST",
+        "/api/projects",
+        As::User(&ada),
+        Some(json!({ "name": "Project 2", "description": "" })),
+    )
+    .await;
+    assert_full(&app, "/api/projects", &project, "projects").await;
+    let token = api(&app, "POST", "/api/tokens", As::User(&ada), Some(json!({ "name": "Token 2" }))).await;
+    assert_full(&app, "/api/tokens", &token, "API tokens").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creations_at_once_cannot_overshoot_a_quota_together() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), two_of_everything());
+    let ada = sign_up(&app, "ada@example.com").await;
+    let creations = (0..6).map(|n| {
+        let (app, ada) = (app.clone(), ada.clone());
+        tokio::spawn(async move {
+            let body = json!({ "name": format!("Spec {n}"), "content": "# Spec" });
+            api(&app, "POST", "/api/specs", As::User(&ada), Some(body)).await.status
+        })
+    });
+    let mut statuses = Vec::new();
+    for creation in creations {
+        statuses.push(creation.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 201, 409, 409, 409, 409]);
+}
