@@ -27,6 +27,7 @@ use server::db::migrations::run_pending_migrations;
 use server::db::{build_pool, DbPool};
 use server::http::{router, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmConfig, LlmProvider};
+use server::quotas::Quotas;
 use server::rate_limits::Quota;
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
@@ -85,10 +86,22 @@ pub fn test_leptos_options() -> LeptosOptions {
     LeptosOptions::builder().output_name("agents-platform").site_root("target/site").build()
 }
 
-/// The product's settings, but a request limit no test reaches: tests poll
-/// far faster than people, and the limits have tests of their own.
+/// The product's settings, but a request limit and quotas no test reaches:
+/// tests poll far faster than people and create more than most, and the
+/// limits have tests of their own.
 pub fn test_auth_config() -> AuthConfig {
-    AuthConfig { api_requests: Quota::per_minute(1_000_000), ..AuthConfig::default() }
+    let roomy = 1_000_000;
+    AuthConfig {
+        api_requests: Quota::per_minute(roomy),
+        quotas: Quotas {
+            specs: roomy.into(),
+            chats: roomy.into(),
+            projects: roomy.into(),
+            api_tokens: roomy.into(),
+            ..Quotas::default()
+        },
+        ..AuthConfig::default()
+    }
 }
 
 pub fn app_with_pool(pool: DbPool) -> Router {
