@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::reader::{attempts, boolean, seconds, whole, Reader};
+use crate::http::stream_slots::StreamLimits;
 use crate::quotas::Quotas;
 use crate::rate_limits::Quota;
 
@@ -57,6 +58,8 @@ pub struct AuthConfig {
     pub sign_ups_per_address: Quota,
     /// How much one account may keep.
     pub quotas: Quotas,
+    /// Live streams (build events, chat replies) open at once.
+    pub streams: StreamLimits,
 }
 
 impl Default for AuthConfig {
@@ -71,6 +74,7 @@ impl Default for AuthConfig {
             api_requests: Quota::per_minute(100),
             sign_ups_per_address: Quota::per_hour(20),
             quotas: Quotas::default(),
+            streams: StreamLimits::default(),
         }
     }
 }
@@ -111,6 +115,10 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
             whole(value, 1, 1_000_000).map(|limit| Quota::per_hour(limit as u32))
         });
     let quotas = read_quotas(reader, defaults.quotas);
+    let streams_per_user = reader
+        .parsed("LIVE_STREAMS_PER_USER", Some(defaults.streams.per_user), |value| whole(value, 1, 10_000));
+    let streams_total = reader
+        .parsed("LIVE_STREAMS_TOTAL", Some(defaults.streams.total), |value| whole(value, 1, 10_000_000));
     let public_origin = public_origin?;
     Some(AuthConfig {
         secure_cookies: public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://")),
@@ -127,6 +135,7 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
         api_requests: api_requests?,
         sign_ups_per_address: sign_ups?,
         quotas: quotas?,
+        streams: StreamLimits { per_user: streams_per_user?, total: streams_total? },
     })
 }
 

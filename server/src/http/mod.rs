@@ -14,6 +14,7 @@ pub mod router;
 pub mod security_headers;
 pub mod serve;
 pub mod static_files;
+pub mod stream_slots;
 
 pub use crate::builds::BuildSetup;
 pub use router::{router, AppState};

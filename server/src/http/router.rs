@@ -26,6 +26,7 @@ use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
+use crate::http::stream_slots::StreamSlots;
 use crate::http::{
     api, caller, csrf, health, host_check, page_guard, rate_limit, security_headers, static_files,
 };
@@ -44,6 +45,8 @@ pub struct AppState {
     pub chats: Arc<ChatService>,
     pub builds: Arc<BuildEngine>,
     pub webhooks: Arc<WebhookEngine>,
+    /// Live streams open now, against their caps.
+    pub streams: Arc<StreamSlots>,
     pub backend: Backend,
 }
 
@@ -72,7 +75,18 @@ impl AppState {
             webhooks: webhooks.service.clone(),
         };
         let webhooks = Arc::new(webhooks);
-        Self { leptos_options, pool, auth: Arc::new(auth), accounts, chats, builds, webhooks, backend }
+        let streams = StreamSlots::new(auth.streams);
+        Self {
+            leptos_options,
+            pool,
+            auth: Arc::new(auth),
+            accounts,
+            chats,
+            builds,
+            webhooks,
+            streams,
+            backend,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod failover;
 mod guards;
 mod hostile;
 mod lifecycle;
+mod live_streams;
 mod processes;
 mod sandbox;
 mod storage;

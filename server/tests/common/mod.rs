@@ -525,10 +525,14 @@ impl Drop for BuildApp {
 }
 
 pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
+    build_app_with_auth(database, setup, test_auth_config())
+}
+
+pub fn build_app_with_auth(database: &TestDatabase, setup: BuildSetup, auth: AuthConfig) -> BuildApp {
     let state = AppState::new(
         test_leptos_options(),
         database.pool.clone(),
-        test_auth_config(),
+        auth,
         offline_assistant(),
         setup,
         webhook_engine(&database.pool),

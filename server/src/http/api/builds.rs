@@ -287,13 +287,15 @@ pub async fn stream(
     let id = build_id(&id)?;
     let Query(params) = params.map_err(query_error)?;
     state.builds.service.owned(&owner, id).await?;
+    let slot = state.streams.acquire(owner.id)?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok());
     let after = last_event_id.or(params.after).unwrap_or(0);
     let viewer = BuildViewer::new(state.pool.clone(), &state.builds.hub, id, after);
-    let events = futures_util::stream::unfold(viewer, |mut viewer| async move {
+    // The slot goes with the viewer, and is freed when the stream closes.
+    let events = futures_util::stream::unfold((viewer, slot), |(mut viewer, slot)| async move {
         let event = match viewer.next().await? {
             Ok(ViewerItem::Event(streamed)) => {
                 // Serialising these plain types cannot fail.
@@ -308,7 +310,7 @@ pub async fn stream(
                 return None;
             }
         };
-        Some((Ok(event), viewer))
+        Some((Ok(event), (viewer, slot)))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }

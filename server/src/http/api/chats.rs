@@ -188,25 +188,28 @@ pub async fn follow_reply(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let following = state.chats.follow(&owner, chat_id(&id)?).await?;
+    // Freed when the stream closes, as it goes with it.
+    let slot = state.streams.acquire(owner.id)?;
     let (first, events) = match following {
         Following::Live { snapshot, events } => (snapshot, Some(events)),
         Following::Idle => (ReplyEvent::Idle, None),
     };
-    let stream = futures_util::stream::unfold((Some(first), events), |(first, mut events)| async move {
-        if let Some(event) = first {
-            return Some((sse_event(&event), (None, events)));
-        }
-        let receiver = events.as_mut()?;
-        match receiver.recv().await {
-            Ok(event @ ReplyEvent::Done { .. }) => Some((sse_event(&event), (None, None))),
-            Ok(event) => Some((sse_event(&event), (None, events))),
-            Err(RecvError::Lagged(missed)) => {
-                tracing::debug!(missed, "a reply follower fell behind; closing its stream");
-                None
+    let stream =
+        futures_util::stream::unfold((Some(first), events, slot), |(first, mut events, slot)| async move {
+            if let Some(event) = first {
+                return Some((sse_event(&event), (None, events, slot)));
             }
-            Err(RecvError::Closed) => None,
-        }
-    });
+            let receiver = events.as_mut()?;
+            match receiver.recv().await {
+                Ok(event @ ReplyEvent::Done { .. }) => Some((sse_event(&event), (None, None, slot))),
+                Ok(event) => Some((sse_event(&event), (None, events, slot))),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "a reply follower fell behind; closing its stream");
+                    None
+                }
+                Err(RecvError::Closed) => None,
+            }
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
