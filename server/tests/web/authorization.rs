@@ -7,6 +7,7 @@
 use crate::common;
 
 use app::model::chats::ReplyStatus;
+use common::contract::Contract;
 use common::{
     api, call_server_fn_as, create_project, create_spec, create_token, run_sql, sign_up, start_chat,
     test_app, test_app_with_objects, wait_for_reply, As, TestResponse, TestUser,
@@ -386,6 +387,18 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
             OwnedResource,
             200,
         ),
+        row(
+            "GET /api/builds/{id}/logs.txt",
+            rest("GET", format!("/api/builds/{build}/logs.txt"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "get_build_log",
+            server_fn("/fn/get_build_log", &[("id", build), ("after", "0"), ("limit", "10")]),
+            OwnedResource,
+            200,
+        ),
         // A build that has ended: its stream is its history, then it closes.
         row(
             "GET /api/builds/{id}/stream",
@@ -689,4 +702,63 @@ async fn the_current_user_is_nobody_for_strangers_and_oneself_for_the_owner() {
     let owner = sign_up(&app, "owner@example.com").await;
     let me = call_server_fn_as(&app, "/fn/get_current_user", As::User(&owner), &[]).await;
     assert_eq!(me.json()["email"], "owner@example.com");
+}
+
+/// What anyone may call, so it has no row: signing up and in (and out), who
+/// is signed in (nobody, for a stranger: the test below), the API's own
+/// description, and an archive download, which its signed link authorizes
+/// (tested with the signatures, in `storage::signed_url` and `builds`).
+const OPEN_TO_ANYONE: &[&str] = &[
+    "/fn/sign_up",
+    "/fn/sign_in",
+    "/fn/sign_out",
+    "/fn/get_current_user",
+    "get /api/openapi.json",
+    "get /api/storage/{key}",
+];
+
+/// Whether `path` (`/api/specs/0192…/versions/2?x=1`) is an instance of
+/// `template` (`/api/specs/{id}/versions/{version}`).
+fn is_instance_of(path: &str, template: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (segments, patterns): (Vec<_>, Vec<_>) = (path.split('/').collect(), template.split('/').collect());
+    segments.len() == patterns.len()
+        && segments
+            .iter()
+            .zip(&patterns)
+            .all(|(segment, pattern)| pattern.starts_with('{') || segment == pattern)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_and_server_function_has_a_row_in_the_matrix() {
+    let (app, _database) = test_app().await;
+    let rows = endpoints(&Owned::default());
+    let has_rest_row = |method: &str, template: &str| {
+        rows.iter().any(|row| match &row.call {
+            Call::Rest { method: row_method, path, .. } => {
+                row_method.eq_ignore_ascii_case(method) && is_instance_of(path, template)
+            }
+            Call::ServerFn { .. } => false,
+        })
+    };
+    let mut missing = Vec::new();
+    for (method, template) in Contract::served_by(&app).await.operations() {
+        let name = format!("{method} {template}");
+        if !OPEN_TO_ANYONE.contains(&name.as_str()) && !has_rest_row(&method, &template) {
+            missing.push(name);
+        }
+    }
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let has_row = rows
+            .iter()
+            .any(|row| matches!(&row.call, Call::ServerFn { path: row_path, .. } if *row_path == path));
+        if !OPEN_TO_ANYONE.contains(&path) && !has_row {
+            missing.push(path.to_owned());
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "add a row to `endpoints` (or, if anyone may call it, to OPEN_TO_ANYONE) for: {missing:#?}"
+    );
 }
