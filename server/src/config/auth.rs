@@ -60,6 +60,8 @@ pub struct AuthConfig {
     pub quotas: Quotas,
     /// Live streams (build events, chat replies) open at once.
     pub streams: StreamLimits,
+    /// The bearer token `GET /metrics` asks for; without one it is off.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -75,6 +77,7 @@ impl Default for AuthConfig {
             sign_ups_per_address: Quota::per_hour(20),
             quotas: Quotas::default(),
             streams: StreamLimits::default(),
+            metrics_token: None,
         }
     }
 }
@@ -115,6 +118,13 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
             whole(value, 1, 1_000_000).map(|limit| Quota::per_hour(limit as u32))
         });
     let quotas = read_quotas(reader, defaults.quotas);
+    let metrics_token = reader.parsed("METRICS_TOKEN", Some(None), |value| {
+        if value.chars().count() >= 16 && value.chars().all(|c| c.is_ascii_graphic()) {
+            Ok(Some(value.to_owned()))
+        } else {
+            Err("expected at least 16 characters without spaces, e.g. from `openssl rand -hex 32`".into())
+        }
+    });
     let streams_per_user = reader
         .parsed("LIVE_STREAMS_PER_USER", Some(defaults.streams.per_user), |value| whole(value, 1, 10_000));
     let streams_total = reader
@@ -136,6 +146,7 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
         sign_ups_per_address: sign_ups?,
         quotas: quotas?,
         streams: StreamLimits { per_user: streams_per_user?, total: streams_total? },
+        metrics_token: metrics_token?,
     })
 }
 

@@ -38,7 +38,11 @@ pub async fn identify_caller(State(state): State<AppState>, mut request: Request
 /// Assets and probes never touch user data; skipping them saves a session
 /// lookup per file.
 fn needs_caller(path: &str) -> bool {
-    !(path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" || path == "/favicon.svg")
+    !(path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics"
+        || path == "/favicon.svg")
 }
 
 async fn caller_of(

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod csrf;
 pub mod health;
 pub mod host_check;
+pub mod metrics;
 pub mod page_guard;
 pub mod rate_limit;
 pub mod router;

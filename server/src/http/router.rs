@@ -26,6 +26,7 @@ use crate::config::AuthConfig;
 use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
+use crate::http::metrics::{self, Metrics};
 use crate::http::stream_slots::StreamSlots;
 use crate::http::{
     api, caller, csrf, health, host_check, page_guard, rate_limit, security_headers, static_files,
@@ -47,6 +48,7 @@ pub struct AppState {
     pub webhooks: Arc<WebhookEngine>,
     /// Live streams open now, against their caps.
     pub streams: Arc<StreamSlots>,
+    pub metrics: Arc<Metrics>,
     pub backend: Backend,
 }
 
@@ -76,6 +78,7 @@ impl AppState {
         };
         let webhooks = Arc::new(webhooks);
         let streams = StreamSlots::new(auth.streams);
+        let metrics = Arc::new(Metrics::default());
         Self {
             leptos_options,
             pool,
@@ -85,6 +88,7 @@ impl AppState {
             builds,
             webhooks,
             streams,
+            metrics,
             backend,
         }
     }
@@ -111,12 +115,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve_metrics))
         .merge(static_files::pkg_router(&state.leptos_options))
         .nest(
             api::PREFIX,
             api::router().layer(from_fn_with_state(state.clone(), rate_limit::limit_api_requests)),
         )
         .merge(pages)
+        // Every route above, counted under its template.
+        .route_layer(from_fn_with_state(state.clone(), metrics::count_routed_requests))
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
         // Listed innermost first: a request meets them from the bottom up.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
@@ -127,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), host_check::refuse_unknown_hosts))
         .layer(from_fn_with_state(state.clone(), security_headers::add_security_headers))
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(state.clone(), metrics::count_other_requests))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

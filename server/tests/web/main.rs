@@ -13,6 +13,7 @@ mod chats;
 mod dashboard;
 mod http;
 mod llm_providers;
+mod metrics;
 mod migrations;
 mod openapi;
 mod process;
