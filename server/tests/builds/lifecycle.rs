@@ -400,16 +400,7 @@ async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
 
     let starts = (0..8).map(|_| {
         let (router, user, spec_id) = (app.router.clone(), user.clone(), spec_id.clone());
-        tokio::spawn(async move {
-            api(
-                &router,
-                "POST",
-                "/api/builds",
-                As::User(&user),
-                Some(serde_json::json!({ "spec_id": spec_id })),
-            )
-            .await
-        })
+        tokio::spawn(async move { common::request_build(&router, &user, &spec_id).await })
     });
     let mut statuses = Vec::new();
     for start in starts {
@@ -465,16 +456,7 @@ async fn builds_started_per_hour_are_limited_and_a_refused_start_costs_nothing()
     let spec_id = spec["id"].as_str().unwrap().to_owned();
     let start = |spec_id: String| {
         let (router, user) = (app.router.clone(), user.clone());
-        async move {
-            api(
-                &router,
-                "POST",
-                "/api/builds",
-                As::User(&user),
-                Some(serde_json::json!({ "spec_id": spec_id })),
-            )
-            .await
-        }
+        async move { common::request_build(&router, &user, &spec_id).await }
     };
 
     // A start refused for another reason gives nothing away.

@@ -104,6 +104,15 @@ pub fn test_auth_config() -> AuthConfig {
     }
 }
 
+/// The settings of a server behind a TLS proxy at `https://agents.example.com`.
+pub fn https_auth_config() -> AuthConfig {
+    AuthConfig {
+        public_origin: Some("https://agents.example.com".into()),
+        secure_cookies: true,
+        ..AuthConfig::default()
+    }
+}
+
 pub fn app_with_pool(pool: DbPool) -> Router {
     app_with_auth(pool, test_auth_config())
 }
@@ -542,10 +551,16 @@ pub fn build_app_with_auth(database: &TestDatabase, setup: BuildSetup, auth: Aut
     BuildApp { router: router(state.clone()), state }
 }
 
+/// Asks the REST API to start a build of `spec_id` for `user`, and answers
+/// what it said.
+pub async fn request_build(app: &Router, user: &TestUser, spec_id: &str) -> TestResponse {
+    let body = serde_json::json!({ "spec_id": spec_id });
+    api(app, "POST", "/api/builds", As::User(user), Some(body)).await
+}
+
 /// Starts a build of `spec_id` for `user` through the REST API.
 pub async fn start_build(app: &Router, user: &TestUser, spec_id: &str) -> app::model::builds::BuildDetail {
-    let body = serde_json::json!({ "spec_id": spec_id });
-    let response = api(app, "POST", "/api/builds", As::User(user), Some(body)).await;
+    let response = request_build(app, user, spec_id).await;
     assert_eq!(response.status, 201, "{}", response.body);
     body_as(&response)
 }

@@ -52,12 +52,7 @@ async fn signing_up_starts_a_session_in_a_safe_cookie_and_stores_only_an_argon2i
 #[tokio::test(flavor = "multi_thread")]
 async fn cookies_are_secure_when_the_public_url_is_https() {
     let database = common::migrated_database().await;
-    let auth = AuthConfig {
-        public_origin: Some("https://agents.example.com".into()),
-        secure_cookies: true,
-        ..AuthConfig::default()
-    };
-    let app = app_with_auth(database.pool.clone(), auth);
+    let app = app_with_auth(database.pool.clone(), common::https_auth_config());
     let form = [("email", "ada@example.com"), ("display_name", "Ada"), ("password", PASSWORD)];
     let response = call_server_fn_as(&app, "/fn/sign_up", As::Anonymous, &form).await;
     let set_cookie = response.headers.get("set-cookie").expect("a session cookie").to_str().unwrap();

@@ -76,12 +76,7 @@ async fn every_answer_carries_the_security_headers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_https_public_url_turns_on_strict_transport_security() {
     let database = common::migrated_database().await;
-    let auth = AuthConfig {
-        public_origin: Some("https://agents.example.com".into()),
-        secure_cookies: true,
-        ..AuthConfig::default()
-    };
-    let app = app_with_auth(database.pool.clone(), auth);
+    let app = app_with_auth(database.pool.clone(), common::https_auth_config());
     let response = send(&app, request_for("agents.example.com", "/healthz")).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.headers["strict-transport-security"], "max-age=31536000; includeSubDomains");
