@@ -1,8 +1,9 @@
 //! Who hears that a build's events were committed. Writers in this process
 //! hand the committed events over directly; builds run by other processes
-//! are announced through PostgreSQL's LISTEN/NOTIFY, and their viewers read
-//! the rows. A signal is only ever a hint: viewers read the database when
-//! they miss one, so a lost notification delays an event, never loses it.
+//! are announced through PostgreSQL's LISTEN/NOTIFY, and each watched
+//! build's one [`follower`](crate::builds::follower) reads their rows for
+//! all its viewers. A signal is only ever a hint: the follower also looks
+//! every few seconds, so a lost notification delays an event, never loses it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,66 +12,106 @@ use std::time::Duration;
 use app::model::builds::StoredBuildEvent;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::StreamExt;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::builds::control::RunningBuilds;
+use crate::builds::follower::{self, Followed};
 use crate::builds::repo::{CONTROL_CHANNEL, EVENTS_CHANNEL};
-
-/// Signals a viewer may fall behind by before it is told it lagged (and
-/// reads the database instead).
-const VIEWER_BUFFER: usize = 256;
+use crate::db::DbPool;
 
 /// Events up to `up_to` are committed. `events` carries them when this
-/// process wrote them; otherwise they are in the database.
+/// process wrote them or a follower read them; otherwise they are in the
+/// database (and the viewer reads them itself).
 #[derive(Debug, Clone)]
 pub struct Committed {
     pub up_to: i64,
     pub events: Option<Arc<[StoredBuildEvent]>>,
 }
 
-#[derive(Default)]
+/// A viewer's line to its build's follower.
+pub struct Subscription {
+    pub signals: broadcast::Receiver<Committed>,
+    /// True once the viewer may read its history (see [`Followed`]).
+    pub ready: watch::Receiver<bool>,
+}
+
 pub struct EventHub {
-    channels: Mutex<HashMap<Uuid, broadcast::Sender<Committed>>>,
+    pool: DbPool,
+    followed: Mutex<HashMap<Uuid, Arc<Followed>>>,
+    followers: TaskTracker,
     /// Woken when a build is queued anywhere, so idle workers look at once.
     queued: Notify,
-    /// Cancelled when the server stops: open viewer streams end.
+    /// Cancelled when the server stops: open viewer streams and followers end.
     pub closing: CancellationToken,
 }
 
 impl EventHub {
-    fn with_channels<T>(
-        &self,
-        work: impl FnOnce(&mut HashMap<Uuid, broadcast::Sender<Committed>>) -> T,
-    ) -> T {
-        // Every change is one insert or remove: the map stays consistent after a panic.
-        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        work(&mut channels)
+    pub fn new(pool: DbPool) -> Self {
+        Self {
+            pool,
+            followed: Mutex::default(),
+            followers: TaskTracker::new(),
+            queued: Notify::new(),
+            closing: CancellationToken::new(),
+        }
     }
 
-    pub fn subscribe(&self, build_id: Uuid) -> broadcast::Receiver<Committed> {
-        self.with_channels(|channels| {
-            channels.entry(build_id).or_insert_with(|| broadcast::channel(VIEWER_BUFFER).0).subscribe()
+    fn with_followed<T>(&self, work: impl FnOnce(&mut HashMap<Uuid, Arc<Followed>>) -> T) -> T {
+        // Every change is one insert or remove: the map stays consistent after a panic.
+        let mut followed = self.followed.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut followed)
+    }
+
+    /// Joins the build's viewers, starting its follower if it has none.
+    pub fn subscribe(self: &Arc<Self>, build_id: Uuid) -> Subscription {
+        // The receiver is made under the lock, so the follower cannot decide
+        // nobody watches in between.
+        let (followed, signals, is_new) = self.with_followed(|map| match map.get(&build_id) {
+            Some(followed) => (followed.clone(), followed.signals.subscribe(), false),
+            None => {
+                let followed = Arc::new(Followed::new());
+                map.insert(build_id, followed.clone());
+                let signals = followed.signals.subscribe();
+                (followed, signals, true)
+            }
+        });
+        let ready = followed.ready();
+        if is_new {
+            self.followers.spawn(follower::follow(self.clone(), self.pool.clone(), build_id, followed));
+        }
+        Subscription { signals, ready }
+    }
+
+    /// Tells the build's viewers, if anyone here watches it.
+    pub fn publish(&self, build_id: Uuid, committed: Committed) {
+        let Some(followed) = self.with_followed(|map| map.get(&build_id).cloned()) else { return };
+        if committed.events.is_some() {
+            followed.hand_over(committed);
+        } else {
+            followed.announce(committed.up_to);
+        }
+    }
+
+    /// Forgets the build's follower when nobody watches any more; answers
+    /// whether it did (and the follower should stop).
+    pub(super) fn forget_if_unwatched(&self, build_id: Uuid, followed: &Arc<Followed>) -> bool {
+        self.with_followed(|map| {
+            if followed.is_watched() {
+                return false;
+            }
+            if map.get(&build_id).is_some_and(|current| Arc::ptr_eq(current, followed)) {
+                map.remove(&build_id);
+            }
+            true
         })
     }
 
-    /// Tells the build's viewers; forgets the channel once nobody listens.
-    pub fn publish(&self, build_id: Uuid, committed: Committed) {
-        self.with_channels(|channels| {
-            if let Some(sender) = channels.get(&build_id) {
-                if sender.send(committed).is_err() {
-                    channels.remove(&build_id);
-                }
-            }
-        });
-    }
-
-    /// Every viewer re-reads the database (after notifications may have been missed).
+    /// Every follower looks at the database (after notifications may have been missed).
     fn resync_all(&self) {
-        self.with_channels(|channels| {
-            channels.retain(|_, sender| sender.send(Committed { up_to: i64::MAX, events: None }).is_ok())
-        });
+        self.with_followed(|map| map.values().for_each(|followed| followed.look_now()));
     }
 
     pub fn announce_queued(&self) {
@@ -153,15 +194,5 @@ mod tests {
         assert_eq!(parse_events_payload(&format!("{id}:42")), Some((id, 42)));
         assert_eq!(parse_events_payload("nonsense"), None);
         assert_eq!(parse_events_payload(&format!("{id}:x")), None);
-    }
-
-    #[tokio::test]
-    async fn a_channel_nobody_follows_is_forgotten() {
-        let hub = EventHub::default();
-        let id = Uuid::now_v7();
-        let receiver = hub.subscribe(id);
-        drop(receiver);
-        hub.publish(id, Committed { up_to: 1, events: None });
-        assert!(hub.with_channels(|channels| channels.is_empty()));
     }
 }

@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod checkpoints;
 pub mod control;
 pub mod events;
+pub mod follower;
 pub mod harness;
 pub mod hub;
 pub mod offline_agent;
@@ -73,7 +74,7 @@ impl BuildEngine {
             artifacts: artifact_settings,
             prices,
         } = setup;
-        let hub = Arc::new(hub::EventHub::default());
+        let hub = Arc::new(hub::EventHub::new(pool.clone()));
         let running = Arc::new(control::RunningBuilds::default());
         let shutdown = CancellationToken::new();
         let worker_id = Uuid::now_v7();

@@ -1,26 +1,24 @@
 //! One person watching a build: its history from the database after the
-//! last event they have, then live events as they are committed, without a
-//! gap or a repeat. A viewer that falls behind (or misses a signal) reads
-//! the database again; the build never waits for a viewer.
-
-use std::collections::VecDeque;
-use std::sync::Arc;
-use std::time::Duration;
+//! last event they have, then live events from the build's follower as they
+//! are committed, without a gap or a repeat. A viewer that falls behind (or
+//! sees a gap) reads the database again; the build never waits for a viewer.
 
 use app::model::builds::{BuildEvent, BuildStatus, StreamedBuildEvent};
+use std::collections::VecDeque;
+use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::builds::artifacts::repo as artifact_repo;
-use crate::builds::hub::{Committed, EventHub};
+use crate::builds::follower::LOOK_EVERY;
+use crate::builds::hub::{Committed, EventHub, Subscription};
 use crate::builds::repo;
 use crate::db::{DbPool, StoreError};
 
 /// Events read from the database at a time.
 const PAGE: i64 = 1000;
-/// Without any signal, the database is read this often anyway.
-const RECHECK_EVERY: Duration = Duration::from_secs(5);
 
 pub enum ViewerItem {
     Event(StreamedBuildEvent),
@@ -35,6 +33,8 @@ pub struct BuildViewer {
     pool: DbPool,
     build_id: Uuid,
     signals: broadcast::Receiver<Committed>,
+    /// The follower is ready: history read after this misses nothing.
+    follower_ready: watch::Receiver<bool>,
     closing: CancellationToken,
     last_sent: i64,
     /// Events read while catching up on connecting are historical.
@@ -50,11 +50,12 @@ impl BuildViewer {
     /// caller has checked who may watch it.
     pub fn new(pool: DbPool, hub: &Arc<EventHub>, build_id: Uuid, after: i64) -> Self {
         // Subscribed before the first read, so nothing committed in between is missed.
-        let signals = hub.subscribe(build_id);
+        let Subscription { signals, ready } = hub.subscribe(build_id);
         Self {
             pool,
             build_id,
             signals,
+            follower_ready: ready,
             closing: hub.closing.clone(),
             last_sent: after.max(0),
             is_replaying: true,
@@ -96,6 +97,10 @@ impl BuildViewer {
                 }
             }
             if self.must_read {
+                if self.is_replaying && !self.wait_for_follower().await {
+                    self.is_over = true;
+                    return None;
+                }
                 match self.read_page().await {
                     Ok(true) => continue,
                     Ok(false) => {
@@ -150,6 +155,16 @@ impl BuildViewer {
         Ok(!state.is_some_and(|state| state.is_in_progress()))
     }
 
+    /// Waits until the build's follower knows where it starts; false when
+    /// the server stops first.
+    async fn wait_for_follower(&mut self) -> bool {
+        let closing = self.closing.clone();
+        tokio::select! {
+            _ = closing.cancelled() => false,
+            ready = self.follower_ready.wait_for(|is_ready| *is_ready) => ready.is_ok(),
+        }
+    }
+
     async fn wait_for_more(&mut self) {
         let signal = tokio::select! {
             _ = self.closing.cancelled() => {
@@ -158,10 +173,6 @@ impl BuildViewer {
                 return;
             }
             signal = self.signals.recv() => signal,
-            _ = tokio::time::sleep(RECHECK_EVERY) => {
-                self.must_read = true;
-                return;
-            }
         };
         match signal {
             Ok(Committed { up_to, .. }) if up_to <= self.last_sent => {}
@@ -184,7 +195,7 @@ impl BuildViewer {
             Ok(_) | Err(RecvError::Lagged(_)) => self.must_read = true,
             Err(RecvError::Closed) => {
                 self.must_read = true;
-                tokio::time::sleep(RECHECK_EVERY).await;
+                tokio::time::sleep(LOOK_EVERY).await;
             }
         }
     }

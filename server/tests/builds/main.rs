@@ -7,6 +7,7 @@ mod common;
 
 mod artifact_outage;
 mod failover;
+mod followers;
 mod guards;
 mod hostile;
 mod lifecycle;
