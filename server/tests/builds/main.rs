@@ -6,6 +6,7 @@
 mod common;
 
 mod artifact_outage;
+mod database_outage;
 mod failover;
 mod followers;
 mod guards;

@@ -9,6 +9,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use app::model::builds::{BuildEvent, BuildStatus};
+use common::database_link::DatabaseLink;
 use common::processes::{
     final_build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
 };
@@ -85,6 +86,51 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
         events.iter().any(|stored| matches!(&stored.event, BuildEvent::Log { line, .. } if line.starts_with("Resuming: the process running this build stopped"))),
         "the second server resumed the build"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_the_database_is_down_stops_the_server_within_its_grace_and_the_build_resumes_later() {
+    let database = migrated_database().await;
+    let link = DatabaseLink::to(&database.url).await;
+    let scratch = Scratch::new("agents-term-test");
+    let port = free_port();
+    let (data, client) = (scratch.0.join("data"), reqwest::Client::new());
+    let grace = Duration::from_secs(5);
+    let mut env = slow_worker();
+    env.push(("SHUTDOWN_GRACE_SECS", grace.as_secs().to_string()));
+    let mut first = ServerProcess::start(&link.url, port, &data, &scratch.0.join("first.log"), &env);
+    first.wait_until_ready(&client).await;
+    let cookie = sign_up_over_http(&client, &first.base, "term@example.com").await;
+    let build = start_build_over_http(&client, &first.base, &cookie, SPEC).await;
+    let deadline = Instant::now() + BUILD_LIMIT;
+    while !stored_events(&database.pool, build.id)
+        .await
+        .iter()
+        .any(|stored| matches!(stored.event, BuildEvent::FeatureStart { .. }))
+    {
+        assert!(Instant::now() < deadline, "the build never reached a feature");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The database goes, the build's events pile up, and then the operator stops the server.
+    link.cut();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let took = first.terminate(grace + Duration::from_secs(10));
+    let log = std::fs::read_to_string(scratch.0.join("first.log")).unwrap_or_default();
+    let took = took.unwrap_or_else(|| panic!("the server was still running well past its grace:\n{log}"));
+    assert!(took <= grace + Duration::from_secs(2), "it took {took:?} with a grace of {grace:?}:\n{log}");
+
+    // With the database back, another server resumes the build and finishes it.
+    link.restore();
+    let mut second =
+        ServerProcess::start(&link.url, port, &data, &scratch.0.join("second.log"), &slow_worker());
+    second.wait_until_ready(&client).await;
+    let done =
+        final_build_detail(&client, &second.base, &cookie, build.id, BUILD_LIMIT, "the build did not finish")
+            .await;
+    drop(second);
+    assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
+    assert_eq!(done.features_passing, done.features_total);
 }
 
 #[tokio::test(flavor = "multi_thread")]

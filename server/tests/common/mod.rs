@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod contract;
+pub mod database_link;
 pub mod processes;
 pub mod webhook_receiver;
 pub mod wire_servers;

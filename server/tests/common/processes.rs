@@ -91,6 +91,22 @@ impl ServerProcess {
         }
     }
 
+    /// SIGTERM, as an operator or systemd stops it; answers how long it
+    /// took to exit, or `None` if it was still running after `limit`.
+    pub fn terminate(&mut self, limit: Duration) -> Option<Duration> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success(), "could not signal the server");
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.child.try_wait().expect("poll").is_some() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// SIGKILL: no shutdown, no lease given back.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL the server");
