@@ -531,6 +531,7 @@ impl Run<'_> {
         match report.end {
             SessionEnd::Stopped => Some(RunEnd::Stopped),
             SessionEnd::ProviderBusy { wait, message } => {
+                let wait = wait.unwrap_or(self.context.settings.provider_busy_pause);
                 let resume_at =
                     Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
                 Some(RunEnd::Paused {

@@ -37,6 +37,9 @@ pub struct BuildSettings {
     pub max_event_bytes: i64,
     /// Builds a user may start per hour (resuming one is not starting it).
     pub starts_per_user: Quota,
+    /// How long a build pauses when the model provider is rate limited or
+    /// overloaded (after its own retries) and names no time to come back.
+    pub provider_busy_pause: Duration,
 }
 
 impl Default for BuildSettings {
@@ -58,6 +61,7 @@ impl Default for BuildSettings {
             max_events: 2_000_000,
             max_event_bytes: 1024 * 1024 * 1024,
             starts_per_user: Quota::per_hour(10),
+            provider_busy_pause: Duration::from_secs(60),
         }
     }
 }

@@ -48,6 +48,10 @@ pub(super) fn read_builds(reader: &mut Reader<'_>) -> Option<BuildSettings> {
     let starts = reader.parsed("BUILDS_STARTED_PER_HOUR", Some(defaults.starts_per_user), |value| {
         whole(value, 1, 100_000).map(|limit| Quota::per_hour(limit as u32))
     });
+    let busy_pause =
+        reader.parsed("BUILD_PROVIDER_BUSY_PAUSE_SECS", Some(defaults.provider_busy_pause), |value| {
+            whole(value, 1, 3600).map(|secs| Duration::from_secs(secs as u64))
+        });
     Some(BuildSettings {
         workers: workers?,
         lease: lease?,
@@ -60,6 +64,7 @@ pub(super) fn read_builds(reader: &mut Reader<'_>) -> Option<BuildSettings> {
         max_events: max_events?,
         max_event_bytes: max_event_bytes?,
         starts_per_user: starts?,
+        provider_busy_pause: busy_pause?,
         ..defaults
     })
 }

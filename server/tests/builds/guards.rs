@@ -2,7 +2,8 @@
 //! protocol from a local server, scripted turn by turn: cancel kills what
 //! runs in the sandbox, the loop guard and the stall limit stop a build that
 //! goes round in circles, a rate-limited provider pauses the build until its
-//! reset and it then resumes by itself, and the token budget pauses it.
+//! reset and it then resumes by itself, an overloaded one is retried with
+//! backoff and then waited out, and the token budget pauses it.
 
 use crate::common;
 use crate::common::wire_servers;
@@ -19,6 +20,7 @@ use serde_json::{json, Value};
 use server::builds::BuildSettings;
 use server::http::BuildSetup;
 use server::llm::prices::ModelPrices;
+use server::llm::retry::RetryPolicy;
 use uuid::Uuid;
 use wire_servers::{messages_api, FakeProvider, ScriptedResponse};
 
@@ -170,6 +172,69 @@ async fn a_rate_limited_provider_pauses_the_build_until_its_reset_then_it_resume
         "resumed before the reset: {:?}",
         paused_at.elapsed()
     );
+    let statuses: Vec<BuildStatus> = stored_events(&database.pool, build.id)
+        .await
+        .into_iter()
+        .filter_map(|stored| match stored.event {
+            BuildEvent::Status { status, .. } => Some(status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &statuses[..4],
+        &[BuildStatus::Queued, BuildStatus::Running, BuildStatus::Paused, BuildStatus::Running]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overloaded_provider_is_retried_with_backoff_then_the_build_pauses_and_goes_on_once_it_recovers() {
+    // Overloaded (529, no retry-after) for five requests in a row, then answering.
+    let overloaded =
+        || ScriptedResponse::json(529, messages_api::error_body("overloaded_error", "Overloaded"));
+    let end_turn = ScriptedResponse::event_stream(vec![messages_api::text_reply(
+        &["Nothing to do."],
+        "end_turn",
+        10,
+        5,
+    )
+    .into_bytes()]);
+    let mut script: Vec<ScriptedResponse> = (0..5).map(|_| overloaded()).collect();
+    script.push(end_turn);
+    let fake = FakeProvider::start(script).await;
+    let retry =
+        RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(200), ..RetryPolicy::default() };
+    let pause = Duration::from_secs(2);
+    let settings =
+        BuildSettings { max_stalled_sessions: 2, provider_busy_pause: pause, ..test_build_settings(1) };
+    let setup =
+        build_setup_with(settings, Arc::new(local_sandbox_engine()), fake.anthropic_agent_retrying(retry));
+    let database = migrated_database().await;
+    let app = build_app(&database, setup);
+    let user = sign_up(&app.router, "overloaded@example.com").await;
+    let spec = create_spec(&app.router, &user, "Busy", "# Busy\n- waits").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let paused = wait_for_build(&app.router, &user, build.id, Duration::from_secs(20), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let reason = paused.status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("overloaded") && reason.contains("resumes by itself"), "{reason}");
+    assert!(paused.resume_at.is_some());
+
+    // It goes on by itself and gets its answer.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fake.requests().len() < 6 {
+        assert!(Instant::now() < deadline, "the build never got through: {} requests", fake.requests().len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let at: Vec<Instant> = fake.requests().iter().map(|request| request.received_at).collect();
+    let gaps: Vec<Duration> = at.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    // Within one session's request: backoff, doubling (200 ms, then 400 ms).
+    assert!(gaps[0] >= Duration::from_millis(180) && gaps[1] >= Duration::from_millis(380), "{gaps:?}");
+    assert!(gaps[1] > gaps[0], "the backoff grows: {gaps:?}");
+    // Between the sessions: the build's pause.
+    assert!(gaps[2] >= pause - Duration::from_millis(100), "{gaps:?}");
     let statuses: Vec<BuildStatus> = stored_events(&database.pool, build.id)
         .await
         .into_iter()

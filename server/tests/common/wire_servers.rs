@@ -91,6 +91,7 @@ pub struct RecordedRequest {
     pub headers: HashMap<String, String>,
     /// `Null` when the body was not JSON.
     pub body: Value,
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -152,13 +153,24 @@ impl FakeProvider {
     /// The platform's Anthropic provider pointed at this server, without
     /// retries, as a build agent.
     pub fn anthropic_agent(&self) -> Arc<dyn server::llm::LlmProvider> {
-        use server::llm::{provider_from_config, retry::RetryPolicy, LlmConfig, ProviderKind};
+        self.anthropic_agent_retrying(server::llm::retry::RetryPolicy {
+            max_retries: 0,
+            ..server::llm::retry::RetryPolicy::default()
+        })
+    }
+
+    /// The platform's Anthropic provider pointed at this server, retrying as `retry` says.
+    pub fn anthropic_agent_retrying(
+        &self,
+        retry: server::llm::retry::RetryPolicy,
+    ) -> Arc<dyn server::llm::LlmProvider> {
+        use server::llm::{provider_from_config, LlmConfig, ProviderKind};
         provider_from_config(&LlmConfig {
             kind: ProviderKind::Anthropic,
             api_key: Some("test-key".into()),
             base_url: self.url(),
             model: "claude-test".into(),
-            retry: RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
+            retry,
             ..LlmConfig::default()
         })
         .expect("an Anthropic provider for the fake server")
@@ -246,6 +258,7 @@ async fn record(request: Request) -> RecordedRequest {
             })
             .collect(),
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        received_at: Instant::now(),
     }
 }
 

@@ -561,3 +561,74 @@ async fn refining_a_draft_keeps_it_and_adds_the_missing_sections() {
     let blank = refine(" \n ").await;
     assert_eq!(blank.status, 422, "{}", blank.body);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overloaded_provider_is_retried_then_a_reply_it_could_not_give_says_so_and_a_retry_gets_through() {
+    use common::wire_servers::{messages_api, FakeProvider, ScriptedResponse};
+    let overloaded =
+        || ScriptedResponse::json(529, messages_api::error_body("overloaded_error", "Overloaded"));
+    let reply = |text: &str| {
+        ScriptedResponse::event_stream(
+            vec![messages_api::text_reply(&[text], "end_turn", 10, 3).into_bytes()],
+        )
+    };
+    // The first message: overloaded twice, then answered. The second: overloaded
+    // past every retry. Its retry: answered.
+    let fake = FakeProvider::start(vec![
+        overloaded(),
+        overloaded(),
+        reply("Who is it for?"),
+        overloaded(),
+        overloaded(),
+        overloaded(),
+        reply("Noted: parents."),
+    ])
+    .await;
+    let retry = server::llm::retry::RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let assistant = server::chats::AssistantSettings {
+        provider: fake.anthropic_agent_retrying(retry),
+        max_tokens: 1_000,
+        max_continuations: 0,
+    };
+    let database = migrated_database().await;
+    let app = server::http::router(server::http::AppState::new(
+        common::test_leptos_options(),
+        database.pool.clone(),
+        common::test_auth_config(),
+        assistant,
+        common::idle_build_setup(),
+        common::webhook_engine(&database.pool),
+    ));
+    let user = sign_up(&app, "busy@example.com").await;
+
+    let chat = start_chat(&app, &user, IDEA).await;
+    let answered = wait_for_reply(&app, As::User(&user), chat.id).await;
+    let first = last_message(&answered);
+    assert_eq!((first.status, first.content.as_str()), (ReplyStatus::Complete, "Who is it for?"));
+
+    let sent = api(
+        &app,
+        "POST",
+        &format!("/api/chats/{}/messages", chat.id),
+        As::User(&user),
+        Some(json!({ "message": "Parents." })),
+    )
+    .await;
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    let failed = wait_for_reply(&app, As::User(&user), chat.id).await;
+    let failed = last_message(&failed);
+    assert_eq!(failed.status, ReplyStatus::Failed);
+    let error = failed.error.clone().unwrap_or_default();
+    assert!(error.contains("unavailable") && error.contains("Overloaded"), "the person is told why: {error}");
+
+    let retried = api(&app, "POST", &format!("/api/chats/{}/retry", chat.id), As::User(&user), None).await;
+    assert_eq!(retried.status, 202, "{}", retried.body);
+    let again = wait_for_reply(&app, As::User(&user), chat.id).await;
+    let again = last_message(&again);
+    assert_eq!((again.status, again.content.as_str()), (ReplyStatus::Complete, "Noted: parents."));
+    assert_eq!(fake.requests().len(), 7, "each failure was retried, with nothing extra");
+}

@@ -59,9 +59,10 @@ pub enum SessionEnd {
     TokenBudget,
     /// Cancelled, paused or the server is stopping.
     Stopped,
-    /// The provider is rate limited or overloaded: try again after `wait`.
+    /// The provider is rate limited or overloaded: try again after `wait`,
+    /// the time it asked for, if it named one.
     ProviderBusy {
-        wait: Duration,
+        wait: Option<Duration>,
         message: String,
     },
     /// The provider refused the request; another session would fare the same.
@@ -81,9 +82,6 @@ pub struct SessionReport {
     /// The last test run: passed, failed.
     pub last_tests: Option<(i32, i32)>,
 }
-
-/// When a rate-limited provider names no time, the build waits this long.
-const DEFAULT_PROVIDER_WAIT: Duration = Duration::from_secs(60);
 
 impl Session<'_> {
     /// Runs the session that `opening` introduces until the model ends it or
@@ -249,7 +247,7 @@ impl Session<'_> {
                 if matches!(status, 429 | 529) =>
             {
                 SessionEnd::ProviderBusy {
-                    wait: retry_after.unwrap_or(DEFAULT_PROVIDER_WAIT),
+                    wait: retry_after,
                     message: format!(
                         "the model provider is rate limited or overloaded (HTTP {status}): {message}"
                     ),
