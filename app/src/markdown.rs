@@ -110,3 +110,128 @@ mod tests {
         assert!(html.contains("<a href=\"https://evil.example/pixel.png\">tracker</a>"), "{html}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::render_markdown;
+
+    /// Markdown made of the pieces an attack on a renderer is made of.
+    fn hostile_markdown() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "[",
+            "](",
+            ")",
+            "![",
+            "<",
+            ">",
+            "<script>",
+            "</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=",
+            "javascript:",
+            "JaVaScRiPt:",
+            "java\tscript:",
+            "data:text/html,",
+            "vbscript:",
+            "&#106;",
+            "&#x6A;",
+            "&colon;",
+            "&amp;",
+            "http://example.com",
+            "mailto:a@b.c",
+            "/",
+            "?",
+            "#",
+            ":",
+            "\"",
+            "'",
+            "`",
+            "```",
+            "\n",
+            "\n\n",
+            " ",
+            "\t",
+            "*",
+            "_",
+            "|",
+            "-",
+            "1. ",
+            "> ",
+            "# ",
+            "alert(1)",
+            "%6A",
+            "\\",
+            "\0",
+            "a",
+        ]);
+        proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    const TAGS: [&str; 25] = [
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "em",
+        "del",
+        "code",
+        "pre",
+        "a",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "hr",
+        "br",
+        "input",
+    ];
+
+    /// An address as a browser reads it: entities decoded, tabs and line
+    /// breaks dropped, leading spaces and controls trimmed, any case.
+    fn as_browser_reads(href: &str) -> String {
+        href.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+            .replace(['\t', '\n', '\r'], "")
+            .trim_start_matches(|c: char| c <= ' ')
+            .to_ascii_lowercase()
+    }
+
+    proptest! {
+        #[test]
+        fn rendered_markdown_has_only_plain_tags_and_safe_addresses(text in hostile_markdown()) {
+            let html = render_markdown(&text);
+            // Every `<` the writer did not escape opens one of the tags Markdown makes.
+            for tag in html.split('<').skip(1) {
+                let name: String = tag.trim_start_matches('/').chars().take_while(char::is_ascii_alphanumeric).collect();
+                prop_assert!(TAGS.contains(&name.as_str()), "<{name} in {html:?}");
+                let inside = tag.split('>').next().unwrap_or_default();
+                prop_assert!(!inside.to_ascii_lowercase().contains(" on"), "an event handler in {html:?}");
+                let Some(href) = inside.split(" href=\"").nth(1) else { continue };
+                let address = as_browser_reads(href.split('"').next().unwrap_or_default());
+                let scheme_end = address.find(':');
+                let path_start = address.find(['/', '?', '#']);
+                let has_scheme = match (scheme_end, path_start) {
+                    (Some(colon), Some(path)) => colon < path,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                let is_safe = !has_scheme || ["http:", "https:", "mailto:"].iter().any(|safe| address.starts_with(safe));
+                prop_assert!(is_safe, "{address:?} in {html:?}");
+            }
+        }
+    }
+}

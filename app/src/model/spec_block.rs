@@ -117,3 +117,46 @@ mod tests {
         assert_eq!(latest_spec(replies.iter().copied()), Some("second"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn reply_like() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            SPEC_OPEN,
+            SPEC_CLOSE,
+            "\n",
+            "\r\n",
+            " ",
+            "\t",
+            "# App",
+            "- a feature",
+            "<",
+            ">",
+            "app_spec",
+            "é",
+            "x",
+        ]);
+        proptest::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn a_reply_splits_into_pieces_of_itself_in_order(reply in reply_like()) {
+            let parts = split_reply(&reply);
+            prop_assert!(reply.starts_with(parts.before));
+            prop_assert!(reply.ends_with(parts.after));
+            if let Some(spec) = parts.spec {
+                let rest = &reply[parts.before.len()..reply.len() - parts.after.len()];
+                prop_assert!(rest.contains(spec.content), "{:?} not in {:?}", spec.content, rest);
+                prop_assert!(rest.contains(SPEC_OPEN));
+                prop_assert!(!spec.is_complete || rest.contains(SPEC_CLOSE), "complete only with its closing line: {:?}", rest);
+            } else {
+                prop_assert_eq!(parts.before, reply.as_str());
+            }
+        }
+    }
+}

@@ -320,3 +320,22 @@ mod tests {
         assert_eq!(page.page_count(), 3);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::clean_text;
+
+    proptest! {
+        #[test]
+        fn cleaned_text_keeps_no_control_but_tab_and_newline_and_cleaning_again_changes_nothing(text in "\\PC{0,40}|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}a é]{0,40}") {
+            let cleaned = clean_text(&text);
+            prop_assert!(cleaned.chars().all(|c| !c.is_control() || c == '\t' || c == '\n'));
+            prop_assert_eq!(clean_text(&cleaned), cleaned.clone());
+            let kept: String = text.chars().filter(|c| !c.is_control()).collect();
+            let kept_of_cleaned: String = cleaned.chars().filter(|c| !c.is_control()).collect();
+            prop_assert_eq!(kept, kept_of_cleaned, "visible text is kept as it was");
+        }
+    }
+}

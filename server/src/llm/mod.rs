@@ -206,3 +206,6 @@ pub async fn collect_reply(mut events: EventStream) -> Result<CollectedReply, Pr
     }
     Ok(reply)
 }
+
+#[cfg(test)]
+mod properties;

@@ -1,6 +1,7 @@
 //! A decoder for server-sent event streams as the WHATWG HTML standard
 //! defines them. Network chunks may end anywhere, inside a line or inside a
-//! UTF-8 character, so bytes are buffered until a whole line is present.
+//! UTF-8 character, so bytes are buffered until a whole line is present,
+//! up to a limit: a provider cannot make the server hold an endless line.
 
 /// One dispatched event: its `event:` name (empty when absent) and the
 /// `data:` lines joined by newlines.
@@ -10,12 +11,33 @@ pub struct SseFrame {
     pub data: String,
 }
 
-#[derive(Debug, Default)]
+/// An event's bytes (its lines, or one unfinished line) past which the
+/// stream is refused. The providers send small deltas; a whole tool call's
+/// input arrives in pieces.
+pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event of the stream is longer than {limit} bytes")]
+pub struct EventTooLarge {
+    pub limit: usize,
+}
+
+#[derive(Debug)]
 pub struct SseDecoder {
     pending: Vec<u8>,
+    /// How far `pending` was searched for a line end (so each byte is looked at once).
+    scanned: usize,
     event: String,
     data: Vec<String>,
+    data_bytes: usize,
     has_data: bool,
+    limit: usize,
+}
+
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::with_limit(MAX_EVENT_BYTES)
+    }
 }
 
 impl SseDecoder {
@@ -23,12 +45,25 @@ impl SseDecoder {
         Self::default()
     }
 
-    /// Feeds a chunk and returns the events it completed.
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<SseFrame> {
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            pending: Vec::new(),
+            scanned: 0,
+            event: String::new(),
+            data: Vec::new(),
+            data_bytes: 0,
+            has_data: false,
+            limit,
+        }
+    }
+
+    /// Feeds a chunk and returns the events it completed, or an error once
+    /// an event grows past the limit (the stream is then over).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseFrame>, EventTooLarge> {
         self.pending.extend_from_slice(chunk);
         let mut frames = Vec::new();
         let mut start = 0;
-        let mut index = 0;
+        let mut index = self.scanned;
         while index < self.pending.len() {
             let byte = self.pending[index];
             if byte == b'\n' || byte == b'\r' {
@@ -47,8 +82,13 @@ impl SseDecoder {
                 index += 1;
             }
         }
+        // `index` stopped at the end, or on a CR at the end that may start a CRLF.
         self.pending.drain(..start);
-        frames
+        self.scanned = index - start;
+        if self.pending.len() + self.data_bytes > self.limit {
+            return Err(EventTooLarge { limit: self.limit });
+        }
+        Ok(frames)
     }
 
     /// Ends the stream: a final line without a terminator still counts, but
@@ -58,6 +98,7 @@ impl SseDecoder {
         if !self.pending.is_empty() {
             let line = String::from_utf8_lossy(&self.pending).trim_end_matches('\r').to_owned();
             self.pending.clear();
+            self.scanned = 0;
             frames.extend(self.take_line(&line));
         }
         frames
@@ -77,6 +118,7 @@ impl SseDecoder {
         match field {
             "event" => self.event = value.to_owned(),
             "data" => {
+                self.data_bytes += value.len() + 1;
                 self.data.push(value.to_owned());
                 self.has_data = true;
             }
@@ -88,6 +130,7 @@ impl SseDecoder {
     fn dispatch(&mut self) -> Option<SseFrame> {
         let event = std::mem::take(&mut self.event);
         let data = std::mem::take(&mut self.data);
+        self.data_bytes = 0;
         if !std::mem::take(&mut self.has_data) {
             return None;
         }
@@ -116,8 +159,8 @@ mod tests {
         // between the CR and LF of a CRLF.
         for split in 0..=bytes.len() {
             let mut decoder = SseDecoder::new();
-            let mut frames = decoder.push(&bytes[..split]);
-            frames.extend(decoder.push(&bytes[split..]));
+            let mut frames = decoder.push(&bytes[..split]).expect("a small event");
+            frames.extend(decoder.push(&bytes[split..]).expect("a small event"));
             frames.extend(decoder.finish());
             assert_eq!(frames, expected(), "split at byte {split}");
         }
@@ -128,7 +171,7 @@ mod tests {
         let mut decoder = SseDecoder::new();
         let mut frames = Vec::new();
         for byte in STREAM.as_bytes() {
-            frames.extend(decoder.push(std::slice::from_ref(byte)));
+            frames.extend(decoder.push(std::slice::from_ref(byte)).expect("a small event"));
         }
         assert_eq!(frames, expected());
     }
@@ -136,15 +179,29 @@ mod tests {
     #[test]
     fn an_event_cut_off_before_its_blank_line_is_not_dispatched() {
         let mut decoder = SseDecoder::new();
-        assert!(decoder.push(b"event: x\ndata: partial").is_empty());
+        assert!(decoder.push(b"event: x\ndata: partial").expect("a small event").is_empty());
         assert!(decoder.finish().is_empty());
     }
 
     #[test]
     fn a_lone_carriage_return_ends_a_line() {
         let mut decoder = SseDecoder::new();
-        let frames = decoder.push(b"data: a\r\rdata: b\r\r ");
+        let frames = decoder.push(b"data: a\r\rdata: b\r\r ").expect("a small event");
         assert_eq!(frames.len(), 2);
         assert_eq!(frames[1].data, "b");
+    }
+
+    #[test]
+    fn a_line_or_event_past_the_limit_is_refused_instead_of_held() {
+        let mut endless_line = SseDecoder::with_limit(64);
+        assert!(endless_line.push(b"data: 0123456789").is_ok());
+        assert_eq!(endless_line.push(&[b'x'; 64]), Err(EventTooLarge { limit: 64 }));
+        let mut many_lines = SseDecoder::with_limit(64);
+        let refused = (0..20).map(|_| many_lines.push(b"data: 0123456789\n")).find(Result::is_err);
+        assert_eq!(refused, Some(Err(EventTooLarge { limit: 64 })), "data lines of one event add up");
+        let mut many_events = SseDecoder::with_limit(64);
+        for _ in 0..100 {
+            assert_eq!(many_events.push(b"data: 0123456789\n\n").map(|frames| frames.len()), Ok(1));
+        }
     }
 }

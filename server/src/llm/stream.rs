@@ -62,7 +62,16 @@ pub fn events_from_response<P: FrameParser>(
 impl<P: FrameParser> Reading<P> {
     async fn read_more(&mut self) {
         let frames = match self.body.next().await {
-            Some(Ok(chunk)) => self.decoder.push(&chunk),
+            Some(Ok(chunk)) => match self.decoder.push(&chunk) {
+                Ok(frames) => frames,
+                Err(too_large) => {
+                    self.ready.push_back(Err(ProviderError::Stream {
+                        kind: "event_too_large".into(),
+                        message: too_large.to_string(),
+                    }));
+                    return;
+                }
+            },
             Some(Err(error)) => {
                 let error = if error.is_timeout() {
                     ProviderError::Timeout(self.idle_timeout)

@@ -102,3 +102,34 @@ mod tests {
         assert_eq!(prefix.join("manifest.json").unwrap().file_name(), "manifest.json");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::ObjectKey;
+
+    /// Strings made of the characters that matter to a path.
+    fn key_like() -> impl Strategy<Value = String> {
+        let piece =
+            prop::sample::select(vec!["a", "b", ".", "..", "/", "\\", "\0", "\n", "é", " ", "%2e", "~"]);
+        proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn an_accepted_key_never_leaves_its_prefix(text in key_like(), name in key_like()) {
+            if let Ok(key) = ObjectKey::parse(&text) {
+                let key = key.as_str();
+                prop_assert!(!key.starts_with('/'));
+                prop_assert!(key.split('/').all(|segment| !matches!(segment, "" | "." | "..")), "{key:?}");
+                prop_assert!(!key.chars().any(|c| c.is_control() || c == '\\'), "{key:?}");
+                let prefix = ObjectKey::parse("builds/1").expect("a valid key");
+                if let Ok(joined) = prefix.join(&name) {
+                    prop_assert!(joined.as_str().starts_with("builds/1/"));
+                    prop_assert!(std::path::Path::new(joined.as_str()).starts_with("builds/1"));
+                }
+            }
+        }
+    }
+}

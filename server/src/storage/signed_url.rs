@@ -107,8 +107,9 @@ impl UrlSigner {
     fn mac(&self, key: &ObjectKey, owner: Uuid, expires: i64, file_name: &str) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        // Newline-separated: none of the fields can contain one.
-        mac.update(format!("{key}\n{owner}\n{expires}\n{}", file_name.replace('\n', " ")).as_bytes());
+        // Newline-separated: a key, an id and a number hold none, and the
+        // name, which may, comes last, so no two links sign the same text.
+        mac.update(format!("{key}\n{owner}\n{expires}\n{file_name}").as_bytes());
         mac
     }
 }
@@ -170,6 +171,17 @@ mod tests {
     }
 
     #[test]
+    fn names_that_differ_only_in_a_line_break_have_different_signatures() {
+        // Found by the property below: the name's line breaks were signed as spaces.
+        let key = ObjectKey::parse("builds/1/artifacts.tar.gz").unwrap();
+        let now = Utc::now();
+        let params =
+            params_of(&signer().sign(&key, Uuid::now_v7(), now + chrono::Duration::minutes(5), "a\nb"));
+        let blurred = SignedParams { file_name: "a b".into(), ..params };
+        assert_eq!(signer().verify(&key, &blurred, now), Err(UrlRefusal::BadSignature));
+    }
+
+    #[test]
     fn short_keys_are_refused_and_a_missing_key_file_is_made_once() {
         assert!(UrlSigner::new(vec![1; 16]).is_err());
         let dir = std::env::temp_dir().join(format!("signer-{}", Uuid::now_v7()));
@@ -180,5 +192,63 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use chrono::{TimeZone, Utc};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn signer() -> UrlSigner {
+        UrlSigner::new(vec![7; 32]).expect("a 32-byte key")
+    }
+
+    /// The parameters as the download route reads them from the URL's query.
+    fn params_of(url: &str) -> SignedParams {
+        let query = url.split_once('?').map(|(_, query)| query).unwrap_or_default();
+        let pairs: std::collections::HashMap<String, String> =
+            serde_urlencoded::from_str(query).expect("a query the signer wrote");
+        SignedParams {
+            owner: pairs["owner"].parse().expect("an owner"),
+            expires: pairs["expires"].parse().expect("a time"),
+            file_name: pairs["name"].clone(),
+            signature: pairs["signature"].clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_signed_link_verifies_and_any_other_name_owner_or_time_does_not(
+            segments in proptest::collection::vec("[a-zA-Z0-9 é._~%+-]{1,12}", 1..4),
+            file_name in "\\PC{0,30}|[\\n\\r \\t&=?#%+]{0,8}",
+            other_name in "\\PC{0,30}|[\\n\\r \\t&=?#%+]{0,8}",
+            owner in any::<u128>(),
+            expires in 0i64..4_000_000_000,
+            later in 1i64..1_000_000,
+        ) {
+            let segments: Vec<String> = segments.into_iter().filter(|segment| segment != "." && segment != "..").collect();
+            prop_assume!(!segments.is_empty());
+            let key = ObjectKey::parse(&segments.join("/")).expect("a valid key");
+            let owner = Uuid::from_u128(owner);
+            let expires_at = Utc.timestamp_opt(expires, 0).single().expect("a time");
+            let params = params_of(&signer().sign(&key, owner, expires_at, &file_name));
+            prop_assert_eq!(&params.file_name, &file_name);
+            prop_assert_eq!(signer().verify(&key, &params, expires_at), Ok(()));
+            prop_assert_eq!(signer().verify(&key, &SignedParams { expires: expires + later, ..params.clone() }, expires_at), Err(UrlRefusal::BadSignature));
+            prop_assert_eq!(signer().verify(&key, &SignedParams { owner: Uuid::from_u128(!owner.as_u128()), ..params.clone() }, expires_at), Err(UrlRefusal::BadSignature));
+            // A name that differs only in its line breaks is another name.
+            let blurred = file_name.replace('\n', " ");
+            if blurred != file_name {
+                prop_assert_eq!(signer().verify(&key, &SignedParams { file_name: blurred, ..params.clone() }, expires_at), Err(UrlRefusal::BadSignature));
+            }
+            if other_name != file_name {
+                prop_assert_eq!(signer().verify(&key, &SignedParams { file_name: other_name, ..params.clone() }, expires_at), Err(UrlRefusal::BadSignature));
+            }
+            prop_assert_eq!(signer().verify(&key, &params, expires_at + chrono::Duration::seconds(1)), Err(UrlRefusal::Expired));
+        }
     }
 }

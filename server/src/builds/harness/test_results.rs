@@ -97,3 +97,54 @@ mod tests {
         assert_eq!(count_tests(&lines("hello\nworld")), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::count_tests;
+
+    /// Lines made of the words the runners' summaries use, numbers of any size and sign among them.
+    fn output_lines() -> impl Strategy<Value = Vec<String>> {
+        let word = prop_oneof![
+            prop::sample::select(vec![
+                "#",
+                "ℹ",
+                "pass",
+                "fail",
+                "Ran",
+                "tests",
+                "OK",
+                "OK (",
+                "FAILED (",
+                "failures=",
+                "errors=",
+                "passed",
+                "failed",
+                "passed,",
+                "failed;",
+                "test result: ok.",
+                ")",
+                " ",
+                ",",
+                ";",
+                "\t",
+            ])
+            .prop_map(str::to_owned),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (0u32..20).prop_map(|n| n.to_string()),
+            "[a-z=]{0,6}",
+        ];
+        let line = proptest::collection::vec(word, 0..10).prop_map(|words| words.join(" "));
+        proptest::collection::vec(line, 0..12)
+    }
+
+    proptest! {
+        #[test]
+        fn counts_are_never_negative_whatever_the_output_says(lines in output_lines()) {
+            if let Some((passed, failed)) = count_tests(&lines) {
+                prop_assert!(passed >= 0 && failed >= 0, "{passed} passed, {failed} failed from {lines:?}");
+            }
+        }
+    }
+}
