@@ -35,7 +35,7 @@ pub fn count_tests(output: &[String]) -> Option<(i32, i32)> {
                 .filter_map(|part| part.split_once('='))
                 .filter(|(name, _)| *name == "failures" || *name == "errors")
                 .filter_map(|(_, count)| number(count))
-                .sum();
+                .fold(0, i32::saturating_add);
             unittest_failed = Some(failed);
         }
         // pytest and cargo: "3 passed, 1 failed" / "test result: ok. 3 passed; 1 failed".
@@ -63,8 +63,10 @@ pub fn count_tests(output: &[String]) -> Option<(i32, i32)> {
     pytest
 }
 
+/// A count as printed: no sign, and a count past `i32::MAX` is held there.
 fn number(text: &str) -> Option<i32> {
-    text.trim().parse().ok()
+    let count: u64 = text.trim().parse().ok()?;
+    Some(i32::try_from(count).unwrap_or(i32::MAX))
 }
 
 #[cfg(test)]
@@ -73,6 +75,16 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn negative_or_huge_counts_in_output_are_not_taken_at_their_word() {
+        assert_eq!(count_tests(&lines("# pass -3\n# fail 1\n")), None);
+        assert_eq!(count_tests(&lines("99999999999 passed, 1 failed")), Some((i32::MAX, 1)));
+        assert_eq!(
+            count_tests(&lines("Ran 3 tests\nFAILED (failures=2147483647, errors=2147483647)")),
+            Some((0, i32::MAX))
+        );
     }
 
     #[test]
@@ -132,6 +144,9 @@ mod properties {
             ])
             .prop_map(str::to_owned),
             any::<i64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| format!("# pass {n}")),
+            any::<i64>().prop_map(|n| format!("{n} failed")),
+            any::<i32>().prop_map(|n| format!("failures={n}")),
             (0u32..20).prop_map(|n| n.to_string()),
             "[a-z=]{0,6}",
         ];
