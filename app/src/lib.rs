@@ -1,6 +1,10 @@
 //! The product's face: routes, pages, components, server functions and the
 //! types the browser and the server share.
 
+// The build page's view types nest deeper than the default 128 allows when
+// the nightly compiler lays them out for the fuzzer's instrumented build.
+#![recursion_limit = "256"]
+
 pub mod actions;
 pub mod ansi;
 pub mod api;

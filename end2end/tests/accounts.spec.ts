@@ -1,3 +1,4 @@
+import type { Locator, Page } from '@playwright/test';
 import { test, expect, openHydrated, PASSWORD, signUpQuietly, uniqueEmail } from './fixtures';
 
 test('a visitor signs up, signs out, signs in again and sees a protected page', async ({ page }) => {
@@ -79,6 +80,38 @@ test('an API token is shown once, works as a Bearer token, and stops working whe
   await expect(page.getByTestId('no-tokens')).toBeVisible();
   const refused = await request.get('/api/me', { headers: { authorization: `Bearer ${secret}` } });
   expect(refused.status()).toBe(401);
+});
+
+/** Presses "Sign in" and waits for the server's answer, so each attempt is counted before the next. */
+async function signInAndWait(page: Page, form: Locator): Promise<void> {
+  await Promise.all([
+    page.waitForResponse((response) => response.url().includes('/fn/sign_in')),
+    form.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+test('after five wrong passwords the sign-in form says how long to wait, and waits even for the right one', async ({
+  page,
+}) => {
+  const email = await signUpQuietly(page.request);
+  await page.context().clearCookies();
+  await openHydrated(page, '/sign-in');
+  const signIn = page.getByRole('form', { name: 'Sign in' });
+  await signIn.getByLabel('Email').fill(email);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await signIn.getByLabel('Password').fill(`wrong guess ${attempt}`);
+    await signInAndWait(page, signIn);
+    await expect(page.getByRole('alert')).toHaveText('The email or password is wrong.');
+  }
+  await signIn.getByLabel('Password').fill('one more guess');
+  await signInAndWait(page, signIn);
+  const tooMany = /^Too many failed sign-ins\. Please wait (a minute|\d+ minutes) before trying again\.$/;
+  await expect(page.getByRole('alert')).toHaveText(tooMany);
+
+  await signIn.getByLabel('Password').fill(PASSWORD);
+  await signInAndWait(page, signIn);
+  await expect(page.getByRole('alert')).toHaveText(tooMany);
+  await expect(page).toHaveURL(/\/sign-in$/);
 });
 
 test.describe('with JavaScript disabled', () => {

@@ -110,3 +110,16 @@ pg_ensure_database() {
     "$PG_BIN/psql" "$admin" -qc "CREATE DATABASE \"$3\"" || die "could not create database $3"
   fi
 }
+
+# Starts the embedded cluster in $1 (creating it the first time) with an
+# `agents_platform` database, and exports DATABASE_URL pointing at it.
+# scripts/dev and scripts/serve use it when no DATABASE_URL is set.
+pg_start_embedded() {
+  local home="$1" port
+  pg_init "$home"
+  port="$(pg_start "$home")"
+  pg_ensure_database "$home" "$port" agents_platform
+  DATABASE_URL="$(pg_url "$home" "$port" agents_platform)"
+  export DATABASE_URL
+  say "embedded PostgreSQL is listening on 127.0.0.1:$port (data in $home)"
+}

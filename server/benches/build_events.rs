@@ -161,6 +161,7 @@ async fn run_viewer(
         build,
         limits,
         tokio_util::sync::CancellationToken::new(),
+        app.state.builds.metrics.clone(),
     );
     let started = Instant::now();
     for number in 0..count {

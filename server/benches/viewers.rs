@@ -15,6 +15,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "shared/memory.rs"]
+mod memory;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -23,6 +25,7 @@ use app::model::builds::{BuildEvent, BuildStatus, LogStream, StreamedBuildEvent}
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
+use memory::MemoryWatch;
 use server::builds::repo::append_events;
 use tokio::io::AsyncReadExt;
 use tokio::task::JoinSet;
@@ -64,7 +67,7 @@ async fn main() {
         ),
     )
     .await;
-    let memory_before = memory();
+    let before_viewers = memory::status_kb("VmRSS").unwrap_or(0);
 
     let mut child = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
         .env(VIEWERS_ROLE, "1")
@@ -82,12 +85,13 @@ async fn main() {
     }
     // Every viewer has read the (empty) history, and its statistics are in.
     tokio::time::sleep(STATISTICS_FLUSH).await;
-    let memory_watching_idle = memory();
+    let with_viewers = memory::status_kb("VmRSS").unwrap_or(0);
+    let watch = MemoryWatch::start();
     let counts_before = DatabaseCounts::read(&database.url).await;
 
     let mut writer = AsyncPgConnection::establish(&database.url).await.expect("a writer connection");
-    let mut peak = memory_watching_idle.resident;
-    let (commits, lines) = write_lines(&mut writer, build, &mut peak).await;
+    let (commits, lines) = write_lines(&mut writer, build).await;
+    let peak = watch.finish();
     // The viewers idle a while after the last line: the follower's looks count too.
     tokio::time::sleep(STATISTICS_FLUSH).await;
     let watched = DatabaseCounts::read(&database.url).await.since(&counts_before);
@@ -120,11 +124,12 @@ async fn main() {
     );
     print!("{output}");
     println!(
-        "server memory: {:.1} MiB before the viewers, {:.1} MiB with them connected, {:.1} MiB at the peak while they watched ({:.0} KiB per viewer)",
-        mib(memory_before.resident),
-        mib(memory_watching_idle.resident),
-        mib(peak),
-        (peak.saturating_sub(memory_before.resident)) as f64 / 1024.0 / viewers as f64
+        "server memory: {:.1} MiB before the viewers, {:.1} MiB with them connected, {:.1} MiB at the peak while they watched ({:.0} KiB per viewer; {})",
+        before_viewers as f64 / 1024.0,
+        with_viewers as f64 / 1024.0,
+        peak.peak_mb(),
+        (peak.peak_mb() * 1024.0 - before_viewers as f64) / viewers as f64,
+        peak.method()
     );
     // The writer's own transactions are not the server's.
     println!(
@@ -141,8 +146,8 @@ async fn main() {
 }
 
 /// Commits the build's lines at a steady pace; answers the commits and
-/// lines written. Samples this process's memory meanwhile into `peak`.
-async fn write_lines(writer: &mut AsyncPgConnection, build: Uuid, peak: &mut u64) -> (usize, usize) {
+/// lines written.
+async fn write_lines(writer: &mut AsyncPgConnection, build: Uuid) -> (usize, usize) {
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / COMMITS_PER_SEC));
     let commits = (WRITE_FOR.as_secs() * COMMITS_PER_SEC) as usize;
     for _ in 0..commits {
@@ -151,7 +156,6 @@ async fn write_lines(writer: &mut AsyncPgConnection, build: Uuid, peak: &mut u64
             .map(|_| (Utc::now(), BuildEvent::Log { stream: LogStream::Stdout, line: LINE.into() }))
             .collect();
         append(writer, build, batch).await;
-        *peak = (*peak).max(memory().resident);
     }
     (commits, commits * LINES_PER_COMMIT)
 }
@@ -230,25 +234,6 @@ async fn watch_one(request: reqwest::RequestBuilder) -> Watched {
     }
     assert!(is_complete, "the stream ended without `complete`");
     watched
-}
-
-struct Memory {
-    resident: u64,
-}
-
-/// This process's resident memory, from /proc.
-fn memory() -> Memory {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    Memory { resident: kib * 1024 }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / 1024.0 / 1024.0
 }
 
 /// PostgreSQL's own counts for the bench's database.

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::hub::{Committed, EventHub};
 use crate::builds::repo::{self, EventVolume};
 use crate::builds::storable::{text_without_nul, without_nul};
@@ -80,6 +81,7 @@ pub fn spawn_writer(
     build_id: Uuid,
     limits: EventLimits,
     shutdown: CancellationToken,
+    metrics: BuildMetrics,
 ) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
     let writer = Writer {
@@ -88,6 +90,7 @@ pub fn spawn_writer(
         build_id,
         limits,
         shutdown,
+        metrics,
         volume: EventVolume::default(),
         group_bytes: 0,
         unsaved_drops: 0,
@@ -102,6 +105,7 @@ struct Writer {
     build_id: Uuid,
     limits: EventLimits,
     shutdown: CancellationToken,
+    metrics: BuildMetrics,
     /// The build's history as stored, this run's commits included.
     volume: EventVolume,
     /// What the group being gathered weighs.
@@ -234,12 +238,14 @@ impl Writer {
     /// Commits `batch`, waiting out an unreachable database (the runner
     /// waits meanwhile, rather than lose events) until shutdown begins.
     async fn commit_patiently(&mut self, batch: &[(DateTime<Utc>, BuildEvent)]) -> Attempt {
+        let started = std::time::Instant::now();
         let mut attempt: u32 = 0;
         let mut attempts_in_shutdown: u32 = 0;
         loop {
             let bytes: i64 = batch.iter().map(|(_, event)| weight(event)).sum();
             match self.commit(batch, bytes).await {
                 Ok(stored) => {
+                    self.metrics.observe_event_commit(stored.len(), started.elapsed());
                     self.volume.events += stored.len() as i64;
                     self.volume.bytes += bytes;
                     self.volume.log_lines_dropped += std::mem::take(&mut self.unsaved_drops);

@@ -4,6 +4,7 @@
 //! them, and stream to viewers in any process.
 
 pub mod artifacts;
+pub mod build_metrics;
 pub mod checkpoints;
 pub mod control;
 pub mod events;
@@ -43,6 +44,8 @@ pub struct BuildEngine {
     pub hub: Arc<hub::EventHub>,
     pub running: Arc<control::RunningBuilds>,
     pub artifacts: Arc<ArtifactService>,
+    /// What this process's builds report to `/metrics`.
+    pub metrics: build_metrics::BuildMetrics,
     runner: Arc<runner::RunnerContext>,
     archiver: Arc<artifacts::Archiver>,
     tasks: TaskTracker,
@@ -75,6 +78,7 @@ impl BuildEngine {
             prices,
         } = setup;
         let hub = Arc::new(hub::EventHub::new(pool.clone()));
+        let metrics = build_metrics::BuildMetrics::default();
         let running = Arc::new(control::RunningBuilds::default());
         let shutdown = CancellationToken::new();
         let worker_id = Uuid::now_v7();
@@ -120,12 +124,14 @@ impl BuildEngine {
             worker_id,
             shutdown: shutdown.clone(),
             archive_wake,
+            metrics: metrics.clone(),
         });
         Self {
             service,
             hub,
             running,
             artifacts,
+            metrics,
             runner,
             archiver,
             tasks: TaskTracker::new(),

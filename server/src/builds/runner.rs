@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::builds::artifacts::repo as artifact_repo;
+use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::checkpoints::Checkpoints;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
@@ -46,6 +47,7 @@ pub struct RunnerContext {
     pub shutdown: CancellationToken,
     /// Wakes this process's archiver once a build here has ended.
     pub archive_wake: Arc<tokio::sync::Notify>,
+    pub metrics: BuildMetrics,
 }
 
 /// How a run ended.
@@ -70,6 +72,7 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
         build_id,
         context.settings.event_limits(),
         context.shutdown.clone(),
+        context.metrics.clone(),
     );
     let stop = context.shutdown.child_token();
     let (wake, registration) = context.running.register(build_id);
@@ -477,6 +480,7 @@ impl Run<'_> {
             provider: &self.context.provider,
             events: self.events,
             stop: self.stop,
+            metrics: &self.context.metrics,
             limits: SessionLimits {
                 max_turns: settings.max_turns_per_session,
                 max_tokens: settings.max_tokens,
@@ -498,6 +502,7 @@ impl Run<'_> {
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
         self.counted_until += Duration::from_secs(worked as u64);
+        self.context.metrics.count_tokens(report.usage);
         let tally = SessionTally {
             input_tokens: report.usage.input_tokens as i64,
             output_tokens: report.usage.output_tokens as i64,

@@ -1,7 +1,8 @@
 //! `GET /metrics` in the Prometheus text format, for the operator's
 //! monitoring: requests by route, method and status with their latency;
 //! builds by state and how long the oldest queued one has waited; open live
-//! streams; webhook deliveries waiting. Off unless `METRICS_TOKEN` is set, and
+//! streams; webhook deliveries waiting; and the build engine's own series
+//! (event commits, model tokens, sandbox commands, see `builds::build_metrics`). Off unless `METRICS_TOKEN` is set, and
 //! then only for a caller sending that token as a bearer token, so how busy
 //! the platform is stays the operator's business.
 
@@ -23,6 +24,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
+use crate::builds::build_metrics::BuildMetrics;
 use crate::db::static_sql::static_sql;
 use crate::db::StoreError;
 use crate::http::AppState;
@@ -57,9 +59,11 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 16))
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The server's series, and the build engine's `builds`.
+    pub fn new(builds: &BuildMetrics) -> Self {
         let mut registry = Registry::with_prefix("agents_platform");
+        builds.register(&mut registry);
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "http_requests",

@@ -78,7 +78,7 @@ impl AppState {
         };
         let webhooks = Arc::new(webhooks);
         let streams = StreamSlots::new(auth.streams);
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Arc::new(Metrics::new(&builds.metrics));
         Self {
             leptos_options,
             pool,

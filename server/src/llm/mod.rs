@@ -12,7 +12,7 @@ pub mod prices;
 pub mod prompts;
 pub mod retry;
 pub mod sse;
-mod stream;
+pub mod stream;
 
 use std::pin::Pin;
 use std::sync::Arc;

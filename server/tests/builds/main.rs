@@ -13,6 +13,7 @@ mod guards;
 mod hostile;
 mod lifecycle;
 mod live_streams;
+mod metrics;
 mod processes;
 mod sandbox;
 mod storage;

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::guard::LoopGuard;
 use self::tools::Tools;
+use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::events::EventSink;
 use crate::llm::{
     CompletionRequest, ContentBlock, LlmProvider, Message, ProviderError, Role, StopReason, StreamEvent,
@@ -43,6 +44,7 @@ pub struct Session<'a> {
     pub provider: &'a Arc<dyn LlmProvider>,
     pub events: &'a EventSink,
     pub stop: &'a CancellationToken,
+    pub metrics: &'a BuildMetrics,
     pub limits: SessionLimits,
     /// Tokens the build may still use; the session ends when it is spent.
     pub tokens_left: u64,
@@ -100,6 +102,7 @@ impl Session<'_> {
             sandbox: self.sandbox,
             events: self.events,
             stop: self.stop,
+            metrics: self.metrics,
             result_limit: self.limits.tool_result_chars,
         };
         while report.turns < self.limits.max_turns {

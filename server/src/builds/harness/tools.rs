@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::protocol::{EXIT_CODE_LINE, LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, WRITE_FILE};
 use super::test_results::count_tests;
+use crate::builds::build_metrics::{BuildMetrics, CommandOutcome};
 use crate::builds::events::EventSink;
 use crate::llm::ToolCall;
 use crate::sandbox::egress::{EgressOutcome, EgressRecord};
@@ -42,6 +43,7 @@ pub struct Tools<'a> {
     pub sandbox: &'a dyn Sandbox,
     pub events: &'a EventSink,
     pub stop: &'a CancellationToken,
+    pub metrics: &'a BuildMetrics,
     /// Characters of a tool result the model sees.
     pub result_limit: usize,
 }
@@ -199,7 +201,19 @@ impl Tools<'_> {
         });
         let outcome = self.sandbox.run(command, sender, self.stop.child_token()).await;
         let output = collector.await.unwrap_or_default();
-        let outcome = outcome.map_err(|error| format!("the command could not run: {error}"))?;
+        let outcome = outcome.map_err(|error| {
+            self.metrics.count_command(CommandOutcome::NotRun);
+            format!("the command could not run: {error}")
+        })?;
+        self.metrics.count_command(
+            match (outcome.succeeded(), outcome.exit_code, outcome.timed_out, outcome.cancelled) {
+                (true, ..) => CommandOutcome::Succeeded,
+                (false, Some(_), ..) => CommandOutcome::Failed,
+                (false, None, true, _) => CommandOutcome::TimedOut,
+                (false, None, _, true) => CommandOutcome::Cancelled,
+                (false, None, ..) => CommandOutcome::Killed,
+            },
+        );
 
         let exit = match (outcome.exit_code, outcome.timed_out, outcome.cancelled) {
             (Some(code), ..) => code.to_string(),
