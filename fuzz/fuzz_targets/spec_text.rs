@@ -13,5 +13,6 @@ fuzz_target!(|text: &str| {
     let _ = validate_spec_name(text);
     let parts = split_reply(text);
     assert!(text.starts_with(parts.before) && text.ends_with(parts.after));
-    let _ = latest_spec(text.split("\n\n"));
+    let replies: Vec<&str> = text.split("\n\n").collect();
+    let _ = latest_spec(replies.into_iter());
 });

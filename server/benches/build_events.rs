@@ -38,7 +38,7 @@ async fn main() {
     let copy_rate = raw_copy(&database.url, &user).await;
     println!("raw COPY into build_events:           {copy_rate:>10.0} rows/s");
 
-    let build = running_build(&database, &user).await;
+    let build = common::running_build_row(&database.pool, &user).await;
     let (lines, elapsed, _) = run_viewer(&app, &server, &user, build, LINES, None).await;
     let pipeline_rate = lines as f64 / elapsed.as_secs_f64();
     println!(
@@ -47,7 +47,7 @@ async fn main() {
         elapsed.as_secs_f64()
     );
 
-    let build = running_build(&database, &user).await;
+    let build = common::running_build_row(&database.pool, &user).await;
     let steady_lines = (RATE_PER_SEC * LATENCY_SECS) as usize;
     let (_, _, latencies) = run_viewer(&app, &server, &user, build, steady_lines, Some(RATE_PER_SEC)).await;
     println!(
@@ -57,21 +57,6 @@ async fn main() {
         percentile(&latencies, 1.0),
         latencies.len()
     );
-}
-
-/// A build row in the running state, owned by `user`.
-async fn running_build(database: &common::TestDatabase, user: &common::TestUser) -> Uuid {
-    let id = Uuid::now_v7();
-    common::run_sql(
-        &database.pool,
-        &format!(
-            "INSERT INTO builds (id, user_id, status, spec_content, spec_name, started_at)
-             VALUES ('{id}', '{}', 'running', '# bench', 'bench', now())",
-            user.id
-        ),
-    )
-    .await;
-    id
 }
 
 /// COPY of `LINES` rows shaped like the engine's, in one transaction.

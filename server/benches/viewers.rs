@@ -57,16 +57,7 @@ async fn main() {
     let app = common::build_app(&database, common::idle_build_setup());
     let server = common::serve(app.router.clone()).await;
     let user = common::sign_up(&app.router, "viewers-bench@example.com").await;
-    let build = Uuid::now_v7();
-    common::run_sql(
-        &database.pool,
-        &format!(
-            "INSERT INTO builds (id, user_id, status, spec_content, spec_name, started_at)
-             VALUES ('{build}', '{}', 'running', '# bench', 'bench', now())",
-            user.id
-        ),
-    )
-    .await;
+    let build = common::running_build_row(&database.pool, &user).await;
     let before_viewers = memory::status_kb("VmRSS").unwrap_or(0);
 
     let mut child = tokio::process::Command::new(std::env::current_exe().expect("this binary"))

@@ -11,7 +11,6 @@ use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use server::builds::repo::append_events;
 use tokio::task::JoinSet;
-use uuid::Uuid;
 
 const VIEWERS: usize = 100;
 const COMMITS: usize = 30;
@@ -25,16 +24,7 @@ async fn a_hundred_viewers_of_a_build_written_elsewhere_share_one_reader_and_mis
     let app = common::build_app(&database, common::idle_build_setup());
     let server = common::serve(app.router.clone()).await;
     let user = common::sign_up(&app.router, "crowd@example.com").await;
-    let build = Uuid::now_v7();
-    common::run_sql(
-        &database.pool,
-        &format!(
-            "INSERT INTO builds (id, user_id, status, spec_content, spec_name, started_at)
-             VALUES ('{build}', '{}', 'running', '# crowd', 'crowd', now())",
-            user.id
-        ),
-    )
-    .await;
+    let build = common::running_build_row(&database.pool, &user).await;
 
     let mut viewers = JoinSet::new();
     for _ in 0..VIEWERS {

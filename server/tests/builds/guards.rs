@@ -29,6 +29,22 @@ fn tool_call(id: &str, tool: &str, input: Value, input_tokens: u64) -> ScriptedR
     messages_api::tool_use_reply(input_tokens, &[(id, tool, &input)])
 }
 
+/// The build's statuses began queued, running, paused, running again.
+async fn assert_paused_then_resumed(pool: &server::db::DbPool, build: Uuid) {
+    let statuses: Vec<BuildStatus> = stored_events(pool, build)
+        .await
+        .into_iter()
+        .filter_map(|stored| match stored.event {
+            BuildEvent::Status { status, .. } => Some(status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        &statuses[..4],
+        &[BuildStatus::Queued, BuildStatus::Running, BuildStatus::Paused, BuildStatus::Running]
+    );
+}
+
 fn setup(fake: &FakeProvider, settings: BuildSettings) -> BuildSetup {
     build_setup_with(settings, Arc::new(local_sandbox_engine()), fake.anthropic_agent())
 }
@@ -172,18 +188,7 @@ async fn a_rate_limited_provider_pauses_the_build_until_its_reset_then_it_resume
         "resumed before the reset: {:?}",
         paused_at.elapsed()
     );
-    let statuses: Vec<BuildStatus> = stored_events(&database.pool, build.id)
-        .await
-        .into_iter()
-        .filter_map(|stored| match stored.event {
-            BuildEvent::Status { status, .. } => Some(status),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        &statuses[..4],
-        &[BuildStatus::Queued, BuildStatus::Running, BuildStatus::Paused, BuildStatus::Running]
-    );
+    assert_paused_then_resumed(&database.pool, build.id).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -235,18 +240,7 @@ async fn an_overloaded_provider_is_retried_with_backoff_then_the_build_pauses_an
     assert!(gaps[1] > gaps[0], "the backoff grows: {gaps:?}");
     // Between the sessions: the build's pause.
     assert!(gaps[2] >= pause - Duration::from_millis(100), "{gaps:?}");
-    let statuses: Vec<BuildStatus> = stored_events(&database.pool, build.id)
-        .await
-        .into_iter()
-        .filter_map(|stored| match stored.event {
-            BuildEvent::Status { status, .. } => Some(status),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        &statuses[..4],
-        &[BuildStatus::Queued, BuildStatus::Running, BuildStatus::Paused, BuildStatus::Running]
-    );
+    assert_paused_then_resumed(&database.pool, build.id).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

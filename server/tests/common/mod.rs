@@ -591,6 +591,22 @@ pub async fn wait_for_build(
     }
 }
 
+/// A build row in the running state, owned by `user`, that no worker runs:
+/// for tests and benchmarks that write its events themselves.
+pub async fn running_build_row(pool: &DbPool, user: &TestUser) -> Uuid {
+    let id = Uuid::now_v7();
+    run_sql(
+        pool,
+        &format!(
+            "INSERT INTO builds (id, user_id, status, spec_content, spec_name, started_at)
+             VALUES ('{id}', '{}', 'running', '# A test build', 'A test build', now())",
+            user.id
+        ),
+    )
+    .await;
+    id
+}
+
 /// Every event of a build, straight from the database, in order.
 pub async fn stored_events(pool: &DbPool, id: Uuid) -> Vec<app::model::builds::StoredBuildEvent> {
     let mut connection = pool.get().await.expect("a connection");
