@@ -15,6 +15,7 @@ use crate::model::build_view::BuildPage;
 use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary};
 use crate::model::chats::{ChatDetail, ChatSummary};
 use crate::model::dashboard::DashboardSummary;
+use crate::model::previews::{PreviewLink, PreviewStatus};
 use crate::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
 use crate::model::specs::{
     NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
@@ -168,6 +169,16 @@ pub trait Artifacts: Send + Sync + 'static {
     async fn retry(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError>;
 }
 
+/// Live previews of the owner's builds; another user's build is `NotFound`.
+#[async_trait::async_trait]
+pub trait Previews: Send + Sync + 'static {
+    async fn status(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError>;
+    /// A link, valid for a minute, that opens the preview in a browser.
+    async fn link(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewLink, AppError>;
+    /// Stops the app if it runs and starts it again (after the agent changed it).
+    async fn restart(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError>;
+}
+
 /// Counts and recent work across a user's specs, projects and builds.
 #[async_trait::async_trait]
 pub trait Overview: Send + Sync + 'static {
@@ -186,6 +197,7 @@ pub struct Backend {
     pub artifacts: Arc<dyn Artifacts>,
     pub overview: Arc<dyn Overview>,
     pub webhooks: Arc<dyn Webhooks>,
+    pub previews: Arc<dyn Previews>,
 }
 
 /// A user's webhooks and their deliveries, scoped like [`Specs`]: another

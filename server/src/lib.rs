@@ -10,6 +10,7 @@ pub mod health;
 pub mod http;
 pub mod llm;
 pub mod overview;
+pub mod previews;
 pub mod projects;
 pub mod quotas;
 pub mod rate_limits;

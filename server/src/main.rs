@@ -10,14 +10,17 @@ use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
 use server::config::{Config, StorageConfig};
 use server::db::{build_pool, migrations::run_pending_migrations, DbPool};
+use server::http::preview_site::{preview_router, PreviewSite};
 use server::http::{router, serve::serve, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmProvider, ProviderKind};
+use server::previews::access::AccessSigner;
 use server::sandbox::local::LocalEngine;
 use server::sandbox::{Isolation, SandboxEngine};
 use server::storage::signed_url::UrlSigner;
 use server::storage::Storage;
 use server::webhooks::WebhookEngine;
 use server::{shutdown, telemetry};
+use tokio_util::sync::CancellationToken;
 
 /// Rendering a page allocates thousands of small strings; under load glibc's
 /// malloc took about a fifth of the CPU and contended on its arena locks.
@@ -90,7 +93,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
              an agent can read and change anything this server's user can"
         ),
     }
-    let storage = open_storage(&config.storage)?;
+    let (storage, preview_key) = open_storage(&config.storage)?;
     tracing::info!(backend = storage.backend_name(), "build artifacts go to object storage");
     let build_setup = BuildSetup {
         settings: config.builds,
@@ -99,6 +102,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         storage,
         artifacts: config.storage.artifacts.clone(),
         prices: config.llm.model_prices.clone(),
+        previews: config.previews.clone(),
+        preview_signer: Arc::new(AccessSigner::new(preview_key)),
     };
     let webhooks =
         WebhookEngine::new(pool.clone(), config.webhooks).context("could not set up webhook delivery")?;
@@ -115,6 +120,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     webhooks.start();
     tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
     let housekeeping = spawn_housekeeping(state.accounts.clone(), state.pool.clone());
+    let previews = serve_previews(&config, &state).await?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
@@ -133,6 +139,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();
+    if let Some((stop, server)) = previews {
+        stop.cancel();
+        let _ = server.await;
+    }
     chats.shut_down().await;
     builds.shut_down().await;
     webhooks.shut_down().await;
@@ -140,15 +150,48 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The configured object storage, with the key that signs local download URLs.
-fn open_storage(config: &StorageConfig) -> anyhow::Result<Storage> {
+/// Starts the preview origin's listener, unless previews are off; returns
+/// what stops it and the task serving it.
+async fn serve_previews(
+    config: &Config,
+    state: &AppState,
+) -> anyhow::Result<Option<(CancellationToken, tokio::task::JoinHandle<std::io::Result<()>>)>> {
+    let (Some(address), Some(origin)) = (config.previews.listen, config.previews.origin.clone()) else {
+        tracing::info!("previews are off (PREVIEW_ADDR=off)");
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(address).await.with_context(|| {
+        format!("could not listen for previews on {address} (PREVIEW_ADDR; off turns previews off)")
+    })?;
+    tracing::info!(origin = %origin.for_build(uuid::Uuid::nil()), "previews listening on http://{address}");
+    let site = PreviewSite {
+        previews: state.builds.previews.clone(),
+        signer: state.builds.preview_signer.clone(),
+        origin,
+    };
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    let server = tokio::spawn(serve(
+        listener,
+        preview_router(site),
+        async move { stopped.cancelled().await },
+        config.shutdown_grace,
+    ));
+    Ok(Some((stop, server)))
+}
+
+/// The configured object storage, with the key that signs local download
+/// URLs, and the key derived from it that signs preview access.
+fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
     let signer = match &config.signing_key {
         Some(key) => UrlSigner::new(key.clone()).map_err(anyhow::Error::msg)?,
         None => UrlSigner::load_or_generate(&config.signing_key_file).with_context(|| {
             format!("could not read or make the storage signing key {}", config.signing_key_file.display())
         })?,
     };
-    Storage::open(&config.backend, signer).context("could not set up object storage")
+    let preview_key = signer.derive_key("preview access");
+    let storage = Storage::open(&config.backend, signer).context("could not set up object storage")?;
+    Ok((storage, preview_key))
 }
 
 /// Deletes expired sessions, old sign-in failures and refilled rate-limit

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod builds;
 pub mod chats;
 pub mod dashboard;
+pub mod previews;
 pub mod projects;
 pub mod specs;
 pub mod system;

@@ -29,10 +29,12 @@ pub enum LogCategory {
     Log,
     /// Hosts reached or refused through the egress proxy.
     Network,
+    /// The preview: the app's own output, its starts and stops.
+    App,
 }
 
 impl LogCategory {
-    pub const ALL: [LogCategory; 8] = [
+    pub const ALL: [LogCategory; 9] = [
         LogCategory::Phase,
         LogCategory::Feature,
         LogCategory::Tool,
@@ -41,6 +43,7 @@ impl LogCategory {
         LogCategory::Error,
         LogCategory::Log,
         LogCategory::Network,
+        LogCategory::App,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl LogCategory {
             LogCategory::Error => "error",
             LogCategory::Log => "log",
             LogCategory::Network => "network",
+            LogCategory::App => "app",
         }
     }
 
@@ -67,6 +71,7 @@ impl LogCategory {
             LogCategory::Error => "Errors",
             LogCategory::Log => "Output",
             LogCategory::Network => "Network",
+            LogCategory::App => "App",
         }
     }
 }
@@ -88,7 +93,7 @@ pub struct LogLine {
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub category: LogCategory,
-    /// Where a `log` line came from; `system` for every other category.
+    /// Where a `log` or `app` line came from; `system` for every other category.
     pub stream: LogStream,
     /// What a command printed as it printed it (ANSI colours included), or
     /// the event told in words.
@@ -131,6 +136,7 @@ fn describe(event: &BuildEvent) -> Option<(LogCategory, LogStream, String)> {
     let system = |category: LogCategory, line: String| Some((category, LogStream::System, line));
     match event {
         BuildEvent::Log { stream, line } => Some((LogCategory::Log, *stream, line.clone())),
+        BuildEvent::AppLog { stream, line } => Some((LogCategory::App, *stream, line.clone())),
         BuildEvent::Phase { phase, session } => match session {
             0 => system(LogCategory::Phase, format!("Phase: {}", phase.label())),
             session => system(LogCategory::Phase, format!("Phase: {} (session {session})", phase.label())),

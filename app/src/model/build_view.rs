@@ -144,6 +144,7 @@ impl BuildView {
             BuildEvent::ToolStart { .. }
             | BuildEvent::ToolEnd { .. }
             | BuildEvent::Log { .. }
+            | BuildEvent::AppLog { .. }
             | BuildEvent::SessionUsage { .. } => {}
         }
     }

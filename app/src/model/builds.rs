@@ -342,6 +342,12 @@ pub enum BuildEvent {
         used_tokens: i64,
         budget_tokens: i64,
     },
+    /// A line from the app's preview: what it printed, or (`system`) its
+    /// starting and stopping.
+    AppLog {
+        stream: LogStream,
+        line: String,
+    },
     /// A host the build tried to reach through the egress proxy.
     Egress {
         host: String,
@@ -368,6 +374,7 @@ impl BuildEvent {
             BuildEvent::Log { .. } => "log",
             BuildEvent::Status { .. } => "status",
             BuildEvent::Egress { .. } => "egress",
+            BuildEvent::AppLog { .. } => "app_log",
             BuildEvent::SessionUsage { .. } => "session_usage",
             BuildEvent::BudgetWarning { .. } => "budget_warning",
         }

@@ -169,7 +169,9 @@ impl Writer {
     fn admit(&mut self, at: DateTime<Utc>, event: BuildEvent, group: &mut Vec<(DateTime<Utc>, BuildEvent)>) {
         // What the build itself makes happen: its output, and the hosts it tries to reach.
         let is_output = match &event {
-            BuildEvent::Log { stream, .. } => *stream != LogStream::System,
+            BuildEvent::Log { stream, .. } | BuildEvent::AppLog { stream, .. } => {
+                *stream != LogStream::System
+            }
             BuildEvent::Egress { .. } => true,
             _ => false,
         };
@@ -296,7 +298,7 @@ impl Writer {
 /// What an event weighs against the build's byte limit.
 fn weight(event: &BuildEvent) -> i64 {
     let payload = match event {
-        BuildEvent::Log { line, .. } => line.len() + 40,
+        BuildEvent::Log { line, .. } | BuildEvent::AppLog { line, .. } => line.len() + 40,
         other => serde_json::to_string(other).map(|json| json.len()).unwrap_or(0),
     };
     payload as i64 + ROW_OVERHEAD_BYTES

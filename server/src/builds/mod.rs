@@ -30,6 +30,8 @@ use uuid::Uuid;
 use crate::db::DbPool;
 use crate::llm::prices::ModelPrices;
 use crate::llm::LlmProvider;
+use crate::previews::access::AccessSigner;
+use crate::previews::{PreviewService, PreviewSettings, Previews};
 use crate::sandbox::SandboxEngine;
 use crate::storage::Storage;
 
@@ -46,6 +48,10 @@ pub struct BuildEngine {
     pub artifacts: Arc<ArtifactService>,
     /// What this process's builds report to `/metrics`.
     pub metrics: build_metrics::BuildMetrics,
+    /// The apps being previewed in this process's sandboxes.
+    pub previews: Arc<Previews>,
+    pub preview_service: Arc<PreviewService>,
+    pub preview_signer: Arc<AccessSigner>,
     runner: Arc<runner::RunnerContext>,
     archiver: Arc<artifacts::Archiver>,
     tasks: TaskTracker,
@@ -65,6 +71,10 @@ pub struct BuildSetup {
     pub artifacts: ArtifactSettings,
     /// What models cost, for the builds' cost estimates.
     pub prices: ModelPrices,
+    /// How the apps builds make are previewed.
+    pub previews: PreviewSettings,
+    /// Signs preview links and access grants.
+    pub preview_signer: Arc<AccessSigner>,
 }
 
 impl BuildEngine {
@@ -76,6 +86,8 @@ impl BuildEngine {
             storage,
             artifacts: artifact_settings,
             prices,
+            previews: preview_settings,
+            preview_signer,
         } = setup;
         let hub = Arc::new(hub::EventHub::new(pool.clone()));
         let metrics = build_metrics::BuildMetrics::default();
@@ -100,6 +112,16 @@ impl BuildEngine {
             worker_id,
             wake: archive_wake.clone(),
         });
+        let previews = Arc::new(Previews::new(
+            pool.clone(),
+            hub.clone(),
+            engine.clone(),
+            metrics.clone(),
+            settings.event_limits(),
+            preview_settings,
+        ));
+        let preview_service =
+            Arc::new(PreviewService::new(pool.clone(), previews.clone(), preview_signer.clone()));
         let service = Arc::new(BuildService::new(
             pool.clone(),
             specs,
@@ -132,6 +154,9 @@ impl BuildEngine {
             running,
             artifacts,
             metrics,
+            previews,
+            preview_service,
+            preview_signer,
             runner,
             archiver,
             tasks: TaskTracker::new(),
@@ -150,6 +175,7 @@ impl BuildEngine {
             self.tasks.spawn(queue::dispatch(self.runner.clone(), self.runs.clone()));
         }
         self.tasks.spawn(self.archiver.clone().run(self.shutdown.clone()));
+        self.tasks.spawn(self.previews.clone().stop_idle());
     }
 
     /// Ends viewer streams and stops the runs, at the first sign of shutdown.
@@ -165,6 +191,7 @@ impl BuildEngine {
         self.tasks.close();
         self.runs.close();
         self.runs.wait().await;
+        self.previews.shut_down().await;
         self.tasks.wait().await;
     }
 

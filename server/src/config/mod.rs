@@ -7,6 +7,7 @@ mod auth;
 mod builds;
 mod database;
 mod llm;
+mod previews;
 mod reader;
 mod sandbox;
 mod storage;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use self::reader::{seconds, Reader};
 use crate::builds::BuildSettings;
 use crate::llm::LlmConfig;
+use crate::previews::PreviewSettings;
 use crate::sandbox::local::LocalEngineConfig;
 use crate::webhooks::WebhookSettings;
 
@@ -47,6 +49,8 @@ pub struct Config {
     /// Where build artifacts go, and how long they stay.
     pub storage: StorageConfig,
     pub webhooks: WebhookSettings,
+    /// Live previews of built apps: where they are served, and their limits.
+    pub previews: PreviewSettings,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
@@ -95,6 +99,7 @@ impl Config {
         let sandbox = sandbox::read_sandbox(&mut reader, data_dir.as_deref());
         let storage = storage::read_storage(&mut reader, data_dir.as_deref());
         let webhooks = webhooks::read_webhooks(&mut reader);
+        let previews = previews::read_previews(&mut reader);
         let config = match (
             site_addr,
             database,
@@ -104,6 +109,7 @@ impl Config {
             sandbox,
             storage,
             webhooks,
+            previews,
             data_dir,
             log_format,
             shutdown_grace,
@@ -117,6 +123,7 @@ impl Config {
                 Some(sandbox),
                 Some(storage),
                 Some(webhooks),
+                Some(previews),
                 Some(data_dir),
                 Some(log_format),
                 Some(shutdown_grace),
@@ -129,6 +136,7 @@ impl Config {
                 sandbox,
                 storage,
                 webhooks,
+                previews,
                 data_dir,
                 log_format,
                 shutdown_grace,

@@ -10,6 +10,7 @@ pub mod health;
 pub mod host_check;
 pub mod metrics;
 pub mod page_guard;
+pub mod preview_site;
 pub mod rate_limit;
 pub mod router;
 pub mod security_headers;

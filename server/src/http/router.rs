@@ -75,6 +75,7 @@ impl AppState {
             artifacts: builds.artifacts.clone(),
             overview: Arc::new(OverviewService::new(pool.clone())),
             webhooks: webhooks.service.clone(),
+            previews: builds.preview_service.clone(),
         };
         let webhooks = Arc::new(webhooks);
         let streams = StreamSlots::new(auth.streams);
@@ -99,9 +100,11 @@ pub fn router(state: AppState) -> Router {
     // Runs before every render, with the render's own context.
     let provide_backend = {
         let backend = state.backend.clone();
+        let preview_frames =
+            state.builds.previews.settings.origin.as_ref().map(|origin| origin.frame_source());
         move || {
             provide_context(backend.clone());
-            security_headers::announce_page_policy();
+            security_headers::announce_page_policy(preview_frames.as_deref());
         }
     };
     let render_shell = {

@@ -31,24 +31,27 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// hydration and resource scripts Leptos marks with this render's `nonce`,
 /// and compiling the WASM. Styles: the stylesheet, plus `style` attributes,
 /// which the server writes for sizes (bars, the log's height) and which run
-/// no code. Everything else comes from this origin only.
-pub fn page_policy(nonce: &str) -> String {
+/// no code. Frames: the preview origin alone (`preview_frames`, a CSP
+/// source), for the build page's preview. Everything else comes from this
+/// origin only.
+pub fn page_policy(nonce: &str, preview_frames: Option<&str>) -> String {
+    let frames = preview_frames.map(|source| format!("frame-src {source}; ")).unwrap_or_default();
     format!(
         "default-src 'self'; \
          script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; style-src-attr 'unsafe-inline'; \
-         img-src 'self' data:; \
+         img-src 'self' data:; {frames}\
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
     )
 }
 
 /// Called while a page renders (with Leptos's context): sets the page's policy
 /// with the nonce Leptos generated for this render.
-pub fn announce_page_policy() {
+pub fn announce_page_policy(preview_frames: Option<&str>) {
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) else {
         return;
     };
-    match HeaderValue::from_str(&page_policy(&nonce)) {
+    match HeaderValue::from_str(&page_policy(&nonce, preview_frames)) {
         Ok(policy) => response.insert_header(CONTENT_SECURITY_POLICY, policy),
         // Leptos's nonces are URL-safe base64; anything else is a bug there.
         Err(error) => tracing::error!(%error, "the render's nonce cannot be put in a header"),
@@ -81,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_page_runs_only_its_own_scripts_and_those_with_its_nonce() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", None);
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"), "{policy}");
         let script_src = policy.split(';').find(|directive| directive.trim().starts_with("script-src"));
         assert!(!script_src.unwrap_or_default().contains("unsafe-inline"), "{policy}");
@@ -91,7 +94,7 @@ mod tests {
     #[test]
     fn a_page_keeps_its_policy_and_other_answers_get_the_strict_one() {
         let mut page = HeaderMap::new();
-        page.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_str(&page_policy("n")).unwrap());
+        page.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_str(&page_policy("n", None)).unwrap());
         apply(&mut page, false);
         assert!(page[CONTENT_SECURITY_POLICY].to_str().unwrap().contains("'nonce-n'"));
 
@@ -100,6 +103,13 @@ mod tests {
         assert_eq!(json[CONTENT_SECURITY_POLICY], RESOURCE_POLICY);
         assert_eq!(json[X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!json.contains_key(STRICT_TRANSPORT_SECURITY));
+    }
+
+    #[test]
+    fn a_page_may_frame_the_preview_origin_and_nothing_else() {
+        let policy = page_policy("n", Some("http://localhost:3002"));
+        assert!(policy.contains("frame-src http://localhost:3002;"), "{policy}");
+        assert!(!page_policy("n", None).contains("frame-src"));
     }
 
     #[test]

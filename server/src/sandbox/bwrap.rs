@@ -26,11 +26,17 @@ pub const FORWARDER: &str = "/run/sandbox-forwarder";
 /// The forwarder's port on the sandbox's own loopback.
 pub const PROXY_PORT: &str = "3128";
 
-/// The way out of a sandbox with an allow-listed network.
-pub struct EgressMounts<'a> {
-    /// A directory holding only the proxy's socket.
-    pub socket_dir: &'a Path,
-    pub forwarder: &'a Path,
+/// Where a service's forwarder listens, relative to the work directory
+/// (where commands start): the server connects to it from outside.
+pub const SERVICE_SOCKET: &str = ".preview.sock";
+
+/// What is bound in besides the system and the work directory.
+#[derive(Default)]
+pub struct ExtraMounts<'a> {
+    /// The egress proxy's socket directory (an allow-listed network).
+    pub egress_socket_dir: Option<&'a Path>,
+    /// The `sandbox-forwarder` program (egress and services).
+    pub forwarder: Option<&'a Path>,
 }
 /// Configuration files programs commonly need, never secrets (no shadow).
 const ETC_FILES: [&str; 9] = [
@@ -50,7 +56,7 @@ pub fn arguments(
     work_dir: &Path,
     network: &SandboxNetwork,
     has_seccomp: bool,
-    egress: Option<&EgressMounts<'_>>,
+    mounts: &ExtraMounts<'_>,
 ) -> Vec<OsString> {
     let mut args: Vec<OsString> = Vec::new();
     let push = |args: &mut Vec<OsString>, parts: &[&str]| args.extend(parts.iter().map(OsString::from));
@@ -84,10 +90,12 @@ pub fn arguments(
     for (name, value) in [("PATH", PATH), ("HOME", WORK_MOUNT), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8")] {
         push(&mut args, &["--setenv", name, value]);
     }
-    if let Some(egress) = egress {
+    if let Some(forwarder) = mounts.forwarder {
+        args.extend(["--ro-bind".into(), forwarder.as_os_str().to_owned(), FORWARDER.into()]);
+    }
+    if let Some(socket_dir) = mounts.egress_socket_dir {
         // Read-only: connecting to the socket needs no more, and nothing can be left there.
-        args.extend(["--ro-bind".into(), egress.socket_dir.as_os_str().to_owned(), EGRESS_DIR.into()]);
-        args.extend(["--ro-bind".into(), egress.forwarder.as_os_str().to_owned(), FORWARDER.into()]);
+        args.extend(["--ro-bind".into(), socket_dir.as_os_str().to_owned(), EGRESS_DIR.into()]);
         let proxy = format!("http://127.0.0.1:{PROXY_PORT}");
         // Tools read one spelling or the other (curl only the lower case).
         for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {

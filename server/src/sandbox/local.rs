@@ -5,6 +5,7 @@
 //! Where cgroups or disk images cannot be had, the engine refuses to start
 //! unless unlimited sandboxes are explicitly allowed.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -16,6 +17,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::archive::{Archive, ArchiveStream, ExcludeRules};
@@ -73,7 +75,29 @@ struct Settings {
     disks: Option<DiskImages>,
     /// The two seccomp filter files (see [`super::seccomp`]).
     seccomp: Option<[PathBuf; 2]>,
+    /// The copy of `sandbox-forwarder` commands can reach, if there is one.
+    forwarder: Option<PathBuf>,
     commands_run: AtomicU64,
+    /// The services running in each build's sandbox, so that removing a
+    /// work directory first stops what runs in it (and its disk unmounts).
+    services: std::sync::Mutex<HashMap<Uuid, Services>>,
+}
+
+/// A build's running services: what stops them, and what waits for them.
+#[derive(Clone, Default)]
+struct Services {
+    stop: CancellationToken,
+    running: TaskTracker,
+}
+
+/// How one command runs: a build step, or a service (the app's preview).
+#[derive(Debug, Clone, Copy)]
+struct Execution {
+    /// Wall-clock limit; services have none (they run until stopped).
+    timeout: Option<Duration>,
+    /// A service's port on the sandbox's loopback, reached through
+    /// [`bwrap::SERVICE_SOCKET`].
+    service_port: Option<u16>,
 }
 
 pub struct LocalEngine {
@@ -147,16 +171,20 @@ impl LocalEngine {
             ensure_reachable_by(*uid, &config.root)?;
         }
         // A copy inside the root, which the sandbox user can reach wherever
-        // the program was built (a checkout under /root, say).
-        let config = match &config.network {
-            SandboxNetwork::Allowlist(_) => {
-                let forwarder = install_copy(&config.forwarder, &config.root.join(".sandbox-forwarder"))?;
-                LocalEngineConfig { forwarder, ..config }
-            }
-            _ => config,
+        // the program was built (a checkout under /root, say). Without one,
+        // builds still run (with no network), but no preview can.
+        let forwarder = if config.forwarder.is_file() {
+            Some(install_copy(&config.forwarder, &config.root.join(".sandbox-forwarder"))?)
+        } else {
+            tracing::warn!(
+                forwarder = %config.forwarder.display(),
+                "the sandbox-forwarder program is missing: previews of built apps cannot run"
+            );
+            None
         };
         let settings = Settings {
             config,
+            forwarder,
             bwrap,
             prlimit: find_program("prlimit"),
             run_as,
@@ -164,6 +192,7 @@ impl LocalEngine {
             disks,
             seccomp,
             commands_run: AtomicU64::new(0),
+            services: std::sync::Mutex::default(),
         };
         Ok(Self { settings: Arc::new(settings) })
     }
@@ -348,6 +377,7 @@ impl LocalSandbox {
     fn command_line(
         &self,
         command: &str,
+        execution: Execution,
         cgroup: Option<&CommandCgroup>,
         egress: Option<&CommandEgress>,
     ) -> Command {
@@ -375,22 +405,44 @@ impl LocalSandbox {
                 program.extend(["--clear-groups", "--"].map(OsString::from));
             }
             program.push(bwrap.clone().into_os_string());
-            let mounts = egress.map(|proxy| bwrap::EgressMounts {
-                socket_dir: &proxy.socket_dir,
-                forwarder: &settings.config.forwarder,
-            });
+            let mounts = bwrap::ExtraMounts {
+                egress_socket_dir: egress.map(|proxy| proxy.socket_dir.as_path()),
+                forwarder: settings.forwarder.as_deref(),
+            };
             program.extend(bwrap::arguments(
                 &self.work_dir,
                 &settings.config.network,
                 settings.seccomp.is_some(),
-                mounts.as_ref(),
+                &mounts,
             ));
             if egress.is_some() {
                 // The forwarder listens on the sandbox's loopback, then runs the command.
-                program.extend(
-                    [bwrap::FORWARDER, bwrap::PROXY_PORT, bwrap::EGRESS_SOCKET, "--"].map(OsString::from),
-                );
+                program.extend([
+                    bwrap::FORWARDER.into(),
+                    format!("tcp:{}", bwrap::PROXY_PORT).into(),
+                    format!("unix:{}", bwrap::EGRESS_SOCKET).into(),
+                    OsString::from("--"),
+                ]);
             }
+        }
+        if let (Some(port), Some(forwarder)) = (execution.service_port, &settings.forwarder) {
+            // The other direction: the server connects to the socket, the
+            // forwarder to the app on the sandbox's own loopback.
+            let forwarder = match settings.bwrap {
+                Some(_) => OsString::from(bwrap::FORWARDER),
+                None => forwarder.clone().into_os_string(),
+            };
+            program.push(forwarder);
+            program.extend(
+                [
+                    format!("unix:{}", bwrap::SERVICE_SOCKET),
+                    format!("tcp:{port}"),
+                    "--".into(),
+                    "/usr/bin/env".into(),
+                    format!("PORT={port}"),
+                ]
+                .map(OsString::from),
+            );
         }
         program.extend(["/bin/sh".into(), "-c".into(), command.into()]);
 
@@ -432,11 +484,11 @@ impl LocalSandbox {
     }
 }
 
-#[async_trait::async_trait]
-impl Sandbox for LocalSandbox {
-    async fn run(
+impl LocalSandbox {
+    async fn execute(
         &self,
         command: &str,
+        execution: Execution,
         output: mpsc::Sender<CommandOutput>,
         cancel: CancellationToken,
     ) -> Result<CommandOutcome, SandboxError> {
@@ -464,7 +516,7 @@ impl Sandbox for LocalSandbox {
             }
             _ => None,
         };
-        let spawned = self.command_line(command, cgroup.as_ref(), egress.as_ref()).spawn();
+        let spawned = self.command_line(command, execution, cgroup.as_ref(), egress.as_ref()).spawn();
         let mut child = match spawned {
             Ok(child) => child,
             Err(error) => {
@@ -484,9 +536,15 @@ impl Sandbox for LocalSandbox {
             child.stderr.take().map(|pipe| forward_lines(pipe, OutputStream::Stderr, output, budget.clone())),
         ];
 
+        let time_limit = async {
+            match execution.timeout {
+                Some(timeout) => tokio::time::sleep(timeout).await,
+                None => std::future::pending().await,
+            }
+        };
         let (status, timed_out, cancelled) = tokio::select! {
             status = child.wait() => (status.ok(), false, false),
-            _ = tokio::time::sleep(limits.timeout) => (None, true, false),
+            _ = time_limit => (None, true, false),
             _ = cancel.cancelled() => (None, false, true),
         };
         let status = match status {
@@ -523,6 +581,70 @@ impl Sandbox for LocalSandbox {
             is_output_truncated,
             duration: started.elapsed(),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl Sandbox for LocalSandbox {
+    async fn run(
+        &self,
+        command: &str,
+        output: mpsc::Sender<CommandOutput>,
+        cancel: CancellationToken,
+    ) -> Result<CommandOutcome, SandboxError> {
+        let execution = Execution { timeout: Some(self.settings.config.limits.timeout), service_port: None };
+        self.execute(command, execution, output, cancel).await
+    }
+
+    async fn serve(
+        &self,
+        command: &str,
+        port: u16,
+        output: mpsc::Sender<CommandOutput>,
+        cancel: CancellationToken,
+    ) -> Result<CommandOutcome, SandboxError> {
+        if self.settings.forwarder.is_none() {
+            return Err(SandboxError::Unavailable(
+                "the sandbox-forwarder program is missing (set SANDBOX_FORWARDER), so no app can be previewed"
+                    .into(),
+            ));
+        }
+        if matches!(self.settings.config.network, SandboxNetwork::HostUnsafe) && self.settings.bwrap.is_some()
+        {
+            return Err(SandboxError::Unavailable(
+                "previews need SANDBOX_NETWORK=none or allowlist: with host-unsafe, Unix sockets are refused in \
+                 the sandbox"
+                    .into(),
+            ));
+        }
+        let services = self
+            .settings
+            .services
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(self.id)
+            .or_default()
+            .clone();
+        let stopped = CancellationToken::new();
+        let either = {
+            let (stopped, removing) = (stopped.clone(), services.stop.clone());
+            async move {
+                tokio::select! {
+                    _ = cancel.cancelled() => {}
+                    _ = removing.cancelled() => {}
+                }
+                stopped.cancel();
+            }
+        };
+        let watcher = tokio::spawn(either);
+        let execution = Execution { timeout: None, service_port: Some(port) };
+        let outcome = services.running.track_future(self.execute(command, execution, output, stopped)).await;
+        watcher.abort();
+        outcome
+    }
+
+    fn service_socket(&self) -> Option<PathBuf> {
+        Some(self.work_dir.join(bwrap::SERVICE_SOCKET))
     }
 
     async fn read_file(&self, path: &str) -> Result<Vec<u8>, SandboxError> {
@@ -566,6 +688,13 @@ impl Sandbox for LocalSandbox {
     }
 
     async fn destroy(&self) -> Result<(), SandboxError> {
+        let services =
+            self.settings.services.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.id);
+        if let Some(services) = services {
+            services.stop.cancel();
+            services.running.close();
+            services.running.wait().await;
+        }
         let (root, id, work_dir) = (self.settings.config.root.clone(), self.id, self.work_dir.clone());
         tokio::task::spawn_blocking(move || {
             disk::remove(&root, id)?;

@@ -183,6 +183,26 @@ pub trait Sandbox: Send + Sync + 'static {
         output: mpsc::Sender<CommandOutput>,
         cancel: CancellationToken,
     ) -> Result<CommandOutcome, SandboxError>;
+    /// Runs `command` as a long-lived service (the app's preview) with `PORT`
+    /// set to `port`, the port it must listen on in the sandbox's own
+    /// network; the server reaches it through [`Sandbox::service_socket`].
+    /// Same isolation and limits as [`Sandbox::run`], but no wall-clock
+    /// limit: it runs until it exits or `cancel` fires.
+    async fn serve(
+        &self,
+        command: &str,
+        port: u16,
+        output: mpsc::Sender<CommandOutput>,
+        cancel: CancellationToken,
+    ) -> Result<CommandOutcome, SandboxError> {
+        let _ = (command, port, output, cancel);
+        Err(SandboxError::Unavailable("this sandbox engine cannot run previews".into()))
+    }
+    /// The Unix socket a running service is reached through, from outside.
+    /// The build can replace it with anything: open it without following links.
+    fn service_socket(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// A regular file's contents, at most [`files::MAX_READ_BYTES`].
     async fn read_file(&self, path: &str) -> Result<Vec<u8>, SandboxError>;
     /// Creates parent directories as needed.

@@ -76,6 +76,17 @@ impl UrlSigner {
         }
     }
 
+    /// A key for another purpose (`purpose` names it), derived from this
+    /// one, so one secret on disk serves every signature the server makes
+    /// and no signature made for one purpose passes for another.
+    pub fn derive_key(&self, purpose: &str) -> Vec<u8> {
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(b"derived key\n");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// The path and query of a URL that downloads `key` until `expires_at`.
     pub fn sign(&self, key: &ObjectKey, owner: Uuid, expires_at: DateTime<Utc>, file_name: &str) -> String {
         let expires = expires_at.timestamp();

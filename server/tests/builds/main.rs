@@ -14,6 +14,7 @@ mod hostile;
 mod lifecycle;
 mod live_streams;
 mod metrics;
+mod previews;
 mod processes;
 mod sandbox;
 mod storage;

@@ -214,6 +214,19 @@ pub fn build_setup_with(
         storage: local_storage(&test_objects_root()),
         artifacts: ArtifactSettings::default(),
         prices: server::llm::prices::ModelPrices::default(),
+        previews: test_preview_settings(),
+        preview_signer: std::sync::Arc::new(server::previews::access::AccessSigner::new(vec![9; 32])),
+    }
+}
+
+/// Previews as the tests use them: served at `http://localhost:3002` as far
+/// as links go (tests serve the preview router themselves), stopped after
+/// two seconds without requests.
+pub fn test_preview_settings() -> server::previews::PreviewSettings {
+    server::previews::PreviewSettings {
+        idle: Duration::from_secs(2),
+        start_timeout: Duration::from_secs(30),
+        ..server::previews::PreviewSettings::default()
     }
 }
 

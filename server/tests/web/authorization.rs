@@ -475,6 +475,38 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
             409,
         ),
         row("delete_build", server_fn("/fn/delete_build", &[("id", ended)]), OwnedResource, 200),
+        // A queued build has no work directory yet: nothing to start.
+        row(
+            "GET /api/builds/{id}/preview",
+            rest("GET", format!("/api/builds/{build}/preview"), None),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "POST /api/builds/{id}/preview/links",
+            rest("POST", format!("/api/builds/{build}/preview/links"), None),
+            OwnedResource,
+            201,
+        ),
+        row(
+            "GET /api/builds/{id}/preview/open",
+            rest("GET", format!("/api/builds/{build}/preview/open"), None),
+            OwnedResource,
+            303,
+        ),
+        row(
+            "POST /api/builds/{id}/preview/restart",
+            rest("POST", format!("/api/builds/{build}/preview/restart"), None),
+            OwnedResource,
+            409,
+        ),
+        row(
+            "get_preview_status",
+            server_fn("/fn/get_preview_status", &[("build_id", build)]),
+            OwnedResource,
+            200,
+        ),
+        row("restart_preview", server_fn("/fn/restart_preview", &[("build_id", build)]), OwnedResource, 409),
     ]);
     let hook = owned.webhook.as_str();
     let hook_body =

@@ -8,7 +8,8 @@
 //! stored events into the build's state, so phase, features, files and
 //! errors read the same without JavaScript. Once the build has ended,
 //! the page offers what it left behind: the archive to download, its files
-//! to read, the evidence, and Delete.
+//! to read, the evidence, and Delete. The Preview view shows the app itself,
+//! running in the build's sandbox, while it builds and after.
 
 mod download;
 mod evidence;
@@ -20,6 +21,7 @@ mod live;
 mod log;
 mod notify_me;
 mod panel;
+mod preview;
 mod result;
 mod summary;
 mod tabs;
@@ -37,6 +39,7 @@ use self::header::BuildHeader;
 use self::live::{follow_live, LiveParts};
 use self::log::{LogPanel, LogState};
 use self::notify_me::NotifyMe;
+use self::preview::PreviewView;
 use self::result::BuildResult;
 use self::summary::SummaryCard;
 use self::tabs::{chosen_tab, BuildTab, BuildTabs};
@@ -181,6 +184,7 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
             }
             .into_any(),
             BuildTab::Logs => view! { <LogPanel id log first_page_lines more_after_first_page /> }.into_any(),
+            BuildTab::Preview => view! { <PreviewView id /> }.into_any(),
         }}
         // What the build left behind: the archive, its files, the evidence.
         <Show when=move || status.get().0.is_final()>

@@ -1,7 +1,7 @@
-//! The build page's two views of the work: Activity (features, tests, files,
-//! errors) for a look, Logs for every line. The choice is in the address
-//! (`?view=logs`), and the last one chosen is remembered for the next build
-//! opened.
+//! The build page's views of the work: Activity (features, tests, files,
+//! errors) for a look, Logs for every line, Preview for the app itself. The
+//! choice is in the address (`?view=logs`), and the last one chosen is
+//! remembered for the next build opened.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -17,15 +17,17 @@ const REMEMBERED_AS: &str = "build_view";
 pub(super) enum BuildTab {
     Activity,
     Logs,
+    Preview,
 }
 
 impl BuildTab {
-    const ALL: [BuildTab; 2] = [BuildTab::Activity, BuildTab::Logs];
+    const ALL: [BuildTab; 3] = [BuildTab::Activity, BuildTab::Logs, BuildTab::Preview];
 
     fn as_str(self) -> &'static str {
         match self {
             BuildTab::Activity => "activity",
             BuildTab::Logs => "logs",
+            BuildTab::Preview => "preview",
         }
     }
 
@@ -33,6 +35,7 @@ impl BuildTab {
         match self {
             BuildTab::Activity => "Activity",
             BuildTab::Logs => "Logs",
+            BuildTab::Preview => "Preview",
         }
     }
 

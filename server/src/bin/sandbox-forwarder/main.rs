@@ -1,20 +1,26 @@
-//! Runs inside a sandbox that has no network: relays TCP connections on
-//! 127.0.0.1:<port> to the egress proxy's Unix socket while it runs a
-//! command, and exits as that command did. Only std and libc: it must start
-//! fast and stay small.
+//! Runs inside a sandbox: relays every connection made to one address to
+//! another while it runs a command, and exits as that command did. Only std
+//! and libc: it must start fast and stay small. Two uses:
+//! - egress: `tcp:3128 unix:/run/egress/proxy.sock`, so the build's HTTP
+//!   clients reach the server's egress proxy from a sandbox with no network;
+//! - preview: `unix:.preview.sock tcp:3000`, so the server reaches the app
+//!   listening on the sandbox's own loopback.
 //!
-//! `sandbox-forwarder <listen-port> <unix-socket-path> -- <program> [args…]`
+//! `sandbox-forwarder <listen> <connect> -- <program> [args…]`, where an
+//! address is `tcp:<port>` (on 127.0.0.1) or `unix:<path>`.
 
+mod endpoint;
 mod relay;
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
 use std::process::{exit, Command, ExitStatus};
 
-const USAGE: &str = "usage: sandbox-forwarder <listen-port> <unix-socket-path> -- <program> [args…]";
+use endpoint::Endpoint;
+
+const USAGE: &str = "usage: sandbox-forwarder <listen> <connect> -- <program> [args…]\n\
+                     where an address is tcp:<port> (on 127.0.0.1) or unix:<path>";
 
 /// The forwarder's own failures (like `env` and `timeout`): 125 for itself,
 /// 126 when the program cannot run, 127 when it does not exist.
@@ -23,26 +29,21 @@ const EXIT_CANNOT_RUN: i32 = 126;
 const EXIT_NOT_FOUND: i32 = 127;
 
 struct Invocation {
-    port: u16,
-    socket: PathBuf,
+    listen: Endpoint,
+    connect: Endpoint,
     program: OsString,
     args: Vec<OsString>,
 }
 
 impl Invocation {
     fn parse(mut args: impl Iterator<Item = OsString>) -> Result<Self, String> {
-        let port = args.next().ok_or("missing <listen-port>")?;
-        let port = port
-            .to_str()
-            .and_then(|port| port.parse::<u16>().ok())
-            .filter(|port| *port != 0)
-            .ok_or_else(|| format!("{port:?} is not a port"))?;
-        let socket = PathBuf::from(args.next().ok_or("missing <unix-socket-path>")?);
+        let listen = Endpoint::parse(&args.next().ok_or("missing <listen>")?)?;
+        let connect = Endpoint::parse(&args.next().ok_or("missing <connect>")?)?;
         if args.next().as_deref() != Some(OsStr::new("--")) {
             return Err("missing `--` before the program".into());
         }
         let program = args.next().ok_or("missing <program>")?;
-        Ok(Self { port, socket, program, args: args.collect() })
+        Ok(Self { listen, connect, program, args: args.collect() })
     }
 }
 
@@ -51,11 +52,11 @@ fn main() {
         eprintln!("sandbox-forwarder: {problem}\n{USAGE}");
         exit(EXIT_FORWARDER_FAILED)
     });
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, invocation.port)).unwrap_or_else(|error| {
-        eprintln!("sandbox-forwarder: cannot listen on 127.0.0.1:{}: {error}", invocation.port);
+    let listener = invocation.listen.listen().unwrap_or_else(|error| {
+        eprintln!("sandbox-forwarder: cannot listen on {}: {error}", invocation.listen);
         exit(EXIT_FORWARDER_FAILED)
     });
-    let relay = relay::Relay::new(listener, invocation.socket).and_then(|relay| {
+    let relay = relay::Relay::new(listener, invocation.connect).and_then(|relay| {
         // The thread is never joined: it relays until the process exits.
         std::thread::Builder::new().name("relay".into()).spawn(move || {
             if let Err(error) = relay.run() {

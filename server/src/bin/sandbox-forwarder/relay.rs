@@ -1,11 +1,11 @@
-//! Relaying TCP connections to the Unix socket: one thread and poll(2) for
-//! all of them, because a sandbox counts threads against its process limit.
+//! Relaying accepted connections to the other address: one thread and
+//! poll(2) for all of them, because a sandbox counts threads against its
+//! process limit.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+
+use crate::endpoint::{Endpoint, Listener, Stream};
 
 /// Connections relayed at once; further ones are closed as soon as accepted.
 pub const MAX_CONNECTIONS: usize = 128;
@@ -14,15 +14,15 @@ pub const MAX_CONNECTIONS: usize = 128;
 const BUFFER_BYTES: usize = 16 * 1024;
 
 pub struct Relay {
-    listener: TcpListener,
-    socket: PathBuf,
+    listener: Listener,
+    target: Endpoint,
     links: Vec<Link>,
 }
 
 impl Relay {
-    pub fn new(listener: TcpListener, socket: PathBuf) -> io::Result<Self> {
-        listener.set_nonblocking(true)?;
-        Ok(Self { listener, socket, links: Vec::new() })
+    /// `listener` must be non-blocking ([`Endpoint::listen`] makes it so).
+    pub fn new(listener: Listener, target: Endpoint) -> io::Result<Self> {
+        Ok(Self { listener, target, links: Vec::new() })
     }
 
     /// Relays until an unrecoverable poll error; the process exit ends it.
@@ -32,9 +32,9 @@ impl Relay {
             fds.clear();
             fds.push(poll_fd(self.listener.as_raw_fd(), libc::POLLIN));
             for link in &self.links {
-                let (tcp_events, unix_events) = link.interest();
-                fds.push(poll_fd(link.tcp.as_raw_fd(), tcp_events));
-                fds.push(poll_fd(link.unix.as_raw_fd(), unix_events));
+                let (client_events, target_events) = link.interest();
+                fds.push(poll_fd(link.client.as_raw_fd(), client_events));
+                fds.push(poll_fd(link.target.as_raw_fd(), target_events));
             }
             let count =
                 libc::nfds_t::try_from(fds.len()).expect("at most 2 × MAX_CONNECTIONS + 1 descriptors");
@@ -60,19 +60,21 @@ impl Relay {
 
     fn accept_waiting(&mut self) {
         loop {
-            let tcp = match self.listener.accept() {
-                Ok((tcp, _)) => tcp,
+            let client = match self.listener.accept() {
+                Ok(client) => client,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
                 // The client gave up before we accepted it (ECONNABORTED),
                 // or descriptors ran out: try again at the next readiness.
                 Err(_) => return,
             };
             if self.links.len() >= MAX_CONNECTIONS {
-                continue; // dropping `tcp` closes it at once
+                continue; // dropping `client` closes it at once
             }
-            match Link::open(tcp, &self.socket) {
+            match Link::open(client, &self.target) {
                 Ok(link) => self.links.push(link),
-                Err(error) => eprintln!("sandbox-forwarder: cannot reach the egress proxy: {error}"),
+                // Closing the client tells it: a preview whose app is not
+                // listening yet is refused, which its prober waits out.
+                Err(error) => eprintln!("sandbox-forwarder: cannot reach {}: {error}", self.target),
             }
         }
     }
@@ -85,53 +87,52 @@ fn poll_fd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
     libc::pollfd { fd: if events == 0 { -1 } else { fd }, events, revents: 0 }
 }
 
-/// One client connection and its connection to the proxy.
+/// One accepted connection and its connection to the target.
 struct Link {
-    tcp: TcpStream,
-    unix: UnixStream,
-    /// From the client to the proxy.
+    client: Stream,
+    target: Stream,
+    /// From the client to the target.
     outbound: Pipe,
-    /// From the proxy to the client.
+    /// From the target to the client.
     inbound: Pipe,
     is_broken: bool,
 }
 
 impl Link {
-    fn open(tcp: TcpStream, socket: &PathBuf) -> io::Result<Self> {
-        // Connecting a Unix socket does not wait for the server to accept;
-        // it blocks only when the proxy's accept backlog (somaxconn, 4096) is full.
-        let unix = UnixStream::connect(socket)?;
-        tcp.set_nonblocking(true)?;
-        unix.set_nonblocking(true)?;
-        Ok(Self { tcp, unix, outbound: Pipe::new(), inbound: Pipe::new(), is_broken: false })
+    fn open(client: Stream, target: &Endpoint) -> io::Result<Self> {
+        let target = target.connect()?;
+        client.set_nonblocking(true)?;
+        target.set_nonblocking(true)?;
+        Ok(Self { client, target, outbound: Pipe::new(), inbound: Pipe::new(), is_broken: false })
     }
 
+    /// What to poll for on the client's side and on the target's.
     fn interest(&self) -> (libc::c_short, libc::c_short) {
-        let mut tcp = 0;
-        let mut unix = 0;
+        let mut client = 0;
+        let mut target = 0;
         if self.outbound.wants_to_read() {
-            tcp |= libc::POLLIN;
+            client |= libc::POLLIN;
         }
         if self.outbound.has_data() {
-            unix |= libc::POLLOUT;
+            target |= libc::POLLOUT;
         }
         if self.inbound.wants_to_read() {
-            unix |= libc::POLLIN;
+            target |= libc::POLLIN;
         }
         if self.inbound.has_data() {
-            tcp |= libc::POLLOUT;
+            client |= libc::POLLOUT;
         }
-        (tcp, unix)
+        (client, target)
     }
 
     /// Moves what can be moved without blocking, and passes on an end of
     /// stream as a half-close, so each direction ends on its own.
     fn pump(&mut self) -> io::Result<()> {
-        if self.outbound.pump(&mut self.tcp, &mut self.unix)? {
-            self.unix.shutdown(Shutdown::Write)?;
+        if self.outbound.pump(&mut self.client, &mut self.target)? {
+            self.target.shutdown_write()?;
         }
-        if self.inbound.pump(&mut self.unix, &mut self.tcp)? {
-            self.tcp.shutdown(Shutdown::Write)?;
+        if self.inbound.pump(&mut self.target, &mut self.client)? {
+            self.client.shutdown_write()?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 use super::features::Feature;
 use super::protocol::{
     AGENT_SYSTEM_HEADING, CODING, FEATURE_INDEX_LINE, FEATURE_LIST_FILE, INITIALIZER, INIT_SCRIPT,
-    PROGRESS_FILE, SESSION_LINE, SPEC_FILE,
+    PREVIEW_FILE, PROGRESS_FILE, SESSION_LINE, SPEC_FILE,
 };
 
 pub fn system_prompt() -> String {
@@ -29,7 +29,9 @@ pub fn initializer_prompt() -> String {
          2. Write `{FEATURE_LIST_FILE}`: a JSON array of features in priority order, each \
             {{\"category\": ..., \"description\": ..., \"steps\": [test steps], \"passes\": false}}.\n\
          3. Write `{INIT_SCRIPT}` (sets the project up and checks the tools), the project skeleton and a \
-            first test, and `{PROGRESS_FILE}` with your notes.\n\
+            first test, and `{PROGRESS_FILE}` with your notes. If the app serves web pages, write \
+            `{PREVIEW_FILE}`: {{\"command\": how to start it, \"port\": the port it listens on (1024 or above; \
+            `PORT` is set to it)}}, so its owner can open it while you build.\n\
          4. Run the tests, then `git init` and commit everything.\n\
          Do not implement features yet. End with a one-paragraph summary."
     )

@@ -255,7 +255,7 @@ impl Tools<'_> {
     }
 }
 
-fn egress_event(record: EgressRecord) -> BuildEvent {
+pub(crate) fn egress_event(record: EgressRecord) -> BuildEvent {
     let (verdict, reason) = match record.outcome {
         EgressOutcome::Allowed => (EgressVerdict::Allowed, None),
         EgressOutcome::Denied(reason) => (EgressVerdict::Denied, Some(reason)),

@@ -30,6 +30,8 @@ pub trait AppStack: Sync {
     fn gitignore(&self) -> &'static str;
     /// Markdown bullets: how to run the app and its tests.
     fn how_to_run(&self) -> &'static str;
+    /// How the app starts for its live preview, and the port it listens on.
+    fn start_command(&self) -> (&'static str, u16);
     /// Markdown bullets: where things are.
     fn layout(&self) -> &'static str;
     /// The app before any feature: a page, a shared store, an empty
@@ -42,6 +44,12 @@ pub trait AppStack: Sync {
     fn registry_path(&self) -> &'static str;
     /// The registry's source, listing `registered` features in list order.
     fn registry_source(&self, registered: &[&FeatureDesign]) -> String;
+
+    /// `preview.json`: the start command and port, as the platform reads them.
+    fn preview_manifest(&self) -> String {
+        let (command, port) = self.start_command();
+        format!("{}\n", serde_json::json!({ "command": command, "port": port }))
+    }
 
     /// A feature's module and its tests.
     fn feature_files(&self, design: &FeatureDesign) -> [GeneratedFile; 2] {

@@ -2,7 +2,9 @@
 //! features, lay out the app's skeleton with a passing test, and commit it.
 //! Each turn works its plan out again from the tool results so far.
 
-use crate::builds::harness::protocol::{FEATURE_LIST_FILE, INIT_SCRIPT, PROGRESS_FILE, SPEC_FILE};
+use crate::builds::harness::protocol::{
+    FEATURE_LIST_FILE, INIT_SCRIPT, PREVIEW_FILE, PROGRESS_FILE, SPEC_FILE,
+};
 
 use super::app_stack::AppStack;
 use super::conversation::{command_of, exit_code, is_command, is_read_of, is_test_run, Conversation};
@@ -93,6 +95,7 @@ fn write_skeleton(plan: &Plan) -> AgentTurn {
     let mut calls = vec![
         write_file(FEATURE_LIST_FILE, &plan.feature_list().to_json()),
         write_file(INIT_SCRIPT, stack.init_script()),
+        write_file(PREVIEW_FILE, &stack.preview_manifest()),
         write_file("README.md", &readme(plan)),
         write_file(".gitignore", stack.gitignore()),
         write_file(PROGRESS_FILE, &progress_notes(plan)),

@@ -48,6 +48,10 @@ impl AppStack for NodeApp {
         "node_modules/\n.DS_Store\n"
     }
 
+    fn start_command(&self) -> (&'static str, u16) {
+        ("node server.js", 3000)
+    }
+
     fn how_to_run(&self) -> &'static str {
         HOW_TO_RUN
     }

@@ -47,6 +47,10 @@ impl AppStack for PythonApp {
         "__pycache__/\n*.pyc\n.venv/\n.DS_Store\n"
     }
 
+    fn start_command(&self) -> (&'static str, u16) {
+        ("python3 main.py", 8000)
+    }
+
     fn how_to_run(&self) -> &'static str {
         HOW_TO_RUN
     }

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod previews;
 pub mod projects;
 pub mod specs;
 pub mod webhooks;
@@ -67,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(builds::logs))
         .routes(routes!(builds::log_text))
         .routes(routes!(builds::stream))
+        .routes(routes!(previews::status))
+        .routes(routes!(previews::create_link))
+        .routes(routes!(previews::open))
+        .routes(routes!(previews::restart))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update, projects::delete))
         .routes(routes!(webhooks::list, webhooks::create))

@@ -65,7 +65,7 @@ impl Egress {
         self.run_wrapped(&[], port, program).await
     }
 
-    /// Runs `wrapper… forwarder port socket -- program args…`.
+    /// Runs `wrapper… forwarder tcp:port unix:socket -- program args…`.
     async fn run_wrapped(&self, wrapper: &[&str], port: u16, program: &[&str]) -> Output {
         let mut command = match wrapper.split_first() {
             Some((first, rest)) => {
@@ -76,8 +76,8 @@ impl Egress {
             None => tokio::process::Command::new(FORWARDER),
         };
         let run = command
-            .arg(port.to_string())
-            .arg(&self.socket)
+            .arg(format!("tcp:{port}"))
+            .arg(format!("unix:{}", self.socket.display()))
             .arg("--")
             .args(program)
             .env_remove("NO_PROXY")

@@ -46,6 +46,8 @@ fn tones(line: &LogLine) -> (&'static str, &'static str) {
         (LogCategory::Feature, _) => ("text-emerald-400", "text-emerald-100"),
         (LogCategory::Phase, _) => ("text-indigo-300", "text-indigo-100"),
         (LogCategory::Network, _) => ("text-amber-300", "text-amber-100"),
+        (LogCategory::App, LogStream::Stderr) => ("text-fuchsia-300", "text-red-200"),
+        (LogCategory::App, _) => ("text-fuchsia-300", "text-fuchsia-100"),
         (LogCategory::Tool | LogCategory::File, _) => ("text-slate-400", "text-slate-300"),
     }
 }

@@ -1,0 +1,230 @@
+//! The preview origin: a listener of its own (`PREVIEW_ADDR`) that serves
+//! each build's app to its owner. A signed link from the build page is
+//! traded for an access cookie of this origin; every other request needs
+//! that cookie, starts the app if it sleeps, and is passed to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::Utc;
+use serde::Deserialize;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::sessions::SESSION_COOKIE;
+use crate::previews::access::{Access, AccessSigner, Purpose};
+use crate::previews::origin::HostMatch;
+use crate::previews::proxy::{self, ProxyError};
+use crate::previews::service::ENTER_PATH;
+use crate::previews::{Phase, PreviewError, PreviewOrigin, Previews};
+
+/// The access cookie: a signed grant naming the build and its owner.
+pub const ACCESS_COOKIE: &str = "agents_preview";
+/// How long a request waits for a starting app before the "starting" page.
+const START_WAIT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub struct PreviewSite {
+    pub previews: Arc<Previews>,
+    pub signer: Arc<AccessSigner>,
+    pub origin: PreviewOrigin,
+}
+
+pub fn preview_router(site: PreviewSite) -> Router {
+    Router::new()
+        .route(ENTER_PATH, get(enter))
+        .fallback(pass_to_app)
+        .layer(TraceLayer::new_for_http())
+        .with_state(site)
+}
+
+#[derive(Deserialize)]
+struct EnterQuery {
+    token: Option<String>,
+}
+
+/// Trades a signed link for the access cookie, then opens the app.
+async fn enter(
+    State(site): State<PreviewSite>,
+    headers: HeaderMap,
+    Query(query): Query<EnterQuery>,
+) -> Response {
+    let host = match_host(&site, &headers);
+    if host == HostMatch::Unknown {
+        return unknown_host();
+    }
+    let token = query.token.unwrap_or_default();
+    let access = match site.signer.verify(Purpose::Link, &token, Utc::now()) {
+        Ok(access) if is_for_host(&access, host) => access,
+        Ok(_) => {
+            return page(
+                StatusCode::FORBIDDEN,
+                "Not this preview",
+                "This link opens another build's preview.",
+            )
+        }
+        Err(refusal) => return page(StatusCode::FORBIDDEN, "Preview link refused", &refusal.to_string()),
+    };
+    let expires = Utc::now() + site.previews.settings.access_lifetime;
+    let grant = site.signer.sign(
+        Purpose::Grant,
+        Access {
+            expires: chrono::DateTime::from_timestamp(expires.timestamp(), 0).unwrap_or(expires),
+            ..access
+        },
+    );
+    // SameSite=None lets the build page's frame carry it; browsers take
+    // that only with Secure, which http works with on loopback names alone.
+    let attributes =
+        if site.origin.allows_secure_cookies() { "SameSite=None; Secure" } else { "SameSite=Lax" };
+    let cookie = format!(
+        "{ACCESS_COOKIE}={grant}; Path=/; HttpOnly; Max-Age={}; {attributes}",
+        site.previews.settings.access_lifetime.as_secs()
+    );
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    // The link's token must not travel on in a Referer.
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Any other request: the owner's, to their build's app.
+async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Response {
+    let host = match_host(&site, request.headers());
+    if host == HostMatch::Unknown {
+        return unknown_host();
+    }
+    let grant = access_cookie(request.headers())
+        .and_then(|token| site.signer.verify(Purpose::Grant, &token, Utc::now()).ok())
+        .filter(|access| is_for_host(access, host));
+    let Some(access) = grant else {
+        return page(
+            StatusCode::FORBIDDEN,
+            "No access to this preview",
+            "Previews open only for the build's owner: open it with \"Open preview\" on the build page.",
+        );
+    };
+    let preview = match site.previews.ensure(access.build_id, access.user_id).await {
+        Ok(preview) => preview,
+        Err(error) => return preview_error(&error),
+    };
+    match preview.wait_ready(START_WAIT).await {
+        Phase::Ready => {}
+        Phase::Starting => return starting(),
+        Phase::Ended(how) => return page(StatusCode::BAD_GATEWAY, "The preview stopped", &how),
+    }
+    preview.touch();
+    let Ok(slot) = preview.connections.clone().try_acquire_owned() else {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many connections",
+            "This preview has as many requests open as it may; try again in a moment.",
+        );
+    };
+    let limits = site.previews.settings.limits;
+    match proxy::forward(&preview.socket, request, limits, &[ACCESS_COOKIE, SESSION_COOKIE], slot).await {
+        Ok(response) => response,
+        Err(error) => proxy_error(&error),
+    }
+}
+
+fn match_host(site: &PreviewSite, headers: &HeaderMap) -> HostMatch {
+    headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map_or(HostMatch::Unknown, |host| site.origin.match_host(host))
+}
+
+fn is_for_host(access: &Access, host: HostMatch) -> bool {
+    match host {
+        HostMatch::Shared => true,
+        HostMatch::PerBuild(build_id) => build_id == access.build_id,
+        HostMatch::Unknown => false,
+    }
+}
+
+fn access_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == ACCESS_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn unknown_host() -> Response {
+    page(
+        StatusCode::MISDIRECTED_REQUEST,
+        "Unknown preview address",
+        "This server has no preview at this address.",
+    )
+}
+
+fn starting() -> Response {
+    let mut response = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Starting the preview…",
+        "The app is starting in its sandbox. This page reloads by itself in a moment.",
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response.headers_mut().insert(header::REFRESH, HeaderValue::from_static("1"));
+    response
+}
+
+fn preview_error(error: &PreviewError) -> Response {
+    let (status, title) = match error {
+        PreviewError::WorkDirGone => (StatusCode::NOT_FOUND, "No preview"),
+        PreviewError::NoCommand => (StatusCode::NOT_FOUND, "Nothing to preview yet"),
+        PreviewError::BadManifest(_) => (StatusCode::BAD_GATEWAY, "The preview cannot start"),
+        PreviewError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Previews are unavailable"),
+    };
+    page(status, title, &error.to_string())
+}
+
+fn proxy_error(error: &ProxyError) -> Response {
+    page(
+        error.status(),
+        "The app did not answer",
+        &format!("{}. Its output is in the build's App log.", capitalised(&error.to_string())),
+    )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The preview origin's own pages: plain, scriptless, uncached.
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body style=\"font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem\">\
+         <h1>{title}</h1><p>{message}</p></body></html>",
+        title = escape(title),
+        message = escape(message),
+    );
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"),
+    );
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

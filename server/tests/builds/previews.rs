@@ -1,0 +1,388 @@
+//! Live previews end to end: an offline build's app started in its real
+//! sandbox (bubblewrap, its own network namespace) on the first visit,
+//! reached through the forwarder's socket and the preview origin, shown to
+//! its owner alone, stopped when idle and started again, gone with its work
+//! directory; streams and upgrades pass, sizes are capped, and neither
+//! platform cookie reaches the app.
+
+use std::time::Duration;
+
+use app::model::builds::{BuildEvent, BuildStatus, LogStream};
+use app::model::previews::{PreviewLink, PreviewState, PreviewStatus};
+use axum::Router;
+use server::http::preview_site::{preview_router, PreviewSite, ACCESS_COOKIE};
+use server::http::BuildSetup;
+use server::previews::access::AccessSigner;
+use server::previews::proxy::ProxyLimits;
+use server::previews::{PreviewOrigin, PreviewSettings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::common::{
+    self, api, body_as, build_app, build_setup, create_spec, get_as, sign_up, start_build, stored_events,
+    wait_for_build, As, BuildApp, TestDatabase, TestUser,
+};
+
+/// An app with one worker whose builds keep their work directories, and
+/// its preview origin served on a port of its own.
+struct PreviewApp {
+    app: BuildApp,
+    _database: TestDatabase,
+    origin: String,
+    client: reqwest::Client,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl PreviewApp {
+    async fn start(settings: PreviewSettings) -> Self {
+        let database = common::migrated_database().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let origin = format!("http://localhost:{}", listener.local_addr().expect("an address").port());
+        let mut setup: BuildSetup = build_setup(1);
+        setup.artifacts.keep_workdirs = true;
+        setup.previews =
+            PreviewSettings { origin: Some(PreviewOrigin::parse(&origin).expect("an origin")), ..settings };
+        let app = build_app(&database, setup);
+        let site = PreviewSite {
+            previews: app.state.builds.previews.clone(),
+            signer: app.state.builds.preview_signer.clone(),
+            origin: PreviewOrigin::parse(&origin).expect("an origin"),
+        };
+        let router: Router = preview_router(site);
+        let server = tokio::spawn(async move {
+            let forever = std::future::pending::<()>();
+            let _ = server::http::serve::serve(listener, router, forever, Duration::ZERO).await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        Self { app, _database: database, origin, client, _server: server }
+    }
+
+    /// A user, and a completed offline build of theirs.
+    async fn finished_build(&self, email: &str) -> (TestUser, Uuid) {
+        let router = &self.app.router;
+        let user = sign_up(router, email).await;
+        let spec =
+            create_spec(router, &user, "Groceries", "# Groceries\n- add an item\n- remove an item").await;
+        let build = start_build(router, &user, spec["id"].as_str().unwrap()).await;
+        let done = wait_for_build(router, &user, build.id, Duration::from_secs(120), |build| {
+            build.status.is_final()
+        })
+        .await;
+        assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
+        (user, build.id)
+    }
+
+    async fn status(&self, user: &TestUser, build: Uuid) -> PreviewStatus {
+        let response =
+            get_as(&self.app.router, &format!("/api/builds/{build}/preview"), As::User(user)).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        body_as(&response)
+    }
+
+    /// Follows a fresh signed link; answers the access cookie it set.
+    async fn enter(&self, user: &TestUser, build: Uuid) -> String {
+        let response = api(
+            &self.app.router,
+            "POST",
+            &format!("/api/builds/{build}/preview/links"),
+            As::User(user),
+            None,
+        )
+        .await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        let link: PreviewLink = body_as(&response);
+        let path = link.url.split_once("/__preview/").map(|(_, rest)| rest).expect("an enter link");
+        let entered = self.get(&format!("/__preview/{path}"), None).await;
+        assert_eq!(entered.status(), 303);
+        let cookie = entered.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}{path}", self.origin));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("the preview origin answers")
+    }
+
+    /// GET `path` until the app has started (the origin answers "starting" meanwhile).
+    async fn get_started(&self, path: &str, cookie: &str) -> reqwest::Response {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let response = self.get(path, Some(cookie)).await;
+            if response.status() != 503 {
+                return response;
+            }
+            let page = response.text().await.unwrap_or_default();
+            assert!(page.contains("Starting the preview"), "{page}");
+            assert!(tokio::time::Instant::now() < deadline, "the preview did not start in a minute");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn app_lines(&self, build: Uuid) -> Vec<(LogStream, String)> {
+        stored_events(&self.app.state.pool, build)
+            .await
+            .into_iter()
+            .filter_map(|stored| match stored.event {
+                BuildEvent::AppLog { stream, line } => Some((stream, line)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    async fn wait_for_state(&self, user: &TestUser, build: Uuid, state: PreviewState) -> PreviewStatus {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = self.status(user, build).await;
+            if status.state == state {
+                return status;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the preview never got to {state:?}: {status:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+fn work_dir(build: Uuid) -> std::path::PathBuf {
+    common::sandbox_root().join(build.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_else_can() {
+    let preview = PreviewApp::start(common::test_preview_settings()).await;
+    let (owner, build) = preview.finished_build("preview-owner@example.com").await;
+    let router = &preview.app.router;
+
+    let status = preview.status(&owner, build).await;
+    assert_eq!(status.state, PreviewState::Stopped, "{status:?}");
+    assert_eq!((status.command.as_deref(), status.port), (Some("node server.js"), Some(3000)));
+    assert_eq!(status.address.as_deref(), Some(preview.origin.as_str()));
+
+    // Another user can neither see it nor get a link to it.
+    let stranger = sign_up(router, "preview-stranger@example.com").await;
+    for (method, path) in
+        [("GET", "preview"), ("POST", "preview/links"), ("GET", "preview/open"), ("POST", "preview/restart")]
+    {
+        let response =
+            api(router, method, &format!("/api/builds/{build}/{path}"), As::User(&stranger), None).await;
+        assert_eq!(response.status, 404, "{method} {path}: {}", response.body);
+    }
+    // Without the owner's grant the origin shows nothing of the app.
+    let anonymous = preview.get("/", None).await;
+    assert_eq!(anonymous.status(), 403);
+    assert!(anonymous.text().await.unwrap().contains("Open preview"));
+    let cookie = preview.enter(&owner, build).await;
+    let forged = format!("{}0", cookie);
+    assert_eq!(preview.get("/", Some(&forged)).await.status(), 403, "a changed grant is refused");
+    let other_key = AccessSigner::new(vec![1; 32]);
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    let minted = other_key.sign(
+        server::previews::access::Purpose::Grant,
+        server::previews::access::Access { build_id: build, user_id: owner.id.parse().unwrap(), expires },
+    );
+    assert_eq!(
+        preview.get("/", Some(&format!("{ACCESS_COOKIE}={minted}"))).await.status(),
+        403,
+        "another key's grant is refused"
+    );
+    // Another host name (DNS rebinding, a mistyped origin) is not a preview.
+    let wrong_host = preview
+        .client
+        .get(preview.origin.replace("localhost", "127.0.0.1"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_host.status(), 421);
+
+    // The owner's browser gets the app the agent built, started on this first visit.
+    let page = preview.get_started("/", &cookie).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<title>Groceries</title>") && html.contains("src/app.js"), "{html}");
+    let script = preview.get("/src/app.js", Some(&cookie)).await;
+    assert_eq!(script.status(), 200);
+    assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(preview.status(&owner, build).await.state, PreviewState::Running);
+
+    // Its starting and its own output are in the build's log, as the App category.
+    let lines = preview.app_lines(build).await;
+    assert!(
+        lines.iter().any(|(stream, line)| *stream == LogStream::System
+            && line.contains("Preview starting: `node server.js` on port 3000")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|(stream, line)| *stream == LogStream::Stdout
+            && line.contains("Serving on http://localhost:3000")),
+        "{lines:?}"
+    );
+    preview.app.state.builds.previews.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_preview_stops_starts_again_on_the_next_visit_restarts_on_request_and_goes_with_its_work() {
+    let preview = PreviewApp::start(common::test_preview_settings()).await;
+    let (owner, build) = preview.finished_build("preview-idle@example.com").await;
+    let cookie = preview.enter(&owner, build).await;
+    assert_eq!(preview.get_started("/", &cookie).await.status(), 200);
+
+    // Two seconds without a request (the tests' PREVIEW_IDLE_MINUTES) stop it.
+    let stopped = preview.wait_for_state(&owner, build, PreviewState::Stopped).await;
+    let message = stopped.message.unwrap_or_default();
+    assert!(message.contains("without visits"), "{message}");
+    assert!(preview.app_lines(build).await.iter().any(|(_, line)| line.contains("without visits")));
+
+    // The next visit starts it again.
+    assert_eq!(preview.get_started("/", &cookie).await.status(), 200);
+    assert_eq!(preview.status(&owner, build).await.state, PreviewState::Running);
+
+    // A restart on request stops the running app and starts it anew.
+    let restarted = api(
+        &preview.app.router,
+        "POST",
+        &format!("/api/builds/{build}/preview/restart"),
+        As::User(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(restarted.status, 202, "{}", restarted.body);
+    assert_eq!(preview.get_started("/", &cookie).await.status(), 200);
+    let starts = preview
+        .app_lines(build)
+        .await
+        .iter()
+        .filter(|(_, line)| line.starts_with("Preview starting"))
+        .count();
+    assert_eq!(starts, 3, "started by the first visit, the visit after the idle stop, and the restart");
+
+    // Removing the work directory (as deleting or archiving does) stops the
+    // app first; afterwards there is nothing to preview.
+    preview.app.state.builds.artifacts.forget(build).await.expect("the work is removed");
+    assert!(!work_dir(build).exists());
+    let gone = preview.get("/", Some(&cookie)).await;
+    assert_eq!(gone.status(), 404);
+    assert!(gone.text().await.unwrap().contains("no work directory"));
+    let status = preview.status(&owner, build).await;
+    assert_eq!(status.state, PreviewState::Unavailable, "{status:?}");
+}
+
+/// A small app of the test's own in place of the generated one: it streams,
+/// echoes what an upgraded connection sends, tells the headers it got, and
+/// answers 3 MB on request.
+const TEST_APP: &str = r#"
+import { createServer } from 'node:http';
+const server = createServer((request, response) => {
+  if (request.url === '/stream') {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    let sent = 0;
+    const timer = setInterval(() => {
+      response.write(`data: ${sent}\n\n`);
+      if (++sent === 3) { clearInterval(timer); response.end(); }
+    }, 400);
+    return;
+  }
+  if (request.url === '/headers') {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(request.headers));
+    return;
+  }
+  if (request.url === '/big') {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    response.end(Buffer.alloc(3 * 1024 * 1024, 97));
+    return;
+  }
+  response.writeHead(200).end('ok');
+});
+server.on('upgrade', (request, socket) => {
+  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+  socket.on('data', (bytes) => socket.write(bytes));
+});
+server.listen(Number(process.env.PORT));
+console.log(`test app on ${process.env.PORT}`);
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cookie_reaches_the_app() {
+    let settings = PreviewSettings {
+        limits: ProxyLimits {
+            max_request_bytes: 64 * 1024,
+            max_response_bytes: 1024 * 1024,
+            response_timeout: Duration::from_secs(30),
+        },
+        ..common::test_preview_settings()
+    };
+    let preview = PreviewApp::start(settings).await;
+    let (owner, build) = preview.finished_build("preview-streams@example.com").await;
+    let dir = work_dir(build);
+    std::fs::write(dir.join("test-app.mjs"), TEST_APP).unwrap();
+    std::fs::write(dir.join("preview.json"), r#"{"command": "node test-app.mjs", "port": 4100}"#).unwrap();
+    let cookie = preview.enter(&owner, build).await;
+    assert_eq!(preview.get_started("/", &cookie).await.text().await.unwrap(), "ok");
+
+    // Only the app's own cookies reach it: not the grant, not a platform session.
+    let with_cookies = format!("{cookie}; theme=dark; agents_session=platform-secret");
+    let headers: serde_json::Value = preview.get("/headers", Some(&with_cookies)).await.json().await.unwrap();
+    assert_eq!(headers["cookie"], "theme=dark", "{headers}");
+
+    // A streamed answer arrives as it is written, not at its end.
+    let mut stream = preview.get("/stream", Some(&cookie)).await;
+    let first = stream.chunk().await.unwrap().expect("a first event");
+    let first_at = tokio::time::Instant::now();
+    assert!(String::from_utf8_lossy(&first).contains("data: 0"));
+    let mut rest = Vec::new();
+    while let Some(chunk) = stream.chunk().await.unwrap() {
+        rest.extend_from_slice(&chunk);
+    }
+    assert!(String::from_utf8_lossy(&rest).contains("data: 2"));
+    assert!(
+        first_at.elapsed() >= Duration::from_millis(600),
+        "the events came together: {:?}",
+        first_at.elapsed()
+    );
+
+    // An upgraded connection (how WebSockets start) is a tunnel to the app.
+    let address = preview.origin.trim_start_matches("http://").replace("localhost", "127.0.0.1");
+    let host = preview.origin.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let handshake = format!("GET /socket HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+    socket.write_all(handshake.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0_u8; 1];
+        assert_eq!(
+            socket.read(&mut byte).await.unwrap(),
+            1,
+            "the answer ended: {}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    socket.write_all(b"hello through the tunnel").await.unwrap();
+    let mut echoed = vec![0_u8; 24];
+    tokio::time::timeout(Duration::from_secs(10), socket.read_exact(&mut echoed)).await.unwrap().unwrap();
+    assert_eq!(echoed, b"hello through the tunnel");
+    drop(socket);
+
+    // Bodies over the caps: a request refused before the app sees it, an answer cut.
+    let big_request = preview
+        .client
+        .post(format!("{}/upload", preview.origin))
+        .header("cookie", &cookie)
+        .body(vec![b'x'; 100 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big_request.status(), 413);
+    let big_answer = preview.get("/big", Some(&cookie)).await;
+    assert_eq!(big_answer.status(), 200);
+    assert!(big_answer.bytes().await.is_err(), "an answer over the cap is cut off");
+    preview.app.state.builds.previews.shut_down().await;
+}
