@@ -76,14 +76,14 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await expect(log).toContainText('All 3 features pass. The build is complete.');
   // Hiding every category but Tests leaves the test runs, each a line of its own.
   const categories = page.getByRole('group', { name: 'Categories shown' });
-  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network']) {
+  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network', 'App']) {
     await categories.getByRole('button', { name, exact: true }).click();
   }
   await expect(categories.getByRole('button', { name: 'Output' })).toHaveAttribute('aria-pressed', 'false');
   await expect(log.locator('[data-seq]').first()).toHaveAttribute('data-category', 'test');
   expect(await log.locator('[data-seq]:not([data-category="test"])').count()).toBe(0);
   await expect(log).toContainText(/Tests: \d+ passed, \d+ failed/);
-  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network']) {
+  for (const name of ['Phases', 'Features', 'Tools', 'Files', 'Errors', 'Output', 'Network', 'App']) {
     await categories.getByRole('button', { name, exact: true }).click();
   }
   await expect(page.getByTestId('log-count')).toHaveText(/^\d+ lines$/);

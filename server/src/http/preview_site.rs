@@ -78,10 +78,15 @@ async fn enter(
             ..access
         },
     );
-    // SameSite=None lets the build page's frame carry it; browsers take
-    // that only with Secure, which http works with on loopback names alone.
-    let attributes =
-        if site.origin.allows_secure_cookies() { "SameSite=None; Secure" } else { "SameSite=Lax" };
+    // The build page's frame is a third party to the platform's page: its
+    // cookie must be SameSite=None, which browsers take only with Secure (on
+    // http, loopback names alone), and Partitioned (CHIPS), which browsers
+    // blocking third-party cookies still keep, in a jar of that page's own.
+    let attributes = if site.origin.allows_secure_cookies() {
+        "SameSite=None; Secure; Partitioned"
+    } else {
+        "SameSite=Lax"
+    };
     let cookie = format!(
         "{ACCESS_COOKIE}={grant}; Path=/; HttpOnly; Max-Age={}; {attributes}",
         site.previews.settings.access_lifetime.as_secs()

@@ -31,11 +31,11 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// hydration and resource scripts Leptos marks with this render's `nonce`,
 /// and compiling the WASM. Styles: the stylesheet, plus `style` attributes,
 /// which the server writes for sizes (bars, the log's height) and which run
-/// no code. Frames: the preview origin alone (`preview_frames`, a CSP
-/// source), for the build page's preview. Everything else comes from this
-/// origin only.
+/// no code. Frames: the preview origin (`preview_frames`, a CSP source),
+/// reached through this origin's redirect to a signed link, for the build
+/// page's preview. Everything else comes from this origin only.
 pub fn page_policy(nonce: &str, preview_frames: Option<&str>) -> String {
-    let frames = preview_frames.map(|source| format!("frame-src {source}; ")).unwrap_or_default();
+    let frames = preview_frames.map(|source| format!("frame-src 'self' {source}; ")).unwrap_or_default();
     format!(
         "default-src 'self'; \
          script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn a_page_may_frame_the_preview_origin_and_nothing_else() {
         let policy = page_policy("n", Some("http://localhost:3002"));
-        assert!(policy.contains("frame-src http://localhost:3002;"), "{policy}");
+        assert!(policy.contains("frame-src 'self' http://localhost:3002;"), "{policy}");
         assert!(!page_policy("n", None).contains("frame-src"));
     }
 
