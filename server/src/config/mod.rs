@@ -143,6 +143,18 @@ impl Config {
             }),
             _ => None,
         };
+        if let Some(config) = &config {
+            let preview = config.previews.origin.as_ref();
+            if let (Some(preview), Some(public)) = (preview, config.auth.public_origin.as_deref()) {
+                if preview.shares_cookies_with(public) {
+                    reader.problem(format!(
+                        "PREVIEW_ORIGIN is on the host of PUBLIC_URL ({public}) or beneath it: a built app \
+                         could then read or set the platform's cookies. Serve previews from another host name, \
+                         e.g. https://*.preview-example.net"
+                    ));
+                }
+            }
+        }
         reader.finish(config)
     }
 }
@@ -175,6 +187,43 @@ mod tests {
         assert!(!config.sandbox.allow_unisolated && !config.sandbox.allow_unlimited);
         assert_eq!(config.sandbox.limits.disk_bytes, 2048 * 1024 * 1024);
         assert_eq!(config.builds.workers, 2);
+    }
+
+    #[test]
+    fn previews_are_served_on_their_own_host_or_not_at_all() {
+        let config = config_from(&[URL]).expect("valid");
+        assert_eq!(config.previews.listen, Some("127.0.0.1:3002".parse().unwrap()));
+        let origin = config.previews.origin.expect("an origin");
+        assert_eq!(origin.for_build(uuid::Uuid::nil()), "http://localhost:3002");
+        assert_eq!(config.previews.idle, Duration::from_secs(15 * 60));
+
+        let config = config_from(&[
+            URL,
+            ("PREVIEW_ADDR", "0.0.0.0:4000"),
+            ("PREVIEW_ORIGIN", "https://*.preview.example.net"),
+            ("PREVIEW_IDLE_MINUTES", "5"),
+            ("PUBLIC_URL", "https://agents.example.com"),
+        ])
+        .expect("valid");
+        let build = uuid::Uuid::now_v7();
+        let origin = config.previews.origin.expect("an origin");
+        assert_eq!(origin.for_build(build), format!("https://{build}.preview.example.net"));
+        assert_eq!(config.previews.idle, Duration::from_secs(5 * 60));
+
+        let off = config_from(&[URL, ("PREVIEW_ADDR", "off")]).expect("valid");
+        assert!(off.previews.listen.is_none() && off.previews.origin.is_none());
+
+        let error = config_from(&[
+            URL,
+            ("PREVIEW_ORIGIN", "https://*.example.com"),
+            ("PUBLIC_URL", "https://agents.example.com"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("PREVIEW_ORIGIN is on the host of PUBLIC_URL"), "{error}");
+        let error =
+            config_from(&[URL, ("PREVIEW_ORIGIN", "preview.example.com"), ("PREVIEW_IDLE_MINUTES", "0")])
+                .unwrap_err();
+        assert_eq!(error.problems.len(), 2, "{error}");
     }
 
     #[test]

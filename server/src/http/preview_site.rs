@@ -124,7 +124,10 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
     match preview.wait_ready(START_WAIT).await {
         Phase::Ready => {}
         Phase::Starting => return starting(),
-        Phase::Ended(how) => return page(StatusCode::BAD_GATEWAY, "The preview stopped", &how),
+        Phase::Ended(how) => {
+            let stopped = page(StatusCode::BAD_GATEWAY, "The preview stopped", &how);
+            return unless_unstartable(&site, access.build_id, stopped).await;
+        }
     }
     preview.touch();
     let Ok(slot) = preview.connections.clone().try_acquire_owned() else {
@@ -137,7 +140,16 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
     let limits = site.previews.settings.limits;
     match proxy::forward(&preview.socket, request, limits, &[ACCESS_COOKIE, SESSION_COOKIE], slot).await {
         Ok(response) => response,
-        Err(error) => proxy_error(&error),
+        Err(error) => unless_unstartable(&site, access.build_id, proxy_error(&error)).await,
+    }
+}
+
+/// `otherwise`, unless the app cannot start at all any more (its work
+/// directory went while it ran, its `preview.json` changed): then why.
+async fn unless_unstartable(site: &PreviewSite, build_id: uuid::Uuid, otherwise: Response) -> Response {
+    match site.previews.check_startable(build_id).await {
+        Ok(()) => otherwise,
+        Err(error) => preview_error(&error),
     }
 }
 

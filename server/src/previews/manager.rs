@@ -53,6 +53,13 @@ pub enum Phase {
     Ended(String),
 }
 
+/// How a preview ended, as its status tells it.
+#[derive(Debug, Clone)]
+struct Ending {
+    message: String,
+    is_failure: bool,
+}
+
 /// One app being previewed.
 pub struct RunningPreview {
     pub build_id: Uuid,
@@ -101,7 +108,7 @@ pub struct Previews {
     pub settings: PreviewSettings,
     running: Mutex<HashMap<Uuid, Arc<RunningPreview>>>,
     /// How the last preview of each build ended, for its status.
-    last_endings: Mutex<HashMap<Uuid, String>>,
+    last_endings: Mutex<HashMap<Uuid, Ending>>,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 }
@@ -133,7 +140,7 @@ impl Previews {
         self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn last_ending(&self, build_id: Uuid) -> Option<String> {
+    fn last_ending(&self, build_id: Uuid) -> Option<Ending> {
         self.last_endings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&build_id).cloned()
     }
 
@@ -161,14 +168,14 @@ impl Previews {
         match self.manifest(build_id).await {
             Ok((_, manifest)) => {
                 let ending = self.last_ending(build_id);
-                let state = if ending.as_deref().is_some_and(is_failure) {
+                let state = if ending.as_ref().is_some_and(|ending| ending.is_failure) {
                     PreviewState::Failed
                 } else {
                     PreviewState::Stopped
                 };
                 PreviewStatus {
                     state,
-                    message: ending,
+                    message: ending.map(|ending| ending.message),
                     command: Some(manifest.command),
                     port: Some(manifest.port),
                     address,
@@ -274,6 +281,12 @@ impl Previews {
         matches!(crate::builds::repo::find(&mut connection, owner_id, build_id).await, Ok(Some(_)))
     }
 
+    /// Whether the build's app could start now: its work directory and a
+    /// valid `preview.json` are there.
+    pub async fn check_startable(&self, build_id: Uuid) -> Result<(), PreviewError> {
+        self.manifest(build_id).await.map(|_| ())
+    }
+
     async fn manifest(&self, build_id: Uuid) -> Result<(Arc<dyn Sandbox>, PreviewManifest), PreviewError> {
         let sandbox = match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => sandbox,
@@ -309,27 +322,15 @@ impl Previews {
         let outcome = sandbox.serve(&manifest.command, manifest.port, output, preview.stop.clone()).await;
         prober.abort();
         let _ = relay.await;
-        let ending = match outcome {
-            Ok(outcome) if outcome.cancelled && self.shutdown.is_cancelled() => "Preview stopped: the server is stopping.".to_owned(),
-            Ok(outcome) if outcome.cancelled && preview.idle_for() >= self.settings.idle => format!(
-                "Preview stopped after {} without visits; the next visit starts it again.",
-                minutes(self.settings.idle)
-            ),
-            Ok(outcome) if outcome.cancelled => "Preview stopped.".to_owned(),
-            Ok(outcome) => match outcome.exit_code {
-                Some(code) => format!("Preview failed: the app exited with code {code}; its output is in the App log."),
-                None => "Preview failed: the app was killed (a limit of the sandbox); its output is in the App log.".to_owned(),
-            },
-            Err(error) => format!("Preview failed: {error}"),
-        };
-        app_note(&sink, ending.clone()).await;
+        let ending = self.ending_of(&preview, outcome);
+        app_note(&sink, ending.message.clone()).await;
         drop(sink);
         let _ = writer.await;
+        preview.phase.send_replace(Phase::Ended(ending.message.clone()));
         self.last_endings
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(preview.build_id, ending.clone());
-        preview.phase.send_replace(Phase::Ended(ending));
+            .insert(preview.build_id, ending);
         let mut running = self.running();
         if running.get(&preview.build_id).is_some_and(|current| Arc::ptr_eq(current, &preview)) {
             running.remove(&preview.build_id);
@@ -337,8 +338,36 @@ impl Previews {
     }
 }
 
-fn is_failure(ending: &str) -> bool {
-    ending.starts_with("Preview failed")
+impl Previews {
+    /// What the way the app's command ended means for its owner.
+    fn ending_of(
+        &self,
+        preview: &RunningPreview,
+        outcome: Result<crate::sandbox::CommandOutcome, SandboxError>,
+    ) -> Ending {
+        let stopped = |message: String| Ending { message, is_failure: false };
+        let failed = |message: String| Ending { message, is_failure: true };
+        match outcome {
+            Ok(outcome) if outcome.cancelled && self.shutdown.is_cancelled() => {
+                stopped("Preview stopped: the server is stopping.".into())
+            }
+            Ok(outcome) if outcome.cancelled && preview.idle_for() >= self.settings.idle => stopped(format!(
+                "Preview stopped after {} without visits; the next visit starts it again.",
+                minutes(self.settings.idle)
+            )),
+            Ok(outcome) if outcome.cancelled => stopped("Preview stopped.".into()),
+            Ok(outcome) => match outcome.exit_code {
+                Some(code) => {
+                    failed(format!("Preview failed: the app exited with code {code}; its output is in the App log."))
+                }
+                None => failed(
+                    "Preview failed: the app was stopped by a limit of the sandbox; its output is in the App log."
+                        .into(),
+                ),
+            },
+            Err(error) => failed(format!("Preview failed: {error}")),
+        }
+    }
 }
 
 fn minutes(duration: Duration) -> String {

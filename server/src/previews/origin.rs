@@ -131,8 +131,21 @@ impl PreviewOrigin {
             || host == "[::1]"
     }
 
-    pub fn is_per_build(&self) -> bool {
-        matches!(self.host, HostPattern::PerBuild { .. })
+    /// Whether previews would share cookies with the site at `origin`
+    /// (`scheme://host[:port]`): the same host (browsers ignore ports for
+    /// cookies), or, for one origin per build, a host under the wildcard,
+    /// whose previews could set cookies for the parent domain.
+    pub fn shares_cookies_with(&self, origin: &str) -> bool {
+        let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+            _ => authority,
+        }
+        .to_ascii_lowercase();
+        match &self.host {
+            HostPattern::Shared(preview) => *preview == host,
+            HostPattern::PerBuild { suffix } => host == *suffix || host.ends_with(&format!(".{suffix}")),
+        }
     }
 }
 
@@ -172,6 +185,16 @@ mod tests {
             assert_eq!(origin.match_host(&other), HostMatch::Unknown, "{other}");
         }
         assert_eq!(origin.frame_source(), "https://*.preview.example.com");
+    }
+
+    #[test]
+    fn an_origin_on_the_platforms_host_shares_its_cookies() {
+        let shared = PreviewOrigin::parse("http://localhost:3002").unwrap();
+        assert!(shared.shares_cookies_with("http://localhost:3000"), "ports do not keep cookies apart");
+        assert!(!shared.shares_cookies_with("http://127.0.0.1:3000"));
+        let per_build = PreviewOrigin::parse("https://*.preview.example.com").unwrap();
+        assert!(per_build.shares_cookies_with("https://agents.preview.example.com"));
+        assert!(!per_build.shares_cookies_with("https://agents.example.com"));
     }
 
     #[test]

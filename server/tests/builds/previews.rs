@@ -5,28 +5,36 @@
 //! directory; streams and upgrades pass, sizes are capped, and neither
 //! platform cookie reaches the app.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::model::builds::{BuildEvent, BuildStatus, LogStream};
 use app::model::previews::{PreviewLink, PreviewState, PreviewStatus};
 use axum::Router;
+use server::builds::offline_agent::OfflineAgent;
 use server::http::preview_site::{preview_router, PreviewSite, ACCESS_COOKIE};
 use server::http::BuildSetup;
 use server::previews::access::AccessSigner;
 use server::previews::proxy::ProxyLimits;
 use server::previews::{PreviewOrigin, PreviewSettings};
+use server::sandbox::local::LocalEngine;
+use server::sandbox::SandboxEngine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::common::{
-    self, api, body_as, build_app, build_setup, create_spec, get_as, sign_up, start_build, stored_events,
-    wait_for_build, As, BuildApp, TestDatabase, TestUser,
+    self, api, body_as, build_app, create_spec, get_as, sign_up, start_build, stored_events, wait_for_build,
+    As, BuildApp, TestDatabase, TestUser,
 };
 
 /// An app with one worker whose builds keep their work directories, and
 /// its preview origin served on a port of its own.
 struct PreviewApp {
     app: BuildApp,
+    /// The app's sandbox engine, to change a work directory as the agent
+    /// would (written beside the engine, a file could land under the disk's
+    /// mount point while it is not mounted, and be hidden by the next mount).
+    engine: Arc<LocalEngine>,
     _database: TestDatabase,
     origin: String,
     client: reqwest::Client,
@@ -35,10 +43,16 @@ struct PreviewApp {
 
 impl PreviewApp {
     async fn start(settings: PreviewSettings) -> Self {
+        Self::start_with(settings, common::test_build_settings(1)).await
+    }
+
+    async fn start_with(settings: PreviewSettings, builds: server::builds::BuildSettings) -> Self {
         let database = common::migrated_database().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let origin = format!("http://localhost:{}", listener.local_addr().expect("an address").port());
-        let mut setup: BuildSetup = build_setup(1);
+        let engine = Arc::new(common::local_sandbox_engine());
+        let agent = Arc::new(OfflineAgent::new(builds.offline_step_delay));
+        let mut setup: BuildSetup = common::build_setup_with(builds, engine.clone(), agent);
         setup.artifacts.keep_workdirs = true;
         setup.previews =
             PreviewSettings { origin: Some(PreviewOrigin::parse(&origin).expect("an origin")), ..settings };
@@ -57,7 +71,7 @@ impl PreviewApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
-        Self { app, _database: database, origin, client, _server: server }
+        Self { app, engine, _database: database, origin, client, _server: server }
     }
 
     /// A user, and a completed offline build of theirs.
@@ -73,6 +87,13 @@ impl PreviewApp {
         .await;
         assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
         (user, build.id)
+    }
+
+    /// Writes `contents` to `path` in the build's work directory.
+    async fn write(&self, build: Uuid, path: &str, contents: &str) {
+        let sandbox =
+            self.engine.open(build).await.expect("the sandbox opens").expect("the work directory exists");
+        sandbox.write_file(path, contents.as_bytes()).await.expect("the file is written");
     }
 
     async fn status(&self, user: &TestUser, build: Uuid) -> PreviewStatus {
@@ -227,6 +248,44 @@ async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_els
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_app_can_be_opened_while_the_agent_is_still_building_it() {
+    // Slow steps: the build runs for a while after its skeleton is written.
+    let builds = server::builds::BuildSettings {
+        offline_step_delay: Duration::from_millis(400),
+        ..common::test_build_settings(1)
+    };
+    let preview = PreviewApp::start_with(common::test_preview_settings(), builds).await;
+    let router = &preview.app.router;
+    let owner = sign_up(router, "preview-live@example.com").await;
+    let spec = create_spec(
+        router,
+        &owner,
+        "Groceries",
+        "# Groceries\n- add an item\n- remove an item\n- rename an item",
+    )
+    .await;
+    let build = start_build(router, &owner, spec["id"].as_str().unwrap()).await.id;
+    // Until the agent writes preview.json there is nothing to open.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while preview.status(&owner, build).await.state == PreviewState::Unavailable {
+        assert!(tokio::time::Instant::now() < deadline, "the agent never wrote its start command");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cookie = preview.enter(&owner, build).await;
+    let page = preview.get_started("/", &cookie).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<title>Groceries</title>"));
+    let detail = get_as(router, &format!("/api/builds/{build}"), As::User(&owner)).await;
+    let detail: app::model::builds::BuildDetail = body_as(&detail);
+    assert_eq!(detail.status, BuildStatus::Running, "the preview ran while the build did");
+    let done =
+        wait_for_build(router, &owner, build, Duration::from_secs(120), |build| build.status.is_final())
+            .await;
+    assert_eq!(done.status, BuildStatus::Completed, "a preview does not disturb the build: {done:#?}");
+    preview.app.state.builds.previews.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_idle_preview_stops_starts_again_on_the_next_visit_restarts_on_request_and_goes_with_its_work() {
     let preview = PreviewApp::start(common::test_preview_settings()).await;
     let (owner, build) = preview.finished_build("preview-idle@example.com").await;
@@ -316,13 +375,13 @@ async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cook
             max_response_bytes: 1024 * 1024,
             response_timeout: Duration::from_secs(30),
         },
+        max_connections: 2,
         ..common::test_preview_settings()
     };
     let preview = PreviewApp::start(settings).await;
     let (owner, build) = preview.finished_build("preview-streams@example.com").await;
-    let dir = work_dir(build);
-    std::fs::write(dir.join("test-app.mjs"), TEST_APP).unwrap();
-    std::fs::write(dir.join("preview.json"), r#"{"command": "node test-app.mjs", "port": 4100}"#).unwrap();
+    preview.write(build, "test-app.mjs", TEST_APP).await;
+    preview.write(build, "preview.json", r#"{"command": "node test-app.mjs", "port": 4100}"#).await;
     let cookie = preview.enter(&owner, build).await;
     assert_eq!(preview.get_started("/", &cookie).await.text().await.unwrap(), "ok");
 
@@ -381,8 +440,47 @@ async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cook
         .await
         .unwrap();
     assert_eq!(big_request.status(), 413);
-    let big_answer = preview.get("/big", Some(&cookie)).await;
-    assert_eq!(big_answer.status(), 200);
-    assert!(big_answer.bytes().await.is_err(), "an answer over the cap is cut off");
+    // Cut where the cap is reached: before the head was sent, or in the body.
+    match preview.client.get(format!("{}/big", preview.origin)).header("cookie", &cookie).send().await {
+        Ok(big_answer) => assert!(big_answer.bytes().await.is_err(), "an answer over the cap is cut off"),
+        Err(error) => assert!(error.is_request(), "{error}"),
+    }
+
+    // Two connections are this test's cap: a third waits for neither.
+    let mut first = preview.get("/stream", Some(&cookie)).await;
+    let mut second = preview.get("/stream", Some(&cookie)).await;
+    assert!(first.chunk().await.unwrap().is_some() && second.chunk().await.unwrap().is_some());
+    let third = preview.get("/", Some(&cookie)).await;
+    assert_eq!(third.status(), 503);
+    assert!(third.text().await.unwrap().contains("Too many connections"));
+    drop((first, second));
     preview.app.state.builds.previews.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_that_exits_is_reported_with_its_output_and_a_bad_preview_file_is_explained() {
+    let preview = PreviewApp::start(common::test_preview_settings()).await;
+    let (owner, build) = preview.finished_build("preview-broken@example.com").await;
+    preview
+        .write(build, "preview.json", r#"{"command": "echo cannot find module >&2; exit 3", "port": 4200}"#)
+        .await;
+    let cookie = preview.enter(&owner, build).await;
+
+    let failed = preview.get_started("/", &cookie).await;
+    assert_eq!(failed.status(), 502);
+    assert!(failed.text().await.unwrap().contains("exited with code 3"));
+    let status = preview.wait_for_state(&owner, build, PreviewState::Failed).await;
+    assert!(status.message.unwrap_or_default().contains("exited with code 3"));
+    let lines = preview.app_lines(build).await;
+    assert!(lines.contains(&(LogStream::Stderr, "cannot find module".to_owned())), "{lines:?}");
+
+    preview.write(build, "preview.json", r#"{"command": "node server.js", "port": 80}"#).await;
+    let status = preview.status(&owner, build).await;
+    assert_eq!(status.state, PreviewState::Unavailable);
+    assert!(status.message.unwrap_or_default().contains("port must be from 1024"));
+    let refused = preview.get("/", Some(&cookie)).await;
+    assert_eq!(refused.status(), 502);
+    preview.write(build, "preview.json", "").await;
+    let status = preview.status(&owner, build).await;
+    assert!(status.message.unwrap_or_default().contains("is not {"), "an empty file is explained");
 }

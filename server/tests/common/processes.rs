@@ -67,6 +67,8 @@ impl ServerProcess {
             .env("RUST_LOG", "info")
             .env("LLM_PROVIDER", "offline")
             .env("BUILD_LEASE_SECS", "3")
+            // A preview origin of its own: two servers side by side must not share one.
+            .env("PREVIEW_ADDR", format!("127.0.0.1:{}", free_port()))
             .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

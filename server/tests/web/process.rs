@@ -27,6 +27,8 @@ fn server_command() -> Command {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "info")
+        // Tests run side by side; none of these looks at previews.
+        .env("PREVIEW_ADDR", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
