@@ -18,17 +18,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::builds::artifacts::service::{read_capped, ArchiveDownload};
-use crate::builds::service::build_not_found;
+use crate::http::api::builds::build_id;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::CurrentUser;
 use crate::http::api::openapi::Binary;
 use crate::http::AppState;
 use crate::storage::signed_url::SignedParams;
 use crate::storage::{content_disposition, ObjectDownload, ObjectKey};
-
-fn build_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| build_not_found().into())
-}
 
 fn query_error(rejection: QueryRejection) -> ApiError {
     AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()

@@ -32,8 +32,9 @@ use crate::storage::content_disposition;
 /// How often an idle stream says it is alive, so proxies keep it open.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// A malformed id names no build, exactly like someone else's.
-fn build_id(raw: &str) -> Result<Uuid, ApiError> {
+/// A malformed id names no build, exactly like someone else's (for every
+/// route under `/builds/{id}`).
+pub(super) fn build_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| build_not_found().into())
 }
 

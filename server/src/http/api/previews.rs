@@ -9,14 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use uuid::Uuid;
 
-use crate::builds::service::build_not_found;
+use crate::http::api::builds::build_id;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::CurrentUser;
 use crate::http::AppState;
-
-fn build_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| build_not_found().into())
-}
 
 /// Whether the build's app can be previewed, and whether it runs now.
 #[utoipa::path(get, path = "/builds/{id}/preview", tag = "previews", params(("id" = Uuid, Path, description = "The build's id")),
