@@ -1,6 +1,6 @@
 //! What the build engine reports to `/metrics`: how long committing a group
 //! of events takes and how many it holds, the model tokens the agents use,
-//! and the sandbox commands they run by outcome. The engine counts; the
+//! the sandbox commands they run by outcome, and the apps being previewed. The engine counts; the
 //! HTTP layer registers these series with the rest.
 
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -57,6 +58,8 @@ pub struct BuildMetrics {
     event_group_size: Histogram,
     model_tokens: Family<TokenLabels, Counter>,
     sandbox_commands: Family<CommandLabels, Counter>,
+    preview_starts: Counter,
+    previews_running: Gauge,
 }
 
 impl Default for BuildMetrics {
@@ -68,6 +71,8 @@ impl Default for BuildMetrics {
             event_group_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             model_tokens: Family::default(),
             sandbox_commands: Family::default(),
+            preview_starts: Counter::default(),
+            previews_running: Gauge::default(),
         }
     }
 }
@@ -94,6 +99,16 @@ impl BuildMetrics {
             "Commands the build agents ran in their sandboxes, by outcome",
             self.sandbox_commands.clone(),
         );
+        registry.register(
+            "preview_starts",
+            "Apps started for their live preview",
+            self.preview_starts.clone(),
+        );
+        registry.register(
+            "previews_running",
+            "Apps running for their live preview now",
+            self.previews_running.clone(),
+        );
     }
 
     pub fn observe_event_commit(&self, events: usize, took: Duration) {
@@ -104,6 +119,15 @@ impl BuildMetrics {
     pub fn count_tokens(&self, usage: Usage) {
         self.model_tokens.get_or_create(&TokenLabels { kind: "input" }).inc_by(usage.input_tokens);
         self.model_tokens.get_or_create(&TokenLabels { kind: "output" }).inc_by(usage.output_tokens);
+    }
+
+    pub fn preview_started(&self) {
+        self.preview_starts.inc();
+        self.previews_running.inc();
+    }
+
+    pub fn preview_ended(&self) {
+        self.previews_running.dec();
     }
 
     pub fn count_command(&self, outcome: CommandOutcome) {

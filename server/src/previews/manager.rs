@@ -314,6 +314,7 @@ impl Previews {
             self.shutdown.clone(),
             self.metrics.clone(),
         );
+        self.metrics.preview_started();
         let manifest = &preview.manifest;
         app_note(&sink, format!("Preview starting: `{}` on port {}", manifest.command, manifest.port)).await;
         let (output, lines) = mpsc::channel(OUTPUT_IN_FLIGHT);
@@ -322,6 +323,7 @@ impl Previews {
         let outcome = sandbox.serve(&manifest.command, manifest.port, output, preview.stop.clone()).await;
         prober.abort();
         let _ = relay.await;
+        self.metrics.preview_ended();
         let ending = self.ending_of(&preview, outcome);
         app_note(&sink, ending.message.clone()).await;
         drop(sink);

@@ -40,6 +40,10 @@ impl PreviewService {
     }
 }
 
+fn previews_off() -> AppError {
+    AppError::Unavailable("Previews are turned off on this server (PREVIEW_ADDR=off).".into())
+}
+
 #[async_trait::async_trait]
 impl app::ports::Previews for PreviewService {
     async fn status(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError> {
@@ -49,9 +53,7 @@ impl app::ports::Previews for PreviewService {
 
     async fn link(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewLink, AppError> {
         self.check_owner(owner, build_id).await?;
-        let origin = self.previews.settings.origin.as_ref().ok_or_else(|| {
-            AppError::Unavailable("Previews are turned off on this server (PREVIEW_ADDR=off).".into())
-        })?;
+        let origin = self.previews.settings.origin.as_ref().ok_or_else(previews_off)?;
         let now = Utc::now();
         let expires_at =
             chrono::DateTime::from_timestamp(now.timestamp() + LINK_LIFETIME.as_secs() as i64, 0)
@@ -66,6 +68,9 @@ impl app::ports::Previews for PreviewService {
 
     async fn restart(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError> {
         self.check_owner(owner, build_id).await?;
+        if self.previews.settings.origin.is_none() {
+            return Err(previews_off());
+        }
         self.previews.stop(build_id).await;
         match self.previews.ensure(build_id, owner.id).await {
             Ok(_) => Ok(self.previews.status(build_id).await),

@@ -23,8 +23,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::common::{
-    self, api, body_as, build_app, create_spec, get_as, sign_up, start_build, stored_events, wait_for_build,
-    As, BuildApp, TestDatabase, TestUser,
+    self, api, body_as, create_spec, get_as, sign_up, start_build, stored_events, wait_for_build, As,
+    BuildApp, TestDatabase, TestUser,
 };
 
 /// An app with one worker whose builds keep their work directories, and
@@ -56,7 +56,11 @@ impl PreviewApp {
         setup.artifacts.keep_workdirs = true;
         setup.previews =
             PreviewSettings { origin: Some(PreviewOrigin::parse(&origin).expect("an origin")), ..settings };
-        let app = build_app(&database, setup);
+        let auth = server::config::AuthConfig {
+            metrics_token: Some(METRICS_TOKEN.into()),
+            ..common::test_auth_config()
+        };
+        let app = common::build_app_with_auth(&database, setup, auth);
         let site = PreviewSite {
             previews: app.state.builds.previews.clone(),
             signer: app.state.builds.preview_signer.clone(),
@@ -167,6 +171,22 @@ impl PreviewApp {
             assert!(tokio::time::Instant::now() < deadline, "the preview never got to {state:?}: {status:?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+}
+
+const METRICS_TOKEN: &str = "metrics-token-for-the-preview-tests";
+
+impl PreviewApp {
+    /// The value of the `/metrics` series named exactly `name`.
+    async fn metric(&self, name: &str) -> f64 {
+        let request = axum::http::Request::get("/metrics")
+            .header("authorization", format!("Bearer {METRICS_TOKEN}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let text = common::send(&self.app.router, request).await.body;
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no `{name}` in:\n{text}"))
     }
 }
 
@@ -330,6 +350,12 @@ async fn an_idle_preview_stops_starts_again_on_the_next_visit_restarts_on_reques
     assert!(gone.text().await.unwrap().contains("no work directory"));
     let status = preview.status(&owner, build).await;
     assert_eq!(status.state, PreviewState::Unavailable, "{status:?}");
+    // Its task notes the end just after the app's process is gone.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while preview.metric("agents_platform_previews_running").await != 0.0 {
+        assert!(tokio::time::Instant::now() < deadline, "the stopped preview is still counted as running");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A small app of the test's own in place of the generated one: it streams,

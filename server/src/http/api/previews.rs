@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use uuid::Uuid;
 
 use crate::http::api::builds::build_id;
 use crate::http::api::error::{ApiError, ErrorBody};
