@@ -23,6 +23,17 @@ pub struct GroupLimits {
     pub cpus: f64,
 }
 
+impl GroupLimits {
+    /// What a build's sandbox limits ask of its group.
+    pub fn of(limits: &super::SandboxLimits) -> Self {
+        Self {
+            max_processes: limits.max_processes,
+            memory_bytes: limits.memory_bytes,
+            cpus: limits.cpu_millis as f64 / 1000.0,
+        }
+    }
+}
+
 /// The writable cgroup hierarchy of this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hierarchy {

@@ -5,7 +5,6 @@
 //! Where cgroups or disk images cannot be had, the engine refuses to start
 //! unless unlimited sandboxes are explicitly allowed.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -17,7 +16,6 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::archive::{Archive, ArchiveStream, ExcludeRules};
@@ -27,8 +25,13 @@ use super::channel_reader::ChannelReader;
 use super::command_egress::CommandEgress;
 use super::disk::{self, DiskImages, DiskUsage, MountedImage};
 use super::files;
+pub use super::host_setup::forwarder_beside_this_program;
+use super::host_setup::{
+    ensure_reachable_by, find_program, install_copy, limit_or_allow, write_seccomp_filters,
+};
 use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
+use super::services::ServiceRegistry;
 use super::unpack::{unpack_tar_gz, Unpacked};
 use super::{
     CommandOutcome, CommandOutput, EngineDescription, FileListing, Isolation, OutputStream, Sandbox,
@@ -56,14 +59,6 @@ pub struct LocalEngineConfig {
 /// nothing else on a usual host.
 pub const DEFAULT_SANDBOX_UID: u32 = 60_900;
 
-/// `sandbox-forwarder` beside the running binary, where `cargo build` puts it.
-pub fn forwarder_beside_this_program() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|program| program.parent().map(|dir| dir.join("sandbox-forwarder")))
-        .unwrap_or_else(|| PathBuf::from("sandbox-forwarder"))
-}
-
 struct Settings {
     config: LocalEngineConfig,
     bwrap: Option<PathBuf>,
@@ -80,14 +75,7 @@ struct Settings {
     commands_run: AtomicU64,
     /// The services running in each build's sandbox, so that removing a
     /// work directory first stops what runs in it (and its disk unmounts).
-    services: std::sync::Mutex<HashMap<Uuid, Services>>,
-}
-
-/// A build's running services: what stops them, and what waits for them.
-#[derive(Clone, Default)]
-struct Services {
-    stop: CancellationToken,
-    running: TaskTracker,
+    services: ServiceRegistry,
 }
 
 /// How one command runs: a build step, or a service (the app's preview).
@@ -192,76 +180,10 @@ impl LocalEngine {
             disks,
             seccomp,
             commands_run: AtomicU64::new(0),
-            services: std::sync::Mutex::default(),
+            services: ServiceRegistry::default(),
         };
         Ok(Self { settings: Arc::new(settings) })
     }
-}
-
-/// The limit `probe` found, or `None` when it is missing and unlimited
-/// sandboxes are allowed; an error otherwise.
-fn limit_or_allow<T>(
-    probe: Result<T, String>,
-    config: &LocalEngineConfig,
-    what: &str,
-) -> Result<Option<T>, SandboxError> {
-    match probe {
-        Ok(limit) => Ok(Some(limit)),
-        Err(reason) if config.allow_unlimited => {
-            tracing::warn!("{what} cannot be enforced here ({reason}); SANDBOX_ALLOW_UNLIMITED is on, so builds run without it");
-            Ok(None)
-        }
-        Err(reason) => Err(SandboxError::Unavailable(format!(
-            "{what} cannot be enforced here: {reason}. Run the server as root on a machine with cgroups and \
-             loop devices, or set SANDBOX_ALLOW_UNLIMITED=true to run builds without them"
-        ))),
-    }
-}
-
-/// Fails, saying what to do, when `uid` cannot reach `root`: bubblewrap,
-/// running as that user, could not mount the build's work directory.
-fn ensure_reachable_by(uid: u32, root: &std::path::Path) -> Result<(), SandboxError> {
-    let _identity = FileSystemIdentity::assume(uid);
-    match std::fs::read_dir(root) {
-        Ok(_) => Ok(()),
-        Err(error) => Err(SandboxError::Unavailable(format!(
-            "builds run as uid {uid} (SANDBOX_UID), which cannot reach {} ({error}): every directory above it \
-             must be searchable by others (chmod o+x), or set SANDBOX_ROOT (or DATA_DIR) to a place outside \
-             private folders such as /root",
-            root.display()
-        ))),
-    }
-}
-
-/// Copies `program` to `target` (replaced whole, world-executable).
-fn install_copy(program: &std::path::Path, target: &std::path::Path) -> Result<PathBuf, SandboxError> {
-    let partial = target.with_extension(format!("{}.partial", uuid::Uuid::now_v7().simple()));
-    std::fs::copy(program, &partial)?;
-    std::fs::set_permissions(&partial, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    std::fs::rename(&partial, target)?;
-    Ok(target.to_path_buf())
-}
-
-fn write_seccomp_filters(config: &LocalEngineConfig) -> Result<[PathBuf; 2], SandboxError> {
-    let deny_unix_sockets = matches!(config.network, SandboxNetwork::HostUnsafe);
-    let [refused, clone3] = super::seccomp::filters(deny_unix_sockets)?;
-    let network = config.network.name();
-    let paths = [
-        config.root.join(format!(".seccomp-{network}-refused.bpf")),
-        config.root.join(format!(".seccomp-{network}-clone3.bpf")),
-    ];
-    for (path, filter) in paths.iter().zip([refused, clone3]) {
-        // Replaced whole: a command starting meanwhile reads the old or the new filter, never half.
-        let partial = path.with_extension(format!("{}.partial", uuid::Uuid::now_v7().simple()));
-        std::fs::write(&partial, filter)?;
-        std::fs::rename(&partial, path)?;
-    }
-    Ok(paths)
-}
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| PATH.into());
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 impl LocalEngine {
@@ -467,12 +389,7 @@ impl LocalSandbox {
 
     fn command_cgroup(&self, number: u64) -> Option<CommandCgroup> {
         let hierarchy = self.settings.cgroups?;
-        let limits = &self.settings.config.limits;
-        let group_limits = GroupLimits {
-            max_processes: limits.max_processes,
-            memory_bytes: limits.memory_bytes,
-            cpus: limits.cpu_millis as f64 / 1000.0,
-        };
+        let group_limits = GroupLimits::of(&self.settings.config.limits);
         match hierarchy.command_group(&self.id.to_string(), number, &group_limits) {
             Ok(group) => Some(group),
             Err(error) => {
@@ -482,9 +399,7 @@ impl LocalSandbox {
             }
         }
     }
-}
 
-impl LocalSandbox {
     async fn execute(
         &self,
         command: &str,
@@ -505,12 +420,8 @@ impl LocalSandbox {
             (SandboxNetwork::Allowlist(policy), Some(_)) => {
                 // Short: a socket's path must fit in 108 bytes. The process
                 // id keeps servers sharing the root apart.
-                let socket_dir = self
-                    .settings
-                    .config
-                    .root
-                    .join(EGRESS_SOCKETS)
-                    .join(format!("{}-{number}", std::process::id()));
+                let socket_dir = self.settings.config.root.join(EGRESS_SOCKETS);
+                let socket_dir = socket_dir.join(format!("{}-{number}", std::process::id()));
                 let owner = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
                 Some(CommandEgress::start(socket_dir, owner, policy.clone(), output.clone())?)
             }
@@ -617,30 +528,11 @@ impl Sandbox for LocalSandbox {
                     .into(),
             ));
         }
-        let services = self
-            .settings
-            .services
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(self.id)
-            .or_default()
-            .clone();
-        let stopped = CancellationToken::new();
-        let either = {
-            let (stopped, removing) = (stopped.clone(), services.stop.clone());
-            async move {
-                tokio::select! {
-                    _ = cancel.cancelled() => {}
-                    _ = removing.cancelled() => {}
-                }
-                stopped.cancel();
-            }
-        };
-        let watcher = tokio::spawn(either);
         let execution = Execution { timeout: None, service_port: Some(port) };
-        let outcome = services.running.track_future(self.execute(command, execution, output, stopped)).await;
-        watcher.abort();
-        outcome
+        self.settings
+            .services
+            .run(self.id, cancel, |stop| self.execute(command, execution, output, stop))
+            .await
     }
 
     fn service_socket(&self) -> Option<PathBuf> {
@@ -688,13 +580,7 @@ impl Sandbox for LocalSandbox {
     }
 
     async fn destroy(&self) -> Result<(), SandboxError> {
-        let services =
-            self.settings.services.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.id);
-        if let Some(services) = services {
-            services.stop.cancel();
-            services.running.close();
-            services.running.wait().await;
-        }
+        self.settings.services.stop_all(self.id).await;
         let (root, id, work_dir) = (self.settings.config.root.clone(), self.id, self.work_dir.clone());
         tokio::task::spawn_blocking(move || {
             disk::remove(&root, id)?;

@@ -10,10 +10,12 @@ pub mod command_egress;
 pub mod disk;
 pub mod egress;
 pub mod files;
+mod host_setup;
 pub mod identity;
 pub mod local;
 pub mod output;
 pub mod seccomp;
+mod services;
 pub mod unpack;
 
 use std::sync::Arc;
