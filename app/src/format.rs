@@ -1,11 +1,22 @@
 //! How values are written for people, the same on the server and in the browser.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// `Nov 25, 2026 14:05 UTC`: unambiguous, and identical in SSR and after
-/// hydration (the browser's time zone would make the two differ).
+/// hydration (the browser's time zone would make the two differ). Written
+/// field by field: chrono's `format` would bring its strftime parser into
+/// the WASM every page downloads.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y %H:%M UTC").to_string()
+    let month = MONTHS[at.month0() as usize];
+    format!("{month} {}, {} {:02}:{:02} UTC", at.day(), at.year(), at.hour(), at.minute())
+}
+
+/// `14:05:09 UTC`: the time of day alone, for what just happened.
+pub fn clock_time(at: DateTime<Utc>) -> String {
+    format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second())
 }
 
 /// A span of time as a person would say it: `45 s`, `12 min`, `2 h 05 min`.
@@ -117,5 +128,8 @@ mod tests {
     fn timestamps_read_naturally() {
         let at = DateTime::parse_from_rfc3339("2026-11-05T07:09:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(timestamp(at), "Nov 5, 2026 07:09 UTC");
+        let at = DateTime::parse_from_rfc3339("2027-01-31T23:59:59Z").unwrap().with_timezone(&Utc);
+        assert_eq!(timestamp(at), "Jan 31, 2027 23:59 UTC");
+        assert_eq!(clock_time(at), "23:59:59 UTC");
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::system::check_system_status;
 use crate::error::AppError;
+use crate::format::clock_time;
 use crate::model::system::SystemStatus;
 
 /// Asks the server how its database is doing; proves the round trip browser →
@@ -65,7 +66,7 @@ fn StatusReport(status: SystemStatus) -> impl IntoView {
             <dt class="text-slate-500">"Round trip"</dt>
             <dd>{format!("{} ms", status.database_latency_ms)}</dd>
             <dt class="text-slate-500">"Checked at"</dt>
-            <dd>{status.server_time.format("%H:%M:%S UTC").to_string()}</dd>
+            <dd>{clock_time(status.server_time)}</dd>
         </dl>
     }
 }
