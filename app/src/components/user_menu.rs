@@ -2,6 +2,7 @@
 //! the sidebar.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::api::accounts::SignOut;
@@ -41,12 +42,22 @@ pub fn UserMenu(user: CurrentUserResource) -> impl IntoView {
                 <Icon kind=IconKind::Settings />
                 "Settings"
             </A>
-            <ActionForm action=sign_out>
+            // A plain form (it works without JavaScript) whose submit the action
+            // takes over: `ActionForm` would bring its form-to-arguments parser
+            // (serde_qs) into the WASM every page downloads, for no arguments.
+            <form
+                method="post"
+                action=SignOut::url()
+                on:submit=move |event| {
+                    event.prevent_default();
+                    sign_out.dispatch(SignOut {});
+                }
+            >
                 <button type="submit" class=item_class disabled=move || sign_out.pending().get()>
                     <Icon kind=IconKind::SignOut />
                     {move || if sign_out.pending().get() { "Signing out…" } else { "Sign out" }}
                 </button>
-            </ActionForm>
+            </form>
         </div>
     }
 }
