@@ -83,20 +83,21 @@ for (const [name, path, signedIn] of pages) {
     if (/\.(wasm|js)(\?|$)/.test(url)) bodies.push(response.body().then((body) => [url, body]));
   });
   await page.goto(path, { waitUntil: 'networkidle' });
-  const total = { wasm: { raw: 0, gzip: 0, brotli: 0 }, js: { raw: 0, gzip: 0, brotli: 0 } };
+  const total = { wasm: { raw: 0, gzip: 0, brotli: 0, files: 0 }, js: { raw: 0, gzip: 0, brotli: 0, files: 0 } };
   for (const [url, body] of await Promise.all(bodies)) {
     const kind = /\.wasm(\?|$)/.test(url) ? 'wasm' : 'js';
     for (const [key, value] of Object.entries(sizes(body))) total[kind][key] += value;
+    total[kind].files += 1;
   }
   await context.close();
   rows.push([name, total, await hydratedAfter(path, signedIn)]);
 }
 await browser.close();
 
-console.log(`${'page'.padEnd(10)} ${'WASM raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'JS raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'hydrated (slow phone)'.padStart(21)}`);
+console.log(`${'page'.padEnd(10)} ${'files'.padStart(5)} ${'WASM raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'JS raw'.padStart(9)} ${'gzip'.padStart(9)} ${'brotli'.padStart(9)}   ${'hydrated (slow phone)'.padStart(21)}`);
 for (const [name, { wasm, js }, hydrated] of rows) {
   const seconds = `${(hydrated / 1000).toFixed(1)} s`.padStart(21);
-  console.log(`${name.padEnd(10)} ${kib(wasm.raw)} ${kib(wasm.gzip)} ${kib(wasm.brotli)}   ${kib(js.raw)} ${kib(js.gzip)} ${kib(js.brotli)}   ${seconds}`);
+  console.log(`${name.padEnd(10)} ${String(wasm.files + js.files).padStart(5)} ${kib(wasm.raw)} ${kib(wasm.gzip)} ${kib(wasm.brotli)}   ${kib(js.raw)} ${kib(js.gzip)} ${kib(js.brotli)}   ${seconds}`);
 }
 const largest = rows.reduce((a, b) => (b[1].wasm.brotli > a[1].wasm.brotli ? b : a));
 console.log(`largest first visit: ${largest[0]}, ${kib(largest[1].wasm.brotli).trim()} of WASM as brotli`);
