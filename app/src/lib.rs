@@ -34,12 +34,10 @@ use leptos_router::{
 };
 
 use crate::components::layout::AppLayout;
-use crate::pages::{
-    builds::BuildsPage, dashboard::DashboardPage, not_found::NotFoundPage, project_detail::ProjectDetailPage,
-    projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage,
-    specs::SpecsPage,
+use crate::pages::{dashboard::DashboardPage, not_found::NotFoundPage};
+use crate::routes::{
+    BuildDetail, Builds, Chat, ProjectDetail, Projects, Settings, SignIn, SignUp, SpecDetail, Specs, Wizard,
 };
-use crate::routes::{BuildDetail, Chat, SpecDetail, Wizard};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,8 +70,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 // Open to anyone (the server keeps this list in `PUBLIC_PAGES`).
-                <Route path=path!("sign-in") view=SignInPage />
-                <Route path=path!("sign-up") view=SignUpPage />
+                <Route path=path!("sign-in") view={Lazy::<SignIn>::new()} />
+                <Route path=path!("sign-up") view={Lazy::<SignUp>::new()} />
                 // Everything else needs a signed-in user.
                 // In order: the HTML arrives complete, data included, so pages
                 // read fully without JavaScript (out-of-order streaming would
@@ -83,13 +81,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("chat") view={Lazy::<Chat>::new()} />
                     <Route path=path!("chat/:id") view={Lazy::<Chat>::new()} />
                     <Route path=path!("wizard") view={Lazy::<Wizard>::new()} />
-                    <Route path=path!("specs") view=SpecsPage />
+                    <Route path=path!("specs") view={Lazy::<Specs>::new()} />
                     <Route path=path!("specs/:id") view={Lazy::<SpecDetail>::new()} />
-                    <Route path=path!("builds") view=BuildsPage />
+                    <Route path=path!("builds") view={Lazy::<Builds>::new()} />
                     <Route path=path!("builds/:id") view={Lazy::<BuildDetail>::new()} />
-                    <Route path=path!("projects") view=ProjectsPage />
-                    <Route path=path!("projects/:id") view=ProjectDetailPage />
-                    <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("projects") view={Lazy::<Projects>::new()} />
+                    <Route path=path!("projects/:id") view={Lazy::<ProjectDetail>::new()} />
+                    <Route path=path!("settings") view={Lazy::<Settings>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,25 +1,30 @@
-//! The heavy pages as lazily loaded routes. In the browser each one's code
-//! is a WASM chunk of its own (cargo-leptos `--split`), fetched the first
-//! time the page is shown, so the other pages do not download it. The server
-//! renders them as before and names the chunks of the page it rendered as
-//! preloads in the HTML's head, so hydration does not wait for a second
-//! round trip.
+//! Every page but the dashboard as a lazily loaded route. In the browser a
+//! page's code is a WASM chunk (cargo-leptos `--split`), fetched the first
+//! time the page is shown, so the dashboard, the page most visits start on,
+//! downloads only the app's frame and its own code. The server renders the
+//! pages as before and names the chunks of the page it rendered as preloads
+//! in the HTML's head, so hydration does not wait for a second round trip.
 //!
-//! Only pages with much code of their own are split: code that several split
-//! pages share becomes a chunk per combination of pages, and each chunk is a
-//! request. With every page split, a page needed 42 to 102 files, which on
-//! a slow HTTP/1.1 link (six connections) made the heavy pages hydrate later
-//! than the single bundle did (`scripts/wasm-sizes` measures both).
+//! Code that several split points share becomes a chunk per combination of
+//! them, and each chunk is a request: with each page a split point of its
+//! own, the specs list needed 87 files, which a slow HTTP/1.1 link (six
+//! connections) pays for in round trips. So the pages come in few groups:
+//! - each heavy page (chat, wizard, a spec, a build) is a split point alone;
+//! - the lists and Settings share one ([`Library`]), and so do the two
+//!   account forms ([`Account`]).
 //!
 //! Pages load their data themselves (resources inside the page), so `data`
 //! has nothing to start early; on a first visit the data arrives with the
 //! HTML anyway.
 
+use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
-    build_detail::BuildDetailPage, chat::ChatPage, spec_detail::SpecDetailPage, wizard::WizardPage,
+    build_detail::BuildDetailPage, builds::BuildsPage, chat::ChatPage, project_detail::ProjectDetailPage,
+    projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage,
+    spec_detail::SpecDetailPage, specs::SpecsPage, wizard::WizardPage,
 };
 
 /// Declares `route => Page` pairs: a unit type per route whose view, the
@@ -52,4 +57,76 @@ lazy_pages! {
     SpecDetail => SpecDetailPage,
     /// `/builds/:id`: the live build, its log, files and result.
     BuildDetail => BuildDetailPage,
+}
+
+/// Declares pages that share one chunk: an enum naming them, one split
+/// function (`#[lazy]`) that renders any of them, and a route type per page
+/// that asks that function for its own. `$preload` is the name `#[lazy]`
+/// gives the function's preloader: `__preload_` and the function's name.
+macro_rules! lazy_page_group {
+    (
+        $(#[$group_doc:meta])* $group:ident, rendered by $view:ident, preloaded by $preload:ident {
+            $($(#[$doc:meta])* $route:ident => $page:ident,)*
+        }
+    ) => {
+        $(#[$group_doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub enum $group {
+            $($route,)*
+        }
+
+        #[lazy]
+        fn $view(page: $group) -> AnyView {
+            match page {
+                $($group::$route => view! { <$page /> }.into_any(),)*
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                async fn view(_route: Self) -> AnyView {
+                    $view($group::$route).await
+                }
+
+                async fn preload() {
+                    #[cfg(target_arch = "wasm32")]
+                    $preload().await;
+                }
+            }
+        )*
+    };
+}
+
+lazy_page_group! {
+    /// The lists and Settings: small pages with much in common.
+    Library, rendered by library_view, preloaded by __preload_library_view {
+        /// `/specs`: the list, its search and pages.
+        Specs => SpecsPage,
+        /// `/builds`: the list, its chips, search and pages.
+        Builds => BuildsPage,
+        /// `/projects`: the list and the new-project form.
+        Projects => ProjectsPage,
+        /// `/projects/:id`: a project, its specs and builds.
+        ProjectDetail => ProjectDetailPage,
+        /// `/settings`: the account, API tokens and webhooks.
+        Settings => SettingsPage,
+    }
+}
+
+lazy_page_group! {
+    /// The account forms, shown once per session rather than on every visit.
+    Account, rendered by account_view, preloaded by __preload_account_view {
+        /// `/sign-in`
+        SignIn => SignInPage,
+        /// `/sign-up`
+        SignUp => SignUpPage,
+    }
 }
