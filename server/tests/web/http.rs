@@ -90,6 +90,26 @@ async fn an_unknown_address_answers_404_with_the_not_found_page() {
     assert!(response.body.contains("Go to dashboard"));
 }
 
+/// Browsers accept brotli too, but answers made per request are gzipped:
+/// brotli as tower-http sets it up cost the dashboard three quarters of its
+/// throughput (`benches/pages.rs`).
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_come_gzipped_to_a_browser_that_also_accepts_brotli() {
+    use std::io::Read;
+
+    let (app, _database) = test_app().await;
+    let request = axum::http::Request::get("/sign-in")
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .body(axum::body::Body::empty())
+        .expect("a valid request");
+    let response = common::send(&app, request).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers["content-encoding"], "gzip");
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&response.bytes[..]).read_to_string(&mut html).expect("a gzip body");
+    assert!(html.contains("<form"), "the sign-in page, decompressed: {html}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn responses_carry_a_request_id() {
     let app = common::app_without_database();
