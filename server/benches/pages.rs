@@ -35,7 +35,7 @@ const GOAL_DASHBOARD_TRANSACTIONS: f64 = 3.0;
 struct Target {
     name: &'static str,
     path: String,
-    header: Option<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
 }
 
 /// The server binary's allocator, so the figures are the server's.
@@ -64,15 +64,22 @@ async fn main() {
         std::env::var("BENCH_CONNECTIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(CONNECTIONS);
     let cookie = ("cookie", user.cookie.clone());
     let bearer = ("authorization", format!("Bearer {token}"));
+    // What Chromium and Firefox send, so the answer comes back compressed.
+    let browser_encodings = ("accept-encoding", "gzip, deflate, br, zstd".to_owned());
     let targets = [
-        Target { name: "/healthz (reference)", path: "/healthz".into(), header: None },
+        Target { name: "/healthz (reference)", path: "/healthz".into(), headers: vec![] },
         // A whole page rendered without the database: what rendering alone costs.
-        Target { name: "sign-in page (reference)", path: "/sign-in".into(), header: None },
-        Target { name: "dashboard", path: "/".into(), header: Some(cookie.clone()) },
-        Target { name: "specs page", path: "/specs".into(), header: Some(cookie.clone()) },
-        Target { name: "a spec page", path: format!("/specs/{spec_id}"), header: Some(cookie.clone()) },
-        Target { name: "GET /api/specs (token)", path: "/api/specs".into(), header: Some(bearer.clone()) },
-        Target { name: "GET /api/me (token)", path: "/api/me".into(), header: Some(bearer) },
+        Target { name: "sign-in page (reference)", path: "/sign-in".into(), headers: vec![] },
+        Target { name: "dashboard", path: "/".into(), headers: vec![cookie.clone()] },
+        Target {
+            name: "dashboard, compressed",
+            path: "/".into(),
+            headers: vec![cookie.clone(), browser_encodings],
+        },
+        Target { name: "specs page", path: "/specs".into(), headers: vec![cookie.clone()] },
+        Target { name: "a spec page", path: format!("/specs/{spec_id}"), headers: vec![cookie.clone()] },
+        Target { name: "GET /api/specs (token)", path: "/api/specs".into(), headers: vec![bearer.clone()] },
+        Target { name: "GET /api/me (token)", path: "/api/me".into(), headers: vec![bearer] },
     ];
     println!("{connections} connections, {} s per target", RUN_FOR.as_secs());
     println!("{:<24} {:>9} {:>9} {:>9} {:>14}", "target", "req/s", "p50 ms", "p99 ms", "transactions");
@@ -110,17 +117,17 @@ struct Run {
 async fn load(base: &str, target: &Target, connections: usize) -> Run {
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("a client");
     let url = Arc::new(format!("{base}{}", target.path));
-    let header = Arc::new(target.header.clone());
+    let headers = Arc::new(target.headers.clone());
     let started = Instant::now();
     let deadline = started + RUN_FOR;
     let mut workers = JoinSet::new();
     for _ in 0..connections {
-        let (client, url, header) = (client.clone(), url.clone(), header.clone());
+        let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
         workers.spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let mut request = client.get(url.as_str());
-                if let Some((name, value)) = header.as_ref() {
+                for (name, value) in headers.iter() {
                     request = request.header(*name, value);
                 }
                 let sent = Instant::now();
