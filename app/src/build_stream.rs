@@ -197,7 +197,7 @@ mod live {
 
         fn on_build(this: &Rc<Self>, event: Event) {
             let Some(streamed) =
-                data_of(&event).and_then(|data| serde_json::from_str::<StreamedBuildEvent>(&data).ok())
+                data_of(&event).and_then(|data| crate::loaded::read_json::<StreamedBuildEvent>(&data).ok())
             else {
                 return;
             };
@@ -215,7 +215,7 @@ mod live {
             // Closed, not dropped: this listener is running. Without the
             // close, the browser would connect again and replay everything.
             this.close();
-            let ended = data_of(&event).and_then(|data| serde_json::from_str::<Ended>(&data).ok());
+            let ended = data_of(&event).and_then(|data| crate::loaded::read_json::<Ended>(&data).ok());
             let (status, reason) = match ended {
                 Some(ended) => (ended.status, ended.reason),
                 None => (BuildStatus::Completed, None),

@@ -13,6 +13,7 @@ pub mod build_stream;
 pub mod components;
 pub mod error;
 pub mod format;
+pub mod loaded;
 pub mod markdown;
 pub mod model;
 pub mod notifications;

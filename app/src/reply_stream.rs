@@ -45,7 +45,7 @@ pub fn follow_reply(chat_id: Uuid, on_event: impl Fn(ReplyEvent) + 'static) -> O
                 else {
                     return;
                 };
-                let Ok(parsed) = serde_json::from_str::<ReplyEvent>(&data) else {
+                let Ok(parsed) = crate::loaded::read_json::<ReplyEvent>(&data) else {
                     return;
                 };
                 if matches!(parsed, ReplyEvent::Done { .. } | ReplyEvent::Idle) {

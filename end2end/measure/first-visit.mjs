@@ -16,7 +16,9 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu'],
 });
 
-// A signed-in user with one spec and one chat, made through the API.
+// A signed-in user with one spec, one chat and one build (cancelled at once,
+// so its page ends its live stream and the network goes idle), made through
+// the API.
 const setup = await browser.newContext({ baseURL });
 const email = `sizes-${Date.now()}@example.com`;
 const signUp = await setup.request.post('/fn/sign_up', {
@@ -27,6 +29,9 @@ const spec = await (await setup.request.post('/api/specs', {
   data: { name: 'Todo', content: '# Todo\n\n- add items\n- tick them off\n' },
 })).json();
 const chat = await (await setup.request.post('/api/chats', { data: { message: 'A todo app, please.' } })).json();
+const build = await (await setup.request.post('/api/builds', { data: { spec_id: spec.id } })).json();
+const cancelled = await setup.request.post(`/api/builds/${build.id}/cancel`);
+if (!cancelled.ok()) throw new Error(`cancelling the build answered ${cancelled.status()}`);
 const cookies = await setup.cookies();
 await setup.close();
 
@@ -36,6 +41,7 @@ const pages = [
   ['specs', '/specs', true],
   ['spec', `/specs/${spec.id}`, true],
   ['chat', `/chat/${chat.id}`, true],
+  ['build', `/builds/${build.id}`, true],
   ['wizard', '/wizard', true],
   ['builds', '/builds', true],
   ['projects', '/projects', true],

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::api::accounts::get_current_user;
 use crate::components::icons::{Icon, IconKind};
 use crate::components::user_menu::{CurrentUserResource, UserMenu};
+use crate::loaded::load;
 use crate::model::accounts::sign_in_path_returning_to;
 
 struct NavItem {
@@ -35,7 +36,7 @@ pub fn AppLayout() -> impl IntoView {
 
     // The server sends anonymous visitors to sign-in before this renders; a
     // session that ends while the app is open is noticed here.
-    let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());
+    let user: CurrentUserResource = load(|| (), |_| get_current_user());
     provide_context(user);
     let navigate = use_navigate();
     Effect::new(move |_| {

@@ -8,9 +8,10 @@ use leptos_router::components::A;
 use crate::api::accounts::SignOut;
 use crate::components::icons::{Icon, IconKind};
 use crate::error::AppError;
+use crate::loaded::Loaded;
 use crate::model::accounts::UserProfile;
 
-pub type CurrentUserResource = Resource<Result<Option<UserProfile>, AppError>>;
+pub type CurrentUserResource = Loaded<Result<Option<UserProfile>, AppError>>;
 
 #[component]
 pub fn UserMenu(user: CurrentUserResource) -> impl IntoView {

@@ -13,9 +13,10 @@ use super::builds::{
 /// A build as its page opens: the build and its state folded from the
 /// stored events, so the page shows phase, features, files and errors
 /// before its live stream has said anything, and without JavaScript.
+/// Nested rather than `#[serde(flatten)]`: flattening compiles a second,
+/// buffered deserializer of the whole build into the page's WASM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildPage {
-    #[serde(flatten)]
     pub detail: BuildDetail,
     pub view: BuildView,
 }

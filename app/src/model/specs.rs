@@ -55,10 +55,10 @@ pub struct SpecDetail {
 }
 
 /// A spec as its page shows it: the spec and its Markdown rendered to safe
-/// HTML, so the page needs no Markdown parser of its own.
+/// HTML, so the page needs no Markdown parser of its own. Nested, like
+/// `BuildPage`, to keep a buffered second deserializer out of the WASM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecPage {
-    #[serde(flatten)]
     pub spec: SpecDetail,
     pub rendered_html: String,
 }

@@ -20,6 +20,7 @@ use crate::components::page_header::PageHeader;
 use crate::components::pager::Pager;
 use crate::components::search_box::SearchBox;
 use crate::format::timestamp;
+use crate::loaded::load;
 use crate::model::accounts::encode_query_value;
 use crate::model::builds::{BuildQuery, BuildStatus, BuildSummary};
 use crate::refresh::tick_while;
@@ -74,7 +75,7 @@ pub fn BuildsPage() -> impl IntoView {
     });
     let refreshes = RwSignal::new(0_u32);
     // The view travels with its answer, so the empty message names what was asked.
-    let builds = Resource::new(
+    let builds = load(
         move || (view_of_address.get(), refreshes.get()),
         |(view, _)| async move {
             let query = BuildQuery {

@@ -19,6 +19,7 @@ use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
+use crate::loaded::{load, Loaded};
 use crate::model::chats::{ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyStatus};
 
 /// How often a reply being written is re-rendered.
@@ -37,7 +38,7 @@ pub fn ChatPage() -> impl IntoView {
     let current = Signal::derive(move || route.get().flatten());
     // Bumped whenever a chat changes, so the list follows.
     let changed = RwSignal::new(0u32);
-    let chats = Resource::new(move || changed.get(), |_| list_chats());
+    let chats = load(move || changed.get(), |_| list_chats());
 
     view! {
         <div class="grid grid-cols-1 gap-6 lg:grid-cols-[15rem_minmax(0,1fr)]">
@@ -56,7 +57,7 @@ pub fn ChatPage() -> impl IntoView {
 
 #[component]
 fn ChatList(
-    chats: Resource<Result<Vec<ChatSummary>, AppError>>,
+    chats: Loaded<Result<Vec<ChatSummary>, AppError>>,
     current: Signal<Option<Uuid>>,
 ) -> impl IntoView {
     view! {
@@ -155,10 +156,8 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
     let delete = ServerAction::<DeleteChat>::new();
     let (sent, stopped, retried) = (count_successes(send), count_successes(stop), count_successes(retry));
     let reply_ended = RwSignal::new(0u32);
-    let chat = Resource::new(
-        move || (sent.get(), stopped.get(), retried.get(), reply_ended.get()),
-        move |_| get_chat(id),
-    );
+    let chat =
+        load(move || (sent.get(), stopped.get(), retried.get(), reply_ended.get()), move |_| get_chat(id));
 
     // The text of the reply being written, as it streams in.
     let live = RwSignal::new(None::<(Uuid, String)>);
@@ -203,7 +202,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 fn follow_while_replying(
     id: Uuid,
-    chat: Resource<Result<ChatDetail, AppError>>,
+    chat: Loaded<Result<ChatDetail, AppError>>,
     live: RwSignal<Option<(Uuid, String)>>,
     reply_ended: RwSignal<u32>,
     changed: RwSignal<u32>,
@@ -285,7 +284,7 @@ fn follow_while_replying(
 #[cfg(not(feature = "hydrate"))]
 fn follow_while_replying(
     _id: Uuid,
-    _chat: Resource<Result<ChatDetail, AppError>>,
+    _chat: Loaded<Result<ChatDetail, AppError>>,
     _live: RwSignal<Option<(Uuid, String)>>,
     _reply_ended: RwSignal<u32>,
     _changed: RwSignal<u32>,

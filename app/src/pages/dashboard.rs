@@ -7,6 +7,7 @@ use crate::components::build_link::BuildLink;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::format::{byte_size, timestamp};
+use crate::loaded::load;
 use crate::model::dashboard::DashboardSummary;
 
 #[component]
@@ -27,7 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// Counts, recent specs and recent builds, from one server call.
 #[component]
 fn WorkSummary() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| get_dashboard());
+    let summary = load(|| (), |_| get_dashboard());
     view! {
         <Transition fallback=|| view! { <div class="h-56 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800" aria-hidden="true"></div> }>
             {move || Suspend::new(async move {

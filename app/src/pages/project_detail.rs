@@ -16,6 +16,7 @@ use crate::components::form::FormError;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
+use crate::loaded::load;
 use crate::model::projects::{ProjectDetail, MAX_PROJECT_NAME_CHARS};
 
 #[component]
@@ -24,7 +25,7 @@ pub fn ProjectDetailPage() -> impl IntoView {
     let project_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
     let update = ServerAction::<UpdateProject>::new();
     let updated = count_successes(update);
-    let project = Resource::new(
+    let project = load(
         move || (project_id(), updated.get()),
         |(id, _)| async move {
             match id {

@@ -12,11 +12,12 @@ use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::format::timestamp;
+use crate::loaded::load;
 use crate::model::projects::MAX_PROJECT_NAME_CHARS;
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let projects = Resource::new(|| (), |_| list_projects());
+    let projects = load(|| (), |_| list_projects());
     view! {
         <Title text="Projects" />
         <PageHeader title="Projects" description="Group related specs and builds." />

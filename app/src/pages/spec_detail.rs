@@ -28,6 +28,7 @@ use crate::components::spec_editor::ContentEditor;
 use crate::components::view_switch::{ViewLink, ViewSwitch};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
+use crate::loaded::load;
 use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage};
 
 #[component]
@@ -40,7 +41,7 @@ pub fn SpecDetailPage() -> impl IntoView {
     let move_to_project = ServerAction::<MoveSpecToProject>::new();
     let (saved, restored, moved) =
         (count_successes(save), count_successes(restore), count_successes(move_to_project));
-    let spec = Resource::new(
+    let spec = load(
         move || (spec_id(), saved.get(), restored.get(), moved.get()),
         |(id, ..)| async move {
             match id {
@@ -268,7 +269,7 @@ fn SpecText(id: Uuid, content: String, html: String) -> impl IntoView {
 
 #[component]
 fn Metadata(spec: SpecDetail, move_to_project: ServerAction<MoveSpecToProject>) -> impl IntoView {
-    let projects = Resource::new(|| (), |_| list_projects());
+    let projects = load(|| (), |_| list_projects());
     let current_project = spec.project.as_ref().map(|project| project.id);
     let row = |label: &'static str, value: String| {
         view! {
@@ -331,9 +332,9 @@ fn VersionHistory(
     current_version: i32,
     restore: ServerAction<RestoreSpecVersion>,
 ) -> impl IntoView {
-    let versions = Resource::new(move || restore.version().get(), move |_| list_spec_versions(id));
+    let versions = load(move || restore.version().get(), move |_| list_spec_versions(id));
     let compared = RwSignal::new(None::<i32>);
-    let diff = Resource::new(
+    let diff = load(
         move || compared.get(),
         move |version| async move {
             match version {

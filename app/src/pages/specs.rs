@@ -20,6 +20,7 @@ use crate::components::pager::Pager;
 use crate::components::search_box::SearchBox;
 use crate::components::spec_editor::ContentEditor;
 use crate::format::{byte_size, timestamp};
+use crate::loaded::load;
 use crate::model::specs::{SpecSummary, DEFAULT_PAGE_SIZE};
 
 #[component]
@@ -31,7 +32,7 @@ pub fn SpecsPage() -> impl IntoView {
     let duplicate = ServerAction::<DuplicateSpec>::new();
     let delete = ServerAction::<DeleteSpec>::new();
     let (duplicated, deleted) = (count_successes(duplicate), count_successes(delete));
-    let specs = Resource::new(
+    let specs = load(
         move || (search(), page(), duplicated.get(), deleted.get()),
         |(search, page, _, _)| list_specs(Some(search), Some(page), Some(DEFAULT_PAGE_SIZE), None),
     );

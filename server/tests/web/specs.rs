@@ -59,10 +59,10 @@ async fn a_one_mebibyte_spec_round_trips_byte_for_byte_through_both_doors() {
     let id = saved.json()["id"].as_str().unwrap().to_owned();
     let loaded = call_server_fn_as(&app, "/fn/get_spec", As::User(&user), &[("id", &id)]).await;
     assert!(
-        loaded.json()["content"].as_str().unwrap() == content,
+        loaded.json()["spec"]["content"].as_str().unwrap() == content,
         "the server-function round trip changed it"
     );
-    assert_eq!(loaded.json()["size_bytes"], 1_048_576);
+    assert_eq!(loaded.json()["spec"]["size_bytes"], 1_048_576);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,6 +11,7 @@ use crate::api::artifacts::read_build_file;
 use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands};
+use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{BuildFileContent, ManifestFile, MAX_LISTED_FILES};
 
 #[component]
@@ -18,7 +19,7 @@ pub(super) fn FileBrowser(id: Uuid, files: Vec<ManifestFile>, is_file_list_cut: 
     let file_count = files.len();
     let tree = file_tree(&files);
     let selected = RwSignal::new(None::<String>);
-    let content = Resource::new(
+    let content = load(
         move || selected.get(),
         move |path| async move {
             match path {
@@ -183,7 +184,7 @@ fn FileItem(
 fn FileViewer(
     id: Uuid,
     selected: ReadSignal<Option<String>>,
-    content: Resource<Result<Option<BuildFileContent>, AppError>>,
+    content: Loaded<Result<Option<BuildFileContent>, AppError>>,
 ) -> impl IntoView {
     let is_loading = RwSignal::new(false);
     view! {

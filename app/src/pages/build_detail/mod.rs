@@ -48,6 +48,7 @@ use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild
 use crate::build_stream::StreamHealth;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
+use crate::loaded::load;
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage as BuildPageData;
 use crate::model::builds::{BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
@@ -57,7 +58,7 @@ use crate::notifications::notify;
 pub fn BuildDetailPage() -> impl IntoView {
     let params = use_params_map();
     let build_id = Memo::new(move |_| build_id_of(&params.read()));
-    let build = Resource::new(
+    let build = load(
         move || build_id.get(),
         |id| async move {
             match id {
@@ -66,7 +67,7 @@ pub fn BuildDetailPage() -> impl IntoView {
             }
         },
     );
-    let first_log = Resource::new(
+    let first_log = load(
         move || build_id.get(),
         |id| async move {
             match id {

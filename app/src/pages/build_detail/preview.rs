@@ -12,6 +12,7 @@ use crate::actions::count_successes;
 use crate::api::previews::{get_preview_status, preview_open_path, RestartPreview};
 use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
 use crate::components::load_error::LoadError;
+use crate::loaded::load;
 use crate::model::previews::{PreviewState, PreviewStatus};
 use crate::refresh::tick_while;
 
@@ -23,7 +24,7 @@ pub(super) fn PreviewView(id: Uuid) -> impl IntoView {
     let restart = ServerAction::<RestartPreview>::new();
     let restarted = count_successes(restart);
     let polls = RwSignal::new(0_u32);
-    let status = Resource::new(move || (restarted.get(), polls.get()), move |_| get_preview_status(id));
+    let status = load(move || (restarted.get(), polls.get()), move |_| get_preview_status(id));
     tick_while(polls, POLL_EVERY, move || {
         status.with(|answer| matches!(answer, Some(Ok(status)) if status.state == PreviewState::Starting))
     });

@@ -15,6 +15,7 @@ use super::file_browser::FileBrowser;
 use crate::actions::count_successes;
 use crate::api::artifacts::{get_build_evidence, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
+use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{ArtifactState, BuildEvidence};
 use crate::refresh::tick_while;
 
@@ -35,7 +36,7 @@ pub(super) fn BuildResult(
     let retry = ServerAction::<RetryBuildArtifact>::new();
     let retried = count_successes(retry);
     let polls = RwSignal::new(0_u32);
-    let evidence = Resource::new(move || (retried.get(), polls.get()), move |_| get_build_evidence(id));
+    let evidence = load(move || (retried.get(), polls.get()), move |_| get_build_evidence(id));
     poll_while_archiving(evidence, polls, has_ended_live);
 
     view! {
@@ -60,7 +61,7 @@ pub(super) fn BuildResult(
 /// Asks for the evidence again after [`POLL_EVERY`] while the archive is
 /// pending or uploading, or may still be about to start.
 fn poll_while_archiving(
-    evidence: Resource<Result<BuildEvidence, crate::error::AppError>>,
+    evidence: Loaded<Result<BuildEvidence, crate::error::AppError>>,
     polls: RwSignal<u32>,
     has_ended_live: bool,
 ) {

@@ -15,6 +15,7 @@ use crate::components::secret_notice::SecretNotice;
 use crate::components::system_status::SystemStatusCard;
 use crate::components::user_menu::CurrentUserResource;
 use crate::format::timestamp;
+use crate::loaded::load;
 use crate::model::accounts::{ApiTokenSummary, MAX_TOKEN_NAME_CHARS};
 
 #[component]
@@ -72,8 +73,7 @@ fn ProfileCard() -> impl IntoView {
 fn ApiTokens() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens =
-        Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
+    let tokens = load(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let created = Signal::derive(move || create.value().get().and_then(Result::ok));

@@ -15,6 +15,7 @@ use crate::components::form::{FormError, TextField};
 use crate::components::load_error::InlineLoadError;
 use crate::components::secret_notice::SecretNotice;
 use crate::format::timestamp;
+use crate::loaded::load;
 use crate::model::webhooks::{
     DeliveryState, WebhookDelivery, WebhookEvent, WebhookSummary, MAX_WEBHOOK_DESCRIPTION_CHARS,
     MAX_WEBHOOK_URL_CHARS,
@@ -36,7 +37,7 @@ pub fn WebhooksCard() -> impl IntoView {
     let delete = ServerAction::<DeleteWebhook>::new();
     let send_test = ServerAction::<SendTestWebhook>::new();
     // Not read again after a test: that would redraw the rows and close their delivery lists.
-    let hooks = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
+    let hooks = load(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let row_error = Signal::derive(move || {
         delete.value().get().and_then(Result::err).or_else(|| send_test.value().get().and_then(Result::err))
@@ -209,10 +210,8 @@ fn state_word(state: DeliveryState) -> &'static str {
 #[component]
 fn DeliveryList(id: Uuid, send_test: ServerAction<SendTestWebhook>) -> impl IntoView {
     let refreshes = RwSignal::new(0_u32);
-    let deliveries = Resource::new(
-        move || (send_test.version().get(), refreshes.get()),
-        move |_| list_webhook_deliveries(id),
-    );
+    let deliveries =
+        load(move || (send_test.version().get(), refreshes.get()), move |_| list_webhook_deliveries(id));
     tick_while(refreshes, PENDING_REFRESH, move || {
         deliveries
             .get()

@@ -21,6 +21,7 @@ use crate::browser::{confirm, focus_after_render, forget_stored, load_stored, st
 use crate::components::button::{Button, ButtonSize, ButtonTone};
 use crate::components::card::Card;
 use crate::components::page_header::PageHeader;
+use crate::loaded::read_json;
 use crate::model::spec_outline::SpecOutline;
 use draft::{Draft, RefineAction, REFINEMENT_OUTDATED};
 use features::FeaturesStep;
@@ -48,9 +49,7 @@ pub fn WizardPage() -> impl IntoView {
     // hydration finds the same, and only then is the saved draft filled in.
     Effect::new(move |_| {
         // A draft that no longer parses is set aside rather than blocking the wizard.
-        if let Some(saved) =
-            load_stored(DRAFT_KEY).and_then(|json| serde_json::from_str::<SpecOutline>(&json).ok())
-        {
+        if let Some(saved) = load_stored(DRAFT_KEY).and_then(|json| read_json::<SpecOutline>(&json).ok()) {
             draft.outline.set(saved);
         }
         if let Some(number) = load_stored(STEP_KEY).and_then(|number| number.parse::<usize>().ok()) {

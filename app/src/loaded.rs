@@ -1,0 +1,82 @@
+//! A page's data, fetched by a server function: a [`Resource`] whose value
+//! crosses from the server's render to the browser's hydration as JSON
+//! read with the same `serde_json` entry point the server functions' own
+//! answers use (`from_slice`).
+//!
+//! Why not `Resource::new`: its codec reads with `from_str`, and serde
+//! compiles a type's deserializer once per reader, so every type a page
+//! loads was in the WASM twice (once for hydration, once for the answers of
+//! later fetches). Streamed events are read with `from_slice` for the same
+//! reason.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// JSON written as text and read as bytes: the one reader server functions
+/// use too.
+pub struct Json;
+
+impl<T: Serialize> Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, Self::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, Self::Error> {
+        read_json(text)
+    }
+}
+
+/// Reads JSON text into `T` the way server functions read their answers,
+/// so the type's deserializer is compiled once.
+pub fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(text.as_bytes())
+}
+
+/// Data a page loads: a resource carried to hydration by [`Json`].
+pub type Loaded<T> = Resource<T, Json>;
+
+/// Loads a page's data: what `Resource::new` does, with the one JSON reader.
+/// `source` is tracked; each new value of it runs `fetcher` again.
+#[track_caller]
+pub fn load<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Loaded<T>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_survives_the_trip_to_hydration() {
+        let sent: Result<Vec<(String, i64)>, String> = Ok(vec![("ü \"quoted\"".into(), -3)]);
+        let text = <Json as Encoder<_>>::encode(&sent).unwrap();
+        let received: Result<Vec<(String, i64)>, String> = <Json as Decoder<_>>::decode(&text).unwrap();
+        assert_eq!(received, sent);
+    }
+
+    #[test]
+    fn text_that_is_not_the_type_is_an_error_not_a_panic() {
+        assert!(<Json as Decoder<Vec<i64>>>::decode("{\"not\": \"a list\"}").is_err());
+        assert!(<Json as Decoder<Vec<i64>>>::decode("[1, 2").is_err());
+    }
+}
