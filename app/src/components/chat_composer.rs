@@ -11,7 +11,7 @@ fn draft_storage_key(draft_key: &str) -> String {
 }
 
 /// A `<textarea name="message">` with a Send button, for use inside an
-/// `ActionForm`. `cleared` counts successful sends: each one empties the box
+/// `ServerForm`. `cleared` counts successful sends: each one empties the box
 /// and forgets the draft.
 #[component]
 pub fn MessageField(

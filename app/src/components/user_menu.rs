@@ -2,10 +2,10 @@
 //! the sidebar.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::api::accounts::SignOut;
+use crate::components::form::ServerForm;
 use crate::components::icons::{Icon, IconKind};
 use crate::error::AppError;
 use crate::loaded::Loaded;
@@ -43,22 +43,12 @@ pub fn UserMenu(user: CurrentUserResource) -> impl IntoView {
                 <Icon kind=IconKind::Settings />
                 "Settings"
             </A>
-            // A plain form (it works without JavaScript) whose submit the action
-            // takes over: `ActionForm` would bring its form-to-arguments parser
-            // (serde_qs) into the WASM every page downloads, for no arguments.
-            <form
-                method="post"
-                action=SignOut::url()
-                on:submit=move |event| {
-                    event.prevent_default();
-                    sign_out.dispatch(SignOut {});
-                }
-            >
+            <ServerForm action=sign_out arguments=|_| SignOut {}>
                 <button type="submit" class=item_class disabled=move || sign_out.pending().get()>
                     <Icon kind=IconKind::SignOut />
                     {move || if sign_out.pending().get() { "Signing out…" } else { "Sign out" }}
                 </button>
-            </form>
+            </ServerForm>
         </div>
     }
 }

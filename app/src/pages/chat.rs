@@ -15,7 +15,7 @@ use crate::api::chats::{
 use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::MessageView;
-use crate::components::form::FormError;
+use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::LoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
@@ -134,7 +134,7 @@ fn NewChat() -> impl IntoView {
                     "."
                 </p>
             </header>
-            <ActionForm action=start attr:class="space-y-3" attr:aria-label="Start a chat">
+            <ServerForm action=start arguments=|fields: &FormFields| StartChat { message: fields.text("message") } attr:class="space-y-3" attr:aria-label="Start a chat">
                 <MessageField
                     draft_key="new".to_owned()
                     label="Your idea"
@@ -143,7 +143,7 @@ fn NewChat() -> impl IntoView {
                     cleared=started
                 />
                 <FormError error />
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }
@@ -414,7 +414,7 @@ fn ConversationView(
                     </Show>
                 </div>
                 <FormError error=action_error />
-                <ActionForm action=send attr:class="space-y-3" attr:aria-label="Send a message">
+                <ServerForm action=send arguments=move |fields: &FormFields| SendChatMessage { chat_id: id, message: fields.text("message") } attr:class="space-y-3" attr:aria-label="Send a message">
                     <input type="hidden" name="chat_id" value=id.to_string() />
                     <MessageField
                         draft_key=id.to_string()
@@ -423,7 +423,7 @@ fn ConversationView(
                         is_busy=Signal::derive(move || is_replying || send.pending().get())
                         cleared=sent
                     />
-                </ActionForm>
+                </ServerForm>
             </section>
             <SpecPreview chat_id=id messages saved_specs=detail.saved_specs.clone() />
         </div>

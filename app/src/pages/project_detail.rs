@@ -12,7 +12,7 @@ use crate::api::projects::{get_project, DeleteProject, UpdateProject};
 use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
-use crate::components::form::FormError;
+use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
@@ -106,7 +106,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
             </div>
             <section class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="project-edit">
                 <h2 id="project-edit" class="font-semibold">"About"</h2>
-                <ActionForm action=update attr:class="mt-4 space-y-4" attr:aria-label="Edit project">
+                <ServerForm action=update arguments=move |fields: &FormFields| UpdateProject { id, name: fields.text("name"), description: fields.text("description") } attr:class="mt-4 space-y-4" attr:aria-label="Edit project">
                     <input type="hidden" name="id" value=id.to_string() />
                     <Field id="project-name" label="Name">
                         <input id="project-name" name="name" required maxlength=MAX_PROJECT_NAME_CHARS.to_string() value=project.name.clone() class=control_class(ControlStyle::Prose) />
@@ -118,7 +118,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                     <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
                         {move || if update.pending().get() { "Saving…" } else { "Save" }}
                     </button>
-                </ActionForm>
+                </ServerForm>
                 <button type="button" class="mt-4 w-full rounded-lg border border-red-300 px-4 py-2 text-sm font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:text-red-300 dark:hover:bg-red-950" on:click=move |_| is_confirming.set(true)>
                     "Delete project"
                 </button>

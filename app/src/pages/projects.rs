@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::projects::{list_projects, CreateProject};
 use crate::components::empty_state::EmptyState;
-use crate::components::form::{FormError, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
@@ -68,7 +68,7 @@ fn NewProjectForm() -> impl IntoView {
     view! {
         <section class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-project">
             <h2 id="new-project" class="font-semibold">"New project"</h2>
-            <ActionForm action=create attr:class="mt-4 space-y-4" attr:aria-label="New project">
+            <ServerForm action=create arguments=|fields: &FormFields| CreateProject { name: fields.text("name"), description: fields.text("description") } attr:class="mt-4 space-y-4" attr:aria-label="New project">
                 <TextField label="Name" name="name" maxlength=MAX_PROJECT_NAME_CHARS as u32 />
                 <TextField label="Description" name="description" required=false />
                 <FormError error />
@@ -79,7 +79,7 @@ fn NewProjectForm() -> impl IntoView {
                 >
                     {move || if create.pending().get() { "Creating…" } else { "Create project" }}
                 </button>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::accounts::SignIn;
 use crate::components::auth_card::AuthCard;
-use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, SubmitButton, TextField};
 use crate::model::accounts::page_returning_to;
 
 /// The `next` query value, carried between sign-in and sign-up.
@@ -25,7 +25,7 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <Title text="Sign in" />
         <AuthCard title="Sign in" subtitle="Welcome back. Sign in to reach your specs and builds.">
-            <ActionForm action attr:class="space-y-4" attr:aria-label="Sign in">
+            <ServerForm action arguments=|fields: &FormFields| SignIn { email: fields.text("email"), password: fields.text("password"), next: fields.optional_text("next") } attr:class="space-y-4" attr:aria-label="Sign in">
                 <input type="hidden" name="next" value=next />
                 <TextField label="Email" name="email" input_type="email" autocomplete="email" />
                 <TextField
@@ -36,7 +36,7 @@ pub fn SignInPage() -> impl IntoView {
                 />
                 <FormError error />
                 <SubmitButton label="Sign in" pending_label="Signing in…" is_pending=action.pending() />
-            </ActionForm>
+            </ServerForm>
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-400">
                 "New here? "
                 <A

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::accounts::SignUp;
 use crate::components::auth_card::AuthCard;
-use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, SubmitButton, TextField};
 use crate::model::accounts::{page_returning_to, MAX_DISPLAY_NAME_CHARS, MIN_PASSWORD_CHARS};
 use crate::pages::sign_in::use_next_path;
 
@@ -19,7 +19,7 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <Title text="Create your account" />
         <AuthCard title="Create your account" subtitle="Specs, builds and their results stay private to you.">
-            <ActionForm action attr:class="space-y-4" attr:aria-label="Create your account">
+            <ServerForm action arguments=|fields: &FormFields| SignUp { email: fields.text("email"), display_name: fields.text("display_name"), password: fields.text("password"), next: fields.optional_text("next") } attr:class="space-y-4" attr:aria-label="Create your account">
                 <input type="hidden" name="next" value=next />
                 <TextField
                     label="Name"
@@ -38,7 +38,7 @@ pub fn SignUpPage() -> impl IntoView {
                 />
                 <FormError error />
                 <SubmitButton label="Create account" pending_label="Creating your account…" is_pending=action.pending() />
-            </ActionForm>
+            </ServerForm>
             <p class="mt-6 text-center text-sm text-slate-600 dark:text-slate-400">
                 "Already have an account? "
                 <A

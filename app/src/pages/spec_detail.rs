@@ -19,7 +19,7 @@ use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
 use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
-use crate::components::form::FormError;
+use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::LoadError;
 use crate::components::markdown_body::MarkdownBody;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
@@ -148,12 +148,12 @@ fn SpecView(
             </div>
             <div class="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Spec actions">
                 // A form, so it works without JavaScript too (the server redirects to the build).
-                <ActionForm action=start_build>
+                <ServerForm action=start_build arguments=move |_| StartBuild { spec_id: id }>
                     <input type="hidden" name="spec_id" value=id.to_string() />
                     <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || start_build.pending().get())>
                         {move || if start_build.pending().get() { "Starting…" } else { "Build this app" }}
                     </Button>
-                </ActionForm>
+                </ServerForm>
                 <Show when=move || !is_editing.get()>
                     <Button on_click=move |_| is_editing.set(true)>"Edit"</Button>
                 </Show>
@@ -198,7 +198,7 @@ fn SpecView(
                         move || view! { <SpecText id content=content.clone() html=html.clone() /> }
                     }
                 >
-                    <ActionForm action=save attr:class="space-y-4" attr:aria-label="Edit spec">
+                    <ServerForm action=save arguments=move |fields: &FormFields| SaveSpec { id, name: fields.text("name"), content: fields.text("content") } attr:class="space-y-4" attr:aria-label="Edit spec">
                         <input type="hidden" name="id" value=id.to_string() />
                         <Field id="field-name" label="Name">
                             <input
@@ -223,7 +223,7 @@ fn SpecView(
                                 {move || if save.pending().get() { "Saving…" } else { "Save" }}
                             </button>
                         </div>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
             </div>
             <aside class="space-y-6">

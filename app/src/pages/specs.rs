@@ -12,7 +12,7 @@ use crate::api::specs::{list_specs, CreateSpec, DeleteSpec, DuplicateSpec};
 use crate::components::button::{ButtonSize, ButtonTone};
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::empty_state::{CallToAction, EmptyState};
-use crate::components::form::{FormError, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
@@ -143,7 +143,7 @@ fn CreateSpecDialog(is_open: RwSignal<bool>) -> impl IntoView {
     });
     view! {
         <Modal title="Create a spec" is_open>
-            <ActionForm action=create attr:class="space-y-4" attr:aria-label="Create a spec">
+            <ServerForm action=create arguments=|fields: &FormFields| CreateSpec { name: fields.text("name"), content: fields.text("content"), project_id: None } attr:class="space-y-4" attr:aria-label="Create a spec">
                 <TextField label="Name" name="name" maxlength=200 />
                 <ContentEditor name="content" initial=String::new() />
                 <FormError error />
@@ -159,7 +159,7 @@ fn CreateSpecDialog(is_open: RwSignal<bool>) -> impl IntoView {
                         {move || if create.pending().get() { "Creating…" } else { "Create spec" }}
                     </button>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </Modal>
     }
 }

@@ -12,7 +12,7 @@ use super::panel::{Panel, Row};
 use crate::api::artifacts::RetryBuildArtifact;
 use crate::browser::copy_to_clipboard;
 use crate::components::button::{Button, ButtonLink, ButtonTone};
-use crate::components::form::FormError;
+use crate::components::form::{FormError, ServerForm};
 use crate::components::shimmer_text::ShimmerText;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::model::artifacts::{ArchiveSummary, ArtifactInfo, ArtifactState};
@@ -160,12 +160,12 @@ fn FailedUpload(id: Uuid, artifact: ArtifactInfo, retry: ServerAction<RetryBuild
         </p>
         <div class="mt-3 space-y-2">
             // A form like the header's actions, so it works without JavaScript.
-            <ActionForm action=retry>
+            <ServerForm action=retry arguments=move |_| RetryBuildArtifact { build_id: id }>
                 <input type="hidden" name="build_id" value=id.to_string() />
                 <Button is_submit=true disabled=Signal::derive(move || retry.pending().get())>
                     {move || if retry.pending().get() { "Retrying…" } else { "Retry upload" }}
                 </Button>
-            </ActionForm>
+            </ServerForm>
             <FormError error />
         </div>
     }

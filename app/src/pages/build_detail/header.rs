@@ -11,7 +11,7 @@ use crate::build_stream::StreamHealth;
 use crate::components::build_status_header::BuildStatusHeader;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
-use crate::components::form::FormError;
+use crate::components::form::{FormError, ServerForm};
 use crate::error::AppError;
 use crate::format::{group_thousands, timestamp};
 use crate::model::builds::{BuildDetail, BuildStatus};
@@ -74,21 +74,21 @@ pub(super) fn BuildHeader(
             <div class="flex flex-col items-start gap-2 lg:items-end">
             <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Build actions">
                 <Show when=move || current.get().can_pause()>
-                    <ActionForm action=pause>
+                    <ServerForm action=pause arguments=move |_| PauseBuild { id }>
                         <input type="hidden" name="id" value=id.to_string() />
                         <Button is_submit=true disabled=Signal::derive(is_acting)>"Pause"</Button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 <Show when=move || current.get().can_resume()>
-                    <ActionForm action=resume>
+                    <ServerForm action=resume arguments=move |_| ResumeBuild { id }>
                         <input type="hidden" name="id" value=id.to_string() />
                         <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(is_acting)>"Resume"</Button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 <Show when=move || current.get().can_cancel()>
                     // A form, so Cancel works without JavaScript too; with it,
                     // the click asks first and the dialog sends.
-                    <ActionForm action=cancel>
+                    <ServerForm action=cancel arguments=move |_| CancelBuild { id }>
                         <input type="hidden" name="id" value=id.to_string() />
                         <Button
                             tone=ButtonTone::Danger
@@ -101,12 +101,12 @@ pub(super) fn BuildHeader(
                         >
                             "Cancel build"
                         </Button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 <Show when=move || current.get().is_final()>
                     // Like Cancel: a plain form that the server answers with
                     // the build list; with JavaScript, the dialog asks first.
-                    <ActionForm action=delete>
+                    <ServerForm action=delete arguments=move |_| DeleteBuild { id }>
                         <input type="hidden" name="id" value=id.to_string() />
                         <Button
                             tone=ButtonTone::Danger
@@ -119,7 +119,7 @@ pub(super) fn BuildHeader(
                         >
                             {move || if delete.pending().get() { "Deleting…" } else { "Delete build" }}
                         </Button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
             </div>
             <FormError error=action_error />

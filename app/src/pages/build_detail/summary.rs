@@ -10,6 +10,7 @@ use crate::components::activity_indicator::ActivityIndicator;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::feature_progress::{FeatureCounts, FeatureProgress};
 use crate::components::features_chart::FeaturesChart;
+use crate::components::form::ServerForm;
 use crate::components::shimmer_text::ShimmerText;
 use crate::components::time_estimate::{Measured, TimeEstimate};
 use crate::format::{group_thousands, usd};
@@ -70,12 +71,12 @@ fn NeedsYou(
                         <p class="font-semibold">"Paused"</p>
                         <p>{reason.unwrap_or_default()} " " {what}</p>
                     </div>
-                    <ActionForm action=resume>
+                    <ServerForm action=resume arguments=move |_| ResumeBuild { id }>
                         <input type="hidden" name="id" value=id.to_string() />
                         <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || resume.pending().get())>
                             "Resume build"
                         </Button>
-                    </ActionForm>
+                    </ServerForm>
                 </div>
             }
         })

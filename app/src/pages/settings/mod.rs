@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::api::accounts::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::card::Card;
-use crate::components::form::{FormError, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::load_error::InlineLoadError;
 use crate::components::page_header::PageHeader;
 use crate::components::secret_notice::SecretNotice;
@@ -86,7 +86,7 @@ fn ApiTokens() -> impl IntoView {
                 <code class="rounded bg-slate-100 px-1 dark:bg-slate-800">"Authorization: Bearer <token>"</code>
                 " to use the REST API as you. Revoke a token the moment you no longer need it."
             </p>
-            <ActionForm action=create attr:class="mt-4 flex flex-col gap-3 sm:flex-row sm:items-end" attr:aria-label="Create a token">
+            <ServerForm action=create arguments=|fields: &FormFields| CreateApiToken { name: fields.text("name") } attr:class="mt-4 flex flex-col gap-3 sm:flex-row sm:items-end" attr:aria-label="Create a token">
                 <div class="flex-1">
                     <TextField label="Token name" name="name" maxlength=MAX_TOKEN_NAME_CHARS as u32 hint="What will use it, e.g. \"CI pipeline\"." />
                 </div>
@@ -97,7 +97,7 @@ fn ApiTokens() -> impl IntoView {
                 >
                     {move || if create.pending().get() { "Creating…" } else { "Create token" }}
                 </button>
-            </ActionForm>
+            </ServerForm>
             <FormError error=create_error />
             {move || {
                 created

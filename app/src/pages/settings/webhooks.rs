@@ -11,7 +11,7 @@ use crate::api::webhooks::{
 };
 use crate::components::button::{Button, ButtonSize, ButtonTone};
 use crate::components::card::Card;
-use crate::components::form::{FormError, TextField};
+use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::load_error::InlineLoadError;
 use crate::components::secret_notice::SecretNotice;
 use crate::format::timestamp;
@@ -29,6 +29,16 @@ const PENDING_REFRESH: Duration = Duration::from_secs(2);
 /// that need a person.
 fn is_ticked_by_default(event: WebhookEvent) -> bool {
     matches!(event, WebhookEvent::Completed | WebhookEvent::Failed | WebhookEvent::NeedsAttention)
+}
+
+/// The hook the form describes. Its ticked events are the checkboxes
+/// `events[0]`, `events[1]`, …, each posting its event's name.
+fn webhook_from(fields: &FormFields) -> CreateWebhook {
+    let events = (0..WebhookEvent::SUBSCRIBABLE.len())
+        .filter_map(|index| fields.optional_text(&format!("events[{index}]")))
+        .filter_map(|name| WebhookEvent::parse(&name))
+        .collect();
+    CreateWebhook { url: fields.text("url"), description: fields.text("description"), events }
 }
 
 #[component]
@@ -52,7 +62,7 @@ pub fn WebhooksCard() -> impl IntoView {
                 "Each delivery is a signed POST in the Standard Webhooks format, retried for hours until your receiver answers; "
                 "the README shows how to check the signature."
             </p>
-            <ActionForm action=create attr:class="mt-4 grid gap-3 lg:grid-cols-2" attr:aria-label="Add a webhook">
+            <ServerForm action=create arguments=webhook_from attr:class="mt-4 grid gap-3 lg:grid-cols-2" attr:aria-label="Add a webhook">
                 <TextField label="URL" name="url" input_type="url" maxlength=MAX_WEBHOOK_URL_CHARS as u32 hint="Where to POST, e.g. https://hooks.example.com/agents." />
                 <TextField label="Description" name="description" required=false maxlength=MAX_WEBHOOK_DESCRIPTION_CHARS as u32 hint="Optional: what receives it, e.g. \"Team chat\"." />
                 <fieldset class="lg:col-span-2">
@@ -83,7 +93,7 @@ pub fn WebhooksCard() -> impl IntoView {
                         {move || if create.pending().get() { "Adding…" } else { "Add webhook" }}
                     </Button>
                 </div>
-            </ActionForm>
+            </ServerForm>
             <FormError error=create_error />
             {move || {
                 created
