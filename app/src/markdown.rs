@@ -3,8 +3,36 @@
 //! A model's reply can hold anything, including text crafted by whoever
 //! wrote the idea it answers. Headings move one level down: the Markdown
 //! always sits inside a page whose own title is the one `<h1>`.
+//!
+//! Pages get Markdown the server rendered. The browser renders only text
+//! that changes while shown (a reply being written), with
+//! [`render_markdown_later`]: the parser is a WASM chunk of its own, so no
+//! page's first visit downloads it.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use uuid::Uuid;
+
+use crate::model::chats::RenderedReply;
+use crate::model::spec_block::split_reply;
+
+/// [`render_markdown`] in the browser, its code fetched on the first call
+/// (or by `__preload_render_markdown_later`).
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub fn render_markdown_later(text: String) -> String {
+    render_markdown(&text)
+}
+
+/// A reply's parts, each rendered: the text around its spec, and the spec.
+pub fn render_reply(message_id: Uuid, reply: &str) -> RenderedReply {
+    let parts = split_reply(reply);
+    RenderedReply {
+        message_id,
+        before: render_markdown(parts.before),
+        spec: parts.spec.map(|spec| render_markdown(spec.content)),
+        after: render_markdown(parts.after),
+    }
+}
 
 pub fn render_markdown(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
@@ -78,6 +106,16 @@ mod tests {
     fn headings_sit_one_level_under_the_page_title() {
         let html = render_markdown("# App\n## Features\n###### Deepest\n");
         assert_eq!(html, "<h2>App</h2>\n<h3>Features</h3>\n<h6>Deepest</h6>\n");
+    }
+
+    #[test]
+    fn a_reply_renders_around_its_spec() {
+        let id = Uuid::nil();
+        let reply = render_reply(id, "Here it is:\n<app_spec>\n# Todo\n</app_spec>\nAnything **else**?");
+        assert_eq!(reply.before, "<p>Here it is:</p>\n");
+        assert_eq!(reply.spec.as_deref(), Some("<h2>Todo</h2>\n"));
+        assert_eq!(reply.after, "<p>Anything <strong>else</strong>?</p>\n");
+        assert_eq!(render_reply(id, "No spec yet.").spec, None);
     }
 
     #[test]

@@ -52,6 +52,8 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   const reply = page.getByTestId('messages').locator('[data-role=assistant]').first();
   await expect(reply).toHaveAttribute('data-status', 'streaming');
   await expect(reply).toContainText('Here is the specification');
+  // While the reply is written, the browser renders its Markdown itself.
+  await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
   await page.getByRole('button', { name: 'Stop' }).click();
 
   await expect(reply).toHaveAttribute('data-status', 'stopped');

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::chats::{ChatDetail, ChatSummary};
+use crate::model::chats::{ChatDetail, ChatPage, ChatSummary};
 use crate::model::specs::SpecDetail;
 
 #[server(prefix = "/fn", endpoint = "list_chats")]
@@ -14,11 +14,19 @@ pub async fn list_chats() -> Result<Vec<ChatSummary>, AppError> {
         .await
 }
 
+/// The chat, with its replies' Markdown rendered.
 #[server(prefix = "/fn", endpoint = "get_chat")]
-pub async fn get_chat(id: Uuid) -> Result<ChatDetail, AppError> {
-    crate::request::with_signed_in_user(
-        move |backend, owner| async move { backend.chats.get(&owner, id).await },
-    )
+pub async fn get_chat(id: Uuid) -> Result<ChatPage, AppError> {
+    crate::request::with_signed_in_user(move |backend, owner| async move {
+        let chat = backend.chats.get(&owner, id).await?;
+        let rendered = chat
+            .messages
+            .iter()
+            .filter(|message| message.role == crate::model::chats::MessageRole::Assistant)
+            .map(|message| crate::markdown::render_reply(message.id, &message.content))
+            .collect();
+        Ok(ChatPage { chat, rendered })
+    })
     .await
 }
 

@@ -3,14 +3,22 @@
 
 use leptos::prelude::*;
 
-use crate::components::markdown_body::MarkdownBody;
+use crate::components::markdown_body::{markdown_html, MarkdownBody};
 use crate::format::group_thousands;
-use crate::markdown::render_markdown;
-use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus};
+use crate::model::chats::{ChatMessage, MessageRole, RenderedReply, ReplyStatus};
 use crate::model::spec_block::split_reply;
 
+/// A message as the page shows it: with its Markdown as the server
+/// rendered it, unless its text changed since (a reply being written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownMessage {
+    pub message: ChatMessage,
+    pub rendered: Option<RenderedReply>,
+}
+
 #[component]
-pub fn MessageView(message: ChatMessage) -> impl IntoView {
+pub fn MessageView(shown: ShownMessage) -> impl IntoView {
+    let ShownMessage { message, rendered } = shown;
     match message.role {
         MessageRole::User => view! {
             <article class="ml-auto max-w-[85%] rounded-2xl rounded-br-sm bg-indigo-600 px-4 py-3 text-sm text-white" data-role="user">
@@ -18,16 +26,20 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
             </article>
         }
         .into_any(),
-        MessageRole::Assistant => view! { <AssistantMessage message /> }.into_any(),
+        MessageRole::Assistant => view! { <AssistantMessage message rendered /> }.into_any(),
     }
 }
 
 #[component]
-fn AssistantMessage(message: ChatMessage) -> impl IntoView {
+fn AssistantMessage(message: ChatMessage, rendered: Option<RenderedReply>) -> impl IntoView {
     let is_streaming = message.status == ReplyStatus::Streaming;
     let parts = split_reply(&message.content);
-    let before = render_markdown(parts.before);
-    let after = render_markdown(parts.after);
+    let (before, after) = match rendered {
+        Some(rendered) => (Some(rendered.before), Some(rendered.after)),
+        None => (None, None),
+    };
+    let before = markdown_html(parts.before, before);
+    let after = markdown_html(parts.after, after);
     let spec_card = parts.spec.map(|spec| {
         let lines = spec.content.lines().count();
         let title = spec.content.lines().find_map(|line| line.strip_prefix("# ")).unwrap_or("App specification").to_owned();

@@ -14,13 +14,43 @@ const PROSE: &str = "space-y-3 text-sm leading-6 break-words [overflow-wrap:anyw
     [&_th]:border [&_th]:border-slate-300 [&_th]:px-2 [&_th]:py-1 [&_th]:text-left [&_th]:font-semibold \
     [&_td]:border [&_td]:border-slate-300 [&_td]:px-2 [&_td]:py-1 dark:[&_td]:border-slate-700 dark:[&_th]:border-slate-700";
 
-/// `html` must come from `crate::markdown::render_markdown`, which lets no
-/// raw HTML or unsafe link through. `frame` adds classes (a border, a height).
+/// `html` must come from `crate::markdown` (or [`markdown_html`]), which
+/// lets no raw HTML or unsafe link through. `frame` adds classes (a border,
+/// a height).
 #[component]
 pub fn MarkdownBody(
-    html: String,
+    #[prop(into)] html: Signal<String>,
     #[prop(optional)] testid: &'static str,
     #[prop(optional)] frame: &'static str,
 ) -> impl IntoView {
     view! { <div class=format!("{PROSE} {frame}") data-testid=(!testid.is_empty()).then_some(testid) inner_html=html></div> }
+}
+
+/// The HTML of Markdown `text`: `rendered`, when the server rendered it,
+/// else rendered here. In the browser the parser's chunk may still be on
+/// its way: the text shows as typed until it arrives (a moment, once).
+pub fn markdown_html(text: &str, rendered: Option<String>) -> Signal<String> {
+    match rendered {
+        Some(html) => Signal::from(html),
+        None if text.is_empty() => Signal::from(String::new()),
+        None => rendered_here(text),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn rendered_here(text: &str) -> Signal<String> {
+    let html =
+        RwSignal::new(format!("<p class=\"whitespace-pre-wrap\">{}</p>", html_escape::encode_text(text)));
+    let text = text.to_owned();
+    leptos::task::spawn_local(async move {
+        let rendered = crate::markdown::render_markdown_later(text).await;
+        // The view may be gone by now (the reply grew, the page changed).
+        let _ = html.try_set(rendered);
+    });
+    html.into()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn rendered_here(text: &str) -> Signal<String> {
+    Signal::from(crate::markdown::render_markdown(text))
 }

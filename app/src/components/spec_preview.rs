@@ -8,28 +8,32 @@ use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
 use crate::api::chats::SaveChatSpec;
+use crate::components::chat_message::ShownMessage;
 use crate::components::form::FormError;
-use crate::components::markdown_body::MarkdownBody;
+use crate::components::markdown_body::{markdown_html, MarkdownBody};
 use crate::format::{byte_size, group_thousands};
-use crate::markdown::render_markdown;
-use crate::model::chats::{ChatMessage, MessageRole, ReplyStatus, SavedSpecRef};
+use crate::model::chats::{MessageRole, ReplyStatus, SavedSpecRef};
 use crate::model::spec_block::split_reply;
 use crate::model::specs::MAX_SPEC_BYTES;
 
-/// The spec on show: which reply holds it, its text, whether it is finished.
+/// The spec on show: which reply holds it, its text, whether it is
+/// finished, and its HTML if the server rendered it.
 #[derive(Clone, PartialEq)]
 struct ShownSpec {
     message_id: Uuid,
     content: String,
     is_complete: bool,
+    rendered: Option<String>,
 }
 
-fn latest_spec(messages: &[ChatMessage]) -> Option<ShownSpec> {
-    messages.iter().rev().filter(|message| message.role == MessageRole::Assistant).find_map(|message| {
+fn latest_spec(messages: &[ShownMessage]) -> Option<ShownSpec> {
+    messages.iter().rev().filter(|shown| shown.message.role == MessageRole::Assistant).find_map(|shown| {
+        let message = &shown.message;
         let spec = split_reply(&message.content).spec?;
         // A reply cut short keeps its partial spec visible, but not saveable.
         let is_complete = spec.is_complete && message.status != ReplyStatus::Streaming;
-        Some(ShownSpec { message_id: message.id, content: spec.content.to_owned(), is_complete })
+        let rendered = shown.rendered.as_ref().and_then(|rendered| rendered.spec.clone());
+        Some(ShownSpec { message_id: message.id, content: spec.content.to_owned(), is_complete, rendered })
     })
 }
 
@@ -43,7 +47,7 @@ fn title_of(spec: &str) -> String {
 #[component]
 pub fn SpecPreview(
     chat_id: Uuid,
-    messages: Signal<Vec<ChatMessage>>,
+    messages: Signal<Vec<ShownMessage>>,
     saved_specs: Vec<SavedSpecRef>,
 ) -> impl IntoView {
     let shown = Memo::new(move |_| messages.with(|messages| latest_spec(messages)));
@@ -117,7 +121,7 @@ fn ShownSpecView(
     let lines = spec.content.lines().count();
     let is_over = bytes > MAX_SPEC_BYTES;
     let percent = (bytes * 100 / MAX_SPEC_BYTES).min(100);
-    let html = render_markdown(&spec.content);
+    let html = markdown_html(&spec.content, spec.rendered);
     let message_id = spec.message_id;
     let is_complete = spec.is_complete;
     view! {

@@ -103,6 +103,27 @@ pub struct ChatDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A chat as its page shows it: the chat, and each reply's Markdown as the
+/// server rendered it, so a page opened on a chat needs no Markdown parser
+/// of its own (the browser fetches one when a reply streams). Nested, like
+/// `SpecPage`, to keep a buffered second deserializer out of the WASM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatPage {
+    pub chat: ChatDetail,
+    /// One per assistant message.
+    pub rendered: Vec<RenderedReply>,
+}
+
+/// A reply's Markdown as safe HTML (see `crate::markdown`): the text
+/// around the spec it holds, and the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedReply {
+    pub message_id: Uuid,
+    pub before: String,
+    pub spec: Option<String>,
+    pub after: String,
+}
+
 impl ChatDetail {
     pub fn is_replying(&self) -> bool {
         self.messages.last().is_some_and(|message| message.status == ReplyStatus::Streaming)

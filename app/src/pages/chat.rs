@@ -14,13 +14,13 @@ use crate::api::chats::{
 };
 use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
-use crate::components::chat_message::MessageView;
+use crate::components::chat_message::{MessageView, ShownMessage};
 use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::LoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
-use crate::model::chats::{ChatDetail, ChatMessage, ChatSummary, MessageRole, ReplyStatus};
+use crate::model::chats::{ChatPage, ChatSummary, MessageRole, ReplyStatus};
 
 /// How often a reply being written is re-rendered.
 #[cfg(feature = "hydrate")]
@@ -182,7 +182,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         <Transition fallback=|| view! { <ConversationSkeleton /> }>
             {move || Suspend::new(async move {
                 match chat.await {
-                    Ok(detail) => view! { <ConversationView detail live send stop retry delete /> }.into_any(),
+                    Ok(page) => view! { <ConversationView page live send stop retry delete /> }.into_any(),
                     Err(error) => {
                         view! {
                             <Title text="Chat not found" />
@@ -202,7 +202,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 fn follow_while_replying(
     id: Uuid,
-    chat: Loaded<Result<ChatDetail, AppError>>,
+    chat: Loaded<Result<ChatPage, AppError>>,
     live: RwSignal<Option<(Uuid, String)>>,
     reply_ended: RwSignal<u32>,
     changed: RwSignal<u32>,
@@ -248,6 +248,8 @@ fn follow_while_replying(
                     }
                 }
             };
+            // The reply is rendered here as it grows: fetch the parser now.
+            leptos::task::spawn_local(crate::markdown::__preload_render_markdown_later());
             let follower = follow_reply(id, on_event);
             stream.borrow_mut().follower = follower;
         }
@@ -255,14 +257,15 @@ fn follow_while_replying(
     Effect::new({
         let stream = stream.clone();
         move |_| {
-            let Some(Ok(detail)) = chat.get() else { return };
+            let Some(Ok(page)) = chat.get() else { return };
+            let is_replying = page.chat.is_replying();
             // The follower is dropped here, never inside its own callback.
             let had_ended = std::mem::take(&mut stream.borrow_mut().has_ended);
             if had_ended {
                 stream.borrow_mut().follower = None;
             }
             let is_following = stream.borrow().follower.is_some();
-            if detail.is_replying() && !is_following {
+            if is_replying && !is_following {
                 if had_ended {
                     // Still writing after the stream ended (a newer reply, or a
                     // hiccup): follow again, after a pause so nothing spins.
@@ -270,7 +273,7 @@ fn follow_while_replying(
                 } else {
                     start_following();
                 }
-            } else if !detail.is_replying() && is_following {
+            } else if !is_replying && is_following {
                 stream.borrow_mut().follower = None;
                 live.set(None);
             }
@@ -284,7 +287,7 @@ fn follow_while_replying(
 #[cfg(not(feature = "hydrate"))]
 fn follow_while_replying(
     _id: Uuid,
-    _chat: Loaded<Result<ChatDetail, AppError>>,
+    _chat: Loaded<Result<ChatPage, AppError>>,
     _live: RwSignal<Option<(Uuid, String)>>,
     _reply_ended: RwSignal<u32>,
     _changed: RwSignal<u32>,
@@ -327,28 +330,39 @@ fn flush(
 
 #[component]
 fn ConversationView(
-    detail: ChatDetail,
+    page: ChatPage,
     live: RwSignal<Option<(Uuid, String)>>,
     send: ServerAction<SendChatMessage>,
     stop: ServerAction<StopChatReply>,
     retry: ServerAction<RetryChatReply>,
     delete: ServerAction<DeleteChat>,
 ) -> impl IntoView {
+    let ChatPage { chat: detail, rendered } = page;
     let id = detail.id;
     let is_replying = detail.is_replying();
     let can_retry = !is_replying && detail.messages.iter().any(|message| message.role == MessageRole::User);
     let streaming_id =
         detail.messages.last().filter(|message| message.status == ReplyStatus::Streaming).map(|m| m.id);
-    // The streaming reply's text: live while it arrives, as saved otherwise.
-    let messages: Signal<Vec<ChatMessage>> = {
-        let messages = detail.messages.clone();
+    // The streaming reply's text: live while it arrives (rendered here), as
+    // saved otherwise (rendered by the server).
+    let messages: Signal<Vec<ShownMessage>> = {
+        let messages: Vec<ShownMessage> = detail
+            .messages
+            .iter()
+            .map(|message| ShownMessage {
+                message: message.clone(),
+                rendered: rendered.iter().find(|reply| reply.message_id == message.id).cloned(),
+            })
+            .collect();
         Signal::derive(move || {
             let mut messages = messages.clone();
             if let (Some(streaming_id), Some((live_id, text))) = (streaming_id, live.get()) {
-                if let Some(message) =
-                    messages.iter_mut().find(|message| message.id == streaming_id && live_id == streaming_id)
+                if let Some(shown) = messages
+                    .iter_mut()
+                    .find(|shown| shown.message.id == streaming_id && live_id == streaming_id)
                 {
-                    message.content = text;
+                    shown.message.content = text;
+                    shown.rendered = None;
                 }
             }
             messages
@@ -383,9 +397,13 @@ fn ConversationView(
                     </div>
                 </header>
                 <ol class="space-y-4" data-testid="messages" aria-live="polite">
-                    <For each=move || messages.get() key=|message| (message.id, message.content.len(), message.status) let:message>
+                    <For
+                        each=move || messages.get()
+                        key=|shown| (shown.message.id, shown.message.content.len(), shown.message.status)
+                        let:shown
+                    >
                         <li>
-                            <MessageView message />
+                            <MessageView shown />
                         </li>
                     </For>
                 </ol>
