@@ -287,16 +287,11 @@ pub async fn versions(
     owner_id: Uuid,
     id: Uuid,
 ) -> QueryResult<Option<Vec<SpecVersionSummary>>> {
-    let is_owned: bool = diesel::select(diesel::dsl::exists(
-        app_specs::table.filter(app_specs::id.eq(id)).filter(app_specs::user_id.eq(owner_id)),
-    ))
-    .get_result(connection)
-    .await?;
-    if !is_owned {
-        return Ok(None);
-    }
+    // One query: every spec has its first version, so none means not theirs.
     let rows: Vec<(i32, String, i32, DateTime<Utc>)> = app_spec_versions::table
+        .inner_join(app_specs::table)
         .filter(app_spec_versions::spec_id.eq(id))
+        .filter(app_specs::user_id.eq(owner_id))
         .order(app_spec_versions::version.desc())
         .select((
             app_spec_versions::version,
@@ -306,6 +301,9 @@ pub async fn versions(
         ))
         .load(connection)
         .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
     Ok(Some(
         rows.into_iter()
             .map(|(version, name, size_bytes, created_at)| SpecVersionSummary {
