@@ -6,7 +6,7 @@
 //!
 //! Pages get Markdown the server rendered. The browser renders only text
 //! that changes while shown (a reply being written), with
-//! [`render_markdown_later`]: the parser is a WASM chunk of its own, so no
+//! `render_markdown_later`: the parser is a WASM chunk of its own, so no
 //! page's first visit downloads it.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -16,11 +16,18 @@ use crate::model::chats::RenderedReply;
 use crate::model::spec_block::split_reply;
 
 /// [`render_markdown`] in the browser, its code fetched on the first call
-/// (or by `__preload_render_markdown_later`).
+/// (or by `fetch_markdown_renderer`). A fetch that fails (a flaky network)
+/// is an error to show the text as typed, and the next call tries again;
+/// Leptos's `#[lazy]` would panic, and a panic ends the whole app.
 #[cfg(feature = "hydrate")]
-#[leptos::lazy]
-pub fn render_markdown_later(text: String) -> String {
-    render_markdown(&text)
+#[leptos::wasm_split::wasm_split(
+    markdown_renderer,
+    wasm_split_path = ::leptos::wasm_split,
+    preload(fetch_markdown_renderer),
+    fallible
+)]
+pub fn render_markdown_later(text: String) -> Result<String, leptos::wasm_split::SplitLoaderError> {
+    Ok(render_markdown(&text))
 }
 
 /// A reply's parts, each rendered: the text around its spec, and the spec.

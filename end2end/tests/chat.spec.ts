@@ -1,3 +1,4 @@
+import type { Locator, Page } from '@playwright/test';
 import { test, expect, openHydrated, signUpQuietly } from './fixtures';
 
 // The platform runs these with the built-in offline assistant: no key, no network.
@@ -43,15 +44,21 @@ test('a chat with the offline assistant turns an idea into a saved spec', async 
   await expect(page.getByTestId('spec-rendered')).toContainText('Build a shopping list');
 });
 
-test('Stop during streaming keeps the partial answer, also after a reload', async ({ page }) => {
-  await signUpQuietly(page.request);
+/** Starts a chat whose first reply writes a spec, and answers that reply
+ * once its first words are on screen, still streaming. */
+async function startStreamingReply(page: Page): Promise<Locator> {
   await openHydrated(page, '/chat');
   await page.getByLabel('Your idea').fill('Write the spec for a habit tracker with streaks, go ahead.');
   await page.getByRole('button', { name: 'Send' }).click();
-
   const reply = page.getByTestId('messages').locator('[data-role=assistant]').first();
   await expect(reply).toHaveAttribute('data-status', 'streaming');
   await expect(reply).toContainText('Here is the specification');
+  return reply;
+}
+
+test('Stop during streaming keeps the partial answer, also after a reload', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const reply = await startStreamingReply(page);
   // While the reply is written, the browser renders its Markdown itself.
   await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
   await page.getByRole('button', { name: 'Stop' }).click();
@@ -68,6 +75,25 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   await expect(reply).toHaveAttribute('data-status', 'stopped');
   expect(await reply.locator('.prose-chat').first().innerText()).toBe(partial);
   await expect(page.getByRole('button', { name: 'Retry last answer' })).toBeEnabled();
+});
+
+test('a reply streams as typed when the Markdown code cannot be fetched, and the page keeps working', async ({
+  page,
+  forgivenBrowserErrors,
+}) => {
+  await signUpQuietly(page.request);
+  // The parser is a WASM chunk of its own, fetched when a reply starts
+  // streaming; here the network drops that fetch. cargo-leptos's loader logs
+  // it, and may leave the fetch's promise briefly unhandled.
+  await page.route(/markdown_renderer[^/]*\.wasm/, (route) => route.abort('internetdisconnected'));
+  forgivenBrowserErrors.push(/^(TypeError: )?Failed to fetch(\n|$)/);
+  const reply = await startStreamingReply(page);
+  // As typed: the spec's title keeps its `#`.
+  await expect(page.getByTestId('spec-preview')).toContainText(/^# /m);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(reply).toHaveAttribute('data-status', 'stopped');
+  // Saved, it comes rendered by the server.
+  await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
 });
 
 test('an unsent message is kept in this browser across a reload', async ({ page }) => {

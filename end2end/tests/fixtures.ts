@@ -4,9 +4,14 @@ import { test as base, expect, APIRequestContext, Page } from '@playwright/test'
 /** Console errors and uncaught exceptions seen while a test ran. */
 type BrowserErrors = string[];
 
-export const test = base.extend<{ browserErrors: BrowserErrors }>({
+export const test = base.extend<{ browserErrors: BrowserErrors; forgivenBrowserErrors: RegExp[] }>({
+  // Errors a test provokes on purpose (a fetch it makes fail), as console
+  // messages or uncaught errors; a test adds their patterns.
+  forgivenBrowserErrors: async ({}, use) => {
+    await use([]);
+  },
   browserErrors: [
-    async ({ page }, use) => {
+    async ({ page, forgivenBrowserErrors }, use) => {
       const errors: BrowserErrors = [];
       // Chromium logs an error for every 4xx answer, including ones the app is designed to
       // give: a 404 page a test asked for, or a server function refusing bad input (shown
@@ -22,14 +27,19 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
       page.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push({ text: message.text(), url: message.location().url });
       });
-      page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
       await use(errors);
+      const isForgiven = (text: string) => forgivenBrowserErrors.some((pattern) => pattern.test(text));
+      for (const message of pageErrors) {
+        if (!isForgiven(message)) errors.push(`page error: ${message}`);
+      }
       // Decided at the end: a response event may arrive after its console message.
       for (const { text, url } of consoleErrors) {
         // A test that takes the browser offline (context.setOffline) expects requests to fail meanwhile.
         const isOffline = text.includes('net::ERR_INTERNET_DISCONNECTED');
         const isExpected = text.startsWith('Failed to load resource') && (expectedClientErrors.has(url) || isOffline);
-        if (!isExpected) errors.push(`console: ${text} (${url})`);
+        if (!isExpected && !isForgiven(text)) errors.push(`console: ${text} (${url})`);
       }
       // Every test fails on a console error, not just the ones that look.
       expect(errors, 'the browser reported errors').toEqual([]);

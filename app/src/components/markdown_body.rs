@@ -28,7 +28,8 @@ pub fn MarkdownBody(
 
 /// The HTML of Markdown `text`: `rendered`, when the server rendered it,
 /// else rendered here. In the browser the parser's chunk may still be on
-/// its way: the text shows as typed until it arrives (a moment, once).
+/// its way: the text shows as typed until it arrives (a moment, once), or
+/// for good if it cannot be fetched.
 pub fn markdown_html(text: &str, rendered: Option<String>) -> Signal<String> {
     match rendered {
         Some(html) => Signal::from(html),
@@ -43,9 +44,10 @@ fn rendered_here(text: &str) -> Signal<String> {
         RwSignal::new(format!("<p class=\"whitespace-pre-wrap\">{}</p>", html_escape::encode_text(text)));
     let text = text.to_owned();
     leptos::task::spawn_local(async move {
-        let rendered = crate::markdown::render_markdown_later(text).await;
-        // The view may be gone by now (the reply grew, the page changed).
-        let _ = html.try_set(rendered);
+        if let Ok(rendered) = crate::markdown::render_markdown_later(text).await {
+            // The view may be gone by now (the reply grew, the page changed).
+            let _ = html.try_set(rendered);
+        }
     });
     html.into()
 }

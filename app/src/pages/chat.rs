@@ -249,7 +249,10 @@ fn follow_while_replying(
                 }
             };
             // The reply is rendered here as it grows: fetch the parser now.
-            leptos::task::spawn_local(crate::markdown::__preload_render_markdown_later());
+            leptos::task::spawn_local(async {
+                // A failure shows the reply as typed; rendering tries again.
+                let _ = crate::markdown::fetch_markdown_renderer().await;
+            });
             let follower = follow_reply(id, on_event);
             stream.borrow_mut().follower = follower;
         }
