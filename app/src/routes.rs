@@ -9,77 +9,66 @@
 //! them, and each chunk is a request: with each page a split point of its
 //! own, the specs list needed 87 files, which a slow HTTP/1.1 link (six
 //! connections) pays for in round trips. So the pages come in few groups:
-//! - each heavy page (chat, wizard, a spec, a build) is a split point alone;
+//! - each heavy page (chat, wizard, a spec, a build) is a group alone;
 //! - the lists share one ([`Library`]), and so do the account forms and
 //!   Settings ([`Account`]).
+//!
+//! A chunk that cannot be fetched (the network dropped) shows as an error
+//! with a way to try again. Leptos's own lazy routes would panic, and a
+//! panic ends the whole app.
 //!
 //! Pages load their data themselves (resources inside the page), so `data`
 //! has nothing to start early; on a first visit the data arrives with the
 //! HTML anyway.
 
-use leptos::lazy;
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
+use crate::components::load_error::LoadError;
+use crate::error::AppError;
 use crate::pages::{
     build_detail::BuildDetailPage, builds::BuildsPage, chat::ChatPage, project_detail::ProjectDetailPage,
     projects::ProjectsPage, settings::SettingsPage, sign_in::SignInPage, sign_up::SignUpPage,
     spec_detail::SpecDetailPage, specs::SpecsPage, wizard::WizardPage,
 };
 
-/// Declares `route => Page` pairs: a unit type per route whose view, the
-/// page, is split into its own chunk.
-macro_rules! lazy_pages {
-    ($($(#[$doc:meta])* $route:ident => $page:ident,)*) => {$(
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_route: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_pages! {
-    /// `/chat` and `/chat/:id`: the conversation, its streaming and Markdown.
-    Chat => ChatPage,
-    /// `/wizard`: the steps and the spec they write.
-    Wizard => WizardPage,
-    /// `/specs/:id`: the spec, its editor, versions and builds.
-    SpecDetail => SpecDetailPage,
-    /// `/builds/:id`: the live build, its log, files and result.
-    BuildDetail => BuildDetailPage,
-}
-
-/// Declares pages that share one chunk: an enum naming them, one split
-/// function (`#[lazy]`) that renders any of them, and a route type per page
-/// that asks that function for its own. `$preload` is the name `#[lazy]`
-/// gives the function's preloader: `__preload_` and the function's name.
-macro_rules! lazy_page_group {
-    (
-        $(#[$group_doc:meta])* $group:ident, rendered by $view:ident, preloaded by $preload:ident {
+/// Declares groups of pages, each sharing one chunk: per group an enum
+/// naming its pages, one split function that renders any of them, and a
+/// route type per page that asks that function for its own. `$chunk` names
+/// the split point: the server names it as the page's preload, and
+/// cargo-leptos's manifest lists its files under it. `$fetch` fetches the
+/// chunk without rendering.
+macro_rules! lazy_page_groups {
+    ($(
+        $(#[$group_doc:meta])* $group:ident in chunk $chunk:ident, rendered by $view:ident, fetched by $fetch:ident {
             $($(#[$doc:meta])* $route:ident => $page:ident,)*
         }
-    ) => {
+    )*) => {$(
         $(#[$group_doc])*
         #[derive(Debug, Clone, Copy)]
         pub enum $group {
             $($route,)*
         }
 
-        #[lazy]
-        fn $view(page: $group) -> AnyView {
-            match page {
+        #[cfg(feature = "hydrate")]
+        #[leptos::wasm_split::wasm_split(
+            $chunk,
+            wasm_split_path = ::leptos::wasm_split,
+            preload($fetch),
+            fallible
+        )]
+        fn $view(page: $group) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok(match page {
                 $($group::$route => view! { <$page /> }.into_any(),)*
-            }
+            })
+        }
+
+        #[cfg(not(feature = "hydrate"))]
+        async fn $view(page: $group) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
+            Ok(match page {
+                $($group::$route => view! { <$page /> }.into_any(),)*
+            })
         }
 
         $(
@@ -93,21 +82,54 @@ macro_rules! lazy_page_group {
                 }
 
                 async fn view(_route: Self) -> AnyView {
-                    $view($group::$route).await
+                    $view($group::$route).await.unwrap_or_else(|_| page_code_missing())
                 }
 
                 async fn preload() {
-                    #[cfg(target_arch = "wasm32")]
-                    $preload().await;
+                    // A failure shows when the page is opened.
+                    #[cfg(feature = "hydrate")]
+                    let _ = $fetch().await;
                 }
             }
         )*
-    };
+    )*};
 }
 
-lazy_page_group! {
+/// A page whose code did not arrive: the reason, and a reload to try again.
+fn page_code_missing() -> AnyView {
+    let error = AppError::Transport(
+        "This page's code could not be fetched; the network may have dropped. Try again when you are back online."
+            .into(),
+    );
+    let reload = Callback::new(|()| {
+        let _ = window().location().reload();
+    });
+    view! { <LoadError error retry=reload /> }.into_any()
+}
+
+lazy_page_groups! {
+    /// `/chat` and `/chat/:id`: the conversation and its streaming.
+    ChatPages in chunk chat_pages, rendered by chat_view, fetched by fetch_chat_pages {
+        Chat => ChatPage,
+    }
+
+    /// `/wizard`: the steps and the spec they write.
+    WizardPages in chunk wizard_pages, rendered by wizard_view, fetched by fetch_wizard_pages {
+        Wizard => WizardPage,
+    }
+
+    /// `/specs/:id`: the spec, its editor, versions and builds.
+    SpecPages in chunk spec_pages, rendered by spec_view, fetched by fetch_spec_pages {
+        SpecDetail => SpecDetailPage,
+    }
+
+    /// `/builds/:id`: the live build, its log, files and result.
+    BuildPages in chunk build_pages, rendered by build_view, fetched by fetch_build_pages {
+        BuildDetail => BuildDetailPage,
+    }
+
     /// The lists: small pages with much in common.
-    Library, rendered by library_view, preloaded by __preload_library_view {
+    Library in chunk library_pages, rendered by library_view, fetched by fetch_library_pages {
         /// `/specs`: the list, its search and pages.
         Specs => SpecsPage,
         /// `/builds`: the list, its chips, search and pages.
@@ -117,15 +139,13 @@ lazy_page_group! {
         /// `/projects/:id`: a project, its specs and builds.
         ProjectDetail => ProjectDetailPage,
     }
-}
 
-lazy_page_group! {
     /// The account: its forms, shown once per session, and its settings,
     /// seldom visited. Settings' tokens and webhooks here rather than among
     /// the lists keep them out of the pages opened most (the lists 456 →
     /// 397 KiB), without a split point more; the forms, which work before
     /// hydration, carry them instead (272 → 352 KiB).
-    Account, rendered by account_view, preloaded by __preload_account_view {
+    Account in chunk account_pages, rendered by account_view, fetched by fetch_account_pages {
         /// `/sign-in`
         SignIn => SignInPage,
         /// `/sign-up`

@@ -99,3 +99,24 @@ test.describe('the Content Security Policy', () => {
     await context.close();
   });
 });
+
+test('a page whose code cannot be fetched says so, and loads when tried again', async ({
+  page,
+  forgivenBrowserErrors,
+}) => {
+  await signUpQuietly(page.request);
+  await openHydrated(page, '/');
+  // The lists' code is a chunk fetched when one of them is first shown; the
+  // network drops it, which cargo-leptos's loader logs.
+  const listsCode = /library_pages[^/]*\.wasm/;
+  await page.route(listsCode, (route) => route.abort('internetdisconnected'));
+  forgivenBrowserErrors.push(/^(TypeError: )?Failed to fetch(\n|$)/);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+  await expect(page.getByRole('alert')).toContainText("This page's code could not be fetched");
+
+  await page.unroute(listsCode);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Projects' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+});
