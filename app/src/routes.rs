@@ -50,6 +50,16 @@ macro_rules! lazy_page_groups {
             $($route,)*
         }
 
+        impl $group {
+            /// The page itself; in the browser, only the split function
+            /// below calls it, so its code lands in the group's chunk.
+            fn render(self) -> AnyView {
+                match self {
+                    $($group::$route => view! { <$page /> }.into_any(),)*
+                }
+            }
+        }
+
         #[cfg(feature = "hydrate")]
         #[leptos::wasm_split::wasm_split(
             $chunk,
@@ -58,17 +68,13 @@ macro_rules! lazy_page_groups {
             fallible
         )]
         fn $view(page: $group) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-            Ok(match page {
-                $($group::$route => view! { <$page /> }.into_any(),)*
-            })
+            Ok(page.render())
         }
 
         #[cfg(not(feature = "hydrate"))]
         async fn $view(page: $group) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
             leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
-            Ok(match page {
-                $($group::$route => view! { <$page /> }.into_any(),)*
-            })
+            Ok(page.render())
         }
 
         $(
