@@ -49,8 +49,7 @@ def owner(name):
     paths = [[part for part in path if MODULE.match(part) and not part.startswith("__")] for path in paths]
     paths = [path for path in paths if path]
     if paths:
-        rank = lambda path: PREFERENCE.index(path[0]) if path[0] in PREFERENCE else len(PREFERENCE)
-        best = min(paths, key=rank)
+        best = min(paths, key=lambda path: PREFERENCE.index(path[0]) if path[0] in PREFERENCE else len(PREFERENCE))
         return "::".join(best[: DEPTH.get(best[0], 1)])
     if name.startswith(STRUCTURE):
         return "(the modules' imports, types and tables)"
