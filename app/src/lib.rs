@@ -26,6 +26,7 @@ pub mod reply_stream;
 #[cfg(feature = "ssr")]
 pub mod request;
 pub mod routes;
+pub mod tagged;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

@@ -260,9 +260,10 @@ pub enum EgressVerdict {
 }
 
 /// Something that happened in a build, emitted where it happened (the
-/// harness, a tool, the runner); nothing is guessed from log text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+/// harness, a tool, the runner); nothing is guessed from log text. The
+/// browser reads it with its own reader (`event_readers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(Deserialize, utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BuildEvent {
     Phase {

@@ -132,9 +132,10 @@ impl ChatDetail {
 
 /// What the reply stream (`GET /api/chats/{id}/reply`, server-sent events)
 /// sends: the text so far on connecting, then each piece as it arrives,
-/// then how the reply ended. `Idle` means no reply is being written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+/// then how the reply ended. `Idle` means no reply is being written. The
+/// browser reads it with its own reader (`event_readers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(Deserialize, utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReplyEvent {
     Snapshot { message_id: Uuid, content: String },

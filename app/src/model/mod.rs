@@ -8,6 +8,7 @@ pub mod build_view;
 pub mod builds;
 pub mod chats;
 pub mod dashboard;
+mod event_readers;
 pub mod previews;
 pub mod projects;
 pub mod spec_block;
