@@ -110,6 +110,11 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   await expect(page.getByTestId('evidence-features').locator('li[data-passes="true"]').first()).toBeVisible();
   await expect(page.getByTestId('evidence-commits')).toBeVisible();
   await expect(page.getByTestId('evidence-sandbox')).toContainText('Network');
+  const evidenceText = (await page.getByTestId('evidence').textContent())!;
+
+  // The evidence is the server's HTML: a reload hydrates over it and shows the same.
+  await openHydrated(page, buildUrl);
+  await expect(page.getByTestId('evidence')).toHaveText(evidenceText);
 
   // Without JavaScript the page renders the stored archive, and the link still downloads it.
   const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
@@ -117,6 +122,7 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
     const plainPage = await noScript.newPage();
     await plainPage.goto(buildUrl);
     await expect(plainPage.getByTestId('artifact')).toHaveAttribute('data-state', 'stored');
+    await expect(plainPage.getByTestId('evidence-features')).toContainText(/Features \((\d+) of \1 pass\)/);
     const plainDownloading = plainPage.waitForEvent('download');
     await plainPage.getByTestId('download-archive').click();
     const plainArchive = await readFile((await (await plainDownloading).path())!);

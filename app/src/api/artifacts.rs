@@ -1,16 +1,21 @@
-//! The server functions of a build's result: its evidence, its files, and
+//! The server functions of a build's result: its evidence (the pack
+//! rendered to HTML, see `components::evidence_panel`), its files, and
 //! retrying an archive that failed.
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
+#[cfg(feature = "ssr")]
+use crate::components::evidence_panel::evidence_html;
 use crate::error::AppError;
-use crate::model::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
+use crate::model::artifacts::{ArtifactInfo, BuildFileContent, BuildResultPage};
 
-#[server(prefix = "/fn", endpoint = "get_build_evidence")]
-pub async fn get_build_evidence(build_id: Uuid) -> Result<BuildEvidence, AppError> {
+/// The evidence, with its pack rendered here: the page only shows it.
+#[server(prefix = "/fn", endpoint = "get_build_result")]
+pub async fn get_build_result(build_id: Uuid) -> Result<BuildResultPage, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        backend.artifacts.evidence(&owner, build_id).await
+        let evidence = backend.artifacts.evidence(&owner, build_id).await?;
+        Ok(BuildResultPage::rendered(evidence, evidence_html))
     })
     .await
 }

@@ -12,6 +12,8 @@ pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
 pub mod empty_state;
+#[cfg(feature = "ssr")]
+pub mod evidence_panel;
 pub mod feature_progress;
 pub mod features_chart;
 pub mod field;
@@ -24,6 +26,7 @@ pub mod menu;
 pub mod numbered_text;
 pub mod page_header;
 pub mod pager;
+pub mod panel;
 pub mod search_box;
 pub mod secret_notice;
 pub mod shimmer_text;

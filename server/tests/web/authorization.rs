@@ -457,8 +457,8 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
             204,
         ),
         row(
-            "get_build_evidence",
-            server_fn("/fn/get_build_evidence", &[("build_id", ended)]),
+            "get_build_result",
+            server_fn("/fn/get_build_result", &[("build_id", ended)]),
             OwnedResource,
             200,
         ),

@@ -8,11 +8,11 @@ use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::panel::{Panel, Row};
 use crate::api::artifacts::RetryBuildArtifact;
 use crate::browser::copy_to_clipboard;
 use crate::components::button::{Button, ButtonLink, ButtonTone};
 use crate::components::form::{FormError, ServerForm};
+use crate::components::panel::{Panel, Row};
 use crate::components::shimmer_text::ShimmerText;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::model::artifacts::{ArchiveSummary, ArtifactInfo, ArtifactState};

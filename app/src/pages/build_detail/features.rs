@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::panel::Panel;
+use crate::components::panel::Panel;
 use crate::components::shimmer_text::ShimmerText;
 use crate::model::build_view::{BuildView, FeatureView};
 use crate::model::builds::{BuildDetail, BuildStatus};

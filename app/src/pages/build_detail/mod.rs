@@ -12,7 +12,6 @@
 //! running in the build's sandbox, while it builds and after.
 
 mod download;
-mod evidence;
 mod features;
 mod file_browser;
 mod file_tree;
@@ -20,7 +19,6 @@ mod header;
 mod live;
 mod log;
 mod notify_me;
-mod panel;
 mod preview;
 mod result;
 mod summary;

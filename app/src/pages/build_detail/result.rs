@@ -10,13 +10,12 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::download::DownloadCard;
-use super::evidence::EvidencePanel;
 use super::file_browser::FileBrowser;
 use crate::actions::count_successes;
-use crate::api::artifacts::{get_build_evidence, RetryBuildArtifact};
+use crate::api::artifacts::{get_build_result, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
 use crate::loaded::{load, Loaded};
-use crate::model::artifacts::{ArtifactState, BuildEvidence};
+use crate::model::artifacts::{ArtifactState, BuildResultPage, StoredResult};
 use crate::refresh::tick_while;
 
 /// How often the page asks again while the archive is being made.
@@ -36,18 +35,18 @@ pub(super) fn BuildResult(
     let retry = ServerAction::<RetryBuildArtifact>::new();
     let retried = count_successes(retry);
     let polls = RwSignal::new(0_u32);
-    let evidence = load(move || (retried.get(), polls.get()), move |_| get_build_evidence(id));
-    poll_while_archiving(evidence, polls, has_ended_live);
+    let result = load(move || (retried.get(), polls.get()), move |_| get_build_result(id));
+    poll_while_archiving(result, polls, has_ended_live);
 
     view! {
         <section class="mt-8" aria-labelledby="result-heading" data-testid="build-result">
             <h2 id="result-heading" class="mb-3 text-lg font-semibold">"The result"</h2>
             <Transition fallback=|| view! { <ResultSkeleton /> }>
                 {move || Suspend::new(async move {
-                    match evidence.await {
-                        Ok(evidence) => view! { <ResultView id evidence retry /> }.into_any(),
+                    match result.await {
+                        Ok(result) => view! { <ResultView id result retry /> }.into_any(),
                         Err(error) => view! {
-                            <LoadError error retry=Callback::new(move |()| evidence.refetch()) />
+                            <LoadError error retry=Callback::new(move |()| result.refetch()) />
                         }
                         .into_any(),
                     }
@@ -58,16 +57,16 @@ pub(super) fn BuildResult(
     .into_any()
 }
 
-/// Asks for the evidence again after [`POLL_EVERY`] while the archive is
+/// Asks for the result again after [`POLL_EVERY`] while the archive is
 /// pending or uploading, or may still be about to start.
 fn poll_while_archiving(
-    evidence: Loaded<Result<BuildEvidence, crate::error::AppError>>,
+    result: Loaded<Result<BuildResultPage, crate::error::AppError>>,
     polls: RwSignal<u32>,
     has_ended_live: bool,
 ) {
     tick_while(polls, POLL_EVERY, move || {
-        let state = evidence.with(|answer| match answer {
-            Some(Ok(evidence)) => Some(evidence.artifact.state),
+        let state = result.with(|answer| match answer {
+            Some(Ok(result)) => Some(result.artifact.state),
             _ => None,
         });
         match state {
@@ -79,14 +78,15 @@ fn poll_while_archiving(
 }
 
 #[component]
-fn ResultView(id: Uuid, evidence: BuildEvidence, retry: ServerAction<RetryBuildArtifact>) -> impl IntoView {
-    let BuildEvidence { artifact, manifest, is_file_list_cut } = evidence;
+fn ResultView(id: Uuid, result: BuildResultPage, retry: ServerAction<RetryBuildArtifact>) -> impl IntoView {
+    let BuildResultPage { artifact, stored, is_file_list_cut } = result;
     let state = artifact.state;
-    let archive = manifest.as_ref().map(|manifest| manifest.archive.clone());
-    let (files, evidence) = match manifest {
-        Some(manifest) => {
-            let files = view! { <FileBrowser id files=manifest.files.clone() is_file_list_cut /> }.into_any();
-            (files, Some(view! { <EvidencePanel manifest /> }.into_any()))
+    let archive = stored.as_ref().map(|stored| stored.archive.clone());
+    let (files, evidence) = match stored {
+        Some(StoredResult { files, evidence_html, .. }) => {
+            let files = view! { <FileBrowser id files is_file_list_cut /> }.into_any();
+            // The server's HTML, shown as it is (hydration keeps it).
+            (files, Some(view! { <div inner_html=evidence_html></div> }.into_any()))
         }
         None => (view! { <NoFiles state /> }.into_any(), None),
     };

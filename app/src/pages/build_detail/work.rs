@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::panel::Panel;
+use crate::components::panel::Panel;
 use crate::model::build_view::{BuildView, NetworkAccess};
 use crate::model::builds::{EgressVerdict, FileChange, Severity};
 

@@ -1,6 +1,9 @@
 //! The evidence pack beside the files: each feature with the test run that
 //! proved it, the agent's commits, the tokens each session used, and the
-//! sandbox the commands ran in.
+//! sandbox the commands ran in. Rendered by the server only, to the HTML the
+//! build page's result shows as it is (`get_build_result`): nothing in it
+//! changes once shown, so neither its view nor the manifest's reader need be
+//! in the browser's WASM.
 
 use leptos::prelude::*;
 
@@ -11,8 +14,13 @@ use crate::model::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, S
 /// Hex digits of a commit hash shown, as `git log --oneline` does.
 const SHORT_HASH: usize = 7;
 
+/// The evidence panel of `manifest`, as HTML (text escaped as any view's).
+pub fn evidence_html(manifest: ArtifactManifest) -> String {
+    view! { <EvidencePanel manifest /> }.to_html()
+}
+
 #[component]
-pub(super) fn EvidencePanel(manifest: ArtifactManifest) -> impl IntoView {
+fn EvidencePanel(manifest: ArtifactManifest) -> impl IntoView {
     let ArtifactManifest { features, commits, sessions, model, input_tokens, output_tokens, sandbox, .. } =
         manifest;
     let passing = features.iter().filter(|feature| feature.passes).count();
@@ -207,5 +215,96 @@ fn SandboxFacts(sandbox: SandboxPolicy) -> impl IntoView {
             <Row label="Disk">{limit(sandbox.disk_bytes, byte_size)}</Row>
             <Row label="Processes">{limit(sandbox.max_processes, |count| count.to_string())}</Row>
         </dl>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::model::artifacts::{ArchiveSummary, TestProof};
+
+    fn manifest_with(feature: &str, commit_subject: &str) -> ArtifactManifest {
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        ArtifactManifest {
+            format: 1,
+            build_id: Uuid::from_u128(1),
+            spec_name: "Family Table".into(),
+            status: "completed".into(),
+            created_at: at,
+            finished_at: Some(at),
+            platform_version: "0.1.0".into(),
+            archive: ArchiveSummary {
+                key: "builds/1.tar.gz".into(),
+                size_bytes: 2048,
+                sha256: "0".repeat(64),
+                file_count: 3,
+                git_files: 0,
+                git_bytes: 0,
+                excluded: vec![],
+            },
+            files: vec![],
+            features: vec![FeatureEvidence {
+                index: 0,
+                description: feature.into(),
+                category: "ui".into(),
+                passes: true,
+                proof: Some(TestProof {
+                    command: "npm test".into(),
+                    passed: 2,
+                    failed: 0,
+                    exit_code: Some(0),
+                    at,
+                }),
+            }],
+            commits: vec![CommitRecord { hash: "abcdef0123".into(), subject: commit_subject.into(), at }],
+            sessions: vec![SessionUsage {
+                session: 1,
+                model: "offline".into(),
+                input_tokens: 1200,
+                output_tokens: 300,
+            }],
+            model: "offline".into(),
+            input_tokens: 1200,
+            output_tokens: 300,
+            sandbox: SandboxPolicy {
+                isolation: "bubblewrap".into(),
+                network: "none".into(),
+                allowed_hosts: vec![],
+                command_timeout_secs: 600,
+                cpu_seconds: 0,
+                memory_bytes: 1 << 30,
+                max_processes: 256,
+                cpu_millis: 0,
+                disk_bytes: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_pack_reads_as_the_page_showed_it() {
+        let html = evidence_html(manifest_with("Plan the week's meals", "Add the planner"));
+        for part in
+            ["evidence", "evidence-features", "evidence-commits", "evidence-sessions", "evidence-sandbox"]
+        {
+            assert!(html.contains(&format!(r#"data-testid="{part}""#)), "{part} in {html}");
+        }
+        assert!(html.contains("Features (1 of 1 pass)"), "{html}");
+        assert!(html.contains(r#"data-passes="true""#), "{html}");
+        assert!(html.contains("1,200 in · 300 out"), "{html}");
+        assert!(html.contains("bubblewrap sandbox"), "{html}");
+    }
+
+    #[test]
+    fn what_the_build_wrote_is_text_not_markup() {
+        let html = evidence_html(manifest_with(
+            "<img src=x onerror=alert(1)>",
+            "<script>alert(document.cookie)</script> & \"quotes\"",
+        ));
+        assert!(!html.contains("<img") && !html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(document.cookie)&lt;/script&gt; &amp;"), "{html}");
     }
 }

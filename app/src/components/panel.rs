@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// A white card of the side column.
 #[component]
-pub(super) fn Panel(
+pub fn Panel(
     title: &'static str,
     #[prop(optional)] testid: Option<&'static str>,
     children: Children,
@@ -21,7 +21,7 @@ pub(super) fn Panel(
 
 /// One entry of a `<dl>` in a panel: the label left, the value right.
 #[component]
-pub(super) fn Row(label: &'static str, children: Children) -> impl IntoView {
+pub fn Row(label: &'static str, children: Children) -> impl IntoView {
     view! {
         <div class="flex justify-between gap-3">
             <dt class="shrink-0 text-slate-500 dark:text-slate-400">{label}</dt>
