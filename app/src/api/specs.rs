@@ -36,15 +36,13 @@ pub async fn get_spec(id: Uuid) -> Result<SpecPage, AppError> {
     .await
 }
 
+/// Answers the new spec's id: the pages that create a spec only open it,
+/// and reading the whole spec would put its reader into their WASM.
 #[server(prefix = "/fn", endpoint = "create_spec")]
-pub async fn create_spec(
-    name: String,
-    content: String,
-    project_id: Option<Uuid>,
-) -> Result<SpecDetail, AppError> {
+pub async fn create_spec(name: String, content: String, project_id: Option<Uuid>) -> Result<Uuid, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
         let spec = NewSpec::parse(&name, &content, project_id, None)?;
-        backend.specs.create(&owner, spec).await
+        Ok(backend.specs.create(&owner, spec).await?.id)
     })
     .await
 }
@@ -69,10 +67,11 @@ pub async fn move_spec_to_project(id: Uuid, project_id: Option<Uuid>) -> Result<
     .await
 }
 
+/// Answers the copy's id, as [`create_spec`] does.
 #[server(prefix = "/fn", endpoint = "duplicate_spec")]
-pub async fn duplicate_spec(id: Uuid) -> Result<SpecDetail, AppError> {
+pub async fn duplicate_spec(id: Uuid) -> Result<Uuid, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        backend.specs.duplicate(&owner, id).await
+        Ok(backend.specs.duplicate(&owner, id).await?.id)
     })
     .await
 }

@@ -114,8 +114,8 @@ fn SpecView(
     // router follows that redirect (the form follows it without JavaScript).
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(copy)) = duplicate.value().get() {
-            navigate(&format!("/specs/{}", copy.id), Default::default());
+        if let Some(Ok(copy_id)) = duplicate.value().get() {
+            navigate(&format!("/specs/{copy_id}"), Default::default());
         }
     });
     let navigate = use_navigate();

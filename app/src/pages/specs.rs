@@ -137,8 +137,8 @@ fn CreateSpecDialog(is_open: RwSignal<bool>) -> impl IntoView {
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(spec)) = create.value().get() {
-            navigate(&format!("/specs/{}", spec.id), Default::default());
+        if let Some(Ok(spec_id)) = create.value().get() {
+            navigate(&format!("/specs/{spec_id}"), Default::default());
         }
     });
     view! {

@@ -56,7 +56,7 @@ async fn a_one_mebibyte_spec_round_trips_byte_for_byte_through_both_doors() {
     let form = [("name", "Big too"), ("content", content.as_str())];
     let saved = call_server_fn_as(&app, "/fn/create_spec", As::User(&user), &form).await;
     assert_eq!(saved.status, 200, "{}", &saved.body[..saved.body.len().min(300)]);
-    let id = saved.json()["id"].as_str().unwrap().to_owned();
+    let id = saved.json().as_str().expect("the new spec's id").to_owned();
     let loaded = call_server_fn_as(&app, "/fn/get_spec", As::User(&user), &[("id", &id)]).await;
     assert!(
         loaded.json()["spec"]["content"].as_str().unwrap() == content,

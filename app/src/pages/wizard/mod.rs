@@ -116,11 +116,11 @@ pub fn WizardPage() -> impl IntoView {
     let create = ServerAction::<CreateSpec>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(spec)) = create.value().get() {
+        if let Some(Ok(spec_id)) = create.value().get() {
             // The draft is a spec now; the next visit starts afresh.
             forget_stored(DRAFT_KEY);
             forget_stored(STEP_KEY);
-            navigate(&format!("/specs/{}", spec.id), Default::default());
+            navigate(&format!("/specs/{spec_id}"), Default::default());
         }
     });
 
