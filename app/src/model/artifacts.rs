@@ -187,8 +187,9 @@ pub struct SandboxPolicy {
     pub disk_bytes: i64,
 }
 
-/// The evidence pack for the build page: the manifest with at most
-/// [`MAX_LISTED_FILES`] files, and the archive's state.
+/// The evidence pack as the artifacts port answers it: the manifest with at
+/// most [`MAX_LISTED_FILES`] files, and the archive's state. The build page
+/// reads it as a [`BuildResultPage`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildEvidence {
