@@ -189,16 +189,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_browser_reads_every_build_event_the_server_writes() {
-        let events = every_build_event();
-        let kinds: std::collections::BTreeSet<_> = events.iter().map(BuildEvent::kind).collect();
-        assert_eq!(kinds.len(), 16, "one event of each of the 16 kinds; a new kind needs one here");
+    type TwinWriter<T> = fn(&T, serde_json::value::Serializer) -> Result<Value, serde_json::Error>;
+
+    /// Each of `events`, one of each of its enum's `kinds`, reads back in the
+    /// browser as the server writes it; and `twin_writes` names its variant
+    /// and fields as the server does.
+    fn assert_read_as_written<T>(
+        events: Vec<T>,
+        kind_of: fn(&T) -> &'static str,
+        kinds: usize,
+        twin_writes: TwinWriter<T>,
+    ) where
+        T: Serialize + for<'de> ReadByName<'de> + PartialEq + std::fmt::Debug,
+    {
+        let seen: std::collections::BTreeSet<_> = events.iter().map(kind_of).collect();
+        assert_eq!(seen.len(), kinds, "one event of each of the {kinds} kinds; a new kind needs one here");
         for event in events {
             let json = serde_json::to_string(&event).unwrap();
-            assert_eq!(read_in_browser::<BuildEvent>(&json).unwrap(), event, "{json}");
+            assert_eq!(read_in_browser::<T>(&json).unwrap(), event, "{json}");
             assert_eq!(
-                BuildEventByName::serialize(&event, serde_json::value::Serializer).unwrap(),
+                twin_writes(&event, serde_json::value::Serializer).unwrap(),
                 as_the_twin_names_it(&event),
                 "{json}"
             );
@@ -206,19 +216,13 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_reads_every_build_event_the_server_writes() {
+        assert_read_as_written(every_build_event(), BuildEvent::kind, 16, BuildEventByName::serialize);
+    }
+
+    #[test]
     fn the_browser_reads_every_reply_event_the_server_writes() {
-        let events = every_reply_event();
-        let kinds: std::collections::BTreeSet<_> = events.iter().map(ReplyEvent::name).collect();
-        assert_eq!(kinds.len(), 4, "one event of each of the 4 kinds; a new kind needs one here");
-        for event in events {
-            let json = serde_json::to_string(&event).unwrap();
-            assert_eq!(read_in_browser::<ReplyEvent>(&json).unwrap(), event, "{json}");
-            assert_eq!(
-                ReplyEventByName::serialize(&event, serde_json::value::Serializer).unwrap(),
-                as_the_twin_names_it(&event),
-                "{json}"
-            );
-        }
+        assert_read_as_written(every_reply_event(), ReplyEvent::name, 4, ReplyEventByName::serialize);
     }
 
     #[test]
