@@ -200,7 +200,6 @@ pub struct BuildEvidence {
     pub is_file_list_cut: bool,
 }
 
-/// One file of a stored archive, as the viewer shows it.
 /// The build page's result (`get_build_result`): the evidence, its pack
 /// rendered to HTML by the server, which the page shows as it is. The
 /// browser reads only what it acts on: the archive's state and download,
@@ -213,6 +212,7 @@ pub struct BuildResultPage {
     pub is_file_list_cut: bool,
 }
 
+/// What a stored archive adds to the result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredResult {
     pub archive: ArchiveSummary,
@@ -237,6 +237,7 @@ impl BuildResultPage {
     }
 }
 
+/// One file of a stored archive, as the viewer shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BuildFileContent {
