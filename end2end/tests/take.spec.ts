@@ -82,12 +82,13 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   expect(fileNamed('feature_list.json')).toBeDefined();
   expect(fileNamed('app_spec.txt')).toBeDefined();
 
-  // Read a file in place: the tree lists it, the viewer shows it with line numbers.
+  // Read a file in place: the tree links it, the viewer shows it with line numbers.
   const tree = page.getByTestId('file-tree');
   const viewer = page.getByTestId('file-viewer');
   await expect(viewer).toContainText('Choose a file to read it here.');
-  await tree.getByRole('button', { name: 'README.md', exact: true }).click();
-  await expect(tree.getByRole('button', { name: 'README.md', exact: true })).toHaveAttribute('aria-current', 'true');
+  const readmeLink = tree.getByRole('link', { name: 'README.md', exact: true });
+  await readmeLink.click();
+  await expect(readmeLink).toHaveAttribute('aria-current', 'true');
   await expect(viewer.getByTestId('viewer-path')).toHaveText('README.md');
   const content = viewer.getByTestId('file-content');
   const lines = content.locator('.numbered-lines > span');
@@ -95,12 +96,26 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   // Each line is a row numbered by a counter in its gutter, which copying leaves out.
   expect(await lines.nth(2).evaluate((line) => getComputedStyle(line, '::before').content)).toBe('counter(line)');
   expect((await content.innerText()).split('\n')[0]).toBe('# Family Table');
-  // Directories open and close.
-  const directory = tree.locator('button[aria-expanded]').first();
+  // The file has an address of its own, which opens it again.
+  await expect(page).toHaveURL(/\?file=README\.md#files$/);
+  await openHydrated(page, page.url());
+  await expect(lines.first()).toHaveText('# Family Table');
+  await expect(readmeLink).toHaveAttribute('aria-current', 'true');
+  // Directories open and close; a file's address opens the directories it is in.
+  const directory = tree.locator('details').first();
   if ((await directory.count()) > 0) {
-    await expect(directory).toHaveAttribute('aria-expanded', 'false');
-    await directory.click();
-    await expect(directory).toHaveAttribute('aria-expanded', 'true');
+    await expect(directory).not.toHaveAttribute('open');
+    await directory.locator(':scope > summary').click();
+    await expect(directory).toHaveAttribute('open', '');
+    await directory.locator(':scope > summary').click();
+    await expect(directory).not.toHaveAttribute('open');
+    const nested = directory.locator('a[data-path]').first();
+    const nestedPath = (await nested.getAttribute('data-path'))!;
+    await openHydrated(page, (await nested.getAttribute('href'))!);
+    await expect(nested).toHaveAttribute('aria-current', 'true');
+    await expect(nested).toBeVisible();
+    await expect(viewer.getByTestId('viewer-path')).toHaveText(nestedPath);
+    await expect(readmeLink).not.toHaveAttribute('aria-current');
   }
 
   // The evidence beside it.
@@ -123,6 +138,9 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
     await plainPage.goto(buildUrl);
     await expect(plainPage.getByTestId('artifact')).toHaveAttribute('data-state', 'stored');
     await expect(plainPage.getByTestId('evidence-features')).toContainText(/Features \((\d+) of \1 pass\)/);
+    // The tree's links open a file.
+    await plainPage.getByTestId('file-tree').getByRole('link', { name: 'README.md', exact: true }).click();
+    await expect(plainPage.getByTestId('file-content').locator('.numbered-lines > span').first()).toHaveText('# Family Table');
     const plainDownloading = plainPage.waitForEvent('download');
     await plainPage.getByTestId('download-archive').click();
     const plainArchive = await readFile((await (await plainDownloading).path())!);

@@ -17,6 +17,8 @@ pub mod evidence_panel;
 pub mod feature_progress;
 pub mod features_chart;
 pub mod field;
+#[cfg(feature = "ssr")]
+pub mod file_tree;
 pub mod form;
 pub mod icons;
 pub mod layout;

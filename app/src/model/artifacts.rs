@@ -200,41 +200,27 @@ pub struct BuildEvidence {
     pub is_file_list_cut: bool,
 }
 
-/// The build page's result (`get_build_result`): the evidence, its pack
-/// rendered to HTML by the server, which the page shows as it is. The
-/// browser reads only what it acts on: the archive's state and download,
-/// and the files to browse.
+/// The build page's result (`get_build_result`): the archive's state and,
+/// once it is stored, the evidence pack and the file tree rendered to HTML
+/// by the server, which the page shows as they are. The browser reads only
+/// what it acts on: the archive's state and download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildResultPage {
     pub artifact: ArtifactInfo,
     /// `None` until the archive is stored.
     pub stored: Option<StoredResult>,
-    pub is_file_list_cut: bool,
 }
 
 /// What a stored archive adds to the result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredResult {
     pub archive: ArchiveSummary,
-    /// At most [`MAX_LISTED_FILES`].
-    pub files: Vec<ManifestFile>,
+    /// The files' heading and tree (at most [`MAX_LISTED_FILES`]), each
+    /// file a link to the page with it chosen.
+    pub files_html: String,
     /// The evidence panel: the features and their proofs, the commits, the
     /// tokens, the sandbox.
     pub evidence_html: String,
-}
-
-#[cfg(feature = "ssr")]
-impl BuildResultPage {
-    /// `evidence` with its pack rendered by `render`.
-    pub fn rendered(evidence: BuildEvidence, render: impl FnOnce(ArtifactManifest) -> String) -> Self {
-        let BuildEvidence { artifact, manifest, is_file_list_cut } = evidence;
-        let stored = manifest.map(|mut manifest| StoredResult {
-            archive: manifest.archive.clone(),
-            files: std::mem::take(&mut manifest.files),
-            evidence_html: render(manifest),
-        });
-        BuildResultPage { artifact, stored, is_file_list_cut }
-    }
 }
 
 /// One file of a stored archive, as the viewer shows it.

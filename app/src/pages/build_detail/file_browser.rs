@@ -1,26 +1,26 @@
-//! The files of a stored archive: a tree (directories open and close) and a
-//! read-only viewer with line numbers for the file chosen in it. Files are
-//! read one at a time from the archive through `read_build_file`.
+//! The files of a stored archive: the tree the server rendered (each file a
+//! link, `components::file_tree`) and a read-only viewer with line numbers
+//! for the file the address chooses (`?file=`). Files are read one at a time
+//! from the archive through `read_build_file`.
 
-use leptos::ev::MouseEvent;
+use leptos::html::Div;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use super::file_tree::{file_tree, FileNode};
 use crate::api::artifacts::read_build_file;
 use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
-use crate::format::{byte_size, group_thousands};
+use crate::format::byte_size;
 use crate::loaded::{load, Loaded};
-use crate::model::artifacts::{BuildFileContent, ManifestFile, MAX_LISTED_FILES};
+use crate::model::artifacts::BuildFileContent;
 
 #[component]
-pub(super) fn FileBrowser(id: Uuid, files: Vec<ManifestFile>, is_file_list_cut: bool) -> impl IntoView {
-    let file_count = files.len();
-    let tree = file_tree(&files);
-    let selected = RwSignal::new(None::<String>);
+pub(super) fn FileBrowser(id: Uuid, tree_html: String) -> impl IntoView {
+    let query = use_query_map();
+    let chosen = Memo::new(move |_| query.read().get("file"));
     let content = load(
-        move || selected.get(),
+        move || chosen.get(),
         move |path| async move {
             match path {
                 Some(path) => read_build_file(id, path).await.map(Some),
@@ -28,162 +28,63 @@ pub(super) fn FileBrowser(id: Uuid, files: Vec<ManifestFile>, is_file_list_cut: 
             }
         },
     );
+    let tree = NodeRef::<Div>::new();
+    mark_chosen(tree, chosen);
 
     view! {
         <section
+            id="files"
             class="grid overflow-hidden rounded-2xl border border-slate-200 bg-white md:grid-cols-[16rem_1fr] dark:border-slate-800 dark:bg-slate-900"
             aria-labelledby="files-heading"
         >
-            <div class="min-w-0 border-b border-slate-200 md:border-r md:border-b-0 dark:border-slate-800">
-                <div class="flex items-baseline justify-between gap-2 px-4 pt-4 pb-2">
-                    <h2 id="files-heading" class="font-semibold">"Files"</h2>
-                    <span class="text-xs tabular-nums text-slate-500 dark:text-slate-400">
-                        {match file_count {
-                            1 => "1 file".to_owned(),
-                            count => format!("{} files", group_thousands(count)),
-                        }}
-                    </span>
-                </div>
-                <nav aria-label="Files of the build" data-testid="file-tree" class="max-h-[36rem] overflow-y-auto px-2 pb-3 text-sm">
-                    {if tree.is_empty() {
-                        view! { <p class="px-2 text-slate-500 dark:text-slate-400">"The archive holds no files."</p> }.into_any()
-                    } else {
-                        view! { <TreeLevel nodes=tree depth=0 selected /> }.into_any()
-                    }}
-                </nav>
-                {is_file_list_cut.then(|| view! {
-                    <p class="border-t border-slate-200 px-4 py-2 text-xs text-amber-800 dark:border-slate-800 dark:text-amber-200" data-testid="file-list-cut">
-                        {format!(
-                            "Only the first {} files are listed; the archive holds them all.",
-                            group_thousands(MAX_LISTED_FILES)
-                        )}
-                    </p>
-                })}
-            </div>
-            <FileViewer id selected=selected.read_only() content />
+            // The server's HTML, shown as it is (hydration keeps it).
+            <div node_ref=tree class="min-w-0 border-b border-slate-200 md:border-r md:border-b-0 dark:border-slate-800" inner_html=tree_html></div>
+            <FileViewer id chosen content />
         </section>
     }
     .into_any()
 }
 
-/// One level of the tree; directories hold the next level, drawn only
-/// while open.
-#[component]
-fn TreeLevel(nodes: Vec<FileNode>, depth: usize, selected: RwSignal<Option<String>>) -> impl IntoView {
-    view! {
-        <ul class="space-y-px">
-            {nodes
-                .into_iter()
-                .map(|node| match node {
-                    FileNode::Directory { name, path, file_count, children } => {
-                        view! { <DirectoryItem name path file_count children depth selected /> }.into_any()
-                    }
-                    FileNode::File { name, path, size_bytes, .. } => {
-                        view! { <FileItem name path size_bytes depth selected /> }.into_any()
-                    }
-                })
-                .collect_view()}
-        </ul>
-    }
-    .into_any()
+/// Marks the chosen file's link in the tree (`aria-current`) and opens the
+/// directories it is in, so a file opened from its address shows where it
+/// is. The tree is the server's HTML, so this finds the link by its path.
+#[cfg(feature = "hydrate")]
+fn mark_chosen(tree: NodeRef<Div>, chosen: Memo<Option<String>>) {
+    use leptos::wasm_bindgen::JsCast;
+    use web_sys::Element;
+
+    Effect::new(move |_| {
+        let chosen = chosen.get();
+        let Some(links) = tree.get().and_then(|tree| tree.query_selector_all("a[data-path]").ok()) else {
+            return;
+        };
+        for index in 0..links.length() {
+            let Some(link) = links.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
+                continue;
+            };
+            if chosen.is_some() && link.get_attribute("data-path") == chosen {
+                let _ = link.set_attribute("aria-current", "true");
+                let mut directory = link.closest("details").ok().flatten();
+                while let Some(details) = directory {
+                    let _ = details.set_attribute("open", "");
+                    directory =
+                        details.parent_element().and_then(|parent| parent.closest("details").ok().flatten());
+                }
+            } else {
+                let _ = link.remove_attribute("aria-current");
+            }
+        }
+    });
 }
 
-/// Left padding of a tree row: each level a little further in.
-fn indent(depth: usize) -> String {
-    format!("padding-left: {}rem", 0.5 + depth as f32 * 0.875)
-}
-
-/// A row of the tree, a directory's or a file's: a `<button>` indented to
-/// its depth, marked while it is the file on show (`aria-current`).
-#[component]
-fn TreeRow(
-    depth: usize,
-    path: String,
-    title: String,
-    // A prop, not a spread `on:click` (see `components::button`).
-    #[prop(into)] on_click: Callback<MouseEvent>,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <button
-            type="button"
-            on:click=move |event| on_click.run(event)
-            class="flex w-full items-center gap-1.5 rounded-md py-1 pr-2 text-left hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600 aria-[current=true]:bg-indigo-50 aria-[current=true]:text-indigo-800 dark:hover:bg-slate-800 dark:aria-[current=true]:bg-indigo-950 dark:aria-[current=true]:text-indigo-200"
-            style=indent(depth)
-            data-path=path
-            title=title
-        >
-            {children()}
-        </button>
-    }
-}
-
-#[component]
-fn DirectoryItem(
-    name: String,
-    path: String,
-    file_count: usize,
-    children: Vec<FileNode>,
-    depth: usize,
-    selected: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let is_open = RwSignal::new(false);
-    let children = StoredValue::new(children);
-    view! {
-        <li>
-            <TreeRow
-                depth
-                path=path.clone()
-                title=format!("{path}/ · {file_count} files")
-                attr:aria-expanded=move || is_open.get().to_string()
-                on_click=move |_| is_open.update(|is_open| *is_open = !*is_open)
-            >
-                <span aria-hidden="true" class="w-3 shrink-0 text-slate-400">{move || if is_open.get() { "▾" } else { "▸" }}</span>
-                <span class="truncate font-medium">{name}</span>
-            </TreeRow>
-            <Show when=move || is_open.get()>
-                {move || view! { <TreeLevel nodes=children.get_value() depth=depth + 1 selected /> }}
-            </Show>
-        </li>
-    }
-    .into_any()
-}
-
-#[component]
-fn FileItem(
-    name: String,
-    path: String,
-    size_bytes: i64,
-    depth: usize,
-    selected: RwSignal<Option<String>>,
-) -> impl IntoView {
-    let title = format!("{path} · {}", byte_size(size_bytes));
-    let is_selected = {
-        let path = path.clone();
-        Memo::new(move |_| selected.with(|selected| selected.as_deref() == Some(path.as_str())))
-    };
-    view! {
-        <li>
-            <TreeRow
-                depth
-                path=path.clone()
-                title
-                attr:aria-current=move || is_selected.get().then_some("true")
-                on_click=move |_| selected.set(Some(path.clone()))
-            >
-                // Lines up with the directories' arrows.
-                <span aria-hidden="true" class="w-3 shrink-0"></span>
-                <span class="truncate font-mono text-xs">{name}</span>
-            </TreeRow>
-        </li>
-    }
-}
+#[cfg(not(feature = "hydrate"))]
+fn mark_chosen(_tree: NodeRef<Div>, _chosen: Memo<Option<String>>) {}
 
 /// The chosen file, read-only; says what it is when it cannot be shown.
 #[component]
 fn FileViewer(
     id: Uuid,
-    selected: ReadSignal<Option<String>>,
+    chosen: Memo<Option<String>>,
     content: Loaded<Result<Option<BuildFileContent>, AppError>>,
 ) -> impl IntoView {
     let is_loading = RwSignal::new(false);
@@ -196,7 +97,7 @@ fn FileViewer(
         >
             <div class="mb-2 flex min-h-6 items-center justify-between gap-3">
                 <p class="truncate font-mono text-xs text-slate-600 dark:text-slate-400" data-testid="viewer-path">
-                    {move || selected.get()}
+                    {move || chosen.get()}
                 </p>
                 <Show when=move || is_loading.get()>
                     <span class="shrink-0 animate-pulse text-xs text-slate-500 dark:text-slate-400" role="status">"Opening…"</span>

@@ -14,7 +14,6 @@
 mod download;
 mod features;
 mod file_browser;
-mod file_tree;
 mod header;
 mod live;
 mod log;

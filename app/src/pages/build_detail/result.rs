@@ -79,12 +79,12 @@ fn poll_while_archiving(
 
 #[component]
 fn ResultView(id: Uuid, result: BuildResultPage, retry: ServerAction<RetryBuildArtifact>) -> impl IntoView {
-    let BuildResultPage { artifact, stored, is_file_list_cut } = result;
+    let BuildResultPage { artifact, stored } = result;
     let state = artifact.state;
     let archive = stored.as_ref().map(|stored| stored.archive.clone());
     let (files, evidence) = match stored {
-        Some(StoredResult { files, evidence_html, .. }) => {
-            let files = view! { <FileBrowser id files is_file_list_cut /> }.into_any();
+        Some(StoredResult { files_html, evidence_html, .. }) => {
+            let files = view! { <FileBrowser id tree_html=files_html /> }.into_any();
             // The server's HTML, shown as it is (hydration keeps it).
             (files, Some(view! { <div inner_html=evidence_html></div> }.into_any()))
         }

@@ -1,5 +1,5 @@
-//! The archive's flat file list (`manifest.files`) as the tree the file
-//! browser shows: directories first, each level sorted by name.
+//! The archive's flat file list (`manifest.files`) as a tree: directories
+//! first, each level sorted by name.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -20,7 +20,6 @@ pub(super) enum FileNode {
         name: String,
         path: String,
         size_bytes: i64,
-        is_text: bool,
     },
 }
 
@@ -74,7 +73,6 @@ impl Level {
                 // As the manifest has it: the server finds the file by it.
                 path: file.path.clone(),
                 size_bytes: file.size_bytes,
-                is_text: file.is_text,
             }),
         }
     }
