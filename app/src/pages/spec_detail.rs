@@ -28,8 +28,9 @@ use crate::components::spec_editor::ContentEditor;
 use crate::components::view_switch::{ViewLink, ViewSwitch};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
-use crate::loaded::load;
-use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage};
+use crate::loaded::{load, Loaded};
+use crate::model::projects::ProjectSummary;
+use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage, SpecVersionSummary};
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -41,21 +42,27 @@ pub fn SpecDetailPage() -> impl IntoView {
     let move_to_project = ServerAction::<MoveSpecToProject>::new();
     let (saved, restored, moved) =
         (count_successes(save), count_successes(restore), count_successes(move_to_project));
+    // Every resource of the page is made here, outside any Suspense: on the
+    // server, Suspense runs its children more than once, so a resource made
+    // in there would be fetched again each time and numbered by chance, and
+    // hydration could read another resource's answer for it.
     let spec = load(
         move || (spec_id(), saved.get(), restored.get(), moved.get()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_spec(id).await,
-                None => Err(AppError::NotFound("There is no such spec. It may have been deleted.".into())),
+                None => Err(no_such_spec()),
             }
         },
     );
+    let projects = load(|| (), |_| list_projects());
+    let history = History::load(spec_id, saved, restore);
 
     view! {
         <Transition fallback=|| view! { <DetailSkeleton /> }>
             {move || Suspend::new(async move {
                 match spec.await {
-                    Ok(spec) => view! { <SpecView spec save restore move_to_project /> }.into_any(),
+                    Ok(spec) => view! { <SpecView spec save restore move_to_project projects history /> }.into_any(),
                     Err(error) => {
                         view! {
                             <Title text="Spec not found" />
@@ -70,12 +77,59 @@ pub fn SpecDetailPage() -> impl IntoView {
     .into_any()
 }
 
+fn no_such_spec() -> AppError {
+    AppError::NotFound("There is no such spec. It may have been deleted.".into())
+}
+
+/// The spec's versions and the comparison chosen among them.
+#[derive(Clone, Copy)]
+struct History {
+    versions: Loaded<Result<Vec<SpecVersionSummary>, AppError>>,
+    /// The version compared, and the current one it is compared with.
+    compared: RwSignal<Option<(i32, i32)>>,
+    diff: Loaded<Result<Option<SpecDiff>, AppError>>,
+}
+
+impl History {
+    /// Reads the versions again after each save and each restore.
+    fn load(
+        spec_id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
+        saved: ReadSignal<u32>,
+        restore: ServerAction<RestoreSpecVersion>,
+    ) -> Self {
+        let versions = load(
+            move || (spec_id(), saved.get(), restore.version().get()),
+            |(id, ..)| async move {
+                match id {
+                    Some(id) => list_spec_versions(id).await,
+                    None => Err(no_such_spec()),
+                }
+            },
+        );
+        let compared = RwSignal::new(None::<(i32, i32)>);
+        let diff = load(
+            move || (spec_id(), compared.get()),
+            |chosen| async move {
+                match chosen {
+                    (Some(id), Some((version, current))) => {
+                        diff_spec_versions(id, version, current).await.map(Some)
+                    }
+                    _ => Ok(None),
+                }
+            },
+        );
+        Self { versions, compared, diff }
+    }
+}
+
 #[component]
 fn SpecView(
     spec: SpecPage,
     save: ServerAction<SaveSpec>,
     restore: ServerAction<RestoreSpecVersion>,
     move_to_project: ServerAction<MoveSpecToProject>,
+    projects: Loaded<Result<Vec<ProjectSummary>, AppError>>,
+    history: History,
 ) -> impl IntoView {
     let SpecPage { spec, rendered_html } = spec;
     let id = spec.id;
@@ -227,8 +281,8 @@ fn SpecView(
                 </Show>
             </div>
             <aside class="space-y-6">
-                <Metadata spec=spec.clone() move_to_project />
-                <VersionHistory id current_version=spec.version restore />
+                <Metadata spec=spec.clone() move_to_project projects />
+                <VersionHistory id current_version=spec.version restore history />
             </aside>
         </div>
     }
@@ -268,8 +322,11 @@ fn SpecText(id: Uuid, content: String, html: String) -> impl IntoView {
 }
 
 #[component]
-fn Metadata(spec: SpecDetail, move_to_project: ServerAction<MoveSpecToProject>) -> impl IntoView {
-    let projects = load(|| (), |_| list_projects());
+fn Metadata(
+    spec: SpecDetail,
+    move_to_project: ServerAction<MoveSpecToProject>,
+    projects: Loaded<Result<Vec<ProjectSummary>, AppError>>,
+) -> impl IntoView {
     let current_project = spec.project.as_ref().map(|project| project.id);
     let row = |label: &'static str, value: String| {
         view! {
@@ -331,18 +388,9 @@ fn VersionHistory(
     id: Uuid,
     current_version: i32,
     restore: ServerAction<RestoreSpecVersion>,
+    history: History,
 ) -> impl IntoView {
-    let versions = load(move || restore.version().get(), move |_| list_spec_versions(id));
-    let compared = RwSignal::new(None::<i32>);
-    let diff = load(
-        move || compared.get(),
-        move |version| async move {
-            match version {
-                Some(version) => diff_spec_versions(id, version, current_version).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+    let History { versions, compared, diff } = history;
     let restoring = RwSignal::new(None::<i32>);
     let is_confirming = RwSignal::new(false);
     view! {
@@ -369,7 +417,7 @@ fn VersionHistory(
                                             } else {
                                                 view! {
                                                     <span class="flex gap-1">
-                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| compared.set(Some(number))>
+                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| compared.set(Some((number, current_version)))>
                                                             "Compare"
                                                         </button>
                                                         <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
@@ -404,8 +452,9 @@ fn VersionHistory(
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match diff.await {
-                        Ok(Some(diff)) => view! { <DiffView diff /> }.into_any(),
-                        Ok(None) => ().into_any(),
+                        // A comparison with an earlier current version is over.
+                        Ok(Some(diff)) if diff.to_version == current_version => view! { <DiffView diff /> }.into_any(),
+                        Ok(_) => ().into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}

@@ -15,21 +15,35 @@ use crate::format::byte_size;
 use crate::loaded::{load, Loaded};
 use crate::model::artifacts::BuildFileContent;
 
+/// The file the address chooses and its content. The page loads it with
+/// the build (see `BuildDetailPage`), so a file's address renders the file.
+#[derive(Clone, Copy)]
+pub(super) struct ChosenFile {
+    path: Memo<Option<String>>,
+    content: Loaded<Result<Option<BuildFileContent>, AppError>>,
+}
+
+impl ChosenFile {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>) -> Self {
+        let query = use_query_map();
+        let path = Memo::new(move |_| query.read().get("file"));
+        let content = load(
+            move || (build_id.get(), path.get()),
+            move |chosen| async move {
+                match chosen {
+                    (Some(id), Some(path)) => read_build_file(id, path).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
+        Self { path, content }
+    }
+}
+
 #[component]
-pub(super) fn FileBrowser(id: Uuid, tree_html: String) -> impl IntoView {
-    let query = use_query_map();
-    let chosen = Memo::new(move |_| query.read().get("file"));
-    let content = load(
-        move || chosen.get(),
-        move |path| async move {
-            match path {
-                Some(path) => read_build_file(id, path).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+pub(super) fn FileBrowser(id: Uuid, tree_html: String, chosen: ChosenFile) -> impl IntoView {
     let tree = NodeRef::<Div>::new();
-    mark_chosen(tree, chosen);
+    mark_chosen(tree, chosen.path);
 
     view! {
         <section
@@ -39,7 +53,7 @@ pub(super) fn FileBrowser(id: Uuid, tree_html: String) -> impl IntoView {
         >
             // The server's HTML, shown as it is (hydration keeps it).
             <div node_ref=tree class="min-w-0 border-b border-slate-200 md:border-r md:border-b-0 dark:border-slate-800" inner_html=tree_html></div>
-            <FileViewer id chosen content />
+            <FileViewer id chosen />
         </section>
     }
     .into_any()
@@ -82,12 +96,17 @@ fn mark_chosen(_tree: NodeRef<Div>, _chosen: Memo<Option<String>>) {}
 
 /// The chosen file, read-only; says what it is when it cannot be shown.
 #[component]
-fn FileViewer(
-    id: Uuid,
-    chosen: Memo<Option<String>>,
-    content: Loaded<Result<Option<BuildFileContent>, AppError>>,
-) -> impl IntoView {
+fn FileViewer(id: Uuid, chosen: ChosenFile) -> impl IntoView {
+    let ChosenFile { path, content } = chosen;
     let is_loading = RwSignal::new(false);
+    // "Opening…" shows only in the browser: on the server, `Transition` sets
+    // its flag from a task while the page renders, so the HTML would say it
+    // or not by chance, and hydration expects it not to.
+    let set_loading = SignalSetter::map(move |pending| {
+        if cfg!(feature = "hydrate") {
+            is_loading.set(pending);
+        }
+    });
     view! {
         <section
             class="min-w-0 p-4"
@@ -97,13 +116,13 @@ fn FileViewer(
         >
             <div class="mb-2 flex min-h-6 items-center justify-between gap-3">
                 <p class="truncate font-mono text-xs text-slate-600 dark:text-slate-400" data-testid="viewer-path">
-                    {move || chosen.get()}
+                    {move || path.get()}
                 </p>
                 <Show when=move || is_loading.get()>
                     <span class="shrink-0 animate-pulse text-xs text-slate-500 dark:text-slate-400" role="status">"Opening…"</span>
                 </Show>
             </div>
-            <Transition fallback=|| view! { <ViewerSkeleton /> } set_pending=is_loading.write_only()>
+            <Transition fallback=|| view! { <ViewerSkeleton /> } set_pending=set_loading>
                 {move || Suspend::new(async move {
                     match content.await {
                         Ok(None) => view! {

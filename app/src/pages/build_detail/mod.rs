@@ -36,8 +36,8 @@ use self::header::BuildHeader;
 use self::live::{follow_live, LiveParts};
 use self::log::{LogPanel, LogState};
 use self::notify_me::NotifyMe;
-use self::preview::PreviewView;
-use self::result::BuildResult;
+use self::preview::{PreviewData, PreviewView};
+use self::result::{BuildResult, ResultData};
 use self::summary::SummaryCard;
 use self::tabs::{chosen_tab, BuildTab, BuildTabs};
 use self::work::WorkDetails;
@@ -55,6 +55,10 @@ use crate::notifications::notify;
 pub fn BuildDetailPage() -> impl IntoView {
     let params = use_params_map();
     let build_id = Memo::new(move |_| build_id_of(&params.read()));
+    // Every resource of the page is made here, outside any Suspense: on the
+    // server, Suspense runs its children more than once, so a resource made
+    // in there would be numbered by chance, and hydration would then read
+    // another resource's answer for it.
     let build = load(
         move || build_id.get(),
         |id| async move {
@@ -74,11 +78,15 @@ pub fn BuildDetailPage() -> impl IntoView {
         },
     );
 
+    let tab = chosen_tab();
+    let result = ResultData::load(build_id);
+    let preview = PreviewData::load(build_id, tab);
+
     view! {
         <Transition fallback=|| view! { <DetailSkeleton /> }>
             {move || Suspend::new(async move {
                 match (build.await, first_log.await) {
-                    (Ok(page), Ok(log)) => view! { <BuildPage page log /> }.into_any(),
+                    (Ok(page), Ok(log)) => view! { <BuildPage page log tab result preview /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => {
                         let title = if matches!(error, AppError::NotFound(_)) { "Build not found" } else { "Build" };
                         let retry = Callback::new(move |()| {
@@ -111,7 +119,13 @@ fn no_such_build() -> AppError {
 /// a new status), the view (folded by the server from the stored events,
 /// then from the stream's), and the log.
 #[component]
-fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
+fn BuildPage(
+    page: BuildPageData,
+    log: LogPage,
+    tab: Memo<BuildTab>,
+    result: ResultData,
+    preview: PreviewData,
+) -> impl IntoView {
     let BuildPageData { detail, view: folded } = page;
     let id = detail.id;
     let has_ended_live = !detail.status.is_final();
@@ -124,7 +138,6 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
     let first_page_lines = log.lines.len();
     let more_after_first_page = log.next_after;
     let log = LogState::new(log.lines, has_ended_live);
-    let tab = chosen_tab();
 
     let cancel = ServerAction::<CancelBuild>::new();
     let pause = ServerAction::<PauseBuild>::new();
@@ -182,11 +195,11 @@ fn BuildPage(page: BuildPageData, log: LogPage) -> impl IntoView {
             }
             .into_any(),
             BuildTab::Logs => view! { <LogPanel id log first_page_lines more_after_first_page /> }.into_any(),
-            BuildTab::Preview => view! { <PreviewView id /> }.into_any(),
+            BuildTab::Preview => view! { <PreviewView id data=preview /> }.into_any(),
         }}
         // What the build left behind: the archive, its files, the evidence.
         <Show when=move || status.get().0.is_final()>
-            <BuildResult id has_ended_live />
+            <BuildResult id has_ended_live data=result />
         </Show>
     }
     .into_any()

@@ -8,25 +8,52 @@ use std::time::Duration;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::tabs::BuildTab;
 use crate::actions::count_successes;
 use crate::api::previews::{get_preview_status, preview_open_path, RestartPreview};
 use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
 use crate::components::load_error::LoadError;
-use crate::loaded::load;
+use crate::error::AppError;
+use crate::loaded::{load, Loaded};
 use crate::model::previews::{PreviewState, PreviewStatus};
 use crate::refresh::tick_while;
 
 /// How often the state is read again while the app starts.
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
+/// The preview's state, loaded by the page (see `BuildDetailPage`) while
+/// the Preview view is shown, and what asks for it again.
+#[derive(Clone, Copy)]
+pub(super) struct PreviewData {
+    status: Loaded<Result<Option<PreviewStatus>, AppError>>,
+    restart: ServerAction<RestartPreview>,
+    polls: RwSignal<u32>,
+}
+
+impl PreviewData {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>, tab: Memo<BuildTab>) -> Self {
+        let restart = ServerAction::<RestartPreview>::new();
+        let restarted = count_successes(restart);
+        let polls = RwSignal::new(0_u32);
+        let status = load(
+            move || (build_id.get(), tab.get() == BuildTab::Preview, restarted.get(), polls.get()),
+            |(id, is_shown, _, _)| async move {
+                match (id, is_shown) {
+                    (Some(id), true) => get_preview_status(id).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
+        Self { status, restart, polls }
+    }
+}
+
 #[component]
-pub(super) fn PreviewView(id: Uuid) -> impl IntoView {
-    let restart = ServerAction::<RestartPreview>::new();
-    let restarted = count_successes(restart);
-    let polls = RwSignal::new(0_u32);
-    let status = load(move || (restarted.get(), polls.get()), move |_| get_preview_status(id));
+pub(super) fn PreviewView(id: Uuid, data: PreviewData) -> impl IntoView {
+    let PreviewData { status, restart, polls } = data;
     tick_while(polls, POLL_EVERY, move || {
-        status.with(|answer| matches!(answer, Some(Ok(status)) if status.state == PreviewState::Starting))
+        status
+            .with(|answer| matches!(answer, Some(Ok(Some(status))) if status.state == PreviewState::Starting))
     });
 
     view! {
@@ -35,7 +62,9 @@ pub(super) fn PreviewView(id: Uuid) -> impl IntoView {
             <Transition fallback=|| view! { <div class="h-96 animate-pulse rounded-2xl bg-slate-200 dark:bg-slate-800"></div> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(status) => view! { <PreviewBody id status restart /> }.into_any(),
+                        Ok(Some(status)) => view! { <PreviewBody id status restart /> }.into_any(),
+                        // Only while the view is being left.
+                        Ok(None) => ().into_any(),
                         Err(error) => view! {
                             <LoadError error retry=Callback::new(move |()| status.refetch()) />
                         }

@@ -1,8 +1,7 @@
 //! What an ended build leaves behind: the download of its work, the files
-//! to read in place and the evidence. Loaded when the build has ended (by
-//! the server when the page opens on an ended build, by the browser when
-//! the stream reports the end), and asked for again every
-//! [`POLL_EVERY`] while the archive is on its way.
+//! to read in place and the evidence. Loaded with the page, asked for again
+//! when the stream reports the end, and every [`POLL_EVERY`] while the
+//! archive is on its way.
 
 use std::time::Duration;
 
@@ -10,10 +9,11 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::download::DownloadCard;
-use super::file_browser::FileBrowser;
+use super::file_browser::{ChosenFile, FileBrowser};
 use crate::actions::count_successes;
 use crate::api::artifacts::{get_build_result, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
+use crate::error::AppError;
 use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{ArtifactState, BuildResultPage, StoredResult};
 use crate::refresh::tick_while;
@@ -26,16 +26,47 @@ const POLL_EVERY: Duration = Duration::from_secs(2);
 /// believing it.
 const POLLS_FOR_A_LATE_START: u32 = 5;
 
+/// What the result shows, loaded by the page with the build (see
+/// `BuildDetailPage`): the result, the file the address chooses, and what
+/// asks for the result again (a retried upload, the polls).
+#[derive(Clone, Copy)]
+pub(super) struct ResultData {
+    result: Loaded<Result<BuildResultPage, AppError>>,
+    retry: ServerAction<RetryBuildArtifact>,
+    polls: RwSignal<u32>,
+    chosen: ChosenFile,
+}
+
+impl ResultData {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>) -> Self {
+        let retry = ServerAction::<RetryBuildArtifact>::new();
+        let retried = count_successes(retry);
+        let polls = RwSignal::new(0_u32);
+        let result = load(
+            move || (build_id.get(), retried.get(), polls.get()),
+            |(id, _, _)| async move {
+                match id {
+                    Some(id) => get_build_result(id).await,
+                    None => Err(super::no_such_build()),
+                }
+            },
+        );
+        Self { result, retry, polls, chosen: ChosenFile::load(build_id) }
+    }
+}
+
 #[component]
 pub(super) fn BuildResult(
     id: Uuid,
     /// The page watched the build end (it was not over when the page opened).
     has_ended_live: bool,
+    data: ResultData,
 ) -> impl IntoView {
-    let retry = ServerAction::<RetryBuildArtifact>::new();
-    let retried = count_successes(retry);
-    let polls = RwSignal::new(0_u32);
-    let result = load(move || (retried.get(), polls.get()), move |_| get_build_result(id));
+    let ResultData { result, retry, polls, chosen } = data;
+    if has_ended_live {
+        // What the page loaded was from before the end.
+        result.refetch();
+    }
     poll_while_archiving(result, polls, has_ended_live);
 
     view! {
@@ -44,7 +75,7 @@ pub(super) fn BuildResult(
             <Transition fallback=|| view! { <ResultSkeleton /> }>
                 {move || Suspend::new(async move {
                     match result.await {
-                        Ok(result) => view! { <ResultView id result retry /> }.into_any(),
+                        Ok(result) => view! { <ResultView id result retry chosen /> }.into_any(),
                         Err(error) => view! {
                             <LoadError error retry=Callback::new(move |()| result.refetch()) />
                         }
@@ -60,7 +91,7 @@ pub(super) fn BuildResult(
 /// Asks for the result again after [`POLL_EVERY`] while the archive is
 /// pending or uploading, or may still be about to start.
 fn poll_while_archiving(
-    result: Loaded<Result<BuildResultPage, crate::error::AppError>>,
+    result: Loaded<Result<BuildResultPage, AppError>>,
     polls: RwSignal<u32>,
     has_ended_live: bool,
 ) {
@@ -78,13 +109,18 @@ fn poll_while_archiving(
 }
 
 #[component]
-fn ResultView(id: Uuid, result: BuildResultPage, retry: ServerAction<RetryBuildArtifact>) -> impl IntoView {
+fn ResultView(
+    id: Uuid,
+    result: BuildResultPage,
+    retry: ServerAction<RetryBuildArtifact>,
+    chosen: ChosenFile,
+) -> impl IntoView {
     let BuildResultPage { artifact, stored } = result;
     let state = artifact.state;
     let archive = stored.as_ref().map(|stored| stored.archive.clone());
     let (files, evidence) = match stored {
         Some(StoredResult { files_html, evidence_html, .. }) => {
-            let files = view! { <FileBrowser id tree_html=files_html /> }.into_any();
+            let files = view! { <FileBrowser id tree_html=files_html chosen /> }.into_any();
             // The server's HTML, shown as it is (hydration keeps it).
             (files, Some(view! { <div inner_html=evidence_html></div> }.into_any()))
         }
