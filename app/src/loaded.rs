@@ -8,6 +8,17 @@
 //! loads was in the WASM twice (once for hydration, once for the answers of
 //! later fetches). Streamed events are read with `from_slice` for the same
 //! reason.
+//!
+//! A page makes every resource it loads in its own body, before any
+//! `Suspense` or `Transition`, and hands them to the components that show
+//! them. The browser reads the server's resources by number, in the order
+//! its components make them, and on the server a Suspense builds its
+//! children again once their data is ready (Leptos 0.8's `dry_resolve`): a
+//! resource made in there is fetched once more and numbered by chance, and
+//! hydration then reads another resource's answer and fails. (What only the
+//! browser makes, after hydration, such as a row's list opened by a click,
+//! is free of this.) `server/tests/web/hydration.rs` renders the pages many
+//! times to keep them so.
 
 use std::future::Future;
 

@@ -42,10 +42,8 @@ pub fn SpecDetailPage() -> impl IntoView {
     let move_to_project = ServerAction::<MoveSpecToProject>::new();
     let (saved, restored, moved) =
         (count_successes(save), count_successes(restore), count_successes(move_to_project));
-    // Every resource of the page is made here, outside any Suspense: on the
-    // server, Suspense runs its children more than once, so a resource made
-    // in there would be fetched again each time and numbered by chance, and
-    // hydration could read another resource's answer for it.
+    // Every resource of the page is made here, outside any Suspense
+    // (`crate::loaded` says why).
     let spec = load(
         move || (spec_id(), saved.get(), restored.get(), moved.get()),
         |(id, ..)| async move {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod archives;
 pub mod contract;
 pub mod database_link;
 pub mod processes;

@@ -1,7 +1,7 @@
 //! The web tier, in one test binary (one link instead of one per module):
 //! accounts, specs, chats, projects, the REST API and its contract, the
-//! authorization matrix, the model providers' wire protocols, migrations,
-//! and the server process itself.
+//! authorization matrix, the data pages send for hydration, the model
+//! providers' wire protocols, migrations, and the server process itself.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,6 +12,7 @@ mod browser_security;
 mod chats;
 mod dashboard;
 mod http;
+mod hydration;
 mod llm_providers;
 mod metrics;
 mod migrations;

@@ -55,10 +55,8 @@ use crate::notifications::notify;
 pub fn BuildDetailPage() -> impl IntoView {
     let params = use_params_map();
     let build_id = Memo::new(move |_| build_id_of(&params.read()));
-    // Every resource of the page is made here, outside any Suspense: on the
-    // server, Suspense runs its children more than once, so a resource made
-    // in there would be numbered by chance, and hydration would then read
-    // another resource's answer for it.
+    // Every resource of the page is made here, outside any Suspense
+    // (`crate::loaded` says why).
     let build = load(
         move || build_id.get(),
         |id| async move {
