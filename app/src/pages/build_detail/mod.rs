@@ -77,7 +77,7 @@ pub fn BuildDetailPage() -> impl IntoView {
     );
 
     let tab = chosen_tab();
-    let result = ResultData::load(build_id);
+    let result = ResultData::load(build_id, build);
     let preview = PreviewData::load(build_id, tab);
 
     view! {

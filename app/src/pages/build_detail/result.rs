@@ -16,6 +16,7 @@ use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{ArtifactState, BuildResultPage, StoredResult};
+use crate::model::build_view::BuildPage as BuildPageData;
 use crate::refresh::tick_while;
 
 /// How often the page asks again while the archive is being made.
@@ -26,32 +27,43 @@ const POLL_EVERY: Duration = Duration::from_secs(2);
 /// believing it.
 const POLLS_FOR_A_LATE_START: u32 = 5;
 
+/// The result, or `None` while the build has not ended: a running build
+/// has none, so the server is not asked.
+type ResultAnswer = Result<Option<BuildResultPage>, AppError>;
+
 /// What the result shows, loaded by the page with the build (see
 /// `BuildDetailPage`): the result, the file the address chooses, and what
-/// asks for the result again (a retried upload, the polls).
+/// asks for the result again (a retried upload, the polls, the end).
 #[derive(Clone, Copy)]
 pub(super) struct ResultData {
-    result: Loaded<Result<BuildResultPage, AppError>>,
+    result: Loaded<ResultAnswer>,
     retry: ServerAction<RetryBuildArtifact>,
     polls: RwSignal<u32>,
+    /// Set when the page watches the build end: the build it loaded still
+    /// says it runs.
+    has_ended_live: RwSignal<bool>,
     chosen: ChosenFile,
 }
 
 impl ResultData {
-    pub(super) fn load(build_id: Memo<Option<Uuid>>) -> Self {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>, build: Loaded<Result<BuildPageData, AppError>>) -> Self {
         let retry = ServerAction::<RetryBuildArtifact>::new();
         let retried = count_successes(retry);
         let polls = RwSignal::new(0_u32);
+        let has_ended_live = RwSignal::new(false);
         let result = load(
-            move || (build_id.get(), retried.get(), polls.get()),
-            |(id, _, _)| async move {
-                match id {
-                    Some(id) => get_build_result(id).await,
-                    None => Err(super::no_such_build()),
+            move || (build_id.get(), retried.get(), polls.get(), has_ended_live.get()),
+            move |(id, _, _, has_ended_live)| async move {
+                let Some(id) = id else { return Err(super::no_such_build()) };
+                let has_ended = has_ended_live || build.await.is_ok_and(|page| page.detail.status.is_final());
+                if has_ended {
+                    get_build_result(id).await.map(Some)
+                } else {
+                    Ok(None)
                 }
             },
         );
-        Self { result, retry, polls, chosen: ChosenFile::load(build_id) }
+        Self { result, retry, polls, has_ended_live, chosen: ChosenFile::load(build_id) }
     }
 }
 
@@ -62,10 +74,10 @@ pub(super) fn BuildResult(
     has_ended_live: bool,
     data: ResultData,
 ) -> impl IntoView {
-    let ResultData { result, retry, polls, chosen } = data;
+    let ResultData { result, retry, polls, has_ended_live: ended, chosen } = data;
     if has_ended_live {
-        // What the page loaded was from before the end.
-        result.refetch();
+        // What the page loaded was from before the end; this asks again.
+        ended.set(true);
     }
     poll_while_archiving(result, polls, has_ended_live);
 
@@ -75,7 +87,9 @@ pub(super) fn BuildResult(
             <Transition fallback=|| view! { <ResultSkeleton /> }>
                 {move || Suspend::new(async move {
                     match result.await {
-                        Ok(result) => view! { <ResultView id result retry chosen /> }.into_any(),
+                        Ok(Some(result)) => view! { <ResultView id result retry chosen /> }.into_any(),
+                        // Only for the moment before the end is known here.
+                        Ok(None) => view! { <ResultSkeleton /> }.into_any(),
                         Err(error) => view! {
                             <LoadError error retry=Callback::new(move |()| result.refetch()) />
                         }
@@ -90,14 +104,10 @@ pub(super) fn BuildResult(
 
 /// Asks for the result again after [`POLL_EVERY`] while the archive is
 /// pending or uploading, or may still be about to start.
-fn poll_while_archiving(
-    result: Loaded<Result<BuildResultPage, AppError>>,
-    polls: RwSignal<u32>,
-    has_ended_live: bool,
-) {
+fn poll_while_archiving(result: Loaded<ResultAnswer>, polls: RwSignal<u32>, has_ended_live: bool) {
     tick_while(polls, POLL_EVERY, move || {
         let state = result.with(|answer| match answer {
-            Some(Ok(result)) => Some(result.artifact.state),
+            Some(Ok(Some(result))) => Some(result.artifact.state),
             _ => None,
         });
         match state {
