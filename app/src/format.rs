@@ -58,6 +58,15 @@ pub fn group_thousands(number: usize) -> String {
     grouped
 }
 
+/// A count and what it counts, in the singular for one: `1 file`,
+/// `1,024 files`.
+pub fn counted(count: usize, singular: &str, plural: &str) -> String {
+    match count {
+        1 => format!("1 {singular}"),
+        count => format!("{} {plural}", group_thousands(count)),
+    }
+}
+
 /// A CPU share given in thousandths of a CPU: `1 CPU`, `0.5 CPU`, `2 CPUs`.
 pub fn cpus(millis: i64) -> String {
     let whole = millis / 1000;
@@ -106,6 +115,13 @@ mod tests {
         assert_eq!(byte_size(14_540), "14.2 KiB");
         assert_eq!(byte_size(3_565_158), "3.40 MiB");
         assert_eq!(byte_size(2 * 1024 * 1024 * 1024), "2.00 GiB");
+    }
+
+    #[test]
+    fn counts_name_one_in_the_singular_and_group_thousands() {
+        assert_eq!(counted(1, "file", "files"), "1 file");
+        assert_eq!(counted(0, "file", "files"), "0 files");
+        assert_eq!(counted(1_024, "line", "lines"), "1,024 lines");
     }
 
     #[test]

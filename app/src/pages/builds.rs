@@ -19,7 +19,7 @@ use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::components::pager::Pager;
 use crate::components::search_box::SearchBox;
-use crate::format::timestamp;
+use crate::format::{counted, timestamp};
 use crate::loaded::load;
 use crate::model::accounts::encode_query_value;
 use crate::model::builds::{BuildQuery, BuildStatus, BuildSummary};
@@ -130,10 +130,7 @@ pub fn BuildsPage() -> impl IntoView {
                         let total = page.total;
                         view! {
                             <p class="mb-2 text-sm text-slate-600 dark:text-slate-400" data-testid="build-count">
-                                {match total {
-                                    1 => "1 build".to_owned(),
-                                    total => format!("{total} builds"),
-                                }}
+                                {counted(usize::try_from(total).unwrap_or_default(), "build", "builds")}
                             </p>
                             <BuildList builds=page.items />
                             <Pager current page_count link=move |page| view.link(page) />

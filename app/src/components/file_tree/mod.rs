@@ -14,7 +14,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
 
 use self::nodes::{file_tree, FileNode};
-use crate::format::{byte_size, group_thousands};
+use crate::format::{byte_size, counted, group_thousands};
 use crate::model::artifacts::{ManifestFile, MAX_LISTED_FILES};
 
 /// What a file's `file=` value leaves as it is: the path's separators and
@@ -39,7 +39,7 @@ fn FileTree(build_id: Uuid, nodes: Vec<FileNode>, file_count: usize, is_list_cut
     view! {
         <div class="flex items-baseline justify-between gap-2 px-4 pt-4 pb-2">
             <h2 id="files-heading" class="font-semibold">"Files"</h2>
-            <span class="text-xs tabular-nums text-slate-500 dark:text-slate-400">{files_text(file_count)}</span>
+            <span class="text-xs tabular-nums text-slate-500 dark:text-slate-400">{counted(file_count, "file", "files")}</span>
         </div>
         <nav aria-label="Files of the build" data-testid="file-tree" class="file-tree max-h-[36rem] overflow-y-auto px-2 pb-3 text-sm">
             {if nodes.is_empty() {
@@ -59,14 +59,6 @@ fn FileTree(build_id: Uuid, nodes: Vec<FileNode>, file_count: usize, is_list_cut
     }
 }
 
-/// `1 file`, `1,024 files`.
-fn files_text(count: usize) -> String {
-    match count {
-        1 => "1 file".to_owned(),
-        count => format!("{} files", group_thousands(count)),
-    }
-}
-
 /// One level of the tree; a directory holds the next, indented by the
 /// stylesheet (`.file-tree`).
 #[component]
@@ -79,7 +71,7 @@ fn TreeLevel(build_id: Uuid, nodes: Vec<FileNode>) -> impl IntoView {
                     FileNode::Directory { name, path, file_count, children } => view! {
                         <li>
                             <details>
-                                <summary class="file-tree-row" title=format!("{path}/ · {}", files_text(file_count))>
+                                <summary class="file-tree-row" title=format!("{path}/ · {}", counted(file_count, "file", "files"))>
                                     <span class="truncate font-medium">{name}</span>
                                 </summary>
                                 <TreeLevel build_id nodes=children />

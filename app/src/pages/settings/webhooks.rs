@@ -14,7 +14,7 @@ use crate::components::card::Card;
 use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::load_error::InlineLoadError;
 use crate::components::secret_notice::SecretNotice;
-use crate::format::timestamp;
+use crate::format::{counted, timestamp};
 use crate::loaded::load;
 use crate::model::webhooks::{
     DeliveryState, WebhookDelivery, WebhookEvent, WebhookSummary, MAX_WEBHOOK_DESCRIPTION_CHARS,
@@ -274,8 +274,7 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
     let answer = delivery.response_status.map(|status| format!(" · answered {status}"));
     let attempts = match delivery.attempts {
         0 => "not sent yet".to_owned(),
-        1 => "1 attempt".to_owned(),
-        count => format!("{count} attempts"),
+        count => counted(usize::try_from(count).unwrap_or_default(), "attempt", "attempts"),
     };
     let next = delivery
         .next_attempt_at

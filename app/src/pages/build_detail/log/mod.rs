@@ -14,7 +14,7 @@ use uuid::Uuid;
 use self::filter::{kept_rows, LogFilter};
 use self::row::LogRow;
 use self::window::{height_px, RowWindow};
-use crate::format::group_thousands;
+use crate::format::{counted, group_thousands};
 use crate::model::build_log::{LogCategory, LogLine};
 
 /// What the log shows and how the reader holds it, shared with the stream
@@ -129,10 +129,10 @@ pub(super) fn LogPanel(
 
     let count_text = move || {
         let (shown, total) = (shown_count.get(), total.get());
-        match (shown == total, total) {
-            (true, 1) => "1 line".to_owned(),
-            (true, total) => format!("{} lines", group_thousands(total)),
-            (false, total) => format!("{} of {} lines", group_thousands(shown), group_thousands(total)),
+        if shown == total {
+            counted(total, "line", "lines")
+        } else {
+            format!("{} of {}", group_thousands(shown), counted(total, "line", "lines"))
         }
     };
     let has_lines = move || total.get() != 0;
