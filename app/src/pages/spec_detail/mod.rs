@@ -1,6 +1,8 @@
 //! `/specs/:id`: one spec, rendered or as its source until Edit; copy,
 //! download, duplicate and delete (in a menu), move to a project, and its version history
-//! with comparisons and restores.
+//! with comparisons and restores (`history`).
+
+mod history;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,12 +10,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
+use self::history::{History, VersionHistory};
 use crate::actions::count_successes;
 use crate::api::builds::StartBuild;
 use crate::api::projects::list_projects;
 use crate::api::specs::{
-    diff_spec_versions, get_spec, list_spec_versions, DeleteSpec, DuplicateSpec, MoveSpecToProject,
-    RestoreSpecVersion, SaveSpec,
+    get_spec, DeleteSpec, DuplicateSpec, MoveSpecToProject, RestoreSpecVersion, SaveSpec,
 };
 use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
 use crate::components::button::{Button, ButtonTone};
@@ -30,7 +32,7 @@ use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::loaded::{load, Loaded};
 use crate::model::projects::ProjectSummary;
-use crate::model::specs::{LineChange, SpecDetail, SpecDiff, SpecPage, SpecVersionSummary};
+use crate::model::specs::{SpecDetail, SpecPage};
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -77,47 +79,6 @@ pub fn SpecDetailPage() -> impl IntoView {
 
 fn no_such_spec() -> AppError {
     AppError::NotFound("There is no such spec. It may have been deleted.".into())
-}
-
-/// The spec's versions and the comparison chosen among them.
-#[derive(Clone, Copy)]
-struct History {
-    versions: Loaded<Result<Vec<SpecVersionSummary>, AppError>>,
-    /// The version compared, and the current one it is compared with.
-    compared: RwSignal<Option<(i32, i32)>>,
-    diff: Loaded<Result<Option<SpecDiff>, AppError>>,
-}
-
-impl History {
-    /// Reads the versions again after each save and each restore.
-    fn load(
-        spec_id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
-        saved: ReadSignal<u32>,
-        restore: ServerAction<RestoreSpecVersion>,
-    ) -> Self {
-        let versions = load(
-            move || (spec_id(), saved.get(), restore.version().get()),
-            |(id, ..)| async move {
-                match id {
-                    Some(id) => list_spec_versions(id).await,
-                    None => Err(no_such_spec()),
-                }
-            },
-        );
-        let compared = RwSignal::new(None::<(i32, i32)>);
-        let diff = load(
-            move || (spec_id(), compared.get()),
-            |chosen| async move {
-                match chosen {
-                    (Some(id), Some((version, current))) => {
-                        diff_spec_versions(id, version, current).await.map(Some)
-                    }
-                    _ => Ok(None),
-                }
-            },
-        );
-        Self { versions, compared, diff }
-    }
 }
 
 #[component]
@@ -378,108 +339,6 @@ fn Metadata(
                 })}
             </Transition>
         </section>
-    }
-}
-
-#[component]
-fn VersionHistory(
-    id: Uuid,
-    current_version: i32,
-    restore: ServerAction<RestoreSpecVersion>,
-    history: History,
-) -> impl IntoView {
-    let History { versions, compared, diff } = history;
-    let restoring = RwSignal::new(None::<i32>);
-    let is_confirming = RwSignal::new(false);
-    view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="spec-history">
-            <h2 id="spec-history" class="font-semibold">"History"</h2>
-            <Transition fallback=|| view! { <div class="mt-3 h-16 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
-                {move || Suspend::new(async move {
-                    match versions.await {
-                        Ok(list) => view! {
-                            <ol data-testid="version-list" class="mt-3 space-y-2">
-                                {list.into_iter().map(|version| {
-                                    let number = version.version;
-                                    let is_current = number == current_version;
-                                    view! {
-                                        <li class="flex items-center justify-between gap-2">
-                                            <span>
-                                                <span class="font-medium">{format!("v{number}")}</span>
-                                                <span class="text-xs text-slate-500 dark:text-slate-400">
-                                                    {format!(" · {} · {}", byte_size(version.size_bytes), timestamp(version.created_at))}
-                                                </span>
-                                            </span>
-                                            {if is_current {
-                                                view! { <span class="text-xs text-emerald-700 dark:text-emerald-300">"current"</span> }.into_any()
-                                            } else {
-                                                view! {
-                                                    <span class="flex gap-1">
-                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| compared.set(Some((number, current_version)))>
-                                                            "Compare"
-                                                        </button>
-                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
-                                                            "Restore"
-                                                        </button>
-                                                    </span>
-                                                }.into_any()
-                                            }}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ol>
-                        }.into_any(),
-                        Err(error) => view! { <LoadError error retry=Callback::new(move |()| versions.refetch()) /> }.into_any(),
-                    }
-                })}
-            </Transition>
-            <ConfirmDialog
-                title="Restore this version?"
-                message=Signal::derive(move || format!(
-                    "Version {} becomes the current text, saved as a new version. Nothing is lost: the current text stays in the history.",
-                    restoring.get().unwrap_or_default()
-                ))
-                confirm_label="Restore"
-                is_open=is_confirming
-                on_confirm=Callback::new(move |()| {
-                    if let Some(version) = restoring.get_untracked() {
-                        restore.dispatch(RestoreSpecVersion { id, version });
-                    }
-                })
-            />
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match diff.await {
-                        // A comparison with an earlier current version is over.
-                        Ok(Some(diff)) if diff.to_version == current_version => view! { <DiffView diff /> }.into_any(),
-                        Ok(_) => ().into_any(),
-                        Err(error) => view! { <LoadError error /> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
-    .into_any()
-}
-
-#[component]
-fn DiffView(diff: SpecDiff) -> impl IntoView {
-    view! {
-        <div data-testid="version-diff" class="mt-4">
-            <p class="text-xs font-medium">
-                {format!("v{} → v{}: {} added, {} removed", diff.from_version, diff.to_version, diff.added, diff.removed)}
-            </p>
-            <pre class="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-50 p-2 font-mono text-xs leading-5 dark:bg-slate-950">
-                {diff.lines.into_iter().map(|line| {
-                    let (marker, class) = match line.change {
-                        LineChange::Added => ("+ ", "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"),
-                        LineChange::Removed => ("- ", "block bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200"),
-                        LineChange::Unchanged => ("  ", "block"),
-                    };
-                    view! { <span class=class>{format!("{marker}{}", line.text)}</span> }
-                }).collect_view()}
-            </pre>
-        </div>
     }
 }
 
