@@ -22,6 +22,11 @@ async fn an_ended_builds_page_with_a_file_open_numbers_its_data_the_same_way_eve
     let owner = sign_up(&app, "hydration@example.com").await;
     let spec = create_spec(&app, &owner, "Hydrated", "# Hydrated").await["id"].as_str().unwrap().to_owned();
     let build = cancelled_build(&app, &owner, &spec).await;
+    let started =
+        api(&app, "POST", "/api/builds", As::User(&owner), Some(serde_json::json!({ "spec_id": spec })))
+            .await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let queued = started.json()["id"].as_str().expect("a build id").to_owned();
     common::archives::store_readme_archive(&database.pool, &objects, &build).await;
 
     let page = format!("/builds/{build}?file=README.md");
@@ -45,11 +50,17 @@ async fn every_page_with_data_numbers_it_the_same_way_every_time() {
     let chat = start_chat(&app, &owner, "A hydrated todo app").await.id;
     wait_for_reply(&app, As::User(&owner), chat).await;
     let build = cancelled_build(&app, &owner, &spec).await;
+    let started =
+        api(&app, "POST", "/api/builds", As::User(&owner), Some(serde_json::json!({ "spec_id": spec })))
+            .await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let queued = started.json()["id"].as_str().expect("a build id").to_owned();
 
     let pages = [
         format!("/specs/{spec}"),
         format!("/chat/{chat}"),
         format!("/builds/{build}"),
+        format!("/builds/{queued}?file=README.md"),
         format!("/projects/{project}"),
         "/".to_owned(),
         "/specs".to_owned(),

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
+use super::BuildEnd;
 use crate::api::artifacts::read_build_file;
 use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
@@ -16,7 +17,8 @@ use crate::loaded::{load, Loaded};
 use crate::model::artifacts::BuildFileContent;
 
 /// The file the address chooses and its content. The page loads it with
-/// the build (see `BuildDetailPage`), so a file's address renders the file.
+/// the build (see `BuildDetailPage`), so a file's address renders the file;
+/// it is read once the build has ended, when there are files.
 #[derive(Clone, Copy)]
 pub(super) struct ChosenFile {
     path: Memo<Option<String>>,
@@ -24,14 +26,18 @@ pub(super) struct ChosenFile {
 }
 
 impl ChosenFile {
-    pub(super) fn load(build_id: Memo<Option<Uuid>>) -> Self {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>, end: BuildEnd) -> Self {
         let query = use_query_map();
         let path = Memo::new(move |_| query.read().get("file"));
         let content = load(
-            move || (build_id.get(), path.get()),
+            move || (build_id.get(), path.get(), end.was_watched()),
             move |chosen| async move {
                 match chosen {
-                    (Some(id), Some(path)) => read_build_file(id, path).await.map(Some),
+                    (Some(id), Some(path), was_watched)
+                        if was_watched || end.was_over_when_loaded().await =>
+                    {
+                        read_build_file(id, path).await.map(Some)
+                    }
                     _ => Ok(None),
                 }
             },

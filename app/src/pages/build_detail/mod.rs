@@ -45,7 +45,7 @@ use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild
 use crate::build_stream::StreamHealth;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage as BuildPageData;
 use crate::model::builds::{BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
@@ -77,7 +77,7 @@ pub fn BuildDetailPage() -> impl IntoView {
     );
 
     let tab = chosen_tab();
-    let result = ResultData::load(build_id, build);
+    let result = ResultData::load(build_id, BuildEnd::new(build));
     let preview = PreviewData::load(build_id, tab);
 
     view! {
@@ -110,6 +110,37 @@ fn build_id_of(params: &ParamsMap) -> Option<Uuid> {
 
 fn no_such_build() -> AppError {
     AppError::NotFound("There is no such build. It may have been deleted.".into())
+}
+
+/// Whether the build has ended, for what exists only then (its result, its
+/// files): as the page loaded it, or as the page watched it end, since the
+/// build it loaded still says it runs.
+#[derive(Clone, Copy)]
+struct BuildEnd {
+    build: Loaded<Result<BuildPageData, AppError>>,
+    watched: RwSignal<bool>,
+}
+
+impl BuildEnd {
+    fn new(build: Loaded<Result<BuildPageData, AppError>>) -> Self {
+        Self { build, watched: RwSignal::new(false) }
+    }
+
+    /// Whether the page watched the build end (tracked: a resource that
+    /// reads it asks again then).
+    fn was_watched(self) -> bool {
+        self.watched.get()
+    }
+
+    /// Marks the end the page watched.
+    fn watch(self) {
+        self.watched.set(true);
+    }
+
+    /// Whether the build had ended when the page loaded it.
+    async fn was_over_when_loaded(self) -> bool {
+        self.build.await.is_ok_and(|page| page.detail.status.is_final())
+    }
 }
 
 /// The loaded build. It owns what changes while the page is open: the build

@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::download::DownloadCard;
 use super::file_browser::{ChosenFile, FileBrowser};
+use super::BuildEnd;
 use crate::actions::count_successes;
 use crate::api::artifacts::{get_build_result, RetryBuildArtifact};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{ArtifactState, BuildResultPage, StoredResult};
-use crate::model::build_view::BuildPage as BuildPageData;
 use crate::refresh::tick_while;
 
 /// How often the page asks again while the archive is being made.
@@ -39,31 +39,27 @@ pub(super) struct ResultData {
     result: Loaded<ResultAnswer>,
     retry: ServerAction<RetryBuildArtifact>,
     polls: RwSignal<u32>,
-    /// Set when the page watches the build end: the build it loaded still
-    /// says it runs.
-    has_ended_live: RwSignal<bool>,
+    end: BuildEnd,
     chosen: ChosenFile,
 }
 
 impl ResultData {
-    pub(super) fn load(build_id: Memo<Option<Uuid>>, build: Loaded<Result<BuildPageData, AppError>>) -> Self {
+    pub(super) fn load(build_id: Memo<Option<Uuid>>, end: BuildEnd) -> Self {
         let retry = ServerAction::<RetryBuildArtifact>::new();
         let retried = count_successes(retry);
         let polls = RwSignal::new(0_u32);
-        let has_ended_live = RwSignal::new(false);
         let result = load(
-            move || (build_id.get(), retried.get(), polls.get(), has_ended_live.get()),
-            move |(id, _, _, has_ended_live)| async move {
+            move || (build_id.get(), retried.get(), polls.get(), end.was_watched()),
+            move |(id, _, _, was_watched)| async move {
                 let Some(id) = id else { return Err(super::no_such_build()) };
-                let has_ended = has_ended_live || build.await.is_ok_and(|page| page.detail.status.is_final());
-                if has_ended {
+                if was_watched || end.was_over_when_loaded().await {
                     get_build_result(id).await.map(Some)
                 } else {
                     Ok(None)
                 }
             },
         );
-        Self { result, retry, polls, has_ended_live, chosen: ChosenFile::load(build_id) }
+        Self { result, retry, polls, end, chosen: ChosenFile::load(build_id, end) }
     }
 }
 
@@ -74,10 +70,10 @@ pub(super) fn BuildResult(
     has_ended_live: bool,
     data: ResultData,
 ) -> impl IntoView {
-    let ResultData { result, retry, polls, has_ended_live: ended, chosen } = data;
+    let ResultData { result, retry, polls, end, chosen } = data;
     if has_ended_live {
         // What the page loaded was from before the end; this asks again.
-        ended.set(true);
+        end.watch();
     }
     poll_while_archiving(result, polls, has_ended_live);
 
