@@ -22,11 +22,6 @@ async fn an_ended_builds_page_with_a_file_open_numbers_its_data_the_same_way_eve
     let owner = sign_up(&app, "hydration@example.com").await;
     let spec = create_spec(&app, &owner, "Hydrated", "# Hydrated").await["id"].as_str().unwrap().to_owned();
     let build = cancelled_build(&app, &owner, &spec).await;
-    let started =
-        api(&app, "POST", "/api/builds", As::User(&owner), Some(serde_json::json!({ "spec_id": spec })))
-            .await;
-    assert_eq!(started.status, 201, "{}", started.body);
-    let queued = started.json()["id"].as_str().expect("a build id").to_owned();
     common::archives::store_readme_archive(&database.pool, &objects, &build).await;
 
     let page = format!("/builds/{build}?file=README.md");
@@ -50,11 +45,7 @@ async fn every_page_with_data_numbers_it_the_same_way_every_time() {
     let chat = start_chat(&app, &owner, "A hydrated todo app").await.id;
     wait_for_reply(&app, As::User(&owner), chat).await;
     let build = cancelled_build(&app, &owner, &spec).await;
-    let started =
-        api(&app, "POST", "/api/builds", As::User(&owner), Some(serde_json::json!({ "spec_id": spec })))
-            .await;
-    assert_eq!(started.status, 201, "{}", started.body);
-    let queued = started.json()["id"].as_str().expect("a build id").to_owned();
+    let queued = queued_build(&app, &owner, &spec).await;
 
     let pages = [
         format!("/specs/{spec}"),
@@ -77,12 +68,17 @@ async fn every_page_with_data_numbers_it_the_same_way_every_time() {
     }
 }
 
-/// A build of `spec` that was cancelled before any worker ran it.
-async fn cancelled_build(app: &axum::Router, owner: &TestUser, spec: &str) -> String {
+/// A build of `spec`, queued: no worker runs in these tests.
+async fn queued_build(app: &axum::Router, owner: &TestUser, spec: &str) -> String {
     let body = serde_json::json!({ "spec_id": spec });
     let started = api(app, "POST", "/api/builds", As::User(owner), Some(body)).await;
     assert_eq!(started.status, 201, "{}", started.body);
-    let build = started.json()["id"].as_str().expect("a build id").to_owned();
+    started.json()["id"].as_str().expect("a build id").to_owned()
+}
+
+/// A build of `spec` that was cancelled before any worker ran it.
+async fn cancelled_build(app: &axum::Router, owner: &TestUser, spec: &str) -> String {
+    let build = queued_build(app, owner, spec).await;
     let cancelled = api(app, "POST", &format!("/api/builds/{build}/cancel"), As::User(owner), None).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.body);
     build
