@@ -49,13 +49,16 @@ async fn every_page_with_data_numbers_it_the_same_way_every_time() {
 
     let pages = [
         format!("/specs/{spec}"),
+        format!("/specs/{spec}?view=source"),
         format!("/chat/{chat}"),
+        "/chat".to_owned(),
         format!("/builds/{build}"),
+        format!("/builds/{build}?view=preview"),
         format!("/builds/{queued}?file=README.md"),
         format!("/projects/{project}"),
         "/".to_owned(),
-        "/specs".to_owned(),
-        "/builds".to_owned(),
+        "/specs?search=Hydr&page=1".to_owned(),
+        "/builds?status=queued".to_owned(),
         "/projects".to_owned(),
         "/settings".to_owned(),
     ];
