@@ -56,6 +56,26 @@ export async function openHydrated(page: Page, path: string): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/**
+ * Opens `path` as `openHydrated` does and answers the server functions the page called while
+ * it loaded and hydrated. A page sends its data with its HTML, and hydration reads it back in
+ * the order the server wrote it, so the answer is none: a resource that read another one's
+ * data would fetch its own.
+ */
+export async function serverFunctionsCalledOpening(page: Page, path: string): Promise<string[]> {
+  const called: string[] = [];
+  const record = (request: { url(): string }) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/fn/')) called.push(url.pathname);
+  };
+  page.on('request', record);
+  await openHydrated(page, path);
+  // A fetch a resource starts while hydrating goes out within a tick; this leaves it time to.
+  await page.waitForTimeout(250);
+  page.off('request', record);
+  return called;
+}
+
 export const PASSWORD = 'correct horse battery staple';
 
 /** An email no other test (or earlier run against the same database) uses. */

@@ -1,5 +1,5 @@
 import type { Locator } from '@playwright/test';
-import { test, expect, openHydrated, signUpQuietly } from './fixtures';
+import { test, expect, openHydrated, serverFunctionsCalledOpening, signUpQuietly } from './fixtures';
 
 test('a spec is written by hand, read rendered and as source, edited into a new version, compared, downloaded, duplicated and deleted', async ({
   page,
@@ -104,7 +104,9 @@ test('a project is created and a spec attached to it', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Weekend apps' })).toBeVisible();
   const projectUrl = page.url();
 
-  await openHydrated(page, `/specs/${spec.id}`);
+  // The spec's page arrives with its data (the spec, the projects, the versions) and fetches
+  // nothing more to hydrate.
+  expect(await serverFunctionsCalledOpening(page, `/specs/${spec.id}`)).toEqual([]);
   // Choosing a project saves at once; wait for that save before looking elsewhere.
   const moved = page.waitForResponse((response) => response.url().endsWith('/fn/move_spec_to_project'));
   await page.getByLabel('Project').selectOption({ label: 'Weekend apps' });

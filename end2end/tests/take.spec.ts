@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { test, expect, openHydrated, PASSWORD, readTarGz, uniqueEmail } from './fixtures';
+import { test, expect, openHydrated, PASSWORD, readTarGz, serverFunctionsCalledOpening, uniqueEmail } from './fixtures';
 
 // A new user's whole way from an idea to the app's files on their disk, with the offline
 // assistant and the offline build agent. A build of the three features the chat plans takes
@@ -98,7 +98,8 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
   expect((await content.innerText()).split('\n')[0]).toBe('# Family Table');
   // The file has an address of its own, which opens it again.
   await expect(page).toHaveURL(/\?file=README\.md#files$/);
-  await openHydrated(page, page.url());
+  // Opened at that address, the page arrives with the file and fetches nothing more to hydrate.
+  expect(await serverFunctionsCalledOpening(page, page.url())).toEqual([]);
   await expect(lines.first()).toHaveText('# Family Table');
   await expect(readmeLink).toHaveAttribute('aria-current', 'true');
   // Directories open and close; a file's address opens the directories it is in.
@@ -111,7 +112,7 @@ test('a new user chats an app into a spec, builds it, downloads the work and rea
     await expect(directory).not.toHaveAttribute('open');
     const nested = directory.locator('a[data-path]').first();
     const nestedPath = (await nested.getAttribute('data-path'))!;
-    await openHydrated(page, (await nested.getAttribute('href'))!);
+    expect(await serverFunctionsCalledOpening(page, (await nested.getAttribute('href'))!)).toEqual([]);
     await expect(nested).toHaveAttribute('aria-current', 'true');
     await expect(nested).toBeVisible();
     await expect(viewer.getByTestId('viewer-path')).toHaveText(nestedPath);
