@@ -335,7 +335,7 @@ async fn an_archive_past_its_retention_is_removed_and_the_build_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_stream_replays_history_then_resumes_after_the_last_event_id() {
+async fn the_stream_replays_history_then_resumes_after_the_last_event_id_and_refuses_any_other_id() {
     let database = migrated_database().await;
     let app = build_app(&database, idle_build_setup());
     let user = sign_up(&app.router, "viewer@example.com").await;
@@ -368,6 +368,15 @@ async fn the_stream_replays_history_then_resumes_after_the_last_event_id() {
     assert_eq!(resumed.len(), 2, "{resumed:?}");
     assert_eq!(resumed[0].id.as_deref(), Some("3"));
     assert_eq!(resumed[1].event, "complete");
+    // An id that is not one of its sequence numbers is refused, not read as "from the start".
+    let request = axum::http::Request::get(format!("/api/builds/{}/stream", build.id))
+        .header("cookie", &user.cookie)
+        .header("last-event-id", "9223372036854775808")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let garbled = common::send(&app.router, request).await;
+    assert_eq!(garbled.status, 422, "{}", garbled.body);
+    assert!(garbled.body.contains("Last-Event-ID"), "{}", garbled.body);
 
     // Someone else's build does not exist for them.
     let stranger = sign_up(&app.router, "stranger@example.com").await;

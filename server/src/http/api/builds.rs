@@ -270,12 +270,26 @@ enum BuildStreamEventName {
     Complete,
 }
 
+/// The sequence number a reconnecting stream resumes after. A browser
+/// sends back the `id` of the last event it got, always a sequence number;
+/// anything else is refused rather than read as "from the start".
+fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get("last-event-id") else { return Ok(None) };
+    let number = value.to_str().ok().and_then(|text| text.trim().parse::<i64>().ok());
+    number.map(Some).ok_or_else(|| {
+        AppError::Invalid(
+            "Last-Event-ID must be the id of an event this stream sent: a sequence number.".into(),
+        )
+        .into()
+    })
+}
+
 /// The build's events as server-sent events: the history after
 /// `Last-Event-ID` (or `?after=`, or from the start) marked historical, then
 /// live ones, each with `id:` its sequence number; then `complete` once the
 /// build has ended and its archive is settled, and the stream closes.
 #[utoipa::path(get, path = "/builds/{id}/stream", tag = "builds",
-    params(("id" = Uuid, Path, description = "The build's id"), StreamParams, ("last-event-id" = Option<i64>, Header, description = "Resume after this sequence number")),
+    params(("id" = Uuid, Path, description = "The build's id"), StreamParams, ("last-event-id" = Option<i64>, Header, nullable = false, description = "Resume after this sequence number: the `id` of the last event received")),
     responses((status = OK, content_type = "text/event-stream", body = BuildStreamEvent,
         description = "The history first, marked historical, then live events")))]
 pub async fn stream(
@@ -288,12 +302,8 @@ pub async fn stream(
     let id = build_id(&id)?;
     let Query(params) = params.map_err(query_error)?;
     state.builds.service.owned(&owner, id).await?;
+    let after = last_event_id(&headers)?.or(params.after).unwrap_or(0);
     let slot = state.streams.acquire(owner.id)?;
-    let last_event_id = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<i64>().ok());
-    let after = last_event_id.or(params.after).unwrap_or(0);
     let viewer = BuildViewer::new(state.pool.clone(), &state.builds.hub, id, after);
     // The slot goes with the viewer, and is freed when the stream closes.
     let events = futures_util::stream::unfold((viewer, slot), |(mut viewer, slot)| async move {
