@@ -70,28 +70,44 @@ api_contract_check() (
   project_id="$(contract_request POST "$base_url/api/projects" --header @auth-header \
     --json '{"name": "Contract check", "description": "Made by the API contract check"}' \
     | json_field id)" || exit 1
-  local spec_id build_id chat_id
+  local spec_id
   spec_id="$(contract_request POST "$base_url/api/specs" --header @auth-header \
     --json "{\"name\": \"Contract check\", \"content\": \"# Contract check\\n\\nA spec to read.\\n\", \"project_id\": \"$project_id\"}" \
     | json_field id)" || exit 1
+  # A second version, so a comparison of versions 1 and 2 has both.
+  contract_request PATCH "$base_url/api/specs/$spec_id" --header @auth-header \
+    --json '{"content": "# Contract check\n\nA spec to read, and to compare.\n"}' >/dev/null || exit 1
+
   # Nothing in the document links to a build or a chat, so Schemathesis is
   # told their ids (as well as random ones): the operations on them then
-  # reach their logic, not only the 404 for an unknown id.
+  # reach their logic, not only the 404 for an unknown id. (It also tries
+  # these ids on other operations, deleting included, so what it calls
+  # after deleting one meets a 404 again.)
+  local build_id chat_id reply_id
   build_id="$(contract_request POST "$base_url/api/builds" --header @auth-header \
     --json "{\"spec_id\": \"$spec_id\"}" | json_field id)" || exit 1
+  # A chat whose reply holds a spec (the offline assistant writes one at
+  # once when asked to), so saving that spec can succeed.
   chat_id="$(contract_request POST "$base_url/api/chats" --header @auth-header \
-    --json '{"message": "A todo app, to check the API"}' | json_field id)" || exit 1
+    --json '{"message": "A todo app, to check the API. Just write the spec."}' | json_field id)" || exit 1
+  reply_id="$(contract_finished_reply "$base_url" "$chat_id")" || exit 1
   cat >schemathesis.toml <<TOML || die "could not write the Schemathesis configuration"
 [dictionaries.specs]
 values = ["$spec_id"]
+[dictionaries.versions]
+values = [1, 2]
 [dictionaries.builds]
 values = ["$build_id"]
 [dictionaries.chats]
 values = ["$chat_id"]
+[dictionaries.replies]
+values = ["$reply_id"]
 
+# Each include key is a filter of its own, and any one selects; a path and a
+# method that must go together are one filter, as two regular expressions.
 [[operations]]
-include-path = "/api/builds"
-include-method = "POST"
+include-path-regex = "^/api/builds$"
+include-method-regex = "^post$"
 parameters = { "body.spec_id" = { dictionary = "specs", probability = 0.5 } }
 
 [[operations]]
@@ -100,7 +116,16 @@ parameters = { "path.id" = { dictionary = "builds", probability = 0.5 } }
 
 [[operations]]
 include-path-regex = "^/api/chats/\\\\{id\\\\}"
+exclude-path = "/api/chats/{id}/specs"
 parameters = { "path.id" = { dictionary = "chats", probability = 0.5 } }
+
+[[operations]]
+include-path = "/api/chats/{id}/specs"
+parameters = { "path.id" = { dictionary = "chats", probability = 0.5 }, "body.message_id" = { dictionary = "replies", probability = 0.5 } }
+
+[[operations]]
+include-path = "/api/specs/{id}/diff"
+parameters = { "path.id" = { dictionary = "specs", probability = 0.5 }, "query.from" = { dictionary = "versions", probability = 0.5 }, "query.to" = { dictionary = "versions", probability = 0.5 } }
 TOML
 
   say "checking the API against its OpenAPI document (at most ${CONTRACT_CHECK_TIMEOUT}s)"
@@ -156,4 +181,20 @@ json_field() {
 
 random_hex() {
   head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# contract_finished_reply BASE_URL CHAT_ID: waits (at most 30 s) for the
+# chat's reply to be written and prints its message id.
+contract_finished_reply() {
+  local base_url="$1" chat_id="$2" reply_id=""
+  for _ in $(seq 60); do
+    reply_id="$(contract_request GET "$base_url/api/chats/$chat_id" --header @auth-header | python3 -c '
+import json, sys
+replies = [m for m in json.load(sys.stdin)["messages"] if m["role"] == "assistant" and m["status"] == "complete"]
+print(replies[-1]["id"] if replies else "")')" || return 1
+    [ -z "$reply_id" ] || break
+    sleep 0.5
+  done
+  [ -n "$reply_id" ] || die "the chat's reply was not written within 30 s"
+  printf '%s\n' "$reply_id"
 }
