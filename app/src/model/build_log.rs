@@ -81,7 +81,7 @@ impl LogCategory {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogPage {
     pub lines: Vec<LogLine>,
-    /// Pass as `after` for the next page; `None` when this page is the end so far.
+    /// Pass as `after` for the next page; `null` when this page is the end so far.
     pub next_after: Option<i64>,
 }
 

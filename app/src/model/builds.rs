@@ -122,7 +122,7 @@ pub struct BuildDetail {
     /// Tokens used since the budget was last granted.
     pub budget_used: i64,
     /// What the tokens cost so far, in millionths of a US dollar, from the
-    /// model's price the operator set (`MODEL_PRICES`); `None` without one.
+    /// model's price the operator set (`MODEL_PRICES`); `null` without one.
     pub cost_estimate_micro_usd: Option<i64>,
     /// Seconds the agent has worked, pauses excluded.
     pub active_secs: i64,

@@ -74,8 +74,9 @@ impl NewProject {
     }
 }
 
-/// What an update changes; `None` leaves a field alone. The service checks
-/// it ([`validate_project_changes`]) whichever door it came through.
+/// What an update changes: a field left out or `null` stays as it is.
+// The doc above is the API document's. The service checks the changes
+// (`validate_project_changes`) whichever door they came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectChanges {

@@ -206,9 +206,10 @@ impl NewSpec {
     }
 }
 
-/// What an update changes; `None` leaves a field alone. `project_id:
-/// Some(None)` unlinks the spec from its project. The service checks it
-/// ([`validate_spec_changes`]) whichever door it came through.
+/// What an update changes: a field left out or `null` stays as it is,
+/// except `project_id`, where `null` unlinks the spec from its project.
+// The doc above is the API document's. The service checks the changes
+// (`validate_spec_changes`) whichever door they came through.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecChanges {

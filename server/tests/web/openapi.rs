@@ -186,22 +186,14 @@ fn documented_text_rules_agree_with_the_validators() {
 async fn the_document_suits_client_generators() {
     let (app, _database) = test_app().await;
     let contract = Contract::served_by(&app).await;
-    let mut objects = vec![contract.document()];
     let (mut uuids, mut tuples) = (0, 0);
-    while let Some(value) = objects.pop() {
-        match value {
-            serde_json::Value::Object(object) => {
-                assert_ne!(object.get("items"), Some(&serde_json::Value::Bool(false)), "{value}");
-                if object.get("format").and_then(|format| format.as_str()) == Some("uuid") {
-                    uuids += 1;
-                    assert!(object.get("pattern").is_some(), "an id without a pattern: {value}");
-                }
-                tuples += usize::from(object.contains_key("prefixItems") && object.contains_key("maxItems"));
-                objects.extend(object.values());
-            }
-            serde_json::Value::Array(items) => objects.extend(items),
-            _ => {}
+    for object in objects_in(contract.document()) {
+        assert_ne!(object.get("items"), Some(&serde_json::Value::Bool(false)), "{object:?}");
+        if object.get("format").and_then(|format| format.as_str()) == Some("uuid") {
+            uuids += 1;
+            assert!(object.get("pattern").is_some(), "an id without a pattern: {object:?}");
         }
+        tuples += usize::from(object.contains_key("prefixItems") && object.contains_key("maxItems"));
     }
     assert!(uuids > 20 && tuples >= 1, "{uuids} ids, {tuples} tuples");
     let ids: Vec<_> = contract
@@ -213,4 +205,41 @@ async fn the_document_suits_client_generators() {
         .collect();
     let unique: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "operation ids must be unique: {ids:?}");
+}
+
+/// The descriptions come from the code's doc comments, and a client reads
+/// them: they speak of JSON (`null`, a field left out), not of Rust.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_document_speaks_json_not_rust() {
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let rust_words = ["`None`", "Some(", "Option<", "Vec<", "[`", "::"];
+    let texts: Vec<&str> = objects_in(contract.document())
+        .flat_map(|object| ["description", "summary"].map(|key| object.get(key)))
+        .filter_map(|text| text.and_then(|text| text.as_str()))
+        .collect();
+    assert!(texts.len() > 50, "only {} descriptions", texts.len());
+    for text in texts {
+        assert!(!rust_words.iter().any(|word| text.contains(word)), "a description in Rust's terms: {text}");
+    }
+}
+
+/// Every object in a JSON document, nested ones included.
+fn objects_in(
+    document: &serde_json::Value,
+) -> impl Iterator<Item = &serde_json::Map<String, serde_json::Value>> {
+    let mut pending = vec![document];
+    std::iter::from_fn(move || {
+        while let Some(value) = pending.pop() {
+            match value {
+                serde_json::Value::Object(object) => {
+                    pending.extend(object.values());
+                    return Some(object);
+                }
+                serde_json::Value::Array(items) => pending.extend(items),
+                _ => {}
+            }
+        }
+        None
+    })
 }

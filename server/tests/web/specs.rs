@@ -289,6 +289,26 @@ async fn a_spec_joins_only_its_owners_projects_and_outlives_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_change_keeps_what_it_leaves_out_or_sends_as_null_and_a_null_project_unlinks() {
+    let (app, _database) = test_app().await;
+    let owner = sign_up(&app, "ada@example.com").await;
+    let project = create_project(&app, &owner, "Side projects").await;
+    let spec = create_spec(&app, &owner, "Todo", "# Todo").await;
+    let spec_path = format!("/api/specs/{}", spec["id"].as_str().unwrap());
+    let patch = |body| api(&app, "PATCH", &spec_path, As::User(&owner), Some(body));
+    patch(json!({ "project_id": project })).await;
+
+    let renamed = patch(json!({ "name": "Todo list", "content": null })).await.json();
+    assert_eq!(
+        (&renamed["name"], &renamed["content"], &renamed["project"]["name"]),
+        (&json!("Todo list"), &json!("# Todo"), &json!("Side projects")),
+        "the content sent as null and the project left out stay"
+    );
+    let unlinked = patch(json!({ "project_id": null })).await.json();
+    assert_eq!((&unlinked["name"], &unlinked["project"]), (&json!("Todo list"), &serde_json::Value::Null));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_body_over_eight_mebibytes_is_refused_before_it_is_read() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
