@@ -13,7 +13,7 @@ use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::LoadError;
+use crate::components::load_error::PageLoadError;
 use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
 use crate::loaded::load;
@@ -39,10 +39,10 @@ pub fn ProjectDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match project.await {
                     Ok(project) => view! { <ProjectView project update /> }.into_any(),
-                    Err(error) => view! {
-                        <Title text="Project not found" />
-                        <LoadError error retry=Callback::new(move |()| project.refetch()) />
-                    }.into_any(),
+                    Err(error) => {
+                        view! { <PageLoadError what="Project" error retry=Callback::new(move |()| project.refetch()) /> }
+                            .into_any()
+                    }
                 }
             })}
         </Transition>

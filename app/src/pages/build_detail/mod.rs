@@ -43,7 +43,7 @@ use self::tabs::{chosen_tab, BuildTab, BuildTabs};
 use self::work::WorkDetails;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::build_stream::StreamHealth;
-use crate::components::load_error::LoadError;
+use crate::components::load_error::PageLoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
 use crate::model::build_log::LogPage;
@@ -86,16 +86,11 @@ pub fn BuildDetailPage() -> impl IntoView {
                 match (build.await, first_log.await) {
                     (Ok(page), Ok(log)) => view! { <BuildPage page log tab result preview /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => {
-                        let title = if matches!(error, AppError::NotFound(_)) { "Build not found" } else { "Build" };
                         let retry = Callback::new(move |()| {
                             build.refetch();
                             first_log.refetch();
                         });
-                        view! {
-                            <Title text=title />
-                            <LoadError error retry />
-                        }
-                            .into_any()
+                        view! { <PageLoadError what="Build" error retry /> }.into_any()
                     }
                 }
             })}

@@ -20,7 +20,7 @@ use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::{MessageView, ShownMessage};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::LoadError;
+use crate::components::load_error::PageLoadError;
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
@@ -44,7 +44,7 @@ pub fn ChatPage() -> impl IntoView {
                 Some(Some(id)) => view! { <Conversation id changed /> }.into_any(),
                 Some(None) => {
                     let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
-                    view! { <LoadError error retry=Callback::new(|()| ()) /> }.into_any()
+                    view! { <PageLoadError what="Chat" error /> }.into_any()
                 }
             }}
         </div>
@@ -180,10 +180,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
                 match chat.await {
                     Ok(page) => view! { <ConversationView page live send stop retry delete /> }.into_any(),
                     Err(error) => {
-                        view! {
-                            <Title text="Chat not found" />
-                            <LoadError error retry=Callback::new(move |()| chat.refetch()) />
-                        }
+                        view! { <PageLoadError what="Chat" error retry=Callback::new(move |()| chat.refetch()) /> }
                             .into_any()
                     }
                 }

@@ -22,7 +22,7 @@ use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::LoadError;
+use crate::components::load_error::PageLoadError;
 use crate::components::markdown_body::MarkdownBody;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
 use crate::components::numbered_text::NumberedText;
@@ -64,10 +64,7 @@ pub fn SpecDetailPage() -> impl IntoView {
                 match spec.await {
                     Ok(spec) => view! { <SpecView spec save restore move_to_project projects history /> }.into_any(),
                     Err(error) => {
-                        view! {
-                            <Title text="Spec not found" />
-                            <LoadError error retry=Callback::new(move |()| spec.refetch()) />
-                        }
+                        view! { <PageLoadError what="Spec" error retry=Callback::new(move |()| spec.refetch()) /> }
                             .into_any()
                     }
                 }
