@@ -273,8 +273,9 @@ const LEADING_WORDS: [&str; 14] = [
     "the ",
 ];
 
-/// A short name from the idea: `called X`/`named X` when given, else its
-/// first noun phrase.
+/// A short name from the idea: `called X`/`named X` when given, else the
+/// first noun phrase of its first sentence (not of a request that follows,
+/// such as "Just write the spec.").
 fn name_from(idea: &str) -> String {
     for marker in ["called ", "named "] {
         if let Some(at) = find_ascii_case_insensitive(idea, marker) {
@@ -290,7 +291,8 @@ fn name_from(idea: &str) -> String {
             }
         }
     }
-    let mut phrase = idea.trim().to_owned();
+    let idea = idea.trim();
+    let mut phrase = idea[..idea.find(['.', '!', '?', '\n']).unwrap_or(idea.len())].to_owned();
     loop {
         let leading = LEADING_WORDS
             .iter()
@@ -472,6 +474,7 @@ mod tests {
     fn derives_a_name_from_the_idea() {
         assert_eq!(name_from("I want a recipe box for families"), "Recipe Box");
         assert_eq!(name_from("Build a tool named Ledger, for my shop"), "Ledger");
+        assert_eq!(name_from("A todo app. Just write the spec."), "Todo App");
     }
 
     #[test]
