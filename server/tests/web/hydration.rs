@@ -90,10 +90,13 @@ async fn cancelled_build(app: &axum::Router, owner: &TestUser, spec: &str) -> St
 /// The resources a render of `page` sends to the browser, by number: each
 /// `__RESOLVED_RESOURCES[n] = "…";` the HTML carries, with its value. A
 /// number sent twice is kept twice, so that it shows in the comparison.
+/// Sorted by number: the browser reads them by number, and resources that
+/// resolve at the same moment are written in either order.
 async fn rendered_resources(app: &axum::Router, owner: &TestUser, page: &str) -> Vec<(u32, String)> {
     let html = get_as(app, page, As::User(owner)).await;
     assert_eq!(html.status, 200, "{page}: {}", html.body);
-    html.body
+    let mut resources: Vec<(u32, String)> = html
+        .body
         .split("__RESOLVED_RESOURCES[")
         .skip(1)
         .map(|assignment| {
@@ -101,5 +104,7 @@ async fn rendered_resources(app: &axum::Router, owner: &TestUser, page: &str) ->
             let value = rest.split_once("\";").map_or(rest, |(value, _)| value);
             (number.parse().expect("a resource number"), value.to_owned())
         })
-        .collect()
+        .collect();
+    resources.sort_by_key(|(number, _)| *number);
+    resources
 }
