@@ -306,17 +306,29 @@ impl TestResponse {
     }
 }
 
+/// Far longer than any answer a test waits for. An answer that never ends
+/// (a render stuck on a resource) then fails its test, naming the request,
+/// instead of holding the whole run until CI's limit.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sends `request` to the router and reads the whole answer.
 pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
-    let response: Response<Body> = app.clone().oneshot(request).await.expect("the router answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("read the body").to_bytes();
-    TestResponse {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    let asked = format!("{} {}", request.method(), request.uri());
+    let answer = async {
+        let response: Response<Body> = app.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("read the body").to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
+    };
+    tokio::time::timeout(ANSWER_TIMEOUT, answer)
+        .await
+        .unwrap_or_else(|_| panic!("{asked} did not answer within {ANSWER_TIMEOUT:?}"))
 }
 
 pub async fn get(app: &Router, path: &str) -> TestResponse {
