@@ -81,19 +81,14 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("chat") view={Lazy::<Chat>::new()} />
-                    // A page about one thing is rendered whole before it is
-                    // sent (its data takes milliseconds): its head then has
-                    // the thing's title, and its status is 404 when the thing
-                    // is missing. Streamed, the head would leave before either
-                    // is known.
-                    <Route path=path!("chat/:id") view={Lazy::<Chat>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("chat/:id") view={Lazy::<Chat>::new()} />
                     <Route path=path!("wizard") view={Lazy::<Wizard>::new()} />
                     <Route path=path!("specs") view={Lazy::<Specs>::new()} />
-                    <Route path=path!("specs/:id") view={Lazy::<SpecDetail>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("specs/:id") view={Lazy::<SpecDetail>::new()} />
                     <Route path=path!("builds") view={Lazy::<Builds>::new()} />
-                    <Route path=path!("builds/:id") view={Lazy::<BuildDetail>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("builds/:id") view={Lazy::<BuildDetail>::new()} />
                     <Route path=path!("projects") view={Lazy::<Projects>::new()} />
-                    <Route path=path!("projects/:id") view={Lazy::<ProjectDetail>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("projects/:id") view={Lazy::<ProjectDetail>::new()} />
                     <Route path=path!("settings") view={Lazy::<Settings>::new()} />
                 </ParentRoute>
             </Routes>

@@ -88,14 +88,6 @@ pub fn respond_with_error(error: AppError) -> AppError {
     error
 }
 
-/// Sets the HTTP status of the page being rendered to match `error`, the
-/// reason its own data could not be shown (404 for something missing).
-pub fn respond_to_page_with(error: &AppError) {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum_status(error.status_code()));
-    }
-}
-
 fn is_plain_form_post() -> bool {
     request_parts()
         .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(str::to_owned))

@@ -42,9 +42,7 @@ pub fn LoadError(error: AppError, #[prop(optional)] retry: Option<Callback<()>>)
 
 /// A page whose own data could not be loaded: the tab's title says the
 /// thing is not found ("Spec not found") only when that is the reason, and
-/// [`LoadError`] says the rest. Rendered on the server, the response's
-/// status says it too (404, 503): such a page is rendered whole before it
-/// is sent (`SsrMode::Async`, in `lib.rs`), so the status is still unsent.
+/// [`LoadError`] says the rest.
 #[component]
 pub fn PageLoadError(
     /// What the page shows, as a title: "Spec".
@@ -52,8 +50,6 @@ pub fn PageLoadError(
     error: AppError,
     #[prop(optional)] retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::request::respond_to_page_with(&error);
     let title = match error {
         AppError::NotFound(_) => format!("{what} not found"),
         _ => what.to_owned(),
