@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod page_guard;
 pub mod preview_site;
 pub mod rate_limit;
+pub mod reactive_owner;
 pub mod router;
 pub mod security_headers;
 pub mod serve;

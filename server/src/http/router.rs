@@ -30,7 +30,8 @@ use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
 use crate::http::metrics::{self, Metrics};
 use crate::http::stream_slots::StreamSlots;
 use crate::http::{
-    api, caller, csrf, health, host_check, page_guard, rate_limit, security_headers, static_files,
+    api, caller, csrf, health, host_check, page_guard, rate_limit, reactive_owner, security_headers,
+    static_files,
 };
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
@@ -178,5 +179,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost, so it runs at the start of every poll of everything above.
+        .layer(from_fn(reactive_owner::forget_other_requests_owner))
         .with_state(state)
 }

@@ -84,8 +84,11 @@ pub async fn migrated_database() -> TestDatabase {
     TestDatabase { url, pool }
 }
 
+/// The site's root is `public/`, the files the build copies into the real
+/// one, so the favicon is served as in production (the WASM is not needed).
 pub fn test_leptos_options() -> LeptosOptions {
-    LeptosOptions::builder().output_name("agents-platform").site_root("target/site").build()
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/../public");
+    LeptosOptions::builder().output_name("agents-platform").site_root(public).build()
 }
 
 /// The product's settings, but a request limit and quotas no test reaches:

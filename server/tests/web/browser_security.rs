@@ -5,7 +5,8 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::Request;
-use common::{app_with_auth, get, get_as, send, sign_up, test_app, As};
+use common::{app_with_auth, call_server_fn_as, get, get_as, send, sign_up, test_app, As};
+use futures_util::future::join_all;
 use server::config::AuthConfig;
 
 /// The values of `attribute` on every `<script` tag of `html`.
@@ -47,6 +48,35 @@ async fn a_page_runs_only_scripts_carrying_this_renders_nonce() {
     let second = get_as(&app, "/", As::User(&user)).await;
     let second_policy = second.headers["content-security-policy"].to_str().unwrap();
     assert!(!second_policy.contains(nonce), "each render has a nonce of its own");
+}
+
+/// One thread, as on a busy worker: every request is polled where the pages
+/// before it were. Leptos leaves a render's reactive owner as the thread's
+/// current one; a site file or a server function answered next would adopt
+/// it, take the page's headers (its policy among them) and leave it none.
+#[tokio::test(flavor = "current_thread")]
+async fn a_page_keeps_its_policy_while_files_and_server_functions_are_answered_beside_it() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let pages = join_all((0..8).map(|_| get_as(&app, "/", As::User(&user))));
+    let files = join_all((0..8).map(|_| get(&app, "/favicon.svg")));
+    let calls =
+        join_all((0..8).map(|_| call_server_fn_as(&app, "/fn/get_current_user", As::User(&user), &[])));
+    let (pages, files, calls) = tokio::join!(pages, files, calls);
+
+    for page in &pages {
+        assert_eq!(page.status, 200, "{}", page.body);
+        let policy = page.headers.get("content-security-policy").map(|value| value.to_str().unwrap());
+        assert!(
+            policy.is_some_and(|policy| policy.contains("'nonce-")),
+            "a page lost its policy: {policy:?}"
+        );
+    }
+    for answer in files.iter().chain(&calls) {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let policy = answer.headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.starts_with("default-src 'none'"), "a file or a call got a page's policy: {policy}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
