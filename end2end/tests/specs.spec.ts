@@ -115,6 +115,26 @@ test('a project is created and a spec attached to it', async ({ page }) => {
   await expect(page.getByTestId('project-specs')).toContainText('Shop');
 });
 
+test("the error under a spec's actions is the last answer's, gone once an action succeeds", async ({ page }) => {
+  await signUpQuietly(page.request);
+  const spec = await (await page.request.post('/api/specs', { data: { name: 'Shop', content: '# Shop v1' } })).json();
+  const edited = await page.request.patch(`/api/specs/${spec.id}`, { data: { content: '# Shop v2' } });
+  expect(edited.status(), await edited.text()).toBe(200);
+  const project = await (await page.request.post('/api/projects', { data: { name: 'Gone soon' } })).json();
+  await openHydrated(page, `/specs/${spec.id}`);
+
+  // The project is deleted elsewhere (another tab) after this page listed it.
+  expect((await page.request.delete(`/api/projects/${project.id}`)).status()).toBe(204);
+  await page.getByLabel('Project').selectOption({ label: 'Gone soon' });
+  const error = page.getByTestId('form-error');
+  await expect(error).toHaveText('There is no such project.');
+
+  await page.getByTestId('version-list').getByRole('button', { name: 'Restore' }).click();
+  await page.getByRole('dialog', { name: 'Restore this version?' }).getByRole('button', { name: 'Restore' }).click();
+  await expect(page.getByTestId('spec-rendered')).toContainText('Shop v1');
+  await expect(error).toBeHidden();
+});
+
 test('a save refused for size keeps the edit and says why', async ({ page }) => {
   await signUpQuietly(page.request);
   const created = await page.request.post('/api/specs', { data: { name: 'Notes', content: '# Notes' } });

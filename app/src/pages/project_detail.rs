@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
-use crate::actions::count_successes;
+use crate::actions::{count_successes, LastActionError};
 use crate::api::projects::{get_project, DeleteProject, UpdateProject};
 use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
@@ -61,9 +61,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
             navigate("/projects", Default::default());
         }
     });
-    let error = Signal::derive(move || {
-        update.value().get().and_then(Result::err).or_else(|| delete.value().get().and_then(Result::err))
-    });
+    let error = LastActionError::new().follow(update).follow(delete).signal();
     let delete_message = format!(
         "\u{201c}{}\u{201d} will be deleted. Its specs and builds stay, without a project.",
         project.name

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
-use crate::actions::count_successes;
+use crate::actions::{count_successes, LastActionError};
 use crate::api::specs::{list_specs, CreateSpec, DeleteSpec, DuplicateSpec};
 use crate::components::button::{ButtonSize, ButtonTone};
 use crate::components::dialog::{ConfirmDialog, Modal};
@@ -36,9 +36,7 @@ pub fn SpecsPage() -> impl IntoView {
         move || (search(), page(), duplicated.get(), deleted.get()),
         |(search, page, _, _)| list_specs(Some(search), Some(page), Some(DEFAULT_PAGE_SIZE), None),
     );
-    let action_error = Signal::derive(move || {
-        duplicate.value().get().and_then(Result::err).or_else(|| delete.value().get().and_then(Result::err))
-    });
+    let action_error = LastActionError::new().follow(duplicate).follow(delete).signal();
 
     view! {
         <Title text="Specs" />

@@ -41,6 +41,7 @@ use self::result::{BuildResult, ResultData};
 use self::summary::SummaryCard;
 use self::tabs::{chosen_tab, BuildTab, BuildTabs};
 use self::work::WorkDetails;
+use crate::actions::LastActionError;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::build_stream::StreamHealth;
 use crate::components::load_error::PageLoadError;
@@ -171,15 +172,8 @@ fn BuildPage(
     adopt_answers(cancel, detail);
     adopt_answers(pause, detail);
     adopt_answers(resume, detail);
-    let action_error = Signal::derive(move || {
-        cancel
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| pause.value().get().and_then(Result::err))
-            .or_else(|| resume.value().get().and_then(Result::err))
-            .or_else(|| delete.value().get().and_then(Result::err))
-    });
+    let action_error =
+        LastActionError::new().follow(cancel).follow(pause).follow(resume).follow(delete).signal();
 
     // The build row and the events are two views of one history; whichever
     // has seen more events tells the status.

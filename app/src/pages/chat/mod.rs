@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use self::following::follow_while_replying;
-use crate::actions::count_successes;
+use crate::actions::{count_successes, LastActionError};
 use crate::api::chats::{
     get_chat, list_chats, DeleteChat, RetryChatReply, SendChatMessage, StartChat, StopChatReply,
 };
@@ -229,14 +229,7 @@ fn ConversationView(
             messages
         })
     };
-    let action_error = Signal::derive(move || {
-        send.value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| stop.value().get().and_then(Result::err))
-            .or_else(|| retry.value().get().and_then(Result::err))
-            .or_else(|| delete.value().get().and_then(Result::err))
-    });
+    let action_error = LastActionError::new().follow(send).follow(stop).follow(retry).follow(delete).signal();
     let sent = count_successes(send);
     let title = detail.title.clone();
 

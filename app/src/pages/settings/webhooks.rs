@@ -6,6 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::actions::LastActionError;
 use crate::api::webhooks::{
     list_webhook_deliveries, list_webhooks, CreateWebhook, DeleteWebhook, SendTestWebhook,
 };
@@ -49,9 +50,7 @@ pub fn WebhooksCard() -> impl IntoView {
     // Not read again after a test: that would redraw the rows and close their delivery lists.
     let hooks = load(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let row_error = Signal::derive(move || {
-        delete.value().get().and_then(Result::err).or_else(|| send_test.value().get().and_then(Result::err))
-    });
+    let row_error = LastActionError::new().follow(delete).follow(send_test).signal();
     let created = Signal::derive(move || create.value().get().and_then(Result::ok));
 
     view! {

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
 use self::history::{History, VersionHistory};
-use crate::actions::count_successes;
+use crate::actions::{count_successes, LastActionError};
 use crate::api::builds::StartBuild;
 use crate::api::projects::list_projects;
 use crate::api::specs::{
@@ -134,16 +134,13 @@ fn SpecView(
             navigate("/specs", Default::default());
         }
     });
-    let action_error = Signal::derive(move || {
-        duplicate
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete.value().get().and_then(Result::err))
-            .or_else(|| restore.value().get().and_then(Result::err))
-            .or_else(|| move_to_project.value().get().and_then(Result::err))
-            .or_else(|| start_build.value().get().and_then(Result::err))
-    });
+    let action_error = LastActionError::new()
+        .follow(duplicate)
+        .follow(delete)
+        .follow(restore)
+        .follow(move_to_project)
+        .follow(start_build)
+        .signal();
     let (is_copied, set_copied) = signal(false);
     let content_for_copy = spec.content.clone();
     let name = spec.name.clone();
