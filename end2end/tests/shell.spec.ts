@@ -36,6 +36,21 @@ test.describe('server rendering', () => {
     await page.getByRole('link', { name: 'Go to dashboard' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   });
+
+  test("a missing spec, chat, build or project names what is missing in the tab's title", async ({ page }) => {
+    await signUpQuietly(page.request);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    for (const [path, title] of [
+      [`/specs/${missing}`, 'Spec not found'],
+      [`/chat/${missing}`, 'Chat not found'],
+      [`/builds/${missing}`, 'Build not found'],
+      [`/projects/${missing}`, 'Project not found'],
+    ]) {
+      await openHydrated(page, path);
+      await expect(page.getByRole('alert')).toContainText('Not found');
+      await expect(page, path).toHaveTitle(`${title} · Agents Platform`);
+    }
+  });
 });
 
 test.describe('hydrated app', () => {
