@@ -180,6 +180,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         // Outermost, so it runs at the start of every poll of everything above.
-        .layer(from_fn(reactive_owner::forget_other_requests_owner))
+        .layer(reactive_owner::ForgetOtherRequestsOwnerLayer)
         .with_state(state)
 }
