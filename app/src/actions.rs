@@ -64,12 +64,12 @@ impl LastActionError {
     }
 }
 
-fn error_of<T>(answer: &Result<T, AppError>) -> Option<AppError> {
-    answer.as_ref().err().cloned()
-}
-
 impl Default for LastActionError {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn error_of<T>(answer: &Result<T, AppError>) -> Option<AppError> {
+    answer.as_ref().err().cloned()
 }
