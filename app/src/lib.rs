@@ -63,12 +63,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The tab's title of a page. On the server it is written into the HTML as
+/// is (leptos_meta does not escape it), and it carries names people chose:
+/// a spec named `</title><script>…` would be markup there. So the server
+/// escapes it; the browser sets the tab's text, which must not be.
+fn page_title(page: String) -> String {
+    let title = format!("{page} · Agents Platform");
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Title formatter=|page: String| format!("{page} · Agents Platform") />
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=NotFoundPage>
                 // Open to anyone (the server keeps this list in `PUBLIC_PAGES`).
@@ -93,5 +104,18 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn a_name_in_the_title_is_text_in_the_servers_html() {
+        assert_eq!(
+            page_title("Tom & Jerry </title><script>alert(1)</script>".into()),
+            "Tom &amp; Jerry &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; · Agents Platform"
+        );
     }
 }
