@@ -27,6 +27,8 @@ use leptos::server::codee::{Decoder, Encoder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::error::AppError;
+
 /// JSON written as text and read as bytes: the one reader server functions
 /// use too.
 pub struct Json;
@@ -71,6 +73,36 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
+}
+
+/// Loads what a page is about (the spec of `/specs/:id`): what [`load`]
+/// does, except that the server holds the response until it is loaded. So
+/// the response's status says whether it was found (404 when it is
+/// missing), and the tab's title made from it (`SubjectTitle`) is in the
+/// HTML's head, not only set once the WASM runs. The rest of the page
+/// streams as before; one query's wait is all the head is held for.
+#[track_caller]
+pub fn load_subject<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Loaded<Result<T, AppError>>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let fetch_and_answer = move |source| {
+        let answer = fetcher(source);
+        async move {
+            let answer = answer.await;
+            #[cfg(feature = "ssr")]
+            if let Err(error) = &answer {
+                crate::request::set_page_status(error);
+            }
+            answer
+        }
+    };
+    Resource::new_with_options(source, fetch_and_answer, true)
 }
 
 #[cfg(test)]

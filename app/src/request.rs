@@ -88,6 +88,15 @@ pub fn respond_with_error(error: AppError) -> AppError {
     error
 }
 
+/// Sets the status of the page being rendered from the error of the thing it
+/// is about: a missing spec's page answers 404, as the not-found page does.
+/// ([`crate::loaded::load_subject`] calls it before the response leaves.)
+pub fn set_page_status(error: &AppError) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum_status(error.status_code()));
+    }
+}
+
 fn is_plain_form_post() -> bool {
     request_parts()
         .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(str::to_owned))

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { test as base, expect, APIRequestContext, Page } from '@playwright/test';
+import { test as base, expect, APIRequestContext, Page, Response } from '@playwright/test';
 
 /** Console errors and uncaught exceptions seen while a test ran. */
 type BrowserErrors = string[];
@@ -51,9 +51,10 @@ export const test = base.extend<{ browserErrors: BrowserErrors; forgivenBrowserE
 export { expect };
 
 /** Loads `path` and waits until the WASM has hydrated the page, so clicks are handled. */
-export async function openHydrated(page: Page, path: string): Promise<void> {
-  await page.goto(path);
+export async function openHydrated(page: Page, path: string): Promise<Response | null> {
+  const response = await page.goto(path);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  return response;
 }
 
 /**

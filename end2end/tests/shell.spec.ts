@@ -37,7 +37,7 @@ test.describe('server rendering', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   });
 
-  test("a missing spec, chat, build or project names what is missing in the tab's title", async ({ page }) => {
+  test("a missing spec, chat, build or project answers 404 and names what is missing in the tab's title", async ({ page }) => {
     await signUpQuietly(page.request);
     const missing = '00000000-0000-4000-8000-000000000000';
     for (const [path, title] of [
@@ -46,7 +46,8 @@ test.describe('server rendering', () => {
       [`/builds/${missing}`, 'Build not found'],
       [`/projects/${missing}`, 'Project not found'],
     ]) {
-      await openHydrated(page, path);
+      const response = await openHydrated(page, path);
+      expect(response?.status(), path).toBe(404);
       await expect(page.getByRole('alert')).toContainText('Not found');
       await expect(page, path).toHaveTitle(`${title} · Agents Platform`);
     }

@@ -1,11 +1,16 @@
 //! What an async view shows when loading failed: the reason, and two ways
 //! out. A missing or foreign resource gets the not-found message instead.
+//! And the tab's title of a page about one thing, which says when it is
+//! missing.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::error::AppError;
+use crate::loaded::Loaded;
 
 #[component]
 pub fn LoadError(error: AppError, #[prop(optional)] retry: Option<Callback<()>>) -> impl IntoView {
@@ -40,23 +45,37 @@ pub fn LoadError(error: AppError, #[prop(optional)] retry: Option<Callback<()>>)
     }
 }
 
-/// A page whose own data could not be loaded: the tab's title says the
-/// thing is not found ("Spec not found") only when that is the reason, and
-/// [`LoadError`] says the rest.
+/// The tab's title of a page about one thing, made from what it loaded:
+/// `title_of` it once loaded, "Spec not found" when it is missing, "Spec"
+/// while it loads or when it failed otherwise. Place it before the page's
+/// `Transition`: then the server writes it into the HTML's head, since
+/// [`load_subject`](crate::loaded::load_subject) holds the head until the
+/// value is there. (A title inside the `Transition` is written a moment
+/// after the head has left, and reaches the tab only once the WASM runs.)
 #[component]
-pub fn PageLoadError(
+pub fn SubjectTitle<T>(
     /// What the page shows, as a title: "Spec".
     what: &'static str,
-    error: AppError,
-    #[prop(optional)] retry: Option<Callback<()>>,
-) -> impl IntoView {
-    let title = match error {
+    subject: Loaded<Result<T, AppError>>,
+    title_of: fn(&T) -> String,
+) -> impl IntoView
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let text = move || match subject.read().as_ref() {
+        Some(Ok(subject)) => title_of(subject),
+        Some(Err(error)) => title_for_error(what, error),
+        None => what.to_owned(),
+    };
+    view! { <Title text=text /> }
+}
+
+/// "Spec not found" when that is why a page has nothing to show, else "Spec":
+/// a dropped network is not a missing spec.
+pub fn title_for_error(what: &str, error: &AppError) -> String {
+    match error {
         AppError::NotFound(_) => format!("{what} not found"),
         _ => what.to_owned(),
-    };
-    view! {
-        <Title text=title />
-        {LoadError(LoadErrorProps { error, retry })}
     }
 }
 

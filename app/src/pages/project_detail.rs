@@ -2,7 +2,6 @@
 //! delete it (its specs and builds stay, unlinked).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
@@ -13,10 +12,10 @@ use crate::components::build_link::BuildLink;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::PageLoadError;
+use crate::components::load_error::{LoadError, SubjectTitle};
 use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
-use crate::loaded::load;
+use crate::loaded::load_subject;
 use crate::model::projects::{ProjectDetail, MAX_PROJECT_NAME_CHARS};
 
 #[component]
@@ -25,7 +24,7 @@ pub fn ProjectDetailPage() -> impl IntoView {
     let project_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
     let update = ServerAction::<UpdateProject>::new();
     let updated = count_successes(update);
-    let project = load(
+    let project = load_subject(
         move || (project_id(), updated.get()),
         |(id, _)| async move {
             match id {
@@ -35,12 +34,13 @@ pub fn ProjectDetailPage() -> impl IntoView {
         },
     );
     view! {
+        <SubjectTitle what="Project" subject=project title_of=|project: &ProjectDetail| project.name.clone() />
         <Transition fallback=|| view! { <div class="h-64 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-800"></div> }>
             {move || Suspend::new(async move {
                 match project.await {
                     Ok(project) => view! { <ProjectView project update /> }.into_any(),
                     Err(error) => {
-                        view! { <PageLoadError what="Project" error retry=Callback::new(move |()| project.refetch()) /> }
+                        view! { <LoadError error retry=Callback::new(move |()| project.refetch()) /> }
                             .into_any()
                     }
                 }
@@ -67,7 +67,6 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
         project.name
     );
     view! {
-        <Title text=project.name.clone() />
         <p class="text-sm"><A href="/projects" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Projects"</A></p>
         <h1 class="mt-1 mb-6 text-2xl font-semibold tracking-tight sm:text-3xl">{project.name.clone()}</h1>
         <div class="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">

@@ -44,9 +44,9 @@ use self::work::WorkDetails;
 use crate::actions::LastActionError;
 use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
 use crate::build_stream::StreamHealth;
-use crate::components::load_error::PageLoadError;
+use crate::components::load_error::{LoadError, SubjectTitle};
 use crate::error::AppError;
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load, load_subject, Loaded};
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage as BuildPageData;
 use crate::model::builds::{BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
@@ -58,7 +58,7 @@ pub fn BuildDetailPage() -> impl IntoView {
     let build_id = Memo::new(move |_| build_id_of(&params.read()));
     // Every resource of the page is made here, outside any Suspense
     // (`crate::loaded` says why).
-    let build = load(
+    let build = load_subject(
         move || build_id.get(),
         |id| async move {
             match id {
@@ -82,6 +82,7 @@ pub fn BuildDetailPage() -> impl IntoView {
     let preview = PreviewData::load(build_id, tab);
 
     view! {
+        <SubjectTitle what="Build" subject=build title_of=|page: &BuildPageData| build_title(&page.detail, page.detail.status) />
         <Transition fallback=|| view! { <DetailSkeleton /> }>
             {move || Suspend::new(async move {
                 match (build.await, first_log.await) {
@@ -91,13 +92,18 @@ pub fn BuildDetailPage() -> impl IntoView {
                             build.refetch();
                             first_log.refetch();
                         });
-                        view! { <PageLoadError what="Build" error retry /> }.into_any()
+                        view! { <LoadError error retry /> }.into_any()
                     }
                 }
             })}
         </Transition>
     }
     .into_any()
+}
+
+/// The tab says how the build stands, so it reads from the tab bar.
+fn build_title(detail: &BuildDetail, status: BuildStatus) -> String {
+    format!("{} · Build of {}", status.label(), detail.spec_name)
 }
 
 fn build_id_of(params: &ParamsMap) -> Option<Uuid> {
@@ -187,9 +193,10 @@ fn BuildPage(
     });
 
     follow_live(LiveParts { id, detail, live, connection, reconnect, log, more_after_first_page });
-    tell_of_news(id, spec_name.clone(), status);
-    // The tab says how the build stands, so it reads from the tab bar.
-    let title = move || format!("{} · Build of {spec_name}", status.get().0.label());
+    tell_of_news(id, spec_name, status);
+    // The tab follows the build as it goes (the title outside the page's
+    // Transition has the status it loaded with).
+    let title = move || detail.with(|detail| build_title(detail, status.get().0));
 
     view! {
         <Title text=title />

@@ -20,10 +20,10 @@ use crate::components::button::Button;
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::{MessageView, ShownMessage};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::PageLoadError;
+use crate::components::load_error::{title_for_error, LoadError, SubjectTitle};
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load, load_subject, Loaded};
 use crate::model::chats::{ChatPage, ChatSummary, MessageRole, ReplyStatus};
 
 #[component]
@@ -42,10 +42,7 @@ pub fn ChatPage() -> impl IntoView {
             {move || match route.get() {
                 None => view! { <NewChat /> }.into_any(),
                 Some(Some(id)) => view! { <Conversation id changed /> }.into_any(),
-                Some(None) => {
-                    let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
-                    view! { <PageLoadError what="Chat" error /> }.into_any()
-                }
+                Some(None) => view! { <NotAChat /> }.into_any(),
             }}
         </div>
     }
@@ -110,6 +107,18 @@ fn ChatList(
     }
 }
 
+/// `/chat/<something that is not an id>`: no chat can be there.
+#[component]
+fn NotAChat() -> impl IntoView {
+    let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
+    #[cfg(feature = "ssr")]
+    crate::request::set_page_status(&error);
+    view! {
+        <Title text=title_for_error("Chat", &error) />
+        <LoadError error />
+    }
+}
+
 /// The first message of a new chat: an idea, in the person's own words.
 #[component]
 fn NewChat() -> impl IntoView {
@@ -152,8 +161,10 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
     let delete = ServerAction::<DeleteChat>::new();
     let (sent, stopped, retried) = (count_successes(send), count_successes(stop), count_successes(retry));
     let reply_ended = RwSignal::new(0u32);
-    let chat =
-        load(move || (sent.get(), stopped.get(), retried.get(), reply_ended.get()), move |_| get_chat(id));
+    let chat = load_subject(
+        move || (sent.get(), stopped.get(), retried.get(), reply_ended.get()),
+        move |_| get_chat(id),
+    );
 
     // The text of the reply being written, as it streams in.
     let live = RwSignal::new(None::<(Uuid, String)>);
@@ -175,12 +186,13 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
     });
 
     view! {
+        <SubjectTitle what="Chat" subject=chat title_of=|page: &ChatPage| page.chat.title.clone() />
         <Transition fallback=|| view! { <ConversationSkeleton /> }>
             {move || Suspend::new(async move {
                 match chat.await {
                     Ok(page) => view! { <ConversationView page live send stop retry delete /> }.into_any(),
                     Err(error) => {
-                        view! { <PageLoadError what="Chat" error retry=Callback::new(move |()| chat.refetch()) /> }
+                        view! { <LoadError error retry=Callback::new(move |()| chat.refetch()) /> }
                             .into_any()
                     }
                 }
@@ -234,7 +246,6 @@ fn ConversationView(
     let title = detail.title.clone();
 
     view! {
-        <Title text=title.clone() />
         <div class="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
             <section class="flex min-w-0 flex-col gap-4" aria-label="Conversation">
                 <header class="flex flex-wrap items-center justify-between gap-3">

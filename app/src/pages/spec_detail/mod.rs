@@ -5,7 +5,6 @@
 mod history;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
@@ -22,7 +21,7 @@ use crate::components::button::{Button, ButtonTone};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
-use crate::components::load_error::PageLoadError;
+use crate::components::load_error::{LoadError, SubjectTitle};
 use crate::components::markdown_body::MarkdownBody;
 use crate::components::menu::{Menu, MenuItem, MENU_ITEM_CLASS};
 use crate::components::numbered_text::NumberedText;
@@ -30,7 +29,7 @@ use crate::components::spec_editor::ContentEditor;
 use crate::components::view_switch::{ViewLink, ViewSwitch};
 use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load, load_subject, Loaded};
 use crate::model::projects::ProjectSummary;
 use crate::model::specs::{SpecDetail, SpecPage};
 
@@ -46,7 +45,7 @@ pub fn SpecDetailPage() -> impl IntoView {
         (count_successes(save), count_successes(restore), count_successes(move_to_project));
     // Every resource of the page is made here, outside any Suspense
     // (`crate::loaded` says why).
-    let spec = load(
+    let spec = load_subject(
         move || (spec_id(), saved.get(), restored.get(), moved.get()),
         |(id, ..)| async move {
             match id {
@@ -59,12 +58,13 @@ pub fn SpecDetailPage() -> impl IntoView {
     let history = History::load(spec_id, saved, restore);
 
     view! {
+        <SubjectTitle what="Spec" subject=spec title_of=|page: &SpecPage| page.spec.name.clone() />
         <Transition fallback=|| view! { <DetailSkeleton /> }>
             {move || Suspend::new(async move {
                 match spec.await {
                     Ok(spec) => view! { <SpecView spec save restore move_to_project projects history /> }.into_any(),
                     Err(error) => {
-                        view! { <PageLoadError what="Spec" error retry=Callback::new(move |()| spec.refetch()) /> }
+                        view! { <LoadError error retry=Callback::new(move |()| spec.refetch()) /> }
                             .into_any()
                     }
                 }
@@ -147,7 +147,6 @@ fn SpecView(
     let name_in_form = StoredValue::new(spec.name.clone());
 
     view! {
-        <Title text=spec.name.clone() />
         <header class="mb-6 flex flex-col gap-4 lg:flex-row lg:items-start lg:justify-between">
             <div class="min-w-0">
                 <p class="text-sm"><A href="/specs" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"← Specs"</A></p>
