@@ -179,7 +179,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        // Outermost, so it runs at the start of every poll of everything above.
-        .layer(reactive_owner::ForgetOtherRequestsOwnerLayer)
+        // Outermost, so every poll of everything above runs with the request's own owner.
+        .layer(reactive_owner::OwnerPerRequestLayer)
         .with_state(state)
 }

@@ -84,11 +84,13 @@ pub async fn migrated_database() -> TestDatabase {
     TestDatabase { url, pool }
 }
 
-/// The site's root is `public/`, the files the build copies into the real
-/// one, so the favicon is served as in production (the WASM is not needed).
+/// The site's root is `tests/site`: `public/`'s favicon (a link), so it is
+/// served as in production, and a manifest of WASM chunks per split point
+/// such as a release build writes, so pages name their chunks' preloads.
+/// (No WASM: these tests do not hydrate.)
 pub fn test_leptos_options() -> LeptosOptions {
-    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/../public");
-    LeptosOptions::builder().output_name("agents-platform").site_root(public).build()
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/site");
+    LeptosOptions::builder().output_name("agents-platform").site_root(site).build()
 }
 
 /// The product's settings, but a request limit and quotas no test reaches:

@@ -101,9 +101,11 @@ async fn a_page_of_something_missing_or_anothers_says_it_is_not_found() {
 /// tab once the WASM runs. The page waits for that one query before its
 /// head leaves; rendered many times, because a title written a moment too
 /// late showed in about one render in three. A name is text there, never
-/// markup.
+/// markup. And waiting costs the head nothing else: it still names the
+/// page's WASM chunks to preload (they went missing when the wait let
+/// another request's poll run before Leptos wrote them).
 #[tokio::test(flavor = "multi_thread")]
-async fn a_page_about_one_thing_names_it_in_the_title_of_its_head() {
+async fn a_page_about_one_thing_names_it_and_preloads_its_code_in_its_head() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
     let name = "Recipes </title><b>&</b>";
@@ -115,19 +117,24 @@ async fn a_page_about_one_thing_names_it_in_the_title_of_its_head() {
     assert_eq!(build.status, 201, "{}", build.body);
     let build = build.json()["id"].as_str().expect("a build id").to_owned();
 
-    for (path, title) in [
-        (format!("/specs/{spec}"), "Recipes &lt;/title&gt;&lt;b&gt;&amp;&lt;/b&gt;".to_owned()),
-        (format!("/projects/{project}"), "Kitchen".to_owned()),
-        (format!("/chat/{}", chat.id), chat.title.clone()),
-        (
-            format!("/builds/{build}"),
-            "Queued · Build of Recipes &lt;/title&gt;&lt;b&gt;&amp;&lt;/b&gt;".to_owned(),
-        ),
+    let escaped = "Recipes &lt;/title&gt;&lt;b&gt;&amp;&lt;/b&gt;";
+    for (path, title, chunk) in [
+        (format!("/specs/{spec}"), escaped.to_owned(), "chunk_spec"),
+        (format!("/projects/{project}"), "Kitchen".to_owned(), "chunk_library"),
+        (format!("/chat/{}", chat.id), chat.title.clone(), "chunk_chat"),
+        (format!("/builds/{build}"), format!("Queued · Build of {escaped}"), "chunk_build"),
     ] {
         for _ in 0..10 {
             let response = get_as(&app, &path, As::User(&user)).await;
             assert_eq!(response.status, 200, "{path}");
             assert_eq!(head_title(&response.body), Some(format!("{title} · Agents Platform")), "{path}");
+            let head = &response.body[..response.body.find("</head>").expect("a head")];
+            // The chunks `tests/site/pkg/__wasm_split_manifest.json` lists.
+            for preload in
+                [format!(r#"href="/pkg/{chunk}.test.wasm""#), r#"href="/pkg/chunk_shared.test.wasm""#.into()]
+            {
+                assert!(head.contains(&preload), "{path} preloads {preload}: {head}");
+            }
         }
     }
 }
