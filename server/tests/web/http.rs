@@ -70,7 +70,7 @@ async fn a_page_of_something_missing_or_anothers_says_it_is_not_found() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
     let stranger = sign_up(&app, "eve@example.com").await;
-    let anothers_spec = common::create_spec(&app, &stranger, "Eve's", "# Eve's").await;
+    let anothers_spec = create_spec(&app, &stranger, "Eve's", "# Eve's").await;
     let unknown = "01a247e9-0000-7000-8000-000000000000";
     for (path, message, title) in [
         (format!("/specs/{unknown}"), "There is no such spec.", "Spec not found"),
@@ -102,8 +102,8 @@ async fn a_page_of_something_missing_or_anothers_says_it_is_not_found() {
 /// head leaves; rendered many times, because a title written a moment too
 /// late showed in about one render in three. A name is text there, never
 /// markup. And waiting costs the head nothing else: it still names the
-/// page's WASM chunks to preload (they went missing when the wait let
-/// another request's poll run before Leptos wrote them).
+/// page's WASM chunks to preload (they went missing when the request was
+/// polled again, after the wait, without its own Leptos owner).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_about_one_thing_names_it_and_preloads_its_code_in_its_head() {
     let (app, _database) = test_app().await;
