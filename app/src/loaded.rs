@@ -97,7 +97,7 @@ where
             let answer = answer.await;
             #[cfg(feature = "ssr")]
             if let Err(error) = &answer {
-                crate::request::set_page_status(error);
+                crate::request::set_response_status(error);
             }
             answer
         }

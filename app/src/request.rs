@@ -77,21 +77,22 @@ pub fn client_address() -> Option<IpAddr> {
 /// alone: Leptos answers it with a redirect back to the form, carrying the
 /// error in the URL, and a status here would turn that into a blank page.
 pub fn respond_with_error(error: AppError) -> AppError {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if !is_plain_form_post() {
-            response.set_status(axum_status(error.status_code()));
-        }
-        if let AppError::TooManyRequests { retry_after_secs, .. } = &error {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
-        }
+    if !is_plain_form_post() {
+        set_response_status(&error);
+    }
+    if let (Some(response), AppError::TooManyRequests { retry_after_secs, .. }) =
+        (use_context::<leptos_axum::ResponseOptions>(), &error)
+    {
+        response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
     }
     error
 }
 
-/// Sets the status of the page being rendered from the error of the thing it
-/// is about: a missing spec's page answers 404, as the not-found page does.
-/// ([`crate::loaded::load_subject`] calls it before the response leaves.)
-pub fn set_page_status(error: &AppError) {
+/// Sets the status of the response being made from `error`: a server
+/// function's answer, or a page about something missing (404, as the
+/// not-found page answers; [`crate::loaded::load_subject`] sets it before
+/// the page's head leaves).
+pub fn set_response_status(error: &AppError) {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum_status(error.status_code()));
     }

@@ -2,22 +2,23 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::error::AppError;
+
 /// Shown for any address the router does not know; answers HTTP 404.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    let missing = AppError::NotFound(
+        "There is nothing at this address. It may have moved, or the link may be mistyped.".into(),
+    );
     #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    crate::request::set_response_status(&missing);
 
     view! {
         <Title text="Page not found" />
         <section class="mx-auto max-w-md py-24 text-center">
             <p class="text-sm font-semibold text-indigo-600 dark:text-indigo-300">"404"</p>
             <h1 class="mt-2 text-3xl font-semibold tracking-tight">"Page not found"</h1>
-            <p class="mt-3 text-slate-600 dark:text-slate-400">
-                "There is nothing at this address. It may have moved, or the link may be mistyped."
-            </p>
+            <p class="mt-3 text-slate-600 dark:text-slate-400">{missing.to_string()}</p>
             <A
                 href="/"
                 attr:class="mt-8 inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"

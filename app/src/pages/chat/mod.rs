@@ -112,7 +112,7 @@ fn ChatList(
 fn NotAChat() -> impl IntoView {
     let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
     #[cfg(feature = "ssr")]
-    crate::request::set_page_status(&error);
+    crate::request::set_response_status(&error);
     view! {
         <Title text=title_for_error("Chat", &error) />
         <LoadError error />
