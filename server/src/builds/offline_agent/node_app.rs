@@ -6,7 +6,7 @@
 use super::app_stack::{fill_feature_module, AppStack, GeneratedFile, Literals};
 use super::behaviour::Behaviour;
 use super::design::{slugify, FeatureDesign};
-use super::template::{fill, html_escape, one_line, string_literal};
+use super::template::{fill, html_escape, list_lines, one_line, string_literal};
 
 pub struct NodeApp;
 
@@ -25,7 +25,7 @@ const LAYOUT: &str = "\
 registered in `src/features/index.js`.
 - `test/<slug>.test.js`: each feature's tests; `test/app.test.js` checks the store and the registry.";
 
-const IMPORT_FIND_ITEM: &str = "import { findItem } from '../store.js';\n";
+const IMPORT_FIND_ITEM: &str = include_str!("templates/node/feature/imports/find_item.js");
 
 impl AppStack for NodeApp {
     fn name(&self) -> &'static str {
@@ -138,22 +138,27 @@ impl AppStack for NodeApp {
     }
 
     fn registry_source(&self, registered: &[&FeatureDesign]) -> String {
-        let mut text = String::from(
-            "// Every feature module of the app, in the order of feature_list.json.\n\
-             // The build agent rewrites this file as it adds features.\n",
-        );
-        if registered.is_empty() {
-            text.push_str("\nexport const features = [];\n");
-            return text;
-        }
-        for design in registered {
-            text.push_str(&format!("import * as feature{} from './{}.js';\n", design.index + 1, design.slug));
-        }
-        text.push_str("\nexport const features = [\n");
-        for design in registered {
-            text.push_str(&format!("  feature{},\n", design.index + 1));
-        }
-        text.push_str("];\n");
-        text
+        let imports: String = registered
+            .iter()
+            .map(|design| {
+                fill(
+                    include_str!("templates/node/registry/feature_import.js"),
+                    &[
+                        ("__NAME__", &registered_name(design)),
+                        ("__MODULE_FILE__", &format!("{}.js", design.slug)),
+                    ],
+                )
+            })
+            .collect();
+        let names: Vec<String> = registered.iter().copied().map(registered_name).collect();
+        fill(
+            include_str!("templates/node/registry/index.js"),
+            &[("__IMPORTS__", &imports), ("__FEATURES__", &list_lines(&names, "  "))],
+        )
     }
+}
+
+/// The name the registry imports a feature's module as.
+fn registered_name(design: &FeatureDesign) -> String {
+    format!("feature{}", design.index + 1)
 }

@@ -6,7 +6,7 @@
 use super::app_stack::{fill_feature_module, AppStack, GeneratedFile, Literals};
 use super::behaviour::Behaviour;
 use super::design::FeatureDesign;
-use super::template::{fill, one_line, string_literal};
+use super::template::{fill, indent, list_lines, one_line, string_literal};
 
 pub struct PythonApp;
 
@@ -24,7 +24,7 @@ const LAYOUT: &str = "\
 registered in `app/features/__init__.py`.
 - `tests/test_<module>.py`: each feature's tests; `tests/test_app.py` checks the store, page and registry.";
 
-const IMPORT_FIND_ITEM: &str = "from app.store import find_item\n";
+const IMPORT_FIND_ITEM: &str = include_str!("templates/python/feature/imports/find_item.py");
 
 impl AppStack for PythonApp {
     fn name(&self) -> &'static str {
@@ -62,10 +62,7 @@ impl AppStack for PythonApp {
     fn skeleton(&self, app_name: &str) -> Vec<GeneratedFile> {
         vec![
             GeneratedFile::new("main.py", include_str!("templates/python/skeleton/main.py")),
-            GeneratedFile::new(
-                "app/__init__.py",
-                "# The app's code: the store, the page and the features.\n",
-            ),
+            GeneratedFile::new("app/__init__.py", include_str!("templates/python/skeleton/app/__init__.py")),
             GeneratedFile::new("app/store.py", include_str!("templates/python/skeleton/app/store.py")),
             GeneratedFile::new(
                 "app/page.py",
@@ -132,7 +129,8 @@ impl AppStack for PythonApp {
                 ("__STORE_IMPORT__", store_import),
                 ("__CLASS__", &format!("Feature{}Test", design.index + 1)),
                 ("__SLUG__", &string_literal(&design.slug)),
-                ("__TESTS__", tests),
+                // Methods of the class, written at the top level of their files so that those parse alone.
+                ("__TESTS__", &indent(tests, "    ")),
             ],
         )
     }
@@ -142,22 +140,19 @@ impl AppStack for PythonApp {
     }
 
     fn registry_source(&self, registered: &[&FeatureDesign]) -> String {
-        let mut text = String::from(
-            "# Every feature module of the app, in the order of feature_list.json.\n\
-             # The build agent rewrites this file as it adds features.\n",
-        );
-        if registered.is_empty() {
-            text.push_str("\nFEATURES = []\n");
-            return text;
-        }
-        for design in registered {
-            text.push_str(&format!("from app.features import {}\n", design.python_module()));
-        }
-        text.push_str("\nFEATURES = [\n");
-        for design in registered {
-            text.push_str(&format!("    {},\n", design.python_module()));
-        }
-        text.push_str("]\n");
-        text
+        let modules: Vec<String> = registered.iter().map(|design| design.python_module()).collect();
+        let imports: String = modules
+            .iter()
+            .map(|module| {
+                fill(
+                    include_str!("templates/python/registry/feature_import.py"),
+                    &[("__MODULE__", module.as_str())],
+                )
+            })
+            .collect();
+        fill(
+            include_str!("templates/python/registry/__init__.py"),
+            &[("__IMPORTS__", &imports), ("__FEATURES__", &list_lines(&modules, "    "))],
+        )
     }
 }

@@ -243,7 +243,7 @@ impl Drop for WorkDir {
 }
 
 /// Paths relative to `root`, sorted, without version-control and cache folders.
-fn files_under(root: &Path, dir: &Path) -> Vec<String> {
+pub fn files_under(root: &Path, dir: &Path) -> Vec<String> {
     let mut files = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return files;

@@ -4,6 +4,10 @@
 //! python3.
 
 use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -15,8 +19,8 @@ use super::behaviour::Behaviour;
 use super::design::design_features;
 use super::feature_list::FeatureList;
 use super::test_support::{
-    build_request, coding_opening, commands, has_program, initializer_opening, reply_to, written, Script,
-    WorkDir,
+    build_request, coding_opening, commands, files_under, has_program, initializer_opening, reply_to,
+    written, Script, WorkDir,
 };
 use super::*;
 
@@ -352,4 +356,76 @@ async fn the_generated_python_app_passes_its_own_tests() {
     assert_succeeds(&work, "python3", &["-m", "unittest", "discover", "-s", "tests"]);
     assert_succeeds(&work, "python3", &["-m", "py_compile", "main.py"]);
     assert_eq!(commit_count(&work), 1 + TASK_DESCRIPTIONS.len());
+}
+
+/// Parses a Python file given as the first argument; a traceback names what is wrong.
+const PYTHON_PARSE: &str = "import ast, sys; ast.parse(open(sys.argv[1], 'rb').read(), sys.argv[1])";
+
+#[test]
+fn every_template_parses_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/builds/offline_agent/templates");
+    let templates = files_under(&root, &root);
+    assert!(!templates.is_empty(), "no templates under {}", root.display());
+    let (has_node, has_python, has_bash) = (has_program("node"), has_program("python3"), has_program("bash"));
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    for template in &templates {
+        let path = root.join(template);
+        let checked = match path.extension().and_then(|extension| extension.to_str()).unwrap_or_default() {
+            "js" if has_node => node_check(&path),
+            "py" if has_python => {
+                accepted(Command::new("python3").args(["-c", PYTHON_PARSE]).arg(&path).output())
+            }
+            "sh" if has_bash => accepted(Command::new("bash").arg("-n").arg(&path).output()),
+            "json" => json_check(&path),
+            "js" | "py" | "sh" => {
+                skipped.push(template.as_str());
+                continue;
+            }
+            // Neither has a parser among the tools here, and their placeholders sit in text, not markup.
+            "html" | "css" => continue,
+            _ => Err("no check for this kind of template: add one to this test".to_owned()),
+        };
+        if let Err(message) = checked {
+            failures.push(format!("{template}: {message}"));
+        }
+    }
+    if !skipped.is_empty() {
+        eprintln!("not checked, as node, python3 or bash is missing: {skipped:?}");
+    }
+    assert!(failures.is_empty(), "templates that do not parse:\n{}", failures.join("\n"));
+}
+
+/// `node --check` reading the file as an ES module, as the generated app's
+/// `package.json` makes every script: given a path, Node before 20.19 reads a
+/// file as CommonJS unless a `package.json` above it says `"type": "module"`,
+/// and among the templates only `skeleton/` has one.
+fn node_check(path: &Path) -> Result<(), String> {
+    let source = fs::read(path).map_err(|error| error.to_string())?;
+    let mut node = Command::new("node")
+        .args(["--check", "--input-type=module", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("node did not start: {error}"))?;
+    // stdin is dropped after the write, which closes it, so node reads to the end.
+    let handed_over = node.stdin.take().map_or(Ok(()), |mut stdin| stdin.write_all(&source));
+    // What node printed explains more than a broken pipe does.
+    accepted(node.wait_with_output())
+        .and(handed_over.map_err(|error| format!("node did not take the file: {error}")))
+}
+
+fn json_check(path: &Path) -> Result<(), String> {
+    let json = fs::read(path).map_err(|error| error.to_string())?;
+    serde_json::from_slice::<Value>(&json).map(|_| ()).map_err(|error| error.to_string())
+}
+
+/// Whether a checker accepted the file, else what it printed.
+fn accepted(output: std::io::Result<Output>) -> Result<(), String> {
+    let output = output.map_err(|error| format!("the checker did not start: {error}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
 }

@@ -1,0 +1,1 @@
+import { findItem } from '../store.js';

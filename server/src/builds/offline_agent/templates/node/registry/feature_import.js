@@ -1,0 +1,1 @@
+import * as __NAME__ from './__MODULE_FILE__';

@@ -1,0 +1,1 @@
+from app.store import find_item

@@ -1,0 +1,4 @@
+# Every feature module of the app, in the order of feature_list.json.
+# The build agent rewrites this file as it adds features.
+__IMPORTS__
+FEATURES = [__FEATURES__]

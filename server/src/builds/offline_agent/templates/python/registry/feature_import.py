@@ -1,0 +1,1 @@
+from app.features import __MODULE__

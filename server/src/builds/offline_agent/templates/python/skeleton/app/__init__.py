@@ -1,0 +1,1 @@
+# The app's code: the store, the page and the features.
