@@ -90,7 +90,7 @@ mod live {
     use uuid::Uuid;
 
     use super::{StreamHealth, ATTEMPTS_BEFORE_GIVING_UP};
-    use crate::model::builds::{BuildStatus, StreamedBuildEvent};
+    use crate::model::builds::{BuildEnded, BuildStatus, StreamedBuildEvent};
 
     /// The first wait before opening a broken stream again; it doubles with
     /// each failed attempt, up to [`MAX_RETRY`].
@@ -98,13 +98,6 @@ mod live {
     const MAX_RETRY: Duration = Duration::from_secs(30);
 
     type Listener = Closure<dyn Fn(Event)>;
-
-    /// The `complete` message: how the build ended.
-    #[derive(serde::Deserialize)]
-    struct Ended {
-        status: BuildStatus,
-        reason: Option<String>,
-    }
 
     pub struct Connection {
         pub build_id: Uuid,
@@ -215,7 +208,7 @@ mod live {
             // Closed, not dropped: this listener is running. Without the
             // close, the browser would connect again and replay everything.
             this.close();
-            let ended = data_of(&event).and_then(|data| crate::loaded::read_json::<Ended>(&data).ok());
+            let ended = data_of(&event).and_then(|data| crate::loaded::read_json::<BuildEnded>(&data).ok());
             let (status, reason) = match ended {
                 Some(ended) => (ended.status, ended.reason),
                 None => (BuildStatus::Completed, None),

@@ -41,7 +41,9 @@ pub struct SignInAttempt {
 
 /// Accounts, sessions and API tokens. Methods that change who is signed in
 /// take the request's session; the others take the signed-in owner, so no
-/// call can reach another user's tokens.
+/// call can reach another user's tokens. Creating and revoking a token take
+/// the caller: only one signed in with a password may (see
+/// [`Caller::require_session`]).
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Creates the account and signs it in; `client_address` counts toward
@@ -55,8 +57,8 @@ pub trait Accounts: Send + Sync + 'static {
     async fn sign_in(&self, session: &Session, attempt: SignInAttempt) -> Result<UserProfile, AppError>;
     async fn sign_out(&self, session: &Session) -> Result<(), AppError>;
     async fn api_tokens(&self, owner: &UserProfile) -> Result<Vec<ApiTokenSummary>, AppError>;
-    async fn create_api_token(&self, owner: &UserProfile, name: &str) -> Result<CreatedApiToken, AppError>;
-    async fn revoke_api_token(&self, owner: &UserProfile, token_id: Uuid) -> Result<(), AppError>;
+    async fn create_api_token(&self, caller: &Caller, name: &str) -> Result<CreatedApiToken, AppError>;
+    async fn revoke_api_token(&self, caller: &Caller, token_id: Uuid) -> Result<(), AppError>;
 }
 
 /// A user's specs. Every method takes the owner: another user's spec is

@@ -1,6 +1,7 @@
 //! What server functions need from the request they answer: who is
 //! calling, the backend, and an error's HTTP status on the response.
-//! [`with_signed_in_user`] is the body of nearly every server function.
+//! [`with_signed_in_user`] is the body of nearly every server function;
+//! [`with_caller`] and [`with_session`] of the few that need more or less.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -19,8 +20,30 @@ pub async fn with_signed_in_user<T, Work>(
 where
     Work: Future<Output = Result<T, AppError>>,
 {
-    let outcome = match (require_user(), use_backend()) {
-        (Ok(owner), Ok(backend)) => work(backend, owner).await,
+    with_caller(|backend, caller| work(backend, caller.user)).await
+}
+
+/// As [`with_signed_in_user`], for the services that care how the caller
+/// signed in (API tokens cannot manage API tokens).
+pub async fn with_caller<T, Work>(work: impl FnOnce(Backend, Caller) -> Work) -> Result<T, AppError>
+where
+    Work: Future<Output = Result<T, AppError>>,
+{
+    let outcome = match (caller().ok_or_else(AppError::sign_in_required), use_backend()) {
+        (Ok(caller), Ok(backend)) => work(backend, caller).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    outcome.map_err(respond_with_error)
+}
+
+/// Runs `work` with the backend and the request's session, signed in or
+/// not: signing up, in and out.
+pub async fn with_session<T, Work>(work: impl FnOnce(Backend, Session) -> Work) -> Result<T, AppError>
+where
+    Work: Future<Output = Result<T, AppError>>,
+{
+    let outcome = match (use_backend(), request_session()) {
+        (Ok(backend), Ok(session)) => work(backend, session).await,
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
     outcome.map_err(respond_with_error)
@@ -54,14 +77,8 @@ pub fn require_user() -> Result<UserProfile, AppError> {
     signed_in_user().ok_or_else(AppError::sign_in_required)
 }
 
-/// The user signed in with a session (401 when nobody is, 403 for an API token).
-pub fn require_session_user() -> Result<UserProfile, AppError> {
-    let caller = caller().ok_or_else(AppError::sign_in_required)?;
-    caller.require_session().cloned()
-}
-
 /// The current request's session (the server's session layer puts it there).
-pub fn request_session() -> Result<Session, AppError> {
+fn request_session() -> Result<Session, AppError> {
     request_parts().and_then(|parts| parts.extensions.get::<Session>().cloned()).ok_or_else(|| {
         tracing::error!("server function called without the session layer");
         AppError::Internal

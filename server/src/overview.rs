@@ -11,11 +11,12 @@ use app::ports::Overview;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::builds::repo::BuildRefRow;
 use crate::db::schema::{app_specs, builds, projects};
-use crate::db::{DbPool, StoreError};
+use crate::db::{DbPool, StoreError, StoreResult};
 use crate::specs::repo as specs_repo;
 
 pub struct OverviewService {
@@ -41,7 +42,7 @@ impl OverviewService {
     }
 }
 
-async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResult<DashboardSummary> {
+async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> StoreResult<DashboardSummary> {
     let spec_count =
         app_specs::table.filter(app_specs::user_id.eq(owner_id)).count().get_result::<i64>(&mut &*connection);
     let project_count =
@@ -59,8 +60,13 @@ async fn summary_of(connection: &AsyncPgConnection, owner_id: Uuid) -> QueryResu
         .limit(RECENT_ITEMS)
         .select(BuildRefRow::as_select())
         .load::<BuildRefRow>(&mut &*connection);
-    let (spec_count, project_count, counted, (recent_specs, _), recent_builds) =
-        futures_util::try_join!(spec_count, project_count, counted, recent_specs, recent_builds)?;
+    let (spec_count, project_count, counted, (recent_specs, _), recent_builds) = futures_util::try_join!(
+        spec_count.err_into(),
+        project_count.err_into(),
+        counted.err_into(),
+        recent_specs,
+        recent_builds.err_into()
+    )?;
     let counted: HashMap<String, i64> = counted.into_iter().collect();
     let builds_by_status = BUILD_STATES
         .iter()

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{api_tokens, app_specs, chats, projects};
+use crate::db::ServiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quotas {
@@ -64,7 +65,7 @@ impl Quotas {
         connection: &mut AsyncPgConnection,
         owner_id: Uuid,
         kind: Kept,
-    ) -> QueryResult<Result<(), AppError>> {
+    ) -> Result<(), ServiceError> {
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind::<Text, _>(format!("quota {} {owner_id}", kind.noun()))
             .execute(connection)
@@ -92,7 +93,10 @@ impl Quotas {
             }
         };
         let limit = self.limit(kind);
-        Ok(if kept >= limit { Err(full(kind, limit)) } else { Ok(()) })
+        if kept >= limit {
+            return Err(full(kind, limit).into());
+        }
+        Ok(())
     }
 
     /// Whether a spec at `version` may gain another; versions are numbered

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::model::accounts::{safe_next_path, validate_new_account};
+use crate::model::accounts::safe_next_path;
 use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile};
 
 /// Who is signed in, or `None`: the shell asks this to show the user menu.
@@ -21,12 +21,14 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::request::{client_address, request_session, respond_with_error, use_backend};
+    use crate::model::accounts::NewAccount;
 
-    let account = validate_new_account(&email, &display_name, &password).map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    let session = request_session().map_err(respond_with_error)?;
-    backend.accounts.sign_up(&session, account, client_address()).await.map_err(respond_with_error)?;
+    let client_address = crate::request::client_address();
+    crate::request::with_session(move |backend, session| async move {
+        let account = NewAccount::parse(&email, &display_name, &password)?;
+        backend.accounts.sign_up(&session, account, client_address).await
+    })
+    .await?;
     leptos_axum::redirect(&safe_next_path(next.as_deref()));
     Ok(())
 }
@@ -34,23 +36,22 @@ pub async fn sign_up(
 #[server(prefix = "/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::ports::SignInAttempt;
-    use crate::request::{client_address, request_session, respond_with_error, use_backend};
 
-    let backend = use_backend().map_err(respond_with_error)?;
-    let session = request_session().map_err(respond_with_error)?;
-    let attempt = SignInAttempt { email, password, client_address: client_address() };
-    backend.accounts.sign_in(&session, attempt).await.map_err(respond_with_error)?;
+    let attempt = SignInAttempt { email, password, client_address: crate::request::client_address() };
+    crate::request::with_session(move |backend, session| async move {
+        backend.accounts.sign_in(&session, attempt).await
+    })
+    .await?;
     leptos_axum::redirect(&safe_next_path(next.as_deref()));
     Ok(())
 }
 
 #[server(prefix = "/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::request::{request_session, respond_with_error, use_backend};
-
-    let backend = use_backend().map_err(respond_with_error)?;
-    let session = request_session().map_err(respond_with_error)?;
-    backend.accounts.sign_out(&session).await.map_err(respond_with_error)?;
+    crate::request::with_session(
+        move |backend, session| async move { backend.accounts.sign_out(&session).await },
+    )
+    .await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -65,18 +66,16 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
 
 #[server(prefix = "/fn", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
-    use crate::request::{require_session_user, respond_with_error, use_backend};
-
-    let owner = require_session_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.accounts.create_api_token(&owner, &name).await.map_err(respond_with_error)
+    crate::request::with_caller(move |backend, caller| async move {
+        backend.accounts.create_api_token(&caller, &name).await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: Uuid) -> Result<(), AppError> {
-    use crate::request::{require_session_user, respond_with_error, use_backend};
-
-    let owner = require_session_user().map_err(respond_with_error)?;
-    let backend = use_backend().map_err(respond_with_error)?;
-    backend.accounts.revoke_api_token(&owner, id).await.map_err(respond_with_error)
+    crate::request::with_caller(move |backend, caller| async move {
+        backend.accounts.revoke_api_token(&caller, id).await
+    })
+    .await
 }

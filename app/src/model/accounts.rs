@@ -45,20 +45,34 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 
-/// A sign-up that passed every rule, ready to be stored.
+/// A sign-up that passed every rule, ready to be stored (trimmed email and
+/// name): [`NewAccount::parse`] is the only way to get one.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
-    pub email: String,
-    pub display_name: String,
-    pub password: String,
+    email: String,
+    display_name: String,
+    password: String,
 }
 
-/// Checks a sign-up form and returns it cleaned (trimmed email and name).
-pub fn validate_new_account(email: &str, display_name: &str, password: &str) -> Result<NewAccount, AppError> {
-    let email = validate_email(email)?;
-    let display_name = validate_display_name(display_name)?;
-    validate_password(password, &email)?;
-    Ok(NewAccount { email, display_name, password: password.to_owned() })
+impl NewAccount {
+    pub fn parse(email: &str, display_name: &str, password: &str) -> Result<Self, AppError> {
+        let email = validate_email(email)?;
+        let display_name = validate_display_name(display_name)?;
+        validate_password(password, &email)?;
+        Ok(Self { email, display_name, password: password.to_owned() })
+    }
+
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    pub fn password(&self) -> &str {
+        &self.password
+    }
 }
 
 pub fn validate_email(email: &str) -> Result<String, AppError> {
@@ -182,24 +196,20 @@ mod tests {
 
     #[test]
     fn a_password_shorter_than_ten_characters_is_refused_with_its_length() {
-        let error = validate_new_account("ada@example.com", "Ada", "short-pw").unwrap_err();
+        let error = NewAccount::parse("ada@example.com", "Ada", "short-pw").unwrap_err();
         assert_eq!(error.to_string(), "Your password needs at least 10 characters; it has 8.");
     }
 
     #[test]
     fn a_password_equal_to_the_email_is_refused_whatever_its_case() {
-        let error = validate_new_account("ada@example.com", "Ada", "ADA@Example.com").unwrap_err();
+        let error = NewAccount::parse("ada@example.com", "Ada", "ADA@Example.com").unwrap_err();
         assert!(error.to_string().contains("cannot be your email"), "{error}");
     }
 
     #[test]
     fn emails_and_names_are_trimmed_and_checked() {
-        let account =
-            validate_new_account("  ada@example.com ", " Ada Lovelace ", "analytical-engine").unwrap();
-        assert_eq!(
-            (account.email.as_str(), account.display_name.as_str()),
-            ("ada@example.com", "Ada Lovelace")
-        );
+        let account = NewAccount::parse("  ada@example.com ", " Ada Lovelace ", "analytical-engine").unwrap();
+        assert_eq!((account.email(), account.display_name()), ("ada@example.com", "Ada Lovelace"));
         for email in ["ada", "@example.com", "ada@", "ada@@example.com", "a da@example.com", "ada@example."] {
             assert!(validate_email(email).is_err(), "{email} was accepted");
         }

@@ -416,6 +416,16 @@ pub struct StreamedBuildEvent {
     pub event: BuildEvent,
 }
 
+/// The data of the build stream's last message, `complete`: how the build
+/// ended, sent once its archive is settled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BuildEnded {
+    pub status: BuildStatus,
+    /// Why, when it failed or was cancelled.
+    pub reason: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

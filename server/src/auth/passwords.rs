@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use tokio::sync::Semaphore;
 
+use app::error::AppError;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,15 @@ pub enum PasswordError {
 fn argon2id() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP's argon2id parameters are in range");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A failed hash is the server's fault, never the person's: logged, and
+/// answered without its details.
+impl From<PasswordError> for AppError {
+    fn from(error: PasswordError) -> Self {
+        tracing::error!(%error, "password hashing failed");
+        AppError::Internal
+    }
 }
 
 fn hash_blocking(password: &str) -> Result<String, PasswordError> {

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{api_tokens, users};
+use crate::db::StoreResult;
 
 /// How often a token's "last used" time is written, at most.
 pub const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
@@ -92,14 +93,14 @@ pub async fn insert_user(
 pub async fn find_user_by_email(
     connection: &mut AsyncPgConnection,
     email: &str,
-) -> QueryResult<Option<(UserProfile, String)>> {
-    users::table
+) -> StoreResult<Option<(UserProfile, String)>> {
+    Ok(users::table
         .filter(lower(users::email).eq(email.trim().to_lowercase()))
         .select((UserRow::as_select(), users::password_hash))
         .first::<(UserRow, String)>(connection)
         .await
         .optional()
-        .map(|row| row.map(|(user, hash)| (user.into(), hash)))
+        .map(|row| row.map(|(user, hash)| (user.into(), hash)))?)
 }
 
 /// Who holds an API token, and when it was last used.
@@ -113,7 +114,7 @@ pub struct TokenHolder {
 pub async fn find_token_holder(
     connection: &mut AsyncPgConnection,
     digest: &[u8],
-) -> QueryResult<Option<TokenHolder>> {
+) -> StoreResult<Option<TokenHolder>> {
     let found: Option<(Uuid, Option<DateTime<Utc>>, UserRow)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(digest))
@@ -130,7 +131,7 @@ pub async fn touch_token(
     connection: &mut AsyncPgConnection,
     token_id: Uuid,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     diesel::update(api_tokens::table.find(token_id))
         .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(now - TOUCH_EVERY)))
         .set(api_tokens::last_used_at.eq(now))
@@ -142,14 +143,14 @@ pub async fn touch_token(
 pub async fn list_tokens(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
-) -> QueryResult<Vec<ApiTokenSummary>> {
-    api_tokens::table
+) -> StoreResult<Vec<ApiTokenSummary>> {
+    Ok(api_tokens::table
         .filter(api_tokens::user_id.eq(owner_id))
         .order(api_tokens::created_at.desc())
         .select(ApiTokenRow::as_select())
         .load(connection)
         .await
-        .map(|rows| rows.into_iter().map(ApiTokenSummary::from).collect())
+        .map(|rows| rows.into_iter().map(ApiTokenSummary::from).collect())?)
 }
 
 pub async fn insert_token(
@@ -158,8 +159,8 @@ pub async fn insert_token(
     name: &str,
     digest: &[u8],
     prefix: &str,
-) -> QueryResult<ApiTokenSummary> {
-    diesel::insert_into(api_tokens::table)
+) -> StoreResult<ApiTokenSummary> {
+    Ok(diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::id.eq(Uuid::now_v7()),
             api_tokens::user_id.eq(owner_id),
@@ -170,7 +171,7 @@ pub async fn insert_token(
         .returning(ApiTokenRow::as_returning())
         .get_result(connection)
         .await
-        .map(ApiTokenSummary::from)
+        .map(ApiTokenSummary::from)?)
 }
 
 /// Deletes the owner's token; `false` when the owner has no such token.
@@ -178,11 +179,11 @@ pub async fn delete_token(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     token_id: Uuid,
-) -> QueryResult<bool> {
-    diesel::delete(
+) -> StoreResult<bool> {
+    Ok(diesel::delete(
         api_tokens::table.filter(api_tokens::id.eq(token_id)).filter(api_tokens::user_id.eq(owner_id)),
     )
     .execute(connection)
     .await
-    .map(|deleted| deleted == 1)
+    .map(|deleted| deleted == 1)?)
 }

@@ -9,7 +9,7 @@ use app::model::accounts::{
     validate_token_name, ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile, MAX_EMAIL_CHARS,
     MAX_PASSWORD_CHARS,
 };
-use app::ports::{Accounts, Session, SignInAttempt};
+use app::ports::{Accounts, Caller, Session, SignInAttempt};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::auth::passwords::{hash_password, verify_password};
 use crate::auth::tokens::{generate_token, token_digest};
 use crate::auth::{repo, sessions, throttle};
 use crate::config::{AuthConfig, ThrottlePolicy};
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, ServiceError, StoreError};
 use crate::quotas::{Kept, Quotas};
 use crate::rate_limits::{self, Bucket, Decision, Quota};
 
@@ -53,16 +53,16 @@ impl AccountService {
     /// one query); renews the session when due and ends it when its user no
     /// longer exists.
     pub async fn user_of_session(&self, session: &Session) -> Result<Option<UserProfile>, AppError> {
-        if sessions::signed_in_user_id(session).await.map_err(session_failure)?.is_none() {
+        if sessions::signed_in_user_id(session).await?.is_none() {
             return Ok(None);
         }
-        match sessions::signed_in_user(session).await.map_err(session_failure)? {
+        match sessions::signed_in_user(session).await? {
             Some(user) => {
-                sessions::renew_if_due(session, self.renew_sessions_every).await.map_err(session_failure)?;
+                sessions::renew_if_due(session, self.renew_sessions_every).await?;
                 Ok(Some(user))
             }
             None => {
-                sessions::end(session).await.map_err(session_failure)?;
+                sessions::end(session).await?;
                 Ok(None)
             }
         }
@@ -72,22 +72,18 @@ impl AccountService {
     /// revoked. "Last used" is written at most once a minute, after the
     /// answer: a request costs one query.
     pub async fn user_of_token(&self, secret: &str) -> Result<UserProfile, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let holder = repo::find_token_holder(&mut connection, &token_digest(secret))
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(|| {
+        let mut connection = self.pool.connection().await?;
+        let holder =
+            repo::find_token_holder(&mut connection, &token_digest(secret)).await?.ok_or_else(|| {
                 AppError::Unauthorized("This API token is not valid. It may have been revoked.".into())
             })?;
         let now = chrono::Utc::now();
         if holder.last_used_at.is_none_or(|used| used < now - repo::TOUCH_EVERY) {
             let pool = self.pool.clone();
             tokio::spawn(async move {
-                let touched = match pool.get().await {
-                    Ok(mut connection) => repo::touch_token(&mut connection, holder.token_id, now)
-                        .await
-                        .map_err(StoreError::from),
-                    Err(error) => Err(StoreError::from(error)),
+                let touched = match pool.connection().await {
+                    Ok(mut connection) => repo::touch_token(&mut connection, holder.token_id, now).await,
+                    Err(error) => Err(error),
                 };
                 if let Err(error) = touched {
                     tracing::warn!(%error, "could not record when an API token was last used");
@@ -104,16 +100,6 @@ impl AccountService {
         let failures = throttle::delete_stale_failures(&mut connection, self.throttle.window).await?;
         Ok((sessions, failures))
     }
-}
-
-fn session_failure(error: tower_sessions::session::Error) -> AppError {
-    tracing::error!(%error, "session store failed");
-    AppError::Unavailable("Your session could not be read or saved. Please try again in a moment.".into())
-}
-
-fn hashing_failure(error: impl std::fmt::Display) -> AppError {
-    tracing::error!(%error, "password hashing failed");
-    AppError::Internal
 }
 
 fn too_many_sign_ups(decision: &Decision) -> AppError {
@@ -155,19 +141,20 @@ impl Accounts for AccountService {
                 return Err(too_many_sign_ups(&decision));
             }
         }
-        let password_hash = hash_password(account.password).await.map_err(hashing_failure)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let user = repo::insert_user(&mut connection, &account.email, &account.display_name, &password_hash)
-            .await
-            .map_err(|error| match error {
-                repo::NewUserError::EmailTaken => AppError::Conflict(
-                    "An account with this email already exists. Sign in instead, or use another email."
-                        .into(),
-                ),
-                repo::NewUserError::Query(error) => StoreError::from(error).into(),
-            })?;
+        let password_hash = hash_password(account.password().to_owned()).await?;
+        let mut connection = self.pool.connection().await?;
+        let user =
+            repo::insert_user(&mut connection, account.email(), account.display_name(), &password_hash)
+                .await
+                .map_err(|error| match error {
+                    repo::NewUserError::EmailTaken => AppError::Conflict(
+                        "An account with this email already exists. Sign in instead, or use another email."
+                            .into(),
+                    ),
+                    repo::NewUserError::Query(error) => StoreError::from(error).into(),
+                })?;
         drop(connection);
-        sessions::begin(session, user.id).await.map_err(session_failure)?;
+        sessions::begin(session, user.id).await?;
         tracing::info!(user_id = %user.id, "account created");
         Ok(user)
     }
@@ -180,32 +167,28 @@ impl Accounts for AccountService {
         {
             return Err(AppError::Unauthorized(WRONG_CREDENTIALS.into()));
         }
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         // Refuse before hashing: a throttled caller costs one query, not a hash.
         if let Err(wait) =
-            throttle::claim_attempt(&mut connection, &self.throttle, &account, attempt.client_address)
-                .await
-                .map_err(StoreError::from)?
+            throttle::claim_attempt(&mut connection, &self.throttle, &account, attempt.client_address).await?
         {
             tracing::warn!(client = ?attempt.client_address, "sign-in refused by throttling");
             return Err(too_many_attempts(wait));
         }
-        let found = repo::find_user_by_email(&mut connection, &account).await.map_err(StoreError::from)?;
+        let found = repo::find_user_by_email(&mut connection, &account).await?;
         let (user, stored_hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
         };
         // No connection is held while the hash is computed.
         drop(connection);
-        let is_correct = verify_password(attempt.password, stored_hash).await.map_err(hashing_failure)?;
+        let is_correct = verify_password(attempt.password, stored_hash).await?;
         match user {
             Some(user) if is_correct => {
-                let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-                throttle::forget_failures(&mut connection, &account, attempt_address)
-                    .await
-                    .map_err(StoreError::from)?;
+                let mut connection = self.pool.connection().await?;
+                throttle::forget_failures(&mut connection, &account, attempt_address).await?;
                 drop(connection);
-                sessions::begin(session, user.id).await.map_err(session_failure)?;
+                sessions::begin(session, user.id).await?;
                 Ok(user)
             }
             // The attempt was counted as a failure when it was claimed.
@@ -214,41 +197,40 @@ impl Accounts for AccountService {
     }
 
     async fn sign_out(&self, session: &Session) -> Result<(), AppError> {
-        sessions::end(session).await.map_err(session_failure)
+        Ok(sessions::end(session).await?)
     }
 
     async fn api_tokens(&self, owner: &UserProfile) -> Result<Vec<ApiTokenSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        Ok(repo::list_tokens(&mut connection, owner.id).await.map_err(StoreError::from)?)
+        let mut connection = self.pool.connection().await?;
+        Ok(repo::list_tokens(&mut connection, owner.id).await?)
     }
 
-    async fn create_api_token(&self, owner: &UserProfile, name: &str) -> Result<CreatedApiToken, AppError> {
+    async fn create_api_token(&self, caller: &Caller, name: &str) -> Result<CreatedApiToken, AppError> {
+        let owner = caller.require_session()?;
         let name = &validate_token_name(name)?;
         let generated = generate_token().map_err(|error| {
             tracing::error!(%error, "the system random source failed");
             AppError::Internal
         })?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let quotas = self.quotas;
         let token = connection
             .transaction(async |connection| {
-                if let Err(full) = quotas.make_room(connection, owner.id, Kept::ApiTokens).await? {
-                    return Ok(Err(full));
-                }
+                quotas.make_room(connection, owner.id, Kept::ApiTokens).await?;
                 let token =
                     repo::insert_token(connection, owner.id, name, &generated.digest, &generated.prefix)
                         .await?;
-                Ok::<_, diesel::result::Error>(Ok(token))
+                Ok::<_, ServiceError>(token)
             })
-            .await
-            .map_err(StoreError::from)??;
+            .await?;
         tracing::info!(user_id = %owner.id, token_id = %token.id, "API token created");
         Ok(CreatedApiToken { token, secret: generated.secret })
     }
 
-    async fn revoke_api_token(&self, owner: &UserProfile, token_id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if repo::delete_token(&mut connection, owner.id, token_id).await.map_err(StoreError::from)? {
+    async fn revoke_api_token(&self, caller: &Caller, token_id: Uuid) -> Result<(), AppError> {
+        let owner = caller.require_session()?;
+        let mut connection = self.pool.connection().await?;
+        if repo::delete_token(&mut connection, owner.id, token_id).await? {
             tracing::info!(user_id = %owner.id, %token_id, "API token revoked");
             Ok(())
         } else {

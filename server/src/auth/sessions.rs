@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use app::error::AppError;
 use app::model::accounts::UserProfile;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -45,34 +46,45 @@ pub fn session_layer(pool: DbPool, config: &AuthConfig) -> SessionManagerLayer<P
         .with_expiry(Expiry::OnInactivity(lifetime))
 }
 
+/// The session store failed to read or save a session: answered as "try
+/// again" (503), since the store is the database.
+#[derive(Debug, thiserror::Error)]
+#[error("session store failed: {0}")]
+pub struct SessionError(#[from] tower_sessions::session::Error);
+
+impl From<SessionError> for AppError {
+    fn from(error: SessionError) -> Self {
+        tracing::error!(%error, "session store failed");
+        AppError::Unavailable("Your session could not be read or saved. Please try again in a moment.".into())
+    }
+}
+
 /// Starts a signed-in session under a new id, so an id planted before sign-in
 /// (session fixation) is worthless afterwards.
-pub async fn begin(session: &Session, user_id: Uuid) -> Result<(), tower_sessions::session::Error> {
+pub async fn begin(session: &Session, user_id: Uuid) -> Result<(), SessionError> {
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user_id).await?;
-    session.insert(RENEWED_AT_KEY, Utc::now().timestamp()).await
+    Ok(session.insert(RENEWED_AT_KEY, Utc::now().timestamp()).await?)
 }
 
 /// Deletes the session from the store and the browser.
-pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error> {
-    session.flush().await
+pub async fn end(session: &Session) -> Result<(), SessionError> {
+    Ok(session.flush().await?)
 }
 
-pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, tower_sessions::session::Error> {
-    session.get(USER_ID_KEY).await
+pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, SessionError> {
+    Ok(session.get(USER_ID_KEY).await?)
 }
 
 /// The signed-in user, read with the session itself; `None` when nobody
 /// signed in or the user no longer exists.
-pub async fn signed_in_user(
-    session: &Session,
-) -> Result<Option<UserProfile>, tower_sessions::session::Error> {
-    session.get(LOADED_USER_KEY).await
+pub async fn signed_in_user(session: &Session) -> Result<Option<UserProfile>, SessionError> {
+    Ok(session.get(LOADED_USER_KEY).await?)
 }
 
 /// Pushes the expiry forward when the last push is older than
 /// `every`: sliding expiry without a database write on every request.
-pub async fn renew_if_due(session: &Session, every: Duration) -> Result<(), tower_sessions::session::Error> {
+pub async fn renew_if_due(session: &Session, every: Duration) -> Result<(), SessionError> {
     let now = Utc::now().timestamp();
     let renewed_at: i64 = session.get(RENEWED_AT_KEY).await?.unwrap_or(0);
     if now.saturating_sub(renewed_at) >= i64::try_from(every.as_secs()).unwrap_or(i64::MAX) {

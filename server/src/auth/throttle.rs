@@ -15,6 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::config::ThrottlePolicy;
 use crate::db::schema::sign_in_failures;
+use crate::db::StoreResult;
 
 /// The key failures are counted under: the email as typed, lower-cased, so
 /// guesses against an account that does not exist are throttled just the same.
@@ -45,7 +46,7 @@ pub async fn claim_attempt(
     policy: &ThrottlePolicy,
     account: &str,
     address: Option<IpAddr>,
-) -> QueryResult<Result<(), Duration>> {
+) -> StoreResult<Result<(), Duration>> {
     let account = account.to_owned();
     let policy = *policy;
     connection
@@ -73,7 +74,7 @@ async fn time_until_allowed(
     policy: &ThrottlePolicy,
     account: &str,
     address: Option<IpAddr>,
-) -> QueryResult<Option<Duration>> {
+) -> StoreResult<Option<Duration>> {
     let now = Utc::now();
     let window = as_delta(policy.window);
     let window_start = now - window;
@@ -111,7 +112,7 @@ async fn nth_latest_failure(
     counted: Counted<'_>,
     window_start: DateTime<Utc>,
     limit: u32,
-) -> QueryResult<Option<DateTime<Utc>>> {
+) -> StoreResult<Option<DateTime<Utc>>> {
     let mut query = sign_in_failures::table
         .filter(sign_in_failures::failed_at.gt(window_start))
         .order(sign_in_failures::failed_at.desc())
@@ -128,15 +129,15 @@ async fn nth_latest_failure(
         Counted::Account(account) => query.filter(sign_in_failures::account_key.eq(account.to_owned())),
         Counted::Address(address) => query.filter(sign_in_failures::client_address.eq(address_key(address))),
     };
-    query.first(connection).await.optional()
+    Ok(query.first(connection).await.optional()?)
 }
 
 async fn record_failure(
     connection: &mut AsyncPgConnection,
     account: &str,
     address: Option<IpAddr>,
-) -> QueryResult<()> {
-    diesel::insert_into(sign_in_failures::table)
+) -> StoreResult<()> {
+    Ok(diesel::insert_into(sign_in_failures::table)
         .values((
             sign_in_failures::account_key.eq(account),
             sign_in_failures::client_address.eq(address.map(address_key)),
@@ -144,7 +145,7 @@ async fn record_failure(
         ))
         .execute(connection)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// A successful sign-in clears the failures of its email from its address,
@@ -155,9 +156,9 @@ pub async fn forget_failures(
     connection: &mut AsyncPgConnection,
     account: &str,
     address: Option<IpAddr>,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     let failures = sign_in_failures::table.filter(sign_in_failures::account_key.eq(account));
-    match address {
+    Ok(match address {
         Some(address) => {
             diesel::delete(failures.filter(sign_in_failures::client_address.eq(address_key(address))))
                 .execute(connection)
@@ -169,18 +170,18 @@ pub async fn forget_failures(
                 .await
         }
     }
-    .map(drop)
+    .map(drop)?)
 }
 
 pub async fn delete_stale_failures(
     connection: &mut AsyncPgConnection,
     window: Duration,
-) -> QueryResult<usize> {
-    diesel::delete(
+) -> StoreResult<usize> {
+    Ok(diesel::delete(
         sign_in_failures::table.filter(sign_in_failures::failed_at.le(Utc::now() - as_delta(window))),
     )
     .execute(connection)
-    .await
+    .await?)
 }
 
 #[cfg(test)]

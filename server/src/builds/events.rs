@@ -289,7 +289,7 @@ impl Writer {
             .transaction(async |connection| {
                 let stored = repo::append_events(connection, build_id, batch).await?;
                 repo::add_event_volume(connection, build_id, bytes, dropped).await?;
-                Ok::<_, QueryError>(stored)
+                Ok::<_, StoreError>(stored)
             })
             .await?)
     }

@@ -158,7 +158,7 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
     let stored = connection
         .transaction(async |connection| {
             if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
-                return Ok::<_, diesel::result::Error>(Vec::new());
+                return Ok::<_, StoreError>(Vec::new());
             }
             if status.is_final() {
                 artifact_repo::mark_pending(connection, build_id).await?;

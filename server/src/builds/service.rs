@@ -24,7 +24,8 @@ use crate::builds::control::RunningBuilds;
 use crate::builds::events;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, NewBuild};
-use crate::db::{DbPool, StoreError};
+use crate::builds::viewer::BuildViewer;
+use crate::db::{Connect, DbPool, ServiceError};
 use crate::llm::prices::ModelPrices;
 use crate::llm::ProviderInfo;
 use crate::rate_limits::{self, Bucket, Decision, Quota};
@@ -131,14 +132,21 @@ impl BuildService {
         Self { pool, specs, hub, running, agent, artifacts, spending }
     }
 
+    /// Follows the owner's build (404 for anyone else's) from just after the
+    /// event numbered `after` (0: from the start).
+    pub async fn follow(&self, owner: &UserProfile, id: Uuid, after: i64) -> Result<BuildViewer, AppError> {
+        self.owned(owner, id).await?;
+        Ok(BuildViewer::new(self.pool.clone(), &self.hub, id, after))
+    }
+
     /// The owner's build, or 404.
-    pub async fn owned(&self, owner: &UserProfile, id: Uuid) -> Result<BuildRow, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::find(&mut connection, owner.id, id).await.map_err(StoreError::from)?.ok_or_else(build_not_found)
+    async fn owned(&self, owner: &UserProfile, id: Uuid) -> Result<BuildRow, AppError> {
+        let mut connection = self.pool.connection().await?;
+        repo::find(&mut connection, owner.id, id).await?.ok_or_else(build_not_found)
     }
 
     async fn act(&self, owner: &UserProfile, id: Uuid, action: Action) -> Result<BuildDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let owner_id = owner.id;
         let outcome = connection
             .transaction(async |connection| {
@@ -146,10 +154,10 @@ impl BuildService {
                     repo::lock_owner(connection, owner_id).await?;
                 }
                 let Some(build) = repo::find_for_update(connection, owner_id, id).await? else {
-                    return Ok(Err(build_not_found()));
+                    return Err(build_not_found().into());
                 };
                 if let Some(refusal) = action.refusal(build.status()) {
-                    return Ok(Err(refusal));
+                    return Err(refusal.into());
                 }
                 let (status, reason) = match action {
                     Action::Cancel => {
@@ -168,7 +176,7 @@ impl BuildService {
                     }
                     Action::Resume => {
                         if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
-                            return Ok(Err(too_many_active()));
+                            return Err(too_many_active().into());
                         }
                         repo::requeue_with_fresh_limits(connection, id).await?;
                         (BuildStatus::Queued, None)
@@ -178,10 +186,9 @@ impl BuildService {
                 let stored = repo::append_events(connection, id, &[(Utc::now(), event)]).await?;
                 let wake = if matches!(action, Action::Resume) { None } else { Some(id) };
                 repo::notify_control(connection, wake).await?;
-                Ok::<_, diesel::result::Error>(Ok(stored))
+                Ok::<_, ServiceError>(stored)
             })
-            .await
-            .map_err(StoreError::from)??;
+            .await?;
         events::publish(&self.hub, id, outcome);
         match action {
             Action::Resume => self.hub.announce_queued(),
@@ -201,8 +208,7 @@ impl BuildService {
         id: Uuid,
     ) -> Result<BuildDetail, AppError> {
         repo::find(connection, owner_id, id)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .map(|row| self.spending.detail_of(row))
             .ok_or_else(build_not_found)
     }
@@ -211,8 +217,8 @@ impl BuildService {
 #[async_trait::async_trait]
 impl Builds for BuildService {
     async fn list(&self, owner: &UserProfile, query: BuildQuery) -> Result<Page<BuildSummary>, AppError> {
-        let connection = self.pool.get().await.map_err(StoreError::from)?;
-        let (rows, total) = repo::list(&connection, owner.id, &query).await.map_err(StoreError::from)?;
+        let connection = self.pool.connection().await?;
+        let (rows, total) = repo::list(&connection, owner.id, &query).await?;
         Ok(Page {
             items: rows.into_iter().map(BuildRow::into_summary).collect(),
             total,
@@ -227,8 +233,8 @@ impl Builds for BuildService {
 
     async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError> {
         let detail = self.spending.detail_of(self.owned(owner, id).await?);
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let view = repo::fold_state(&mut connection, id).await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        let view = repo::fold_state(&mut connection, id).await?;
         Ok(BuildPage { detail, view })
     }
 
@@ -239,21 +245,21 @@ impl Builds for BuildService {
                 "This spec is empty. Write what the app should do, then build it.".into(),
             ));
         }
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let owner_id = owner.id;
         let agent = &self.agent;
         let starts_per_user = self.spending.starts_per_user;
-        let started = connection
+        let (id, stored) = connection
             .transaction(async |connection| {
                 repo::lock_owner(connection, owner_id).await?;
                 if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
-                    return Ok(Err(too_many_active()));
+                    return Err(too_many_active().into());
                 }
                 // Taken in this transaction: a start that fails later gives it back.
                 let decision =
                     rate_limits::take(connection, Bucket::BuildsStartedBy(owner_id), starts_per_user).await?;
                 if !decision.is_allowed {
-                    return Ok(Err(too_many_started(&decision)));
+                    return Err(too_many_started(&decision).into());
                 }
                 let id = repo::insert(
                     connection,
@@ -275,11 +281,9 @@ impl Builds for BuildService {
                 ];
                 let stored = repo::append_events(connection, id, &queued).await?;
                 repo::notify_control(connection, None).await?;
-                Ok::<_, diesel::result::Error>(Ok((id, stored)))
+                Ok::<_, ServiceError>((id, stored))
             })
-            .await
-            .map_err(StoreError::from)??;
-        let (id, stored) = started;
+            .await?;
         events::publish(&self.hub, id, stored);
         self.hub.announce_queued();
         self.get_detail(&mut connection, owner_id, id).await
@@ -300,10 +304,8 @@ impl Builds for BuildService {
     async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {
         self.owned(owner, id).await?;
         let limit = i64::from(limit.clamp(1, MAX_LOG_PAGE));
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let mut lines = repo::log_lines_after(&mut connection, id, after.max(0), limit + 1)
-            .await
-            .map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        let mut lines = repo::log_lines_after(&mut connection, id, after.max(0), limit + 1).await?;
         let has_more = lines.len() as i64 > limit;
         lines.truncate(limit as usize);
         let next_after = if has_more { lines.last().map(|line| line.seq) } else { None };
@@ -326,8 +328,8 @@ impl Builds for BuildService {
         }
         // Objects first: if storage is down, nothing is deleted and the person can retry.
         self.artifacts.forget(id).await?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        repo::delete(&mut connection, owner.id, id).await?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! are committed, without a gap or a repeat. A viewer that falls behind (or
 //! sees a gap) reads the database again; the build never waits for a viewer.
 
-use app::model::builds::{BuildEvent, BuildStatus, StreamedBuildEvent};
+use app::model::builds::{BuildEnded, BuildEvent, BuildStatus, StreamedBuildEvent};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -23,10 +23,7 @@ const PAGE: i64 = 1000;
 pub enum ViewerItem {
     Event(StreamedBuildEvent),
     /// The build has ended, its archive is settled, and every event was sent.
-    Complete {
-        status: BuildStatus,
-        reason: Option<String>,
-    },
+    Complete(BuildEnded),
 }
 
 pub struct BuildViewer {
@@ -47,8 +44,8 @@ pub struct BuildViewer {
 
 impl BuildViewer {
     /// Follows `build_id` from just after `after` (0: from the start). The
-    /// caller has checked who may watch it.
-    pub fn new(pool: DbPool, hub: &Arc<EventHub>, build_id: Uuid, after: i64) -> Self {
+    /// caller has checked who may watch it: `BuildService::follow` does.
+    pub(super) fn new(pool: DbPool, hub: &Arc<EventHub>, build_id: Uuid, after: i64) -> Self {
         // Subscribed before the first read, so nothing committed in between is missed.
         let Subscription { signals, ready } = hub.subscribe(build_id);
         Self {
@@ -88,7 +85,7 @@ impl BuildViewer {
                         Ok(true) => continue,
                         Ok(false) => {
                             self.is_over = true;
-                            return Some(Ok(ViewerItem::Complete { status, reason }));
+                            return Some(Ok(ViewerItem::Complete(BuildEnded { status, reason })));
                         }
                         Err(error) => return Some(Err(error)),
                     },

@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{app_specs, chat_messages, chats, model_requests};
+use crate::db::StoreResult;
 
 const MESSAGE_COUNT: &str = "(SELECT count(*) FROM chat_messages m WHERE m.chat_id = chats.id)";
 const IS_REPLYING: &str =
@@ -20,7 +21,7 @@ pub async fn insert_chat(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     title: &str,
-) -> QueryResult<Uuid> {
+) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(chats::table)
         .values((chats::id.eq(id), chats::user_id.eq(owner_id), chats::title.eq(title)))
@@ -29,7 +30,7 @@ pub async fn insert_chat(
     Ok(id)
 }
 
-pub async fn list(connection: &mut AsyncPgConnection, owner_id: Uuid) -> QueryResult<Vec<ChatSummary>> {
+pub async fn list(connection: &mut AsyncPgConnection, owner_id: Uuid) -> StoreResult<Vec<ChatSummary>> {
     let rows: Vec<(Uuid, String, i64, bool, DateTime<Utc>)> = chats::table
         .filter(chats::user_id.eq(owner_id))
         .order((chats::updated_at.desc(), chats::id.desc()))
@@ -59,19 +60,19 @@ pub async fn find(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<(String, DateTime<Utc>, DateTime<Utc>)>> {
-    chats::table
+) -> StoreResult<Option<(String, DateTime<Utc>, DateTime<Utc>)>> {
+    Ok(chats::table
         .filter(chats::id.eq(id))
         .filter(chats::user_id.eq(owner_id))
         .select((chats::title, chats::created_at, chats::updated_at))
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Locks the owner's chat row until the transaction ends, so two sends to
 /// one chat take turns. False when there is no such chat.
-pub async fn lock(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn lock(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
     let found: Option<Uuid> = chats::table
         .filter(chats::id.eq(id))
         .filter(chats::user_id.eq(owner_id))
@@ -104,7 +105,7 @@ fn message(
 }
 
 /// The chat's messages, oldest first.
-pub async fn messages(connection: &mut AsyncPgConnection, chat_id: Uuid) -> QueryResult<Vec<ChatMessage>> {
+pub async fn messages(connection: &mut AsyncPgConnection, chat_id: Uuid) -> StoreResult<Vec<ChatMessage>> {
     let rows: Vec<MessageRow> = chat_messages::table
         .filter(chat_messages::chat_id.eq(chat_id))
         .order((chat_messages::created_at.asc(), chat_messages::id.asc()))
@@ -133,7 +134,7 @@ pub async fn insert_message(
     content: &str,
     status: ReplyStatus,
     created_at: DateTime<Utc>,
-) -> QueryResult<Uuid> {
+) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     let role = match role {
         MessageRole::User => "user",
@@ -157,11 +158,11 @@ pub async fn insert_message(
     Ok(id)
 }
 
-pub async fn delete_message(connection: &mut AsyncPgConnection, message_id: Uuid) -> QueryResult<()> {
-    diesel::delete(chat_messages::table.filter(chat_messages::id.eq(message_id)))
+pub async fn delete_message(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<()> {
+    Ok(diesel::delete(chat_messages::table.filter(chat_messages::id.eq(message_id)))
         .execute(connection)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Saves the text of a reply while it is being written.
@@ -169,8 +170,8 @@ pub async fn save_reply_text(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
     content: &str,
-) -> QueryResult<()> {
-    diesel::update(
+) -> StoreResult<()> {
+    Ok(diesel::update(
         chat_messages::table
             .filter(chat_messages::id.eq(message_id))
             .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
@@ -178,7 +179,7 @@ pub async fn save_reply_text(
     .set(chat_messages::content.eq(content))
     .execute(connection)
     .await
-    .map(drop)
+    .map(drop)?)
 }
 
 /// How a reply ended.
@@ -195,8 +196,8 @@ pub async fn finish_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
     reply: &FinishedReply<'_>,
-) -> QueryResult<()> {
-    diesel::update(chat_messages::table.filter(chat_messages::id.eq(message_id)))
+) -> StoreResult<()> {
+    Ok(diesel::update(chat_messages::table.filter(chat_messages::id.eq(message_id)))
         .set((
             chat_messages::content.eq(reply.content),
             chat_messages::status.eq(reply.status.as_str()),
@@ -207,13 +208,13 @@ pub async fn finish_reply(
         ))
         .execute(connection)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Marks one reply that nothing is writing any more as interrupted, if it
 /// still says `streaming`.
-pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_id: Uuid) -> QueryResult<()> {
-    diesel::update(
+pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<()> {
+    Ok(diesel::update(
         chat_messages::table
             .filter(chat_messages::id.eq(message_id))
             .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
@@ -224,19 +225,19 @@ pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_
     ))
     .execute(connection)
     .await
-    .map(drop)
+    .map(drop)?)
 }
 
 /// Marks replies left `streaming` by a server that stopped as interrupted,
 /// keeping the text they had.
-pub async fn mark_streaming_replies_interrupted(connection: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::update(chat_messages::table.filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())))
+pub async fn mark_streaming_replies_interrupted(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::update(chat_messages::table.filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())))
         .set((
             chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
             chat_messages::error.eq("The server restarted while this reply was being written."),
         ))
         .execute(connection)
-        .await
+        .await?)
 }
 
 pub async fn rename(
@@ -244,7 +245,7 @@ pub async fn rename(
     owner_id: Uuid,
     id: Uuid,
     title: &str,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let changed = diesel::update(chats::table.filter(chats::id.eq(id)).filter(chats::user_id.eq(owner_id)))
         .set(chats::title.eq(title))
         .execute(connection)
@@ -252,7 +253,7 @@ pub async fn rename(
     Ok(changed == 1)
 }
 
-pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
     let deleted = diesel::delete(chats::table.filter(chats::id.eq(id)).filter(chats::user_id.eq(owner_id)))
         .execute(connection)
         .await?;
@@ -264,7 +265,7 @@ pub async fn saved_specs(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     chat_id: Uuid,
-) -> QueryResult<Vec<SavedSpecRef>> {
+) -> StoreResult<Vec<SavedSpecRef>> {
     let rows: Vec<(Uuid, String)> = app_specs::table
         .filter(app_specs::chat_id.eq(chat_id))
         .filter(app_specs::user_id.eq(owner_id))
@@ -285,7 +286,7 @@ pub async fn claim_model_request(
     purpose: &'static str,
     since: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Result<(), DateTime<Utc>>> {
+) -> StoreResult<Result<(), DateTime<Utc>>> {
     connection
         .transaction(async |connection| {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")

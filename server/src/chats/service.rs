@@ -1,5 +1,6 @@
 //! The chats service: the one implementation behind the chat server
-//! functions and `/api/chats`. Inputs arrive validated.
+//! functions and `/api/chats`, and the one place their rules are checked
+//! (messages, titles, what a reply may be saved as).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use crate::chats::replies::{Following, ReplyHub, ReplyWriter};
 use crate::chats::repo;
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, ServiceError, StoreError};
 use crate::llm::continuation::stream_with_continuation;
 use crate::llm::{collect_reply, prompts, CompletionRequest, LlmProvider, Message, ProviderError};
 use crate::quotas::{Kept, Quotas};
@@ -60,11 +61,8 @@ impl ChatService {
 
     /// The reply being written in the owner's chat, to follow as it grows.
     pub async fn follow(&self, owner: &UserProfile, chat_id: Uuid) -> Result<Following, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::find(&mut connection, owner.id, chat_id)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(chat_not_found)?;
+        let mut connection = self.pool.connection().await?;
+        repo::find(&mut connection, owner.id, chat_id).await?.ok_or_else(chat_not_found)?;
         Ok(self.hub.follow(chat_id))
     }
 
@@ -92,11 +90,10 @@ impl ChatService {
     }
 
     async fn claim_model_request(&self, owner: &UserProfile, purpose: &'static str) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let since = Utc::now() - chrono::Duration::hours(1);
         match repo::claim_model_request(&mut connection, owner.id, purpose, since, MODEL_REQUESTS_PER_HOUR)
-            .await
-            .map_err(StoreError::from)?
+            .await?
         {
             Ok(()) => Ok(()),
             Err(oldest) => Err(over_the_limit(oldest + chrono::Duration::hours(1) - Utc::now())),
@@ -104,16 +101,16 @@ impl ChatService {
     }
 
     async fn ask(&self, owner: &UserProfile, chat_id: Uuid, ask: Ask) -> Result<ChatDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let owner_id = owner.id;
-        let prepared = connection
+        let (reply_id, messages) = connection
             .transaction(async |connection| {
                 if !repo::lock(connection, owner_id, chat_id).await? {
-                    return Ok(Err(chat_not_found()));
+                    return Err(chat_not_found().into());
                 }
                 let mut messages = repo::messages(connection, chat_id).await?;
                 if messages.last().is_some_and(|message| message.status == ReplyStatus::Streaming) {
-                    return Ok(Err(still_answering()));
+                    return Err(still_answering().into());
                 }
                 let now = Utc::now();
                 match &ask {
@@ -135,7 +132,9 @@ impl ChatService {
                             messages.pop();
                         }
                         Some(_) => {}
-                        None => return Ok(Err(AppError::Invalid("There is no answer to retry yet.".into()))),
+                        None => {
+                            return Err(AppError::Invalid("There is no answer to retry yet.".into()).into())
+                        }
                     },
                 }
                 let reply_at = now + chrono::Duration::microseconds(1);
@@ -148,11 +147,9 @@ impl ChatService {
                     reply_at,
                 )
                 .await?;
-                Ok::<_, diesel::result::Error>(Ok((reply_id, messages)))
+                Ok::<_, ServiceError>((reply_id, messages))
             })
-            .await
-            .map_err(StoreError::from)?;
-        let (reply_id, messages) = prepared?;
+            .await?;
         drop(connection);
 
         let request = CompletionRequest {
@@ -223,18 +220,16 @@ fn provider_failure(error: ProviderError) -> AppError {
 #[async_trait::async_trait]
 impl Chats for ChatService {
     async fn list(&self, owner: &UserProfile) -> Result<Vec<ChatSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+        let mut connection = self.pool.connection().await?;
+        Ok(repo::list(&mut connection, owner.id).await?)
     }
 
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let (title, created_at, updated_at) = repo::find(&mut connection, owner.id, id)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(chat_not_found)?;
-        let mut messages = repo::messages(&mut connection, id).await.map_err(StoreError::from)?;
-        let saved_specs = repo::saved_specs(&mut connection, owner.id, id).await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        let (title, created_at, updated_at) =
+            repo::find(&mut connection, owner.id, id).await?.ok_or_else(chat_not_found)?;
+        let mut messages = repo::messages(&mut connection, id).await?;
+        let saved_specs = repo::saved_specs(&mut connection, owner.id, id).await?;
         // The database is up to a second behind a reply being written.
         if let Some((message_id, text)) = self.hub.text_so_far(id) {
             if let Some(message) = messages.iter_mut().find(|message| message.id == message_id) {
@@ -254,19 +249,16 @@ impl Chats for ChatService {
 
     async fn start(&self, owner: &UserProfile, message: String) -> Result<ChatDetail, AppError> {
         let message = validate_message(&message)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let quotas = self.quotas;
         let title = title_from_message(&message);
         let chat_id = connection
             .transaction(async |connection| {
-                if let Err(full) = quotas.make_room(connection, owner.id, Kept::Chats).await? {
-                    return Ok(Err(full));
-                }
+                quotas.make_room(connection, owner.id, Kept::Chats).await?;
                 let id = repo::insert_chat(connection, owner.id, &title).await?;
-                Ok::<_, diesel::result::Error>(Ok(id))
+                Ok::<_, ServiceError>(id)
             })
-            .await
-            .map_err(StoreError::from)??;
+            .await?;
         drop(connection);
         match self.claim_model_request(owner, "chat").await {
             Ok(()) => self.ask(owner, chat_id, Ask::Message(message)).await,
@@ -294,8 +286,8 @@ impl Chats for ChatService {
             if let Some(reply) =
                 chat.messages.last().filter(|message| message.status == ReplyStatus::Streaming)
             {
-                let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-                repo::mark_reply_interrupted(&mut connection, reply.id).await.map_err(StoreError::from)?;
+                let mut connection = self.pool.connection().await?;
+                repo::mark_reply_interrupted(&mut connection, reply.id).await?;
             }
             return self.get(owner, id).await;
         };
@@ -323,8 +315,8 @@ impl Chats for ChatService {
 
     async fn rename(&self, owner: &UserProfile, id: Uuid, title: String) -> Result<ChatDetail, AppError> {
         let title = validate_chat_title(&title)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if !repo::rename(&mut connection, owner.id, id, &title).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if !repo::rename(&mut connection, owner.id, id, &title).await? {
             return Err(chat_not_found());
         }
         drop(connection);
@@ -332,8 +324,8 @@ impl Chats for ChatService {
     }
 
     async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if !repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if !repo::delete(&mut connection, owner.id, id).await? {
             return Err(chat_not_found());
         }
         // A reply being written has nowhere left to go.

@@ -7,5 +7,5 @@ pub mod pool;
 pub mod schema;
 pub mod static_sql;
 
-pub use error::StoreError;
-pub use pool::{build_pool, DbPool};
+pub use error::{ServiceError, StoreError, StoreResult};
+pub use pool::{build_pool, Connect, DbPool, PooledConnection};

@@ -5,17 +5,32 @@
 //! noticed without a query); one idle for a while is checked with a query
 //! first, since the server may have dropped it meanwhile.
 
+use std::future::Future;
 use std::time::Duration;
 
 use deadpool::managed::{Hook, HookError, Metrics};
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::deadpool::{BuildError, Pool};
+use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::config::DatabaseConfig;
+use crate::db::StoreError;
 
 pub type DbPool = Pool<AsyncPgConnection>;
+pub type PooledConnection = Object<AsyncPgConnection>;
+
+/// A connection from the pool, failing as the store does, so a service's
+/// method takes it with `?` like any query.
+pub trait Connect {
+    fn connection(&self) -> impl Future<Output = Result<PooledConnection, StoreError>> + Send;
+}
+
+impl Connect for DbPool {
+    async fn connection(&self) -> Result<PooledConnection, StoreError> {
+        Ok(self.get().await?)
+    }
+}
 
 const APPLICATION_NAME: &str = "agents-platform";
 /// Idle longer than this, a connection answers a query before it is used.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::access::{Access, AccessSigner, Purpose};
 use super::Previews;
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool};
 
 /// How long a link opens the preview: long enough to follow it.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(60);
@@ -31,10 +31,9 @@ impl PreviewService {
     }
 
     async fn check_owner(&self, owner: &UserProfile, build_id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         crate::builds::repo::find(&mut connection, owner.id, build_id)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .map(|_| ())
             .ok_or_else(|| AppError::NotFound("No such build.".into()))
     }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::builds::repo::BuildRefRow;
 use crate::db::schema::{builds, projects};
+use crate::db::StoreResult;
 
 const SPEC_COUNT: &str = "(SELECT count(*) FROM app_specs WHERE app_specs.project_id = projects.id)";
 const BUILD_COUNT: &str = "(SELECT count(*) FROM builds WHERE builds.project_id = projects.id)";
@@ -23,7 +24,7 @@ fn summary(
 }
 
 /// The owner's projects, most recently changed first, with what they hold.
-pub async fn list(connection: &mut AsyncPgConnection, owner_id: Uuid) -> QueryResult<Vec<ProjectSummary>> {
+pub async fn list(connection: &mut AsyncPgConnection, owner_id: Uuid) -> StoreResult<Vec<ProjectSummary>> {
     let rows: Vec<SummaryRow> = projects::table
         .filter(projects::user_id.eq(owner_id))
         .order((projects::updated_at.desc(), projects::id.desc()))
@@ -46,14 +47,14 @@ pub async fn find(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<(String, String, DateTime<Utc>, DateTime<Utc>)>> {
-    projects::table
+) -> StoreResult<Option<(String, String, DateTime<Utc>, DateTime<Utc>)>> {
+    Ok(projects::table
         .filter(projects::id.eq(id))
         .filter(projects::user_id.eq(owner_id))
         .select((projects::name, projects::description, projects::created_at, projects::updated_at))
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 pub async fn builds_in_project(
@@ -61,7 +62,7 @@ pub async fn builds_in_project(
     owner_id: Uuid,
     project_id: Uuid,
     limit: i64,
-) -> QueryResult<Vec<BuildRef>> {
+) -> StoreResult<Vec<BuildRef>> {
     let rows: Vec<BuildRefRow> = builds::table
         .filter(builds::user_id.eq(owner_id))
         .filter(builds::project_id.eq(project_id))
@@ -78,7 +79,7 @@ pub async fn insert(
     owner_id: Uuid,
     name: &str,
     description: &str,
-) -> QueryResult<Uuid> {
+) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(projects::table)
         .values((
@@ -99,7 +100,7 @@ pub async fn update(
     id: Uuid,
     name: Option<&str>,
     description: Option<&str>,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let target = projects::table.filter(projects::id.eq(id)).filter(projects::user_id.eq(owner_id));
     let updated = match (name, description) {
         (Some(name), Some(description)) => {
@@ -120,9 +121,9 @@ pub async fn update(
 
 /// Deletes the owner's project (its specs and builds stay, unlinked by the
 /// foreign keys); `false` when there is none.
-pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
-    diesel::delete(projects::table.filter(projects::id.eq(id)).filter(projects::user_id.eq(owner_id)))
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::delete(projects::table.filter(projects::id.eq(id)).filter(projects::user_id.eq(owner_id)))
         .execute(connection)
         .await
-        .map(|deleted| deleted == 1)
+        .map(|deleted| deleted == 1)?)
 }

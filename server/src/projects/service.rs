@@ -10,7 +10,7 @@ use app::ports::Projects;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, ServiceError};
 use crate::projects::repo;
 use crate::quotas::{Kept, Quotas};
 use crate::specs::repo as specs_repo;
@@ -36,38 +36,29 @@ pub fn project_not_found() -> AppError {
 #[async_trait::async_trait]
 impl Projects for ProjectService {
     async fn list(&self, owner: &UserProfile) -> Result<Vec<ProjectSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+        let mut connection = self.pool.connection().await?;
+        Ok(repo::list(&mut connection, owner.id).await?)
     }
 
     async fn get(&self, owner: &UserProfile, id: Uuid) -> Result<ProjectDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        let (name, description, created_at, updated_at) = repo::find(&mut connection, owner.id, id)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(project_not_found)?;
-        let specs = specs_repo::list_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT)
-            .await
-            .map_err(StoreError::from)?;
-        let builds = repo::builds_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT)
-            .await
-            .map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        let (name, description, created_at, updated_at) =
+            repo::find(&mut connection, owner.id, id).await?.ok_or_else(project_not_found)?;
+        let specs = specs_repo::list_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT).await?;
+        let builds = repo::builds_in_project(&mut connection, owner.id, id, LISTED_PER_PROJECT).await?;
         Ok(ProjectDetail { id, name, description, specs, builds, created_at, updated_at })
     }
 
     async fn create(&self, owner: &UserProfile, project: NewProject) -> Result<ProjectDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let quotas = self.quotas;
         let id = connection
             .transaction(async |connection| {
-                if let Err(full) = quotas.make_room(connection, owner.id, Kept::Projects).await? {
-                    return Ok(Err(full));
-                }
+                quotas.make_room(connection, owner.id, Kept::Projects).await?;
                 let id = repo::insert(connection, owner.id, project.name(), project.description()).await?;
-                Ok::<_, diesel::result::Error>(Ok(id))
+                Ok::<_, ServiceError>(id)
             })
-            .await
-            .map_err(StoreError::from)??;
+            .await?;
         drop(connection);
         self.get(owner, id).await
     }
@@ -79,7 +70,7 @@ impl Projects for ProjectService {
         changes: ProjectChanges,
     ) -> Result<ProjectDetail, AppError> {
         let changes = validate_project_changes(changes)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let is_found = repo::update(
             &mut connection,
             owner.id,
@@ -87,8 +78,7 @@ impl Projects for ProjectService {
             changes.name.as_deref(),
             changes.description.as_deref(),
         )
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         drop(connection);
         if !is_found {
             return Err(project_not_found());
@@ -97,8 +87,8 @@ impl Projects for ProjectService {
     }
 
     async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if repo::delete(&mut connection, owner.id, id).await? {
             Ok(())
         } else {
             Err(project_not_found())

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::db::like::contains_pattern;
 use crate::db::schema::{app_spec_versions, app_specs, projects};
+use crate::db::StoreResult;
 
 /// How much of the content a list reads to make a preview: never the whole spec.
 const PREVIEW_SOURCE_CHARS: i32 = 2000;
@@ -60,7 +61,7 @@ pub async fn list(
     connection: &AsyncPgConnection,
     owner_id: Uuid,
     query: &SpecQuery,
-) -> QueryResult<(Vec<SpecSummary>, i64)> {
+) -> StoreResult<(Vec<SpecSummary>, i64)> {
     let filtered = || {
         let mut specs = app_specs::table.filter(app_specs::user_id.eq(owner_id)).into_boxed();
         if let Some(text) = query.search_text() {
@@ -112,7 +113,7 @@ pub async fn list_in_project(
     owner_id: Uuid,
     project_id: Uuid,
     limit: i64,
-) -> QueryResult<Vec<SpecSummary>> {
+) -> StoreResult<Vec<SpecSummary>> {
     let rows: Vec<SummaryRow> = app_specs::table
         .filter(app_specs::user_id.eq(owner_id))
         .filter(app_specs::project_id.eq(project_id))
@@ -163,8 +164,8 @@ pub async fn find(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<SpecDetail>> {
-    app_specs::table
+) -> StoreResult<Option<SpecDetail>> {
+    Ok(app_specs::table
         .left_join(projects::table)
         .filter(app_specs::id.eq(id))
         .filter(app_specs::user_id.eq(owner_id))
@@ -182,7 +183,7 @@ pub async fn find(
         .first::<DetailRow>(connection)
         .await
         .optional()
-        .map(|row| row.map(SpecDetail::from))
+        .map(|row| row.map(SpecDetail::from))?)
 }
 
 /// The current name, content, version and project of the owner's spec,
@@ -191,15 +192,15 @@ pub async fn lock_current(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<(String, String, i32, Option<Uuid>)>> {
-    app_specs::table
+) -> StoreResult<Option<(String, String, i32, Option<Uuid>)>> {
+    Ok(app_specs::table
         .filter(app_specs::id.eq(id))
         .filter(app_specs::user_id.eq(owner_id))
         .select((app_specs::name, app_specs::content, app_specs::version, app_specs::project_id))
         .for_update()
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 pub struct SpecRecord<'a> {
@@ -214,7 +215,7 @@ pub async fn insert(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     spec: SpecRecord<'_>,
-) -> QueryResult<Uuid> {
+) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(app_specs::table)
         .values((
@@ -238,8 +239,8 @@ pub async fn insert_version(
     version: i32,
     name: &str,
     content: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(app_spec_versions::table)
+) -> StoreResult<()> {
+    Ok(diesel::insert_into(app_spec_versions::table)
         .values((
             app_spec_versions::spec_id.eq(spec_id),
             app_spec_versions::version.eq(version),
@@ -248,7 +249,7 @@ pub async fn insert_version(
         ))
         .execute(connection)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Writes the spec's current state (call after [`lock_current`]).
@@ -260,8 +261,8 @@ pub async fn update_current(
     content: &str,
     version: i32,
     project_id: Option<Uuid>,
-) -> QueryResult<()> {
-    diesel::update(app_specs::table.filter(app_specs::id.eq(id)).filter(app_specs::user_id.eq(owner_id)))
+) -> StoreResult<()> {
+    Ok(diesel::update(app_specs::table.filter(app_specs::id.eq(id)).filter(app_specs::user_id.eq(owner_id)))
         .set((
             app_specs::name.eq(name),
             app_specs::content.eq(content),
@@ -270,15 +271,15 @@ pub async fn update_current(
         ))
         .execute(connection)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Deletes the owner's spec; `false` when there is no such spec of theirs.
-pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
-    diesel::delete(app_specs::table.filter(app_specs::id.eq(id)).filter(app_specs::user_id.eq(owner_id)))
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::delete(app_specs::table.filter(app_specs::id.eq(id)).filter(app_specs::user_id.eq(owner_id)))
         .execute(connection)
         .await
-        .map(|deleted| deleted == 1)
+        .map(|deleted| deleted == 1)?)
 }
 
 /// The versions of the owner's spec, newest first; `None` when the spec is not theirs.
@@ -286,7 +287,7 @@ pub async fn versions(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<Vec<SpecVersionSummary>>> {
+) -> StoreResult<Option<Vec<SpecVersionSummary>>> {
     // One query: every spec has its first version, so none means not theirs.
     let rows: Vec<(i32, String, i32, DateTime<Utc>)> = app_spec_versions::table
         .inner_join(app_specs::table)
@@ -322,8 +323,8 @@ pub async fn version(
     owner_id: Uuid,
     id: Uuid,
     version: i32,
-) -> QueryResult<Option<SpecVersion>> {
-    app_spec_versions::table
+) -> StoreResult<Option<SpecVersion>> {
+    Ok(app_spec_versions::table
         .inner_join(app_specs::table)
         .filter(app_spec_versions::spec_id.eq(id))
         .filter(app_specs::user_id.eq(owner_id))
@@ -339,5 +340,5 @@ pub async fn version(
         .optional()
         .map(|row| {
             row.map(|(version, name, content, created_at)| SpecVersion { version, name, content, created_at })
-        })
+        })?)
 }

@@ -1,5 +1,6 @@
 //! The specs service: the one implementation behind the spec server functions
-//! and `/api/specs`. Inputs arrive validated (`app::api::specs` rules).
+//! and `/api/specs`, and the one place their rules are kept: a new spec comes
+//! as a `NewSpec`, which only passes its rules, and changes are checked here.
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
@@ -12,7 +13,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, ServiceError, StoreError};
 use crate::quotas::{Kept, Quotas};
 use crate::specs::diff::diff_lines;
 use crate::specs::repo::{self, SpecRecord};
@@ -43,25 +44,13 @@ fn project_not_found() -> AppError {
 
 /// What a failed write means to a person: a project link that names no
 /// project of theirs (the foreign key includes the owner) is "no such project".
-fn write_error(error: WriteError) -> AppError {
+fn write_error(error: ServiceError) -> AppError {
     match error {
-        WriteError::App(error) => error,
-        WriteError::Query(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-            project_not_found()
-        }
-        WriteError::Query(error) => StoreError::from(error).into(),
-    }
-}
-
-/// A transaction's error: a rule the data broke, or the database.
-enum WriteError {
-    App(AppError),
-    Query(DieselError),
-}
-
-impl From<DieselError> for WriteError {
-    fn from(error: DieselError) -> Self {
-        WriteError::Query(error)
+        ServiceError::Store(StoreError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ))) => project_not_found(),
+        error => error.into(),
     }
 }
 
@@ -73,17 +62,17 @@ fn copy_name(name: &str) -> String {
 
 impl SpecService {
     async fn detail(&self, owner_id: Uuid, id: Uuid) -> Result<SpecDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::find(&mut connection, owner_id, id).await.map_err(StoreError::from)?.ok_or_else(spec_not_found)
+        let mut connection = self.pool.connection().await?;
+        repo::find(&mut connection, owner_id, id).await?.ok_or_else(spec_not_found)
     }
 
     async fn insert(&self, owner_id: Uuid, spec: SpecRecord<'_>) -> Result<SpecDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let quotas = self.quotas;
         let id = connection
             .transaction(async |connection| {
-                quotas.make_room(connection, owner_id, Kept::Specs).await?.map_err(WriteError::App)?;
-                repo::insert(connection, owner_id, spec).await.map_err(WriteError::from)
+                quotas.make_room(connection, owner_id, Kept::Specs).await?;
+                Ok::<_, ServiceError>(repo::insert(connection, owner_id, spec).await?)
             })
             .await
             .map_err(write_error)?;
@@ -95,8 +84,8 @@ impl SpecService {
 #[async_trait::async_trait]
 impl Specs for SpecService {
     async fn list(&self, owner: &UserProfile, query: SpecQuery) -> Result<Page<SpecSummary>, AppError> {
-        let connection = self.pool.get().await.map_err(StoreError::from)?;
-        let (items, total) = repo::list(&connection, owner.id, &query).await.map_err(StoreError::from)?;
+        let connection = self.pool.connection().await?;
+        let (items, total) = repo::list(&connection, owner.id, &query).await?;
         Ok(Page { items, total, page: query.page(), page_size: query.page_size() })
     }
 
@@ -121,12 +110,11 @@ impl Specs for SpecService {
         changes: SpecChanges,
     ) -> Result<SpecDetail, AppError> {
         let changes = validate_spec_changes(changes)?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         connection
             .transaction(async |connection| {
-                let (name, content, version, project_id) = repo::lock_current(connection, owner.id, id)
-                    .await?
-                    .ok_or_else(|| WriteError::App(spec_not_found()))?;
+                let (name, content, version, project_id) =
+                    repo::lock_current(connection, owner.id, id).await?.ok_or_else(spec_not_found)?;
                 let new_name = changes.name.clone().unwrap_or_else(|| name.clone());
                 let new_content = changes.content.clone().unwrap_or_else(|| content.clone());
                 let new_project = changes.project_id.unwrap_or(project_id);
@@ -134,7 +122,7 @@ impl Specs for SpecService {
                 let is_new_version = new_name != name || new_content != content;
                 let new_version = if is_new_version { version + 1 } else { version };
                 if is_new_version {
-                    self.quotas.room_for_version(version).map_err(WriteError::App)?;
+                    self.quotas.room_for_version(version)?;
                     repo::insert_version(connection, id, new_version, &new_name, &new_content).await?;
                 }
                 repo::update_current(
@@ -147,7 +135,7 @@ impl Specs for SpecService {
                     new_project,
                 )
                 .await?;
-                Ok::<_, WriteError>(())
+                Ok::<_, ServiceError>(())
             })
             .await
             .map_err(write_error)?;
@@ -168,8 +156,8 @@ impl Specs for SpecService {
     }
 
     async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if repo::delete(&mut connection, owner.id, id).await? {
             Ok(())
         } else {
             Err(spec_not_found())
@@ -177,31 +165,22 @@ impl Specs for SpecService {
     }
 
     async fn versions(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<SpecVersionSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::versions(&mut connection, owner.id, id)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(spec_not_found)
+        let mut connection = self.pool.connection().await?;
+        repo::versions(&mut connection, owner.id, id).await?.ok_or_else(spec_not_found)
     }
 
     async fn version(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecVersion, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::version(&mut connection, owner.id, id, version)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(|| version_not_found(version))
+        let mut connection = self.pool.connection().await?;
+        repo::version(&mut connection, owner.id, id, version).await?.ok_or_else(|| version_not_found(version))
     }
 
     async fn diff(&self, owner: &UserProfile, id: Uuid, from: i32, to: i32) -> Result<SpecDiff, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let older = repo::version(&mut connection, owner.id, id, from)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .ok_or_else(|| version_not_found(from))?;
-        let newer = repo::version(&mut connection, owner.id, id, to)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(|| version_not_found(to))?;
+        let newer =
+            repo::version(&mut connection, owner.id, id, to).await?.ok_or_else(|| version_not_found(to))?;
         drop(connection);
         // Comparing two large texts is CPU work: keep it off the async runtime.
         let lines = tokio::task::spawn_blocking(move || diff_lines(&older.content, &newer.content))
@@ -221,10 +200,9 @@ impl Specs for SpecService {
     }
 
     async fn restore(&self, owner: &UserProfile, id: Uuid, version: i32) -> Result<SpecDetail, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let old = repo::version(&mut connection, owner.id, id, version)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .ok_or_else(|| version_not_found(version))?;
         drop(connection);
         let changes = SpecChanges { name: Some(old.name), content: Some(old.content), project_id: None };

@@ -15,6 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{builds, webhook_deliveries, webhooks};
+use crate::db::StoreResult;
 
 /// Finished deliveries are kept this long for their hook's list.
 pub const KEEP_FINISHED_DAYS: i64 = 30;
@@ -63,7 +64,7 @@ pub async fn enqueue_build_events(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
     stored: &[StoredBuildEvent],
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     let raised: Vec<(WebhookEvent, &StoredBuildEvent)> = stored
         .iter()
         .filter_map(|stored| WebhookEvent::raised_by(&stored.event).map(|event| (event, stored)))
@@ -117,7 +118,7 @@ pub async fn enqueue_build_events(
 }
 
 /// Writes a `webhook.test` delivery to the hook, with an example build.
-pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> QueryResult<Uuid> {
+pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     let message = WebhookMessage {
         id,
@@ -168,8 +169,8 @@ pub async fn claim_due(
     worker: Uuid,
     claim_for: Duration,
     limit: i64,
-) -> QueryResult<Vec<DueDelivery>> {
-    diesel::sql_query(
+) -> StoreResult<Vec<DueDelivery>> {
+    Ok(diesel::sql_query(
         "UPDATE webhook_deliveries AS d
          SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
          FROM webhooks AS w
@@ -186,7 +187,7 @@ pub async fn claim_due(
     .bind::<Double, _>(claim_for.as_secs_f64())
     .bind::<BigInt, _>(limit)
     .load(connection)
-    .await
+    .await?)
 }
 
 /// How one attempt went.
@@ -205,7 +206,7 @@ pub async fn record(
     id: Uuid,
     worker: Uuid,
     attempt: Attempt,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let held = webhook_deliveries::table
         .filter(webhook_deliveries::id.eq(id))
         .filter(webhook_deliveries::claimed_by.eq(worker))
@@ -257,12 +258,12 @@ pub async fn record(
 }
 
 /// Removes finished deliveries older than [`KEEP_FINISHED_DAYS`].
-pub async fn forget_old(connection: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(
+pub async fn forget_old(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::delete(
         webhook_deliveries::table.filter(webhook_deliveries::state.ne("pending")).filter(
             webhook_deliveries::created_at.lt(Utc::now() - chrono::Duration::days(KEEP_FINISHED_DAYS)),
         ),
     )
     .execute(connection)
-    .await
+    .await?)
 }

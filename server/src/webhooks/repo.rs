@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{webhook_deliveries, webhooks};
+use crate::db::StoreResult;
 
 /// Deliveries a hook's list shows, newest first.
 pub const LISTED_DELIVERIES: i64 = 50;
@@ -21,7 +22,7 @@ struct HookRow {
     created_at: DateTime<Utc>,
 }
 
-pub async fn list(connection: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<Vec<WebhookSummary>> {
+pub async fn list(connection: &mut AsyncPgConnection, owner: Uuid) -> StoreResult<Vec<WebhookSummary>> {
     let rows: Vec<HookRow> = webhooks::table
         .filter(webhooks::user_id.eq(owner))
         .order(webhooks::created_at.asc())
@@ -52,8 +53,8 @@ pub async fn list(connection: &mut AsyncPgConnection, owner: Uuid) -> QueryResul
         .collect())
 }
 
-pub async fn count(connection: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<i64> {
-    webhooks::table.filter(webhooks::user_id.eq(owner)).count().get_result(connection).await
+pub async fn count(connection: &mut AsyncPgConnection, owner: Uuid) -> StoreResult<i64> {
+    Ok(webhooks::table.filter(webhooks::user_id.eq(owner)).count().get_result(connection).await?)
 }
 
 pub struct NewHookRow<'a> {
@@ -65,8 +66,8 @@ pub struct NewHookRow<'a> {
     pub secret: &'a str,
 }
 
-pub async fn insert(connection: &mut AsyncPgConnection, hook: NewHookRow<'_>) -> QueryResult<DateTime<Utc>> {
-    diesel::insert_into(webhooks::table)
+pub async fn insert(connection: &mut AsyncPgConnection, hook: NewHookRow<'_>) -> StoreResult<DateTime<Utc>> {
+    Ok(diesel::insert_into(webhooks::table)
         .values((
             webhooks::id.eq(hook.id),
             webhooks::user_id.eq(hook.owner),
@@ -77,19 +78,19 @@ pub async fn insert(connection: &mut AsyncPgConnection, hook: NewHookRow<'_>) ->
         ))
         .returning(webhooks::created_at)
         .get_result(connection)
-        .await
+        .await?)
 }
 
 /// Whether the hook was the owner's (and is now gone, with its deliveries).
-pub async fn delete(connection: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn delete(connection: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> StoreResult<bool> {
     let hook = webhooks::table.filter(webhooks::user_id.eq(owner)).filter(webhooks::id.eq(id));
     let deleted = diesel::delete(hook).execute(connection).await?;
     Ok(deleted > 0)
 }
 
-pub async fn exists(connection: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn exists(connection: &mut AsyncPgConnection, owner: Uuid, id: Uuid) -> StoreResult<bool> {
     let hook = webhooks::table.filter(webhooks::user_id.eq(owner)).filter(webhooks::id.eq(id));
-    diesel::select(diesel::dsl::exists(hook)).get_result(connection).await
+    Ok(diesel::select(diesel::dsl::exists(hook)).get_result(connection).await?)
 }
 
 #[derive(Queryable)]
@@ -111,7 +112,7 @@ pub async fn deliveries(
     connection: &mut AsyncPgConnection,
     owner: Uuid,
     hook: Uuid,
-) -> QueryResult<Option<Vec<WebhookDelivery>>> {
+) -> StoreResult<Option<Vec<WebhookDelivery>>> {
     if !exists(connection, owner, hook).await? {
         return Ok(None);
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::dispatcher::Dispatcher;
 use super::signing::generate_secret;
 use super::{destination, outbox, repo, WebhookSettings};
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool};
 
 pub struct WebhookService {
     pool: DbPool,
@@ -35,8 +35,8 @@ impl WebhookService {
 #[async_trait::async_trait]
 impl Webhooks for WebhookService {
     async fn list(&self, owner: &UserProfile) -> Result<Vec<WebhookSummary>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        Ok(repo::list(&mut connection, owner.id).await.map_err(StoreError::from)?)
+        let mut connection = self.pool.connection().await?;
+        Ok(repo::list(&mut connection, owner.id).await?)
     }
 
     async fn create(&self, owner: &UserProfile, hook: NewWebhook) -> Result<CreatedWebhook, AppError> {
@@ -47,9 +47,9 @@ impl Webhooks for WebhookService {
             tracing::error!(%error, "the system random source failed");
             AppError::Internal
         })?;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         // Two creations racing past the count at once is harmless: the limit keeps lists short, not secrets.
-        let count = repo::count(&mut connection, owner.id).await.map_err(StoreError::from)?;
+        let count = repo::count(&mut connection, owner.id).await?;
         if count >= MAX_WEBHOOKS_PER_USER as i64 {
             return Err(AppError::Conflict(format!(
                 "An account has at most {MAX_WEBHOOKS_PER_USER} webhooks; delete one to add another."
@@ -64,7 +64,7 @@ impl Webhooks for WebhookService {
             events: hook.events.iter().map(|event| event.as_str()).collect(),
             secret: &secret,
         };
-        let created_at = repo::insert(&mut connection, row).await.map_err(StoreError::from)?;
+        let created_at = repo::insert(&mut connection, row).await?;
         tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook registered");
         let webhook = WebhookSummary {
             id,
@@ -78,8 +78,8 @@ impl Webhooks for WebhookService {
     }
 
     async fn delete(&self, owner: &UserProfile, id: Uuid) -> Result<(), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if repo::delete(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if repo::delete(&mut connection, owner.id, id).await? {
             tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook deleted");
             Ok(())
         } else {
@@ -88,16 +88,16 @@ impl Webhooks for WebhookService {
     }
 
     async fn deliveries(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<WebhookDelivery>, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::deliveries(&mut connection, owner.id, id).await.map_err(StoreError::from)?.ok_or_else(not_found)
+        let mut connection = self.pool.connection().await?;
+        repo::deliveries(&mut connection, owner.id, id).await?.ok_or_else(not_found)
     }
 
     async fn send_test(&self, owner: &UserProfile, id: Uuid) -> Result<Uuid, AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        if !repo::exists(&mut connection, owner.id, id).await.map_err(StoreError::from)? {
+        let mut connection = self.pool.connection().await?;
+        if !repo::exists(&mut connection, owner.id, id).await? {
             return Err(not_found());
         }
-        let delivery = outbox::enqueue_test(&mut connection, id).await.map_err(StoreError::from)?;
+        let delivery = outbox::enqueue_test(&mut connection, id).await?;
         self.dispatcher.wake.notify_one();
         Ok(delivery)
     }

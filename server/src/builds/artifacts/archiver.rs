@@ -27,7 +27,7 @@ use crate::builds::harness::features::parse_feature_list;
 use crate::builds::harness::protocol::FEATURE_LIST_FILE;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self as build_repo, BuildRow};
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, StoreError};
 use crate::sandbox::{CommandOutput, Sandbox, SandboxEngine};
 use crate::storage::{Storage, StorageError};
 
@@ -102,7 +102,7 @@ impl Archiver {
 
     async fn archive_waiting(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
         let waiting = {
-            let mut connection = self.pool.get().await?;
+            let mut connection = self.pool.connection().await?;
             artifact_repo::waiting(&mut connection, 50).await?
         };
         for build_id in waiting {
@@ -126,7 +126,7 @@ impl Archiver {
             }
         };
         let claimed = async {
-            let mut connection = self.pool.get().await?;
+            let mut connection = self.pool.connection().await?;
             Ok::<_, StoreError>(
                 artifact_repo::claim(&mut connection, build_id, self.worker_id, CLAIM_LEASE).await?,
             )
@@ -169,11 +169,11 @@ impl Archiver {
     async fn record_failed(&self, build_id: Uuid, message: String) {
         let worker = self.worker_id;
         let recorded = async {
-            let mut connection = self.pool.get().await?;
+            let mut connection = self.pool.connection().await?;
             let events = connection
                 .transaction(async |connection| {
                     if !artifact_repo::record_failed(connection, build_id, worker, &message).await? {
-                        return Ok::<_, diesel::result::Error>(None);
+                        return Ok::<_, StoreError>(None);
                     }
                     let event = BuildEvent::Error { severity: Severity::Error, message, recovered: true };
                     Ok(Some(build_repo::append_events(connection, build_id, &[(Utc::now(), event)]).await?))
@@ -195,7 +195,7 @@ impl Archiver {
     /// line in the build's log.
     async fn archive(&self, build_id: Uuid, sandbox: &dyn Sandbox) -> Result<(), ArchiveError> {
         let build = {
-            let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+            let mut connection = self.pool.connection().await?;
             build_repo::find_any(&mut connection, build_id).await?
         };
         let Some(build) = build else { return Err(ArchiveError::Incomplete("the build was deleted".into())) };
@@ -246,12 +246,12 @@ impl Archiver {
             file_count,
         };
         let worker = self.worker_id;
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         // The record and its log line commit together.
         let events = connection
             .transaction(async |connection| {
                 if !artifact_repo::record_stored(connection, build_id, worker, stored).await? {
-                    return Ok::<_, diesel::result::Error>(None);
+                    return Ok::<_, StoreError>(None);
                 }
                 let event = BuildEvent::system_log(line);
                 Ok(Some(build_repo::append_events(connection, build_id, &[(Utc::now(), event)]).await?))
@@ -269,7 +269,7 @@ impl Archiver {
     }
 
     async fn evidence_events(&self, build_id: Uuid) -> Result<Vec<StoredBuildEvent>, ArchiveError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
         let rows = artifact_repo::evidence_events(&mut connection, build_id, MAX_EVIDENCE_EVENTS).await?;
         Ok(rows
             .into_iter()
@@ -285,7 +285,7 @@ impl Archiver {
         let Some(retention) = self.settings.retention else { return Ok(()) };
         let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
         let old = {
-            let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+            let mut connection = self.pool.connection().await?;
             artifact_repo::stored_before(&mut connection, cutoff, 500).await?
         };
         for build_id in old {
@@ -295,7 +295,7 @@ impl Archiver {
                 Utc::now().format("%Y-%m-%d"),
                 retention.as_secs() / 86_400
             );
-            let mut connection = self.pool.get().await.map_err(StoreError::from)?;
+            let mut connection = self.pool.connection().await?;
             artifact_repo::record_expired(&mut connection, build_id, &message).await?;
             tracing::info!(%build_id, "removed an archive past the retention period");
         }

@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{build_artifacts, builds};
+use crate::db::StoreResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = build_artifacts)]
@@ -37,7 +38,7 @@ impl ArtifactRow {
 
 /// Marks an ended build's work as waiting to be archived (once: an
 /// existing row is left as it is).
-pub async fn mark_pending(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<()> {
+pub async fn mark_pending(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<()> {
     diesel::insert_into(build_artifacts::table)
         .values((build_artifacts::build_id.eq(build_id), build_artifacts::state.eq("pending")))
         .on_conflict_do_nothing()
@@ -52,19 +53,19 @@ pub async fn find(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     build_id: Uuid,
-) -> QueryResult<Option<(String, Option<ArtifactRow>)>> {
-    builds::table
+) -> StoreResult<Option<(String, Option<ArtifactRow>)>> {
+    Ok(builds::table
         .left_join(build_artifacts::table)
         .filter(builds::id.eq(build_id))
         .filter(builds::user_id.eq(owner_id))
         .select((builds::spec_name, Option::<ArtifactRow>::as_select()))
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// The build's archive state, `None` when it has no archive row.
-pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<Option<ArtifactState>> {
+pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<Option<ArtifactState>> {
     let state: Option<String> = build_artifacts::table
         .find(build_id)
         .select(build_artifacts::state)
@@ -77,8 +78,8 @@ pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryR
 /// Builds whose work waits to be archived: pending, or claimed by a
 /// process whose claim ran out. Builds still leased by a runner (stopping
 /// after a cancel) wait until it lets go.
-pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Uuid>> {
-    build_artifacts::table
+pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<Uuid>> {
+    Ok(build_artifacts::table
         .inner_join(builds::table)
         .filter(build_artifacts::state.eq("pending").or(
             build_artifacts::state.eq("uploading").and(build_artifacts::claimed_until.lt(diesel::dsl::now)),
@@ -88,7 +89,7 @@ pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> QueryRes
         .limit(limit)
         .select(build_artifacts::build_id)
         .load(connection)
-        .await
+        .await?)
 }
 
 /// Takes the build's archiving for `worker` for `lease`, if it still waits.
@@ -97,7 +98,7 @@ pub async fn claim(
     build_id: Uuid,
     worker: Uuid,
     lease: Duration,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let claimed = diesel::sql_query(
         "UPDATE build_artifacts
          SET state = 'uploading', claimed_by = $2, claimed_until = now() + make_interval(secs => $3),
@@ -119,7 +120,7 @@ pub async fn renew_claim(
     build_id: Uuid,
     worker: Uuid,
     lease: Duration,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let renewed = diesel::sql_query(
         "UPDATE build_artifacts SET claimed_until = now() + make_interval(secs => $3)
          WHERE build_id = $1 AND claimed_by = $2 AND state = 'uploading'",
@@ -145,7 +146,7 @@ pub async fn record_stored(
     build_id: Uuid,
     worker: Uuid,
     stored: StoredArtifact<'_>,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let updated = diesel::sql_query(
         "UPDATE build_artifacts
          SET state = 'stored', object_key = $3, size_bytes = $4, sha256 = $5, file_count = $6,
@@ -168,7 +169,7 @@ pub async fn record_failed(
     build_id: Uuid,
     worker: Uuid,
     message: &str,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let updated = diesel::update(
         build_artifacts::table
             .filter(build_artifacts::build_id.eq(build_id))
@@ -186,7 +187,7 @@ pub async fn record_failed(
 }
 
 /// Puts a failed upload back in line; `false` unless it had failed.
-pub async fn retry(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<bool> {
+pub async fn retry(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<bool> {
     let updated = diesel::update(
         build_artifacts::table
             .filter(build_artifacts::build_id.eq(build_id))
@@ -203,22 +204,22 @@ pub async fn stored_before(
     connection: &mut AsyncPgConnection,
     cutoff: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<Uuid>> {
-    build_artifacts::table
+) -> StoreResult<Vec<Uuid>> {
+    Ok(build_artifacts::table
         .filter(build_artifacts::state.eq("stored"))
         .filter(build_artifacts::stored_at.lt(cutoff))
         .order(build_artifacts::stored_at.asc())
         .limit(limit)
         .select(build_artifacts::build_id)
         .load(connection)
-        .await
+        .await?)
 }
 
 pub async fn record_expired(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
     message: &str,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     diesel::update(
         build_artifacts::table
             .filter(build_artifacts::build_id.eq(build_id))
@@ -247,8 +248,8 @@ pub async fn evidence_events(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
     limit: i64,
-) -> QueryResult<Vec<EvidenceEvent>> {
-    diesel::sql_query(
+) -> StoreResult<Vec<EvidenceEvent>> {
+    Ok(diesel::sql_query(
         "SELECT seq, created_at, payload FROM build_events
          WHERE build_id = $1 AND kind IN ('test_run', 'feature_end', 'session_usage')
          ORDER BY seq LIMIT $2",
@@ -256,5 +257,5 @@ pub async fn evidence_events(
     .bind::<diesel::sql_types::Uuid, _>(build_id)
     .bind::<BigInt, _>(limit)
     .load(connection)
-    .await
+    .await?)
 }

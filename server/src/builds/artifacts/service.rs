@@ -8,7 +8,7 @@ use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::model::artifacts::{
     archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildEvidence, BuildFileContent,
-    MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
+    ManifestFile, MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
 };
 use app::ports::Artifacts;
 use futures_util::StreamExt;
@@ -19,7 +19,7 @@ use crate::builds::artifacts::extract::{extract_file, ExtractedFile};
 use crate::builds::artifacts::repo::{self, ArtifactRow};
 use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
 use crate::builds::service::build_not_found;
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool};
 use crate::sandbox::SandboxEngine;
 use crate::storage::{DownloadUrl, ObjectDownload, ObjectKey, Storage, StorageError};
 
@@ -41,6 +41,14 @@ pub enum ArchiveDownload {
     Stream { download: ObjectDownload, file_name: String },
     /// The browser fetches it from storage directly (S3).
     Redirect(String),
+}
+
+/// A file of the archive, opened for a person to see.
+pub enum OpenedFile {
+    /// A text, cut at `MAX_VIEWED_TEXT_BYTES`.
+    Text(BuildFileContent),
+    /// Anything else, to download as it streams out of the archive.
+    Other { listed: ManifestFile, extracted: ExtractedFile },
 }
 
 impl From<StorageError> for AppError {
@@ -87,11 +95,8 @@ impl ArtifactService {
         owner: &UserProfile,
         build_id: Uuid,
     ) -> Result<(String, Option<ArtifactRow>), AppError> {
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::find(&mut connection, owner.id, build_id)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(build_not_found)
+        let mut connection = self.pool.connection().await?;
+        repo::find(&mut connection, owner.id, build_id).await?.ok_or_else(build_not_found)
     }
 
     fn info_of(&self, build_id: Uuid, spec_name: &str, row: Option<&ArtifactRow>) -> ArtifactInfo {
@@ -181,13 +186,34 @@ impl ArtifactService {
         self.manifest(build_id).await
     }
 
-    /// One file of the stored archive, streamed, with what the manifest says of it.
-    pub async fn file(
+    /// One file of the stored archive as a person is shown it: a text read
+    /// up to `MAX_VIEWED_TEXT_BYTES`, anything else to stream as a download.
+    pub async fn open_file(
         &self,
         owner: &UserProfile,
         build_id: Uuid,
         path: &str,
-    ) -> Result<(app::model::artifacts::ManifestFile, ExtractedFile), AppError> {
+    ) -> Result<OpenedFile, AppError> {
+        let (listed, extracted) = self.file(owner, build_id, path).await?;
+        if !listed.is_text {
+            return Ok(OpenedFile::Other { listed, extracted });
+        }
+        let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
+        Ok(OpenedFile::Text(BuildFileContent {
+            path: listed.path,
+            size_bytes: listed.size_bytes,
+            text: Some(String::from_utf8_lossy(&bytes).into_owned()),
+            is_truncated,
+        }))
+    }
+
+    /// One file of the stored archive, streamed, with what the manifest says of it.
+    async fn file(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+        path: &str,
+    ) -> Result<(ManifestFile, ExtractedFile), AppError> {
         let (_, key) = self.stored(owner, build_id).await?;
         let manifest = self.manifest(build_id).await?;
         let no_such_file = || AppError::NotFound(format!("The archive has no file {path}."));
@@ -255,21 +281,14 @@ impl Artifacts for ArtifactService {
         build_id: Uuid,
         path: &str,
     ) -> Result<BuildFileContent, AppError> {
-        let (listed, extracted) = self.file(owner, build_id, path).await?;
-        if !listed.is_text {
-            return Ok(BuildFileContent {
+        Ok(match self.open_file(owner, build_id, path).await? {
+            OpenedFile::Text(content) => content,
+            OpenedFile::Other { listed, .. } => BuildFileContent {
                 path: listed.path,
                 size_bytes: listed.size_bytes,
                 text: None,
                 is_truncated: false,
-            });
-        }
-        let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
-        Ok(BuildFileContent {
-            path: listed.path,
-            size_bytes: listed.size_bytes,
-            text: Some(String::from_utf8_lossy(&bytes).into_owned()),
-            is_truncated,
+            },
         })
     }
 
@@ -288,8 +307,8 @@ impl Artifacts for ArtifactService {
                 }
             )));
         }
-        let mut connection = self.pool.get().await.map_err(StoreError::from)?;
-        repo::retry(&mut connection, build_id).await.map_err(StoreError::from)?;
+        let mut connection = self.pool.connection().await?;
+        repo::retry(&mut connection, build_id).await?;
         self.wake.notify_one();
         let (_, row) = self.row(owner, build_id).await?;
         Ok(self.info_of(build_id, &spec_name, row.as_ref()))
@@ -298,7 +317,7 @@ impl Artifacts for ArtifactService {
 
 /// Up to `limit` bytes of the file, and whether there were more. A cut in
 /// the middle of a character is repaired by the lossy conversion.
-pub async fn read_capped(extracted: ExtractedFile, limit: usize) -> Result<(Vec<u8>, bool), AppError> {
+async fn read_capped(extracted: ExtractedFile, limit: usize) -> Result<(Vec<u8>, bool), AppError> {
     let mut body = extracted.body;
     let mut bytes = Vec::with_capacity((extracted.size_bytes as usize).min(limit));
     while let Some(chunk) = body.next().await {

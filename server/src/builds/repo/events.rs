@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::EVENTS_CHANNEL;
 use crate::db::schema::{build_events, builds};
 use crate::db::static_sql::{bind, static_sql};
+use crate::db::StoreResult;
 use crate::webhooks::outbox;
 
 #[derive(QueryableByName)]
@@ -30,7 +31,7 @@ pub async fn append_events(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
     events: &[(DateTime<Utc>, BuildEvent)],
-) -> QueryResult<Vec<StoredBuildEvent>> {
+) -> StoreResult<Vec<StoredBuildEvent>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -88,12 +89,12 @@ pub struct EventVolume {
     pub log_lines_dropped: i64,
 }
 
-pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<EventVolume> {
-    builds::table
+pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<EventVolume> {
+    Ok(builds::table
         .find(build_id)
         .select((builds::last_event_seq, builds::event_bytes, builds::log_lines_dropped))
         .first(connection)
-        .await
+        .await?)
 }
 
 /// Adds to the build's stored bytes and dropped lines (with the events
@@ -103,7 +104,7 @@ pub async fn add_event_volume(
     build_id: Uuid,
     bytes: i64,
     log_lines_dropped: i64,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     diesel::update(builds::table.find(build_id))
         .set((
             builds::event_bytes.eq(builds::event_bytes + bytes),
@@ -120,7 +121,7 @@ pub async fn events_after(
     build_id: Uuid,
     after: i64,
     limit: i64,
-) -> QueryResult<Vec<StoredBuildEvent>> {
+) -> StoreResult<Vec<StoredBuildEvent>> {
     let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
         .filter(build_events::build_id.eq(build_id))
         .filter(build_events::seq.gt(after))
@@ -164,7 +165,7 @@ const STATE_BATCH: i64 = 2_000;
 
 /// The build's state folded from its stored events: what the build page
 /// shows before (or without) its live stream.
-pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> QueryResult<BuildView> {
+pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<BuildView> {
     let mut view = BuildView::default();
     loop {
         let rows: Vec<EventRow> = static_sql(
@@ -201,7 +202,7 @@ pub async fn log_lines_after(
     build_id: Uuid,
     after: i64,
     limit: i64,
-) -> QueryResult<Vec<LogLine>> {
+) -> StoreResult<Vec<LogLine>> {
     let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
         .filter(build_events::build_id.eq(build_id))
         .filter(build_events::seq.gt(after))

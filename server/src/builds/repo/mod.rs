@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::db::like::contains_pattern;
 use crate::db::schema::builds;
+use crate::db::StoreResult;
 
 /// A build in a short list, as `.select(BuildRefRow::as_select())` reads it.
 #[derive(Queryable, Selectable)]
@@ -153,7 +154,7 @@ pub struct NewBuild<'a> {
 
 /// Serialises the owner's build starts and resumes (until the transaction
 /// ends), so two at the same moment cannot both pass the limit.
-pub async fn lock_owner(connection: &mut AsyncPgConnection, owner_id: Uuid) -> QueryResult<()> {
+pub async fn lock_owner(connection: &mut AsyncPgConnection, owner_id: Uuid) -> StoreResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('builds:' || $1))")
         .bind::<Text, _>(owner_id.to_string())
         .execute(connection)
@@ -162,16 +163,16 @@ pub async fn lock_owner(connection: &mut AsyncPgConnection, owner_id: Uuid) -> Q
 }
 
 /// Builds of the owner that are running or queued.
-pub async fn count_active(connection: &mut AsyncPgConnection, owner_id: Uuid) -> QueryResult<i64> {
-    builds::table
+pub async fn count_active(connection: &mut AsyncPgConnection, owner_id: Uuid) -> StoreResult<i64> {
+    Ok(builds::table
         .filter(builds::user_id.eq(owner_id))
         .filter(builds::status.eq_any(["queued", "running"]))
         .count()
         .get_result(connection)
-        .await
+        .await?)
 }
 
-pub async fn insert(connection: &mut AsyncPgConnection, build: NewBuild<'_>) -> QueryResult<Uuid> {
+pub async fn insert(connection: &mut AsyncPgConnection, build: NewBuild<'_>) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(builds::table)
         .values((
@@ -193,14 +194,14 @@ pub async fn find(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<BuildRow>> {
-    builds::table
+) -> StoreResult<Option<BuildRow>> {
+    Ok(builds::table
         .filter(builds::id.eq(id))
         .filter(builds::user_id.eq(owner_id))
         .select(BuildRow::as_select())
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// The owner's build, locked until the transaction ends.
@@ -208,19 +209,19 @@ pub async fn find_for_update(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
     id: Uuid,
-) -> QueryResult<Option<BuildRow>> {
-    builds::table
+) -> StoreResult<Option<BuildRow>> {
+    Ok(builds::table
         .filter(builds::id.eq(id))
         .filter(builds::user_id.eq(owner_id))
         .select(BuildRow::as_select())
         .for_update()
         .first(connection)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Removes the owner's build; its events and artifact row go with it.
-pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
     let deleted =
         diesel::delete(builds::table.filter(builds::id.eq(id)).filter(builds::user_id.eq(owner_id)))
             .execute(connection)
@@ -229,8 +230,8 @@ pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid
 }
 
 /// Any build, for the worker that holds it.
-pub async fn find_any(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<BuildRow>> {
-    builds::table.find(id).select(BuildRow::as_select()).first(connection).await.optional()
+pub async fn find_any(connection: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<BuildRow>> {
+    Ok(builds::table.find(id).select(BuildRow::as_select()).first(connection).await.optional()?)
 }
 
 /// One page of the owner's builds, newest first, and how many match in all,
@@ -239,7 +240,7 @@ pub async fn list(
     connection: &AsyncPgConnection,
     owner_id: Uuid,
     query: &BuildQuery,
-) -> QueryResult<(Vec<BuildRow>, i64)> {
+) -> StoreResult<(Vec<BuildRow>, i64)> {
     let filtered = || {
         let mut statement = builds::table.filter(builds::user_id.eq(owner_id)).into_boxed();
         if let Some(status) = query.status {
@@ -261,7 +262,7 @@ pub async fn list(
         .offset(i64::from(query.page() - 1) * page_size)
         .select(BuildRow::as_select())
         .load(&mut &*connection);
-    futures_util::try_join!(rows, total)
+    Ok(futures_util::try_join!(rows, total)?)
 }
 
 /// A person's change of a build's state (cancel, pause, resume). Leaves the
@@ -271,7 +272,7 @@ pub async fn set_status(
     id: Uuid,
     status: BuildStatus,
     reason: Option<&str>,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     let finished_at = status.is_final().then(Utc::now);
     diesel::update(builds::table.find(id))
         .set((
@@ -286,7 +287,7 @@ pub async fn set_status(
 }
 
 /// A resume by a person: the per-build limits count afresh from here.
-pub async fn requeue_with_fresh_limits(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn requeue_with_fresh_limits(connection: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
     diesel::update(builds::table.find(id))
         .set((
             builds::status.eq(BuildStatus::Queued.as_str()),
@@ -329,7 +330,7 @@ pub async fn claim_next(
     connection: &mut AsyncPgConnection,
     worker: Uuid,
     lease: Duration,
-) -> QueryResult<Option<ClaimedBuild>> {
+) -> StoreResult<Option<ClaimedBuild>> {
     let claimed: Option<Claimed> = diesel::sql_query(
         "WITH next AS (
              SELECT id, started_at IS NOT NULL AS was_started, status = 'running' AS was_orphaned
@@ -367,7 +368,7 @@ pub async fn renew_lease(
     id: Uuid,
     worker: Uuid,
     lease: Duration,
-) -> QueryResult<Option<BuildStatus>> {
+) -> StoreResult<Option<BuildStatus>> {
     let status: Option<String> = diesel::sql_query(
         "UPDATE builds SET lease_expires_at = now() + make_interval(secs => $3)
          WHERE id = $1 AND lease_owner = $2
@@ -396,7 +397,7 @@ pub async fn release_lease(
     id: Uuid,
     worker: Uuid,
     claimable_now: bool,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     let target = builds::table.filter(builds::id.eq(id)).filter(builds::lease_owner.eq(worker));
     if claimable_now {
         diesel::update(target)
@@ -430,7 +431,7 @@ pub async fn record_session(
     worker: Uuid,
     tally: SessionTally,
     model: &str,
-) -> QueryResult<()> {
+) -> StoreResult<()> {
     diesel::sql_query(
         "UPDATE builds SET
              sessions = sessions + 1,
@@ -464,7 +465,7 @@ pub async fn finish_run(
     status: BuildStatus,
     reason: Option<&str>,
     resume_at: Option<DateTime<Utc>>,
-) -> QueryResult<bool> {
+) -> StoreResult<bool> {
     let finished_at = status.is_final().then(Utc::now);
     let updated = diesel::update(
         builds::table
@@ -487,7 +488,7 @@ pub async fn finish_run(
 
 /// Wakes the workers of every process (an empty payload), or tells the
 /// process running `build_id` to look at its state again.
-pub async fn notify_control(connection: &mut AsyncPgConnection, build_id: Option<Uuid>) -> QueryResult<()> {
+pub async fn notify_control(connection: &mut AsyncPgConnection, build_id: Option<Uuid>) -> StoreResult<()> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<Text, _>(CONTROL_CHANNEL)
         .bind::<Text, _>(build_id.map(|id| id.to_string()).unwrap_or_default())

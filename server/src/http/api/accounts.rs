@@ -1,6 +1,5 @@
 //! `/api/me` and `/api/tokens`: the REST face of the accounts service.
 
-use app::error::AppError;
 use app::model::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile};
 use app::ports::Accounts;
 use axum::extract::{Path, State};
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::extract::{ApiJson, CurrentUser, SessionUser};
+use crate::http::api::extract::{ApiJson, CurrentCaller, CurrentUser};
 use crate::http::AppState;
 
 /// The signed-in user.
@@ -42,10 +41,10 @@ pub struct NewToken {
     responses((status = CREATED, body = CreatedApiToken), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
-    SessionUser(user): SessionUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.accounts.create_api_token(&user, &body.name).await?)))
+    Ok((StatusCode::CREATED, Json(state.accounts.create_api_token(&caller, &body.name).await?)))
 }
 
 /// Revoke a token (signed in with a password only).
@@ -54,11 +53,12 @@ pub async fn create_token(
     responses((status = NO_CONTENT, description = "Revoked")))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    SessionUser(user): SessionUser,
+    CurrentCaller(caller): CurrentCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    // A malformed id names no token, exactly like someone else's.
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound("There is no such API token.".into()))?;
-    state.accounts.revoke_api_token(&user, id).await?;
+    // A malformed id names no token, exactly like someone else's: the nil
+    // id, which no token has, is answered as such.
+    let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
+    state.accounts.revoke_api_token(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 //! a failed upload, and the server's own signed download URLs.
 
 use app::error::AppError;
-use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ManifestFile, MAX_VIEWED_TEXT_BYTES};
+use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ManifestFile};
 use app::ports::Artifacts;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::builds::artifacts::service::{read_capped, ArchiveDownload};
+use crate::builds::artifacts::service::{ArchiveDownload, OpenedFile};
 use crate::http::api::builds::build_id;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::CurrentUser;
@@ -135,19 +135,20 @@ pub async fn file(
     Path((id, path)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = build_id(&id)?;
-    let (listed, extracted) = state.builds.artifacts.file(&owner, id, &path).await?;
-    if listed.is_text {
-        let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
-        let mut response = String::from_utf8_lossy(&bytes).into_owned().into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-        // Never rendered as a page of this site, whatever the file holds.
-        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-        if is_truncated {
-            headers.insert("x-content-truncated", HeaderValue::from_static("true"));
+    let (listed, extracted) = match state.builds.artifacts.open_file(&owner, id, &path).await? {
+        OpenedFile::Text(content) => {
+            let mut response = content.text.unwrap_or_default().into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            // Never rendered as a page of this site, whatever the file holds.
+            headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            if content.is_truncated {
+                headers.insert("x-content-truncated", HeaderValue::from_static("true"));
+            }
+            return Ok(response);
         }
-        return Ok(response);
-    }
+        OpenedFile::Other { listed, extracted } => (listed, extracted),
+    };
     let name = listed.path.rsplit('/').next().unwrap_or("file").to_owned();
     let mut response = Body::from_stream(extracted.body).into_response();
     let headers = response.headers_mut();

@@ -18,12 +18,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::Stream;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::builds::service::build_not_found;
-use crate::builds::viewer::{BuildViewer, ViewerItem};
+use crate::builds::viewer::ViewerItem;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
@@ -248,8 +247,8 @@ pub struct StreamParams {
 
 /// A build stream's event as sent: `build` (its `id` the sequence number,
 /// its `data` a `StreamedBuildEvent` as JSON), then one `complete` (its
-/// `data` `{"status", "reason"}`) once the build has ended and its archive
-/// is settled.
+/// `data` a `BuildEnded`) once the build has ended and its archive is
+/// settled.
 #[derive(ToSchema)]
 #[expect(dead_code, reason = "documents the wire format; the events are written by `stream`")]
 struct BuildStreamEvent {
@@ -301,10 +300,9 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let id = build_id(&id)?;
     let Query(params) = params.map_err(query_error)?;
-    state.builds.service.owned(&owner, id).await?;
     let after = last_event_id(&headers)?.or(params.after).unwrap_or(0);
+    let viewer = state.builds.service.follow(&owner, id, after).await?;
     let slot = state.streams.acquire(owner.id)?;
-    let viewer = BuildViewer::new(state.pool.clone(), &state.builds.hub, id, after);
     // The slot goes with the viewer, and is freed when the stream closes.
     let events = futures_util::stream::unfold((viewer, slot), |(mut viewer, slot)| async move {
         let event = match viewer.next().await? {
@@ -313,9 +311,10 @@ pub async fn stream(
                 let data = serde_json::to_string(&streamed).unwrap_or_else(|_| "{}".into());
                 Event::default().event("build").id(streamed.seq.to_string()).data(data)
             }
-            Ok(ViewerItem::Complete { status, reason }) => Event::default()
-                .event("complete")
-                .data(json!({ "status": status, "reason": reason }).to_string()),
+            Ok(ViewerItem::Complete(ended)) => {
+                let data = serde_json::to_string(&ended).unwrap_or_else(|_| "{}".into());
+                Event::default().event("complete").data(data)
+            }
             Err(error) => {
                 tracing::warn!(%error, "a build stream could not read events; closing it for the browser to reconnect");
                 return None;

@@ -24,15 +24,16 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     }
 }
 
-/// Like [`CurrentUser`], for what only a password sign-in may do (403 for an API token).
-pub struct SessionUser(pub UserProfile);
+/// Like [`CurrentUser`], with how they signed in, for the services whose
+/// rules depend on it (only a password sign-in may manage API tokens).
+pub struct CurrentCaller(pub Caller);
 
-impl<S: Send + Sync> FromRequestParts<S> for SessionUser {
+impl<S: Send + Sync> FromRequestParts<S> for CurrentCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
-        Ok(SessionUser(caller.require_session()?.clone()))
+        Ok(CurrentCaller(caller.clone()))
     }
 }
 

@@ -12,7 +12,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, PartialSchema, ToResponse, ToSchema};
 
-use app::model::builds::StreamedBuildEvent;
+use app::model::builds::{BuildEnded, StreamedBuildEvent};
 use app::model::chats::ReplyEvent;
 
 use crate::http::api::error::{ErrorBody, ErrorDetail};
@@ -31,7 +31,7 @@ const SESSION_COOKIE: &str = "agents_session";
     ),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
     // The streams' `data`, which no operation names directly.
-    components(schemas(ErrorBody, ErrorDetail, StreamedBuildEvent, ReplyEvent), responses(RateLimited))
+    components(schemas(ErrorBody, ErrorDetail, StreamedBuildEvent, BuildEnded, ReplyEvent), responses(RateLimited))
 )]
 struct Header;
 

@@ -120,12 +120,10 @@ pub async fn versions(
     Ok(Json(state.backend.specs.versions(&owner, spec_id(&id)?).await?))
 }
 
-/// A version number from the path; anything else names no version.
+/// A version number from the path; what is not a number names no version
+/// (which numbers a spec has, from 1, the service knows).
 fn version_number(raw: &str) -> Result<i32, ApiError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|number| *number >= 1)
-        .ok_or_else(|| AppError::NotFound(format!("This spec has no version {raw:?}.")).into())
+    raw.parse::<i32>().map_err(|_| AppError::NotFound(format!("This spec has no version {raw:?}.")).into())
 }
 
 /// One saved version with its content.
