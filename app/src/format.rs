@@ -58,6 +58,22 @@ pub fn group_thousands(number: usize) -> String {
     grouped
 }
 
+/// A count of tokens as a person reads it: `1,200`. A negative count,
+/// which nothing should hold, reads `0`.
+pub fn token_count(tokens: i64) -> String {
+    group_thousands(usize::try_from(tokens).unwrap_or_default())
+}
+
+/// A limit of the sandbox written with `show`; zero or less stands for no
+/// limit.
+pub fn limit(value: i64, show: impl Fn(i64) -> String) -> String {
+    if value > 0 {
+        show(value)
+    } else {
+        "no limit".to_owned()
+    }
+}
+
 /// A count and what it counts, in the singular for one: `1 file`,
 /// `1,024 files`.
 pub fn counted(count: usize, singular: &str, plural: &str) -> String {
@@ -122,6 +138,21 @@ mod tests {
         assert_eq!(counted(1, "file", "files"), "1 file");
         assert_eq!(counted(0, "file", "files"), "0 files");
         assert_eq!(counted(1_024, "line", "lines"), "1,024 lines");
+    }
+
+    #[test]
+    fn token_counts_group_thousands_and_never_go_below_zero() {
+        assert_eq!(token_count(1_200), "1,200");
+        assert_eq!(token_count(0), "0");
+        assert_eq!(token_count(-5), "0");
+    }
+
+    #[test]
+    fn a_limit_of_zero_or_less_is_no_limit() {
+        assert_eq!(limit(0, byte_size), "no limit");
+        assert_eq!(limit(-1, duration), "no limit");
+        assert_eq!(limit(600, duration), "10 min");
+        assert_eq!(limit(256, |count| count.to_string()), "256");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::card::{card_class, CardPadding};
 use crate::components::icons::{Icon, IconKind};
 
 #[component]
@@ -15,7 +16,7 @@ pub fn AuthCard(title: &'static str, subtitle: &'static str, children: Children)
                 </span>
                 <span class="text-lg">"Agents Platform"</span>
             </div>
-            <section class="w-full max-w-sm rounded-2xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <section class=format!("w-full max-w-sm shadow-sm {}", card_class(CardPadding::Roomy))>
                 <h1 class="text-xl font-semibold tracking-tight">{title}</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</p>
                 <div class="mt-6">{children()}</div>

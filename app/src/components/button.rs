@@ -1,4 +1,4 @@
-//! Buttons in four tones and three sizes, and a link that looks like one (a
+//! Buttons in five tones and three sizes, and a link that looks like one (a
 //! download, which must stay a plain `<a>`). Attributes (`attr:id`,
 //! `attr:aria-label`) given to them land on the element. A click handler is
 //! the `on_click` prop, not a spread `on:click`: a spread handler is added
@@ -19,6 +19,9 @@ pub enum ButtonTone {
     Danger,
     /// No border: the small tools of a row (move up, remove).
     Quiet,
+    /// A switch that stays pressed while on: give it `attr:aria-pressed`
+    /// (a log's categories, following its end).
+    Toggle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +49,9 @@ pub fn classes(tone: ButtonTone, size: ButtonSize) -> String {
             "border border-slate-300 bg-white font-medium text-red-700 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-slate-800"
         }
         ButtonTone::Quiet => "font-medium hover:bg-slate-100 dark:hover:bg-slate-800",
+        ButtonTone::Toggle => {
+            "border border-slate-300 bg-white font-medium hover:bg-slate-100 aria-pressed:border-indigo-500 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200"
+        }
     };
     let size = match size {
         ButtonSize::Small => "rounded-md px-2 py-1 text-xs",
@@ -55,11 +61,13 @@ pub fn classes(tone: ButtonTone, size: ButtonSize) -> String {
     format!("{size} {tone} {SHARED}")
 }
 
-/// A `<button>`; `is_submit` makes it send the form around it.
+/// A `<button>`; `is_submit` makes it send the form around it. `class` adds
+/// its place in the layout (a full width, a margin) to its own look.
 #[component]
 pub fn Button(
     #[prop(optional)] tone: ButtonTone,
     #[prop(optional)] size: ButtonSize,
+    #[prop(optional)] class: &'static str,
     #[prop(optional)] is_submit: bool,
     #[prop(into, optional)] disabled: Signal<bool>,
     #[prop(into, optional)] on_click: Option<Callback<MouseEvent>>,
@@ -68,7 +76,7 @@ pub fn Button(
     view! {
         <button
             type=if is_submit { "submit" } else { "button" }
-            class=classes(tone, size)
+            class=if class.is_empty() { classes(tone, size) } else { format!("{} {class}", classes(tone, size)) }
             disabled=move || disabled.get()
             on:click=move |event| {
                 if let Some(on_click) = on_click {

@@ -5,6 +5,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use crate::browser::{forget_stored, load_stored, store};
+use crate::components::button::{Button, ButtonTone};
 
 fn draft_storage_key(draft_key: &str) -> String {
     format!("agents-platform:chat-draft:{draft_key}")
@@ -83,13 +84,9 @@ pub fn MessageField(
                 ></textarea>
                 <div class="flex items-center justify-between gap-3 border-t border-slate-200 px-3 py-2 dark:border-slate-800">
                     <p class="text-xs text-slate-500 dark:text-slate-400">"Enter sends · Shift+Enter for a new line"</p>
-                    <button
-                        type="submit"
-                        disabled=move || is_busy.get()
-                        class="rounded-lg bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50"
-                    >
+                    <Button tone=ButtonTone::Primary is_submit=true disabled=is_busy>
                         "Send"
-                    </button>
+                    </Button>
                 </div>
             </div>
             <Show when=move || storage_problem.get().is_some()>

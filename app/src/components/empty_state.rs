@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::button::{classes, ButtonSize, ButtonTone};
 use crate::components::icons::{Icon, IconKind};
 
 /// Where an empty list points the user next.
@@ -31,7 +32,7 @@ pub fn EmptyState(
                     view! {
                         <A
                             href=action.href
-                            attr:class="mt-6 inline-flex items-center rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+                            attr:class=format!("mt-6 inline-flex items-center {}", classes(ButtonTone::Primary, ButtonSize::Large))
                         >
                             {action.label}
                         </A>

@@ -21,13 +21,20 @@ pub const LABEL_CLASS: &str = "block text-sm font-medium text-slate-700 dark:tex
 /// The hint below a control.
 pub const HINT_CLASS: &str = "mt-1 text-xs text-slate-500 dark:text-slate-400";
 
-pub fn control_class(style: ControlStyle) -> &'static str {
+/// The classes of a control under its label, in a [`Field`].
+pub fn control_class(style: ControlStyle) -> String {
+    format!("mt-1 block w-full {}", control_look(style))
+}
+
+/// The look of a control without its place, for one that stands in a row
+/// beside its button (a search box) and is given its width there.
+pub fn control_look(style: ControlStyle) -> &'static str {
     match style {
         ControlStyle::Prose => {
-            "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
+            "rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
         }
         ControlStyle::Code => {
-            "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-xs leading-5 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
+            "rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-xs leading-5 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-slate-700 dark:bg-slate-950"
         }
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::wasm_bindgen::JsCast;
 
+use crate::components::button::{Button, ButtonSize, ButtonTone};
 use crate::components::field::{control_class, hint_id, ControlStyle, Field};
 use crate::error::AppError;
 
@@ -108,13 +109,9 @@ pub fn SubmitButton(
     #[prop(into)] is_pending: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <button
-            type="submit"
-            disabled=move || is_pending.get()
-            class="inline-flex w-full items-center justify-center rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70"
-        >
+        <Button tone=ButtonTone::Primary size=ButtonSize::Large class="w-full" is_submit=true disabled=is_pending>
             {move || if is_pending.get() { pending_label } else { label }}
-        </button>
+        </Button>
     }
 }
 

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::card::{card_class, CardPadding};
+
 /// How long lines are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LineWrap {
@@ -32,7 +34,7 @@ pub fn NumberedText(
     view! {
         <div
             data-testid=testid
-            class=format!("overflow-auto rounded-2xl border border-slate-200 bg-white py-3 pr-4 font-mono text-xs leading-5 dark:border-slate-800 dark:bg-slate-900 {frame}")
+            class=format!("overflow-auto py-3 pr-4 font-mono text-xs leading-5 {} {frame}", card_class(CardPadding::Flush))
         >
             <pre class=format!("numbered-lines {wrap_class}") inner_html=line_rows(&text)></pre>
         </div>

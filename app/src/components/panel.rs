@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::card::{card_class, CardPadding};
+
 /// A white card of the side column.
 #[component]
 pub fn Panel(
@@ -11,7 +13,7 @@ pub fn Panel(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" data-testid=testid>
+        <section class=card_class(CardPadding::Compact) data-testid=testid>
             <h2 class="font-semibold">{title}</h2>
             {children()}
         </section>

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use crate::components::button::{Button, ButtonSize};
+use crate::components::field::{control_look, ControlStyle};
+
 /// leptos_router adds the button that submitted the form to the query even
 /// without a name, making `?q=todo&=`; the plain HTML form adds nothing.
 fn drop_unnamed_submitter() -> Arc<dyn Fn(&web_sys::FormData)> {
@@ -33,7 +36,7 @@ pub fn SearchBox(
                 prop:value=move || value.get()
                 value=move || value.get()
                 placeholder=placeholder
-                class="min-w-0 flex-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+                class=format!("min-w-0 flex-1 {}", control_look(ControlStyle::Prose))
             />
             {move || {
                 keep.get()
@@ -41,9 +44,9 @@ pub fn SearchBox(
                     .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
                     .collect_view()
             }}
-            <button type="submit" class="rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+            <Button size=ButtonSize::Large is_submit=true>
                 "Search"
-            </button>
+            </Button>
         </Form>
     }
 }

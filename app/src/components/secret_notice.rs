@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::browser::copy_to_clipboard;
+use crate::components::button::{Button, ButtonSize};
 
 /// `testid` marks the notice; its input is `<testid>-secret`.
 #[component]
@@ -37,9 +38,9 @@ pub fn SecretNotice(
                         event_target::<web_sys::HtmlInputElement>(&event).select();
                     }
                 />
-                <button type="button" on:click=copy class="rounded-md border border-emerald-400 px-3 py-1 font-medium text-emerald-900 hover:bg-emerald-100 dark:text-emerald-100 dark:hover:bg-emerald-900">
+                <Button size=ButtonSize::Small on_click=copy>
                     {move || if is_copied.get() { "Copied" } else { "Copy" }}
-                </button>
+                </Button>
             </div>
         </div>
     }

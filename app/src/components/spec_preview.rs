@@ -8,7 +8,10 @@ use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
 use crate::api::chats::SaveChatSpec;
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, CardPadding};
 use crate::components::chat_message::ShownMessage;
+use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::FormError;
 use crate::components::markdown_body::{markdown_html, MarkdownBody};
 use crate::format::{byte_size, group_thousands};
@@ -72,7 +75,7 @@ pub fn SpecPreview(
 
     view! {
         <aside class="space-y-4 xl:sticky xl:top-6 xl:self-start" aria-label="Spec preview">
-            <div class="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <div class=card_class(CardPadding::Compact)>
                 <h2 class="font-semibold">"Spec preview"</h2>
                 {move || match shown.get() {
                     None => view! {
@@ -85,7 +88,7 @@ pub fn SpecPreview(
                 }}
             </div>
             {(!saved_specs.is_empty()).then(|| view! {
-                <div class="rounded-xl border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+                <div class=format!("text-sm {}", card_class(CardPadding::Compact))>
                     <h2 class="font-semibold">"Saved from this chat"</h2>
                     <ul class="mt-2 space-y-1">
                         {saved_specs
@@ -152,8 +155,7 @@ fn ShownSpecView(
                 attr:role="region"
                 attr:aria-label="Specification text"
             />
-            <div>
-                <label for="spec-name" class="block text-sm font-medium">"Spec name"</label>
+            <Field id="spec-name" label="Spec name">
                 <input
                     id="spec-name"
                     type="text"
@@ -163,19 +165,20 @@ fn ShownSpecView(
                         is_name_edited.set(true);
                         name.set(event_target_value(&event));
                     }
-                    class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950"
+                    class=control_class(ControlStyle::Prose)
                 />
-            </div>
-            <button
-                type="button"
-                disabled=move || !is_complete || is_over || save.pending().get()
-                on:click=move |_| {
+            </Field>
+            <Button
+                tone=ButtonTone::Primary
+                size=ButtonSize::Large
+                class="w-full"
+                disabled=Signal::derive(move || !is_complete || is_over || save.pending().get())
+                on_click=move |_| {
                     save.dispatch(SaveChatSpec { chat_id, message_id, name: name.get_untracked() });
                 }
-                class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50"
             >
                 {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
-            </button>
+            </Button>
             <FormError error=save_error />
         </div>
     }

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::system::check_system_status;
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, CardPadding};
 use crate::error::AppError;
 use crate::format::clock_time;
 use crate::model::system::SystemStatus;
@@ -18,7 +20,7 @@ pub fn SystemStatusCard() -> impl IntoView {
     let result = check.value();
 
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
+        <section class=card_class(CardPadding::Roomy)>
             <h2 class="text-base font-semibold">"System status"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "Checks that the server and its database answer."
@@ -41,16 +43,17 @@ pub fn SystemStatusCard() -> impl IntoView {
                     }
                 }}
             </div>
-            <button
-                type="button"
-                class="mt-4 inline-flex items-center rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-                disabled=move || is_checking.get()
-                on:click=move |_| {
+            <Button
+                tone=ButtonTone::Primary
+                size=ButtonSize::Large
+                class="mt-4"
+                disabled=is_checking
+                on_click=move |_| {
                     check.dispatch(());
                 }
             >
                 "Check system"
-            </button>
+            </Button>
         </section>
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::builds::list_builds;
 use crate::components::build_status_badge::BuildStatusBadge;
+use crate::components::card::{card_class, CardPadding};
 use crate::components::empty_state::{CallToAction, EmptyState};
 use crate::components::icons::IconKind;
 use crate::components::load_error::LoadError;
@@ -203,7 +204,7 @@ fn NoBuilds(view: ListView) -> impl IntoView {
 fn BuildList(builds: Vec<BuildSummary>) -> impl IntoView {
     view! {
         <ul
-            class="divide-y divide-slate-200 overflow-hidden rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
+            class=format!("divide-y divide-slate-200 overflow-hidden dark:divide-slate-800 {}", card_class(CardPadding::Flush))
             data-testid="build-list"
         >
             {builds.into_iter().map(|summary| view! { <BuildRow summary /> }).collect_view()}

@@ -4,6 +4,7 @@ use leptos_router::components::A;
 
 use crate::api::dashboard::get_dashboard;
 use crate::components::build_link::BuildLink;
+use crate::components::card::{card_class, Card, CardPadding};
 use crate::components::load_error::LoadError;
 use crate::components::page_header::PageHeader;
 use crate::format::{byte_size, timestamp};
@@ -47,7 +48,7 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
     let build_total: i64 = summary.builds_by_status.iter().map(|(_, count)| count).sum();
     let stat = |label: &'static str, value: i64, href: &'static str| {
         view! {
-            <A href=href attr:class="rounded-2xl border border-slate-200 bg-white p-5 hover:border-indigo-400 dark:border-slate-800 dark:bg-slate-900">
+            <A href=href attr:class=format!("hover:border-indigo-400 {}", card_class(CardPadding::Compact))>
                 <span class="block text-sm text-slate-500 dark:text-slate-400">{label}</span>
                 <span class="mt-1 block text-3xl font-semibold tabular-nums">{value}</span>
             </A>
@@ -73,7 +74,7 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
             </A>
         })}
         <div class="mt-6 grid gap-6 lg:grid-cols-2">
-            <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="recent-specs">
+            <Card labelled_by="recent-specs" padding=CardPadding::Compact>
                 <h2 id="recent-specs" class="font-semibold">"Recent specs"</h2>
                 {if summary.recent_specs.is_empty() {
                     view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"None yet. " <A href="/specs" attr:class="text-indigo-600 hover:underline dark:text-indigo-300">"Write your first spec"</A></p> }.into_any()
@@ -89,8 +90,8 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
                         </ul>
                     }.into_any()
                 }}
-            </section>
-            <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="recent-builds">
+            </Card>
+            <Card labelled_by="recent-builds" padding=CardPadding::Compact>
                 <h2 id="recent-builds" class="font-semibold">"Recent builds"</h2>
                 {if summary.recent_builds.is_empty() {
                     view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No builds yet. A build turns a spec into a working app."</p> }.into_any()
@@ -101,7 +102,7 @@ fn SummaryView(summary: DashboardSummary) -> impl IntoView {
                         </ul>
                     }.into_any()
                 }}
-            </section>
+            </Card>
         </div>
     }
     .into_any()
@@ -135,7 +136,7 @@ const STEPS: [Step; 4] = [
 #[component]
 fn GettingStarted() -> impl IntoView {
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
+        <section class=card_class(CardPadding::Roomy)>
             <h2 class="text-base font-semibold">"How it works"</h2>
             <ol class="mt-4 grid gap-4 sm:grid-cols-2">
                 {STEPS

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::components::button::{classes, ButtonSize, ButtonTone};
 use crate::error::AppError;
 
 /// Shown for any address the router does not know; answers HTTP 404.
@@ -21,7 +22,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <p class="mt-3 text-slate-600 dark:text-slate-400">{missing.to_string()}</p>
             <A
                 href="/"
-                attr:class="mt-8 inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+                attr:class=format!("mt-8 inline-flex {}", classes(ButtonTone::Primary, ButtonSize::Large))
             >
                 "Go to dashboard"
             </A>

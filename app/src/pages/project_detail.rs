@@ -9,6 +9,8 @@ use uuid::Uuid;
 use crate::actions::{count_successes, LastActionError};
 use crate::api::projects::{get_project, DeleteProject, UpdateProject};
 use crate::components::build_link::BuildLink;
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, Card, CardPadding};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
@@ -77,7 +79,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                         view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No specs in this project yet. Open a spec and choose this project in its details."</p> }.into_any()
                     } else {
                         view! {
-                            <ul data-testid="project-specs" class="mt-2 divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+                            <ul data-testid="project-specs" class=format!("mt-2 divide-y divide-slate-200 dark:divide-slate-800 {}", card_class(CardPadding::Flush))>
                                 {project.specs.into_iter().map(|spec| view! {
                                     <li class="flex justify-between gap-3 px-4 py-3 text-sm">
                                         <A href=format!("/specs/{}", spec.id) attr:class="font-medium hover:underline">{spec.name}</A>
@@ -101,7 +103,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                     }}
                 </section>
             </div>
-            <section class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="project-edit">
+            <Card labelled_by="project-edit" padding=CardPadding::Compact class="h-fit">
                 <h2 id="project-edit" class="font-semibold">"About"</h2>
                 <ServerForm action=update arguments=move |fields: &FormFields| UpdateProject { id, name: fields.text("name"), description: fields.text("description") } attr:class="mt-4 space-y-4" attr:aria-label="Edit project">
                     <input type="hidden" name="id" value=id.to_string() />
@@ -112,13 +114,13 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                         <textarea id="project-description" name="description" rows="4" class=control_class(ControlStyle::Prose)>{project.description.clone()}</textarea>
                     </Field>
                     <FormError error />
-                    <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+                    <Button tone=ButtonTone::Primary size=ButtonSize::Large class="w-full" is_submit=true>
                         {move || if update.pending().get() { "Saving…" } else { "Save" }}
-                    </button>
+                    </Button>
                 </ServerForm>
-                <button type="button" class="mt-4 w-full rounded-lg border border-red-300 px-4 py-2 text-sm font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:text-red-300 dark:hover:bg-red-950" on:click=move |_| is_confirming.set(true)>
+                <Button tone=ButtonTone::Danger size=ButtonSize::Large class="mt-4 w-full" on_click=move |_| is_confirming.set(true)>
                     "Delete project"
-                </button>
+                </Button>
                 <ConfirmDialog
                     title="Delete this project?"
                     message=delete_message
@@ -128,7 +130,7 @@ fn ProjectView(project: ProjectDetail, update: ServerAction<UpdateProject>) -> i
                         delete.dispatch(DeleteProject { id });
                     })
                 />
-            </section>
+            </Card>
         </div>
     }
     .into_any()

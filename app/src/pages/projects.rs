@@ -6,6 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::projects::{list_projects, CreateProject};
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, Card, CardPadding};
 use crate::components::empty_state::EmptyState;
 use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::icons::IconKind;
@@ -35,7 +37,7 @@ pub fn ProjectsPage() -> impl IntoView {
                         Ok(list) => view! {
                             <ul data-testid="project-list" class="space-y-3">
                                 {list.into_iter().map(|project| view! {
-                                    <li class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+                                    <li class=card_class(CardPadding::Compact)>
                                         <A href=format!("/projects/{}", project.id) attr:class="font-medium hover:underline">{project.name}</A>
                                         <p class="mt-1 line-clamp-2 text-sm text-slate-600 dark:text-slate-400">{project.description}</p>
                                         <p class="mt-2 text-xs text-slate-500 dark:text-slate-400">
@@ -66,20 +68,16 @@ fn NewProjectForm() -> impl IntoView {
         }
     });
     view! {
-        <section class="h-fit rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-project">
+        <Card labelled_by="new-project" padding=CardPadding::Compact class="h-fit">
             <h2 id="new-project" class="font-semibold">"New project"</h2>
             <ServerForm action=create arguments=|fields: &FormFields| CreateProject { name: fields.text("name"), description: fields.text("description") } attr:class="mt-4 space-y-4" attr:aria-label="New project">
                 <TextField label="Name" name="name" maxlength=MAX_PROJECT_NAME_CHARS as u32 />
                 <TextField label="Description" name="description" required=false />
                 <FormError error />
-                <button
-                    type="submit"
-                    disabled=move || create.pending().get()
-                    class="w-full rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-70"
-                >
+                <Button tone=ButtonTone::Primary size=ButtonSize::Large class="w-full" is_submit=true disabled=create.pending()>
                     {move || if create.pending().get() { "Creating…" } else { "Create project" }}
-                </button>
+                </Button>
             </ServerForm>
-        </section>
+        </Card>
     }
 }

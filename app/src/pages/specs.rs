@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::actions::{count_successes, LastActionError};
 use crate::api::specs::{list_specs, CreateSpec, DeleteSpec, DuplicateSpec};
-use crate::components::button::{ButtonSize, ButtonTone};
+use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, CardPadding};
 use crate::components::dialog::{ConfirmDialog, Modal};
 use crate::components::empty_state::{CallToAction, EmptyState};
 use crate::components::form::{FormError, FormFields, ServerForm, TextField};
@@ -146,16 +147,12 @@ fn CreateSpecDialog(is_open: RwSignal<bool>) -> impl IntoView {
                 <ContentEditor name="content" initial=String::new() />
                 <FormError error />
                 <div class="flex justify-end gap-3">
-                    <button type="button" class="rounded-lg px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| is_open.set(false)>
+                    <Button tone=ButtonTone::Quiet size=ButtonSize::Large on_click=move |_| is_open.set(false)>
                         "Cancel"
-                    </button>
-                    <button
-                        type="submit"
-                        disabled=move || create.pending().get()
-                        class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-70"
-                    >
+                    </Button>
+                    <Button tone=ButtonTone::Primary size=ButtonSize::Large is_submit=true disabled=create.pending()>
                         {move || if create.pending().get() { "Creating…" } else { "Create spec" }}
-                    </button>
+                    </Button>
                 </div>
             </ServerForm>
         </Modal>
@@ -171,9 +168,8 @@ fn SpecCard(
     let id: Uuid = spec.id;
     let is_confirming = RwSignal::new(false);
     let name = spec.name.clone();
-    let button = "rounded-md px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:hover:bg-slate-800";
     view! {
-        <li data-testid="spec-card" class="flex flex-col rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
+        <li data-testid="spec-card" class=format!("flex flex-col {}", card_class(CardPadding::Compact))>
             <A href=format!("/specs/{id}") attr:class="font-medium hover:underline">
                 <h2 class="truncate">{spec.name}</h2>
             </A>
@@ -184,13 +180,13 @@ fn SpecCard(
                 {format!("{} · v{} · updated {}", byte_size(spec.size_bytes), spec.version, timestamp(spec.updated_at))}
             </p>
             <div class="mt-3 flex gap-1 border-t border-slate-100 pt-3 dark:border-slate-800">
-                <A href=format!("/specs/{id}") attr:class=button>"View / Edit"</A>
-                <button type="button" class=button on:click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
+                <A href=format!("/specs/{id}") attr:class=classes(ButtonTone::Quiet, ButtonSize::Small)>"View / Edit"</A>
+                <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
                     "Duplicate"
-                </button>
-                <button type="button" class=format!("{button} text-red-700 dark:text-red-300") on:click=move |_| is_confirming.set(true)>
+                </Button>
+                <Button tone=ButtonTone::Danger size=ButtonSize::Small on_click=move |_| is_confirming.set(true)>
                     "Delete"
-                </button>
+                </Button>
             </div>
             <ConfirmDialog
                 title="Delete this spec?"

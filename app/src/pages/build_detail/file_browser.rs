@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::BuildEnd;
 use crate::api::artifacts::read_build_file;
+use crate::components::card::{card_class, CardPadding};
 use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
 use crate::format::byte_size;
@@ -54,7 +55,7 @@ pub(super) fn FileBrowser(id: Uuid, tree_html: String, chosen: ChosenFile) -> im
     view! {
         <section
             id="files"
-            class="grid overflow-hidden rounded-2xl border border-slate-200 bg-white md:grid-cols-[16rem_1fr] dark:border-slate-800 dark:bg-slate-900"
+            class=format!("grid overflow-hidden md:grid-cols-[16rem_1fr] {}", card_class(CardPadding::Flush))
             aria-labelledby="files-heading"
         >
             // The server's HTML, shown as it is (hydration keeps it).

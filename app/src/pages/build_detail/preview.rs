@@ -12,6 +12,7 @@ use super::tabs::BuildTab;
 use crate::actions::count_successes;
 use crate::api::previews::{get_preview_status, preview_open_path, RestartPreview};
 use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
+use crate::components::card::{card_class, CardPadding};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
@@ -105,7 +106,7 @@ fn PreviewBody(id: Uuid, status: PreviewStatus, restart: ServerAction<RestartPre
         _ => String::new(),
     };
     view! {
-        <div class="rounded-2xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div class=card_class(CardPadding::Flush)>
             <div class="flex flex-wrap items-center gap-2 border-b border-slate-200 p-3 dark:border-slate-800">
                 <span class="text-sm font-medium" data-testid="preview-state">{state_label(status.state)}</span>
                 <code class="min-w-0 flex-1 truncate text-xs text-slate-500 dark:text-slate-400" title="Where the preview is served">

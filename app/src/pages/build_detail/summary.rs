@@ -8,12 +8,13 @@ use leptos::prelude::*;
 use crate::api::builds::ResumeBuild;
 use crate::components::activity_indicator::ActivityIndicator;
 use crate::components::button::{Button, ButtonTone};
+use crate::components::card::{card_class, CardPadding};
 use crate::components::feature_progress::{FeatureCounts, FeatureProgress};
 use crate::components::features_chart::FeaturesChart;
 use crate::components::form::ServerForm;
 use crate::components::shimmer_text::ShimmerText;
 use crate::components::time_estimate::{Measured, TimeEstimate};
-use crate::format::{group_thousands, usd};
+use crate::format::{token_count, usd};
 use crate::model::build_view::BuildView;
 use crate::model::builds::{BuildDetail, BuildStatus};
 
@@ -31,7 +32,7 @@ pub(super) fn SummaryCard(
     let is_working = Signal::derive(move || current.get() == BuildStatus::Running);
     view! {
         <section
-            class="mb-6 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900"
+            class=format!("mb-6 {}", card_class(CardPadding::Compact))
             aria-label="Summary"
             data-testid="build-summary"
         >
@@ -221,13 +222,12 @@ fn SpendTile(detail: ReadSignal<BuildDetail>) -> impl IntoView {
             0
         }
     };
-    let count = |tokens: i64| group_thousands(usize::try_from(tokens).unwrap_or_default());
     view! {
         <div class="min-w-0">
             <h2 class=TILE_LABEL>"Spend"</h2>
             <p class="mt-1 text-sm">
                 <span class="font-medium" data-testid="cost">{cost}</span>
-                <span class="text-slate-500 dark:text-slate-400">{move || format!(" · {} tokens", count(tokens()))}</span>
+                <span class="text-slate-500 dark:text-slate-400">{move || format!(" · {} tokens", token_count(tokens()))}</span>
             </p>
             <div
                 class="mt-1.5 h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"
@@ -247,7 +247,7 @@ fn SpendTile(detail: ReadSignal<BuildDetail>) -> impl IntoView {
             <p class="mt-1 text-xs text-slate-500 dark:text-slate-400" data-testid="budget">
                 {move || {
                     let (used, budget) = budget.get();
-                    format!("{} of its {} token budget", count(used), count(budget))
+                    format!("{} of its {} token budget", token_count(used), token_count(budget))
                 }}
             </p>
         </div>

@@ -16,7 +16,7 @@ use crate::actions::{count_successes, LastActionError};
 use crate::api::chats::{
     get_chat, list_chats, DeleteChat, RetryChatReply, SendChatMessage, StartChat, StopChatReply,
 };
-use crate::components::button::Button;
+use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
 use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::{MessageView, ShownMessage};
 use crate::components::form::{FormError, FormFields, ServerForm};
@@ -57,7 +57,7 @@ fn ChatList(
         <nav aria-label="Chats" class="space-y-3">
             <A
                 href="/chat"
-                attr:class="block rounded-lg bg-indigo-600 px-3 py-2 text-center text-sm font-semibold text-white hover:bg-indigo-500"
+                attr:class=format!("block text-center {}", classes(ButtonTone::Primary, ButtonSize::Large))
             >
                 "New chat"
             </A>

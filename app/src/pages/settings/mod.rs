@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::accounts::{list_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::components::button::{Button, ButtonSize, ButtonTone};
 use crate::components::card::Card;
 use crate::components::form::{FormError, FormFields, ServerForm, TextField};
 use crate::components::load_error::InlineLoadError;
@@ -90,13 +91,9 @@ fn ApiTokens() -> impl IntoView {
                 <div class="flex-1">
                     <TextField label="Token name" name="name" maxlength=MAX_TOKEN_NAME_CHARS as u32 hint="What will use it, e.g. \"CI pipeline\"." />
                 </div>
-                <button
-                    type="submit"
-                    disabled=move || create.pending().get()
-                    class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-70 sm:mb-5"
-                >
+                <Button tone=ButtonTone::Primary size=ButtonSize::Large class="sm:mb-5" is_submit=true disabled=create.pending()>
                     {move || if create.pending().get() { "Creating…" } else { "Create token" }}
-                </button>
+                </Button>
             </ServerForm>
             <FormError error=create_error />
             {move || {
@@ -163,20 +160,20 @@ fn TokenRow(token: ApiTokenSummary, revoke: ServerAction<RevokeApiToken>) -> imp
                 when=move || is_confirming.get()
                 fallback=move || {
                     view! {
-                        <button type="button" on:click=move |_| set_confirming.set(true) class="self-start rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                        <Button size=ButtonSize::Small class="self-start" on_click=move |_| set_confirming.set(true)>
                             "Revoke"
-                        </button>
+                        </Button>
                     }
                 }
             >
                 <div class="flex items-center gap-2 self-start text-sm">
                     <span>"Scripts using it will stop working."</span>
-                    <button type="button" on:click=move |_| { revoke.dispatch(RevokeApiToken { id }); } class="rounded-md bg-red-600 px-3 py-1 font-medium text-white hover:bg-red-500">
+                    <Button size=ButtonSize::Small tone=ButtonTone::Danger on_click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>
                         "Revoke token"
-                    </button>
-                    <button type="button" on:click=move |_| set_confirming.set(false) class="rounded-md px-2 py-1 hover:bg-slate-100 dark:hover:bg-slate-800">
+                    </Button>
+                    <Button size=ButtonSize::Small tone=ButtonTone::Quiet on_click=move |_| set_confirming.set(false)>
                         "Cancel"
-                    </button>
+                    </Button>
                 </div>
             </Show>
         </li>

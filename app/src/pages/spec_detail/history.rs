@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::specs::{diff_spec_versions, list_spec_versions, RestoreSpecVersion};
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+use crate::components::card::{Card, CardPadding};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
@@ -64,7 +66,7 @@ pub(super) fn VersionHistory(
     let restoring = RwSignal::new(None::<i32>);
     let is_confirming = RwSignal::new(false);
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="spec-history">
+        <Card labelled_by="spec-history" padding=CardPadding::Compact class="text-sm">
             <h2 id="spec-history" class="font-semibold">"History"</h2>
             <Transition fallback=|| view! { <div class="mt-3 h-16 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
                 {move || Suspend::new(async move {
@@ -87,12 +89,12 @@ pub(super) fn VersionHistory(
                                             } else {
                                                 view! {
                                                     <span class="flex gap-1">
-                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| compared.set(Some((number, current_version)))>
+                                                        <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| compared.set(Some((number, current_version)))>
                                                             "Compare"
-                                                        </button>
-                                                        <button type="button" class="rounded px-2 py-0.5 text-xs hover:bg-slate-100 dark:hover:bg-slate-800" on:click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
+                                                        </Button>
+                                                        <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
                                                             "Restore"
-                                                        </button>
+                                                        </Button>
                                                     </span>
                                                 }.into_any()
                                             }}
@@ -129,7 +131,7 @@ pub(super) fn VersionHistory(
                     }
                 })}
             </Transition>
-        </section>
+        </Card>
     }
     .into_any()
 }

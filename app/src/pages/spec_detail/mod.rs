@@ -18,8 +18,9 @@ use crate::api::specs::{
 };
 use crate::browser::{confirm, copy_to_clipboard, guard_unsaved_changes};
 use crate::components::button::{Button, ButtonTone};
+use crate::components::card::{card_class, Card, CardPadding};
 use crate::components::dialog::ConfirmDialog;
-use crate::components::field::{control_class, ControlStyle, Field};
+use crate::components::field::{control_class, ControlStyle, Field, LABEL_CLASS};
 use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::{LoadError, SubjectTitle};
 use crate::components::markdown_body::MarkdownBody;
@@ -221,13 +222,9 @@ fn SpecView(
                         <FormError error=save_error />
                         <div class="flex justify-end gap-3">
                             <Button on_click=cancel>"Cancel"</Button>
-                            <button
-                                type="submit"
-                                disabled=move || save.pending().get()
-                                class="rounded-lg bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-70"
-                            >
+                            <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || save.pending().get())>
                                 {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                            </button>
+                            </Button>
                         </div>
                     </ServerForm>
                 </Show>
@@ -264,7 +261,7 @@ fn SpecText(id: Uuid, content: String, html: String) -> impl IntoView {
                 <MarkdownBody
                     html=html.clone()
                     testid="spec-rendered"
-                    frame="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900"
+                    frame=card_class(CardPadding::Compact)
                 />
             }
             .into_any()
@@ -289,7 +286,7 @@ fn Metadata(
         }
     };
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="spec-details">
+        <Card labelled_by="spec-details" padding=CardPadding::Compact class="text-sm">
             <h2 id="spec-details" class="font-semibold">"Details"</h2>
             <dl class="mt-3 space-y-2" data-testid="spec-metadata">
                 {row("Id", spec.id.to_string())}
@@ -306,14 +303,14 @@ fn Metadata(
                     </div>
                 })}
             </dl>
-            <label for="spec-project" class="mt-4 block font-medium">"Project"</label>
+            <label for="spec-project" class=format!("mt-4 {LABEL_CLASS}")>"Project"</label>
             <Transition fallback=|| view! { <div class="mt-1 h-9 animate-pulse rounded-lg bg-slate-100 dark:bg-slate-800"></div> }>
                 {move || Suspend::new(async move {
                     let projects = projects.await.unwrap_or_default();
                     view! {
                         <select
                             id="spec-project"
-                            class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-2 py-2 dark:border-slate-700 dark:bg-slate-950"
+                            class=control_class(ControlStyle::Prose)
                             on:change=move |event| {
                                 let project_id = Uuid::parse_str(&event_target_value(&event)).ok();
                                 move_to_project.dispatch(MoveSpecToProject { id: spec.id, project_id });
@@ -331,7 +328,7 @@ fn Metadata(
                     }
                 })}
             </Transition>
-        </section>
+        </Card>
     }
 }
 

@@ -14,6 +14,8 @@ use uuid::Uuid;
 use self::filter::{kept_rows, LogFilter};
 use self::row::LogRow;
 use self::window::{height_px, RowWindow};
+use crate::components::button::{Button, ButtonLink, ButtonSize, ButtonTone};
+use crate::components::field::{control_look, ControlStyle};
 use crate::format::{counted, group_thousands};
 use crate::model::build_log::{LogCategory, LogLine};
 
@@ -146,11 +148,11 @@ pub(super) fn LogPanel(
                 <div class="flex flex-wrap items-center gap-3 text-xs">
                     <span class="tabular-nums text-slate-500 dark:text-slate-400" data-testid="log-count">{count_text}</span>
                     <Show when=move || is_windowed.get()>
-                        <button
-                            type="button"
-                            aria-pressed=move || is_following.get().to_string()
-                            class=TOOL_CLASS
-                            on:click=move |_| {
+                        <Button
+                            tone=ButtonTone::Toggle
+                            size=ButtonSize::Small
+                            attr:aria-pressed=move || is_following.get().to_string()
+                            on_click=move |_| {
                                 let follows = !is_following.get_untracked();
                                 is_following.set(follows);
                                 if follows {
@@ -159,9 +161,11 @@ pub(super) fn LogPanel(
                             }
                         >
                             "Follow the end"
-                        </button>
+                        </Button>
                     </Show>
-                    <a href=download.clone() download="" rel="external" class=TOOL_CLASS>"Download full log"</a>
+                    <ButtonLink size=ButtonSize::Small href=download.clone() attr:download="" attr:rel="external">
+                        "Download full log"
+                    </ButtonLink>
                 </div>
             </div>
             <Show when=move || is_windowed.get()>
@@ -215,8 +219,6 @@ pub(super) fn LogPanel(
     .into_any()
 }
 
-const TOOL_CLASS: &str = "rounded-lg border border-slate-300 px-2 py-0.5 font-medium hover:bg-slate-100 aria-pressed:border-indigo-500 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:hover:bg-slate-800 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200";
-
 /// The search box and a switch per category.
 #[component]
 fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
@@ -226,7 +228,7 @@ fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
                 type="search"
                 aria-label="Search the log"
                 placeholder="Search the log"
-                class="w-48 rounded-lg border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+                class=format!("w-48 {}", control_look(ControlStyle::Prose))
                 prop:value=move || filter.with(|filter| filter.search.clone())
                 on:input=move |event| {
                     let search = event_target_value(&event);
@@ -235,14 +237,14 @@ fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
             />
             <div role="group" aria-label="Categories shown" class="flex flex-wrap gap-1">
                 {LogCategory::ALL.into_iter().map(|category| view! {
-                    <button
-                        type="button"
-                        aria-pressed=move || filter.with(|filter| filter.shows(category)).to_string()
-                        class=TOOL_CLASS
-                        on:click=move |_| filter.update(|filter| filter.toggle(category))
+                    <Button
+                        tone=ButtonTone::Toggle
+                        size=ButtonSize::Small
+                        attr:aria-pressed=move || filter.with(|filter| filter.shows(category)).to_string()
+                        on_click=move |_| filter.update(|filter| filter.toggle(category))
                     >
                         {category.label()}
-                    </button>
+                    </Button>
                 }).collect_view()}
             </div>
         </div>
