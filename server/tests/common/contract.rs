@@ -75,6 +75,39 @@ impl Contract {
                 response.body
             );
         }
+        if content_type == "text/event-stream" {
+            self.assert_events_honoured(method, template, &content["schema"], &response.body);
+        }
+    }
+
+    /// Each server-sent event must be as the stream's schema says (its
+    /// `event`, `id` and `data`), and its data, JSON text, as the component
+    /// the stream's description names for that event.
+    fn assert_events_honoured(&self, method: &str, template: &str, schema: &Value, body: &str) {
+        let events = server_sent_events(body);
+        assert!(!events.is_empty(), "{method} {template} sent no event: {body:?}");
+        for event in events {
+            let errors = self.schema_violations(schema, &event);
+            assert!(
+                errors.is_empty(),
+                "{method} {template} sent an event its schema refuses:\n{}\n{event}",
+                errors.join("\n")
+            );
+            let name = event["event"].as_str().unwrap_or("message");
+            let component = event_data_schema(template, name)
+                .unwrap_or_else(|| panic!("{method} {template} sent an event no description names: {event}"));
+            let data: Value = serde_json::from_str(event["data"].as_str().unwrap_or_default())
+                .unwrap_or_else(|error| {
+                    panic!("{method} {template}: an event's data is not JSON ({error}): {event}")
+                });
+            let reference = json!({ "$ref": format!("#/components/schemas/{component}") });
+            let errors = self.schema_violations(&reference, &data);
+            assert!(
+                errors.is_empty(),
+                "{method} {template}: {name} data that {component} refuses:\n{}\n{data}",
+                errors.join("\n")
+            );
+        }
     }
 
     /// What in `instance` the schema refuses; its `$ref`s point into the document.
@@ -102,4 +135,42 @@ impl Contract {
             None => value,
         }
     }
+}
+
+/// The component an event's data is, as each stream's description says
+/// (`data` is JSON text, which a schema can describe only in words).
+fn event_data_schema(template: &str, event: &str) -> Option<&'static str> {
+    match (template, event) {
+        ("/api/builds/{id}/stream", "build") => Some("StreamedBuildEvent"),
+        ("/api/builds/{id}/stream", "complete") => Some("BuildEnded"),
+        ("/api/chats/{id}/reply", "snapshot" | "delta" | "done" | "idle") => Some("ReplyEvent"),
+        _ => None,
+    }
+}
+
+/// The events of a `text/event-stream` body, each as `{"event", "id",
+/// "data"}` with only the fields it had; comments (keep-alives) are skipped.
+fn server_sent_events(body: &str) -> Vec<Value> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut event = serde_json::Map::new();
+            let mut data: Vec<&str> = Vec::new();
+            for line in block.lines().filter(|line| !line.starts_with(':')) {
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "data" => data.push(value),
+                    "event" | "id" => {
+                        event.insert(field.to_owned(), Value::String(value.to_owned()));
+                    }
+                    _ => {}
+                }
+            }
+            if data.is_empty() && event.is_empty() {
+                return None;
+            }
+            event.insert("data".to_owned(), Value::String(data.join("\n")));
+            Some(Value::Object(event))
+        })
+        .collect()
 }

@@ -152,31 +152,76 @@ async fn error_answers_are_documented_with_their_schema() {
     }
 }
 
-/// The documented text rule and the validators agree on every character of
-/// the Basic Multilingual Plane: a one-character name is valid in the
-/// document exactly when the server accepts it, and so is a length.
+/// Each documented text rule and its validator agree on every character of
+/// the Basic Multilingual Plane: a one-character text is valid in the
+/// document exactly when the server accepts it, and so is a text at its
+/// length limit and one past it.
 #[test]
 fn documented_text_rules_agree_with_the_validators() {
-    let schema = serde_json::to_value(app::model::text_schemas::spec_name()).expect("a schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the documented pattern compiles");
-    let documented = |text: &str| validator.is_valid(&serde_json::json!(text));
-    let accepted = |text: &str| app::model::specs::validate_spec_name(text).is_ok();
-    for character in '\0'..='\u{ffff}' {
-        let name = character.to_string();
-        assert_eq!(
-            documented(&name),
-            accepted(&name),
-            "the one-character name U+{:04X}",
-            u32::from(character)
-        );
-    }
-    for name in [
-        "a".repeat(200),
-        "a".repeat(201),
-        format!(" a{}", "\u{b}".repeat(198)),
-        format!(" a{}", "\u{b}".repeat(199)),
-    ] {
-        assert_eq!(documented(&name), accepted(&name), "a name of {} characters", name.chars().count());
+    use app::model::{accounts, chats, projects, specs, text_schemas};
+
+    type Accepts = fn(&str) -> bool;
+    let rules: [(&str, utoipa::openapi::schema::Object, Accepts, Option<usize>); 6] = [
+        (
+            "a spec's name",
+            text_schemas::spec_name(),
+            |text| specs::validate_spec_name(text).is_ok(),
+            Some(specs::MAX_SPEC_NAME_CHARS),
+        ),
+        (
+            "a project's name",
+            text_schemas::project_name(),
+            |text| projects::validate_project_name(text).is_ok(),
+            Some(projects::MAX_PROJECT_NAME_CHARS),
+        ),
+        (
+            "a project's description",
+            text_schemas::project_description(),
+            |text| projects::validate_project_description(text).is_ok(),
+            Some(projects::MAX_PROJECT_DESCRIPTION_CHARS),
+        ),
+        (
+            "a chat's title",
+            text_schemas::chat_title(),
+            |text| chats::validate_chat_title(text).is_ok(),
+            Some(chats::MAX_CHAT_TITLE_CHARS),
+        ),
+        (
+            "a token's name",
+            text_schemas::token_name(),
+            |text| accounts::validate_token_name(text).is_ok(),
+            Some(accounts::MAX_TOKEN_NAME_CHARS),
+        ),
+        // Limited in bytes, which JSON Schema cannot count: no length here.
+        ("a message", text_schemas::written_text(), |text| chats::validate_message(text).is_ok(), None),
+    ];
+    for (what, schema, accepts, max_chars) in rules {
+        let schema = serde_json::to_value(schema).expect("a schema is JSON");
+        let validator = jsonschema::validator_for(&schema).expect("the documented pattern compiles");
+        let documented = |text: &str| validator.is_valid(&serde_json::json!(text));
+        for character in '\0'..='\u{ffff}' {
+            let text = character.to_string();
+            assert_eq!(
+                documented(&text),
+                accepts(&text),
+                "{what}: the one character U+{:04X}",
+                u32::from(character)
+            );
+        }
+        let Some(max) = max_chars else { continue };
+        for text in [
+            "a".repeat(max),
+            "a".repeat(max + 1),
+            format!(" a{}", "\u{b}".repeat(max - 2)),
+            format!(" a{}", "\u{b}".repeat(max - 1)),
+        ] {
+            assert_eq!(
+                documented(&text),
+                accepts(&text),
+                "{what}: a text of {} characters",
+                text.chars().count()
+            );
+        }
     }
 }
 
