@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserProfile};
-use crate::model::artifacts::{ArtifactInfo, BuildEvidence, BuildFileContent};
+use crate::model::artifacts::{ArtifactInfo, BuildFileContent, BuildResultPage};
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage;
 use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary};
@@ -159,7 +159,10 @@ pub trait Builds: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait Artifacts: Send + Sync + 'static {
     async fn info(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError>;
-    async fn evidence(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildEvidence, AppError>;
+    /// What the build page shows of the build's result: the archive's state
+    /// and, once it is stored, the evidence pack and the file tree rendered
+    /// to HTML (by the server: neither is in the browser's WASM).
+    async fn result_page(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildResultPage, AppError>;
     /// One file out of the stored archive, text capped for the viewer.
     async fn read_file(
         &self,

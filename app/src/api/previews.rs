@@ -24,8 +24,3 @@ pub async fn restart_preview(build_id: Uuid) -> Result<PreviewStatus, AppError> 
     })
     .await
 }
-
-/// Where the build page's "Open preview" and its frame go.
-pub fn preview_open_path(build_id: Uuid) -> String {
-    format!("/api/builds/{build_id}/preview/open")
-}

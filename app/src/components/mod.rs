@@ -12,13 +12,9 @@ pub mod chat_composer;
 pub mod chat_message;
 pub mod dialog;
 pub mod empty_state;
-#[cfg(feature = "ssr")]
-pub mod evidence_panel;
 pub mod feature_progress;
 pub mod features_chart;
 pub mod field;
-#[cfg(feature = "ssr")]
-pub mod file_tree;
 pub mod form;
 pub mod icons;
 pub mod layout;

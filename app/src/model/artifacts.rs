@@ -187,19 +187,6 @@ pub struct SandboxPolicy {
     pub disk_bytes: i64,
 }
 
-/// The evidence pack as the artifacts port answers it: the manifest with at
-/// most [`MAX_LISTED_FILES`] files, and the archive's state. The build page
-/// reads it as a [`BuildResultPage`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct BuildEvidence {
-    pub artifact: ArtifactInfo,
-    /// `None` until the archive is stored.
-    pub manifest: Option<ArtifactManifest>,
-    /// More files than `manifest.files` lists.
-    pub is_file_list_cut: bool,
-}
-
 /// The build page's result (`get_build_result`): the archive's state and,
 /// once it is stored, the evidence pack and the file tree rendered to HTML
 /// by the server, which the page shows as they are. The browser reads only

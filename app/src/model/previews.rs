@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -57,4 +58,9 @@ impl PreviewStatus {
 pub struct PreviewLink {
     pub url: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Where the build page's "Open preview" and its frame go.
+pub fn preview_open_path(build_id: Uuid) -> String {
+    format!("/api/builds/{build_id}/preview/open")
 }

@@ -1,6 +1,6 @@
 //! The files of a stored archive: the tree the server rendered (each file a
-//! link, `components::file_tree`) and a read-only viewer with line numbers
-//! for the file the address chooses (`?file=`). Files are read one at a time
+//! link; `server::builds::artifacts::rendered`) and a read-only viewer with
+//! line numbers for the file the address chooses (`?file=`). Files are read one at a time
 //! from the archive through `read_build_file`.
 
 use leptos::html::Div;

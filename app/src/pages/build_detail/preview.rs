@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::tabs::BuildTab;
 use crate::actions::count_successes;
-use crate::api::previews::{get_preview_status, preview_open_path, RestartPreview};
+use crate::api::previews::{get_preview_status, RestartPreview};
 use crate::components::button::{classes, Button, ButtonSize, ButtonTone};
 use crate::components::card::{card_class, CardPadding};
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
-use crate::model::previews::{PreviewState, PreviewStatus};
+use crate::model::previews::{preview_open_path, PreviewState, PreviewStatus};
 use crate::refresh::tick_while;
 
 /// How often the state is read again while the app starts.

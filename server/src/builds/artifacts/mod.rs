@@ -5,6 +5,7 @@
 pub mod archiver;
 pub mod extract;
 pub mod manifest;
+mod rendered;
 pub mod repo;
 pub mod service;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::model::artifacts::{
-    archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildEvidence, BuildFileContent,
+    archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildFileContent, BuildResultPage,
     ManifestFile, MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
 };
 use app::ports::Artifacts;
@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::builds::artifacts::extract::{extract_file, ExtractedFile};
+use crate::builds::artifacts::rendered;
 use crate::builds::artifacts::repo::{self, ArtifactRow};
 use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
 use crate::builds::service::build_not_found;
@@ -264,15 +265,15 @@ impl Artifacts for ArtifactService {
         Ok(self.info_of(build_id, &spec_name, row.as_ref()))
     }
 
-    async fn evidence(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildEvidence, AppError> {
+    async fn result_page(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildResultPage, AppError> {
         let artifact = self.info(owner, build_id).await?;
         if artifact.state != ArtifactState::Stored {
-            return Ok(BuildEvidence { artifact, manifest: None, is_file_list_cut: false });
+            return Ok(rendered::result_page(build_id, artifact, None, false));
         }
         let mut manifest = self.manifest(build_id).await?;
         let is_file_list_cut = manifest.files.len() > MAX_LISTED_FILES;
         manifest.files.truncate(MAX_LISTED_FILES);
-        Ok(BuildEvidence { artifact, manifest: Some(manifest), is_file_list_cut })
+        Ok(rendered::result_page(build_id, artifact, Some(manifest), is_file_list_cut))
     }
 
     async fn read_file(

@@ -7,9 +7,9 @@
 
 use leptos::prelude::*;
 
-use super::panel::{Panel, Row};
-use crate::format::{byte_size, cpus, duration, group_thousands, timestamp};
-use crate::model::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
+use app::components::panel::{Panel, Row};
+use app::format::{byte_size, cpus, duration, limit, timestamp, token_count};
+use app::model::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
 
 /// Hex digits of a commit hash shown, as `git log --oneline` does.
 const SHORT_HASH: usize = 7;
@@ -132,10 +132,6 @@ fn CommitItem(commit: CommitRecord) -> impl IntoView {
     }
 }
 
-fn tokens(count: i64) -> String {
-    group_thousands(usize::try_from(count).unwrap_or_default())
-}
-
 #[component]
 fn SessionList(
     sessions: Vec<SessionUsage>,
@@ -155,7 +151,7 @@ fn SessionList(
                                 <span class="font-medium">{label}</span>
                                 <span class="text-slate-500 dark:text-slate-400">{format!(" · {}", session.model)}</span>
                             </span>
-                            <span class="shrink-0">{format!("{} in · {} out", tokens(session.input_tokens), tokens(session.output_tokens))}</span>
+                            <span class="shrink-0">{format!("{} in · {} out", token_count(session.input_tokens), token_count(session.output_tokens))}</span>
                         </li>
                     }
                 })
@@ -165,18 +161,9 @@ fn SessionList(
                     <span class="font-medium">"Total"</span>
                     <span class="text-slate-500 dark:text-slate-400">{format!(" · {model}")}</span>
                 </span>
-                <span class="shrink-0 font-medium">{format!("{} in · {} out", tokens(input_tokens), tokens(output_tokens))}</span>
+                <span class="shrink-0 font-medium">{format!("{} in · {} out", token_count(input_tokens), token_count(output_tokens))}</span>
             </li>
         </ul>
-    }
-}
-
-/// A limit as a person reads it; zero or less stands for no limit.
-fn limit(value: i64, show: impl Fn(i64) -> String) -> String {
-    if value > 0 {
-        show(value)
-    } else {
-        "no limit".to_owned()
     }
 }
 
@@ -224,7 +211,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::model::artifacts::{ArchiveSummary, TestProof};
+    use app::model::artifacts::{ArchiveSummary, TestProof};
 
     fn manifest_with(feature: &str, commit_subject: &str) -> ArtifactManifest {
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();

@@ -14,8 +14,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
 
 use self::nodes::{file_tree, FileNode};
-use crate::format::{byte_size, counted, group_thousands};
-use crate::model::artifacts::{ManifestFile, MAX_LISTED_FILES};
+use app::format::{byte_size, counted, group_thousands};
+use app::model::artifacts::{ManifestFile, MAX_LISTED_FILES};
 
 /// What a file's `file=` value leaves as it is: the path's separators and
 /// what file names mostly hold, so an address reads like the path.

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use crate::model::artifacts::ManifestFile;
+use app::model::artifacts::ManifestFile;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum FileNode {
