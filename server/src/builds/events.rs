@@ -154,7 +154,7 @@ impl Writer {
     async fn load_volume(&self) -> EventVolume {
         let loaded = async {
             let mut connection = self.pool.get().await?;
-            Ok::<_, StoreError>(repo::event_volume(&mut connection, self.build_id).await?)
+            repo::event_volume(&mut connection, self.build_id).await
         }
         .await;
         loaded.unwrap_or_else(|error| {
@@ -285,13 +285,13 @@ impl Writer {
         let build_id = self.build_id;
         let dropped = self.unsaved_drops;
         let mut connection = self.pool.get().await?;
-        Ok(connection
+        connection
             .transaction(async |connection| {
                 let stored = repo::append_events(connection, build_id, batch).await?;
                 repo::add_event_volume(connection, build_id, bytes, dropped).await?;
                 Ok::<_, StoreError>(stored)
             })
-            .await?)
+            .await
     }
 }
 

@@ -11,7 +11,6 @@ use tokio_util::task::TaskTracker;
 
 use crate::builds::repo;
 use crate::builds::runner::{run_build, RunnerContext};
-use crate::db::StoreError;
 
 /// Claims and runs builds until the server stops; runs are tracked by `runs`.
 pub async fn dispatch(context: Arc<RunnerContext>, runs: TaskTracker) {
@@ -27,7 +26,7 @@ pub async fn dispatch(context: Arc<RunnerContext>, runs: TaskTracker) {
         };
         let claimed = async {
             let mut connection = context.pool.get().await?;
-            Ok::<_, StoreError>(repo::claim_next(&mut connection, context.worker_id, settings.lease).await?)
+            repo::claim_next(&mut connection, context.worker_id, settings.lease).await
         }
         .await;
         match claimed {

@@ -115,9 +115,7 @@ async fn keep_lease(
         }
         let renewed = async {
             let mut connection = context.pool.get().await?;
-            Ok::<_, StoreError>(
-                repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await?,
-            )
+            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await
         }
         .await;
         match renewed {

@@ -69,7 +69,7 @@ impl ChatService {
     /// Marks replies a stopped server left unfinished; run at start-up.
     pub async fn recover_interrupted_replies(&self) -> Result<usize, StoreError> {
         let mut connection = self.pool.get().await?;
-        Ok(repo::mark_streaming_replies_interrupted(&mut connection).await?)
+        repo::mark_streaming_replies_interrupted(&mut connection).await
     }
 
     /// Stops every reply being written at once (each is saved as

@@ -174,7 +174,7 @@ impl Dispatcher {
     async fn forget_old(&self) {
         let forgotten = async {
             let mut connection = self.pool.get().await?;
-            Ok::<_, StoreError>(outbox::forget_old(&mut connection).await?)
+            outbox::forget_old(&mut connection).await
         }
         .await;
         match forgotten {

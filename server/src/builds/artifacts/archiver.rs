@@ -127,9 +127,7 @@ impl Archiver {
         };
         let claimed = async {
             let mut connection = self.pool.connection().await?;
-            Ok::<_, StoreError>(
-                artifact_repo::claim(&mut connection, build_id, self.worker_id, CLAIM_LEASE).await?,
-            )
+            artifact_repo::claim(&mut connection, build_id, self.worker_id, CLAIM_LEASE).await
         }
         .await;
         match claimed {
@@ -322,9 +320,7 @@ async fn keep_claim(pool: DbPool, build_id: Uuid, worker: Uuid, stop: Cancellati
         }
         let renewed = async {
             let mut connection = pool.get().await?;
-            Ok::<_, StoreError>(
-                artifact_repo::renew_claim(&mut connection, build_id, worker, CLAIM_LEASE).await?,
-            )
+            artifact_repo::renew_claim(&mut connection, build_id, worker, CLAIM_LEASE).await
         }
         .await;
         if let Err(error) = renewed {
