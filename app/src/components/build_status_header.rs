@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::build_stream::StreamHealth;
 use crate::components::build_status_badge::BuildStatusBadge;
+use crate::components::button::{Button, ButtonSize};
 use crate::model::builds::BuildStatus;
 
 /// `connection`: the stream's health while the page follows the build.
@@ -36,13 +37,9 @@ pub fn BuildStatusHeader(
                         {label}
                     </span>
                     {(badge == Badge::Lost).then(|| view! {
-                        <button
-                            type="button"
-                            class="rounded-lg border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 dark:border-slate-700 dark:hover:bg-slate-800"
-                            on:click=move |_| on_reconnect.run(())
-                        >
+                        <Button size=ButtonSize::Small on_click=move |_| on_reconnect.run(())>
                             "Reconnect"
-                        </button>
+                        </Button>
                     })}
                 }
             })}

@@ -1,4 +1,4 @@
-//! Buttons in five tones and three sizes, and a link that looks like one (a
+//! Buttons in six tones and three sizes, and a link that looks like one (a
 //! download, which must stay a plain `<a>`). Attributes (`attr:id`,
 //! `attr:aria-label`) given to them land on the element. A click handler is
 //! the `on_click` prop, not a spread `on:click`: a spread handler is added
@@ -19,6 +19,9 @@ pub enum ButtonTone {
     Danger,
     /// No border: the small tools of a row (move up, remove).
     Quiet,
+    /// Solid red: the last yes to destroying or stopping something (in the
+    /// dialog that asks), and the one action of an error's box.
+    Alarm,
     /// A switch that stays pressed while on: give it `attr:aria-pressed`
     /// (a log's categories, following its end).
     Toggle,
@@ -49,6 +52,7 @@ pub fn classes(tone: ButtonTone, size: ButtonSize) -> String {
             "border border-slate-300 bg-white font-medium text-red-700 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-slate-800"
         }
         ButtonTone::Quiet => "font-medium hover:bg-slate-100 dark:hover:bg-slate-800",
+        ButtonTone::Alarm => "bg-red-700 font-medium text-white hover:bg-red-600",
         ButtonTone::Toggle => {
             "border border-slate-300 bg-white font-medium hover:bg-slate-100 aria-pressed:border-indigo-500 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200"
         }

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::button::{Button, ButtonSize, ButtonTone};
+
 /// A modal panel. It is shown while `is_open` is true; closing (Escape, the
 /// backdrop, a Cancel button) sets it to false.
 #[component]
@@ -51,23 +53,19 @@ pub fn ConfirmDialog(
         <Modal title is_open>
             <p class="text-sm text-slate-600 dark:text-slate-300">{move || message.get()}</p>
             <div class="mt-6 flex justify-end gap-3">
-                <button
-                    type="button"
-                    class="rounded-lg px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800"
-                    on:click=move |_| is_open.set(false)
-                >
+                <Button tone=ButtonTone::Quiet size=ButtonSize::Large on_click=move |_| is_open.set(false)>
                     {dismiss_label}
-                </button>
-                <button
-                    type="button"
-                    class="rounded-lg bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600"
-                    on:click=move |_| {
+                </Button>
+                <Button
+                    tone=ButtonTone::Alarm
+                    size=ButtonSize::Large
+                    on_click=move |_| {
                         is_open.set(false);
                         on_confirm.run(());
                     }
                 >
                     {confirm_label}
-                </button>
+                </Button>
             </div>
         </Modal>
     }

@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::components::button::{Button, ButtonTone};
 use crate::error::AppError;
 use crate::loaded::Loaded;
 
@@ -28,13 +29,9 @@ pub fn LoadError(error: AppError, #[prop(optional)] retry: Option<Callback<()>>)
                     .filter(|_| !is_not_found)
                     .map(|retry| {
                         view! {
-                            <button
-                                type="button"
-                                class="rounded-lg bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-600"
-                                on:click=move |_| retry.run(())
-                            >
+                            <Button tone=ButtonTone::Alarm on_click=move |_| retry.run(())>
                                 "Try again"
-                            </button>
+                            </Button>
                         }
                     })}
                 <A href="/" attr:class="rounded-lg px-3 py-1.5 font-medium underline">

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::BuildEnd;
 use crate::api::artifacts::read_build_file;
+use crate::components::button::{Button, ButtonTone};
 use crate::components::card::{card_class, CardPadding};
 use crate::components::numbered_text::{LineWrap, NumberedText};
 use crate::error::AppError;
@@ -143,13 +144,9 @@ fn FileViewer(id: Uuid, chosen: ChosenFile) -> impl IntoView {
                             <div role="alert" class="rounded-2xl border border-red-200 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
                                 <p class="font-semibold">"This file could not be opened"</p>
                                 <p class="mt-1">{error.to_string()}</p>
-                                <button
-                                    type="button"
-                                    class="mt-3 rounded-lg bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-700"
-                                    on:click=move |_| content.refetch()
-                                >
+                                <Button tone=ButtonTone::Alarm class="mt-3" on_click=move |_| content.refetch()>
                                     "Try again"
-                                </button>
+                                </Button>
                             </div>
                         }
                         .into_any(),

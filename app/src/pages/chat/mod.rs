@@ -274,16 +274,15 @@ fn ConversationView(
                 </ol>
                 <div class="flex flex-wrap items-center gap-2">
                     <Show when=move || is_replying>
-                        <button
-                            type="button"
-                            class="rounded-lg bg-red-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-500 disabled:opacity-50"
-                            disabled=move || stop.pending().get()
-                            on:click=move |_| {
+                        <Button
+                            tone=ButtonTone::Alarm
+                            disabled=Signal::derive(move || stop.pending().get())
+                            on_click=move |_| {
                                 stop.dispatch(StopChatReply { chat_id: id });
                             }
                         >
                             "Stop"
-                        </button>
+                        </Button>
                     </Show>
                     <Show when=move || can_retry>
                         <Button
