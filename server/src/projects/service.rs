@@ -1,5 +1,7 @@
 //! The projects service: the one implementation behind the project server
-//! functions and `/api/projects`. Inputs arrive validated.
+//! functions and `/api/projects`, and the one place their rules are kept: a
+//! new project comes as a `NewProject`, which only passes its rules, and
+//! changes are checked here.
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
