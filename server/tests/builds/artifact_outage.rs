@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use app::model::artifacts::{ArtifactInfo, ArtifactState};
 use app::model::builds::{BuildEvent, BuildStatus, Severity};
+use common::contract::Contract;
 use common::{
     api, build_app, build_setup_with, create_spec, get_as, local_sandbox_engine, migrated_database,
     new_s3_bucket, s3_storage_at, sha256_hex, sign_up, start_build, stored_events, test_build_settings,
@@ -165,6 +166,8 @@ async fn an_archive_that_failed_while_storage_was_down_is_stored_by_a_retry_once
     let retry_path = format!("/api/builds/{}/artifacts/retry", build.id);
     let retried = api(&app.router, "POST", &retry_path, As::User(&user), None).await;
     assert_eq!(retried.status, 202, "{}", retried.body);
+    let contract = Contract::served_by(&app.router).await;
+    contract.assert_honoured("post", "/api/builds/{id}/artifacts/retry", &retried);
     let queued_again: ArtifactInfo = common::body_as(&retried);
     assert!(
         matches!(
@@ -185,6 +188,7 @@ async fn an_archive_that_failed_while_storage_was_down_is_stored_by_a_retry_once
         download.status,
         download.body
     );
+    contract.assert_honoured("get", "/api/builds/{id}/artifacts", &download);
     let location = download.headers["location"].to_str().expect("an ASCII location");
     assert!(location.starts_with(&switch.endpoint()), "{location}");
     let fetched = reqwest::get(location).await.expect("fetch the presigned URL");

@@ -22,6 +22,7 @@ use server::sandbox::SandboxEngine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
+use crate::common::contract::Contract;
 use crate::common::{
     self, api, body_as, create_spec, get_as, sign_up, start_build, stored_events, wait_for_build, As,
     BuildApp, TestDatabase, TestUser,
@@ -332,6 +333,11 @@ async fn an_idle_preview_stops_starts_again_on_the_next_visit_restarts_on_reques
     )
     .await;
     assert_eq!(restarted.status, 202, "{}", restarted.body);
+    Contract::served_by(&preview.app.router).await.assert_honoured(
+        "post",
+        "/api/builds/{id}/preview/restart",
+        &restarted,
+    );
     assert_eq!(preview.get_started("/", &cookie).await.status(), 200);
     let starts = preview
         .app_lines(build)

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::contract::Contract;
 use futures_util::{stream, StreamExt};
 use server::http::BuildSetup;
 use server::storage::{DownloadUrl, ObjectKey, Storage, StorageError};
@@ -346,6 +347,7 @@ async fn a_signed_local_link_downloads_without_a_session_under_the_file_name() {
     let response = common::get(&app.router, &path).await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert!(response.bytes == content, "the link gives the object's bytes");
+    Contract::served_by(&app.router).await.assert_honoured("get", "/api/storage/{key}", &response);
     assert_eq!(response.headers["content-type"], "application/gzip");
     let disposition = response.headers["content-disposition"].to_str().unwrap();
     assert!(disposition.contains("filename*=UTF-8''Todo%20app%20%E2%9C%93.tar.gz"), "{disposition}");

@@ -47,7 +47,7 @@ pub struct ArchiveParams {
         (status = OK, description = "The archive as an attachment, or with `info=true` its state",
             content((ArtifactInfo = "application/json"), (Binary = "application/gzip"))),
         (status = PARTIAL_CONTENT, description = "The requested range of the archive", content_type = "application/gzip", body = Binary),
-        (status = FOUND, description = "A short-lived presigned URL of the S3 service", headers(("location" = String))),
+        (status = SEE_OTHER, description = "A short-lived presigned URL of the S3 service", headers(("location" = String))),
         (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
@@ -174,7 +174,8 @@ pub struct SignedQuery {
 #[utoipa::path(get, path = "/storage/{*key}", tag = "artifacts", security(()),
     params(("key" = String, Path, description = "The object's key"), SignedQuery),
     responses(
-        (status = OK, description = "The object, as an attachment", content_type = "application/octet-stream", body = Binary),
+        (status = OK, description = "The object, as an attachment: a build's archive (gzip) is all this server signs links to",
+            content((Binary = "application/gzip"), (Binary = "application/octet-stream"))),
         (status = FORBIDDEN, description = "The link is changed, expired or incomplete", body = ErrorBody),
         (status = NOT_FOUND, description = "The object is gone", body = ErrorBody)))]
 pub async fn signed_download(
