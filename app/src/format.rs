@@ -66,7 +66,7 @@ pub fn token_count(tokens: i64) -> String {
 
 /// A limit of the sandbox written with `show`; zero or less stands for no
 /// limit.
-pub fn limit(value: i64, show: impl Fn(i64) -> String) -> String {
+pub fn sandbox_limit(value: i64, show: impl Fn(i64) -> String) -> String {
     if value > 0 {
         show(value)
     } else {
@@ -149,10 +149,10 @@ mod tests {
 
     #[test]
     fn a_limit_of_zero_or_less_is_no_limit() {
-        assert_eq!(limit(0, byte_size), "no limit");
-        assert_eq!(limit(-1, duration), "no limit");
-        assert_eq!(limit(600, duration), "10 min");
-        assert_eq!(limit(256, |count| count.to_string()), "256");
+        assert_eq!(sandbox_limit(0, byte_size), "no limit");
+        assert_eq!(sandbox_limit(-1, duration), "no limit");
+        assert_eq!(sandbox_limit(600, duration), "10 min");
+        assert_eq!(sandbox_limit(256, |count| count.to_string()), "256");
     }
 
     #[test]

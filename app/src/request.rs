@@ -51,7 +51,7 @@ where
 
 /// The backend provided by the router, or an error a person can read when a
 /// server function is mounted without it (a wiring mistake, logged loudly).
-pub fn use_backend() -> Result<Backend, AppError> {
+fn use_backend() -> Result<Backend, AppError> {
     use_context::<Backend>().ok_or_else(|| {
         tracing::error!("server function called without the Backend context");
         AppError::Internal
@@ -71,12 +71,6 @@ pub fn signed_in_user() -> Option<UserProfile> {
     caller().map(|caller| caller.user)
 }
 
-/// The signed-in user, or 401: the one way server functions learn whose data
-/// they may touch.
-pub fn require_user() -> Result<UserProfile, AppError> {
-    signed_in_user().ok_or_else(AppError::sign_in_required)
-}
-
 /// The current request's session (the server's session layer puts it there).
 fn request_session() -> Result<Session, AppError> {
     request_parts().and_then(|parts| parts.extensions.get::<Session>().cloned()).ok_or_else(|| {
@@ -93,7 +87,7 @@ pub fn client_address() -> Option<IpAddr> {
 /// response to match `error`. A plain HTML form post (no JavaScript) is left
 /// alone: Leptos answers it with a redirect back to the form, carrying the
 /// error in the URL, and a status here would turn that into a blank page.
-pub fn respond_with_error(error: AppError) -> AppError {
+fn respond_with_error(error: AppError) -> AppError {
     if !is_plain_form_post() {
         set_response_status(&error);
     }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::builds::repo::BuildRefRow;
 use crate::db::schema::{app_specs, builds, projects};
-use crate::db::{DbPool, StoreError, StoreResult};
+use crate::db::{Connect, DbPool, StoreError, StoreResult};
 use crate::specs::repo as specs_repo;
 
 pub struct OverviewService {
@@ -31,7 +31,7 @@ impl OverviewService {
     /// Every panel's numbers in one read-only transaction (one consistent
     /// view, one transaction), its queries pipelined on one connection.
     async fn summary(&self, owner_id: Uuid) -> Result<DashboardSummary, StoreError> {
-        let mut connection = self.pool.get().await?;
+        let mut connection = self.pool.connection().await?;
         let summary = connection
             .build_transaction()
             .read_only()

@@ -43,7 +43,10 @@ pub fn Card(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <section aria-labelledby=labelled_by class=format!("{} {class}", card_class(padding))>
+        <section
+            aria-labelledby=labelled_by
+            class=if class.is_empty() { card_class(padding).to_owned() } else { format!("{} {class}", card_class(padding)) }
+        >
             {children()}
         </section>
     }

@@ -96,7 +96,7 @@ impl AccountService {
     /// Deletes expired sessions and failures older than the throttling window.
     pub async fn delete_stale_records(&self) -> Result<(usize, usize), StoreError> {
         let sessions = sessions::delete_expired_sessions(&self.pool).await?;
-        let mut connection = self.pool.get().await?;
+        let mut connection = self.pool.connection().await?;
         let failures = throttle::delete_stale_failures(&mut connection, self.throttle.window).await?;
         Ok((sessions, failures))
     }

@@ -49,7 +49,7 @@ pub fn session_layer(pool: DbPool, config: &AuthConfig) -> SessionManagerLayer<P
 /// The session store failed to read or save a session: answered as "try
 /// again" (503), since the store is the database.
 #[derive(Debug, thiserror::Error)]
-#[error("session store failed: {0}")]
+#[error(transparent)]
 pub struct SessionError(#[from] tower_sessions::session::Error);
 
 impl From<SessionError> for AppError {

@@ -68,7 +68,7 @@ impl ChatService {
 
     /// Marks replies a stopped server left unfinished; run at start-up.
     pub async fn recover_interrupted_replies(&self) -> Result<usize, StoreError> {
-        let mut connection = self.pool.get().await?;
+        let mut connection = self.pool.connection().await?;
         repo::mark_streaming_replies_interrupted(&mut connection).await
     }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 pub use gcra::{Decision, Quota};
 
 use crate::auth::throttle::address_key;
-use crate::db::{DbPool, StoreError};
+use crate::db::{Connect, DbPool, StoreError, StoreResult};
 
 /// What is being counted, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,23 +43,19 @@ impl Bucket {
 
 /// Takes one request from `bucket` inside the caller's transaction, so a
 /// request that fails afterwards gives its unit back with the rollback.
-pub async fn take(
-    connection: &mut AsyncPgConnection,
-    bucket: Bucket,
-    quota: Quota,
-) -> diesel::QueryResult<Decision> {
+pub async fn take(connection: &mut AsyncPgConnection, bucket: Bucket, quota: Quota) -> StoreResult<Decision> {
     let taken = repo::take(connection, &bucket.key(), quota).await?;
     Ok(Decision::at(taken.now, taken.tat, taken.is_allowed, quota))
 }
 
 /// Takes one request from `bucket` on a connection of its own.
 pub async fn take_from_pool(pool: &DbPool, bucket: Bucket, quota: Quota) -> Result<Decision, StoreError> {
-    let mut connection = pool.get().await?;
-    Ok(take(&mut connection, bucket, quota).await?)
+    let mut connection = pool.connection().await?;
+    take(&mut connection, bucket, quota).await
 }
 
 /// Deletes buckets that are whole again; run now and then.
 pub async fn forget_refilled(pool: &DbPool) -> Result<usize, StoreError> {
-    let mut connection = pool.get().await?;
-    Ok(repo::forget_refilled(&mut connection).await?)
+    let mut connection = pool.connection().await?;
+    repo::forget_refilled(&mut connection).await
 }

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::gcra::Quota;
 use crate::db::static_sql::{bind, static_sql};
+use crate::db::StoreResult;
 
 /// `gcra::next_tat` in SQL, in one round trip: the row is inserted or moved
 /// only when the quota allows it. When refused, the bucket is read as it
@@ -41,15 +42,15 @@ pub struct Taken {
 }
 
 /// Takes one request from `bucket` if its quota allows.
-pub async fn take(connection: &mut AsyncPgConnection, bucket: &str, quota: Quota) -> QueryResult<Taken> {
+pub async fn take(connection: &mut AsyncPgConnection, bucket: &str, quota: Quota) -> StoreResult<Taken> {
     let interval = quota.emission_interval().num_microseconds().unwrap_or(i64::MAX);
     let period = quota.period_delta().num_microseconds().unwrap_or(i64::MAX);
-    static_sql(TAKE, (bind::<Text, _>(bucket), bind::<BigInt, _>(interval), bind::<BigInt, _>(period)))
+    Ok(static_sql(TAKE, (bind::<Text, _>(bucket), bind::<BigInt, _>(interval), bind::<BigInt, _>(period)))
         .get_result(connection)
-        .await
+        .await?)
 }
 
 /// Buckets whose allowance is whole again are the same as no row.
-pub async fn forget_refilled(connection: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::sql_query("DELETE FROM rate_limits WHERE tat < now()").execute(connection).await
+pub async fn forget_refilled(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::sql_query("DELETE FROM rate_limits WHERE tat < now()").execute(connection).await?)
 }

@@ -168,7 +168,7 @@ fn TokenRow(token: ApiTokenSummary, revoke: ServerAction<RevokeApiToken>) -> imp
             >
                 <div class="flex items-center gap-2 self-start text-sm">
                     <span>"Scripts using it will stop working."</span>
-                    <Button size=ButtonSize::Small tone=ButtonTone::Danger on_click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>
+                    <Button size=ButtonSize::Small tone=ButtonTone::Alarm on_click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>
                         "Revoke token"
                     </Button>
                     <Button size=ButtonSize::Small tone=ButtonTone::Quiet on_click=move |_| set_confirming.set(false)>

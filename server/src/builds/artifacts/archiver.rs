@@ -319,7 +319,7 @@ async fn keep_claim(pool: DbPool, build_id: Uuid, worker: Uuid, stop: Cancellati
             _ = tokio::time::sleep(CLAIM_LEASE / 3) => {}
         }
         let renewed = async {
-            let mut connection = pool.get().await?;
+            let mut connection = pool.connection().await?;
             artifact_repo::renew_claim(&mut connection, build_id, worker, CLAIM_LEASE).await
         }
         .await;

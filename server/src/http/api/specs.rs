@@ -123,7 +123,9 @@ pub async fn versions(
 /// A version number from the path; what is not a number names no version
 /// (which numbers a spec has, from 1, the service knows).
 fn version_number(raw: &str) -> Result<i32, ApiError> {
-    raw.parse::<i32>().map_err(|_| AppError::NotFound(format!("This spec has no version {raw:?}.")).into())
+    raw.parse::<i32>().map_err(|_| {
+        AppError::NotFound(format!("This spec has no version {raw:?}. Pick one from its history.")).into()
+    })
 }
 
 /// One saved version with its content.

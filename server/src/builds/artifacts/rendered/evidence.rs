@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 use app::components::panel::{Panel, Row};
-use app::format::{byte_size, cpus, duration, limit, timestamp, token_count};
+use app::format::{byte_size, cpus, duration, sandbox_limit, timestamp, token_count};
 use app::model::artifacts::{ArtifactManifest, CommitRecord, FeatureEvidence, SandboxPolicy, SessionUsage};
 
 /// Hex digits of a commit hash shown, as `git log --oneline` does.
@@ -195,12 +195,12 @@ fn SandboxFacts(sandbox: SandboxPolicy) -> impl IntoView {
                     </dd>
                 </div>
             })}
-            <Row label="Per command">{limit(sandbox.command_timeout_secs, duration)}</Row>
-            <Row label="CPU time">{limit(sandbox.cpu_seconds, duration)}</Row>
-            <Row label="CPU share">{limit(sandbox.cpu_millis, cpus)}</Row>
-            <Row label="Memory">{limit(sandbox.memory_bytes, byte_size)}</Row>
-            <Row label="Disk">{limit(sandbox.disk_bytes, byte_size)}</Row>
-            <Row label="Processes">{limit(sandbox.max_processes, |count| count.to_string())}</Row>
+            <Row label="Per command">{sandbox_limit(sandbox.command_timeout_secs, duration)}</Row>
+            <Row label="CPU time">{sandbox_limit(sandbox.cpu_seconds, duration)}</Row>
+            <Row label="CPU share">{sandbox_limit(sandbox.cpu_millis, cpus)}</Row>
+            <Row label="Memory">{sandbox_limit(sandbox.memory_bytes, byte_size)}</Row>
+            <Row label="Disk">{sandbox_limit(sandbox.disk_bytes, byte_size)}</Row>
+            <Row label="Processes">{sandbox_limit(sandbox.max_processes, |count| count.to_string())}</Row>
         </dl>
     }
 }
