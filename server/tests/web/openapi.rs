@@ -252,6 +252,40 @@ async fn the_document_suits_client_generators() {
     assert_eq!(unique.len(), ids.len(), "operation ids must be unique: {ids:?}");
 }
 
+/// What creates a thing links to what acts on it, handing over the new id
+/// (a client, and Schemathesis's stateful tests, follow them), and every
+/// link names an operation the document has.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_creates_a_thing_links_to_what_acts_on_it() {
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let document = contract.document();
+    let cancel = &document["paths"]["/api/builds"]["post"]["responses"]["201"]["links"]["builds_cancel"];
+    assert_eq!(cancel["parameters"]["id"], "$response.body#/id", "{cancel}");
+    let webhook = &document["paths"]["/api/webhooks"]["post"]["responses"]["201"]["links"];
+    assert!(
+        webhook.as_object().is_some_and(|links| links
+            .values()
+            .all(|link| link["parameters"]["id"] == "$response.body#/webhook/id")),
+        "{webhook}"
+    );
+
+    let ids: std::collections::BTreeSet<&str> = contract
+        .operations()
+        .iter()
+        .filter_map(|(method, template)| document["paths"][template][method]["operationId"].as_str())
+        .collect();
+    let links: Vec<&serde_json::Value> = objects_in(document)
+        .filter_map(|object| object.get("links")?.as_object())
+        .flat_map(|links| links.values())
+        .collect();
+    assert!(links.len() >= 30, "only {} links", links.len());
+    for link in links {
+        let target = link["operationId"].as_str().unwrap_or_default();
+        assert!(ids.contains(target), "a link to an operation the document lacks: {link}");
+    }
+}
+
 /// The descriptions come from the code's doc comments, and a client reads
 /// them: they speak of JSON (`null`, a field left out), not of Rust.
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,8 @@
 //! `api::router` registers them, and its schemas from the shared types'
 //! `ToSchema` derives, so a route cannot exist undocumented nor a schema
 //! differ from what is sent. This module adds what every operation shares:
-//! authentication and the error answers its extractors can give.
+//! authentication and the error answers its extractors can give; and the
+//! links from what creates a thing to what acts on it.
 
 use serde_json::{Map, Value};
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -101,7 +102,46 @@ pub fn document(prefix: &str, routes: utoipa::openapi::OpenApi) -> Value {
         spell_out_uuid(object);
         bound_tuple(object);
     });
+    link_what_is_created(&mut document, prefix);
     document
+}
+
+/// The collections whose `POST` creates something, and where its answer
+/// holds the new thing's id.
+const CREATED: [(&str, &str); 5] = [
+    ("/specs", "/id"),
+    ("/projects", "/id"),
+    ("/chats", "/id"),
+    ("/builds", "/id"),
+    ("/webhooks", "/webhook/id"),
+];
+
+/// Links each creating operation's answer to the operations on what it
+/// created (`/builds` → `/builds/{id}/cancel`, …), its id as their `id`: a
+/// client, and Schemathesis's stateful tests, follow them with a real id.
+fn link_what_is_created(document: &mut Value, prefix: &str) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (collection, id_pointer) in CREATED {
+        let collection = format!("{prefix}{collection}");
+        let one = format!("{collection}/{{id}}");
+        let links: Map<String, Value> = paths
+            .iter()
+            .filter(|(path, _)| path.as_str() == one || path.starts_with(&format!("{one}/")))
+            .flat_map(|(_, item)| item.as_object().into_iter().flat_map(|methods| methods.values()))
+            .filter_map(|operation| operation.get("operationId")?.as_str())
+            .map(|operation_id| {
+                let link = serde_json::json!({
+                    "operationId": operation_id,
+                    "parameters": { "id": format!("$response.body#{id_pointer}") },
+                });
+                (operation_id.to_owned(), link)
+            })
+            .collect();
+        let created = paths.get_mut(&collection).and_then(|item| item.pointer_mut("/post/responses/201"));
+        if let (Some(Value::Object(created)), false) = (created, links.is_empty()) {
+            created.insert("links".into(), Value::Object(links));
+        }
+    }
 }
 
 /// Calls `visit` on every JSON object in `value`, outermost first.
