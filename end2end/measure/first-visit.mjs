@@ -107,3 +107,8 @@ for (const [name, { wasm, js }, hydrated] of rows) {
 }
 const largest = rows.reduce((a, b) => (b[1].wasm.brotli > a[1].wasm.brotli ? b : a));
 console.log(`largest first visit: ${largest[0]}, ${kib(largest[1].wasm.brotli).trim()} of WASM as brotli`);
+// The bundle's goals are in kilobytes of 1,000 bytes, a page's WASM as brotli.
+const thousands = (n) => `${n.toLocaleString('en-US')} B`;
+const byGoal = (goal) => rows.filter(([, { wasm }]) => wasm.brotli > goal).map(([name, { wasm }]) => `${name} ${thousands(wasm.brotli)}`);
+console.log(`dashboard: ${thousands(rows.find(([name]) => name === 'dashboard')[1].wasm.brotli)} (goal: at most 250,000 B)`);
+console.log(`above 400,000 B: ${byGoal(400_000).join(', ') || 'none'}`);

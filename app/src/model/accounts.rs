@@ -14,6 +14,7 @@ pub struct UserProfile {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -25,7 +26,9 @@ pub struct ApiTokenSummary {
     pub name: String,
     /// The first characters of the secret, so a person can tell tokens apart.
     pub prefix: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

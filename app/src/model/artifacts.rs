@@ -73,10 +73,12 @@ pub struct ArtifactInfo {
     /// Hex SHA-256 of the whole archive.
     pub sha256: Option<String>,
     pub file_count: Option<i32>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub stored_at: Option<DateTime<Utc>>,
     /// Why the last upload failed, or why it expired.
     pub message: Option<String>,
     /// When the retention policy removes it, if one is set.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -90,7 +92,9 @@ pub struct ArtifactManifest {
     pub build_id: Uuid,
     pub spec_name: String,
     pub status: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
     pub platform_version: String,
     pub archive: ArchiveSummary,
@@ -150,6 +154,7 @@ pub struct TestProof {
     pub passed: i32,
     pub failed: i32,
     pub exit_code: Option<i32>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub at: DateTime<Utc>,
 }
 
@@ -158,6 +163,7 @@ pub struct TestProof {
 pub struct CommitRecord {
     pub hash: String,
     pub subject: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub at: DateTime<Utc>,
 }
 

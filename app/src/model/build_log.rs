@@ -91,6 +91,7 @@ pub struct LogPage {
 pub struct LogLine {
     /// The event's sequence number.
     pub seq: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub at: DateTime<Utc>,
     pub category: LogCategory,
     /// Where a `log` or `app` line came from; `system` for every other category.

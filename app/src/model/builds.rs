@@ -93,8 +93,11 @@ pub struct BuildSummary {
     pub status_reason: Option<String>,
     pub features_passing: i32,
     pub features_total: i32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -109,6 +112,7 @@ pub struct BuildDetail {
     /// Why the build is paused, failed or cancelled, in words.
     pub status_reason: Option<String>,
     /// When a paused build resumes by itself (after a provider's limit).
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub resume_at: Option<DateTime<Utc>>,
     /// The spec as it was when the build was created.
     pub spec_content: String,
@@ -132,9 +136,13 @@ pub struct BuildDetail {
     pub features_total: i32,
     /// The sequence number of the newest event.
     pub last_event_seq: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -400,6 +408,7 @@ impl BuildEvent {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StoredBuildEvent {
     pub seq: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub at: DateTime<Utc>,
     pub event: BuildEvent,
 }
@@ -411,6 +420,7 @@ pub struct StoredBuildEvent {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StreamedBuildEvent {
     pub seq: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub at: DateTime<Utc>,
     pub historical: bool,
     pub event: BuildEvent,

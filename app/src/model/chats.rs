@@ -69,6 +69,7 @@ pub struct ChatMessage {
     pub model: Option<String>,
     pub input_tokens: Option<i32>,
     pub output_tokens: Option<i32>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -79,6 +80,7 @@ pub struct ChatSummary {
     pub title: String,
     pub message_count: i64,
     pub is_replying: bool,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -99,7 +101,9 @@ pub struct ChatDetail {
     pub saved_specs: Vec<SavedSpecRef>,
     /// The model that answers new messages, e.g. "anthropic · claude-…".
     pub assistant: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 

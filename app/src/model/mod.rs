@@ -18,3 +18,5 @@ pub mod system;
 #[cfg(feature = "ssr")]
 pub mod text_schemas;
 pub mod webhooks;
+#[cfg(any(feature = "hydrate", test))]
+mod wire_times;

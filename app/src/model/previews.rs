@@ -57,6 +57,7 @@ impl PreviewStatus {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PreviewLink {
     pub url: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub expires_at: DateTime<Utc>,
 }
 

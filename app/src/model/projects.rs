@@ -19,7 +19,9 @@ pub struct ProjectSummary {
     pub description: String,
     pub spec_count: i64,
     pub build_count: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -34,6 +36,7 @@ pub struct BuildRef {
     pub features_passing: i32,
     /// 0 until the agent has planned the features.
     pub features_total: i32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,7 +48,9 @@ pub struct ProjectDetail {
     pub description: String,
     pub specs: Vec<SpecSummary>,
     pub builds: Vec<BuildRef>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -34,7 +34,9 @@ pub struct SpecSummary {
     pub size_bytes: i64,
     pub version: i32,
     pub project_id: Option<Uuid>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -50,7 +52,9 @@ pub struct SpecDetail {
     pub version: i32,
     pub project: Option<ProjectRef>,
     pub chat_id: Option<Uuid>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -69,6 +73,7 @@ pub struct SpecVersionSummary {
     pub version: i32,
     pub name: String,
     pub size_bytes: i64,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -78,6 +83,7 @@ pub struct SpecVersion {
     pub version: i32,
     pub name: String,
     pub content: String,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 

@@ -10,5 +10,6 @@ pub struct SystemStatus {
     pub migrations_applied: i64,
     /// Round trip of one query, in milliseconds.
     pub database_latency_ms: u32,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub server_time: DateTime<Utc>,
 }

@@ -114,6 +114,7 @@ pub struct WebhookSummary {
     pub url: String,
     pub description: String,
     pub events: Vec<WebhookEvent>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
     /// The state of its latest delivery, if it had one.
     pub last_delivery: Option<DeliveryState>,
@@ -239,8 +240,11 @@ pub struct WebhookDelivery {
     /// Why the last attempt failed, if it did.
     pub last_error: Option<String>,
     /// When the next attempt goes, while pending.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -252,6 +256,7 @@ pub struct WebhookMessage {
     #[serde(rename = "type")]
     pub event: WebhookEvent,
     /// When the event happened.
+    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub timestamp: DateTime<Utc>,
     pub data: WebhookBuild,
 }
