@@ -46,8 +46,8 @@ pub enum ArchiveDownload {
 
 /// A file of the archive, opened for a person to see.
 pub enum OpenedFile {
-    /// A text, cut at `MAX_VIEWED_TEXT_BYTES`.
-    Text(BuildFileContent),
+    /// A text, cut at `MAX_VIEWED_TEXT_BYTES` when `is_truncated`.
+    Text { listed: ManifestFile, text: String, is_truncated: bool },
     /// Anything else, to download as it streams out of the archive.
     Other { listed: ManifestFile, extracted: ExtractedFile },
 }
@@ -200,12 +200,8 @@ impl ArtifactService {
             return Ok(OpenedFile::Other { listed, extracted });
         }
         let (bytes, is_truncated) = read_capped(extracted, MAX_VIEWED_TEXT_BYTES).await?;
-        Ok(OpenedFile::Text(BuildFileContent {
-            path: listed.path,
-            size_bytes: listed.size_bytes,
-            text: Some(String::from_utf8_lossy(&bytes).into_owned()),
-            is_truncated,
-        }))
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Ok(OpenedFile::Text { listed, text, is_truncated })
     }
 
     /// One file of the stored archive, streamed, with what the manifest says of it.
@@ -282,15 +278,11 @@ impl Artifacts for ArtifactService {
         build_id: Uuid,
         path: &str,
     ) -> Result<BuildFileContent, AppError> {
-        Ok(match self.open_file(owner, build_id, path).await? {
-            OpenedFile::Text(content) => content,
-            OpenedFile::Other { listed, .. } => BuildFileContent {
-                path: listed.path,
-                size_bytes: listed.size_bytes,
-                text: None,
-                is_truncated: false,
-            },
-        })
+        let (listed, text, is_truncated) = match self.open_file(owner, build_id, path).await? {
+            OpenedFile::Text { listed, text, is_truncated } => (listed, Some(text), is_truncated),
+            OpenedFile::Other { listed, .. } => (listed, None, false),
+        };
+        Ok(BuildFileContent { path: listed.path, size_bytes: listed.size_bytes, text, is_truncated })
     }
 
     async fn retry(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArtifactInfo, AppError> {

@@ -136,13 +136,13 @@ pub async fn file(
 ) -> Result<Response, ApiError> {
     let id = build_id(&id)?;
     let (listed, extracted) = match state.builds.artifacts.open_file(&owner, id, &path).await? {
-        OpenedFile::Text(content) => {
-            let mut response = content.text.unwrap_or_default().into_response();
+        OpenedFile::Text { text, is_truncated, .. } => {
+            let mut response = text.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
             // Never rendered as a page of this site, whatever the file holds.
             headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-            if content.is_truncated {
+            if is_truncated {
                 headers.insert("x-content-truncated", HeaderValue::from_static("true"));
             }
             return Ok(response);
