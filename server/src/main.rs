@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
+    telemetry::init(config.process.log_format);
     if config.auth.trust_forwarded_for && config.auth.public_origin.is_none() {
         tracing::warn!(
             "TRUST_X_FORWARDED_FOR is on but PUBLIC_URL is not set: behind a TLS proxy, set \
@@ -68,7 +68,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     // file names) through LEPTOS_* variables; the address is ours.
     let mut leptos_options =
         get_configuration(None).context("could not read the Leptos site configuration")?.leptos_options;
-    leptos_options.site_addr = config.site_addr;
+    leptos_options.site_addr = config.process.site_addr;
 
     let provider = provider_from_config(&config.llm).context("could not set up the model provider")?;
     let info = provider.describe();
@@ -122,10 +122,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let housekeeping = spawn_housekeeping(state.accounts.clone(), state.pool.clone());
     let previews = serve_previews(&config, &state).await?;
     let app = router(state);
-    let listener = tokio::net::TcpListener::bind(config.site_addr)
+    let listener = tokio::net::TcpListener::bind(config.process.site_addr)
         .await
-        .with_context(|| format!("could not listen on {}", config.site_addr))?;
-    tracing::info!("listening on http://{}", config.site_addr);
+        .with_context(|| format!("could not listen on {}", config.process.site_addr))?;
+    tracing::info!("listening on http://{}", config.process.site_addr);
 
     let shutdown_requested = {
         let (chats, builds) = (chats.clone(), builds.clone());
@@ -135,7 +135,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             builds.begin_shutdown();
         }
     };
-    serve(listener, app, shutdown_requested, config.shutdown_grace)
+    serve(listener, app, shutdown_requested, config.process.shutdown_grace)
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();
@@ -175,7 +175,7 @@ async fn serve_previews(
         listener,
         preview_router(site),
         async move { stopped.cancelled().await },
-        config.shutdown_grace,
+        config.process.shutdown_grace,
     ));
     Ok(Some((stop, server)))
 }

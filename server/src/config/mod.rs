@@ -8,6 +8,7 @@ mod builds;
 mod database;
 mod llm;
 mod previews;
+mod process;
 mod reader;
 mod sandbox;
 mod storage;
@@ -15,31 +16,21 @@ mod webhooks;
 
 pub use self::auth::{AuthConfig, ThrottlePolicy};
 pub use self::database::DatabaseConfig;
+pub use self::process::{LogFormat, ProcessConfig};
 pub use self::storage::StorageConfig;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use self::reader::{seconds, Reader};
+use self::reader::Reader;
 use crate::builds::BuildSettings;
 use crate::llm::LlmConfig;
 use crate::previews::PreviewSettings;
 use crate::sandbox::local::LocalEngineConfig;
 use crate::webhooks::WebhookSettings;
 
-/// How log lines are written to standard output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Human-friendly, coloured when a terminal is attached.
-    Pretty,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub site_addr: SocketAddr,
+    pub process: ProcessConfig,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub llm: LlmConfig,
@@ -51,10 +42,8 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Live previews of built apps: where they are served, and their limits.
     pub previews: PreviewSettings,
+    /// Where the sandboxes and local storage live unless told otherwise.
     pub data_dir: PathBuf,
-    pub log_format: LogFormat,
-    /// How long in-flight requests may take to finish after SIGTERM/Ctrl-C.
-    pub shutdown_grace: Duration,
 }
 
 /// Every problem found in the configuration, reported together so a person
@@ -79,20 +68,11 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut reader = Reader::new(&lookup);
-        let site_addr = reader.parsed("LEPTOS_SITE_ADDR", "127.0.0.1:3000".parse().ok(), |value| {
-            value.parse::<SocketAddr>().map_err(|_| "expected host:port, e.g. 127.0.0.1:3000".into())
-        });
+        let process = process::read_process(&mut reader);
         let database = database::read_database(&mut reader);
+        // The folder the sandboxes' and local storage's defaults are in.
         let data_dir =
             reader.parsed("DATA_DIR", Some(PathBuf::from("data")), |value| Ok(PathBuf::from(value)));
-        let log_format = reader.parsed("LOG_FORMAT", Some(LogFormat::Pretty), |value| {
-            match value.to_ascii_lowercase().as_str() {
-                "pretty" => Ok(LogFormat::Pretty),
-                "json" => Ok(LogFormat::Json),
-                _ => Err("expected pretty or json".into()),
-            }
-        });
-        let shutdown_grace = reader.parsed("SHUTDOWN_GRACE_SECS", Some(Duration::from_secs(30)), seconds);
         let auth = auth::read_auth(&mut reader);
         let llm = llm::read_llm(&mut reader);
         let builds = builds::read_builds(&mut reader);
@@ -100,49 +80,33 @@ impl Config {
         let storage = storage::read_storage(&mut reader, data_dir.as_deref());
         let webhooks = webhooks::read_webhooks(&mut reader);
         let previews = previews::read_previews(&mut reader);
-        let config = match (
-            site_addr,
-            database,
-            auth,
-            llm,
-            builds,
-            sandbox,
-            storage,
-            webhooks,
-            previews,
-            data_dir,
-            log_format,
-            shutdown_grace,
-        ) {
-            (
-                Some(site_addr),
-                Some(database),
-                Some(auth),
-                Some(llm),
-                Some(builds),
-                Some(sandbox),
-                Some(storage),
-                Some(webhooks),
-                Some(previews),
-                Some(data_dir),
-                Some(log_format),
-                Some(shutdown_grace),
-            ) => Some(Config {
-                site_addr,
-                database,
-                auth,
-                llm,
-                builds,
-                sandbox,
-                storage,
-                webhooks,
-                previews,
-                data_dir,
-                log_format,
-                shutdown_grace,
-            }),
-            _ => None,
-        };
+        let config =
+            match (process, database, auth, llm, builds, sandbox, storage, webhooks, previews, data_dir) {
+                (
+                    Some(process),
+                    Some(database),
+                    Some(auth),
+                    Some(llm),
+                    Some(builds),
+                    Some(sandbox),
+                    Some(storage),
+                    Some(webhooks),
+                    Some(previews),
+                    Some(data_dir),
+                ) => Some(Config {
+                    process,
+                    database,
+                    auth,
+                    llm,
+                    builds,
+                    sandbox,
+                    storage,
+                    webhooks,
+                    previews,
+                    data_dir,
+                }),
+                _ => None,
+            };
         if let Some(config) = &config {
             let preview = config.previews.origin.as_ref();
             if let (Some(preview), Some(public)) = (preview, config.auth.public_origin.as_deref()) {
@@ -165,6 +129,7 @@ mod tests {
     use crate::llm::ProviderKind;
     use crate::sandbox::SandboxNetwork;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<String, String> =
@@ -177,10 +142,10 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_the_database_is_set() {
         let config = config_from(&[URL]).expect("valid");
-        assert_eq!(config.site_addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(config.process.site_addr, "127.0.0.1:3000".parse().unwrap());
         assert_eq!(config.database.max_connections, 10);
         assert_eq!(config.database.statement_timeout, Duration::from_secs(30));
-        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.process.log_format, LogFormat::Pretty);
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.sandbox.root, PathBuf::from("data/sandboxes"));
         assert!(matches!(config.sandbox.network, SandboxNetwork::None));
@@ -428,6 +393,6 @@ mod tests {
     #[test]
     fn json_logs_can_be_chosen_in_any_case() {
         let config = config_from(&[URL, ("LOG_FORMAT", "JSON")]).expect("valid");
-        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.process.log_format, LogFormat::Json);
     }
 }
