@@ -18,12 +18,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::Stream;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::builds::service::build_not_found;
 use crate::builds::viewer::ViewerItem;
 use crate::http::api::error::{ApiError, ErrorBody};
+use crate::http::api::event_streams::{event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 use crate::storage::content_disposition;
@@ -249,25 +251,22 @@ pub struct StreamParams {
 /// its `data` a `StreamedBuildEvent` as JSON), then one `complete` (its
 /// `data` a `BuildEnded`) once the build has ended and its archive is
 /// settled.
-#[derive(ToSchema)]
-#[expect(dead_code, reason = "documents the wire format; the events are written by `stream`")]
-struct BuildStreamEvent {
-    #[schema(inline)]
-    event: BuildStreamEventName,
-    /// The sequence number, on `build` events.
-    id: Option<String>,
-    /// The event as JSON.
-    #[schema(content_media_type = "application/json")]
-    data: String,
+struct BuildStreamEvent;
+
+impl PartialSchema for BuildStreamEvent {
+    fn schema() -> RefOr<Schema> {
+        event_stream(&[
+            StreamedEvent {
+                names: &["build"],
+                id: Some("The event's sequence number"),
+                data: "StreamedBuildEvent",
+            },
+            StreamedEvent { names: &["complete"], id: None, data: "BuildEnded" },
+        ])
+    }
 }
 
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[expect(dead_code, reason = "documents the wire format")]
-enum BuildStreamEventName {
-    Build,
-    Complete,
-}
+impl ToSchema for BuildStreamEvent {}
 
 /// The sequence number a reconnecting stream resumes after. A browser
 /// sends back the `id` of the last event it got, always a sequence number;

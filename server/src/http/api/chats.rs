@@ -12,12 +12,14 @@ use axum::Json;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
-use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::chats::replies::Following;
 use crate::chats::service::chat_not_found;
 use crate::http::api::error::{ApiError, ErrorBody};
+use crate::http::api::event_streams::{event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 
@@ -213,27 +215,21 @@ pub async fn follow_reply(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// A reply event as the stream sends it: `event` names it and `data` holds
-/// it as JSON (the `ReplyEvent` schema).
-#[derive(ToSchema)]
-#[expect(dead_code, reason = "documents the wire format; the events are written by `sse_event`")]
-struct ReplyStreamEvent {
-    #[schema(inline)]
-    event: ReplyEventName,
-    /// A `ReplyEvent` as JSON.
-    #[schema(content_media_type = "application/json")]
-    data: String,
+/// A reply event as the stream sends it: `event` names it after its
+/// `type`, and `data` holds it as JSON.
+struct ReplyStreamEvent;
+
+impl PartialSchema for ReplyStreamEvent {
+    fn schema() -> RefOr<Schema> {
+        event_stream(&[StreamedEvent {
+            names: &["snapshot", "delta", "done", "idle"],
+            id: None,
+            data: "ReplyEvent",
+        }])
+    }
 }
 
-#[derive(ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[expect(dead_code, reason = "documents the wire format")]
-enum ReplyEventName {
-    Snapshot,
-    Delta,
-    Done,
-    Idle,
-}
+impl ToSchema for ReplyStreamEvent {}
 
 fn sse_event(event: &ReplyEvent) -> Result<Event, Infallible> {
     // Serialising these plain enums cannot fail.

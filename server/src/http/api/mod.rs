@@ -8,6 +8,7 @@ pub mod builds;
 pub mod chats;
 pub mod dashboard;
 pub mod error;
+mod event_streams;
 pub mod extract;
 pub mod openapi;
 pub mod previews;
