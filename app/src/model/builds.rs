@@ -27,6 +27,27 @@ pub enum BuildStatus {
     Cancelled,
 }
 
+/// What a person can do to a build that has not ended; each is answered
+/// with the build as it then is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildControl {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl BuildControl {
+    /// The name a form posts, as serde reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildControl::Pause => "pause",
+            BuildControl::Resume => "resume",
+            BuildControl::Cancel => "cancel",
+        }
+    }
+}
+
 impl BuildStatus {
     pub const ALL: [BuildStatus; 6] = [
         BuildStatus::Queued,
@@ -439,6 +460,14 @@ pub struct BuildEnded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_control_posted_by_a_form_is_read_as_itself() {
+        for control in [BuildControl::Pause, BuildControl::Resume, BuildControl::Cancel] {
+            let read: BuildControl = serde_json::from_value(serde_json::json!(control.as_str())).unwrap();
+            assert_eq!(read, control);
+        }
+    }
 
     #[test]
     fn events_serialise_with_a_type_tag() {

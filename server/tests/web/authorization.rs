@@ -410,9 +410,24 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         row("get_build", server_fn("/fn/get_build", &[("id", build)]), OwnedResource, 200),
         row("get_build_page", server_fn("/fn/get_build_page", &[("id", build)]), OwnedResource, 200),
         row("start_build", server_fn("/fn/start_build", &[("spec_id", spec)]), OwnedResource, 200),
-        row("cancel_build", server_fn("/fn/cancel_build", &[("id", build)]), OwnedResource, 200),
-        row("pause_build", server_fn("/fn/pause_build", &[("id", build)]), OwnedResource, 200),
-        row("resume_build", server_fn("/fn/resume_build", &[("id", paused)]), OwnedResource, 200),
+        row(
+            "control_build cancel",
+            server_fn("/fn/control_build", &[("id", build), ("control", "cancel")]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "control_build pause",
+            server_fn("/fn/control_build", &[("id", build), ("control", "pause")]),
+            OwnedResource,
+            200,
+        ),
+        row(
+            "control_build resume",
+            server_fn("/fn/control_build", &[("id", paused), ("control", "resume")]),
+            OwnedResource,
+            200,
+        ),
         row(
             "GET /api/builds/{id}/artifacts?info=true",
             rest("GET", format!("/api/builds/{ended}/artifacts?info=true"), None),

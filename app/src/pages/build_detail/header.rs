@@ -6,7 +6,7 @@ use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::builds::{CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
+use crate::api::builds::{ControlBuild, DeleteBuild};
 use crate::build_stream::StreamHealth;
 use crate::components::build_status_header::BuildStatusHeader;
 use crate::components::button::{Button, ButtonTone};
@@ -14,7 +14,7 @@ use crate::components::dialog::ConfirmDialog;
 use crate::components::form::{FormError, ServerForm};
 use crate::error::AppError;
 use crate::format::{group_thousands, timestamp};
-use crate::model::builds::{BuildDetail, BuildStatus};
+use crate::model::builds::{BuildControl, BuildDetail, BuildStatus};
 
 #[component]
 pub(super) fn BuildHeader(
@@ -22,9 +22,7 @@ pub(super) fn BuildHeader(
     status: Memo<(BuildStatus, Option<String>)>,
     connection: ReadSignal<Option<StreamHealth>>,
     on_reconnect: Callback<()>,
-    cancel: ServerAction<CancelBuild>,
-    pause: ServerAction<PauseBuild>,
-    resume: ServerAction<ResumeBuild>,
+    control: ServerAction<ControlBuild>,
     delete: ServerAction<DeleteBuild>,
     action_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
@@ -38,9 +36,7 @@ pub(super) fn BuildHeader(
     };
     let is_confirming_cancel = RwSignal::new(false);
     let is_confirming_delete = RwSignal::new(false);
-    let is_acting = move || {
-        cancel.pending().get() || pause.pending().get() || resume.pending().get() || delete.pending().get()
-    };
+    let is_acting = move || control.pending().get() || delete.pending().get();
     let spec = match spec_id {
         Some(spec_id) => view! {
             <A href=format!("/specs/{spec_id}") attr:class="text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">{spec_name.clone()}</A>
@@ -74,22 +70,25 @@ pub(super) fn BuildHeader(
             <div class="flex flex-col items-start gap-2 lg:items-end">
             <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Build actions">
                 <Show when=move || current.get().can_pause()>
-                    <ServerForm action=pause arguments=move |_| PauseBuild { id }>
+                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Pause }>
                         <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="control" value=BuildControl::Pause.as_str() />
                         <Button is_submit=true disabled=Signal::derive(is_acting)>"Pause"</Button>
                     </ServerForm>
                 </Show>
                 <Show when=move || current.get().can_resume()>
-                    <ServerForm action=resume arguments=move |_| ResumeBuild { id }>
+                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Resume }>
                         <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="control" value=BuildControl::Resume.as_str() />
                         <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(is_acting)>"Resume"</Button>
                     </ServerForm>
                 </Show>
                 <Show when=move || current.get().can_cancel()>
                     // A form, so Cancel works without JavaScript too; with it,
                     // the click asks first and the dialog sends.
-                    <ServerForm action=cancel arguments=move |_| CancelBuild { id }>
+                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Cancel }>
                         <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="control" value=BuildControl::Cancel.as_str() />
                         <Button
                             tone=ButtonTone::Danger
                             is_submit=true
@@ -132,7 +131,7 @@ pub(super) fn BuildHeader(
             dismiss_label="Keep building"
             is_open=is_confirming_cancel
             on_confirm=Callback::new(move |()| {
-                cancel.dispatch(CancelBuild { id });
+                control.dispatch(ControlBuild { id, control: BuildControl::Cancel });
             })
         />
         <ConfirmDialog

@@ -42,7 +42,7 @@ use self::summary::SummaryCard;
 use self::tabs::{chosen_tab, BuildTab, BuildTabs};
 use self::work::WorkDetails;
 use crate::actions::LastActionError;
-use crate::api::builds::{get_build_log, get_build_page, CancelBuild, DeleteBuild, PauseBuild, ResumeBuild};
+use crate::api::builds::{get_build_log, get_build_page, ControlBuild, DeleteBuild};
 use crate::build_stream::StreamHealth;
 use crate::components::load_error::{LoadError, SubjectTitle};
 use crate::error::AppError;
@@ -170,16 +170,12 @@ fn BuildPage(
     let more_after_first_page = log.next_after;
     let log = LogState::new(log.lines, has_ended_live);
 
-    let cancel = ServerAction::<CancelBuild>::new();
-    let pause = ServerAction::<PauseBuild>::new();
-    let resume = ServerAction::<ResumeBuild>::new();
+    // Pause, resume and cancel.
+    let control = ServerAction::<ControlBuild>::new();
     // Answered by a redirect to the build list, which the router follows.
     let delete = ServerAction::<DeleteBuild>::new();
-    adopt_answers(cancel, detail);
-    adopt_answers(pause, detail);
-    adopt_answers(resume, detail);
-    let action_error =
-        LastActionError::new().follow(cancel).follow(pause).follow(resume).follow(delete).signal();
+    adopt_answers(control, detail);
+    let action_error = LastActionError::new().follow(control).follow(delete).signal();
 
     // The build row and the events are two views of one history; whichever
     // has seen more events tells the status.
@@ -200,9 +196,9 @@ fn BuildPage(
 
     view! {
         <Title text=title />
-        <BuildHeader detail=detail.read_only() status connection=connection.read_only() on_reconnect=Callback::new(move |()| reconnect.notify()) cancel pause resume delete action_error />
+        <BuildHeader detail=detail.read_only() status connection=connection.read_only() on_reconnect=Callback::new(move |()| reconnect.notify()) control delete action_error />
         {view! {
-            <SummaryCard detail=detail.read_only() live=live.read_only() status resume>
+            <SummaryCard detail=detail.read_only() live=live.read_only() status control>
                 <NotifyMe status />
             </SummaryCard>
         }.into_any()}

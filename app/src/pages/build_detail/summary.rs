@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::builds::ResumeBuild;
+use crate::api::builds::ControlBuild;
 use crate::components::activity_indicator::ActivityIndicator;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::card::{card_class, CardPadding};
@@ -16,7 +16,7 @@ use crate::components::shimmer_text::ShimmerText;
 use crate::components::time_estimate::{Measured, TimeEstimate};
 use crate::format::{token_count, usd};
 use crate::model::build_view::BuildView;
-use crate::model::builds::{BuildDetail, BuildStatus};
+use crate::model::builds::{BuildControl, BuildDetail, BuildStatus};
 
 const TILE_LABEL: &str = "text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
@@ -25,7 +25,7 @@ pub(super) fn SummaryCard(
     detail: ReadSignal<BuildDetail>,
     live: ReadSignal<BuildView>,
     status: Memo<(BuildStatus, Option<String>)>,
-    resume: ServerAction<ResumeBuild>,
+    control: ServerAction<ControlBuild>,
     children: Children,
 ) -> impl IntoView {
     let current = Memo::new(move |_| status.get().0);
@@ -36,7 +36,7 @@ pub(super) fn SummaryCard(
             aria-label="Summary"
             data-testid="build-summary"
         >
-            <NeedsYou detail status resume />
+            <NeedsYou detail status control />
             <div class="grid gap-6 sm:grid-cols-2 xl:grid-cols-4">
                 {view! { <NowTile live current is_working /> }.into_any()}
                 {view! { <FeaturesTile detail live /> }.into_any()}
@@ -54,7 +54,7 @@ pub(super) fn SummaryCard(
 fn NeedsYou(
     detail: ReadSignal<BuildDetail>,
     status: Memo<(BuildStatus, Option<String>)>,
-    resume: ServerAction<ResumeBuild>,
+    control: ServerAction<ControlBuild>,
 ) -> impl IntoView {
     let id = detail.with_untracked(|detail| detail.id);
     move || {
@@ -72,9 +72,10 @@ fn NeedsYou(
                         <p class="font-semibold">"Paused"</p>
                         <p>{reason.unwrap_or_default()} " " {what}</p>
                     </div>
-                    <ServerForm action=resume arguments=move |_| ResumeBuild { id }>
+                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Resume }>
                         <input type="hidden" name="id" value=id.to_string() />
-                        <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || resume.pending().get())>
+                        <input type="hidden" name="control" value=BuildControl::Resume.as_str() />
+                        <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || control.pending().get())>
                             "Resume build"
                         </Button>
                     </ServerForm>
