@@ -12,7 +12,7 @@ use crate::model::accounts::{ApiTokenSummary, CreatedApiToken, NewAccount, UserP
 use crate::model::artifacts::{ArtifactInfo, BuildFileContent, BuildResultPage};
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage;
-use crate::model::builds::{BuildDetail, BuildQuery, BuildSummary};
+use crate::model::builds::{BuildControl, BuildDetail, BuildQuery, BuildSummary};
 use crate::model::chats::{ChatDetail, ChatSummary};
 use crate::model::dashboard::DashboardSummary;
 use crate::model::previews::{PreviewLink, PreviewStatus};
@@ -144,11 +144,14 @@ pub trait Builds: Send + Sync + 'static {
     async fn get_page(&self, owner: &UserProfile, id: Uuid) -> Result<BuildPage, AppError>;
     /// Queues a build of the spec; 429 past the limit of active builds.
     async fn start(&self, owner: &UserProfile, spec_id: Uuid) -> Result<BuildDetail, AppError>;
-    /// Stops the agent and every process in its sandbox.
-    async fn cancel(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
-    /// Stops the agent, keeping its work directory for a later resume.
-    async fn pause(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
-    async fn resume(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError>;
+    /// Pauses, resumes or cancels the build, if its state allows it (409
+    /// otherwise), and answers it as it then is.
+    async fn control(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        control: BuildControl,
+    ) -> Result<BuildDetail, AppError>;
     /// Log lines after the sequence number `after`, oldest first.
     async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError>;
     /// Removes an ended build, its events and its stored objects.

@@ -28,7 +28,7 @@ pub struct ApiTokenSummary {
     pub prefix: String,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

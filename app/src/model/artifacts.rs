@@ -73,12 +73,12 @@ pub struct ArtifactInfo {
     /// Hex SHA-256 of the whole archive.
     pub sha256: Option<String>,
     pub file_count: Option<i32>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub stored_at: Option<DateTime<Utc>>,
     /// Why the last upload failed, or why it expired.
     pub message: Option<String>,
     /// When the retention policy removes it, if one is set.
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -94,7 +94,7 @@ pub struct ArtifactManifest {
     pub status: String,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
     pub platform_version: String,
     pub archive: ArchiveSummary,

@@ -37,7 +37,7 @@ pub struct BuildView {
     pub errors: Vec<(Severity, String, bool)>,
     pub progress: Option<(i32, i32, i64, Option<i64>)>,
     /// When the agent measured `progress`: its times count on from there.
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub progress_at: Option<DateTime<Utc>>,
     pub last_test_run: Option<(String, i32, i32, Option<i32>)>,
     /// Hosts the build tried to reach, one entry per host, port and verdict.
@@ -68,7 +68,7 @@ pub struct FeatureView {
     pub tests_passed: i32,
     pub tests_failed: i32,
     /// When its tests last ended.
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
 }
 

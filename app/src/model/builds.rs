@@ -27,27 +27,6 @@ pub enum BuildStatus {
     Cancelled,
 }
 
-/// What a person can do to a build that has not ended; each is answered
-/// with the build as it then is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BuildControl {
-    Pause,
-    Resume,
-    Cancel,
-}
-
-impl BuildControl {
-    /// The name a form posts, as serde reads it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BuildControl::Pause => "pause",
-            BuildControl::Resume => "resume",
-            BuildControl::Cancel => "cancel",
-        }
-    }
-}
-
 impl BuildStatus {
     pub const ALL: [BuildStatus; 6] = [
         BuildStatus::Queued,
@@ -89,16 +68,35 @@ impl BuildStatus {
         matches!(self, BuildStatus::Completed | BuildStatus::Failed | BuildStatus::Cancelled)
     }
 
-    pub fn can_cancel(self) -> bool {
-        !self.is_final()
+    /// Whether a build in this state may be paused, resumed or cancelled.
+    pub fn allows(self, control: BuildControl) -> bool {
+        match control {
+            BuildControl::Pause => matches!(self, BuildStatus::Queued | BuildStatus::Running),
+            BuildControl::Resume => self == BuildStatus::Paused,
+            BuildControl::Cancel => !self.is_final(),
+        }
     }
+}
 
-    pub fn can_pause(self) -> bool {
-        matches!(self, BuildStatus::Queued | BuildStatus::Running)
-    }
+/// What a person can do to a build that has not ended: pause it (the agent
+/// stops, its work directory is kept), resume it, or cancel it (the agent
+/// and every process in its sandbox are stopped for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildControl {
+    Pause,
+    Resume,
+    Cancel,
+}
 
-    pub fn can_resume(self) -> bool {
-        self == BuildStatus::Paused
+impl BuildControl {
+    /// The name a form posts, as serde reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildControl::Pause => "pause",
+            BuildControl::Resume => "resume",
+            BuildControl::Cancel => "cancel",
+        }
     }
 }
 
@@ -116,9 +114,9 @@ pub struct BuildSummary {
     pub features_total: i32,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub started_at: Option<DateTime<Utc>>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -133,7 +131,7 @@ pub struct BuildDetail {
     /// Why the build is paused, failed or cancelled, in words.
     pub status_reason: Option<String>,
     /// When a paused build resumes by itself (after a provider's limit).
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub resume_at: Option<DateTime<Utc>>,
     /// The spec as it was when the build was created.
     pub spec_content: String,
@@ -159,9 +157,9 @@ pub struct BuildDetail {
     pub last_event_seq: i64,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub started_at: Option<DateTime<Utc>>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub updated_at: DateTime<Utc>,

@@ -240,9 +240,9 @@ pub struct WebhookDelivery {
     /// Why the last attempt failed, if it did.
     pub last_error: Option<String>,
     /// When the next attempt goes, while pending.
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub next_attempt_at: Option<DateTime<Utc>>,
-    #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read_optional"))]
+    #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub delivered_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "hydrate", serde(deserialize_with = "super::wire_times::read"))]
     pub created_at: DateTime<Utc>,

@@ -1,11 +1,7 @@
-//! The browser's reader of the times in the server's answers. The server
-//! writes each time as RFC 3339 (chrono's `2026-12-06T08:21:19.123456Z`);
-//! chrono's own reader handles every format it knows, RFC 2822 and its
-//! general format parser included, and was in every page's WASM for this
-//! one shape. The wire types read their times through [`read`] and
-//! [`read_optional`] in the browser only; the server keeps chrono's reader.
+//! The browser's reader of the times in answers (RFC 3339), lighter than
+//! chrono's, which parses every format it knows; the server keeps chrono's.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::Deserialize;
 
@@ -68,7 +64,8 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     }
     let local = NaiveDate::from_ymd_opt(year as i32, month, day)?
         .and_hms_nano_opt(hour, minute, second, nanosecond)?;
-    local.checked_sub_signed(TimeDelta::seconds(east_of_utc)).map(|utc| utc.and_utc())
+    // As an offset, not a duration: a leap second stays one.
+    local.checked_sub_offset(FixedOffset::east_opt(east_of_utc)?).map(|utc| utc.and_utc())
 }
 
 /// What is left of the text.
@@ -107,7 +104,7 @@ impl Cursor<'_> {
     }
 
     /// `Z`, or `+HH:MM` / `-HH:MM`, as seconds east of UTC.
-    fn offset(&mut self) -> Option<i64> {
+    fn offset(&mut self) -> Option<i32> {
         let (&sign, rest) = self.0.split_first()?;
         self.0 = rest;
         let sign = match sign {
@@ -119,14 +116,14 @@ impl Cursor<'_> {
         let hours = self.digits(2)?;
         self.expect(b":")?;
         let minutes = self.digits(2)?;
-        (hours < 24 && minutes < 60).then(|| sign * i64::from(hours * 3600 + minutes * 60))
+        (hours < 24 && minutes < 60).then(|| sign * (hours * 3600 + minutes * 60) as i32)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{SecondsFormat, TimeZone};
+    use chrono::{SecondsFormat, TimeDelta, TimeZone};
     use serde::Serialize;
 
     #[test]
@@ -158,6 +155,8 @@ mod tests {
             "2026-01-01T00:30:00-01:30",
             "2026-12-06T08:21:19.1234567891234Z",
             "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60+01:00",
+            "2017-01-01T00:59:60.5-01:00",
         ] {
             let chrono: DateTime<Utc> = DateTime::parse_from_rfc3339(text).unwrap().into();
             assert_eq!(parse_rfc3339(text), Some(chrono), "{text}");
@@ -189,13 +188,14 @@ mod tests {
     }
 
     #[test]
-    fn an_optional_time_may_be_null() {
+    fn an_optional_time_may_be_null_or_missing() {
         #[derive(Deserialize)]
         struct Row {
-            #[serde(deserialize_with = "read_optional")]
+            #[serde(default, deserialize_with = "read_optional")]
             at: Option<DateTime<Utc>>,
         }
         assert_eq!(serde_json::from_str::<Row>(r#"{"at": null}"#).unwrap().at, None);
+        assert_eq!(serde_json::from_str::<Row>("{}").unwrap().at, None, "a missing time is none, as before");
         let row: Row = serde_json::from_str(r#"{"at": "2026-12-06T08:21:19Z"}"#).unwrap();
         assert_eq!(row.at, parse_rfc3339("2026-12-06T08:21:19Z"));
     }

@@ -10,7 +10,8 @@ use app::model::accounts::UserProfile;
 use app::model::build_log::LogPage;
 use app::model::build_view::BuildPage;
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
+    BuildControl, BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, MAX_ACTIVE_BUILDS_PER_USER,
+    MAX_LOG_PAGE,
 };
 use app::model::specs::Page;
 use app::ports::{Artifacts, Builds, Specs};
@@ -91,32 +92,16 @@ fn format_wait(secs: u64) -> String {
     }
 }
 
-/// What a person's action does to a build, if its state allows it.
-enum Action {
-    Cancel,
-    Pause,
-    Resume,
-}
-
-impl Action {
-    fn refusal(&self, status: BuildStatus) -> Option<AppError> {
-        let allowed = match self {
-            Action::Cancel => status.can_cancel(),
-            Action::Pause => status.can_pause(),
-            Action::Resume => status.can_resume(),
-        };
-        let verb = match self {
-            Action::Cancel => "cancelled",
-            Action::Pause => "paused",
-            Action::Resume => "resumed",
-        };
-        (!allowed).then(|| {
-            AppError::Conflict(format!(
-                "This build is {} and cannot be {verb}.",
-                status.label().to_lowercase()
-            ))
-        })
-    }
+/// Why a build in `status` may not be controlled so, or `None` when it may.
+fn refusal(control: BuildControl, status: BuildStatus) -> Option<AppError> {
+    let verb = match control {
+        BuildControl::Cancel => "cancelled",
+        BuildControl::Pause => "paused",
+        BuildControl::Resume => "resumed",
+    };
+    (!status.allows(control)).then(|| {
+        AppError::Conflict(format!("This build is {} and cannot be {verb}.", status.label().to_lowercase()))
+    })
 }
 
 impl BuildService {
@@ -145,22 +130,27 @@ impl BuildService {
         repo::find(&mut connection, owner.id, id).await?.ok_or_else(build_not_found)
     }
 
-    async fn act(&self, owner: &UserProfile, id: Uuid, action: Action) -> Result<BuildDetail, AppError> {
+    async fn act(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        control: BuildControl,
+    ) -> Result<BuildDetail, AppError> {
         let mut connection = self.pool.connection().await?;
         let owner_id = owner.id;
         let outcome = connection
             .transaction(async |connection| {
-                if matches!(action, Action::Resume) {
+                if control == BuildControl::Resume {
                     repo::lock_owner(connection, owner_id).await?;
                 }
                 let Some(build) = repo::find_for_update(connection, owner_id, id).await? else {
                     return Err(build_not_found().into());
                 };
-                if let Some(refusal) = action.refusal(build.status()) {
+                if let Some(refusal) = refusal(control, build.status()) {
                     return Err(refusal.into());
                 }
-                let (status, reason) = match action {
-                    Action::Cancel => {
+                let (status, reason) = match control {
+                    BuildControl::Cancel => {
                         repo::set_status(connection, id, BuildStatus::Cancelled, Some("Cancelled by you."))
                             .await?;
                         if build.started_at.is_some() {
@@ -169,12 +159,12 @@ impl BuildService {
                         }
                         (BuildStatus::Cancelled, Some("Cancelled by you."))
                     }
-                    Action::Pause => {
+                    BuildControl::Pause => {
                         let reason = "Paused by you. Resume to continue where it stopped.";
                         repo::set_status(connection, id, BuildStatus::Paused, Some(reason)).await?;
                         (BuildStatus::Paused, Some(reason))
                     }
-                    Action::Resume => {
+                    BuildControl::Resume => {
                         if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
                             return Err(too_many_active().into());
                         }
@@ -184,19 +174,19 @@ impl BuildService {
                 };
                 let event = BuildEvent::Status { status, reason: reason.map(str::to_owned) };
                 let stored = repo::append_events(connection, id, &[(Utc::now(), event)]).await?;
-                let wake = if matches!(action, Action::Resume) { None } else { Some(id) };
+                let wake = if control == BuildControl::Resume { None } else { Some(id) };
                 repo::notify_control(connection, wake).await?;
                 Ok::<_, ServiceError>(stored)
             })
             .await?;
         events::publish(&self.hub, id, outcome);
-        match action {
-            Action::Resume => self.hub.announce_queued(),
-            Action::Cancel => {
+        match control {
+            BuildControl::Resume => self.hub.announce_queued(),
+            BuildControl::Cancel => {
                 self.running.check(id);
                 self.artifacts.wake_archiver();
             }
-            Action::Pause => self.running.check(id),
+            BuildControl::Pause => self.running.check(id),
         }
         self.get_detail(&mut connection, owner_id, id).await
     }
@@ -289,16 +279,13 @@ impl Builds for BuildService {
         self.get_detail(&mut connection, owner_id, id).await
     }
 
-    async fn cancel(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
-        self.act(owner, id, Action::Cancel).await
-    }
-
-    async fn pause(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
-        self.act(owner, id, Action::Pause).await
-    }
-
-    async fn resume(&self, owner: &UserProfile, id: Uuid) -> Result<BuildDetail, AppError> {
-        self.act(owner, id, Action::Resume).await
+    async fn control(
+        &self,
+        owner: &UserProfile,
+        id: Uuid,
+        control: BuildControl,
+    ) -> Result<BuildDetail, AppError> {
+        self.act(owner, id, control).await
     }
 
     async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {

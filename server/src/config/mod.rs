@@ -70,7 +70,6 @@ impl Config {
         let mut reader = Reader::new(&lookup);
         let process = process::read_process(&mut reader);
         let database = database::read_database(&mut reader);
-        // The folder the sandboxes' and local storage's defaults are in.
         let data_dir =
             reader.parsed("DATA_DIR", Some(PathBuf::from("data")), |value| Ok(PathBuf::from(value)));
         let auth = auth::read_auth(&mut reader);

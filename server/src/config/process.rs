@@ -1,6 +1,5 @@
-//! The server process itself: where it listens (LEPTOS_SITE_ADDR), how it
-//! logs (LOG_FORMAT) and how long it lets requests finish when told to stop
-//! (SHUTDOWN_GRACE_SECS).
+//! The server process itself: LEPTOS_SITE_ADDR, LOG_FORMAT and
+//! SHUTDOWN_GRACE_SECS.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -6,6 +6,7 @@ use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::control_form::ControlForm;
 use crate::api::builds::{ControlBuild, DeleteBuild};
 use crate::build_stream::StreamHealth;
 use crate::components::build_status_header::BuildStatusHeader;
@@ -69,26 +70,20 @@ pub(super) fn BuildHeader(
             </div>
             <div class="flex flex-col items-start gap-2 lg:items-end">
             <div class="flex flex-wrap gap-2" role="toolbar" aria-label="Build actions">
-                <Show when=move || current.get().can_pause()>
-                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Pause }>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="control" value=BuildControl::Pause.as_str() />
+                <Show when=move || current.get().allows(BuildControl::Pause)>
+                    <ControlForm action=control id control=BuildControl::Pause>
                         <Button is_submit=true disabled=Signal::derive(is_acting)>"Pause"</Button>
-                    </ServerForm>
+                    </ControlForm>
                 </Show>
-                <Show when=move || current.get().can_resume()>
-                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Resume }>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="control" value=BuildControl::Resume.as_str() />
+                <Show when=move || current.get().allows(BuildControl::Resume)>
+                    <ControlForm action=control id control=BuildControl::Resume>
                         <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(is_acting)>"Resume"</Button>
-                    </ServerForm>
+                    </ControlForm>
                 </Show>
-                <Show when=move || current.get().can_cancel()>
+                <Show when=move || current.get().allows(BuildControl::Cancel)>
                     // A form, so Cancel works without JavaScript too; with it,
                     // the click asks first and the dialog sends.
-                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Cancel }>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="control" value=BuildControl::Cancel.as_str() />
+                    <ControlForm action=control id control=BuildControl::Cancel>
                         <Button
                             tone=ButtonTone::Danger
                             is_submit=true
@@ -100,7 +95,7 @@ pub(super) fn BuildHeader(
                         >
                             "Cancel build"
                         </Button>
-                    </ServerForm>
+                    </ControlForm>
                 </Show>
                 <Show when=move || current.get().is_final()>
                     // Like Cancel: a plain form that the server answers with

@@ -11,6 +11,7 @@
 //! to read, the evidence, and Delete. The Preview view shows the app itself,
 //! running in the build's sandbox, while it builds and after.
 
+mod control_form;
 mod download;
 mod features;
 mod file_browser;
@@ -28,7 +29,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use leptos_router::params::ParamsMap;
-use server_fn::ServerFn;
 use uuid::Uuid;
 
 use self::features::FeatureChecklist;
@@ -242,12 +242,9 @@ fn tell_of_news(id: Uuid, spec_name: String, status: Memo<(BuildStatus, Option<S
     });
 }
 
-/// Takes every successful answer of `action` (the build as it now is) as the
+/// Takes every successful answer of a control (the build as it now is) as the
 /// page's build, unless the page already knows a newer one.
-fn adopt_answers<S>(action: ServerAction<S>, detail: RwSignal<BuildDetail>)
-where
-    S: ServerFn<Output = BuildDetail, Error = AppError> + Clone + Send + Sync + 'static,
-{
+fn adopt_answers(action: ServerAction<ControlBuild>, detail: RwSignal<BuildDetail>) {
     Effect::new(move |_| {
         if let Some(Ok(fresh)) = action.value().get() {
             adopt(detail, fresh);

@@ -5,13 +5,13 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+use super::control_form::ControlForm;
 use crate::api::builds::ControlBuild;
 use crate::components::activity_indicator::ActivityIndicator;
 use crate::components::button::{Button, ButtonTone};
 use crate::components::card::{card_class, CardPadding};
 use crate::components::feature_progress::{FeatureCounts, FeatureProgress};
 use crate::components::features_chart::FeaturesChart;
-use crate::components::form::ServerForm;
 use crate::components::shimmer_text::ShimmerText;
 use crate::components::time_estimate::{Measured, TimeEstimate};
 use crate::format::{token_count, usd};
@@ -72,13 +72,11 @@ fn NeedsYou(
                         <p class="font-semibold">"Paused"</p>
                         <p>{reason.unwrap_or_default()} " " {what}</p>
                     </div>
-                    <ServerForm action=control arguments=move |_| ControlBuild { id, control: BuildControl::Resume }>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="control" value=BuildControl::Resume.as_str() />
+                    <ControlForm action=control id control=BuildControl::Resume>
                         <Button tone=ButtonTone::Primary is_submit=true disabled=Signal::derive(move || control.pending().get())>
                             "Resume build"
                         </Button>
-                    </ServerForm>
+                    </ControlForm>
                 </div>
             }
         })

@@ -7,7 +7,8 @@ use std::time::Duration;
 use app::error::AppError;
 use app::model::build_log::{LogLine, LogPage};
 use app::model::builds::{
-    BuildDetail, BuildQuery, BuildStatus, BuildSummary, DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
+    BuildControl, BuildDetail, BuildEnded, BuildQuery, BuildStatus, BuildSummary, StreamedBuildEvent,
+    DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
 };
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -25,7 +26,7 @@ use uuid::Uuid;
 use crate::builds::service::build_not_found;
 use crate::builds::viewer::ViewerItem;
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::event_streams::{event_stream, StreamedEvent};
+use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 use crate::storage::content_disposition;
@@ -143,7 +144,7 @@ pub async fn cancel(
     CurrentUser(owner): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<BuildDetail>, ApiError> {
-    Ok(Json(state.backend.builds.cancel(&owner, build_id(&id)?).await?))
+    Ok(Json(state.backend.builds.control(&owner, build_id(&id)?, BuildControl::Cancel).await?))
 }
 
 /// Stop the agent, keeping its work directory.
@@ -154,7 +155,7 @@ pub async fn pause(
     CurrentUser(owner): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<BuildDetail>, ApiError> {
-    Ok(Json(state.backend.builds.pause(&owner, build_id(&id)?).await?))
+    Ok(Json(state.backend.builds.control(&owner, build_id(&id)?, BuildControl::Pause).await?))
 }
 
 /// Queue a paused build again; its limits count afresh.
@@ -165,7 +166,7 @@ pub async fn resume(
     CurrentUser(owner): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<BuildDetail>, ApiError> {
-    Ok(Json(state.backend.builds.resume(&owner, build_id(&id)?).await?))
+    Ok(Json(state.backend.builds.control(&owner, build_id(&id)?, BuildControl::Resume).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -256,17 +257,18 @@ struct BuildStreamEvent;
 impl PartialSchema for BuildStreamEvent {
     fn schema() -> RefOr<Schema> {
         event_stream(&[
-            StreamedEvent {
-                names: &["build"],
-                id: Some("The event's sequence number"),
-                data: "StreamedBuildEvent",
-            },
-            StreamedEvent { names: &["complete"], id: None, data: "BuildEnded" },
+            StreamedEvent::of::<StreamedBuildEvent>(&["build"], Some("The event's sequence number")),
+            StreamedEvent::of::<BuildEnded>(&["complete"], None),
         ])
     }
 }
 
-impl ToSchema for BuildStreamEvent {}
+impl ToSchema for BuildStreamEvent {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        add_component::<StreamedBuildEvent>(schemas);
+        add_component::<BuildEnded>(schemas);
+    }
+}
 
 /// The sequence number a reconnecting stream resumes after. A browser
 /// sends back the `id` of the last event it got, always a sequence number;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::chats::replies::Following;
 use crate::chats::service::chat_not_found;
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::event_streams::{event_stream, StreamedEvent};
+use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
 
@@ -221,15 +221,15 @@ struct ReplyStreamEvent;
 
 impl PartialSchema for ReplyStreamEvent {
     fn schema() -> RefOr<Schema> {
-        event_stream(&[StreamedEvent {
-            names: &["snapshot", "delta", "done", "idle"],
-            id: None,
-            data: "ReplyEvent",
-        }])
+        event_stream(&[StreamedEvent::of::<ReplyEvent>(&["snapshot", "delta", "done", "idle"], None)])
     }
 }
 
-impl ToSchema for ReplyStreamEvent {}
+impl ToSchema for ReplyStreamEvent {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        add_component::<ReplyEvent>(schemas);
+    }
+}
 
 fn sse_event(event: &ReplyEvent) -> Result<Event, Infallible> {
     // Serialising these plain enums cannot fail.

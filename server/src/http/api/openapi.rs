@@ -13,9 +13,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, PartialSchema, ToResponse, ToSchema};
 
-use app::model::builds::{BuildEnded, StreamedBuildEvent};
-use app::model::chats::ReplyEvent;
-
 use crate::http::api::error::{ErrorBody, ErrorDetail};
 
 /// The name of the session cookie the browser signs in with.
@@ -31,8 +28,7 @@ const SESSION_COOKIE: &str = "agents_session";
             resource answers 404, like a missing one."
     ),
     security(("bearerAuth" = []), ("sessionCookie" = [])),
-    // The streams' `data`, which no operation names directly.
-    components(schemas(ErrorBody, ErrorDetail, StreamedBuildEvent, BuildEnded, ReplyEvent), responses(RateLimited))
+    components(schemas(ErrorBody, ErrorDetail), responses(RateLimited))
 )]
 struct Header;
 
