@@ -130,67 +130,6 @@ impl BuildService {
         repo::find(&mut connection, owner.id, id).await?.ok_or_else(build_not_found)
     }
 
-    async fn act(
-        &self,
-        owner: &UserProfile,
-        id: Uuid,
-        control: BuildControl,
-    ) -> Result<BuildDetail, AppError> {
-        let mut connection = self.pool.connection().await?;
-        let owner_id = owner.id;
-        let outcome = connection
-            .transaction(async |connection| {
-                if control == BuildControl::Resume {
-                    repo::lock_owner(connection, owner_id).await?;
-                }
-                let Some(build) = repo::find_for_update(connection, owner_id, id).await? else {
-                    return Err(build_not_found().into());
-                };
-                if let Some(refusal) = refusal(control, build.status()) {
-                    return Err(refusal.into());
-                }
-                let (status, reason) = match control {
-                    BuildControl::Cancel => {
-                        repo::set_status(connection, id, BuildStatus::Cancelled, Some("Cancelled by you."))
-                            .await?;
-                        if build.started_at.is_some() {
-                            // Its work so far is archived once the run lets go of it.
-                            artifact_repo::mark_pending(connection, id).await?;
-                        }
-                        (BuildStatus::Cancelled, Some("Cancelled by you."))
-                    }
-                    BuildControl::Pause => {
-                        let reason = "Paused by you. Resume to continue where it stopped.";
-                        repo::set_status(connection, id, BuildStatus::Paused, Some(reason)).await?;
-                        (BuildStatus::Paused, Some(reason))
-                    }
-                    BuildControl::Resume => {
-                        if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
-                            return Err(too_many_active().into());
-                        }
-                        repo::requeue_with_fresh_limits(connection, id).await?;
-                        (BuildStatus::Queued, None)
-                    }
-                };
-                let event = BuildEvent::Status { status, reason: reason.map(str::to_owned) };
-                let stored = repo::append_events(connection, id, &[(Utc::now(), event)]).await?;
-                let wake = if control == BuildControl::Resume { None } else { Some(id) };
-                repo::notify_control(connection, wake).await?;
-                Ok::<_, ServiceError>(stored)
-            })
-            .await?;
-        events::publish(&self.hub, id, outcome);
-        match control {
-            BuildControl::Resume => self.hub.announce_queued(),
-            BuildControl::Cancel => {
-                self.running.check(id);
-                self.artifacts.wake_archiver();
-            }
-            BuildControl::Pause => self.running.check(id),
-        }
-        self.get_detail(&mut connection, owner_id, id).await
-    }
-
     async fn get_detail(
         &self,
         connection: &mut AsyncPgConnection,
@@ -285,7 +224,59 @@ impl Builds for BuildService {
         id: Uuid,
         control: BuildControl,
     ) -> Result<BuildDetail, AppError> {
-        self.act(owner, id, control).await
+        let mut connection = self.pool.connection().await?;
+        let owner_id = owner.id;
+        let outcome = connection
+            .transaction(async |connection| {
+                if control == BuildControl::Resume {
+                    repo::lock_owner(connection, owner_id).await?;
+                }
+                let Some(build) = repo::find_for_update(connection, owner_id, id).await? else {
+                    return Err(build_not_found().into());
+                };
+                if let Some(refusal) = refusal(control, build.status()) {
+                    return Err(refusal.into());
+                }
+                let (status, reason) = match control {
+                    BuildControl::Cancel => {
+                        repo::set_status(connection, id, BuildStatus::Cancelled, Some("Cancelled by you."))
+                            .await?;
+                        if build.started_at.is_some() {
+                            // Its work so far is archived once the run lets go of it.
+                            artifact_repo::mark_pending(connection, id).await?;
+                        }
+                        (BuildStatus::Cancelled, Some("Cancelled by you."))
+                    }
+                    BuildControl::Pause => {
+                        let reason = "Paused by you. Resume to continue where it stopped.";
+                        repo::set_status(connection, id, BuildStatus::Paused, Some(reason)).await?;
+                        (BuildStatus::Paused, Some(reason))
+                    }
+                    BuildControl::Resume => {
+                        if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
+                            return Err(too_many_active().into());
+                        }
+                        repo::requeue_with_fresh_limits(connection, id).await?;
+                        (BuildStatus::Queued, None)
+                    }
+                };
+                let event = BuildEvent::Status { status, reason: reason.map(str::to_owned) };
+                let stored = repo::append_events(connection, id, &[(Utc::now(), event)]).await?;
+                let wake = if control == BuildControl::Resume { None } else { Some(id) };
+                repo::notify_control(connection, wake).await?;
+                Ok::<_, ServiceError>(stored)
+            })
+            .await?;
+        events::publish(&self.hub, id, outcome);
+        match control {
+            BuildControl::Resume => self.hub.announce_queued(),
+            BuildControl::Cancel => {
+                self.running.check(id);
+                self.artifacts.wake_archiver();
+            }
+            BuildControl::Pause => self.running.check(id),
+        }
+        self.get_detail(&mut connection, owner_id, id).await
     }
 
     async fn logs(&self, owner: &UserProfile, id: Uuid, after: i64, limit: u32) -> Result<LogPage, AppError> {

@@ -254,11 +254,15 @@ pub struct StreamParams {
 /// settled.
 struct BuildStreamEvent;
 
+/// The names of the build stream's two kinds of event.
+const BUILD_EVENT: &str = "build";
+const COMPLETE_EVENT: &str = "complete";
+
 impl PartialSchema for BuildStreamEvent {
     fn schema() -> RefOr<Schema> {
         event_stream(&[
-            StreamedEvent::of::<StreamedBuildEvent>(&["build"], Some("The event's sequence number")),
-            StreamedEvent::of::<BuildEnded>(&["complete"], None),
+            StreamedEvent::of::<StreamedBuildEvent>(&[BUILD_EVENT], Some("The event's sequence number")),
+            StreamedEvent::of::<BuildEnded>(&[COMPLETE_EVENT], None),
         ])
     }
 }
@@ -310,11 +314,11 @@ pub async fn stream(
             Ok(ViewerItem::Event(streamed)) => {
                 // Serialising these plain types cannot fail.
                 let data = serde_json::to_string(&streamed).unwrap_or_else(|_| "{}".into());
-                Event::default().event("build").id(streamed.seq.to_string()).data(data)
+                Event::default().event(BUILD_EVENT).id(streamed.seq.to_string()).data(data)
             }
             Ok(ViewerItem::Complete(ended)) => {
                 let data = serde_json::to_string(&ended).unwrap_or_else(|_| "{}".into());
-                Event::default().event("complete").data(data)
+                Event::default().event(COMPLETE_EVENT).data(data)
             }
             Err(error) => {
                 tracing::warn!(%error, "a build stream could not read events; closing it for the browser to reconnect");
