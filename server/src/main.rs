@@ -105,8 +105,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         previews: config.previews.clone(),
         preview_signer: Arc::new(AccessSigner::new(preview_key)),
     };
-    let webhooks =
-        WebhookEngine::new(pool.clone(), config.webhooks).context("could not set up webhook delivery")?;
+    let webhooks = WebhookEngine::new(pool.clone(), config.webhooks, config.auth.quotas)
+        .context("could not set up webhook delivery")?;
     let state = AppState::new(leptos_options, pool, config.auth.clone(), assistant, build_setup, webhooks);
     let interrupted =
         state.chats.recover_interrupted_replies().await.context("could not check for interrupted replies")?;

@@ -1,5 +1,5 @@
 //! How much one account may keep: specs, versions of one spec, chats,
-//! projects and API tokens. Generous limits, so a runaway script or an abuser
+//! projects, API tokens and webhooks. Generous limits, so a runaway script or an abuser
 //! cannot fill the database; each refusal is a 409 that says what to do.
 
 use app::error::AppError;
@@ -8,7 +8,7 @@ use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{api_tokens, app_specs, chats, projects};
+use crate::db::schema::{api_tokens, app_specs, chats, projects, webhooks};
 use crate::db::ServiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +18,20 @@ pub struct Quotas {
     pub chats: i64,
     pub projects: i64,
     pub api_tokens: i64,
+    pub webhooks: i64,
 }
 
 impl Default for Quotas {
     fn default() -> Self {
-        Self { specs: 1_000, versions_per_spec: 1_000, chats: 1_000, projects: 200, api_tokens: 50 }
+        Self {
+            specs: 1_000,
+            versions_per_spec: 1_000,
+            chats: 1_000,
+            projects: 200,
+            api_tokens: 50,
+            // Enough for a chat channel, a pager and a script or two.
+            webhooks: 10,
+        }
     }
 }
 
@@ -33,6 +42,7 @@ pub enum Kept {
     Chats,
     Projects,
     ApiTokens,
+    Webhooks,
 }
 
 impl Kept {
@@ -42,6 +52,7 @@ impl Kept {
             Kept::Chats => "chats",
             Kept::Projects => "projects",
             Kept::ApiTokens => "API tokens",
+            Kept::Webhooks => "webhooks",
         }
     }
 }
@@ -53,6 +64,7 @@ impl Quotas {
             Kept::Chats => self.chats,
             Kept::Projects => self.projects,
             Kept::ApiTokens => self.api_tokens,
+            Kept::Webhooks => self.webhooks,
         }
     }
 
@@ -90,6 +102,9 @@ impl Quotas {
                     .count()
                     .get_result(connection)
                     .await?
+            }
+            Kept::Webhooks => {
+                webhooks::table.filter(webhooks::user_id.eq(owner_id)).count().get_result(connection).await?
             }
         };
         let limit = self.limit(kind);

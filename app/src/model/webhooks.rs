@@ -9,8 +9,6 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::builds::{BuildEvent, BuildStatus, Severity};
 
-/// Hooks per user: enough for a chat channel, a pager and a script or two.
-pub const MAX_WEBHOOKS_PER_USER: usize = 10;
 pub const MAX_WEBHOOK_URL_CHARS: usize = 2048;
 pub const MAX_WEBHOOK_DESCRIPTION_CHARS: usize = 200;
 /// Of the token budget, the share that raises [`WebhookEvent::BudgetWarning`].
@@ -104,6 +102,12 @@ pub enum SubscribableEvent {
     NeedsAttention,
     #[schema(rename = "build.budget_warning")]
     BudgetWarning,
+}
+
+/// What every way in says of a hook the caller cannot see: missing,
+/// deleted and someone else's alike (and a malformed id, which names none).
+pub fn webhook_not_found() -> AppError {
+    AppError::NotFound("There is no such webhook.".into())
 }
 
 /// A hook as listed: never its secret.

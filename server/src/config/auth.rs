@@ -160,12 +160,14 @@ fn read_quotas(reader: &mut Reader<'_>, defaults: Quotas) -> Option<Quotas> {
     let chats = quota("MAX_CHATS_PER_USER", defaults.chats);
     let projects = quota("MAX_PROJECTS_PER_USER", defaults.projects);
     let api_tokens = quota("MAX_API_TOKENS_PER_USER", defaults.api_tokens);
+    let webhooks = quota("MAX_WEBHOOKS_PER_USER", defaults.webhooks);
     Some(Quotas {
         specs: specs?,
         versions_per_spec: versions_per_spec?,
         chats: chats?,
         projects: projects?,
         api_tokens: api_tokens?,
+        webhooks: webhooks?,
     })
 }
 

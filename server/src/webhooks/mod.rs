@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::db::DbPool;
+use crate::quotas::Quotas;
 
 pub use self::service::WebhookService;
 pub use self::settings::WebhookSettings;
@@ -31,9 +32,10 @@ pub struct WebhookEngine {
 }
 
 impl WebhookEngine {
-    pub fn new(pool: DbPool, settings: WebhookSettings) -> Result<Self, reqwest::Error> {
+    /// `quotas` limits how many hooks an account keeps.
+    pub fn new(pool: DbPool, settings: WebhookSettings, quotas: Quotas) -> Result<Self, reqwest::Error> {
         let dispatcher = Arc::new(dispatcher::Dispatcher::new(pool.clone(), settings)?);
-        let service = Arc::new(WebhookService::new(pool, settings, dispatcher.clone()));
+        let service = Arc::new(WebhookService::new(pool, settings, quotas, dispatcher.clone()));
         Ok(Self { service, dispatcher, tasks: TaskTracker::new(), shutdown: CancellationToken::new() })
     }
 

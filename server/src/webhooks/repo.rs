@@ -53,10 +53,6 @@ pub async fn list(connection: &mut AsyncPgConnection, owner: Uuid) -> StoreResul
         .collect())
 }
 
-pub async fn count(connection: &mut AsyncPgConnection, owner: Uuid) -> StoreResult<i64> {
-    Ok(webhooks::table.filter(webhooks::user_id.eq(owner)).count().get_result(connection).await?)
-}
-
 pub struct NewHookRow<'a> {
     pub id: Uuid,
     pub owner: Uuid,

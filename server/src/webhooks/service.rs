@@ -5,30 +5,27 @@ use std::sync::Arc;
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
-use app::model::webhooks::{
-    CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary, MAX_WEBHOOKS_PER_USER,
-};
+use app::model::webhooks::{webhook_not_found, CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary};
 use app::ports::Webhooks;
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use super::dispatcher::Dispatcher;
 use super::signing::generate_secret;
 use super::{destination, outbox, repo, WebhookSettings};
-use crate::db::{Connect, DbPool};
+use crate::db::{Connect, DbPool, ServiceError};
+use crate::quotas::{Kept, Quotas};
 
 pub struct WebhookService {
     pool: DbPool,
     settings: WebhookSettings,
+    quotas: Quotas,
     dispatcher: Arc<Dispatcher>,
 }
 
-fn not_found() -> AppError {
-    AppError::NotFound("There is no such webhook.".into())
-}
-
 impl WebhookService {
-    pub fn new(pool: DbPool, settings: WebhookSettings, dispatcher: Arc<Dispatcher>) -> Self {
-        Self { pool, settings, dispatcher }
+    pub fn new(pool: DbPool, settings: WebhookSettings, quotas: Quotas, dispatcher: Arc<Dispatcher>) -> Self {
+        Self { pool, settings, quotas, dispatcher }
     }
 }
 
@@ -47,14 +44,6 @@ impl Webhooks for WebhookService {
             tracing::error!(%error, "the system random source failed");
             AppError::Internal
         })?;
-        let mut connection = self.pool.connection().await?;
-        // Two creations racing past the count at once is harmless: the limit keeps lists short, not secrets.
-        let count = repo::count(&mut connection, owner.id).await?;
-        if count >= MAX_WEBHOOKS_PER_USER as i64 {
-            return Err(AppError::Conflict(format!(
-                "An account has at most {MAX_WEBHOOKS_PER_USER} webhooks; delete one to add another."
-            )));
-        }
         let id = Uuid::now_v7();
         let row = repo::NewHookRow {
             id,
@@ -64,7 +53,14 @@ impl Webhooks for WebhookService {
             events: hook.events.iter().map(|event| event.as_str()).collect(),
             secret: &secret,
         };
-        let created_at = repo::insert(&mut connection, row).await?;
+        let mut connection = self.pool.connection().await?;
+        let quotas = self.quotas;
+        let created_at = connection
+            .transaction(async |connection| {
+                quotas.make_room(connection, owner.id, Kept::Webhooks).await?;
+                Ok::<_, ServiceError>(repo::insert(connection, row).await?)
+            })
+            .await?;
         tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook registered");
         let webhook = WebhookSummary {
             id,
@@ -83,19 +79,19 @@ impl Webhooks for WebhookService {
             tracing::info!(user_id = %owner.id, webhook_id = %id, "webhook deleted");
             Ok(())
         } else {
-            Err(not_found())
+            Err(webhook_not_found())
         }
     }
 
     async fn deliveries(&self, owner: &UserProfile, id: Uuid) -> Result<Vec<WebhookDelivery>, AppError> {
         let mut connection = self.pool.connection().await?;
-        repo::deliveries(&mut connection, owner.id, id).await?.ok_or_else(not_found)
+        repo::deliveries(&mut connection, owner.id, id).await?.ok_or_else(webhook_not_found)
     }
 
     async fn send_test(&self, owner: &UserProfile, id: Uuid) -> Result<Uuid, AppError> {
         let mut connection = self.pool.connection().await?;
         if !repo::exists(&mut connection, owner.id, id).await? {
-            return Err(not_found());
+            return Err(webhook_not_found());
         }
         let delivery = outbox::enqueue_test(&mut connection, id).await?;
         self.dispatcher.wake.notify_one();

@@ -126,7 +126,8 @@ pub fn app_with_pool(pool: DbPool) -> Router {
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
-    let webhooks = webhook_engine(&pool);
+    let webhooks = WebhookEngine::new(pool.clone(), test_webhook_settings(), auth.quotas)
+        .expect("the webhook HTTP client builds");
     router(AppState::new(
         test_leptos_options(),
         pool,
@@ -149,9 +150,10 @@ pub fn test_webhook_settings() -> WebhookSettings {
     }
 }
 
-/// The webhook engine of a test app, not yet sending.
+/// The webhook engine of a test app, not yet sending, with the product's quota of hooks.
 pub fn webhook_engine(pool: &DbPool) -> WebhookEngine {
-    WebhookEngine::new(pool.clone(), test_webhook_settings()).expect("the webhook HTTP client builds")
+    WebhookEngine::new(pool.clone(), test_webhook_settings(), Quotas::default())
+        .expect("the webhook HTTP client builds")
 }
 
 /// Where the tests' build sandboxes live (each build has its own directory).

@@ -10,7 +10,7 @@ use server::config::AuthConfig;
 use server::quotas::Quotas;
 
 fn two_of_everything() -> AuthConfig {
-    let quotas = Quotas { specs: 2, versions_per_spec: 2, chats: 2, projects: 2, api_tokens: 2 };
+    let quotas = Quotas { specs: 2, versions_per_spec: 2, chats: 2, projects: 2, api_tokens: 2, webhooks: 2 };
     AuthConfig { quotas, ..common::test_auth_config() }
 }
 
@@ -67,7 +67,7 @@ async fn a_spec_keeps_its_quota_of_versions_and_says_to_duplicate_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chats_projects_and_api_tokens_have_quotas_too() {
+async fn chats_projects_api_tokens_and_webhooks_have_quotas_too() {
     let database = common::migrated_database().await;
     let app = app_with_auth(database.pool.clone(), two_of_everything());
     let ada = sign_up(&app, "ada@example.com").await;
@@ -75,6 +75,8 @@ async fn chats_projects_and_api_tokens_have_quotas_too() {
         start_chat(&app, &ada, &format!("Idea {n}")).await;
         create_project(&app, &ada, &format!("Project {n}")).await;
         create_token(&app, &ada, &format!("Token {n}")).await;
+        let hook = api(&app, "POST", "/api/webhooks", As::User(&ada), Some(hook_body(n))).await;
+        assert_eq!(hook.status, 201, "{}", hook.body);
     }
     let chat = api(&app, "POST", "/api/chats", As::User(&ada), Some(json!({ "message": "Idea 2" }))).await;
     assert_full(&app, "/api/chats", &chat, "chats").await;
@@ -89,6 +91,16 @@ async fn chats_projects_and_api_tokens_have_quotas_too() {
     assert_full(&app, "/api/projects", &project, "projects").await;
     let token = api(&app, "POST", "/api/tokens", As::User(&ada), Some(json!({ "name": "Token 2" }))).await;
     assert_full(&app, "/api/tokens", &token, "API tokens").await;
+    let hook = api(&app, "POST", "/api/webhooks", As::User(&ada), Some(hook_body(2))).await;
+    assert_full(&app, "/api/webhooks", &hook, "webhooks").await;
+}
+
+fn spec_body(n: usize) -> serde_json::Value {
+    json!({ "name": format!("Spec {n}"), "content": "# Spec" })
+}
+
+fn hook_body(n: usize) -> serde_json::Value {
+    json!({ "url": format!("https://example.com/hook/{n}"), "events": ["build.failed"] })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,17 +108,18 @@ async fn creations_at_once_cannot_overshoot_a_quota_together() {
     let database = common::migrated_database().await;
     let app = app_with_auth(database.pool.clone(), two_of_everything());
     let ada = sign_up(&app, "ada@example.com").await;
-    let creations = (0..6).map(|n| {
-        let (app, ada) = (app.clone(), ada.clone());
-        tokio::spawn(async move {
-            let body = json!({ "name": format!("Spec {n}"), "content": "# Spec" });
-            api(&app, "POST", "/api/specs", As::User(&ada), Some(body)).await.status
-        })
-    });
-    let mut statuses = Vec::new();
-    for creation in creations {
-        statuses.push(creation.await.unwrap());
+    for (path, body) in
+        [("/api/specs", spec_body as fn(usize) -> serde_json::Value), ("/api/webhooks", hook_body)]
+    {
+        let creations = (0..6).map(|n| {
+            let (app, ada, body) = (app.clone(), ada.clone(), body(n));
+            tokio::spawn(async move { api(&app, "POST", path, As::User(&ada), Some(body)).await.status })
+        });
+        let mut statuses = Vec::new();
+        for creation in creations {
+            statuses.push(creation.await.unwrap());
+        }
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 201, 409, 409, 409, 409], "{path}");
     }
-    statuses.sort_unstable();
-    assert_eq!(statuses, [201, 201, 409, 409, 409, 409]);
 }

@@ -16,6 +16,7 @@ use common::{
 };
 use serde_json::json;
 use server::http::{router, AppState};
+use server::quotas::Quotas;
 use server::webhooks::{WebhookEngine, WebhookSettings};
 use standardwebhooks::Webhook;
 use uuid::Uuid;
@@ -130,7 +131,10 @@ async fn a_hook_needs_a_web_url_and_an_event_and_an_account_has_at_most_ten() {
     let eleventh = json!({ "url": "https://example.com/11", "events": ["build.failed"] });
     let response = api(&app.router, "POST", "/api/webhooks", As::User(&user), Some(eleventh)).await;
     assert_eq!(response.status, 409, "{}", response.body);
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("at most 10 webhooks"));
+    assert!(response.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("You have 10 webhooks, the most one account may keep"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,7 +240,7 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
         common::test_auth_config(),
         common::offline_assistant(),
         idle_build_setup(),
-        WebhookEngine::new(database.pool.clone(), settings).unwrap(),
+        WebhookEngine::new(database.pool.clone(), settings, Quotas::default()).unwrap(),
     );
     let app = router(state);
     let user = sign_up(&app, "careful@example.com").await;

@@ -1,7 +1,7 @@
 //! `/api/webhooks`: the REST face of the webhooks service.
 
 use app::error::AppError;
-use app::model::webhooks::{CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary};
+use app::model::webhooks::{webhook_not_found, CreatedWebhook, NewWebhook, WebhookDelivery, WebhookSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -15,7 +15,7 @@ use crate::http::AppState;
 
 /// A malformed id names no hook, exactly like someone else's.
 fn hook_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound("There is no such webhook.".into()))
+    Uuid::parse_str(id).map_err(|_| webhook_not_found())
 }
 
 /// Your webhooks (never their secrets), oldest first.
