@@ -16,25 +16,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::config::ThrottlePolicy;
 use crate::db::schema::sign_in_failures;
 use crate::db::StoreResult;
+use crate::rate_limits::address_key;
 
 /// The key failures are counted under: the email as typed, lower-cased, so
 /// guesses against an account that does not exist are throttled just the same.
 pub fn account_key(email: &str) -> String {
     email.trim().to_lowercase()
-}
-
-/// The key failures from `address` are counted under. IPv6 counts per /64,
-/// the block one subscriber usually holds whole; IPv4-mapped IPv6 as IPv4.
-pub fn address_key(address: IpAddr) -> String {
-    match address.to_canonical() {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
-            let segments = v6.segments();
-            let network =
-                std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
-            format!("{network}/64")
-        }
-    }
 }
 
 /// Records an attempt as a failure before its password is checked, unless the
@@ -182,18 +169,4 @@ pub async fn delete_stale_failures(
     )
     .execute(connection)
     .await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_addresses_count_per_64_and_mapped_ipv4_as_ipv4() {
-        let first: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let second: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
-        assert_eq!(address_key(first), "2001:db8:1:2::/64");
-        assert_eq!(address_key(first), address_key(second));
-        assert_eq!(address_key("::ffff:198.51.100.7".parse().unwrap()), "198.51.100.7");
-    }
 }

@@ -5,9 +5,22 @@
 use std::time::Duration;
 
 use super::reader::{attempts, boolean, seconds, whole, Reader};
-use crate::http::stream_slots::StreamLimits;
 use crate::quotas::Quotas;
 use crate::rate_limits::Quota;
+
+/// How many live streams (build pages, chat replies) may be open at once;
+/// `http::stream_slots` counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    pub per_user: usize,
+    pub total: usize,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        Self { per_user: 20, total: 10_000 }
+    }
+}
 
 /// How many failed sign-ins are tolerated before further attempts are
 /// refused. Counted three ways, so a stranger cannot lock a person out: the

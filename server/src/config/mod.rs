@@ -14,7 +14,7 @@ mod sandbox;
 mod storage;
 mod webhooks;
 
-pub use self::auth::{AuthConfig, ThrottlePolicy};
+pub use self::auth::{AuthConfig, StreamLimits, ThrottlePolicy};
 pub use self::database::DatabaseConfig;
 pub use self::process::{LogFormat, ProcessConfig};
 pub use self::storage::StorageConfig;

@@ -10,18 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use app::error::AppError;
 use uuid::Uuid;
 
-/// How many live streams may be open at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamLimits {
-    pub per_user: usize,
-    pub total: usize,
-}
-
-impl Default for StreamLimits {
-    fn default() -> Self {
-        Self { per_user: 20, total: 10_000 }
-    }
-}
+use crate::config::StreamLimits;
 
 /// When a refused viewer should try again: streams close as pages do.
 const RETRY_AFTER_SECS: u64 = 30;

@@ -13,8 +13,22 @@ use uuid::Uuid;
 
 pub use gcra::{Decision, Quota};
 
-use crate::auth::throttle::address_key;
 use crate::db::{Connect, DbPool, StoreError, StoreResult};
+
+/// The key a client address is counted under (API requests, sign-ups,
+/// failed sign-ins). IPv6 counts per /64,
+/// the block one subscriber usually holds whole; IPv4-mapped IPv6 as IPv4.
+pub fn address_key(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            let network =
+                std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
+            format!("{network}/64")
+        }
+    }
+}
 
 /// What is being counted, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,4 +72,18 @@ pub async fn take_from_pool(pool: &DbPool, bucket: Bucket, quota: Quota) -> Resu
 pub async fn forget_refilled(pool: &DbPool) -> Result<usize, StoreError> {
     let mut connection = pool.connection().await?;
     repo::forget_refilled(&mut connection).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_per_64_and_mapped_ipv4_as_ipv4() {
+        let first: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let second: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(address_key(first), "2001:db8:1:2::/64");
+        assert_eq!(address_key(first), address_key(second));
+        assert_eq!(address_key("::ffff:198.51.100.7".parse().unwrap()), "198.51.100.7");
+    }
 }

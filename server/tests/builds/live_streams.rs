@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{
     build_app_with_auth, create_spec, idle_build_setup, migrated_database, sign_up, start_build, TestUser,
 };
-use server::http::stream_slots::StreamLimits;
+use server::config::StreamLimits;
 use uuid::Uuid;
 
 const SPEC: &str = "# Todo\n\n## Features\n- Add a todo\n";

@@ -107,7 +107,7 @@ pub fn test_auth_config() -> AuthConfig {
             api_tokens: roomy.into(),
             ..Quotas::default()
         },
-        streams: server::http::stream_slots::StreamLimits { per_user: 10_000, total: 10_000 },
+        streams: server::config::StreamLimits { per_user: 10_000, total: 10_000 },
         ..AuthConfig::default()
     }
 }
