@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::error::AppError;
+
 /// Builds one user may have running or queued at once.
 pub const MAX_ACTIVE_BUILDS_PER_USER: i64 = 5;
 pub const DEFAULT_LOG_PAGE: u32 = 500;
@@ -118,6 +120,12 @@ pub struct BuildSummary {
     pub started_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "hydrate", serde(default, deserialize_with = "super::wire_times::read_optional"))]
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What every way in says of a build the caller cannot see: missing,
+/// deleted and someone else's alike (and a malformed id, which names none).
+pub fn build_not_found() -> AppError {
+    AppError::NotFound("There is no such build. It may have been deleted.".into())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! crate: the local file system by default, or any S3-compatible service
 //! (AWS S3, MinIO, Cloudflare R2). Knows nothing of builds or HTTP.
 
+pub mod byte_range;
 pub mod key;
 pub mod signed_url;
 
@@ -25,6 +26,7 @@ use object_store::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use self::byte_range::ByteRange;
 pub use self::key::{InvalidKey, ObjectKey};
 use self::signed_url::UrlSigner;
 

@@ -10,6 +10,7 @@ use app::model::artifacts::{
     archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildFileContent, BuildResultPage,
     ManifestFile, MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
 };
+use app::model::builds::build_not_found;
 use app::ports::Artifacts;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
@@ -19,10 +20,10 @@ use crate::builds::artifacts::extract::{extract_file, ExtractedFile};
 use crate::builds::artifacts::rendered;
 use crate::builds::artifacts::repo::{self, ArtifactRow};
 use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
-use crate::builds::service::build_not_found;
 use crate::db::{Connect, DbPool};
 use crate::sandbox::SandboxEngine;
-use crate::storage::{DownloadUrl, ObjectDownload, ObjectKey, Storage, StorageError};
+use crate::storage::signed_url::SignedParams;
+use crate::storage::{ByteRange, DownloadUrl, ObjectDownload, ObjectKey, Storage, StorageError};
 
 /// The largest manifest read (a work directory of some 200,000 files).
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
@@ -145,9 +146,15 @@ impl ArtifactService {
         })
     }
 
-    /// The owner's archive: streamed from local storage, or a short-lived
-    /// presigned URL of the S3 service.
-    pub async fn download(&self, owner: &UserProfile, build_id: Uuid) -> Result<ArchiveDownload, AppError> {
+    /// The owner's archive: streamed from local storage (`range` of it,
+    /// when it names some of it), or a short-lived presigned URL of the S3
+    /// service, which honours ranges itself.
+    pub async fn download(
+        &self,
+        owner: &UserProfile,
+        build_id: Uuid,
+        range: Option<ByteRange>,
+    ) -> Result<ArchiveDownload, AppError> {
         let (info, key) = self.stored(owner, build_id).await?;
         match self
             .storage
@@ -155,11 +162,29 @@ impl ArtifactService {
             .await?
         {
             DownloadUrl::Presigned(url) => Ok(ArchiveDownload::Redirect(url)),
-            DownloadUrl::Local(_) => Ok(ArchiveDownload::Stream {
-                download: self.storage.download(&key, None).await?,
-                file_name: info.file_name,
-            }),
+            DownloadUrl::Local(_) => {
+                let size = info.size_bytes.and_then(|size| u64::try_from(size).ok());
+                let range = range.zip(size).and_then(|(range, size)| range.within(size));
+                Ok(ArchiveDownload::Stream {
+                    download: self.storage.download(&key, range).await?,
+                    file_name: info.file_name,
+                })
+            }
         }
+    }
+
+    /// An object this server signed a link to (local storage), for whoever
+    /// holds the link: no session, until the link expires. A changed,
+    /// foreign or expired link is refused (403).
+    pub async fn signed_download(&self, key: &str, link: &SignedParams) -> Result<ObjectDownload, AppError> {
+        let refused = |message: String| AppError::Forbidden(message);
+        let key = ObjectKey::parse(key)
+            .map_err(|error| refused(format!("This download link is not valid: {error}.")))?;
+        self.storage
+            .local_signer()
+            .verify(&key, link, chrono::Utc::now())
+            .map_err(|refusal| refused(refusal.to_string()))?;
+        Ok(self.storage.download(&key, None).await?)
     }
 
     /// A URL the archive can be fetched from for a few minutes, without the

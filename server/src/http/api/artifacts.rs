@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use chrono::Utc;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,11 +23,7 @@ use crate::http::api::extract::CurrentUser;
 use crate::http::api::openapi::Binary;
 use crate::http::AppState;
 use crate::storage::signed_url::SignedParams;
-use crate::storage::{content_disposition, ObjectDownload, ObjectKey};
-
-fn query_error(rejection: QueryRejection) -> ApiError {
-    AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
-}
+use crate::storage::{content_disposition, ByteRange, ObjectDownload};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,23 +52,15 @@ pub async fn archive(
     params: Result<Query<ArchiveParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = build_id(&id)?;
-    let Query(params) = params.map_err(query_error)?;
+    let Query(params) = params?;
     let artifacts = &state.builds.artifacts;
     if params.info {
         return Ok(Json::<ArtifactInfo>(artifacts.info(&owner, id).await?).into_response());
     }
-    match artifacts.download(&owner, id).await? {
+    let range = headers.get(header::RANGE).and_then(|value| value.to_str().ok()).and_then(ByteRange::parse);
+    match artifacts.download(&owner, id, range).await? {
         ArchiveDownload::Redirect(url) => Ok(Redirect::to(&url).into_response()),
         ArchiveDownload::Stream { download, file_name } => {
-            let range = requested_range(&headers, download.info.size_bytes);
-            let download = match range {
-                Some(range) => {
-                    let key = ObjectKey::parse(&download.info.key)
-                        .map_err(|error| AppError::from(crate::storage::StorageError::from(error)))?;
-                    artifacts.storage().download(&key, Some(range)).await.map_err(AppError::from)?
-                }
-                None => download,
-            };
             Ok(object_response(download, &file_name, "application/gzip"))
         }
     }
@@ -183,26 +170,18 @@ pub async fn signed_download(
     Path(key): Path<String>,
     query: Result<Query<SignedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let refused = |message: String| ApiError::from(AppError::Forbidden(message));
     let Query(query) = query.map_err(|_| {
-        refused("This download link is not valid: it is missing its signature or expiry.".into())
+        AppError::Forbidden("This download link is not valid: it is missing its signature or expiry.".into())
     })?;
-    let key = ObjectKey::parse(&key)
-        .map_err(|error| refused(format!("This download link is not valid: {error}.")))?;
-    let storage = state.builds.artifacts.storage();
-    let params = SignedParams {
+    let link = SignedParams {
         owner: query.owner,
         expires: query.expires,
         file_name: query.name,
         signature: query.signature,
     };
-    storage
-        .local_signer()
-        .verify(&key, &params, Utc::now())
-        .map_err(|refusal| refused(refusal.to_string()))?;
-    let download = storage.download(&key, None).await.map_err(AppError::from)?;
+    let download = state.builds.artifacts.signed_download(&key, &link).await?;
     let content_type = download.info.content_type;
-    Ok(object_response(download, &params.file_name, content_type))
+    Ok(object_response(download, &link.file_name, content_type))
 }
 
 /// A streamed object as an attachment, 206 with `Content-Range` for a range.
@@ -229,39 +208,4 @@ fn object_response(download: ObjectDownload, file_name: &str, content_type: &'st
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-/// A single `bytes=start-end` or `bytes=start-` range within the object,
-/// so an interrupted download resumes; anything else gets the whole object.
-fn requested_range(headers: &HeaderMap, size: u64) -> Option<std::ops::Range<u64>> {
-    let value = headers.get(header::RANGE)?.to_str().ok()?;
-    let (start, end) = value.strip_prefix("bytes=")?.split_once('-')?;
-    let start = start.trim().parse::<u64>().ok()?;
-    let end = match end.trim() {
-        "" => size,
-        end => end.parse::<u64>().ok()?.saturating_add(1).min(size),
-    };
-    (start < end).then_some(start..end)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
-        requested_range(&headers, size)
-    }
-
-    #[test]
-    fn one_byte_range_is_honoured_and_others_get_the_whole_object() {
-        assert_eq!(range("bytes=10-19", 100), Some(10..20));
-        assert_eq!(range("bytes=90-", 100), Some(90..100));
-        assert_eq!(range("bytes=90-500", 100), Some(90..100));
-        assert_eq!(range("bytes=100-", 100), None);
-        assert_eq!(range("bytes=-10", 100), None);
-        assert_eq!(range("bytes=0-1,5-6", 100), None);
-        assert_eq!(range("items=0-1", 100), None);
-    }
 }

@@ -2,7 +2,7 @@
 //! `{ "error": { "code": "...", "message": "..." } }`, with `Retry-After` on 429.
 
 use app::error::AppError;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -68,6 +68,12 @@ impl From<JsonRejection> for ApiError {
             message: format!("The request body could not be read: {}", rejection.body_text()),
             retry_after_secs: None,
         }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
     }
 }
 
