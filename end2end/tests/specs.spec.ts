@@ -127,7 +127,7 @@ test("the error under a spec's actions is the last answer's, gone once an action
   expect((await page.request.delete(`/api/projects/${project.id}`)).status()).toBe(204);
   await page.getByLabel('Project').selectOption({ label: 'Gone soon' });
   const error = page.getByTestId('form-error');
-  await expect(error).toHaveText('There is no such project.');
+  await expect(error).toHaveText('There is no such project. It may have been deleted.');
 
   await page.getByTestId('version-list').getByRole('button', { name: 'Restore' }).click();
   await page.getByRole('dialog', { name: 'Restore this version?' }).getByRole('button', { name: 'Restore' }).click();

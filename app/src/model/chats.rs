@@ -92,6 +92,12 @@ pub struct SavedSpecRef {
     pub name: String,
 }
 
+/// What every way in says of a chat the caller cannot see: missing,
+/// deleted and someone else's alike (and a malformed id, which names none).
+pub fn chat_not_found() -> AppError {
+    AppError::NotFound("There is no such chat. It may have been deleted.".into())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatDetail {

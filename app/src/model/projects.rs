@@ -40,6 +40,12 @@ pub struct BuildRef {
     pub created_at: DateTime<Utc>,
 }
 
+/// What every way in says of a project the caller cannot see: missing,
+/// deleted and someone else's alike (and a malformed id, which names none).
+pub fn project_not_found() -> AppError {
+    AppError::NotFound("There is no such project. It may have been deleted.".into())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectDetail {
@@ -85,9 +91,9 @@ impl NewProject {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectChanges {
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::project_name_change))]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::visible_text_or_null::<MAX_PROJECT_NAME_CHARS>))]
     pub name: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::project_description_change))]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::limited_text_or_null::<MAX_PROJECT_DESCRIPTION_CHARS>))]
     pub description: Option<String>,
 }
 

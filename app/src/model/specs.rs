@@ -40,6 +40,17 @@ pub struct SpecSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What every way in says of a spec the caller cannot see: missing,
+/// deleted and someone else's alike (and a malformed id, which names none).
+pub fn spec_not_found() -> AppError {
+    AppError::NotFound("There is no such spec. It may have been deleted.".into())
+}
+
+/// A version the spec does not have (versions count from 1).
+pub fn version_not_found(version: impl std::fmt::Display) -> AppError {
+    AppError::NotFound(format!("This spec has no version {version}. Pick one from its history."))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecDetail {
@@ -219,7 +230,7 @@ impl NewSpec {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SpecChanges {
-    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::spec_name_change))]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::text_schemas::visible_text_or_null::<MAX_SPEC_NAME_CHARS>))]
     pub name: Option<String>,
     pub content: Option<String>,
     #[serde(default, deserialize_with = "deserialize_present")]

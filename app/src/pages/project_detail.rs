@@ -15,10 +15,9 @@ use crate::components::dialog::ConfirmDialog;
 use crate::components::field::{control_class, ControlStyle, Field};
 use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::{LoadError, SubjectTitle};
-use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
 use crate::loaded::load_subject;
-use crate::model::projects::{ProjectDetail, MAX_PROJECT_NAME_CHARS};
+use crate::model::projects::{project_not_found, ProjectDetail, MAX_PROJECT_NAME_CHARS};
 
 #[component]
 pub fn ProjectDetailPage() -> impl IntoView {
@@ -31,7 +30,7 @@ pub fn ProjectDetailPage() -> impl IntoView {
         |(id, _)| async move {
             match id {
                 Some(id) => get_project(id).await,
-                None => Err(AppError::NotFound("There is no such project. It may have been deleted.".into())),
+                None => Err(project_not_found()),
             }
         },
     );

@@ -11,6 +11,7 @@ pub mod events;
 pub mod follower;
 pub mod harness;
 pub mod hub;
+pub mod log_text;
 pub mod offline_agent;
 pub mod queue;
 pub mod repo;

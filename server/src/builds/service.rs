@@ -10,8 +10,8 @@ use app::model::accounts::UserProfile;
 use app::model::build_log::LogPage;
 use app::model::build_view::BuildPage;
 use app::model::builds::{
-    BuildControl, BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary, MAX_ACTIVE_BUILDS_PER_USER,
-    MAX_LOG_PAGE,
+    build_not_found, BuildControl, BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary,
+    MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
 };
 use app::model::specs::Page;
 use app::ports::{Artifacts, Builds, Specs};
@@ -55,10 +55,6 @@ pub struct BuildService {
     agent: ProviderInfo,
     artifacts: Arc<ArtifactService>,
     spending: Spending,
-}
-
-pub fn build_not_found() -> AppError {
-    AppError::NotFound("There is no such build. It may have been deleted.".into())
 }
 
 fn too_many_active() -> AppError {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::model::chats::{
-    title_from_message, validate_chat_title, validate_message, ChatDetail, ChatMessage, ChatSummary,
-    MessageRole, ReplyEvent, ReplyStatus, MODEL_REQUESTS_PER_HOUR,
+    chat_not_found, title_from_message, validate_chat_title, validate_message, ChatDetail, ChatMessage,
+    ChatSummary, MessageRole, ReplyEvent, ReplyStatus, MODEL_REQUESTS_PER_HOUR,
 };
 use app::model::spec_block::split_reply;
 use app::model::specs::{validate_spec_content, validate_spec_name, NewSpec, SpecDetail};
@@ -40,10 +40,6 @@ pub struct ChatService {
     hub: Arc<ReplyHub>,
     /// How many chats an account may keep.
     quotas: Quotas,
-}
-
-pub fn chat_not_found() -> AppError {
-    AppError::NotFound("There is no such chat. It may have been deleted.".into())
 }
 
 /// What asking the model for a reply does to the conversation first.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
+use app::model::builds::build_not_found;
 use app::model::previews::{PreviewLink, PreviewStatus};
 use chrono::Utc;
 use uuid::Uuid;
@@ -35,7 +36,7 @@ impl PreviewService {
         crate::builds::repo::find(&mut connection, owner.id, build_id)
             .await?
             .map(|_| ())
-            .ok_or_else(|| AppError::NotFound("No such build.".into()))
+            .ok_or_else(build_not_found)
     }
 }
 

@@ -6,7 +6,7 @@
 use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::model::projects::{
-    validate_project_changes, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
+    project_not_found, validate_project_changes, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
 };
 use app::ports::Projects;
 use diesel_async::AsyncConnection;
@@ -29,10 +29,6 @@ impl ProjectService {
     pub fn new(pool: DbPool, quotas: Quotas) -> Self {
         Self { pool, quotas }
     }
-}
-
-pub fn project_not_found() -> AppError {
-    AppError::NotFound("There is no such project. It may have been deleted.".into())
 }
 
 #[async_trait::async_trait]

@@ -4,9 +4,10 @@
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
+use app::model::projects::project_not_found;
 use app::model::specs::{
-    validate_spec_changes, LineChange, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery,
-    SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
+    spec_not_found, validate_spec_changes, version_not_found, LineChange, NewSpec, Page, SpecChanges,
+    SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
 };
 use app::ports::Specs;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -28,18 +29,6 @@ impl SpecService {
     pub fn new(pool: DbPool, quotas: Quotas) -> Self {
         Self { pool, quotas }
     }
-}
-
-pub fn spec_not_found() -> AppError {
-    AppError::NotFound("There is no such spec. It may have been deleted.".into())
-}
-
-fn version_not_found(version: i32) -> AppError {
-    AppError::NotFound(format!("This spec has no version {version}. Pick one from its history."))
-}
-
-fn project_not_found() -> AppError {
-    AppError::NotFound("There is no such project.".into())
 }
 
 /// What a failed write means to a person: a project link that names no

@@ -164,31 +164,31 @@ fn documented_text_rules_agree_with_the_validators() {
     let rules: [(&str, utoipa::openapi::schema::Object, Accepts, Option<usize>); 6] = [
         (
             "a spec's name",
-            text_schemas::spec_name(),
+            text_schemas::visible_text::<{ specs::MAX_SPEC_NAME_CHARS }>(),
             |text| specs::validate_spec_name(text).is_ok(),
             Some(specs::MAX_SPEC_NAME_CHARS),
         ),
         (
             "a project's name",
-            text_schemas::project_name(),
+            text_schemas::visible_text::<{ projects::MAX_PROJECT_NAME_CHARS }>(),
             |text| projects::validate_project_name(text).is_ok(),
             Some(projects::MAX_PROJECT_NAME_CHARS),
         ),
         (
             "a project's description",
-            text_schemas::project_description(),
+            text_schemas::limited_text::<{ projects::MAX_PROJECT_DESCRIPTION_CHARS }>(),
             |text| projects::validate_project_description(text).is_ok(),
             Some(projects::MAX_PROJECT_DESCRIPTION_CHARS),
         ),
         (
             "a chat's title",
-            text_schemas::chat_title(),
+            text_schemas::visible_text::<{ chats::MAX_CHAT_TITLE_CHARS }>(),
             |text| chats::validate_chat_title(text).is_ok(),
             Some(chats::MAX_CHAT_TITLE_CHARS),
         ),
         (
             "a token's name",
-            text_schemas::token_name(),
+            text_schemas::visible_text::<{ accounts::MAX_TOKEN_NAME_CHARS }>(),
             |text| accounts::validate_token_name(text).is_ok(),
             Some(accounts::MAX_TOKEN_NAME_CHARS),
         ),

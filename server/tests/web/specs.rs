@@ -255,7 +255,7 @@ async fn a_spec_joins_only_its_owners_projects_and_outlives_them() {
     )
     .await;
     assert_eq!(refused.status, 404);
-    assert_eq!(refused.json()["error"]["message"], "There is no such project.");
+    assert_eq!(refused.json()["error"]["message"], "There is no such project. It may have been deleted.");
 
     let project = create_project(&app, &owner, "Side projects").await;
     let spec = create_spec(&app, &owner, "Todo", "#").await;

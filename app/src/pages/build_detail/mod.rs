@@ -49,7 +49,7 @@ use crate::error::AppError;
 use crate::loaded::{load, load_subject, Loaded};
 use crate::model::build_log::LogPage;
 use crate::model::build_view::BuildPage as BuildPageData;
-use crate::model::builds::{BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
+use crate::model::builds::{build_not_found, BuildDetail, BuildStatus, DEFAULT_LOG_PAGE};
 use crate::notifications::notify;
 
 #[component]
@@ -63,7 +63,7 @@ pub fn BuildDetailPage() -> impl IntoView {
         |id| async move {
             match id {
                 Some(id) => get_build_page(id).await,
-                None => Err(no_such_build()),
+                None => Err(build_not_found()),
             }
         },
     );
@@ -72,7 +72,7 @@ pub fn BuildDetailPage() -> impl IntoView {
         |id| async move {
             match id {
                 Some(id) => get_build_log(id, 0, DEFAULT_LOG_PAGE).await,
-                None => Err(no_such_build()),
+                None => Err(build_not_found()),
             }
         },
     );
@@ -108,10 +108,6 @@ fn build_title(detail: &BuildDetail, status: BuildStatus) -> String {
 
 fn build_id_of(params: &ParamsMap) -> Option<Uuid> {
     params.get("id").and_then(|id| Uuid::parse_str(&id).ok())
-}
-
-fn no_such_build() -> AppError {
-    AppError::NotFound("There is no such build. It may have been deleted.".into())
 }
 
 /// Whether the build has ended, for what exists only then (its result, its

@@ -17,6 +17,7 @@ use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::loaded::{load, Loaded};
 use crate::model::artifacts::{ArtifactState, BuildResultPage, StoredResult};
+use crate::model::builds::build_not_found;
 use crate::refresh::tick_while;
 
 /// How often the page asks again while the archive is being made.
@@ -51,7 +52,7 @@ impl ResultData {
         let result = load(
             move || (build_id.get(), retried.get(), polls.get(), end.was_watched()),
             move |(id, _, _, was_watched)| async move {
-                let Some(id) = id else { return Err(super::no_such_build()) };
+                let Some(id) = id else { return Err(build_not_found()) };
                 if was_watched || end.was_over_when_loaded().await {
                     get_build_result(id).await.map(Some)
                 } else {

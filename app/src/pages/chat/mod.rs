@@ -24,7 +24,7 @@ use crate::components::load_error::{title_for_error, LoadError, SubjectTitle};
 use crate::components::spec_preview::SpecPreview;
 use crate::error::AppError;
 use crate::loaded::{load, load_subject, Loaded};
-use crate::model::chats::{ChatPage, ChatSummary, MessageRole, ReplyStatus};
+use crate::model::chats::{chat_not_found, ChatPage, ChatSummary, MessageRole, ReplyStatus};
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -110,7 +110,7 @@ fn ChatList(
 /// `/chat/<something that is not an id>`: no chat can be there.
 #[component]
 fn NotAChat() -> impl IntoView {
-    let error = AppError::NotFound("There is no such chat. It may have been deleted.".into());
+    let error = chat_not_found();
     #[cfg(feature = "ssr")]
     crate::request::set_response_status(&error);
     view! {

@@ -12,7 +12,7 @@ use crate::components::load_error::LoadError;
 use crate::error::AppError;
 use crate::format::{byte_size, timestamp};
 use crate::loaded::{load, Loaded};
-use crate::model::specs::{LineChange, SpecDiff, SpecVersionSummary};
+use crate::model::specs::{spec_not_found, LineChange, SpecDiff, SpecVersionSummary};
 
 /// The spec's versions and the comparison chosen among them.
 #[derive(Clone, Copy)]
@@ -35,7 +35,7 @@ impl History {
             |(id, ..)| async move {
                 match id {
                     Some(id) => list_spec_versions(id).await,
-                    None => Err(super::no_such_spec()),
+                    None => Err(spec_not_found()),
                 }
             },
         );

@@ -32,7 +32,7 @@ use crate::error::AppError;
 use crate::format::{byte_size, group_thousands, timestamp};
 use crate::loaded::{load, load_subject, Loaded};
 use crate::model::projects::ProjectSummary;
-use crate::model::specs::{SpecDetail, SpecPage};
+use crate::model::specs::{spec_not_found, SpecDetail, SpecPage};
 
 #[component]
 pub fn SpecDetailPage() -> impl IntoView {
@@ -51,7 +51,7 @@ pub fn SpecDetailPage() -> impl IntoView {
         |(id, ..)| async move {
             match id {
                 Some(id) => get_spec(id).await,
-                None => Err(no_such_spec()),
+                None => Err(spec_not_found()),
             }
         },
     );
@@ -73,10 +73,6 @@ pub fn SpecDetailPage() -> impl IntoView {
         </Transition>
     }
     .into_any()
-}
-
-fn no_such_spec() -> AppError {
-    AppError::NotFound("There is no such spec. It may have been deleted.".into())
 }
 
 #[component]

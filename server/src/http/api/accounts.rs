@@ -1,6 +1,6 @@
 //! `/api/me` and `/api/tokens`: the REST face of the accounts service.
 
-use app::model::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile};
+use app::model::accounts::{ApiTokenSummary, CreatedApiToken, UserProfile, MAX_TOKEN_NAME_CHARS};
 use app::ports::Accounts;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -31,7 +31,7 @@ pub async fn list_tokens(
 #[derive(Deserialize, ToSchema)]
 pub struct NewToken {
     /// What the token is for, to recognise it later.
-    #[schema(schema_with = app::model::text_schemas::token_name)]
+    #[schema(schema_with = app::model::text_schemas::visible_text::<MAX_TOKEN_NAME_CHARS>)]
     name: String,
 }
 

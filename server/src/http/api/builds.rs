@@ -5,10 +5,10 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use app::error::AppError;
-use app::model::build_log::{LogLine, LogPage};
+use app::model::build_log::LogPage;
 use app::model::builds::{
-    BuildControl, BuildDetail, BuildEnded, BuildQuery, BuildStatus, BuildSummary, StreamedBuildEvent,
-    DEFAULT_LOG_PAGE, MAX_LOG_PAGE,
+    build_not_found, BuildControl, BuildDetail, BuildEnded, BuildQuery, BuildStatus, BuildSummary,
+    StreamedBuildEvent, DEFAULT_LOG_PAGE,
 };
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -23,7 +23,6 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use crate::builds::service::build_not_found;
 use crate::builds::viewer::ViewerItem;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
@@ -38,10 +37,6 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// route under `/builds/{id}`).
 pub(super) fn build_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| build_not_found().into())
-}
-
-fn query_error(rejection: QueryRejection) -> ApiError {
-    AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -74,17 +69,9 @@ pub async fn list(
     CurrentUser(owner): CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(params) = params.map_err(query_error)?;
-    let status = match params.status.as_deref() {
-        None => None,
-        Some(text) => Some(BuildStatus::parse(text).ok_or_else(|| {
-            AppError::Invalid(format!(
-                "There is no build status \"{text}\"; use queued, running, paused, completed, failed or cancelled."
-            ))
-        })?),
-    };
+    let Query(params) = params?;
     let query = BuildQuery {
-        status,
+        status: params.status.as_deref().map(BuildStatus::named).transpose()?,
         spec_id: params.spec_id,
         search: params.search,
         page: params.page,
@@ -189,7 +176,7 @@ pub async fn logs(
     params: Result<Query<LogParams>, QueryRejection>,
 ) -> Result<Json<LogPage>, ApiError> {
     let id = build_id(&id)?;
-    let Query(params) = params.map_err(query_error)?;
+    let Query(params) = params?;
     let page = state
         .backend
         .builds
@@ -208,24 +195,8 @@ pub async fn log_text(
     CurrentUser(owner): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = build_id(&id)?;
-    let builds = state.backend.builds.clone();
-    let build = builds.get(&owner, id).await?;
-    // The first page is read before answering: an error is still an error page, not a cut download.
-    let first = builds.logs(&owner, id, 0, MAX_LOG_PAGE).await?;
-    let pages = futures_util::stream::try_unfold(Some(first), move |page| {
-        let (builds, owner) = (builds.clone(), owner.clone());
-        async move {
-            let Some(page) = page else { return Ok(None) };
-            let text: String = page.lines.iter().map(LogLine::to_plain_text).collect();
-            let next = match page.next_after {
-                Some(after) => Some(builds.logs(&owner, id, after, MAX_LOG_PAGE).await?),
-                None => None,
-            };
-            Ok::<_, AppError>(Some((bytes::Bytes::from(text), next)))
-        }
-    });
-    let body = Body::from_stream(futures_util::TryStreamExt::map_err(pages, move |error| {
+    let log = state.builds.service.log_text(&owner, build_id(&id)?).await?;
+    let body = Body::from_stream(futures_util::TryStreamExt::map_err(log.pages, move |error| {
         tracing::warn!(build_id = %id, %error, "a log download stopped early");
         std::io::Error::other(error.to_string())
     }));
@@ -233,9 +204,7 @@ pub async fn log_text(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    if let Ok(value) =
-        HeaderValue::from_str(&content_disposition(&format!("{} build log.txt", build.spec_name)))
-    {
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&log.file_name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
@@ -304,7 +273,7 @@ pub async fn stream(
     params: Result<Query<StreamParams>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let id = build_id(&id)?;
-    let Query(params) = params.map_err(query_error)?;
+    let Query(params) = params?;
     let after = last_event_id(&headers)?.or(params.after).unwrap_or(0);
     let viewer = state.builds.service.follow(&owner, id, after).await?;
     let slot = state.streams.acquire(owner.id)?;

@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 
-use app::model::chats::{ChatDetail, ChatSummary, ReplyEvent};
-use app::model::specs::SpecDetail;
+use app::model::chats::{chat_not_found, ChatDetail, ChatSummary, ReplyEvent, MAX_CHAT_TITLE_CHARS};
+use app::model::specs::{SpecDetail, MAX_SPEC_NAME_CHARS};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -17,7 +17,6 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::chats::replies::Following;
-use crate::chats::service::chat_not_found;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
@@ -69,7 +68,7 @@ pub async fn get(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RenameBody {
-    #[schema(schema_with = app::model::text_schemas::chat_title)]
+    #[schema(schema_with = app::model::text_schemas::visible_text::<MAX_CHAT_TITLE_CHARS>)]
     title: String,
 }
 
@@ -136,7 +135,7 @@ pub async fn retry(
 pub struct SaveSpecBody {
     /// The assistant message whose spec block is saved.
     message_id: Uuid,
-    #[schema(schema_with = app::model::text_schemas::spec_name)]
+    #[schema(schema_with = app::model::text_schemas::visible_text::<MAX_SPEC_NAME_CHARS>)]
     name: String,
 }
 

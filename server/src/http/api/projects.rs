@@ -1,6 +1,9 @@
 //! `/api/projects`: the REST face of the projects service.
 
-use app::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
+use app::model::projects::{
+    project_not_found, NewProject, ProjectChanges, ProjectDetail, ProjectSummary,
+    MAX_PROJECT_DESCRIPTION_CHARS, MAX_PROJECT_NAME_CHARS,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,7 +14,6 @@ use uuid::Uuid;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
-use crate::projects::service::project_not_found;
 
 fn project_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| project_not_found().into())
@@ -28,10 +30,10 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewProjectBody {
-    #[schema(schema_with = app::model::text_schemas::project_name)]
+    #[schema(schema_with = app::model::text_schemas::visible_text::<MAX_PROJECT_NAME_CHARS>)]
     name: String,
     #[serde(default)]
-    #[schema(schema_with = app::model::text_schemas::project_description)]
+    #[schema(schema_with = app::model::text_schemas::limited_text::<MAX_PROJECT_DESCRIPTION_CHARS>)]
     description: String,
 }
 

@@ -1,8 +1,8 @@
 //! `/api/specs`: the REST face of the specs service.
 
-use app::error::AppError;
 use app::model::specs::{
-    NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
+    spec_not_found, version_not_found, NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery,
+    SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -16,16 +16,11 @@ use uuid::Uuid;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::extract::{ApiJson, CurrentUser};
 use crate::http::AppState;
-use crate::specs::service::spec_not_found;
 use crate::storage::content_disposition;
 
 /// A malformed id names no spec, exactly like someone else's.
 fn spec_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| spec_not_found().into())
-}
-
-fn query_error(rejection: QueryRejection) -> ApiError {
-    AppError::Invalid(format!("The query string could not be read: {}", rejection.body_text())).into()
 }
 
 /// Your specs, newest first, one page at a time.
@@ -36,13 +31,13 @@ pub async fn list(
     CurrentUser(owner): CurrentUser,
     query: Result<Query<SpecQuery>, QueryRejection>,
 ) -> Result<Json<Page<SpecSummary>>, ApiError> {
-    let Query(query) = query.map_err(query_error)?;
+    let Query(query) = query?;
     Ok(Json(state.backend.specs.list(&owner, query).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewSpecBody {
-    #[schema(schema_with = app::model::text_schemas::spec_name)]
+    #[schema(schema_with = app::model::text_schemas::visible_text::<MAX_SPEC_NAME_CHARS>)]
     name: String,
     /// Markdown, at most 1,048,576 bytes of UTF-8 (413 beyond).
     content: String,
@@ -123,9 +118,7 @@ pub async fn versions(
 /// A version number from the path; what is not a number names no version
 /// (which numbers a spec has, from 1, the service knows).
 fn version_number(raw: &str) -> Result<i32, ApiError> {
-    raw.parse::<i32>().map_err(|_| {
-        AppError::NotFound(format!("This spec has no version {raw:?}. Pick one from its history.")).into()
-    })
+    raw.parse::<i32>().map_err(|_| version_not_found(format_args!("{raw:?}")).into())
 }
 
 /// One saved version with its content.
@@ -170,7 +163,7 @@ pub async fn diff(
     Path(id): Path<String>,
     query: Result<Query<DiffQuery>, QueryRejection>,
 ) -> Result<Json<SpecDiff>, ApiError> {
-    let Query(DiffQuery { from, to }) = query.map_err(query_error)?;
+    let Query(DiffQuery { from, to }) = query?;
     Ok(Json(state.backend.specs.diff(&owner, spec_id(&id)?, from, to).await?))
 }
 
