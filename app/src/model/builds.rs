@@ -54,7 +54,7 @@ impl BuildStatus {
         Self::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
-    /// The status a person named (a list's filter), or a 400 that lists the names.
+    /// The status a person named (a list's filter), or a 422 that lists the names.
     pub fn named(text: &str) -> Result<Self, AppError> {
         Self::parse(text).ok_or_else(|| {
             let names = Self::ALL.map(BuildStatus::as_str);
@@ -491,7 +491,7 @@ mod tests {
     fn a_status_filter_is_read_by_name_and_a_wrong_name_is_told_the_right_ones() {
         assert_eq!(BuildStatus::named("paused").unwrap(), BuildStatus::Paused);
         let refused = BuildStatus::named("done").unwrap_err();
-        assert_eq!(refused.status_code(), 400);
+        assert_eq!(refused.status_code(), 422);
         assert_eq!(
             refused.to_string(),
             "There is no build status \"done\"; use queued, running, paused, completed, failed or cancelled."
