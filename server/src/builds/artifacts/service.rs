@@ -83,6 +83,7 @@ impl ArtifactService {
         Self { pool, storage, engine, settings, wake }
     }
 
+    /// Where the archives are (the tests read what was stored).
     pub fn storage(&self) -> &Storage {
         &self.storage
     }

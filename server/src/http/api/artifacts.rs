@@ -57,7 +57,7 @@ pub async fn archive(
     if params.info {
         return Ok(Json::<ArtifactInfo>(artifacts.info(&owner, id).await?).into_response());
     }
-    let range = headers.get(header::RANGE).and_then(|value| value.to_str().ok()).and_then(ByteRange::parse);
+    let range = requested_range(&headers);
     match artifacts.download(&owner, id, range).await? {
         ArchiveDownload::Redirect(url) => Ok(Redirect::to(&url).into_response()),
         ArchiveDownload::Stream { download, file_name } => {
@@ -208,4 +208,40 @@ fn object_response(download: ObjectDownload, file_name: &str, content_type: &'st
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// A single `bytes=start-end` or `bytes=start-` range of the `Range` header;
+/// anything else (several ranges, a suffix, another unit) asks for the whole
+/// object, which HTTP allows a server to answer with.
+fn requested_range(headers: &HeaderMap) -> Option<ByteRange> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    let (start, last) = value.strip_prefix("bytes=")?.split_once('-')?;
+    let start = start.trim().parse::<u64>().ok()?;
+    let last = match last.trim() {
+        "" => None,
+        last => Some(last.parse::<u64>().ok()?),
+    };
+    Some(ByteRange { start, last })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str) -> Option<ByteRange> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
+        requested_range(&headers)
+    }
+
+    #[test]
+    fn one_byte_range_is_read_and_others_ask_for_the_whole_object() {
+        assert_eq!(range("bytes=10-19"), Some(ByteRange { start: 10, last: Some(19) }));
+        assert_eq!(range("bytes=90-"), Some(ByteRange { start: 90, last: None }));
+        assert_eq!(range("bytes= 5 - 6 "), Some(ByteRange { start: 5, last: Some(6) }));
+        assert_eq!(range("bytes=-10"), None);
+        assert_eq!(range("bytes=0-1,5-6"), None);
+        assert_eq!(range("items=0-1"), None);
+        assert_eq!(range("bytes=x-1"), None);
+    }
 }
