@@ -126,16 +126,20 @@ pub fn app_with_pool(pool: DbPool) -> Router {
 }
 
 pub fn app_with_auth(pool: DbPool, auth: AuthConfig) -> Router {
+    router(app_state(pool, auth, offline_assistant(), idle_build_setup()))
+}
+
+/// A test app's state: its webhook engine (not yet sending) keeps to the
+/// same quotas as the rest, as the server's does.
+pub fn app_state(
+    pool: DbPool,
+    auth: AuthConfig,
+    assistant: AssistantSettings,
+    setup: BuildSetup,
+) -> AppState {
     let webhooks = WebhookEngine::new(pool.clone(), test_webhook_settings(), auth.quotas)
         .expect("the webhook HTTP client builds");
-    router(AppState::new(
-        test_leptos_options(),
-        pool,
-        auth,
-        offline_assistant(),
-        idle_build_setup(),
-        webhooks,
-    ))
+    AppState::new(test_leptos_options(), pool, auth, assistant, setup, webhooks)
 }
 
 /// Webhook delivery for tests: local receivers allowed, retries within a second.
@@ -148,12 +152,6 @@ pub fn test_webhook_settings() -> WebhookSettings {
         timeout: Duration::from_secs(5),
         poll_every: Duration::from_millis(100),
     }
-}
-
-/// The webhook engine of a test app, not yet sending, with the product's quota of hooks.
-pub fn webhook_engine(pool: &DbPool) -> WebhookEngine {
-    WebhookEngine::new(pool.clone(), test_webhook_settings(), Quotas::default())
-        .expect("the webhook HTTP client builds")
 }
 
 /// Where the tests' build sandboxes live (each build has its own directory).
@@ -278,14 +276,7 @@ pub async fn test_app_with_objects() -> (Router, TestDatabase, PathBuf) {
     let database = migrated_database().await;
     let objects = test_objects_root();
     let setup = BuildSetup { storage: local_storage(&objects), ..idle_build_setup() };
-    let app = router(AppState::new(
-        test_leptos_options(),
-        database.pool.clone(),
-        test_auth_config(),
-        offline_assistant(),
-        setup,
-        webhook_engine(&database.pool),
-    ));
+    let app = router(app_state(database.pool.clone(), test_auth_config(), offline_assistant(), setup));
     (app, database, objects)
 }
 
@@ -478,15 +469,7 @@ pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String
 pub fn app_with_slow_assistant(pool: DbPool) -> Router {
     let assistant =
         assistant_for(&LlmConfig { offline_token_delay: Duration::from_millis(20), ..LlmConfig::default() });
-    let webhooks = webhook_engine(&pool);
-    router(AppState::new(
-        test_leptos_options(),
-        pool,
-        test_auth_config(),
-        assistant,
-        idle_build_setup(),
-        webhooks,
-    ))
+    router(app_state(pool, test_auth_config(), assistant, idle_build_setup()))
 }
 
 /// The body of `response` read as `T`.
@@ -573,14 +556,7 @@ pub fn build_app(database: &TestDatabase, setup: BuildSetup) -> BuildApp {
 }
 
 pub fn build_app_with_auth(database: &TestDatabase, setup: BuildSetup, auth: AuthConfig) -> BuildApp {
-    let state = AppState::new(
-        test_leptos_options(),
-        database.pool.clone(),
-        auth,
-        offline_assistant(),
-        setup,
-        webhook_engine(&database.pool),
-    );
+    let state = app_state(database.pool.clone(), auth, offline_assistant(), setup);
     state.builds.start(Some(database.url.clone()));
     state.webhooks.start();
     BuildApp { router: router(state.clone()), state }

@@ -595,13 +595,11 @@ async fn an_overloaded_provider_is_retried_then_a_reply_it_could_not_give_says_s
         max_continuations: 0,
     };
     let database = migrated_database().await;
-    let app = server::http::router(server::http::AppState::new(
-        common::test_leptos_options(),
+    let app = server::http::router(common::app_state(
         database.pool.clone(),
         common::test_auth_config(),
         assistant,
         common::idle_build_setup(),
-        common::webhook_engine(&database.pool),
     ));
     let user = sign_up(&app, "busy@example.com").await;
 

@@ -16,7 +16,6 @@ use common::{
 };
 use serde_json::json;
 use server::http::{router, AppState};
-use server::quotas::Quotas;
 use server::webhooks::{WebhookEngine, WebhookSettings};
 use standardwebhooks::Webhook;
 use uuid::Uuid;
@@ -234,13 +233,15 @@ async fn a_delivery_waits_out_a_receiver_that_is_down_across_a_restart() {
 async fn private_addresses_are_refused_unless_the_operator_allows_them() {
     let database = migrated_database().await;
     let settings = WebhookSettings { allow_private_networks: false, ..common::test_webhook_settings() };
+    let auth = common::test_auth_config();
+    let webhooks = WebhookEngine::new(database.pool.clone(), settings, auth.quotas).unwrap();
     let state = AppState::new(
         common::test_leptos_options(),
         database.pool.clone(),
-        common::test_auth_config(),
+        auth,
         common::offline_assistant(),
         idle_build_setup(),
-        WebhookEngine::new(database.pool.clone(), settings, Quotas::default()).unwrap(),
+        webhooks,
     );
     let app = router(state);
     let user = sign_up(&app, "careful@example.com").await;
