@@ -4,6 +4,8 @@
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
+use crate::format::group_thousands;
+
 /// Somewhere a character that is neither a control character nor white
 /// space (as Rust's `char::is_whitespace` counts it): what the validators
 /// call "not blank" once control characters are dropped and the rest trimmed.
@@ -34,9 +36,12 @@ pub fn limited_text_or_null<const MAX_CHARS: usize>() -> Object {
 }
 
 /// A message or a draft: limited in bytes (413 beyond), which JSON Schema
-/// cannot count, so only "not blank" is stated.
-pub fn written_text() -> Object {
-    visible(None, false)
+/// cannot count, so the limit is said in words and only "not blank" is
+/// stated. (A field's doc comment does not reach a schema made here.)
+pub fn written_text<const MAX_BYTES: usize>() -> Object {
+    let mut schema = visible(None, false);
+    schema.description = Some(format!("At most {} bytes of UTF-8 (413 beyond).", group_thousands(MAX_BYTES)));
+    schema
 }
 
 fn visible(max_chars: Option<usize>, is_optional: bool) -> Object {

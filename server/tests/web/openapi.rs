@@ -155,49 +155,53 @@ async fn error_answers_are_documented_with_their_schema() {
 /// Each documented text rule and its validator agree on every character of
 /// the Basic Multilingual Plane: a one-character text is valid in the
 /// document exactly when the server accepts it, and so is a text at its
-/// length limit and one past it.
-#[test]
-fn documented_text_rules_agree_with_the_validators() {
-    use app::model::{accounts, chats, projects, specs, text_schemas};
+/// length limit and one past it. The rules are read from the served
+/// document, field by field, so a field that states another's limit fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn documented_text_rules_agree_with_the_validators() {
+    use app::model::{accounts, chats, projects, specs};
 
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let schemas = &contract.document()["components"]["schemas"];
     type Accepts = fn(&str) -> bool;
-    let rules: [(&str, utoipa::openapi::schema::Object, Accepts, Option<usize>); 6] = [
+    let spec_name: Accepts = |text| specs::validate_spec_name(text).is_ok();
+    let project_name: Accepts = |text| projects::validate_project_name(text).is_ok();
+    let description: Accepts = |text| projects::validate_project_description(text).is_ok();
+    let rules: [(&str, &str, Accepts, Option<usize>); 11] = [
+        ("NewSpecBody", "name", spec_name, Some(specs::MAX_SPEC_NAME_CHARS)),
+        ("SpecChanges", "name", spec_name, Some(specs::MAX_SPEC_NAME_CHARS)),
+        ("SaveSpecBody", "name", spec_name, Some(specs::MAX_SPEC_NAME_CHARS)),
+        ("NewProjectBody", "name", project_name, Some(projects::MAX_PROJECT_NAME_CHARS)),
+        ("ProjectChanges", "name", project_name, Some(projects::MAX_PROJECT_NAME_CHARS)),
+        ("NewProjectBody", "description", description, Some(projects::MAX_PROJECT_DESCRIPTION_CHARS)),
+        ("ProjectChanges", "description", description, Some(projects::MAX_PROJECT_DESCRIPTION_CHARS)),
         (
-            "a spec's name",
-            text_schemas::visible_text::<{ specs::MAX_SPEC_NAME_CHARS }>(),
-            |text| specs::validate_spec_name(text).is_ok(),
-            Some(specs::MAX_SPEC_NAME_CHARS),
-        ),
-        (
-            "a project's name",
-            text_schemas::visible_text::<{ projects::MAX_PROJECT_NAME_CHARS }>(),
-            |text| projects::validate_project_name(text).is_ok(),
-            Some(projects::MAX_PROJECT_NAME_CHARS),
-        ),
-        (
-            "a project's description",
-            text_schemas::limited_text::<{ projects::MAX_PROJECT_DESCRIPTION_CHARS }>(),
-            |text| projects::validate_project_description(text).is_ok(),
-            Some(projects::MAX_PROJECT_DESCRIPTION_CHARS),
-        ),
-        (
-            "a chat's title",
-            text_schemas::visible_text::<{ chats::MAX_CHAT_TITLE_CHARS }>(),
+            "RenameBody",
+            "title",
             |text| chats::validate_chat_title(text).is_ok(),
             Some(chats::MAX_CHAT_TITLE_CHARS),
         ),
         (
-            "a token's name",
-            text_schemas::visible_text::<{ accounts::MAX_TOKEN_NAME_CHARS }>(),
+            "NewToken",
+            "name",
             |text| accounts::validate_token_name(text).is_ok(),
             Some(accounts::MAX_TOKEN_NAME_CHARS),
         ),
         // Limited in bytes, which JSON Schema cannot count: no length here.
-        ("a message", text_schemas::written_text(), |text| chats::validate_message(text).is_ok(), None),
+        ("MessageBody", "message", |text| chats::validate_message(text).is_ok(), None),
+        (
+            "RefineBody",
+            "content",
+            |text| specs::validate_spec_content(text).is_ok_and(|spec| !spec.trim().is_empty()),
+            None,
+        ),
     ];
-    for (what, schema, accepts, max_chars) in rules {
-        let schema = serde_json::to_value(schema).expect("a schema is JSON");
-        let validator = jsonschema::validator_for(&schema).expect("the documented pattern compiles");
+    for (component, property, accepts, max_chars) in rules {
+        let what = format!("{component}.{property}");
+        let schema = &schemas[component]["properties"][property];
+        assert!(schema.is_object(), "the document has no {what}");
+        let validator = jsonschema::validator_for(schema).expect("the documented pattern compiles");
         let documented = |text: &str| validator.is_valid(&serde_json::json!(text));
         for character in '\0'..='\u{ffff}' {
             let text = character.to_string();
@@ -293,10 +297,7 @@ async fn the_document_speaks_json_not_rust() {
     let (app, _database) = test_app().await;
     let contract = Contract::served_by(&app).await;
     let rust_words = ["`None`", "Some(", "Option<", "Vec<", "[`", "::"];
-    let texts: Vec<&str> = objects_in(contract.document())
-        .flat_map(|object| ["description", "summary"].map(|key| object.get(key)))
-        .filter_map(|text| text.and_then(|text| text.as_str()))
-        .collect();
+    let texts = texts_in(contract.document());
     assert!(texts.len() > 50, "only {} descriptions", texts.len());
     for text in texts {
         assert!(!rust_words.iter().any(|word| text.contains(word)), "a description in Rust's terms: {text}");
@@ -321,4 +322,47 @@ fn objects_in(
         }
         None
     })
+}
+
+/// The limits the descriptions state in words are the server's own: a limit
+/// changed in the code but not in its doc comment fails here.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_limits_the_document_states_are_the_servers() {
+    use app::format::group_thousands;
+    use app::model::{artifacts, builds, chats, specs};
+
+    let (app, _database) = test_app().await;
+    let contract = Contract::served_by(&app).await;
+    let texts = texts_in(contract.document());
+    let mebibyte = 1024 * 1024;
+    assert_eq!(artifacts::MAX_VIEWED_TEXT_BYTES % mebibyte, 0, "the document counts it in whole MiB");
+    let spec_bytes = group_thousands(specs::MAX_SPEC_BYTES);
+    for stated in [
+        format!("Markdown, at most {spec_bytes} bytes of UTF-8"),
+        format!("At most {spec_bytes} bytes of UTF-8 (413 beyond)"),
+        format!("At most {} bytes of UTF-8 (413 beyond)", group_thousands(chats::MAX_MESSAGE_BYTES)),
+        format!(
+            "{} by default; at most {1} (more counts as {1})",
+            specs::DEFAULT_PAGE_SIZE,
+            specs::MAX_PAGE_SIZE
+        ),
+        format!("{0} at most (more counts as {0})", builds::MAX_BUILD_LIST),
+        format!(
+            "{} by default, {1} at most (more counts as {1})",
+            group_thousands(builds::DEFAULT_LOG_PAGE as usize),
+            group_thousands(builds::MAX_LOG_PAGE as usize)
+        ),
+        format!("latest {} deliveries", server::webhooks::repo::LISTED_DELIVERIES),
+        format!("cut at {} MiB", artifacts::MAX_VIEWED_TEXT_BYTES / mebibyte),
+    ] {
+        assert!(texts.iter().any(|text| text.contains(&stated)), "no description says \"{stated}\"");
+    }
+}
+
+/// Every description and summary in a document, where clients read prose.
+fn texts_in(document: &serde_json::Value) -> Vec<&str> {
+    objects_in(document)
+        .flat_map(|object| ["description", "summary"].map(|key| object.get(key)))
+        .filter_map(|text| text.and_then(|text| text.as_str()))
+        .collect()
 }

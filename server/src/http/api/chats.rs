@@ -3,8 +3,10 @@
 
 use std::convert::Infallible;
 
-use app::model::chats::{chat_not_found, ChatDetail, ChatSummary, ReplyEvent, MAX_CHAT_TITLE_CHARS};
-use app::model::specs::{SpecDetail, MAX_SPEC_NAME_CHARS};
+use app::model::chats::{
+    chat_not_found, ChatDetail, ChatSummary, ReplyEvent, MAX_CHAT_TITLE_CHARS, MAX_MESSAGE_BYTES,
+};
+use app::model::specs::{SpecDetail, MAX_SPEC_BYTES, MAX_SPEC_NAME_CHARS};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -38,8 +40,7 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 pub struct MessageBody {
-    /// At most 1,064,960 bytes of UTF-8 (413 beyond).
-    #[schema(schema_with = app::model::text_schemas::written_text)]
+    #[schema(schema_with = app::model::text_schemas::written_text::<MAX_MESSAGE_BYTES>)]
     message: String,
 }
 
@@ -155,8 +156,7 @@ pub async fn save_spec(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RefineBody {
-    /// The draft, at most 1,048,576 bytes of UTF-8 (413 beyond).
-    #[schema(schema_with = app::model::text_schemas::written_text)]
+    #[schema(schema_with = app::model::text_schemas::written_text::<MAX_SPEC_BYTES>)]
     content: String,
 }
 
