@@ -1,6 +1,7 @@
 //! How much one account may keep: specs, versions of one spec, chats,
-//! projects, API tokens and webhooks. Generous limits, so a runaway script or an abuser
-//! cannot fill the database; each refusal is a 409 that says what to do.
+//! projects, API tokens and webhooks. Generous limits, so a runaway script
+//! or an abuser cannot fill the database; each refusal is a 409 that says
+//! what to do.
 
 use app::error::AppError;
 use diesel::prelude::*;

@@ -14,12 +14,12 @@ pub const VISIBLE_CHARACTER: &str = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2
 /// A string with a visible character and at most `MAX_CHARS` characters
 /// (counted as sent): a name or a title.
 pub fn visible_text<const MAX_CHARS: usize>() -> Object {
-    visible(Some(MAX_CHARS), false)
+    visible(Some(MAX_CHARS), false).build()
 }
 
 /// The same, or `null` for "leave it alone".
 pub fn visible_text_or_null<const MAX_CHARS: usize>() -> Object {
-    visible(Some(MAX_CHARS), true)
+    visible(Some(MAX_CHARS), true).build()
 }
 
 /// A string of at most `MAX_CHARS` characters, empty allowed: a description.
@@ -39,12 +39,12 @@ pub fn limited_text_or_null<const MAX_CHARS: usize>() -> Object {
 /// cannot count, so the limit is said in words and only "not blank" is
 /// stated. (A field's doc comment does not reach a schema made here.)
 pub fn written_text<const MAX_BYTES: usize>() -> Object {
-    let mut schema = visible(None, false);
-    schema.description = Some(format!("At most {} bytes of UTF-8 (413 beyond).", group_thousands(MAX_BYTES)));
-    schema
+    visible(None, false)
+        .description(Some(format!("At most {} bytes of UTF-8 (413 beyond).", group_thousands(MAX_BYTES))))
+        .build()
 }
 
-fn visible(max_chars: Option<usize>, is_optional: bool) -> Object {
+fn visible(max_chars: Option<usize>, is_optional: bool) -> ObjectBuilder {
     let schema_type = if is_optional {
         SchemaType::from_iter([Type::String, Type::Null])
     } else {
@@ -55,5 +55,4 @@ fn visible(max_chars: Option<usize>, is_optional: bool) -> Object {
         .min_length(Some(1))
         .max_length(max_chars)
         .pattern(Some(VISIBLE_CHARACTER))
-        .build()
 }
