@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use diesel::sql_types::{BigInt, Double, Text};
@@ -34,7 +34,9 @@ struct RequestLabels {
     /// The route's template (`/api/builds/{id}`), never the path itself, so
     /// hostile paths cannot grow the series without bound.
     route: String,
-    method: String,
+    /// One of the standard methods, or `OTHER`: a method is any token a
+    /// client makes up, and each new one would be a series kept forever.
+    method: &'static str,
     status: u16,
 }
 
@@ -114,7 +116,7 @@ pub async fn count_routed_requests(
     next: Next,
 ) -> Response {
     let route = route.map_or_else(|| "unmatched".to_owned(), |route| route.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let mut response = next.run(request).await;
     state.metrics.observe(route, method, response.status(), started);
@@ -125,7 +127,7 @@ pub async fn count_routed_requests(
 /// Counts what no route answered (the not-found page, static files) as
 /// `unmatched`.
 pub async fn count_other_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     if response.extensions().get::<Counted>().is_none() {
@@ -134,8 +136,15 @@ pub async fn count_other_requests(State(state): State<AppState>, request: Reques
     response
 }
 
+/// The method's label: the standard ones by name, any other as `OTHER`.
+fn method_label(method: &Method) -> &'static str {
+    const STANDARD: [&str; 9] =
+        ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
+    STANDARD.into_iter().find(|name| *name == method.as_str()).unwrap_or("OTHER")
+}
+
 impl Metrics {
-    fn observe(&self, route: String, method: String, status: StatusCode, started: Instant) {
+    fn observe(&self, route: String, method: &'static str, status: StatusCode, started: Instant) {
         let labels = RequestLabels { route, method, status: status.as_u16() };
         self.requests.get_or_create(&labels).inc();
         self.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());

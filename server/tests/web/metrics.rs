@@ -1,5 +1,6 @@
 //! `GET /metrics`: off without a token, closed to anyone without it, and
-//! counting what happened under route templates, never raw paths.
+//! counting what happened under route templates and standard methods,
+//! never raw paths or made-up methods.
 
 use crate::common;
 
@@ -39,6 +40,10 @@ async fn requests_builds_and_streams_are_reported_under_route_templates() {
     let build = start_build(&app, &ada, spec["id"].as_str().unwrap()).await;
     assert_eq!(get_as(&app, &format!("/api/builds/{}", build.id), As::User(&ada)).await.status, 200);
     assert_eq!(get(&app, "/no/such/page").await.status, 404);
+    // A made-up method is any token a client chooses: one label for them all.
+    for method in ["QQ1", "QQ2"] {
+        send(&app, Request::builder().method(method).uri("/api/specs").body(Body::empty()).unwrap()).await;
+    }
 
     let scraped = scrape(&app, TOKEN).await;
     assert_eq!(scraped.status, 200, "{}", scraped.body);
@@ -55,4 +60,8 @@ async fn requests_builds_and_streams_are_reported_under_route_templates() {
     }
     assert!(text.contains("agents_platform_http_request_duration_seconds_bucket{"), "{text}");
     assert!(!text.contains(&build.id.to_string()), "no raw path is a label");
+    assert!(
+        text.contains(r#"method="OTHER""#) && !text.contains("QQ1"),
+        "no made-up method is a label:\n{text}"
+    );
 }
