@@ -28,6 +28,7 @@ use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, ClaimedBuild, SessionTally};
 use crate::builds::settings::BuildSettings;
 use crate::db::{DbPool, StoreError};
+use crate::llm::retry::LONGEST_PROVIDER_WAIT;
 use crate::llm::LlmProvider;
 use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
 
@@ -534,9 +535,10 @@ impl Run<'_> {
         match report.end {
             SessionEnd::Stopped => Some(RunEnd::Stopped),
             SessionEnd::ProviderBusy { wait, message } => {
-                let wait = wait.unwrap_or(self.context.settings.provider_busy_pause);
-                let resume_at =
-                    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::TimeDelta::MAX);
+                // Bounded, so the time it resumes at is a time.
+                let wait =
+                    wait.unwrap_or(self.context.settings.provider_busy_pause).min(LONGEST_PROVIDER_WAIT);
+                let resume_at = Utc::now() + chrono::TimeDelta::from_std(wait).unwrap_or_default();
                 Some(RunEnd::Paused {
                     reason: format!(
                         "Paused: {message}. The build resumes by itself at {}.",

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
@@ -86,26 +87,34 @@ fn backoff(base: Duration, attempt: u32) -> Duration {
     exponential + jitter
 }
 
-/// The wait a provider asks for: `retry-after-ms` (OpenAI), else
-/// `retry-after` in seconds or as an HTTP date.
+/// The longest a provider's answer can make anything wait: a build pauses
+/// for at most this long, whatever `retry-after` says.
+pub const LONGEST_PROVIDER_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The wait a provider asks for, at most [`LONGEST_PROVIDER_WAIT`]:
+/// `retry-after-ms` (OpenAI), else `retry-after` in seconds or as an HTTP
+/// date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
-    if let Some(millis) = text("retry-after-ms").and_then(|value| value.parse::<f64>().ok()) {
-        return Duration::try_from_secs_f64(millis / 1000.0).ok();
-    }
-    let value = text("retry-after")?;
-    if let Ok(seconds) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds).ok();
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(SystemTime::now()).unwrap_or_default())
+    let asked = if let Some(millis) = text("retry-after-ms").and_then(|value| value.parse::<f64>().ok()) {
+        Duration::try_from_secs_f64(millis / 1000.0).ok()?
+    } else {
+        let value = text("retry-after")?;
+        if let Ok(seconds) = value.parse::<f64>() {
+            Duration::try_from_secs_f64(seconds).ok()?
+        } else {
+            let date = httpdate::parse_http_date(value).ok()?;
+            date.duration_since(SystemTime::now()).unwrap_or_default()
+        }
+    };
+    Some(asked.min(LONGEST_PROVIDER_WAIT))
 }
 
 /// The provider's own explanation from an error body, which both APIs put
 /// at `error.message`; otherwise the start of the body.
 async fn error_message(response: Response) -> String {
     let status = response.status();
-    let body = response.text().await.unwrap_or_default();
+    let body = String::from_utf8_lossy(&start_of_body(response).await).into_owned();
     let from_json = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|json| {
         json.pointer("/error/message").and_then(|message| message.as_str()).map(str::to_owned)
     });
@@ -114,6 +123,22 @@ async fn error_message(response: Response) -> String {
         None if body.trim().is_empty() => status.canonical_reason().unwrap_or("no reason given").to_owned(),
         None => body.chars().take(300).collect(),
     }
+}
+
+/// At most this much of an error's body is read: the message is at its start.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+async fn start_of_body(response: Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(Ok(chunk)) = chunks.next().await {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY_BYTES {
+            break;
+        }
+    }
+    body
 }
 
 /// A reqwest error without its URL (which may carry a gateway's secret).
@@ -168,6 +193,9 @@ mod tests {
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
         // Absurd or negative waits are not waits (and must not panic).
         assert_eq!(retry_after(&headers(&[("retry-after", "1e300")])), None);
+        // Representable but absurd: a build would pause for millennia.
+        assert_eq!(retry_after(&headers(&[("retry-after", "1e13")])), Some(LONGEST_PROVIDER_WAIT));
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "1e16")])), Some(LONGEST_PROVIDER_WAIT));
         assert_eq!(retry_after(&headers(&[("retry-after-ms", "-5")])), None);
         assert_eq!(retry_after(&headers(&[])), None);
     }

@@ -19,8 +19,16 @@ pub trait FrameParser: Send + 'static {
     fn finish(&mut self) -> Result<Vec<StreamEvent>, ProviderError>;
 }
 
+/// A reply's bytes past which it is refused: everything kept of a reply
+/// (its text, its tool calls' input) comes from them, and a reply within a
+/// model's output limit is a few megabytes at the most.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
+
 struct Reading<P> {
     body: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    /// What is left of the reply's byte limit.
+    bytes_left: usize,
+    max_bytes: usize,
     decoder: SseDecoder,
     parser: P,
     ready: VecDeque<Result<StreamEvent, ProviderError>>,
@@ -33,8 +41,19 @@ pub fn events_from_response<P: FrameParser>(
     parser: P,
     idle_timeout: Duration,
 ) -> EventStream {
+    events_within(response, parser, idle_timeout, MAX_REPLY_BYTES)
+}
+
+fn events_within<P: FrameParser>(
+    response: Response,
+    parser: P,
+    idle_timeout: Duration,
+    max_bytes: usize,
+) -> EventStream {
     let reading = Reading {
         body: response.bytes_stream().boxed(),
+        bytes_left: max_bytes,
+        max_bytes,
         decoder: SseDecoder::new(),
         parser,
         ready: VecDeque::new(),
@@ -62,8 +81,18 @@ pub fn events_from_response<P: FrameParser>(
 impl<P: FrameParser> Reading<P> {
     async fn read_more(&mut self) {
         let frames = match self.body.next().await {
+            Some(Ok(chunk)) if chunk.len() > self.bytes_left => {
+                self.ready.push_back(Err(ProviderError::Stream {
+                    kind: "reply_too_large".into(),
+                    message: format!("the reply is longer than {} bytes", self.max_bytes),
+                }));
+                return;
+            }
             Some(Ok(chunk)) => match self.decoder.push(&chunk) {
-                Ok(frames) => frames,
+                Ok(frames) => {
+                    self.bytes_left -= chunk.len();
+                    frames
+                }
                 Err(too_large) => {
                     self.ready.push_back(Err(ProviderError::Stream {
                         kind: "event_too_large".into(),
@@ -105,5 +134,46 @@ impl<P: FrameParser> Reading<P> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each frame's data as a piece of text.
+    struct Texts;
+
+    impl FrameParser for Texts {
+        fn parse(&mut self, frame: SseFrame) -> Result<Vec<StreamEvent>, ProviderError> {
+            Ok(vec![StreamEvent::TextDelta(frame.data)])
+        }
+
+        fn finish(&mut self) -> Result<Vec<StreamEvent>, ProviderError> {
+            Ok(vec![])
+        }
+    }
+
+    /// Ten events of 9 bytes each, read within a limit of `max_bytes`.
+    async fn read_within(max_bytes: usize) -> Vec<Result<StreamEvent, ProviderError>> {
+        let chunks = (0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"data: x\n\n")));
+        let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+        let response = Response::from(axum::http::Response::new(body));
+        events_within(response, Texts, Duration::from_secs(5), max_bytes).collect().await
+    }
+
+    #[tokio::test]
+    async fn a_reply_is_read_to_its_byte_limit_and_refused_past_it() {
+        let whole = read_within(90).await;
+        assert_eq!(whole.len(), 10);
+        assert!(whole.iter().all(|event| matches!(event, Ok(StreamEvent::TextDelta(text)) if text == "x")));
+
+        let cut = read_within(89).await;
+        assert_eq!(cut.len(), 10, "nine pieces, then the refusal: {cut:?}");
+        let refusal = cut.last().and_then(|event| event.as_ref().err());
+        assert!(
+            matches!(refusal, Some(ProviderError::Stream { kind, .. }) if kind == "reply_too_large"),
+            "{refusal:?}"
+        );
     }
 }
