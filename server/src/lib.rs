@@ -16,6 +16,7 @@ pub mod quotas;
 pub mod rate_limits;
 pub mod sandbox;
 pub mod shutdown;
+pub mod special_addresses;
 pub mod specs;
 pub mod storage;
 pub mod telemetry;

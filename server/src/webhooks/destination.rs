@@ -3,10 +3,12 @@
 //! resolved for each connection ([`PublicResolver`]), so a name that later
 //! resolves to an internal address (DNS rebinding) is refused too.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
+
+use crate::special_addresses::special_range;
 
 /// Why a URL cannot be a hook's destination, in words for its owner.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,55 +55,11 @@ fn is_local_name(name: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost")
 }
 
-/// Whether `ip` is reachable on the public internet: not loopback,
-/// private, link-local (cloud metadata lives there), shared, reserved,
-/// documentation or multicast. std's `is_global` is not stable yet.
+/// Whether `ip` is on the public internet: the rule sandboxes are held to
+/// ([`special_range`]), so an address that embeds a private one (NAT64,
+/// 6to4) is private too.
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => is_public_v4(ip),
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
-            Some(mapped) => is_public_v4(mapped),
-            None => is_public_v6(ip),
-        },
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    let is_special = ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || ip.is_multicast()
-        || a == 0
-        // Shared address space (carrier-grade NAT), 100.64.0.0/10.
-        || (a == 100 && (64..128).contains(&b))
-        // IETF protocol assignments, 192.0.0.0/24.
-        || (a == 192 && b == 0 && c == 0)
-        // Benchmarking, 198.18.0.0/15.
-        || (a == 198 && (b == 18 || b == 19))
-        // Reserved, 240.0.0.0/4.
-        || a >= 240;
-    !is_special
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    let is_special = ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        // Unique local, fc00::/7.
-        || (first & 0xfe00) == 0xfc00
-        // Link-local, fe80::/10.
-        || (first & 0xffc0) == 0xfe80
-        // Documentation, 2001:db8::/32.
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // IPv4-compatible and the discard prefix: nothing to send to.
-        || ip.segments()[..6] == [0; 6]
-        || (first == 0x0100 && ip.segments()[1..4] == [0; 3]);
-    !is_special
+    special_range(ip).is_none()
 }
 
 /// Resolves names with the system resolver and keeps only the addresses a
@@ -150,6 +108,11 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            // NAT64 and 6to4 reach the IPv4 address inside them; Teredo hides one.
+            "64:ff9b::a00:5",
+            "2002:a00:1::",
+            "2001::1",
+            "192.88.99.1",
         ] {
             assert!(!is_public(address.parse().unwrap()), "{address}");
         }
@@ -167,6 +130,7 @@ mod tests {
             "http://[::1]/x",
             "http://169.254.169.254/latest/meta-data",
             "http://2130706433/",
+            "https://[64:ff9b::a00:5]/hook",
         ] {
             assert!(check_url(url, false).is_err(), "{url}");
             assert!(check_url(url, true).is_ok(), "{url}");

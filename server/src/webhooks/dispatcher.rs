@@ -42,6 +42,9 @@ impl Dispatcher {
             .connect_timeout(settings.timeout)
             // A redirect could lead anywhere, a private address included.
             .redirect(reqwest::redirect::Policy::none())
+            // Through an HTTP(S)_PROXY the proxy would resolve the name, and
+            // the address check below would never see where a hook goes.
+            .no_proxy()
             .dns_resolver(PublicResolver { allow_private: settings.allow_private_networks })
             .build()?;
         Ok(Self { pool, settings, client, worker: Uuid::now_v7(), wake: Notify::new() })

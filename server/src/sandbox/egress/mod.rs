@@ -5,7 +5,6 @@
 //! Inside the sandbox, `sandbox-forwarder` relays 127.0.0.1:<port> to the
 //! socket; `HTTP_PROXY`/`HTTPS_PROXY` point there.
 
-pub mod address;
 pub mod host;
 pub mod policy;
 pub mod proxy;

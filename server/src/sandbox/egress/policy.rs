@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
-use super::address::forbidden_reason;
 use super::host::{parse_host_list, Host, HostPattern};
 use super::resolve::{Resolve, SystemResolver};
 use super::EgressError;
+use crate::special_addresses::special_range;
 
 /// The package registries of npm, PyPI and crates.io: enough for
 /// `npm install`, `pip install` and `cargo build` to fetch dependencies.
@@ -104,7 +104,7 @@ impl EgressPolicy {
         };
         if !self.is_private_host(host) {
             for address in &addresses {
-                if let Some(class) = forbidden_reason(address.ip()) {
+                if let Some(class) = special_range(address.ip()) {
                     return Err(EgressError::AddressForbidden {
                         host: host.to_string(),
                         address: address.ip(),

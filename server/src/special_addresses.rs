@@ -1,11 +1,12 @@
-//! The address rule: which resolved addresses a sandbox may never reach
-//! (the host itself, the local network, cloud metadata), whatever the name.
+//! Which addresses are not the public internet (the host itself, the local
+//! network, cloud metadata, and the ranges that lead there): what neither a
+//! sandbox nor a webhook may reach, whatever the name resolved to.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IPv4 ranges that are not the public internet (IANA special-purpose
 /// registry), with the word a denial names.
-const FORBIDDEN_V4: &[(Ipv4Addr, u8, &str)] = &[
+const SPECIAL_V4: &[(Ipv4Addr, u8, &str)] = &[
     (Ipv4Addr::new(0, 0, 0, 0), 8, "this network"),
     (Ipv4Addr::new(10, 0, 0, 0), 8, "private"),
     (Ipv4Addr::new(100, 64, 0, 0), 10, "carrier-grade NAT"),
@@ -27,7 +28,7 @@ const FORBIDDEN_V4: &[(Ipv4Addr, u8, &str)] = &[
 
 /// IPv6 ranges that are not the public internet. Ranges that embed an IPv4
 /// address (mapped, NAT64, 6to4) are judged by that address instead.
-const FORBIDDEN_V6: &[(Ipv6Addr, u8, &str)] = &[
+const SPECIAL_V6: &[(Ipv6Addr, u8, &str)] = &[
     // `::`, `::1` and the deprecated IPv4-compatible form `::a.b.c.d`.
     (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96, "unspecified, loopback or IPv4-compatible"),
     (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48, "local-use NAT64"),
@@ -43,13 +44,14 @@ const FORBIDDEN_V6: &[(Ipv6Addr, u8, &str)] = &[
     (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast"),
 ];
 
-/// Why a sandbox may not reach `ip`, or `None` for a public address.
-pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
+/// The special-purpose range `ip` belongs to, in the word a refusal names,
+/// or `None` for an address on the public internet.
+pub fn special_range(ip: IpAddr) -> Option<&'static str> {
     match ip {
-        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V4(v4) => special_v4(v4),
         IpAddr::V6(v6) => match embedded_v4(v6) {
-            Some(v4) => forbidden_v4(v4),
-            None => FORBIDDEN_V6
+            Some(v4) => special_v4(v4),
+            None => SPECIAL_V6
                 .iter()
                 .find(|(network, prefix, _)| in_prefix(u128::from(v6), u128::from(*network), *prefix, 128))
                 .map(|(_, _, reason)| *reason),
@@ -57,8 +59,8 @@ pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    FORBIDDEN_V4
+fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    SPECIAL_V4
         .iter()
         .find(|(network, prefix, _)| {
             in_prefix(u128::from(u32::from(ip)), u128::from(u32::from(*network)), *prefix, 32)
@@ -97,11 +99,11 @@ mod tests {
     use super::*;
 
     fn reason(address: &str) -> Option<&'static str> {
-        forbidden_reason(address.parse().unwrap_or_else(|_| panic!("{address} is an address")))
+        special_range(address.parse().unwrap_or_else(|_| panic!("{address} is an address")))
     }
 
     #[test]
-    fn addresses_outside_the_public_internet_are_forbidden() {
+    fn addresses_outside_the_public_internet_are_special() {
         for (address, expected) in [
             ("0.0.0.0", "this network"),
             ("0.1.2.3", "this network"),
@@ -147,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn public_addresses_are_allowed() {
+    fn public_addresses_are_not() {
         for address in [
             "1.1.1.1",
             "8.8.8.8",
