@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, Request, State};
-use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -70,6 +70,8 @@ async fn enter(
         }
         Err(refusal) => return page(StatusCode::FORBIDDEN, "Preview link refused", &refusal.to_string()),
     };
+    let was_in_this_preview = current_grant(&site, &headers)
+        .is_some_and(|held| held.build_id == access.build_id && held.user_id == access.user_id);
     let expires = Utc::now() + site.previews.settings.access_lifetime;
     let grant = site.signer.sign(
         Purpose::Grant,
@@ -98,6 +100,15 @@ async fn enter(
     // The link's token must not travel on in a Referer.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // On the origin every preview shares, what another build's app left in
+    // this browser (a cached page, a service worker, storage) would run
+    // with this grant: it goes, unless the browser was in this preview already.
+    if host == HostMatch::Shared && !was_in_this_preview {
+        response.headers_mut().insert(
+            HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static("\"cache\", \"storage\""),
+        );
+    }
     response
 }
 
@@ -107,9 +118,7 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
     if host == HostMatch::Unknown {
         return unknown_host();
     }
-    let grant = access_cookie(request.headers())
-        .and_then(|token| site.signer.verify(Purpose::Grant, &token, Utc::now()).ok())
-        .filter(|access| is_for_host(access, host));
+    let grant = current_grant(&site, request.headers()).filter(|access| is_for_host(access, host));
     let Some(access) = grant else {
         return page(
             StatusCode::FORBIDDEN,
@@ -166,6 +175,11 @@ fn is_for_host(access: &Access, host: HostMatch) -> bool {
         HostMatch::PerBuild(build_id) => build_id == access.build_id,
         HostMatch::Unknown => false,
     }
+}
+
+/// The grant the browser holds, if it is valid.
+fn current_grant(site: &PreviewSite, headers: &HeaderMap) -> Option<Access> {
+    access_cookie(headers).and_then(|token| site.signer.verify(Purpose::Grant, &token, Utc::now()).ok())
 }
 
 fn access_cookie(headers: &HeaderMap) -> Option<String> {

@@ -59,7 +59,8 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 
 /// Sends `request` to the app behind `socket`. `permit` (a connection slot)
 /// is held until the answer's body, or the tunnel, ends. Cookies named in
-/// `hidden_cookies` are taken out of the request.
+/// `hidden_cookies` are taken out of the request, and the app may not set
+/// them.
 pub async fn forward(
     socket: &Path,
     mut request: Request<Body>,
@@ -130,6 +131,7 @@ pub async fn forward(
 
     let (mut parts, body) = answer.into_parts();
     strip_hop_by_hop(&mut parts.headers, false);
+    keep_cookies_to_the_preview(&mut parts.headers, hidden_cookies);
     let max = limits.max_response_bytes;
     let mut sent = 0_u64;
     let capped = body.into_data_stream().map(move |chunk| {
@@ -201,6 +203,33 @@ fn hide_cookies(headers: &mut HeaderMap, hidden: &[&str]) {
     if !kept.is_empty() {
         if let Ok(value) = HeaderValue::from_str(&kept.join("; ")) {
             headers.insert(header::COOKIE, value);
+        }
+    }
+}
+
+/// The cookies the app sets, kept to the preview's own host: one named in
+/// `hidden` (a platform cookie: a planted session would sign its owner's
+/// visitor into the app's author's account) is dropped, and a `Domain`
+/// (which would reach the platform or other previews under that domain) is
+/// taken off.
+fn keep_cookies_to_the_preview(headers: &mut HeaderMap, hidden: &[&str]) {
+    let set: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    headers.remove(header::SET_COOKIE);
+    for value in set {
+        let Some(mut cookie) = value.to_str().ok().and_then(|text| cookie::Cookie::parse(text).ok()) else {
+            continue;
+        };
+        if hidden.contains(&cookie.name()) {
+            continue;
+        }
+        let value = if cookie.domain().is_some() {
+            cookie.unset_domain();
+            HeaderValue::from_str(&cookie.to_string()).ok()
+        } else {
+            Some(value)
+        };
+        if let Some(value) = value {
+            headers.append(header::SET_COOKIE, value);
         }
     }
 }

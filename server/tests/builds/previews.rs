@@ -110,6 +110,14 @@ impl PreviewApp {
 
     /// Follows a fresh signed link; answers the access cookie it set.
     async fn enter(&self, user: &TestUser, build: Uuid) -> String {
+        let entered = self.enter_holding(user, build, None).await;
+        let cookie = entered.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// Follows a fresh signed link with the cookie the browser holds.
+    async fn enter_holding(&self, user: &TestUser, build: Uuid, cookie: Option<&str>) -> reqwest::Response {
         let response = api(
             &self.app.router,
             "POST",
@@ -121,11 +129,9 @@ impl PreviewApp {
         assert_eq!(response.status, 201, "{}", response.body);
         let link: PreviewLink = body_as(&response);
         let path = link.url.split_once("/__preview/").map(|(_, rest)| rest).expect("an enter link");
-        let entered = self.get(&format!("/__preview/{path}"), None).await;
+        let entered = self.get(&format!("/__preview/{path}"), cookie).await;
         assert_eq!(entered.status(), 303);
-        let cookie = entered.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
-        cookie.split(';').next().expect("name=value").to_owned()
+        entered
     }
 
     async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
@@ -219,7 +225,13 @@ async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_els
     let anonymous = preview.get("/", None).await;
     assert_eq!(anonymous.status(), 403);
     assert!(anonymous.text().await.unwrap().contains("Open preview"));
+    // Entering from elsewhere clears what another build's app may have left
+    // on the shared origin; entering again keeps the app's own data.
+    let entered = preview.enter_holding(&owner, build, None).await;
+    assert_eq!(entered.headers()["clear-site-data"], r#""cache", "storage""#);
     let cookie = preview.enter(&owner, build).await;
+    let again = preview.enter_holding(&owner, build, Some(&cookie)).await;
+    assert!(again.headers().get("clear-site-data").is_none());
     let forged = format!("{}0", cookie);
     assert_eq!(preview.get("/", Some(&forged)).await.status(), 403, "a changed grant is refused");
     let other_key = AccessSigner::new(vec![1; 32]);
@@ -384,6 +396,16 @@ const server = createServer((request, response) => {
     response.end(JSON.stringify(request.headers));
     return;
   }
+  if (request.url === '/cookies') {
+    response.writeHead(200, { 'set-cookie': [
+      'agents_session=planted; Path=/',
+      'agents_preview=planted; Path=/',
+      'cart=4; Path=/',
+      'theme=light; Domain=localhost; Path=/; HttpOnly',
+    ] });
+    response.end('ok');
+    return;
+  }
   if (request.url === '/big') {
     response.writeHead(200, { 'content-type': 'application/octet-stream' });
     response.end(Buffer.alloc(3 * 1024 * 1024, 97));
@@ -400,7 +422,8 @@ console.log(`test app on ${process.env.PORT}`);
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cookie_reaches_the_app() {
+async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cookie_reaches_or_leaves_the_app()
+{
     let settings = PreviewSettings {
         limits: ProxyLimits {
             max_request_bytes: 64 * 1024,
@@ -421,6 +444,13 @@ async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cook
     let with_cookies = format!("{cookie}; theme=dark; agents_session=platform-secret");
     let headers: serde_json::Value = preview.get("/headers", Some(&with_cookies)).await.json().await.unwrap();
     assert_eq!(headers["cookie"], "theme=dark", "{headers}");
+    // Nor can it set a platform cookie, or one for any other host.
+    let answer = preview.get("/cookies", Some(&cookie)).await;
+    let set: Vec<&str> = answer.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(set.len(), 2, "{set:?}");
+    assert_eq!(set[0], "cart=4; Path=/");
+    assert!(set[1].starts_with("theme=light") && set[1].contains("HttpOnly"), "{set:?}");
+    assert!(!set[1].to_ascii_lowercase().contains("domain"), "{set:?}");
 
     // A streamed answer arrives as it is written, not at its end.
     let mut stream = preview.get("/stream", Some(&cookie)).await;
