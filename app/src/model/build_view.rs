@@ -58,6 +58,11 @@ pub struct NetworkAccess {
 /// by the first ones.
 const MAX_NETWORK_ENTRIES: usize = 200;
 
+/// The kinds of event that tell nothing of a build's state, which
+/// [`BuildView::apply`] passes over: the server's state query does not read
+/// them, however many a build writes (its app's output, its log).
+pub const KINDS_WITHOUT_STATE: [&str; 5] = ["log", "tool_start", "tool_end", "session_usage", "app_log"];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureView {
     pub index: i32,
@@ -176,9 +181,28 @@ impl BuildView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::builds::LogStream;
 
     fn stored(seq: i64, event: BuildEvent) -> StoredBuildEvent {
         StoredBuildEvent { seq, at: Utc::now(), event }
+    }
+
+    #[test]
+    fn kinds_without_state_leave_the_view_as_it_was() {
+        let without_state = [
+            BuildEvent::Log { stream: LogStream::Stdout, line: "npm test".into() },
+            BuildEvent::ToolStart { call_id: "1".into(), tool: "bash".into(), summary: "npm test".into() },
+            BuildEvent::ToolEnd { call_id: "1".into(), tool: "bash".into(), is_error: false, duration_ms: 5 },
+            BuildEvent::SessionUsage { session: 1, model: "m".into(), input_tokens: 10, output_tokens: 20 },
+            BuildEvent::AppLog { stream: LogStream::Stderr, line: "listening".into() },
+        ];
+        let kinds: Vec<&str> = without_state.iter().map(BuildEvent::kind).collect();
+        assert_eq!(kinds, KINDS_WITHOUT_STATE);
+        for (seq, event) in (1..).zip(without_state) {
+            let mut view = BuildView::default();
+            view.apply(&stored(seq, event));
+            assert_eq!(view, BuildView { last_seq: seq, ..BuildView::default() });
+        }
     }
 
     #[test]

@@ -153,10 +153,13 @@ struct EventRow {
     payload: serde_json::Value,
 }
 
-/// The events that tell a build's state (all but log lines, tool calls and
-/// usage), in the kinds the `build_events_state` index covers.
+/// The events that tell a build's state: all but those of
+/// [`app::model::build_view::KINDS_WITHOUT_STATE`],
+/// named literally as the `build_events_state` index names them, so the
+/// planner can prove its predicate for the prepared statement.
 const STATE_EVENTS_AFTER: &str = "SELECT seq, created_at, payload FROM build_events \
-    WHERE build_id = $1 AND seq > $2 AND kind NOT IN ('log', 'tool_start', 'tool_end', 'session_usage') \
+    WHERE build_id = $1 AND seq > $2 \
+    AND kind NOT IN ('log', 'tool_start', 'tool_end', 'session_usage', 'app_log') \
     ORDER BY seq LIMIT $3";
 
 /// Events that tell the build's state fold per batch: a build with a long
@@ -219,4 +222,19 @@ pub async fn log_lines_after(
             LogLine::of(&StoredBuildEvent { seq, at, event })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use app::model::build_view::KINDS_WITHOUT_STATE;
+
+    use super::STATE_EVENTS_AFTER;
+
+    #[test]
+    fn the_state_query_skips_exactly_the_kinds_without_state() {
+        let listed = STATE_EVENTS_AFTER.split("NOT IN (").nth(1).and_then(|rest| rest.split(')').next());
+        let kinds: Vec<&str> =
+            listed.unwrap_or_default().split(", ").map(|kind| kind.trim_matches('\'')).collect();
+        assert_eq!(kinds, KINDS_WITHOUT_STATE);
+    }
 }
