@@ -226,10 +226,13 @@ impl Archiver {
             git_log,
             engine: &engine,
         });
-        let json = serde_json::to_vec_pretty(&manifest)
+        let file_count = manifest.archive.file_count;
+        // A manifest lists every file: writing it out is CPU work, kept off the runtime.
+        let json = tokio::task::spawn_blocking(move || serde_json::to_vec_pretty(&manifest))
+            .await
+            .map_err(|error| ArchiveError::Incomplete(error.to_string()))?
             .map_err(|error| ArchiveError::Incomplete(error.to_string()))?;
         self.storage.put(&manifest_key(build_id), Bytes::from(json)).await?;
-        let file_count = manifest.archive.file_count;
         let line = archived_line(
             &build,
             uploaded.size_bytes,

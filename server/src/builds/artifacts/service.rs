@@ -141,7 +141,12 @@ impl ArtifactService {
 
     async fn manifest(&self, build_id: Uuid) -> Result<ArtifactManifest, AppError> {
         let bytes = self.storage.read_small(&manifest_key(build_id), MAX_MANIFEST_BYTES).await?;
-        serde_json::from_slice(&bytes).map_err(|error| {
+        // Up to MAX_MANIFEST_BYTES of JSON: CPU work, kept off the runtime.
+        let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<ArtifactManifest>(&bytes))
+            .await
+            .map_err(|error| error.to_string())
+            .and_then(|parsed| parsed.map_err(|error| error.to_string()));
+        parsed.map_err(|error| {
             tracing::error!(%build_id, %error, "a stored manifest could not be read");
             AppError::Internal
         })
