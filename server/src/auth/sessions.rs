@@ -25,7 +25,12 @@ use crate::db::schema::sessions;
 use crate::db::static_sql::{bind, static_sql};
 use crate::db::{DbPool, StoreError};
 
+/// The session cookie's name over plain http.
 pub const SESSION_COOKIE: &str = "agents_session";
+/// Its name over https. Browsers take a `__Host-` cookie only from this very
+/// host, over https and without a `Domain`, so a page on another host of
+/// the domain (a preview's) cannot plant a session of its choosing here.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-agents_session";
 const USER_ID_KEY: &str = "user_id";
 /// When the session's expiry was last pushed forward (unix seconds).
 const RENEWED_AT_KEY: &str = "renewed_at";
@@ -33,12 +38,12 @@ const RENEWED_AT_KEY: &str = "renewed_at";
 /// (one query for both); never stored, absent once the user is gone.
 const LOADED_USER_KEY: &str = "_loaded_user";
 
-/// The cookie layer: opaque id, HttpOnly, SameSite=Lax, Secure over https,
-/// expiring after `session_lifetime` without use.
+/// The cookie layer: opaque id, HttpOnly, SameSite=Lax, Secure (and a
+/// `__Host-` cookie) over https, expiring after `session_lifetime` without use.
 pub fn session_layer(pool: DbPool, config: &AuthConfig) -> SessionManagerLayer<PgSessionStore> {
     let lifetime = time::Duration::try_from(config.session_lifetime).unwrap_or(time::Duration::weeks(2));
     SessionManagerLayer::new(PgSessionStore { pool })
-        .with_name(SESSION_COOKIE)
+        .with_name(if config.secure_cookies { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)

@@ -16,7 +16,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::sessions::SESSION_COOKIE;
+use crate::auth::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::previews::access::{Access, AccessSigner, Purpose};
 use crate::previews::origin::HostMatch;
 use crate::previews::proxy::{self, ProxyError};
@@ -147,7 +147,15 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
         );
     };
     let limits = site.previews.settings.limits;
-    match proxy::forward(&preview.socket, request, limits, &[ACCESS_COOKIE, SESSION_COOKIE], slot).await {
+    match proxy::forward(
+        &preview.socket,
+        request,
+        limits,
+        &[ACCESS_COOKIE, SESSION_COOKIE, SECURE_SESSION_COOKIE],
+        slot,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(error) => unless_unstartable(&site, access.build_id, proxy_error(&error)).await,
     }

@@ -139,6 +139,30 @@ async fn signing_out_ends_the_session_for_good() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn over_https_the_session_cookie_is_one_no_other_host_can_plant() {
+    let database = common::migrated_database().await;
+    let auth = AuthConfig { secure_cookies: true, ..common::test_auth_config() };
+    let app = app_with_auth(database.pool.clone(), auth);
+    let form = [("email", "ada@example.com"), ("display_name", "Ada"), ("password", PASSWORD)];
+    let response = call_server_fn_as(&app, "/fn/sign_up", As::Anonymous, &form).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let set = response.headers.get_all("set-cookie").iter().filter_map(|value| value.to_str().ok());
+    let set = set.filter(|value| value.starts_with("__Host-agents_session=")).collect::<Vec<_>>();
+    assert_eq!(set.len(), 1, "one host cookie: {set:?}");
+    assert!(set[0].contains("Secure") && set[0].contains("Path=/"), "{}", set[0]);
+    assert!(!set[0].to_ascii_lowercase().contains("domain"), "{}", set[0]);
+
+    let pair = set[0].split(';').next().unwrap_or_default();
+    let signed_in = TestUser { id: String::new(), email: "ada@example.com".into(), cookie: pair.to_owned() };
+    assert_eq!(get_as(&app, "/api/me", As::User(&signed_in)).await.status, 200);
+    // The same session under the plain name, as another host of the domain
+    // could set it for the parent domain, signs nobody in.
+    let plain = pair.replacen("__Host-", "", 1);
+    let planted = TestUser { cookie: plain, ..signed_in };
+    assert_eq!(get_as(&app, "/api/me", As::User(&planted)).await.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_session_table_holds_digests_so_a_leaked_row_signs_nobody_in() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;

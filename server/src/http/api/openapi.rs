@@ -13,10 +13,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, PartialSchema, ToResponse, ToSchema};
 
+use crate::auth::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::http::api::error::{ErrorBody, ErrorDetail};
-
-/// The name of the session cookie the browser signs in with.
-const SESSION_COOKIE: &str = "agents_session";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,7 +74,10 @@ pub fn document(prefix: &str, routes: utoipa::openapi::OpenApi) -> Value {
     );
     components.security_schemes.insert(
         "sessionCookie".into(),
-        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            SESSION_COOKIE.to_owned(),
+            format!("The cookie signing in sets; `{SECURE_SESSION_COOKIE}` on a server reached over https"),
+        ))),
     );
     let error = ResponseBuilder::new()
         .description("Something was wrong; the message says what")
