@@ -68,9 +68,8 @@ pub struct DiskImages {
 /// A build's disk, mounted while something holds it.
 pub struct MountedImage {
     mount_point: PathBuf,
-    /// The image, opened and locked: this process's claim on the mount,
-    /// released once it is unmounted (`None` only while dropping).
-    lock: Option<std::fs::File>,
+    /// The image, opened and locked: this process's claim on the mount.
+    _lock: std::fs::File,
 }
 
 impl DiskImages {
@@ -119,7 +118,7 @@ impl DiskImages {
         if !is_mount_point(&mount_point) {
             mount(&image, &mount_point).map_err(SandboxError::Unavailable)?;
         }
-        let attached = Arc::new(MountedImage { mount_point, lock: Some(lock) });
+        let attached = Arc::new(MountedImage { mount_point, _lock: lock });
         mounted.insert(id, Arc::downgrade(&attached));
         mounted.retain(|_, image| image.strong_count() > 0);
         Ok(Some(attached))
@@ -156,21 +155,13 @@ pub fn remove(root: &Path, id: Uuid) -> std::io::Result<()> {
 }
 
 impl Drop for MountedImage {
-    /// Unmounts, then lets the image go: whoever attaches it next waits for
-    /// the lock, so it never mounts while this unmount is on its way.
+    /// Unmounts at once, on whichever thread lets the disk go: whoever
+    /// removes it next (`remove`, a work directory's clean-up) expects it
+    /// unmounted. Deferring it to the blocking pool left disks mounted under
+    /// folders being removed; the two programs take milliseconds.
     fn drop(&mut self) {
-        let (mount_point, lock) = (std::mem::take(&mut self.mount_point), self.lock.take());
-        let unmount_and_release = move || {
-            if let Err(error) = unmount(&mount_point) {
-                tracing::warn!(mount_point = %mount_point.display(), %error, "could not unmount a build's disk");
-            }
-            drop(lock);
-        };
-        // Unmounting runs programs and waits for them: never on the runtime's
-        // threads, where the last holder is usually dropped.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(unmount_and_release)),
-            Err(_) => unmount_and_release(),
+        if let Err(error) = unmount(&self.mount_point) {
+            tracing::warn!(mount_point = %self.mount_point.display(), %error, "could not unmount a build's disk");
         }
     }
 }

@@ -268,7 +268,8 @@ async fn the_work_directory_streams_as_a_tar_gz_with_links_kept_as_links_and_exc
 async fn a_relative_sandbox_root_works_like_an_absolute_one() {
     // The default root is `data/sandboxes`, relative to where the server starts.
     let relative = PathBuf::from(format!("target/relative-sandboxes-{}", Uuid::now_v7()));
-    let _cleanup = TempRoot(std::env::current_dir().unwrap().join(&relative));
+    let absolute = std::env::current_dir().unwrap().join(&relative);
+    let _cleanup = TempRoot(absolute.clone());
     let limits = SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() };
     let engine =
         LocalEngine::new(common::sandbox_config(relative, limits, SandboxNetwork::None)).expect("an engine");
@@ -277,6 +278,9 @@ async fn a_relative_sandbox_root_works_like_an_absolute_one() {
     assert!(outcome.succeeded(), "{lines:?}");
     assert_eq!(lines[0].text, "hello");
     assert_eq!(sandbox.read_file("greeting.txt").await.unwrap(), b"hello\n");
+    // Once let go, nothing of it is left mounted: the root removes whole.
+    drop((sandbox, engine));
+    std::fs::remove_dir_all(&absolute).expect("the sandbox root is removed, its disk unmounted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
