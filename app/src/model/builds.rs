@@ -12,6 +12,9 @@ use crate::error::AppError;
 pub const MAX_ACTIVE_BUILDS_PER_USER: i64 = 5;
 pub const DEFAULT_LOG_PAGE: u32 = 500;
 pub const MAX_LOG_PAGE: u32 = 5_000;
+/// The most a page of the log holds, in bytes of its stored events: a page
+/// of long lines holds fewer than asked for, and says where the log goes on.
+pub const MAX_LOG_PAGE_BYTES: i64 = 4 * 1024 * 1024;
 pub const MAX_BUILD_LIST: u32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use app::model::build_log::LogPage;
 use app::model::build_view::BuildPage;
 use app::model::builds::{
     build_not_found, BuildControl, BuildDetail, BuildEvent, BuildQuery, BuildStatus, BuildSummary,
-    MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE,
+    MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE, MAX_LOG_PAGE_BYTES,
 };
 use app::model::specs::Page;
 use app::ports::{Artifacts, Builds, Specs};
@@ -279,8 +279,9 @@ impl Builds for BuildService {
         self.owned(owner, id).await?;
         let limit = i64::from(limit.clamp(1, MAX_LOG_PAGE));
         let mut connection = self.pool.connection().await?;
-        let mut lines = repo::log_lines_after(&mut connection, id, after.max(0), limit + 1).await?;
-        let has_more = lines.len() as i64 > limit;
+        let (mut lines, bytes_ran_out) =
+            repo::log_lines_after(&mut connection, id, after.max(0), limit + 1, MAX_LOG_PAGE_BYTES).await?;
+        let has_more = bytes_ran_out || lines.len() as i64 > limit;
         lines.truncate(limit as usize);
         let next_after = if has_more { lines.last().map(|line| line.seq) } else { None };
         Ok(LogPage { lines, next_after })

@@ -75,6 +75,8 @@ macro_rules! bind_values_for_tuple {
 }
 bind_values_for_tuple!(A, B);
 bind_values_for_tuple!(A, B, C);
+bind_values_for_tuple!(A, B, C, D);
+bind_values_for_tuple!(A, B, C, D, E);
 
 impl<Binds: BindValues> QueryFragment<Pg> for StaticSql<Binds> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {

@@ -12,7 +12,7 @@ use app::model::artifacts::{ArtifactInfo, ArtifactManifest, ArtifactState};
 use app::model::build_log::{LogCategory, LogLine, LogPage};
 use app::model::build_view::{BuildPage, BuildView};
 use app::model::builds::{
-    BuildDetail, BuildEvent, BuildStatus, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
+    BuildDetail, BuildEvent, BuildStatus, LogStream, StreamedBuildEvent, MAX_ACTIVE_BUILDS_PER_USER,
 };
 use common::contract::Contract;
 use common::{
@@ -191,6 +191,42 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     let storage = app.state.builds.artifacts.storage();
     assert!(!storage.exists(&archive_key(build.id)).await.unwrap());
     assert!(!storage.exists(&manifest_key(build.id)).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_of_long_lines_comes_in_pages_of_bounded_size_and_misses_nothing() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "long-lines@example.com").await;
+    let build = common::running_build_row(&database.pool, &user).await;
+    // 300 lines of 30 KiB, about 9 MiB: more than two pages' worth of bytes,
+    // though fewer lines than one page may hold.
+    let long: Vec<_> = (0..300)
+        .map(|n| {
+            let line = format!("{n:03} {}", "x".repeat(30 * 1024));
+            (chrono::Utc::now(), BuildEvent::Log { stream: LogStream::Stdout, line })
+        })
+        .collect();
+    let mut connection = database.pool.get().await.unwrap();
+    server::builds::repo::append_events(&mut connection, build, &long).await.unwrap();
+    drop(connection);
+
+    let (mut after, mut pages, mut numbers) = (0, 0, Vec::new());
+    loop {
+        let path = format!("/api/builds/{build}/logs?after={after}&limit=5000");
+        let response = get_as(&app.router, &path, As::User(&user)).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        assert!(response.body.len() < 5 * 1024 * 1024, "a page of {} bytes", response.body.len());
+        let page: LogPage = common::body_as(&response);
+        pages += 1;
+        numbers.extend(page.lines.into_iter().map(|line| line.line[..3].to_owned()));
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(numbers, (0..300).map(|n| format!("{n:03}")).collect::<Vec<_>>());
 }
 
 /// Downloads the build's archive and checks it against its manifest: the

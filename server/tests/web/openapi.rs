@@ -352,6 +352,7 @@ async fn the_limits_the_document_states_are_the_servers() {
             group_thousands(builds::DEFAULT_LOG_PAGE as usize),
             group_thousands(builds::MAX_LOG_PAGE as usize)
         ),
+        format!("ends at {} MiB of events", builds::MAX_LOG_PAGE_BYTES / mebibyte as i64),
         format!("latest {} deliveries", server::webhooks::repo::LISTED_DELIVERIES),
         format!("cut at {} MiB", artifacts::MAX_VIEWED_TEXT_BYTES / mebibyte),
     ] {

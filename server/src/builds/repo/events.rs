@@ -199,29 +199,61 @@ pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> S
     }
 }
 
-/// Log lines of the events after `after`, oldest first.
+/// The events after `$2` that may have a log line, oldest first: at most
+/// `$4` of them, and only as many as fit in `$5` bytes (always one);
+/// `through` counts the bytes up to and including each.
+const LOGGED_EVENTS_AFTER: &str = "SELECT seq, created_at, payload, through FROM ( \
+        SELECT seq, created_at, payload, size, sum(size) OVER (ORDER BY seq) AS through FROM ( \
+            SELECT seq, created_at, payload, octet_length(payload::text) AS size FROM build_events \
+            WHERE build_id = $1 AND seq > $2 AND kind <> ALL($3) ORDER BY seq LIMIT $4 \
+        ) AS page \
+    ) AS counted \
+    WHERE through - size < $5 ORDER BY seq";
+
+/// An event as the log query reads it.
+#[derive(QueryableByName)]
+struct LoggedRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    payload: serde_json::Value,
+    #[diesel(sql_type = BigInt)]
+    through: i64,
+}
+
+/// Log lines of the events after `after`, oldest first: of at most `limit`
+/// events, and of no more than `max_bytes` of them (one, however long);
+/// with whether `max_bytes` is what ended the page.
 pub async fn log_lines_after(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
     after: i64,
     limit: i64,
-) -> StoreResult<Vec<LogLine>> {
-    let rows: Vec<(i64, DateTime<Utc>, serde_json::Value)> = build_events::table
-        .filter(build_events::build_id.eq(build_id))
-        .filter(build_events::seq.gt(after))
-        .filter(build_events::kind.ne_all(KINDS_NOT_LOGGED))
-        .order(build_events::seq.asc())
-        .limit(limit)
-        .select((build_events::seq, build_events::created_at, build_events::payload))
-        .load(connection)
-        .await?;
-    Ok(rows
+    max_bytes: i64,
+) -> StoreResult<(Vec<LogLine>, bool)> {
+    let rows: Vec<LoggedRow> = static_sql(
+        LOGGED_EVENTS_AFTER,
+        (
+            bind::<diesel::sql_types::Uuid, _>(build_id),
+            bind::<BigInt, _>(after),
+            bind::<Array<Text>, _>(KINDS_NOT_LOGGED.as_slice()),
+            bind::<BigInt, _>(limit),
+            bind::<BigInt, _>(max_bytes),
+        ),
+    )
+    .load(connection)
+    .await?;
+    let bytes_ran_out = rows.last().is_some_and(|row| row.through >= max_bytes);
+    let lines = rows
         .into_iter()
-        .filter_map(|(seq, at, payload)| {
-            let event = serde_json::from_value::<BuildEvent>(payload).ok()?;
-            LogLine::of(&StoredBuildEvent { seq, at, event })
+        .filter_map(|row| {
+            let event = serde_json::from_value::<BuildEvent>(row.payload).ok()?;
+            LogLine::of(&StoredBuildEvent { seq: row.seq, at: row.created_at, event })
         })
-        .collect())
+        .collect();
+    Ok((lines, bytes_ran_out))
 }
 
 #[cfg(test)]

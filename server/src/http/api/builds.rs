@@ -162,6 +162,8 @@ pub struct LogParams {
     /// Lines after this sequence number (0, the default: from the start).
     after: Option<i64>,
     /// How many lines: 500 by default, 5,000 at most (more counts as 5,000).
+    /// A page also ends at 4 MiB of events, so a page of long lines holds
+    /// fewer; `next_after` says where the log goes on.
     #[param(format = Int64, maximum = 4294967295_u64)]
     limit: Option<u32>,
 }
