@@ -142,7 +142,7 @@ pub async fn events_after(
         .collect())
 }
 
-/// A stored event as the state query reads it.
+/// A stored event as the state and log queries read it.
 #[derive(QueryableByName)]
 struct EventRow {
     #[diesel(sql_type = BigInt)]
@@ -210,15 +210,11 @@ const LOGGED_EVENTS_AFTER: &str = "SELECT seq, created_at, payload, through FROM
     ) AS counted \
     WHERE through - size < $5 ORDER BY seq";
 
-/// An event as the log query reads it.
+/// An event as the log query reads it, with the page's bytes through it.
 #[derive(QueryableByName)]
 struct LoggedRow {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
-    #[diesel(sql_type = Jsonb)]
-    payload: serde_json::Value,
+    #[diesel(embed)]
+    event: EventRow,
     #[diesel(sql_type = BigInt)]
     through: i64,
 }
@@ -248,7 +244,7 @@ pub async fn log_lines_after(
     let bytes_ran_out = rows.last().is_some_and(|row| row.through >= max_bytes);
     let lines = rows
         .into_iter()
-        .filter_map(|row| {
+        .filter_map(|LoggedRow { event: row, .. }| {
             let event = serde_json::from_value::<BuildEvent>(row.payload).ok()?;
             LogLine::of(&StoredBuildEvent { seq: row.seq, at: row.created_at, event })
         })
