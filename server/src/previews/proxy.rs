@@ -125,7 +125,9 @@ pub async fn forward(
             };
             let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(app)).await;
         });
-        let (parts, _) = answer.into_parts();
+        let (mut parts, _) = answer.into_parts();
+        // A handshake's answer sets cookies as any other answer does.
+        keep_cookies_to_the_preview(&mut parts.headers, hidden_cookies);
         return Ok(Response::from_parts(parts, Body::empty()));
     }
 

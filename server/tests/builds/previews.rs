@@ -414,7 +414,8 @@ const server = createServer((request, response) => {
   response.writeHead(200).end('ok');
 });
 server.on('upgrade', (request, socket) => {
-  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n'
+    + 'Set-Cookie: agents_session=planted; Path=/\r\n\r\n');
   socket.on('data', (bytes) => socket.write(bytes));
 });
 server.listen(Number(process.env.PORT));
@@ -485,7 +486,9 @@ async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cook
         );
         head.push(byte[0]);
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(!head.contains("agents_session"), "the handshake plants no platform cookie: {head}");
     socket.write_all(b"hello through the tunnel").await.unwrap();
     let mut echoed = vec![0_u8; 24];
     tokio::time::timeout(Duration::from_secs(10), socket.read_exact(&mut echoed)).await.unwrap().unwrap();
