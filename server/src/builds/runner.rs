@@ -171,6 +171,15 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
     Ok(())
 }
 
+/// What a session left of the feature list, as the runner judged it.
+struct SessionOutcome {
+    passing: i32,
+    total: i32,
+    /// A feature newly passes, or the initializer wrote a readable list.
+    made_progress: bool,
+    finished_planning: bool,
+}
+
 struct Run<'a> {
     context: &'a RunnerContext,
     /// The build as of the claim, with the sessions of this run added.
@@ -223,7 +232,8 @@ impl Run<'_> {
                 Err(error) => return RunEnd::Failed(format!("The sandbox could not be read: {error}")),
             };
             let end = match features {
-                Some(Ok(features)) => {
+                // A feature list alone is not a plan: a cut-short initializer may have written it first.
+                Some(Ok(features)) if self.build.planned => {
                     let Some((index, feature)) = next_failing(&features) else {
                         self.finish(&features).await;
                         return RunEnd::Completed;
@@ -405,9 +415,16 @@ impl Run<'_> {
 
     async fn initializer_session(&mut self, sandbox: &dyn Sandbox) -> Option<RunEnd> {
         let session = self.build.sessions + 1;
+        // An earlier session left work behind: this one picks it up rather than starting over.
+        let again = self.build.sessions > 0;
         self.events.emit(BuildEvent::Phase { phase: BuildPhase::Initializing, session }).await;
-        self.events.emit(BuildEvent::system_log(format!("Session {session}: planning the features."))).await;
-        let report = self.session(sandbox).run(prompts::initializer_prompt()).await;
+        let line = if again {
+            format!("Session {session}: planning the features again, from what the earlier sessions left.")
+        } else {
+            format!("Session {session}: planning the features.")
+        };
+        self.events.emit(BuildEvent::system_log(line)).await;
+        let report = self.session(sandbox).run(prompts::initializer_prompt(again)).await;
         let features = match sandbox.read_file(FEATURE_LIST_FILE).await {
             Ok(bytes) => parse_feature_list(&bytes).ok(),
             Err(_) => None,
@@ -429,7 +446,9 @@ impl Run<'_> {
                 })
                 .await;
         }
-        self.after_session(report, passing, total, features.is_some()).await
+        let finished_planning = features.is_some() && !report.end.was_cut_short();
+        let outcome = SessionOutcome { passing, total, made_progress: features.is_some(), finished_planning };
+        self.after_session(report, outcome).await
     }
 
     async fn coding_session(
@@ -467,8 +486,13 @@ impl Run<'_> {
                 .await;
         }
         let (passing_before, passing_after) = (passing_count(before), passing_count(&after));
-        self.after_session(report, passing_after as i32, after.len() as i32, passing_after > passing_before)
-            .await
+        let outcome = SessionOutcome {
+            passing: passing_after as i32,
+            total: after.len() as i32,
+            made_progress: passing_after > passing_before,
+            finished_planning: false,
+        };
+        self.after_session(report, outcome).await
     }
 
     fn session<'s>(&'s self, sandbox: &'s dyn Sandbox) -> Session<'s> {
@@ -494,10 +518,9 @@ impl Run<'_> {
     async fn after_session(
         &mut self,
         report: crate::builds::harness::SessionReport,
-        passing: i32,
-        total: i32,
-        made_progress: bool,
+        outcome: SessionOutcome,
     ) -> Option<RunEnd> {
+        let SessionOutcome { passing, total, made_progress, finished_planning } = outcome;
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
         self.counted_until += Duration::from_secs(worked as u64);
@@ -509,6 +532,7 @@ impl Run<'_> {
             features_passing: passing,
             features_total: total,
             made_progress,
+            finished_planning,
         };
         if let Err(error) = self.record_session(tally, &report.model).await {
             tracing::warn!(build_id = %self.build.id, %error, "could not record a session");
@@ -530,6 +554,7 @@ impl Run<'_> {
         self.build.active_secs += tally.active_secs;
         self.build.features_passing = passing;
         self.build.features_total = total;
+        self.build.planned |= finished_planning;
         self.emit_progress().await;
 
         match report.end {

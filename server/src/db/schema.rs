@@ -97,6 +97,7 @@ diesel::table! {
         last_event_seq -> Int8,
         event_bytes -> Int8,
         log_lines_dropped -> Int8,
+        planned -> Bool,
     }
 }
 

@@ -3,7 +3,8 @@
 //! runs in the sandbox, the loop guard and the stall limit stop a build that
 //! goes round in circles, a rate-limited provider pauses the build until its
 //! reset and it then resumes by itself, an overloaded one is retried with
-//! backoff and then waited out, and the token budget pauses it.
+//! backoff and then waited out, the token budget pauses it, and an
+//! initializer paused midway is repeated before any coding session.
 
 use crate::common;
 use crate::common::wire_servers;
@@ -282,4 +283,71 @@ async fn reaching_the_token_budget_pauses_the_build_and_a_resume_grants_another(
         assert!(Instant::now() < deadline, "the resumed build did not ask again");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_initializer_cut_short_after_writing_the_feature_list_is_repeated_before_any_coding() {
+    let plan =
+        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
+    let done = json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": true }]);
+    let marker = format!("marker-{}", Uuid::now_v7().simple());
+    let end_turn = || {
+        ScriptedResponse::event_stream(vec![
+            messages_api::text_reply(&["Done."], "end_turn", 10, 5).into_bytes()
+        ])
+    };
+    let fake = FakeProvider::start(vec![
+        // The first initializer writes the plan, then is paused while it sets the project up.
+        tool_call(
+            "toolu_1",
+            "write_file",
+            json!({ "path": "feature_list.json", "content": plan.to_string() }),
+            100,
+        ),
+        tool_call("toolu_2", "run_command", json!({ "command": format!("sleep 600; echo {marker}") }), 100),
+        // The second finishes the set-up; then one coding session builds the feature.
+        end_turn(),
+        tool_call(
+            "toolu_3",
+            "write_file",
+            json!({ "path": "feature_list.json", "content": done.to_string() }),
+            100,
+        ),
+        end_turn(),
+    ])
+    .await;
+    let database = migrated_database().await;
+    let app = build_app(&database, setup(&fake, test_build_settings(1)));
+    let user = sign_up(&app.router, "interrupted@example.com").await;
+    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    assert!(wait_until(Duration::from_secs(30), || process_alive(&marker)).await, "the set-up never started");
+    let path = format!("/api/builds/{}/pause", build.id);
+    let paused = common::api(&app.router, "POST", &path, As::User(&user), None).await;
+    assert_eq!(paused.status, 200, "{}", paused.body);
+    wait_for_build(&app.router, &user, build.id, Duration::from_secs(10), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let path = format!("/api/builds/{}/resume", build.id);
+    let resumed = common::api(&app.router, "POST", &path, As::User(&user), None).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.body);
+
+    let done = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
+        build.status.is_final()
+    })
+    .await;
+    assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
+    // Each session's opening message says which kind it is.
+    let openings: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|request| request.messages().len() == 1)
+        .map(|request| request.messages()[0]["content"].to_string())
+        .collect();
+    assert_eq!(openings.len(), 3, "{openings:#?}");
+    assert!(openings[0].contains("initializer") && openings[0].contains("first session"), "{}", openings[0]);
+    assert!(openings[1].contains("initializer") && openings[1].contains("cut short"), "{}", openings[1]);
+    assert!(openings[2].contains("coding"), "{}", openings[2]);
 }

@@ -75,6 +75,22 @@ pub enum SessionEnd {
     DiskFull(String),
 }
 
+impl SessionEnd {
+    /// Whether the platform or the provider ended the session before the
+    /// agent could, so its work may be half done. A session that used up
+    /// its own turns or budget was not cut short: another would fare the same.
+    pub fn was_cut_short(&self) -> bool {
+        match self {
+            Self::Finished | Self::TurnLimit | Self::Looping(_) | Self::TokenBudget => false,
+            Self::Stopped
+            | Self::ProviderBusy { .. }
+            | Self::ProviderRefused(_)
+            | Self::ProviderFailed(_)
+            | Self::DiskFull(_) => true,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SessionReport {
     pub end: SessionEnd,

@@ -21,10 +21,18 @@ pub fn system_prompt() -> String {
     )
 }
 
-pub fn initializer_prompt() -> String {
+/// The initializer's message; `again` when an earlier session was cut short
+/// and may have left part of the plan and the set-up behind.
+pub fn initializer_prompt(again: bool) -> String {
+    let opening = if again {
+        "An earlier session began planning this build but was cut short: what it wrote is in the \
+         project directory, and may be incomplete. Check it, keep what is sound, and finish the steps below."
+    } else {
+        "This is the first session of the build."
+    };
     format!(
         "{SESSION_LINE}{INITIALIZER}\n\n\
-         This is the first session of the build. The specification is in `{SPEC_FILE}`.\n\
+         {opening} The specification is in `{SPEC_FILE}`.\n\
          1. Read it and decide on a stack the sandbox can run.\n\
          2. Write `{FEATURE_LIST_FILE}`: a JSON array of features in priority order, each \
             {{\"category\": ..., \"description\": ..., \"steps\": [test steps], \"passes\": false}}.\n\

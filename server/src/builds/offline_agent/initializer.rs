@@ -17,8 +17,11 @@ use super::turn::{read_file, run_command, run_tests, write_file, AgentTurn};
 /// The line of `agent-progress.md` that session notes are added above.
 pub const PROGRESS_MARKER: &str = "<!-- The build agent adds each session's notes above this line. -->";
 
+/// Commits only when there is something to: a repeated initializer may find
+/// an earlier one's commit.
 const INITIAL_COMMIT_COMMAND: &str = "git init -q && git config user.email agent@agents-platform.local \
-     && git config user.name \"Build agent\" && git add -A && git commit -qm \"Initial skeleton and feature list\"";
+     && git config user.name \"Build agent\" && git add -A \
+     && { git diff --cached --quiet || git commit -qm \"Initial skeleton and feature list\"; }";
 
 /// At most this many steps per feature, as the harness's format suggests.
 const MAX_STEPS: usize = 4;

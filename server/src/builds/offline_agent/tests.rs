@@ -358,6 +358,21 @@ async fn the_generated_python_app_passes_its_own_tests() {
     assert_eq!(commit_count(&work), 1 + TASK_DESCRIPTIONS.len());
 }
 
+#[tokio::test]
+async fn an_initializer_run_again_over_its_own_commit_finds_everything_committed() {
+    if !has_program("node") || !has_program("git") {
+        eprintln!("skipped: node and git are needed to run the generated app's tests");
+        return;
+    }
+    let work = WorkDir::new("again");
+    work.write(SPEC_FILE, TASKS_SPEC);
+    for _ in 0..2 {
+        let summary = work.run_session(&initializer_opening()).await;
+        assert!(summary.contains("The skeleton's tests pass. Everything is committed."), "{summary}");
+    }
+    assert_eq!(commit_count(&work), 1);
+}
+
 /// Parses a Python file given as the first argument; a traceback names what is wrong.
 const PYTHON_PARSE: &str = "import ast, sys; ast.parse(open(sys.argv[1], 'rb').read(), sys.argv[1])";
 

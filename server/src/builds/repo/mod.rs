@@ -78,6 +78,8 @@ pub struct BuildRow {
     pub limits_from_secs: i64,
     pub resume_at: Option<DateTime<Utc>>,
     pub last_event_seq: i64,
+    /// An initializer session ran its course: coding sessions may follow.
+    pub planned: bool,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -422,6 +424,8 @@ pub struct SessionTally {
     pub features_passing: i32,
     pub features_total: i32,
     pub made_progress: bool,
+    /// This session was an initializer that ran its course.
+    pub finished_planning: bool,
 }
 
 /// Records a finished session while the worker holds the lease.
@@ -439,7 +443,8 @@ pub async fn record_session(
              input_tokens = input_tokens + $4, output_tokens = output_tokens + $5,
              active_secs = active_secs + $6,
              features_passing = $7, features_total = $8,
-             model = CASE WHEN $9 = '' THEN model ELSE $9 END
+             model = CASE WHEN $9 = '' THEN model ELSE $9 END,
+             planned = planned OR $10
          WHERE id = $1 AND lease_owner = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
@@ -451,6 +456,7 @@ pub async fn record_session(
     .bind::<diesel::sql_types::Integer, _>(tally.features_passing)
     .bind::<diesel::sql_types::Integer, _>(tally.features_total)
     .bind::<Text, _>(model)
+    .bind::<diesel::sql_types::Bool, _>(tally.finished_planning)
     .execute(connection)
     .await?;
     Ok(())
