@@ -191,14 +191,9 @@ fn current_grant(site: &PreviewSite, headers: &HeaderMap) -> Option<Access> {
 }
 
 fn access_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == ACCESS_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    proxy::request_cookies(headers)
+        .find(|cookie| cookie.name() == ACCESS_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 fn unknown_host() -> Response {

@@ -188,18 +188,9 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, is_upgrade: bool) {
 
 /// Takes the cookies named `hidden` out of every `Cookie` header.
 fn hide_cookies(headers: &mut HeaderMap, hidden: &[&str]) {
-    let kept: Vec<String> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| {
-            let name = pair.split_once('=').map_or(*pair, |(name, _)| name).trim();
-            !hidden.contains(&name)
-        })
-        .map(str::to_owned)
+    let kept: Vec<String> = request_cookies(headers)
+        .filter(|cookie| !hidden.contains(&cookie.name()))
+        .map(|cookie| cookie.to_string())
         .collect();
     headers.remove(header::COOKIE);
     if !kept.is_empty() {
@@ -207,6 +198,16 @@ fn hide_cookies(headers: &mut HeaderMap, hidden: &[&str]) {
             headers.insert(header::COOKIE, value);
         }
     }
+}
+
+/// The cookies a request's `Cookie` headers carry; a malformed pair is skipped.
+pub fn request_cookies(headers: &HeaderMap) -> impl Iterator<Item = cookie::Cookie<'_>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
 }
 
 /// The cookies the app sets, kept to the preview's own host: one named in
