@@ -5,6 +5,7 @@ pub mod auth;
 pub mod builds;
 pub mod chats;
 pub mod config;
+pub mod cpu_work;
 pub mod db;
 pub mod health;
 pub mod http;

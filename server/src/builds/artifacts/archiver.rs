@@ -27,6 +27,7 @@ use crate::builds::harness::features::parse_feature_list;
 use crate::builds::harness::protocol::FEATURE_LIST_FILE;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self as build_repo, BuildRow};
+use crate::cpu_work::off_the_runtime;
 use crate::db::{Connect, DbPool, StoreError};
 use crate::sandbox::{CommandOutput, Sandbox, SandboxEngine};
 use crate::storage::{Storage, StorageError};
@@ -228,10 +229,9 @@ impl Archiver {
         });
         let file_count = manifest.archive.file_count;
         // A manifest lists every file: writing it out is CPU work, kept off the runtime.
-        let json = tokio::task::spawn_blocking(move || serde_json::to_vec_pretty(&manifest))
+        let json = off_the_runtime(move || serde_json::to_vec_pretty(&manifest))
             .await
-            .map_err(|error| ArchiveError::Incomplete(error.to_string()))?
-            .map_err(|error| ArchiveError::Incomplete(error.to_string()))?;
+            .map_err(ArchiveError::Incomplete)?;
         self.storage.put(&manifest_key(build_id), Bytes::from(json)).await?;
         let line = archived_line(
             &build,

@@ -20,6 +20,7 @@ use crate::builds::artifacts::extract::{extract_file, ExtractedFile};
 use crate::builds::artifacts::rendered;
 use crate::builds::artifacts::repo::{self, ArtifactRow};
 use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
+use crate::cpu_work::off_the_runtime;
 use crate::db::{Connect, DbPool};
 use crate::sandbox::SandboxEngine;
 use crate::storage::signed_url::SignedParams;
@@ -142,10 +143,7 @@ impl ArtifactService {
     async fn manifest(&self, build_id: Uuid) -> Result<ArtifactManifest, AppError> {
         let bytes = self.storage.read_small(&manifest_key(build_id), MAX_MANIFEST_BYTES).await?;
         // Up to MAX_MANIFEST_BYTES of JSON: CPU work, kept off the runtime.
-        let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<ArtifactManifest>(&bytes))
-            .await
-            .map_err(|error| error.to_string())
-            .and_then(|parsed| parsed.map_err(|error| error.to_string()));
+        let parsed = off_the_runtime(move || serde_json::from_slice::<ArtifactManifest>(&bytes)).await;
         parsed.map_err(|error| {
             tracing::error!(%build_id, %error, "a stored manifest could not be read");
             AppError::Internal
