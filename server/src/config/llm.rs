@@ -8,6 +8,9 @@ use crate::llm::prices::ModelPrices;
 use crate::llm::retry::RetryPolicy;
 use crate::llm::{LlmConfig, ProviderKind};
 
+/// The longest a reply may be allowed to go on: past it a build's session would be held for days.
+const ONE_DAY_SECS: u64 = 24 * 60 * 60;
+
 /// The model provider: the one LLM_PROVIDER names, else the one whose key
 /// is set, else the built-in offline model.
 pub(super) fn read_llm(reader: &mut Reader<'_>) -> Option<LlmConfig> {
@@ -66,6 +69,12 @@ pub(super) fn read_llm(reader: &mut Reader<'_>) -> Option<LlmConfig> {
         _ => Err("expected a whole number from 0 to 10".into()),
     });
     let idle_timeout = reader.parsed("LLM_IDLE_TIMEOUT_SECS", Some(defaults.idle_timeout), seconds);
+    let reply_timeout = reader.parsed("LLM_REPLY_TIMEOUT_SECS", Some(defaults.reply_timeout), |value| {
+        match value.parse::<u64>() {
+            Ok(n) if (1..=ONE_DAY_SECS).contains(&n) => Ok(Duration::from_secs(n)),
+            _ => Err(format!("expected a whole number of seconds from 1 to {ONE_DAY_SECS}")),
+        }
+    });
     let offline_token_delay =
         reader.parsed("OFFLINE_LLM_TOKEN_DELAY_MS", Some(defaults.offline_token_delay), |value| match value
             .parse::<u64>()
@@ -83,6 +92,7 @@ pub(super) fn read_llm(reader: &mut Reader<'_>) -> Option<LlmConfig> {
         max_continuations: max_continuations?,
         retry: RetryPolicy { max_retries: max_retries?, ..defaults.retry },
         idle_timeout: idle_timeout?,
+        reply_timeout: reply_timeout?,
         offline_token_delay: offline_token_delay?,
         model_prices: model_prices?,
         ..defaults

@@ -274,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_is_given_half_an_hour_unless_told_otherwise_and_never_more_than_a_day() {
+        assert_eq!(config_from(&[URL]).unwrap().llm.reply_timeout, Duration::from_secs(30 * 60));
+        let short = config_from(&[URL, ("LLM_REPLY_TIMEOUT_SECS", "300")]).unwrap().llm;
+        assert_eq!(short.reply_timeout, Duration::from_secs(300));
+        for endless in ["0", "86401", "18446744073709551615"] {
+            let message = config_from(&[URL, ("LLM_REPLY_TIMEOUT_SECS", endless)]).unwrap_err().to_string();
+            assert!(
+                message.contains("LLM_REPLY_TIMEOUT_SECS") && message.contains("from 1 to 86400"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
     fn model_prices_are_read_and_a_bad_entry_is_reported() {
         let llm = config_from(&[URL, ("MODEL_PRICES", "claude-sonnet-4-5=3/15")]).unwrap().llm;
         assert_eq!(

@@ -4,13 +4,12 @@
 //! `message_stop`, `ping` and `error`.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::retry::{send_with_retries, RetryPolicy};
 use super::sse::SseFrame;
-use super::stream::{events_from_response, FrameParser};
+use super::stream::{events_from_response, FrameParser, ReplyTimeouts};
 use super::{
     CompletionRequest, ContentBlock, EventStream, LlmConfig, LlmProvider, ProviderError, ProviderInfo,
     ProviderKind, Role, StopReason, StreamEvent, ToolCall, Usage,
@@ -24,7 +23,7 @@ pub struct AnthropicProvider {
     api_key: String,
     model: String,
     retry: RetryPolicy,
-    idle_timeout: Duration,
+    timeouts: ReplyTimeouts,
 }
 
 impl AnthropicProvider {
@@ -39,7 +38,7 @@ impl AnthropicProvider {
             api_key,
             model: config.model.clone(),
             retry: config.retry,
-            idle_timeout: config.idle_timeout,
+            timeouts: config.reply_timeouts(),
         })
     }
 }
@@ -71,7 +70,7 @@ impl LlmProvider for AnthropicProvider {
                 .json(&body)
         })
         .await?;
-        Ok(events_from_response(response, MessageStreamParser::default(), self.idle_timeout))
+        Ok(events_from_response(response, MessageStreamParser::default(), self.timeouts))
     }
 }
 

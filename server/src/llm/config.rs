@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::prices::ModelPrices;
 use super::retry::RetryPolicy;
+use super::stream::ReplyTimeouts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
@@ -44,6 +45,8 @@ pub struct LlmConfig {
     pub connect_timeout: Duration,
     /// A stream silent for this long is abandoned.
     pub idle_timeout: Duration,
+    /// A reply still going after this long is abandoned.
+    pub reply_timeout: Duration,
     /// Pause between the offline model's tokens, so its replies stream like
     /// a real model's.
     pub offline_token_delay: Duration,
@@ -63,9 +66,16 @@ impl Default for LlmConfig {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(120),
+            reply_timeout: Duration::from_secs(30 * 60),
             offline_token_delay: Duration::from_millis(12),
             model_prices: ModelPrices::default(),
         }
+    }
+}
+
+impl LlmConfig {
+    pub fn reply_timeouts(&self) -> ReplyTimeouts {
+        ReplyTimeouts { idle: self.idle_timeout, whole: self.reply_timeout }
     }
 }
 
@@ -80,6 +90,7 @@ impl fmt::Debug for LlmConfig {
             .field("max_continuations", &self.max_continuations)
             .field("retry", &self.retry)
             .field("idle_timeout", &self.idle_timeout)
+            .field("reply_timeout", &self.reply_timeout)
             .finish_non_exhaustive()
     }
 }

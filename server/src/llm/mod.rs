@@ -144,6 +144,8 @@ pub enum ProviderError {
     Connection(String),
     #[error("the model provider sent nothing for {} seconds", .0.as_secs())]
     Timeout(Duration),
+    #[error("the model provider's reply went on for more than {} seconds", .0.as_secs())]
+    ReplyTooLong(Duration),
     /// An `error` event in the middle of a reply.
     #[error("the model provider stopped the reply with an error ({kind}): {message}")]
     Stream { kind: String, message: String },

@@ -5,14 +5,13 @@
 //! llama.cpp's server and most gateways speak it.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::anthropic::http_client;
 use super::retry::{send_with_retries, RetryPolicy};
 use super::sse::SseFrame;
-use super::stream::{events_from_response, FrameParser};
+use super::stream::{events_from_response, FrameParser, ReplyTimeouts};
 use super::{
     CompletionRequest, ContentBlock, EventStream, LlmConfig, LlmProvider, ProviderError, ProviderInfo,
     ProviderKind, Role, StopReason, StreamEvent, ToolCall, Usage,
@@ -25,7 +24,7 @@ pub struct OpenAiProvider {
     api_key: Option<String>,
     model: String,
     retry: RetryPolicy,
-    idle_timeout: Duration,
+    timeouts: ReplyTimeouts,
 }
 
 impl OpenAiProvider {
@@ -36,7 +35,7 @@ impl OpenAiProvider {
             api_key: config.api_key.clone(),
             model: config.model.clone(),
             retry: config.retry,
-            idle_timeout: config.idle_timeout,
+            timeouts: config.reply_timeouts(),
         })
     }
 }
@@ -57,7 +56,7 @@ impl LlmProvider for OpenAiProvider {
             }
         })
         .await?;
-        Ok(events_from_response(response, ChunkParser::default(), self.idle_timeout))
+        Ok(events_from_response(response, ChunkParser::default(), self.timeouts))
     }
 }
 

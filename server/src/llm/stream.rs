@@ -24,6 +24,14 @@ pub trait FrameParser: Send + 'static {
 /// model's output limit is a few megabytes at the most.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long a reply may go on: without a byte, and in all. The second
+/// bounds a provider that trickles a byte just before each idle timeout.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyTimeouts {
+    pub idle: Duration,
+    pub whole: Duration,
+}
+
 struct Reading<P> {
     body: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     /// What is left of the reply's byte limit.
@@ -33,21 +41,23 @@ struct Reading<P> {
     parser: P,
     ready: VecDeque<Result<StreamEvent, ProviderError>>,
     is_over: bool,
-    idle_timeout: Duration,
+    timeouts: ReplyTimeouts,
+    /// When the reply is refused for lasting too long.
+    deadline: tokio::time::Instant,
 }
 
 pub fn events_from_response<P: FrameParser>(
     response: Response,
     parser: P,
-    idle_timeout: Duration,
+    timeouts: ReplyTimeouts,
 ) -> EventStream {
-    events_within(response, parser, idle_timeout, MAX_REPLY_BYTES)
+    events_within(response, parser, timeouts, MAX_REPLY_BYTES)
 }
 
 fn events_within<P: FrameParser>(
     response: Response,
     parser: P,
-    idle_timeout: Duration,
+    timeouts: ReplyTimeouts,
     max_bytes: usize,
 ) -> EventStream {
     let reading = Reading {
@@ -58,7 +68,8 @@ fn events_within<P: FrameParser>(
         parser,
         ready: VecDeque::new(),
         is_over: false,
-        idle_timeout,
+        timeouts,
+        deadline: tokio::time::Instant::now() + timeouts.whole,
     };
     Box::pin(futures_util::stream::unfold(reading, |mut reading| async move {
         loop {
@@ -80,7 +91,11 @@ fn events_within<P: FrameParser>(
 
 impl<P: FrameParser> Reading<P> {
     async fn read_more(&mut self) {
-        let frames = match self.body.next().await {
+        let Ok(next) = tokio::time::timeout_at(self.deadline, self.body.next()).await else {
+            self.ready.push_back(Err(ProviderError::ReplyTooLong(self.timeouts.whole)));
+            return;
+        };
+        let frames = match next {
             Some(Ok(chunk)) if chunk.len() > self.bytes_left => {
                 self.ready.push_back(Err(ProviderError::Stream {
                     kind: "reply_too_large".into(),
@@ -103,7 +118,7 @@ impl<P: FrameParser> Reading<P> {
             },
             Some(Err(error)) => {
                 let error = if error.is_timeout() {
-                    ProviderError::Timeout(self.idle_timeout)
+                    ProviderError::Timeout(self.timeouts.idle)
                 } else {
                     ProviderError::Connection(describe(&error))
                 };
@@ -154,12 +169,21 @@ mod tests {
         }
     }
 
+    const PATIENT: ReplyTimeouts =
+        ReplyTimeouts { idle: Duration::from_secs(5), whole: Duration::from_secs(60) };
+
+    /// A response whose body is `events` of 9 bytes each, one every `pace`.
+    fn response(events: usize, pace: Duration) -> Response {
+        let chunks = futures_util::stream::iter(0..events).then(move |_| async move {
+            tokio::time::sleep(pace).await;
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"data: x\n\n"))
+        });
+        Response::from(axum::http::Response::new(reqwest::Body::wrap_stream(chunks)))
+    }
+
     /// Ten events of 9 bytes each, read within a limit of `max_bytes`.
     async fn read_within(max_bytes: usize) -> Vec<Result<StreamEvent, ProviderError>> {
-        let chunks = (0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"data: x\n\n")));
-        let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-        let response = Response::from(axum::http::Response::new(body));
-        events_within(response, Texts, Duration::from_secs(5), max_bytes).collect().await
+        events_within(response(10, Duration::ZERO), Texts, PATIENT, max_bytes).collect().await
     }
 
     #[tokio::test]
@@ -175,5 +199,16 @@ mod tests {
             matches!(refusal, Some(ProviderError::Stream { kind, .. }) if kind == "reply_too_large"),
             "{refusal:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_trickles_past_its_whole_time_is_refused() {
+        // A piece every 50 ms never trips the idle timeout; half a second in all does.
+        let timeouts = ReplyTimeouts { idle: Duration::from_secs(5), whole: Duration::from_millis(500) };
+        let trickle = response(100, Duration::from_millis(50));
+        let events: Vec<_> = events_within(trickle, Texts, timeouts, MAX_REPLY_BYTES).collect().await;
+        assert!(events.len() < 100, "refused before its end: {} events", events.len());
+        assert!(events[..events.len() - 1].iter().all(Result::is_ok), "{events:?}");
+        assert_eq!(events.last(), Some(&Err(ProviderError::ReplyTooLong(Duration::from_millis(500)))));
     }
 }
