@@ -10,6 +10,7 @@ use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
 use server::config::{Config, StorageConfig};
 use server::db::{build_pool, migrations::run_pending_migrations, DbPool};
+use server::http::page_rate_limit::PageRequestLimiter;
 use server::http::preview_site::{preview_router, PreviewSite};
 use server::http::{router, serve::serve, AppState, BuildSetup};
 use server::llm::{provider_from_config, LlmProvider, ProviderKind};
@@ -119,7 +120,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let webhooks = state.webhooks.clone();
     webhooks.start();
     tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
-    let housekeeping = spawn_housekeeping(state.accounts.clone(), state.pool.clone());
+    let housekeeping =
+        spawn_housekeeping(state.accounts.clone(), state.pool.clone(), state.page_requests.clone());
     let previews = serve_previews(&config, &state).await?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.process.site_addr)
@@ -195,8 +197,13 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
 }
 
 /// Deletes expired sessions, old sign-in failures and refilled rate-limit
-/// buckets every ten minutes, for as long as the server runs.
-fn spawn_housekeeping(accounts: Arc<AccountService>, pool: DbPool) -> tokio::task::JoinHandle<()> {
+/// buckets (and forgets refilled page allowances) every ten minutes, for as
+/// long as the server runs.
+fn spawn_housekeeping(
+    accounts: Arc<AccountService>,
+    pool: DbPool,
+    page_requests: Arc<PageRequestLimiter>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -211,6 +218,8 @@ fn spawn_housekeeping(accounts: Arc<AccountService>, pool: DbPool) -> tokio::tas
                 Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
                 Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
             }
+            page_requests.forget_refilled();
+            tracing::debug!(callers = page_requests.callers(), "forgot refilled page allowances");
         }
     })
 }

@@ -2,6 +2,7 @@
 //! to, session lifetime, sign-in throttling and the reverse proxy's
 //! forwarded address.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use super::reader::{attempts, boolean, seconds, whole, Reader};
@@ -67,6 +68,9 @@ pub struct AuthConfig {
     pub trust_forwarded_for: bool,
     /// REST requests per minute, per user (per address before sign-in).
     pub api_requests: Quota,
+    /// Page views and server-function calls per minute, per user (per
+    /// address before sign-in), counted by each server process.
+    pub page_requests_per_minute: NonZeroU32,
     /// New accounts per hour from one client address.
     pub sign_ups_per_address: Quota,
     /// How much one account may keep.
@@ -87,6 +91,8 @@ impl Default for AuthConfig {
             throttle: ThrottlePolicy::default(),
             trust_forwarded_for: false,
             api_requests: Quota::per_minute(100),
+            // Ten a second on average: opening a build page with a long log takes about thirty.
+            page_requests_per_minute: NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
             sign_ups_per_address: Quota::per_hour(20),
             quotas: Quotas::default(),
             streams: StreamLimits::default(),
@@ -126,6 +132,10 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
     let api_requests = reader.parsed("API_REQUESTS_PER_MINUTE", Some(defaults.api_requests), |value| {
         whole(value, 1, 1_000_000).map(|limit| Quota::per_minute(limit as u32))
     });
+    let page_requests =
+        reader.parsed("PAGE_REQUESTS_PER_MINUTE", Some(defaults.page_requests_per_minute), |value| {
+            whole(value, 1, 1_000_000).map(|limit| NonZeroU32::new(limit as u32).unwrap_or(NonZeroU32::MIN))
+        });
     let sign_ups =
         reader.parsed("SIGN_UPS_PER_ADDRESS_PER_HOUR", Some(defaults.sign_ups_per_address), |value| {
             whole(value, 1, 1_000_000).map(|limit| Quota::per_hour(limit as u32))
@@ -156,6 +166,7 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
         },
         trust_forwarded_for: trust_forwarded_for?,
         api_requests: api_requests?,
+        page_requests_per_minute: page_requests?,
         sign_ups_per_address: sign_ups?,
         quotas: quotas?,
         streams: StreamLimits { per_user: streams_per_user?, total: streams_total? },

@@ -10,6 +10,8 @@ pub mod health;
 pub mod host_check;
 pub mod metrics;
 pub mod page_guard;
+pub mod page_rate_limit;
+pub mod plain_page;
 pub mod preview_site;
 pub mod rate_limit;
 pub mod reactive_owner;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::http::plain_page::page;
 use crate::previews::access::{Access, AccessSigner, Purpose};
 use crate::previews::origin::HostMatch;
 use crate::previews::proxy::{self, ProxyError};
@@ -236,29 +237,4 @@ fn proxy_error(error: &ProxyError) -> Response {
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// The preview origin's own pages: plain, scriptless, uncached.
-fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
-         <body style=\"font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem\">\
-         <h1>{title}</h1><p>{message}</p></body></html>",
-        title = escape(title),
-        message = escape(message),
-    );
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"),
-    );
-    response
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

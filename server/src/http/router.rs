@@ -28,10 +28,11 @@ use crate::db::DbPool;
 use crate::health::DatabaseProbe;
 use crate::http::body_limit::{self, MAX_REQUEST_BYTES};
 use crate::http::metrics::{self, Metrics};
+use crate::http::page_rate_limit::PageRequestLimiter;
 use crate::http::stream_slots::StreamSlots;
 use crate::http::{
-    api, caller, csrf, health, host_check, page_guard, rate_limit, reactive_owner, security_headers,
-    static_files,
+    api, caller, csrf, health, host_check, page_guard, page_rate_limit, rate_limit, reactive_owner,
+    security_headers, static_files,
 };
 use crate::overview::OverviewService;
 use crate::projects::ProjectService;
@@ -78,6 +79,8 @@ pub struct SharedState {
     pub webhooks: Arc<WebhookEngine>,
     /// Live streams open now, against their caps.
     pub streams: Arc<StreamSlots>,
+    /// Each caller's allowance of page views and server-function calls.
+    pub page_requests: Arc<PageRequestLimiter>,
     pub metrics: Arc<Metrics>,
     pub backend: Backend,
 }
@@ -109,6 +112,7 @@ impl AppState {
         };
         let webhooks = Arc::new(webhooks);
         let streams = StreamSlots::new(auth.streams);
+        let page_requests = Arc::new(PageRequestLimiter::new(auth.page_requests_per_minute));
         let metrics = Arc::new(Metrics::new(&builds.metrics));
         AppState(Arc::new(SharedState {
             leptos_options,
@@ -119,6 +123,7 @@ impl AppState {
             builds,
             webhooks,
             streams,
+            page_requests,
             metrics,
             backend,
         }))
@@ -151,7 +156,8 @@ pub fn router(state: AppState) -> Router {
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), render_shell)
-        .route_layer(from_fn(page_guard::require_sign_in_for_pages));
+        .route_layer(from_fn(page_guard::require_sign_in_for_pages))
+        .route_layer(from_fn_with_state(state.clone(), page_rate_limit::limit_page_requests));
 
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -15,18 +15,33 @@ pub use gcra::{Decision, Quota};
 
 use crate::db::{Connect, DbPool, StoreError, StoreResult};
 
-/// The key a client address is counted under (API requests, sign-ups,
-/// failed sign-ins). IPv6 counts per /64,
-/// the block one subscriber usually holds whole; IPv4-mapped IPv6 as IPv4.
-pub fn address_key(address: IpAddr) -> String {
+/// The address a client is counted as (API requests, page requests,
+/// sign-ups, failed sign-ins). IPv6 counts per /64, the block one
+/// subscriber usually holds whole; IPv4-mapped IPv6 as IPv4.
+pub fn counted_address(address: IpAddr) -> IpAddr {
     match address.to_canonical() {
-        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => {
             let segments = v6.segments();
-            let network =
-                std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0);
-            format!("{network}/64")
+            IpAddr::V6(std::net::Ipv6Addr::new(
+                segments[0],
+                segments[1],
+                segments[2],
+                segments[3],
+                0,
+                0,
+                0,
+                0,
+            ))
         }
+    }
+}
+
+/// The key a client address is counted under in PostgreSQL.
+pub fn address_key(address: IpAddr) -> String {
+    match counted_address(address) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(network) => format!("{network}/64"),
     }
 }
 

@@ -100,6 +100,7 @@ pub fn test_auth_config() -> AuthConfig {
     let roomy = 1_000_000;
     AuthConfig {
         api_requests: Quota::per_minute(roomy),
+        page_requests_per_minute: std::num::NonZeroU32::new(roomy).expect("not zero"),
         quotas: Quotas {
             specs: roomy.into(),
             chats: roomy.into(),

@@ -1,16 +1,19 @@
 //! Request limits every server process shares: REST requests per minute (per
 //! user, per address before sign-in) with their headers, and sign-ups per
-//! address per hour.
+//! address per hour; and each process's allowance of page views and
+//! server-function calls.
 
 use crate::common;
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use common::contract::Contract;
-use common::{app_with_auth, get_as, send, sign_up, As, TestResponse, PASSWORD};
+use common::{app_with_auth, call_server_fn_as, get_as, send, sign_up, As, TestResponse, PASSWORD};
 use server::config::AuthConfig;
 use server::rate_limits::Quota;
 
@@ -138,4 +141,54 @@ async fn sign_ups_from_one_address_are_limited_per_hour() {
 
     let elsewhere = send(&app, sign_up_from("198.51.100.1:5000", "user2@example.com")).await;
     assert_eq!(elsewhere.status, 200, "{}", elsewhere.body);
+}
+
+fn pages_limited_to(per_minute: u32) -> AuthConfig {
+    AuthConfig { page_requests_per_minute: NonZeroU32::new(per_minute).unwrap(), ..AuthConfig::default() }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_and_server_functions_past_the_allowance_get_a_429_each_in_the_form_its_caller_reads() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), pages_limited_to(3));
+    let ada = sign_up(&app, "ada@example.com").await;
+    let bob = sign_up(&app, "bob@example.com").await;
+
+    // A page, a server function and a page: the three of the minute.
+    assert_eq!(get_as(&app, "/", As::User(&ada)).await.status, 200);
+    let call = call_server_fn_as(&app, "/fn/get_current_user", As::User(&ada), &[]).await;
+    assert_eq!(call.status, 200, "{}", call.body);
+    assert_eq!(get_as(&app, "/specs", As::User(&ada)).await.status, 200);
+
+    // A page is told on a page; one comes back every 20 s.
+    let page = get_as(&app, "/", As::User(&ada)).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!((1..=20).contains(&header(&page, "retry-after")), "{:?}", page.headers);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.body.contains("You have asked for more than 3 pages"), "{}", page.body);
+    // A server function's refusal is the error its page shows.
+    let call = call_server_fn_as(&app, "/fn/get_current_user", As::User(&ada), &[]).await;
+    assert_eq!(call.status, 429, "{}", call.body);
+    assert!((1..=20).contains(&header(&call, "retry-after")));
+    let error: AppError = serde_json::from_str(&call.body).expect("the server function's error");
+    let AppError::TooManyRequests { message, retry_after_secs } = error else { panic!("{}", call.body) };
+    assert!(message.contains("Try again in") && (1..=20).contains(&retry_after_secs), "{message}");
+
+    // The REST API's allowance is another, and each person has their own.
+    assert_eq!(get_as(&app, "/api/me", As::User(&ada)).await.status, 200);
+    assert_eq!(get_as(&app, "/", As::User(&bob)).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_before_sign_in_are_counted_per_address() {
+    let database = common::migrated_database().await;
+    let app = app_with_auth(database.pool.clone(), pages_limited_to(2));
+    let sign_in_page = || Request::get("/sign-in").body(Body::empty()).unwrap();
+    for _ in 0..2 {
+        assert_eq!(send(&app, from("203.0.113.7:5000", sign_in_page())).await.status, 200);
+    }
+    let refused = send(&app, from("203.0.113.7:5001", sign_in_page())).await;
+    assert_eq!(refused.status, 429);
+    assert!(refused.body.contains("This address has asked for more than 2 pages"), "{}", refused.body);
+    assert_eq!(send(&app, from("198.51.100.1:5000", sign_in_page())).await.status, 200);
 }
