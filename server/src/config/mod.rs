@@ -390,17 +390,24 @@ mod tests {
             ("MAX_VERSIONS_PER_SPEC", "6"),
             ("API_REQUESTS_PER_MINUTE", "7"),
             ("BUILDS_STARTED_PER_HOUR", "8"),
+            ("PAGE_REQUESTS_PER_MINUTE", "9"),
         ])
         .expect("valid");
         assert_eq!((config.auth.quotas.specs, config.auth.quotas.versions_per_spec), (5, 6));
         assert_eq!(config.auth.quotas.projects, 200, "the rest keep their defaults");
         assert_eq!(config.auth.api_requests, crate::rate_limits::Quota::per_minute(7));
         assert_eq!(config.builds.starts_per_user, crate::rate_limits::Quota::per_hour(8));
+        assert_eq!(config.auth.page_requests_per_minute.get(), 9);
+        assert_eq!(config_from(&[URL]).unwrap().auth.page_requests_per_minute.get(), 600);
 
-        let error =
-            config_from(&[URL, ("MAX_CHATS_PER_USER", "0"), ("SIGN_UPS_PER_ADDRESS_PER_HOUR", "many")])
-                .unwrap_err();
-        assert_eq!(error.problems.len(), 2, "{error}");
+        let error = config_from(&[
+            URL,
+            ("MAX_CHATS_PER_USER", "0"),
+            ("SIGN_UPS_PER_ADDRESS_PER_HOUR", "many"),
+            ("PAGE_REQUESTS_PER_MINUTE", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.problems.len(), 3, "{error}");
     }
 
     #[test]
