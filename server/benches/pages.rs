@@ -58,6 +58,7 @@ async fn main() {
         spec_id = spec["id"].as_str().expect("a spec id").to_owned();
     }
     common::create_project(&app.router, &user, "A project").await;
+    let busy_build = build_that_tried_a_host(&database, &app.router, &user, &spec_id).await;
     let server = common::serve(app.router.clone()).await;
 
     let connections =
@@ -78,10 +79,25 @@ async fn main() {
         },
         Target { name: "specs page", path: "/specs".into(), headers: vec![cookie.clone()] },
         Target { name: "a spec page", path: format!("/specs/{spec_id}"), headers: vec![cookie.clone()] },
+        Target {
+            name: "a build page, 100k events",
+            path: format!("/builds/{busy_build}"),
+            headers: vec![cookie.clone()],
+        },
         Target { name: "GET /api/specs (token)", path: "/api/specs".into(), headers: vec![bearer.clone()] },
         Target { name: "GET /api/me (token)", path: "/api/me".into(), headers: vec![bearer] },
     ];
     println!("{connections} connections, {} s per target", RUN_FOR.as_secs());
+    // Its first view folds every event; the load below measures the views after it.
+    let first_view = Instant::now();
+    let response = reqwest::Client::new()
+        .get(format!("http://{}/builds/{busy_build}", server.address))
+        .header(cookie.0, &cookie.1)
+        .send()
+        .await
+        .expect("a response");
+    assert!(response.status().is_success(), "the build page answered {}", response.status());
+    println!("a build page, 100k events: first view {:.0} ms", first_view.elapsed().as_secs_f64() * 1000.0);
     println!("{:<24} {:>9} {:>9} {:>9} {:>14}", "target", "req/s", "p50 ms", "p99 ms", "transactions");
     let mut statistics = Statistics::connect(&database.url).await;
     // What the server's background work (queue, clean-ups) spends meanwhile.
@@ -106,6 +122,42 @@ async fn main() {
             );
         }
     }
+}
+
+/// Events a build's commands made by trying one host over and over, which
+/// its page's state is folded from.
+const BUSY_BUILD_EVENTS: i64 = 100_000;
+
+/// A build (queued: the bench runs no workers) with [`BUSY_BUILD_EVENTS`]
+/// refused connections in its history.
+async fn build_that_tried_a_host(
+    database: &common::TestDatabase,
+    router: &axum::Router,
+    user: &common::TestUser,
+    spec_id: &str,
+) -> uuid::Uuid {
+    use app::model::builds::{BuildEvent, EgressVerdict};
+    let build = common::start_build(router, user, spec_id).await;
+    let refused = BuildEvent::Egress {
+        host: "tracker.example".into(),
+        port: 443,
+        verdict: EgressVerdict::Denied,
+        reason: Some("not on the allow-list".into()),
+    };
+    let payload = serde_json::to_string(&refused).expect("an event").replace('\'', "''");
+    common::run_sql(
+        &database.pool,
+        &format!(
+            "INSERT INTO build_events (build_id, seq, kind, payload, created_at) \
+             SELECT id, last_event_seq + n, 'egress', '{payload}'::jsonb, now() \
+             FROM builds, generate_series(1, {BUSY_BUILD_EVENTS}) AS n WHERE id = '{id}'; \
+             UPDATE builds SET last_event_seq = last_event_seq + {BUSY_BUILD_EVENTS} WHERE id = '{id}'; \
+             ANALYZE build_events",
+            id = build.id
+        ),
+    )
+    .await;
+    build.id
 }
 
 struct Run {

@@ -58,6 +58,13 @@ pub struct NetworkAccess {
 /// by the first ones.
 const MAX_NETWORK_ENTRIES: usize = 200;
 
+/// The version of what [`BuildView::apply`] makes of the events. The
+/// server keeps folded states and goes on from them; one of another
+/// version is folded again from the start. Bump it with any change to
+/// `apply` or to [`KINDS_WITHOUT_STATE`] that would fold the same events
+/// into a different view.
+pub const FOLD_VERSION: i32 = 1;
+
 /// The kinds of event that tell nothing of a build's state, which
 /// [`BuildView::apply`] passes over: the server's state query does not read
 /// them, however many a build writes (its app's output, its log).

@@ -66,6 +66,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    build_states (build_id) {
+        build_id -> Uuid,
+        fold_version -> Int4,
+        last_seq -> Int8,
+        view -> Jsonb,
+        kept_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     builds (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -220,6 +230,7 @@ diesel::joinable!(app_specs -> projects (project_id));
 diesel::joinable!(app_specs -> users (user_id));
 diesel::joinable!(build_artifacts -> builds (build_id));
 diesel::joinable!(build_events -> builds (build_id));
+diesel::joinable!(build_states -> builds (build_id));
 diesel::joinable!(builds -> app_specs (app_spec_id));
 diesel::joinable!(builds -> projects (project_id));
 diesel::joinable!(builds -> users (user_id));
@@ -238,6 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_specs,
     build_artifacts,
     build_events,
+    build_states,
     builds,
     chat_messages,
     chats,

@@ -229,6 +229,105 @@ async fn a_log_of_long_lines_comes_in_pages_of_bounded_size_and_misses_nothing()
     assert_eq!(numbers, (0..300).map(|n| format!("{n:03}")).collect::<Vec<_>>());
 }
 
+/// `count` refused connections to `host` in the build's history, as its
+/// commands' egress proxy records them.
+async fn add_refused_connections(pool: &server::db::DbPool, build: Uuid, host: &str, count: i64) {
+    let refused = BuildEvent::Egress {
+        host: host.into(),
+        port: 443,
+        verdict: app::model::builds::EgressVerdict::Denied,
+        reason: Some("not on the allow-list".into()),
+    };
+    let payload = serde_json::to_string(&refused).unwrap();
+    common::run_sql(
+        pool,
+        &format!(
+            "INSERT INTO build_events (build_id, seq, kind, payload, created_at) \
+             SELECT id, last_event_seq + n, 'egress', '{payload}'::jsonb, now() \
+             FROM builds, generate_series(1, {count}) AS n WHERE id = '{build}'; \
+             UPDATE builds SET last_event_seq = last_event_seq + {count} WHERE id = '{build}'"
+        ),
+    )
+    .await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct Seq {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+}
+
+/// The last event the build's kept state was folded through, if one is kept.
+async fn kept_through(pool: &server::db::DbPool, build: Uuid) -> Option<i64> {
+    use diesel::OptionalExtension;
+    use diesel_async::RunQueryDsl;
+    let mut connection = pool.get().await.unwrap();
+    let kept: Option<Seq> = diesel::sql_query("SELECT last_seq AS seq FROM build_states WHERE build_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(build)
+        .get_result(&mut connection)
+        .await
+        .optional()
+        .unwrap();
+    kept.map(|kept| kept.seq)
+}
+
+async fn build_last_seq(pool: &server::db::DbPool, build: Uuid) -> i64 {
+    use diesel_async::RunQueryDsl;
+    let mut connection = pool.get().await.unwrap();
+    let last: Seq = diesel::sql_query("SELECT last_event_seq AS seq FROM builds WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(build)
+        .get_result(&mut connection)
+        .await
+        .unwrap();
+    last.seq
+}
+
+async fn attempts_on_the_page(app: &BuildApp, user: &TestUser, build: Uuid) -> i32 {
+    let id = build.to_string();
+    let answer = call_server_fn_as(&app.router, "/fn/get_build_page", As::User(user), &[("id", &id)]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let page: BuildPage = common::body_as(&answer);
+    page.view.network.iter().map(|access| access.attempts).sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_history_is_folded_whole_once_and_later_views_go_on_from_the_kept_state() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "history@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    add_refused_connections(&database.pool, build.id, "tracker.example", 6_000).await;
+    assert_eq!(attempts_on_the_page(&app, &user, build.id).await, 6_000);
+
+    // The fold was kept; a view now folds only what came after it, so a kept
+    // count made 7 shows through.
+    assert_eq!(
+        kept_through(&database.pool, build.id).await,
+        Some(build_last_seq(&database.pool, build.id).await)
+    );
+    common::run_sql(
+        &database.pool,
+        &format!(
+            "UPDATE build_states SET view = jsonb_set(view, '{{network,0,attempts}}', '7') \
+             WHERE build_id = '{}'",
+            build.id
+        ),
+    )
+    .await;
+    add_refused_connections(&database.pool, build.id, "tracker.example", 10).await;
+    assert_eq!(attempts_on_the_page(&app, &user, build.id).await, 17);
+
+    // A fold kept by another version of the fold is folded again from the start.
+    let older = app::model::build_view::FOLD_VERSION - 1;
+    common::run_sql(
+        &database.pool,
+        &format!("UPDATE build_states SET fold_version = {older} WHERE build_id = '{}'", build.id),
+    )
+    .await;
+    assert_eq!(attempts_on_the_page(&app, &user, build.id).await, 6_010);
+}
+
 /// Downloads the build's archive and checks it against its manifest: the
 /// checksum, then every file (unpacked by the system `tar`) with its own.
 /// Answers where it was unpacked.

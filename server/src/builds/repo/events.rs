@@ -1,8 +1,7 @@
 //! A build's history: appending events with gapless numbers, their volume,
-//! reading them back (all, log lines only) and folding the state they tell.
+//! and reading them back (all, log lines only).
 
 use app::model::build_log::{LogLine, KINDS_NOT_LOGGED};
-use app::model::build_view::BuildView;
 use app::model::builds::{BuildEvent, StoredBuildEvent};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -144,59 +143,13 @@ pub async fn events_after(
 
 /// A stored event as the state and log queries read it.
 #[derive(QueryableByName)]
-struct EventRow {
+pub(super) struct EventRow {
     #[diesel(sql_type = BigInt)]
-    seq: i64,
+    pub seq: i64,
     #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Jsonb)]
-    payload: serde_json::Value,
-}
-
-/// The events that tell a build's state: all but those of
-/// [`app::model::build_view::KINDS_WITHOUT_STATE`],
-/// named literally as the `build_events_state` index names them, so the
-/// planner can prove its predicate for the prepared statement.
-const STATE_EVENTS_AFTER: &str = "SELECT seq, created_at, payload FROM build_events \
-    WHERE build_id = $1 AND seq > $2 \
-    AND kind NOT IN ('log', 'tool_start', 'tool_end', 'session_usage', 'app_log') \
-    ORDER BY seq LIMIT $3";
-
-/// Events that tell the build's state fold per batch: a build with a long
-/// history is read in pieces, not held whole.
-const STATE_BATCH: i64 = 2_000;
-
-/// The build's state folded from its stored events: what the build page
-/// shows before (or without) its live stream.
-pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<BuildView> {
-    let mut view = BuildView::default();
-    loop {
-        let rows: Vec<EventRow> = static_sql(
-            STATE_EVENTS_AFTER,
-            (
-                bind::<diesel::sql_types::Uuid, _>(build_id),
-                bind::<BigInt, _>(view.last_seq),
-                bind::<BigInt, _>(STATE_BATCH),
-            ),
-        )
-        .load(connection)
-        .await?;
-        let is_last_batch = (rows.len() as i64) < STATE_BATCH;
-        let last_read = rows.last().map(|row| row.seq);
-        for row in rows {
-            match serde_json::from_value::<BuildEvent>(row.payload) {
-                Ok(event) => view.apply(&StoredBuildEvent { seq: row.seq, at: row.created_at, event }),
-                Err(error) => {
-                    tracing::warn!(%build_id, seq = row.seq, %error, "skipping an event this version cannot read")
-                }
-            }
-        }
-        // An unreadable last event must not stall the walk.
-        view.last_seq = view.last_seq.max(last_read.unwrap_or_default());
-        if is_last_batch {
-            return Ok(view);
-        }
-    }
+    pub payload: serde_json::Value,
 }
 
 /// The events after `$2` that may have a log line, oldest first: at most
@@ -250,19 +203,4 @@ pub async fn log_lines_after(
         })
         .collect();
     Ok((lines, bytes_ran_out))
-}
-
-#[cfg(test)]
-mod tests {
-    use app::model::build_view::KINDS_WITHOUT_STATE;
-
-    use super::STATE_EVENTS_AFTER;
-
-    #[test]
-    fn the_state_query_skips_exactly_the_kinds_without_state() {
-        let listed = STATE_EVENTS_AFTER.split("NOT IN (").nth(1).and_then(|rest| rest.split(')').next());
-        let kinds: Vec<&str> =
-            listed.unwrap_or_default().split(", ").map(|kind| kind.trim_matches('\'')).collect();
-        assert_eq!(kinds, KINDS_WITHOUT_STATE);
-    }
 }

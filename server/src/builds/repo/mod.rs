@@ -4,8 +4,10 @@
 //! history's own queries (append, read, fold) are in [`events`].
 
 mod events;
+mod state;
 
 pub use self::events::*;
+pub use self::state::fold_state;
 
 use std::time::Duration;
 
