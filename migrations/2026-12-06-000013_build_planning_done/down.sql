@@ -1,1 +1,1 @@
-ALTER TABLE builds DROP COLUMN planned;
+ALTER TABLE builds DROP COLUMN planned_in_session;

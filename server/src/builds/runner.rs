@@ -85,6 +85,7 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
         events: &sink,
         stop: &stop,
         counted_until: Instant::now(),
+        planned: false,
     }
     .drive(claimed.was_started, claimed.was_orphaned)
     .await;
@@ -175,7 +176,7 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
 struct SessionOutcome {
     passing: i32,
     total: i32,
-    /// A feature newly passes, or the initializer wrote a readable list.
+    /// A feature newly passes, or the initializer finished a readable list.
     made_progress: bool,
     finished_planning: bool,
 }
@@ -188,6 +189,8 @@ struct Run<'a> {
     stop: &'a CancellationToken,
     /// Work up to this moment is in `build.active_secs`.
     counted_until: Instant,
+    /// The work directory holds a finished plan: coding sessions may follow.
+    planned: bool,
 }
 
 impl Run<'_> {
@@ -215,10 +218,12 @@ impl Run<'_> {
             .emit(BuildEvent::Phase { phase: BuildPhase::Preparing, session: self.build.sessions })
             .await;
 
-        let sandbox = match self.prepare_sandbox(was_started).await {
-            Ok(sandbox) => sandbox,
+        let (sandbox, work_session) = match self.prepare_sandbox(was_started).await {
+            Ok(prepared) => prepared,
             Err(end) => return end,
         };
+        // A checkpoint from before the plan was finished holds no plan.
+        self.planned = self.build.planned_in_session.is_some_and(|planned| planned <= work_session);
         loop {
             if self.stop.is_cancelled() {
                 return RunEnd::Stopped;
@@ -232,8 +237,9 @@ impl Run<'_> {
                 Err(error) => return RunEnd::Failed(format!("The sandbox could not be read: {error}")),
             };
             let end = match features {
-                // A feature list alone is not a plan: a cut-short initializer may have written it first.
-                Some(Ok(features)) if self.build.planned => {
+                // A feature list alone is not a plan: a cut-short initializer may have written it
+                // first. One with a passing feature is (a server from before the record planned it).
+                Some(Ok(features)) if self.planned || passing_count(&features) > 0 => {
                     let Some((index, feature)) = next_failing(&features) else {
                         self.finish(&features).await;
                         return RunEnd::Completed;
@@ -265,13 +271,20 @@ impl Run<'_> {
         }
     }
 
-    async fn prepare_sandbox(&self, was_started: bool) -> Result<Arc<dyn Sandbox>, RunEnd> {
+    /// The build's sandbox, and the session its work directory is as of
+    /// (older than the build's last when restored from a checkpoint).
+    async fn prepare_sandbox(&self, was_started: bool) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let engine = &self.context.engine;
         let id = self.build.id;
+        let mut work_session = self.build.sessions;
         let sandbox = if was_started {
             match engine.open(id).await {
                 Ok(Some(sandbox)) => sandbox,
-                Ok(None) => self.restore_from_checkpoint().await?,
+                Ok(None) => {
+                    let (sandbox, checkpoint_session) = self.restore_from_checkpoint().await?;
+                    work_session = checkpoint_session;
+                    sandbox
+                }
                 Err(error) => {
                     return Err(RunEnd::Failed(format!("The sandbox could not be opened: {error}")))
                 }
@@ -287,14 +300,14 @@ impl Run<'_> {
                 RunEnd::Failed(format!("The spec could not be written into the sandbox: {error}"))
             })?;
         }
-        Ok(sandbox)
+        Ok((sandbox, work_session))
     }
 
     /// A new work directory holding the latest checkpoint, for a started
     /// build whose work directory is not on this machine. Fails the build
     /// when it has no checkpoint; pauses it when storage cannot give one
     /// now, so that a resume tries again.
-    async fn restore_from_checkpoint(&self) -> Result<Arc<dyn Sandbox>, RunEnd> {
+    async fn restore_from_checkpoint(&self) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let id = self.build.id;
         let checkpoints = &self.context.checkpoints;
         let unavailable = |error: String| RunEnd::Paused {
@@ -339,7 +352,7 @@ impl Run<'_> {
                 checkpoint.session
             )))
             .await;
-        Ok(sandbox)
+        Ok((sandbox, checkpoint.session))
     }
 
     /// Stores the work directory as the checkpoint of the session just
@@ -447,7 +460,8 @@ impl Run<'_> {
                 .await;
         }
         let finished_planning = features.is_some() && !report.end.was_cut_short();
-        let outcome = SessionOutcome { passing, total, made_progress: features.is_some(), finished_planning };
+        // Planning again and again without finishing counts towards the stall limit.
+        let outcome = SessionOutcome { passing, total, made_progress: finished_planning, finished_planning };
         self.after_session(report, outcome).await
     }
 
@@ -554,7 +568,10 @@ impl Run<'_> {
         self.build.active_secs += tally.active_secs;
         self.build.features_passing = passing;
         self.build.features_total = total;
-        self.build.planned |= finished_planning;
+        if finished_planning {
+            self.planned = true;
+            self.build.planned_in_session = Some(self.build.sessions);
+        }
         self.emit_progress().await;
 
         match report.end {

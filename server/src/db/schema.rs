@@ -107,7 +107,7 @@ diesel::table! {
         last_event_seq -> Int8,
         event_bytes -> Int8,
         log_lines_dropped -> Int8,
-        planned -> Bool,
+        planned_in_session -> Nullable<Int4>,
     }
 }
 

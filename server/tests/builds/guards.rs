@@ -350,4 +350,61 @@ async fn an_initializer_cut_short_after_writing_the_feature_list_is_repeated_bef
     assert!(openings[0].contains("initializer") && openings[0].contains("first session"), "{}", openings[0]);
     assert!(openings[1].contains("initializer") && openings[1].contains("cut short"), "{}", openings[1]);
     assert!(openings[2].contains("coding"), "{}", openings[2]);
+    // The build remembers which session finished the plan, for a work directory restored later.
+    assert_eq!(planned_in_session(&database.pool, build.id).await, Some(2));
+}
+
+async fn planned_in_session(pool: &server::db::DbPool, build: Uuid) -> Option<i32> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Planned {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        planned_in_session: Option<i32>,
+    }
+    let mut connection = pool.get().await.unwrap();
+    let planned: Planned = diesel::sql_query("SELECT planned_in_session FROM builds WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(build)
+        .get_result(&mut connection)
+        .await
+        .unwrap();
+    planned.planned_in_session
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn initializers_whose_replies_keep_failing_midway_count_towards_the_stall_limit() {
+    let plan =
+        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
+    let cut_off =
+        || ScriptedResponse::event_stream(vec![messages_api::cut_off_reply(&["Setting up"]).into_bytes()]);
+    let fake = FakeProvider::start(vec![
+        tool_call(
+            "toolu_1",
+            "write_file",
+            json!({ "path": "feature_list.json", "content": plan.to_string() }),
+            100,
+        ),
+        cut_off(),
+        cut_off(),
+    ])
+    .await;
+    let database = migrated_database().await;
+    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
+    let app = build_app(&database, setup(&fake, settings));
+    let user = sign_up(&app.router, "unfinished@example.com").await;
+    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let paused = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let reason = paused.status_reason.unwrap_or_default();
+    assert!(reason.contains("2 sessions in a row"), "{reason}");
+    assert_eq!(paused.sessions, 2);
+    // Neither session coded: the plan was never finished.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests
+        .iter()
+        .all(|request| request.messages()[0]["content"].to_string().contains("initializer")));
 }

@@ -76,13 +76,16 @@ pub enum SessionEnd {
 }
 
 impl SessionEnd {
-    /// Whether the platform or the provider ended the session before the
-    /// agent could, so its work may be half done. A session that used up
-    /// its own turns or budget was not cut short: another would fare the same.
+    /// Whether the session ended before the agent said it was done (the
+    /// platform, the provider or a limit stopped it), so its work may be
+    /// half done and another session may go on with it. A session the loop
+    /// guard ended was not: another would go round the same circle.
     pub fn was_cut_short(&self) -> bool {
         match self {
-            Self::Finished | Self::TurnLimit | Self::Looping(_) | Self::TokenBudget => false,
-            Self::Stopped
+            Self::Finished | Self::Looping(_) => false,
+            Self::TurnLimit
+            | Self::TokenBudget
+            | Self::Stopped
             | Self::ProviderBusy { .. }
             | Self::ProviderRefused(_)
             | Self::ProviderFailed(_)

@@ -21,12 +21,13 @@ pub fn system_prompt() -> String {
     )
 }
 
-/// The initializer's message; `again` when an earlier session was cut short
-/// and may have left part of the plan and the set-up behind.
+/// The initializer's message; `again` when earlier sessions left work
+/// behind (a plan cut short, or a feature list that no longer reads).
 pub fn initializer_prompt(again: bool) -> String {
     let opening = if again {
-        "An earlier session began planning this build but was cut short: what it wrote is in the \
-         project directory, and may be incomplete. Check it, keep what is sound, and finish the steps below."
+        "Earlier sessions of this build left work in the project directory, but no finished plan: a \
+         planning session was cut short, or the feature list no longer reads. Check what is there, keep \
+         what is sound, and finish the steps below."
     } else {
         "This is the first session of the build."
     };

@@ -80,8 +80,9 @@ pub struct BuildRow {
     pub limits_from_secs: i64,
     pub resume_at: Option<DateTime<Utc>>,
     pub last_event_seq: i64,
-    /// An initializer session ran its course: coding sessions may follow.
-    pub planned: bool,
+    /// The last session whose initializer ran its course: coding sessions
+    /// may follow from a work directory as of it or later.
+    pub planned_in_session: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -446,7 +447,7 @@ pub async fn record_session(
              active_secs = active_secs + $6,
              features_passing = $7, features_total = $8,
              model = CASE WHEN $9 = '' THEN model ELSE $9 END,
-             planned = planned OR $10
+             planned_in_session = CASE WHEN $10 THEN sessions + 1 ELSE planned_in_session END
          WHERE id = $1 AND lease_owner = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
