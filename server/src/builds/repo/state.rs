@@ -51,7 +51,7 @@ struct KeptState {
 /// shows before (or without) its live stream.
 pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<BuildView> {
     let mut view = kept_state(connection, build_id).await?.unwrap_or_default();
-    let mut folded = 0;
+    let (mut folded, mut skipped) = (0, 0);
     loop {
         let rows: Vec<EventRow> = static_sql(
             STATE_EVENTS_AFTER,
@@ -70,6 +70,7 @@ pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> S
             match serde_json::from_value::<BuildEvent>(row.payload) {
                 Ok(event) => view.apply(&StoredBuildEvent { seq: row.seq, at: row.created_at, event }),
                 Err(error) => {
+                    skipped += 1;
                     tracing::warn!(%build_id, seq = row.seq, %error, "skipping an event this version cannot read")
                 }
             }
@@ -80,7 +81,8 @@ pub async fn fold_state(connection: &mut AsyncPgConnection, build_id: Uuid) -> S
             break;
         }
     }
-    if folded >= KEEP_AFTER_EVENTS {
+    // A fold that skipped an event is not kept: a newer server may read it.
+    if folded >= KEEP_AFTER_EVENTS && skipped == 0 {
         // Only the next view is slower without it.
         if let Err(error) = keep_state(connection, build_id, &view).await {
             tracing::warn!(%build_id, error, "could not keep a build's folded state");
