@@ -8,6 +8,7 @@ use std::sync::Arc;
 use app::ports::Backend;
 use app::{shell, App};
 use axum::extract::FromRef;
+use axum::handler::Handler;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
@@ -171,7 +172,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         // Every route above, counted under its template.
         .route_layer(from_fn_with_state(state.clone(), metrics::count_routed_requests))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
+        // A path no route knows still renders the app (its not-found page): limited as pages are.
+        .fallback(
+            file_and_error_handler_with_context::<AppState, _>(provide_backend, shell)
+                .layer(from_fn_with_state(state.clone(), page_rate_limit::limit_page_requests)),
+        )
         // Listed innermost first: a request meets them from the bottom up.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
         .layer(from_fn(body_limit::refuse_oversized_bodies))

@@ -190,5 +190,9 @@ async fn pages_before_sign_in_are_counted_per_address() {
     let refused = send(&app, from("203.0.113.7:5001", sign_in_page())).await;
     assert_eq!(refused.status, 429);
     assert!(refused.body.contains("This address has asked for more than 2 pages"), "{}", refused.body);
+    // A path no route knows renders the app's not-found page: it counts the same.
+    let unknown = || Request::get("/no-such-page").body(Body::empty()).unwrap();
+    assert_eq!(send(&app, from("203.0.113.7:5002", unknown())).await.status, 429);
     assert_eq!(send(&app, from("198.51.100.1:5000", sign_in_page())).await.status, 200);
+    assert_eq!(send(&app, from("198.51.100.1:5000", unknown())).await.status, 404);
 }
