@@ -12,10 +12,10 @@ use crate::common::wire_servers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::model::builds::{BuildEvent, BuildStatus};
+use app::model::builds::{BuildDetail, BuildEvent, BuildStatus};
 use common::{
     build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
-    stored_events, test_build_settings, wait_for_build, As,
+    stored_events, test_build_settings, wait_for_build, As, BuildApp, TestDatabase,
 };
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
@@ -48,6 +48,28 @@ async fn assert_paused_then_resumed(pool: &server::db::DbPool, build: Uuid) {
 
 fn setup(fake: &FakeProvider, settings: BuildSettings) -> BuildSetup {
     build_setup_with(settings, Arc::new(local_sandbox_engine()), fake.anthropic_agent())
+}
+
+/// A build by `fake`'s model, with a stall limit of two, once two sessions
+/// in a row made no progress and paused it; with the app that ran it.
+async fn paused_after_two_stalled_sessions(
+    database: &TestDatabase,
+    fake: &FakeProvider,
+    email: &str,
+) -> (BuildApp, BuildDetail) {
+    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
+    let app = build_app(database, setup(fake, settings));
+    let user = sign_up(&app.router, email).await;
+    let spec = create_spec(&app.router, &user, "Loop", "# Loop\n- goes round").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let reason = build.status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("2 sessions in a row"), "{reason}");
+    assert_eq!(build.sessions, 2);
+    (app, build)
 }
 
 /// Whether a process whose command line contains `marker` is alive.
@@ -122,19 +144,7 @@ async fn a_session_repeating_one_call_is_ended_and_stalled_sessions_pause_the_bu
     // Two sessions of three identical calls each; the guard ends each at the third.
     let fake = FakeProvider::start((0..6).map(|_| same()).collect()).await;
     let database = migrated_database().await;
-    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
-    let app = build_app(&database, setup(&fake, settings));
-    let user = sign_up(&app.router, "loops@example.com").await;
-    let spec = create_spec(&app.router, &user, "Loop", "# Loop\n- goes round").await;
-    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
-
-    let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
-        build.status == BuildStatus::Paused
-    })
-    .await;
-    let reason = build.status_reason.unwrap_or_default();
-    assert!(reason.contains("2 sessions in a row"), "{reason}");
-    assert_eq!(build.sessions, 2);
+    let (_app, build) = paused_after_two_stalled_sessions(&database, &fake, "loops@example.com").await;
     assert_eq!(fake.requests().len(), 6, "each session stopped at its third identical call");
     let guard_errors = stored_events(&database.pool, build.id)
         .await
@@ -351,23 +361,8 @@ async fn an_initializer_cut_short_after_writing_the_feature_list_is_repeated_bef
     assert!(openings[1].contains("initializer") && openings[1].contains("cut short"), "{}", openings[1]);
     assert!(openings[2].contains("coding"), "{}", openings[2]);
     // The build remembers which session finished the plan, for a work directory restored later.
-    assert_eq!(planned_in_session(&database.pool, build.id).await, Some(2));
-}
-
-async fn planned_in_session(pool: &server::db::DbPool, build: Uuid) -> Option<i32> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Planned {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
-        planned_in_session: Option<i32>,
-    }
-    let mut connection = pool.get().await.unwrap();
-    let planned: Planned = diesel::sql_query("SELECT planned_in_session FROM builds WHERE id = $1")
-        .bind::<diesel::sql_types::Uuid, _>(build)
-        .get_result(&mut connection)
-        .await
-        .unwrap();
-    planned.planned_in_session
+    let planned = format!("SELECT planned_in_session::bigint AS value FROM builds WHERE id = '{}'", build.id);
+    assert_eq!(common::number_from(&database.pool, &planned).await, Some(2));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -388,19 +383,7 @@ async fn initializers_whose_replies_keep_failing_midway_count_towards_the_stall_
     ])
     .await;
     let database = migrated_database().await;
-    let settings = BuildSettings { max_stalled_sessions: 2, ..test_build_settings(1) };
-    let app = build_app(&database, setup(&fake, settings));
-    let user = sign_up(&app.router, "unfinished@example.com").await;
-    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
-    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
-
-    let paused = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
-        build.status == BuildStatus::Paused
-    })
-    .await;
-    let reason = paused.status_reason.unwrap_or_default();
-    assert!(reason.contains("2 sessions in a row"), "{reason}");
-    assert_eq!(paused.sessions, 2);
+    paused_after_two_stalled_sessions(&database, &fake, "unfinished@example.com").await;
     // Neither session coded: the plan was never finished.
     let requests = fake.requests();
     assert_eq!(requests.len(), 3);

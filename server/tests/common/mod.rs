@@ -486,6 +486,24 @@ pub async fn run_sql(pool: &DbPool, sql: &str) {
     connection.batch_execute(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
 
+/// The whole number `sql` selects as `value`: `None` for no row or NULL.
+pub async fn number_from(pool: &DbPool, sql: &str) -> Option<i64> {
+    use diesel::OptionalExtension;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        value: Option<i64>,
+    }
+    let mut connection = pool.get().await.expect("a connection to the test database");
+    let row: Option<Number> = diesel::sql_query(sql)
+        .get_result(&mut connection)
+        .await
+        .optional()
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    row.and_then(|row| row.value)
+}
+
 /// Starts a chat for `user` through the REST API; its reply is then being written.
 pub async fn start_chat(app: &Router, user: &TestUser, message: &str) -> ChatDetail {
     let body = serde_json::json!({ "message": message });
