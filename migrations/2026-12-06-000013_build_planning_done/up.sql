@@ -1,4 +1,4 @@
--- The last session whose initializer ran its course, after which coding
+-- The session whose initializer finished the plan, after which coding
 -- sessions may follow. A feature list alone does not say so: a paused
 -- initializer may have written it before the project's skeleton. A work
 -- directory restored from a checkpoint older than it holds no plan.

@@ -178,7 +178,8 @@ struct SessionOutcome {
     total: i32,
     /// A feature newly passes, or the initializer finished a readable list.
     made_progress: bool,
-    finished_planning: bool,
+    /// For an initializer, whether it finished the plan.
+    plan: Option<bool>,
 }
 
 struct Run<'a> {
@@ -222,8 +223,12 @@ impl Run<'_> {
             Ok(prepared) => prepared,
             Err(end) => return end,
         };
-        // A checkpoint from before the plan was finished holds no plan.
-        self.planned = self.build.planned_in_session.is_some_and(|planned| planned <= work_session);
+        self.planned = match self.build.planned_in_session {
+            // A checkpoint from before the plan was finished holds no plan.
+            Some(planned) => planned <= work_session,
+            // Planned by a server from before the record was kept, if a feature passes.
+            None => self.build.features_passing > 0,
+        };
         loop {
             if self.stop.is_cancelled() {
                 return RunEnd::Stopped;
@@ -237,9 +242,8 @@ impl Run<'_> {
                 Err(error) => return RunEnd::Failed(format!("The sandbox could not be read: {error}")),
             };
             let end = match features {
-                // A feature list alone is not a plan: a cut-short initializer may have written it
-                // first. One with a passing feature is (a server from before the record planned it).
-                Some(Ok(features)) if self.planned || passing_count(&features) > 0 => {
+                // A feature list alone is not a plan: an unfinished initializer may have written it first.
+                Some(Ok(features)) if self.planned => {
                     let Some((index, feature)) = next_failing(&features) else {
                         self.finish(&features).await;
                         return RunEnd::Completed;
@@ -459,9 +463,15 @@ impl Run<'_> {
                 })
                 .await;
         }
-        let finished_planning = features.is_some() && !report.end.was_cut_short();
-        // Planning again and again without finishing counts towards the stall limit.
-        let outcome = SessionOutcome { passing, total, made_progress: finished_planning, finished_planning };
+        // Only an agent that said it was done has finished the plan; planning again and again
+        // without finishing counts towards the stall limit.
+        let finished_planning = features.is_some() && matches!(report.end, SessionEnd::Finished);
+        let outcome = SessionOutcome {
+            passing,
+            total,
+            made_progress: finished_planning,
+            plan: Some(finished_planning),
+        };
         self.after_session(report, outcome).await
     }
 
@@ -504,7 +514,7 @@ impl Run<'_> {
             passing: passing_after as i32,
             total: after.len() as i32,
             made_progress: passing_after > passing_before,
-            finished_planning: false,
+            plan: None,
         };
         self.after_session(report, outcome).await
     }
@@ -534,7 +544,7 @@ impl Run<'_> {
         report: crate::builds::harness::SessionReport,
         outcome: SessionOutcome,
     ) -> Option<RunEnd> {
-        let SessionOutcome { passing, total, made_progress, finished_planning } = outcome;
+        let SessionOutcome { passing, total, made_progress, plan } = outcome;
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
         self.counted_until += Duration::from_secs(worked as u64);
@@ -546,7 +556,7 @@ impl Run<'_> {
             features_passing: passing,
             features_total: total,
             made_progress,
-            finished_planning,
+            plan,
         };
         if let Err(error) = self.record_session(tally, &report.model).await {
             tracing::warn!(build_id = %self.build.id, %error, "could not record a session");
@@ -568,9 +578,10 @@ impl Run<'_> {
         self.build.active_secs += tally.active_secs;
         self.build.features_passing = passing;
         self.build.features_total = total;
-        if finished_planning {
-            self.planned = true;
-            self.build.planned_in_session = Some(self.build.sessions);
+        if let Some(finished) = plan {
+            // An unfinished plan replaces a finished one (after a feature list that no longer read).
+            self.planned = finished;
+            self.build.planned_in_session = finished.then_some(self.build.sessions);
         }
         self.emit_progress().await;
 

@@ -391,3 +391,58 @@ async fn initializers_whose_replies_keep_failing_midway_count_towards_the_stall_
         .iter()
         .all(|request| request.messages()[0]["content"].to_string().contains("initializer")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_made_again_after_the_list_broke_must_finish_before_coding_resumes() {
+    let plan =
+        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
+    let done = json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": true }]);
+    let write_list = |id: &str, list: &str| {
+        tool_call(id, "write_file", json!({ "path": "feature_list.json", "content": list }), 100)
+    };
+    let end_turn = || {
+        ScriptedResponse::event_stream(vec![
+            messages_api::text_reply(&["Done."], "end_turn", 10, 5).into_bytes()
+        ])
+    };
+    let cut_off =
+        || ScriptedResponse::event_stream(vec![messages_api::cut_off_reply(&["Fixing"]).into_bytes()]);
+    let fake = FakeProvider::start(vec![
+        // Planned; then a coding session breaks the list.
+        write_list("toolu_1", &plan.to_string()),
+        end_turn(),
+        write_list("toolu_2", "not a list"),
+        end_turn(),
+        // Planning again writes a list but is cut off; only the next one finishes.
+        write_list("toolu_3", &plan.to_string()),
+        cut_off(),
+        end_turn(),
+        write_list("toolu_4", &done.to_string()),
+        end_turn(),
+    ])
+    .await;
+    let database = migrated_database().await;
+    let app = build_app(&database, setup(&fake, test_build_settings(1)));
+    let user = sign_up(&app.router, "broken@example.com").await;
+    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let done = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
+        build.status.is_final()
+    })
+    .await;
+    assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
+    let kinds: Vec<&str> = fake
+        .requests()
+        .iter()
+        .filter(|request| request.messages().len() == 1)
+        .map(|request| {
+            if request.messages()[0]["content"].to_string().contains("initializer") {
+                "plan"
+            } else {
+                "code"
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["plan", "code", "plan", "plan", "code"]);
+}

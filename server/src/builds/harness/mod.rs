@@ -75,25 +75,6 @@ pub enum SessionEnd {
     DiskFull(String),
 }
 
-impl SessionEnd {
-    /// Whether the session ended before the agent said it was done (the
-    /// platform, the provider or a limit stopped it), so its work may be
-    /// half done and another session may go on with it. A session the loop
-    /// guard ended was not: another would go round the same circle.
-    pub fn was_cut_short(&self) -> bool {
-        match self {
-            Self::Finished | Self::Looping(_) => false,
-            Self::TurnLimit
-            | Self::TokenBudget
-            | Self::Stopped
-            | Self::ProviderBusy { .. }
-            | Self::ProviderRefused(_)
-            | Self::ProviderFailed(_)
-            | Self::DiskFull(_) => true,
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct SessionReport {
     pub end: SessionEnd,

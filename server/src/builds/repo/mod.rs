@@ -80,8 +80,9 @@ pub struct BuildRow {
     pub limits_from_secs: i64,
     pub resume_at: Option<DateTime<Utc>>,
     pub last_event_seq: i64,
-    /// The last session whose initializer ran its course: coding sessions
-    /// may follow from a work directory as of it or later.
+    /// The session whose initializer finished the plan: coding sessions may
+    /// follow from a work directory as of it or later. `None` until then,
+    /// and again after an initializer that did not finish.
     pub planned_in_session: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -427,8 +428,9 @@ pub struct SessionTally {
     pub features_passing: i32,
     pub features_total: i32,
     pub made_progress: bool,
-    /// This session was an initializer that ran its course.
-    pub finished_planning: bool,
+    /// For an initializer, whether it finished the plan (an unfinished one
+    /// leaves the build unplanned).
+    pub plan: Option<bool>,
 }
 
 /// Records a finished session while the worker holds the lease.
@@ -447,7 +449,8 @@ pub async fn record_session(
              active_secs = active_secs + $6,
              features_passing = $7, features_total = $8,
              model = CASE WHEN $9 = '' THEN model ELSE $9 END,
-             planned_in_session = CASE WHEN $10 THEN sessions + 1 ELSE planned_in_session END
+             planned_in_session = CASE WHEN $10 IS NULL THEN planned_in_session
+                                       WHEN $10 THEN sessions + 1 END
          WHERE id = $1 AND lease_owner = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
@@ -459,7 +462,7 @@ pub async fn record_session(
     .bind::<diesel::sql_types::Integer, _>(tally.features_passing)
     .bind::<diesel::sql_types::Integer, _>(tally.features_total)
     .bind::<Text, _>(model)
-    .bind::<diesel::sql_types::Bool, _>(tally.finished_planning)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Bool>, _>(tally.plan)
     .execute(connection)
     .await?;
     Ok(())
