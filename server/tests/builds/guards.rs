@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use app::model::builds::{BuildDetail, BuildEvent, BuildStatus};
 use common::{
     build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
-    stored_events, test_build_settings, wait_for_build, As, BuildApp, TestDatabase,
+    stored_events, test_build_settings, wait_for_build, As, BuildApp, TestDatabase, TestUser,
 };
 use serde_json::{json, Value};
 use server::builds::BuildSettings;
@@ -295,154 +295,130 @@ async fn reaching_the_token_budget_pauses_the_build_and_a_resume_grants_another(
     }
 }
 
+/// A feature list of one feature, passing or not yet.
+fn one_feature(passes: bool) -> String {
+    json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": passes }])
+        .to_string()
+}
+
+/// A reply in which the model writes `content` as the feature list.
+fn write_feature_list(id: &str, content: &str) -> ScriptedResponse {
+    tool_call(id, "write_file", json!({ "path": "feature_list.json", "content": content }), 100)
+}
+
+/// A reply in which the model says it is done.
+fn end_turn() -> ScriptedResponse {
+    ScriptedResponse::event_stream(vec![messages_api::text_reply(&["Done."], "end_turn", 10, 5).into_bytes()])
+}
+
+/// A reply whose connection closes midway.
+fn cut_off() -> ScriptedResponse {
+    ScriptedResponse::event_stream(vec![messages_api::cut_off_reply(&["Setting up"]).into_bytes()])
+}
+
+/// A build of a one-line spec by `fake`'s model, just started.
+async fn start_greeter(
+    database: &TestDatabase,
+    fake: &FakeProvider,
+    email: &str,
+) -> (BuildApp, TestUser, Uuid) {
+    let app = build_app(database, setup(fake, test_build_settings(1)));
+    let user = sign_up(&app.router, email).await;
+    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    (app, user, build.id)
+}
+
+/// The opening message of each session the model was asked for, in order:
+/// it says whether the session is an initializer or a coding one.
+fn session_openings(fake: &FakeProvider) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|request| request.messages().len() == 1)
+        .map(|request| request.messages()[0]["content"].to_string())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_initializer_cut_short_after_writing_the_feature_list_is_repeated_before_any_coding() {
-    let plan =
-        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
-    let done = json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": true }]);
     let marker = format!("marker-{}", Uuid::now_v7().simple());
-    let end_turn = || {
-        ScriptedResponse::event_stream(vec![
-            messages_api::text_reply(&["Done."], "end_turn", 10, 5).into_bytes()
-        ])
-    };
     let fake = FakeProvider::start(vec![
         // The first initializer writes the plan, then is paused while it sets the project up.
-        tool_call(
-            "toolu_1",
-            "write_file",
-            json!({ "path": "feature_list.json", "content": plan.to_string() }),
-            100,
-        ),
+        write_feature_list("toolu_1", &one_feature(false)),
         tool_call("toolu_2", "run_command", json!({ "command": format!("sleep 600; echo {marker}") }), 100),
         // The second finishes the set-up; then one coding session builds the feature.
         end_turn(),
-        tool_call(
-            "toolu_3",
-            "write_file",
-            json!({ "path": "feature_list.json", "content": done.to_string() }),
-            100,
-        ),
+        write_feature_list("toolu_3", &one_feature(true)),
         end_turn(),
     ])
     .await;
     let database = migrated_database().await;
-    let app = build_app(&database, setup(&fake, test_build_settings(1)));
-    let user = sign_up(&app.router, "interrupted@example.com").await;
-    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
-    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let (app, user, build) = start_greeter(&database, &fake, "interrupted@example.com").await;
 
     assert!(wait_until(Duration::from_secs(30), || process_alive(&marker)).await, "the set-up never started");
-    let path = format!("/api/builds/{}/pause", build.id);
+    let path = format!("/api/builds/{build}/pause");
     let paused = common::api(&app.router, "POST", &path, As::User(&user), None).await;
     assert_eq!(paused.status, 200, "{}", paused.body);
-    wait_for_build(&app.router, &user, build.id, Duration::from_secs(10), |build| {
+    wait_for_build(&app.router, &user, build, Duration::from_secs(10), |build| {
         build.status == BuildStatus::Paused
     })
     .await;
-    let path = format!("/api/builds/{}/resume", build.id);
+    let path = format!("/api/builds/{build}/resume");
     let resumed = common::api(&app.router, "POST", &path, As::User(&user), None).await;
     assert_eq!(resumed.status, 200, "{}", resumed.body);
 
-    let done = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
-        build.status.is_final()
-    })
-    .await;
+    let done =
+        wait_for_build(&app.router, &user, build, Duration::from_secs(30), |build| build.status.is_final())
+            .await;
     assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
-    // Each session's opening message says which kind it is.
-    let openings: Vec<String> = fake
-        .requests()
-        .iter()
-        .filter(|request| request.messages().len() == 1)
-        .map(|request| request.messages()[0]["content"].to_string())
-        .collect();
+    let openings = session_openings(&fake);
     assert_eq!(openings.len(), 3, "{openings:#?}");
     assert!(openings[0].contains("initializer") && openings[0].contains("first session"), "{}", openings[0]);
     assert!(openings[1].contains("initializer") && openings[1].contains("cut short"), "{}", openings[1]);
     assert!(openings[2].contains("coding"), "{}", openings[2]);
     // The build remembers which session finished the plan, for a work directory restored later.
-    let planned = format!("SELECT planned_in_session::bigint AS value FROM builds WHERE id = '{}'", build.id);
+    let planned = format!("SELECT planned_in_session::bigint AS value FROM builds WHERE id = '{build}'");
     assert_eq!(common::number_from(&database.pool, &planned).await, Some(2));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn initializers_whose_replies_keep_failing_midway_count_towards_the_stall_limit() {
-    let plan =
-        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
-    let cut_off =
-        || ScriptedResponse::event_stream(vec![messages_api::cut_off_reply(&["Setting up"]).into_bytes()]);
-    let fake = FakeProvider::start(vec![
-        tool_call(
-            "toolu_1",
-            "write_file",
-            json!({ "path": "feature_list.json", "content": plan.to_string() }),
-            100,
-        ),
-        cut_off(),
-        cut_off(),
-    ])
-    .await;
+    let fake =
+        FakeProvider::start(vec![write_feature_list("toolu_1", &one_feature(false)), cut_off(), cut_off()])
+            .await;
     let database = migrated_database().await;
     paused_after_two_stalled_sessions(&database, &fake, "unfinished@example.com").await;
     // Neither session coded: the plan was never finished.
-    let requests = fake.requests();
-    assert_eq!(requests.len(), 3);
-    assert!(requests
-        .iter()
-        .all(|request| request.messages()[0]["content"].to_string().contains("initializer")));
+    assert_eq!(fake.requests().len(), 3);
+    assert!(session_openings(&fake).iter().all(|opening| opening.contains("initializer")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_made_again_after_the_list_broke_must_finish_before_coding_resumes() {
-    let plan =
-        json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": false }]);
-    let done = json!([{ "category": "core", "description": "Greets", "steps": ["open it"], "passes": true }]);
-    let write_list = |id: &str, list: &str| {
-        tool_call(id, "write_file", json!({ "path": "feature_list.json", "content": list }), 100)
-    };
-    let end_turn = || {
-        ScriptedResponse::event_stream(vec![
-            messages_api::text_reply(&["Done."], "end_turn", 10, 5).into_bytes()
-        ])
-    };
-    let cut_off =
-        || ScriptedResponse::event_stream(vec![messages_api::cut_off_reply(&["Fixing"]).into_bytes()]);
     let fake = FakeProvider::start(vec![
         // Planned; then a coding session breaks the list.
-        write_list("toolu_1", &plan.to_string()),
+        write_feature_list("toolu_1", &one_feature(false)),
         end_turn(),
-        write_list("toolu_2", "not a list"),
+        write_feature_list("toolu_2", "not a list"),
         end_turn(),
         // Planning again writes a list but is cut off; only the next one finishes.
-        write_list("toolu_3", &plan.to_string()),
+        write_feature_list("toolu_3", &one_feature(false)),
         cut_off(),
         end_turn(),
-        write_list("toolu_4", &done.to_string()),
+        write_feature_list("toolu_4", &one_feature(true)),
         end_turn(),
     ])
     .await;
     let database = migrated_database().await;
-    let app = build_app(&database, setup(&fake, test_build_settings(1)));
-    let user = sign_up(&app.router, "broken@example.com").await;
-    let spec = create_spec(&app.router, &user, "Greeter", "# Greeter\n- greets").await;
-    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let (app, user, build) = start_greeter(&database, &fake, "broken@example.com").await;
 
-    let done = wait_for_build(&app.router, &user, build.id, Duration::from_secs(30), |build| {
-        build.status.is_final()
-    })
-    .await;
+    let done =
+        wait_for_build(&app.router, &user, build, Duration::from_secs(30), |build| build.status.is_final())
+            .await;
     assert_eq!(done.status, BuildStatus::Completed, "{done:#?}");
-    let kinds: Vec<&str> = fake
-        .requests()
+    let kinds: Vec<&str> = session_openings(&fake)
         .iter()
-        .filter(|request| request.messages().len() == 1)
-        .map(|request| {
-            if request.messages()[0]["content"].to_string().contains("initializer") {
-                "plan"
-            } else {
-                "code"
-            }
-        })
+        .map(|opening| if opening.contains("initializer") { "plan" } else { "code" })
         .collect();
     assert_eq!(kinds, ["plan", "code", "plan", "plan", "code"]);
 }
