@@ -196,30 +196,38 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
     Ok((storage, preview_key))
 }
 
-/// Deletes expired sessions, old sign-in failures and refilled rate-limit
-/// buckets (and forgets refilled page allowances) every ten minutes, for as
-/// long as the server runs.
+/// Forgets refilled page allowances every minute (they are in memory, and a
+/// flood from many addresses would otherwise pile up for ten), and deletes
+/// expired sessions, old sign-in failures and refilled rate-limit buckets
+/// every ten minutes, for as long as the server runs.
 fn spawn_housekeeping(
     accounts: Arc<AccountService>,
     pool: DbPool,
     page_requests: Arc<PageRequestLimiter>,
 ) -> tokio::task::JoinHandle<()> {
+    const MINUTES_BETWEEN_DATABASE_CLEANUPS: u32 = 10;
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(600));
-        loop {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        for minute in (0..MINUTES_BETWEEN_DATABASE_CLEANUPS).cycle() {
             ticks.tick().await;
-            match accounts.delete_stale_records().await {
-                Ok((sessions, failures)) => {
-                    tracing::debug!(sessions, failures, "deleted expired sessions and sign-in failures")
-                }
-                Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
-            }
-            match server::rate_limits::forget_refilled(&pool).await {
-                Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
-                Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
+            if minute == 0 {
+                delete_stale_records(&accounts, &pool).await;
             }
             page_requests.forget_refilled();
             tracing::debug!(callers = page_requests.callers(), "forgot refilled page allowances");
         }
     })
+}
+
+async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
+    match accounts.delete_stale_records().await {
+        Ok((sessions, failures)) => {
+            tracing::debug!(sessions, failures, "deleted expired sessions and sign-in failures")
+        }
+        Err(error) => tracing::warn!(%error, "could not delete expired sessions"),
+    }
+    match server::rate_limits::forget_refilled(pool).await {
+        Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
+        Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
+    }
 }
