@@ -27,6 +27,13 @@ impl RunningBuilds {
         (notify, Registration { build_id, running: self.clone() })
     }
 
+    /// The builds running in this process, which it must not claim again
+    /// even when their leases have lapsed (a database outage): the run here
+    /// is still going.
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.with_runners(|runners| runners.keys().copied().collect())
+    }
+
     /// Asks the runner of `build_id`, if it runs here, to look at its state.
     pub fn check(&self, build_id: Uuid) {
         if let Some(notify) = self.with_runners(|runners| runners.get(&build_id).cloned()) {

@@ -26,7 +26,7 @@ pub async fn dispatch(context: Arc<RunnerContext>, runs: TaskTracker) {
         };
         let claimed = async {
             let mut connection = context.pool.get().await?;
-            repo::claim_next(&mut connection, context.worker_id, settings.lease).await
+            repo::claim_next(&mut connection, context.worker_id, settings.lease, &context.running.ids()).await
         }
         .await;
         match claimed {

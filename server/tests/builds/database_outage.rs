@@ -1,6 +1,8 @@
 //! PostgreSQL gone for twenty seconds in the middle of a build: pages and
-//! the API answer 503 with a message a person can read, the build waits
-//! and then goes on to the end, and its history has every event once.
+//! the API answer 503 with a message a person can read, the run stops
+//! itself before its lease runs out (another worker could take the build),
+//! one run resumes it once the database is back and goes on to the end, and
+//! its history has every event once.
 
 use crate::common;
 
@@ -24,9 +26,10 @@ async fn a_build_waits_out_twenty_seconds_without_its_database_and_goes_on_with_
         pool: build_pool(&common::database_config(&link.url)).expect("a pool"),
         url: link.url.clone(),
     };
-    // Slow enough that the build is still going when the database goes.
+    // Slow enough that the build is still going when the database goes; a
+    // second worker free to claim it once its 3 s lease has lapsed.
     let settings =
-        BuildSettings { offline_step_delay: Duration::from_millis(400), ..common::test_build_settings(1) };
+        BuildSettings { offline_step_delay: Duration::from_millis(400), ..common::test_build_settings(2) };
     let setup = common::build_setup_with(
         settings,
         Arc::new(common::local_sandbox_engine()),
@@ -94,6 +97,15 @@ async fn a_build_waits_out_twenty_seconds_without_its_database_and_goes_on_with_
         done_before < passes.len(),
         "the outage came in the middle of the build ({done_before} features done)"
     );
+    // The run that lost its database stopped itself, and one run took over:
+    // never two at once on one work directory.
+    let resumptions = stored
+        .iter()
+        .filter(|stored| {
+            matches!(&stored.event, BuildEvent::Log { line, .. } if line.starts_with("Resuming: the process running this build stopped"))
+        })
+        .count();
+    assert_eq!(resumptions, 1, "one run resumed the build after the outage");
     let lost = stored.iter().any(|stored| {
         matches!(&stored.event, BuildEvent::Error { message, .. } if message.contains("could not be stored"))
     });

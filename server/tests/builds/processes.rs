@@ -193,3 +193,26 @@ async fn a_viewer_on_one_process_sees_live_the_events_of_a_build_another_runs() 
     );
     assert_eq!(stored_events(&database.pool, build.id).await.len(), streamed.len());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lapsed_lease_is_not_claimed_by_the_process_still_running_the_build_but_is_by_another() {
+    use server::builds::repo;
+    let database = migrated_database().await;
+    let app = build_app(&database, common::idle_build_setup());
+    let user = sign_up(&app.router, "lapsed@example.com").await;
+    let spec = create_spec(&app.router, &user, "Notes", SPEC).await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let (here, elsewhere) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let mut connection = database.pool.get().await.expect("a connection");
+    let lease = Duration::from_millis(1);
+    let claimed = repo::claim_next(&mut connection, here, lease, &[]).await.expect("a claim");
+    assert_eq!(claimed.map(|claimed| claimed.build.id), Some(build.id));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let again = repo::claim_next(&mut connection, here, lease, &[build.id]).await.expect("a claim");
+    assert!(again.is_none(), "the process still running it must not start it twice");
+    let taken = repo::claim_next(&mut connection, elsewhere, lease, &[]).await.expect("a claim");
+    let taken = taken.expect("another process takes the build whose lease lapsed");
+    assert_eq!(taken.build.id, build.id);
+    assert!(taken.was_orphaned, "it resumes as a run whose process stopped");
+}

@@ -330,12 +330,14 @@ struct Claimed {
 }
 
 /// Takes the oldest build that is waiting (queued, paused until a moment
-/// now past, or running under a lease that ran out) for `worker`. Rows
+/// now past, or running under a lease that ran out) for `worker`, except
+/// those in `running_here` (the worker's process still runs them). Rows
 /// another worker is claiming at this moment are skipped, not waited for.
 pub async fn claim_next(
     connection: &mut AsyncPgConnection,
     worker: Uuid,
     lease: Duration,
+    running_here: &[Uuid],
 ) -> StoreResult<Option<ClaimedBuild>> {
     let claimed: Option<Claimed> = diesel::sql_query(
         "WITH next AS (
@@ -345,6 +347,7 @@ pub async fn claim_next(
                     OR (status = 'paused' AND resume_at <= now())
                     OR status = 'running')
                AND (lease_expires_at IS NULL OR lease_expires_at < now())
+               AND id <> ALL($3)
              ORDER BY created_at
              LIMIT 1
              FOR UPDATE SKIP LOCKED
@@ -359,6 +362,7 @@ pub async fn claim_next(
     )
     .bind::<diesel::sql_types::Uuid, _>(worker)
     .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(running_here)
     .get_result(connection)
     .await
     .optional()?;

@@ -93,17 +93,22 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     .await;
     stop.cancel();
     let _ = lease_keeper.await;
-    drop(registration);
     sink.flush().await;
     if let Err(error) = record_end(&context, build_id, end).await {
         tracing::error!(%build_id, %error, "could not record how a build run ended; its lease will run out and it will resume");
     }
     drop(sink);
     let _ = writer.await;
+    // Only now may this process claim the build again: its events are all
+    // written and its end recorded.
+    drop(registration);
 }
 
 /// Renews the lease until `stop`; re-reads the build's state when woken (a
 /// cancel or pause) and stops the run when it is no longer running here.
+/// A run that could not renew its lease for nearly a whole lease (its
+/// database out of reach) stops itself before the lease runs out, since
+/// another process may then claim the build and run it too.
 async fn keep_lease(
     context: Arc<RunnerContext>,
     build_id: Uuid,
@@ -111,31 +116,44 @@ async fn keep_lease(
     stop: CancellationToken,
 ) {
     let settings = context.settings;
+    // The claim has just taken the lease.
+    let mut stop_by = Instant::now() + settings.lease.saturating_sub(settings.renew_every());
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(settings.renew_every()) => {}
             _ = wake.notified() => {}
         }
-        let renewed = async {
+        let asked_at = Instant::now();
+        let renewing = async {
             let mut connection = context.pool.get().await?;
             repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await
-        }
-        .await;
-        match renewed {
-            Ok(Some(BuildStatus::Running)) => {}
-            Ok(Some(status)) => {
+        };
+        let status = match tokio::time::timeout_at(stop_by.into(), renewing).await {
+            Ok(Ok(status)) => status,
+            Ok(Err(error)) if Instant::now() < stop_by => {
+                tracing::warn!(%build_id, %error, "could not renew a build's lease; will try again");
+                continue;
+            }
+            _ => {
+                tracing::warn!(%build_id, "could not renew the build's lease in time; stopping this run so that no other process runs the build at once");
+                stop.cancel();
+                return;
+            }
+        };
+        match status {
+            Some(BuildStatus::Running) => {
+                stop_by = asked_at + settings.lease.saturating_sub(settings.renew_every());
+            }
+            Some(status) => {
                 tracing::info!(%build_id, status = status.as_str(), "the build was stopped by its owner");
                 stop.cancel();
                 return;
             }
-            Ok(None) => {
+            None => {
                 tracing::warn!(%build_id, "lost the build's lease; stopping this run");
                 stop.cancel();
                 return;
-            }
-            Err(error) => {
-                tracing::warn!(%build_id, %error, "could not renew a build's lease; will try again")
             }
         }
     }
@@ -160,6 +178,10 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
     let stored = connection
         .transaction(async |connection| {
             if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
+                // A person paused or cancelled it meanwhile: their choice
+                // stands, and the lease goes now (a cancel's archiving and
+                // a resume wait for it), not when it runs out.
+                repo::release_lease(connection, build_id, worker, false).await?;
                 return Ok::<_, StoreError>(Vec::new());
             }
             if status.is_final() {
