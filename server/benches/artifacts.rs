@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use memory::MemoryWatch;
 use server::sandbox::archive::{tar_gz, ExcludeRules};
+use server::sandbox::SandboxLimits;
 use server::storage::signed_url::UrlSigner;
 use server::storage::{ObjectKey, Storage, StorageBackend};
 
@@ -78,7 +79,7 @@ async fn main() {
     let memory = MemoryWatch::start();
     let cpu_before = cpu_time(libc::RUSAGE_SELF);
     let started = Instant::now();
-    let archive = tar_gz(work.clone(), excludes);
+    let archive = tar_gz(work.clone(), excludes, SandboxLimits::default().disk_bytes);
     let uploaded = storage.upload(&key, archive.stream).await.expect("the upload");
     let contents = archive.contents.await.expect("the archive's contents once it ended");
     let elapsed = started.elapsed();

@@ -115,14 +115,17 @@ impl ExcludeRules {
     }
 }
 
-/// Streams `dir` (its contents, `.git` included) as a gzip-compressed tar.
-pub fn tar_gz(dir: PathBuf, excludes: Arc<ExcludeRules>) -> Archive {
+/// Streams `dir` (its contents, `.git` included) as a gzip-compressed tar,
+/// or fails once its files add up to more than `max_file_bytes`: a
+/// directory on a disk of that size holds no more, unless hard links or
+/// sparse files make one file's blocks count many times over.
+pub fn tar_gz(dir: PathBuf, excludes: Arc<ExcludeRules>, max_file_bytes: u64) -> Archive {
     let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     let (contents_sender, contents) = oneshot::channel();
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let out = ChunkWriter { sender, buffer: Vec::with_capacity(CHUNK_BYTES) };
-        match write_archive(&dir, &excludes, out) {
+        match write_archive(&dir, &excludes, max_file_bytes, out) {
             Ok(written) => {
                 let _ = contents_sender.send(written);
             }
@@ -138,11 +141,21 @@ pub fn tar_gz(dir: PathBuf, excludes: Arc<ExcludeRules>) -> Archive {
     Archive { stream, contents }
 }
 
-fn write_archive(dir: &Path, excludes: &ExcludeRules, out: ChunkWriter) -> std::io::Result<ArchiveContents> {
+fn write_archive(
+    dir: &Path,
+    excludes: &ExcludeRules,
+    max_file_bytes: u64,
+    out: ChunkWriter,
+) -> std::io::Result<ArchiveContents> {
     let root = Dir::open_ambient_dir(dir, cap_std::ambient_authority())?;
     let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-    let mut walk =
-        Walk { builder: tar::Builder::new(encoder), excludes, contents: ArchiveContents::default() };
+    let mut walk = Walk {
+        builder: tar::Builder::new(encoder),
+        excludes,
+        contents: ArchiveContents::default(),
+        max_file_bytes,
+        file_bytes_left: max_file_bytes,
+    };
     walk.directory(&root, "", 0)?;
     let Walk { builder, contents, .. } = walk;
     let mut out = builder.into_inner()?.finish()?;
@@ -154,6 +167,9 @@ struct Walk<'a, W: Write> {
     builder: tar::Builder<W>,
     excludes: &'a ExcludeRules,
     contents: ArchiveContents,
+    max_file_bytes: u64,
+    /// What the files archived so far leave of `max_file_bytes`.
+    file_bytes_left: u64,
 }
 
 impl<W: Write> Walk<'_, W> {
@@ -206,9 +222,16 @@ impl<W: Write> Walk<'_, W> {
             return Ok(());
         }
         let size = metadata.len();
+        self.file_bytes_left = self.file_bytes_left.checked_sub(size).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "its files add up to more than {} MiB, more than its disk holds (a hard-linked or sparse \
+                 file counts whole each time), so it cannot be archived",
+                self.max_file_bytes / (1024 * 1024)
+            ))
+        })?;
         let mut header = header_for(tar::EntryType::Regular, size, &metadata);
         let is_git = path == GIT_DIR || path.starts_with(".git/");
-        let mut reader = InspectingReader::new(file.take(size), !is_git);
+        let mut reader = InspectingReader::new(ExactLength::new(file, size), !is_git);
         self.builder.append_data(&mut header, &path, &mut reader)?;
         if is_git {
             self.contents.git_files += 1;
@@ -287,6 +310,34 @@ impl<R: Read> Read for InspectingReader<R> {
     }
 }
 
+/// A file's bytes as many as its tar header says: cut at that length if the
+/// file grew meanwhile, and made up with zeros if it shrank (a build's app
+/// may write while it is archived). Short, the entry would end early and
+/// the next file's bytes would be read as the headers of entries the build
+/// chose.
+struct ExactLength<R> {
+    inner: std::io::Take<R>,
+    missing: u64,
+}
+
+impl<R: Read> ExactLength<R> {
+    fn new(inner: R, length: u64) -> Self {
+        Self { inner: inner.take(length), missing: length }
+    }
+}
+
+impl<R: Read> Read for ExactLength<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let mut read = self.inner.read(buffer)?;
+        if read == 0 && !buffer.is_empty() {
+            read = buffer.len().min(usize::try_from(self.missing).unwrap_or(usize::MAX));
+            buffer[..read].fill(0);
+        }
+        self.missing -= read as u64;
+        Ok(read)
+    }
+}
+
 /// Hands what is written to the stream in chunks.
 struct ChunkWriter {
     sender: mpsc::Sender<std::io::Result<Bytes>>,
@@ -339,6 +390,41 @@ mod tests {
     fn empty_or_broken_patterns_are_refused() {
         assert!(ExcludeRules::new(&["/".to_owned()]).is_err());
         assert!(ExcludeRules::new(&["a[".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_file_shorter_than_its_header_says_is_made_up_with_zeros_and_a_longer_one_cut() {
+        let mut shrunk = Vec::new();
+        ExactLength::new(&b"abc"[..], 6).read_to_end(&mut shrunk).unwrap();
+        assert_eq!(shrunk, b"abc\0\0\0");
+        let mut grown = Vec::new();
+        ExactLength::new(&b"abcdef"[..], 4).read_to_end(&mut grown).unwrap();
+        assert_eq!(grown, b"abcd");
+    }
+
+    async fn archive_of(dir: &Path, max_file_bytes: u64) -> std::io::Result<Vec<u8>> {
+        use futures_util::TryStreamExt;
+        let archive = tar_gz(dir.to_owned(), Arc::new(rules(&[])), max_file_bytes);
+        let chunks: Vec<Bytes> = archive.stream.try_collect().await?;
+        Ok(chunks.concat())
+    }
+
+    #[tokio::test]
+    async fn hard_links_count_whole_against_the_limit_so_they_cannot_swell_the_archive() {
+        let dir = std::env::temp_dir().join(format!("archive-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Bytes gzip cannot shrink.
+        let noise: Vec<u8> = (0..8192u32).flat_map(|n| Sha256::digest(n.to_le_bytes())).collect();
+        std::fs::write(dir.join("data.bin"), &noise).unwrap();
+        for n in 0..40 {
+            std::fs::hard_link(dir.join("data.bin"), dir.join(format!("link-{n}"))).unwrap();
+        }
+        let refused = archive_of(&dir, 4 * 1024 * 1024).await.unwrap_err();
+        let archive = archive_of(&dir, 64 * 1024 * 1024).await;
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(refused.to_string().contains("more than 4 MiB"), "{refused}");
+        let archive = archive.expect("within a roomier limit");
+        assert!(archive.len() > 41 * 256 * 1024, "every link archived whole: {} bytes", archive.len());
     }
 
     fn inspect(chunks: &[&[u8]]) -> (String, bool) {

@@ -562,7 +562,7 @@ impl Sandbox for LocalSandbox {
         if !tokio::fs::metadata(&self.work_dir).await.is_ok_and(|meta| meta.is_dir()) {
             return Err(SandboxError::NotFound(".".into()));
         }
-        Ok(super::archive::tar_gz(self.work_dir.clone(), excludes))
+        Ok(super::archive::tar_gz(self.work_dir.clone(), excludes, self.settings.config.limits.disk_bytes))
     }
 
     async fn restore(&self, archive: ArchiveStream) -> Result<Unpacked, SandboxError> {

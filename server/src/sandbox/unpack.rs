@@ -92,7 +92,7 @@ mod tests {
         std::fs::write(source.join("src/app.py"), "print('hi')\n").unwrap();
         std::os::unix::fs::symlink("src/app.py", source.join("main.py")).unwrap();
         let excludes = Arc::new(ExcludeRules::new(&ExcludeRules::default_patterns()).unwrap());
-        let bytes: Vec<u8> = tar_gz(source.clone(), excludes)
+        let bytes: Vec<u8> = tar_gz(source.clone(), excludes, u64::MAX)
             .stream
             .try_fold(Vec::new(), |mut all, chunk| async move {
                 all.extend_from_slice(&chunk);
