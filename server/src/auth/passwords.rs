@@ -49,8 +49,22 @@ fn hashing_slots() -> &'static Semaphore {
 async fn in_hashing_slot<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
 ) -> Result<T, PasswordError> {
-    let _slot = hashing_slots().acquire().await.expect("the hashing semaphore is never closed");
-    tokio::task::spawn_blocking(work).await?
+    in_slot(hashing_slots(), work).await
+}
+
+/// Runs `work` on the blocking pool once one of `slots` is free. The slot
+/// goes with the work, not with the caller: a caller that gives up (its
+/// client hung up) leaves the hash running, and the slot taken until it ends.
+async fn in_slot<T: Send + 'static>(
+    slots: &'static Semaphore,
+    work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
+) -> Result<T, PasswordError> {
+    let slot = slots.acquire().await.expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await?
 }
 
 /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new random-salted hash.
@@ -86,6 +100,23 @@ fn decoy_hash() -> Result<&'static str, PasswordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_caller_that_gives_up_leaves_its_slot_taken_until_the_hash_ends() {
+        static SLOTS: Semaphore = Semaphore::const_new(1);
+        let abandoned = tokio::time::timeout(
+            std::time::Duration::from_millis(20),
+            in_slot(&SLOTS, || {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(())
+            }),
+        )
+        .await;
+        assert!(abandoned.is_err(), "the caller gave up");
+        assert_eq!(SLOTS.available_permits(), 0, "the abandoned hash still runs in its slot");
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), in_slot(&SLOTS, || Ok(()))).await;
+        assert!(next.is_ok_and(|done| done.is_ok()), "the slot is free again once the hash ends");
+    }
 
     #[tokio::test]
     async fn a_hash_is_argon2id_at_owasp_cost_and_verifies_only_the_right_password() {

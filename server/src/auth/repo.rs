@@ -95,7 +95,8 @@ pub async fn find_user_by_email(
     email: &str,
 ) -> StoreResult<Option<(UserProfile, String)>> {
     Ok(users::table
-        .filter(lower(users::email).eq(email.trim().to_lowercase()))
+        // Both sides lowered by PostgreSQL: Rust's lowercase differs for some letters (a final Σ).
+        .filter(lower(users::email).eq(lower(email.trim())))
         .select((UserRow::as_select(), users::password_hash))
         .first::<(UserRow, String)>(connection)
         .await

@@ -175,7 +175,8 @@ impl Accounts for AccountService {
             tracing::warn!(client = ?attempt.client_address, "sign-in refused by throttling");
             return Err(too_many_attempts(wait));
         }
-        let found = repo::find_user_by_email(&mut connection, &account).await?;
+        // As typed, not the throttle's key: PostgreSQL lowers both sides.
+        let found = repo::find_user_by_email(&mut connection, &attempt.email).await?;
         let (user, stored_hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),

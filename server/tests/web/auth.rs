@@ -71,6 +71,18 @@ async fn an_email_signs_up_once_whatever_its_case() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_email_whose_letters_lowercase_differently_in_rust_signs_in() {
+    let (app, _database) = test_app().await;
+    // Rust lowercases the last Σ to a final ς; PostgreSQL does not.
+    let email = "ΟΔΥΣΣΕΥΣ@example.gr";
+    let form = [("email", email), ("display_name", "Odysseus"), ("password", PASSWORD)];
+    let signed_up = call_server_fn_as(&app, "/fn/sign_up", As::Anonymous, &form).await;
+    assert_eq!(signed_up.status, 200, "{}", signed_up.body);
+    let signed_in = sign_in(&app, email, PASSWORD).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn weak_passwords_are_refused_with_the_rule_they_break() {
     let (app, _database) = test_app().await;
     for (password, rule) in [("short", "at least 10 characters"), ("bob@example.com", "cannot be your email")]
