@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use app::ports::Backend;
 use app::{shell, App};
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::handler::Handler;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -179,6 +179,9 @@ pub fn router(state: AppState) -> Router {
         )
         // Listed innermost first: a request meets them from the bottom up.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+        // What server functions read their bodies up to (axum's default is
+        // 2 MiB, which a 1 MiB spec in Cyrillic, percent-encoded, passes).
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(from_fn(body_limit::refuse_oversized_bodies))
         .layer(from_fn_with_state(state.clone(), caller::identify_caller))
         .layer(session_layer(state.pool.clone(), &state.auth))

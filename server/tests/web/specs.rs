@@ -8,7 +8,11 @@ use serde_json::json;
 
 /// About 1 MiB of real text: headings, bullets, tabs and multi-byte characters.
 fn spec_of_bytes(bytes: usize) -> String {
-    let block = "## Feature ✓\n- The user can add a todo\twith a due date — «quickly».\n";
+    spec_of_bytes_from("## Feature ✓\n- The user can add a todo\twith a due date — «quickly».\n", bytes)
+}
+
+/// `block` over and over, then `x`s up to exactly `bytes`.
+fn spec_of_bytes_from(block: &str, bytes: usize) -> String {
     let mut content = String::with_capacity(bytes);
     while content.len() + block.len() <= bytes {
         content.push_str(block);
@@ -63,6 +67,20 @@ async fn a_one_mebibyte_spec_round_trips_byte_for_byte_through_both_doors() {
         "the server-function round trip changed it"
     );
     assert_eq!(loaded.json()["spec"]["size_bytes"], 1_048_576);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_mebibyte_spec_in_cyrillic_saves_from_the_pages_too() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    // Two bytes a letter, each sent as three characters in the form: 3 MiB.
+    let content = spec_of_bytes_from("Пользователь может добавить задачу.\n", 1_048_576);
+    let form = [("name", "Большая"), ("content", content.as_str())];
+    let saved = call_server_fn_as(&app, "/fn/create_spec", As::User(&user), &form).await;
+    assert_eq!(saved.status, 200, "{}", &saved.body[..saved.body.len().min(300)]);
+    let id = saved.json().as_str().expect("the new spec's id").to_owned();
+    let loaded = call_server_fn_as(&app, "/fn/get_spec", As::User(&user), &[("id", &id)]).await;
+    assert!(loaded.json()["spec"]["content"].as_str().unwrap() == content, "the round trip changed it");
 }
 
 #[tokio::test(flavor = "multi_thread")]
