@@ -191,10 +191,13 @@ fn current_grant(site: &PreviewSite, headers: &HeaderMap) -> Option<Access> {
     access_cookie(headers).and_then(|token| site.signer.verify(Purpose::Grant, &token, Utc::now()).ok())
 }
 
+/// The grant cookie's value, unless the browser sends two: a script of an
+/// app on the shared origin can set one of its own for a longer path, which
+/// the browser would send first, to steer its visitor's requests to that app.
 fn access_cookie(headers: &HeaderMap) -> Option<String> {
-    proxy::request_cookies(headers)
-        .find(|cookie| cookie.name() == ACCESS_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
+    let mut grants = proxy::request_cookies(headers).filter(|cookie| cookie.name() == ACCESS_COOKIE);
+    let grant = grants.next()?;
+    grants.next().is_none().then(|| grant.value().to_owned())
 }
 
 fn unknown_host() -> Response {
@@ -237,4 +240,24 @@ fn proxy_error(error: &ProxyError) -> Response {
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookies(value: &'static str) -> HeaderMap {
+        HeaderMap::from_iter([(header::COOKIE, HeaderValue::from_static(value))])
+    }
+
+    #[test]
+    fn a_grant_is_read_only_when_the_browser_sends_exactly_one() {
+        assert_eq!(access_cookie(&cookies("theme=dark; agents_preview=grant-a")).as_deref(), Some("grant-a"));
+        assert_eq!(access_cookie(&cookies("theme=dark")), None);
+        assert_eq!(
+            access_cookie(&cookies("agents_preview=planted-by-an-app; agents_preview=grant-a")),
+            None,
+            "two grants: which is the visitor's cannot be told"
+        );
+    }
 }
