@@ -150,6 +150,9 @@ impl FrameParser for MessageStreamParser {
                 self.usage.output_tokens = message["usage"]["output_tokens"].as_u64().unwrap_or(0);
                 let model = message["model"].as_str().unwrap_or_default().to_owned();
                 events.push(StreamEvent::Started { model });
+                // The input is billed from here on, even if the reply is cut
+                // off before its `message_delta`.
+                events.push(StreamEvent::Usage(self.usage));
             }
             "content_block_start" => {
                 let block = &data["content_block"];

@@ -382,6 +382,15 @@ async fn an_initializer_cut_short_after_writing_the_feature_list_is_repeated_bef
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_reply_cut_off_midway_still_counts_the_input_tokens_its_provider_billed() {
+    let fake = FakeProvider::start(vec![cut_off(), cut_off()]).await;
+    let database = migrated_database().await;
+    let (_app, build) = paused_after_two_stalled_sessions(&database, &fake, "billed@example.com").await;
+    // Each reply's `message_start` said 25 input tokens before the cut.
+    assert_eq!(build.input_tokens, 50);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn initializers_whose_replies_keep_failing_midway_count_towards_the_stall_limit() {
     let fake =
         FakeProvider::start(vec![write_feature_list("toolu_1", &one_feature(false)), cut_off(), cut_off()])
