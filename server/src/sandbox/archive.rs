@@ -316,23 +316,34 @@ impl<R: Read> Read for InspectingReader<R> {
 /// the next file's bytes would be read as the headers of entries the build
 /// chose.
 struct ExactLength<R> {
-    inner: std::io::Take<R>,
+    inner: R,
+    /// Bytes still owed to the entry.
     missing: u64,
+    /// The file came to an end: only zeros follow, whatever it does next.
+    is_padding: bool,
 }
 
 impl<R: Read> ExactLength<R> {
     fn new(inner: R, length: u64) -> Self {
-        Self { inner: inner.take(length), missing: length }
+        Self { inner, missing: length, is_padding: false }
     }
 }
 
 impl<R: Read> Read for ExactLength<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let mut read = self.inner.read(buffer)?;
-        if read == 0 && !buffer.is_empty() {
-            read = buffer.len().min(usize::try_from(self.missing).unwrap_or(usize::MAX));
-            buffer[..read].fill(0);
+        let wanted = buffer.len().min(usize::try_from(self.missing).unwrap_or(usize::MAX));
+        if wanted == 0 {
+            return Ok(0);
         }
+        let buffer = &mut buffer[..wanted];
+        let read = if self.is_padding { 0 } else { self.inner.read(buffer)? };
+        let read = if read == 0 {
+            self.is_padding = true;
+            buffer.fill(0);
+            wanted
+        } else {
+            read
+        };
         self.missing -= read as u64;
         Ok(read)
     }
@@ -400,6 +411,29 @@ mod tests {
         let mut grown = Vec::new();
         ExactLength::new(&b"abcdef"[..], 4).read_to_end(&mut grown).unwrap();
         assert_eq!(grown, b"abcd");
+    }
+
+    /// A file cut short and written again while it is read: "abc", then
+    /// its end, then more bytes.
+    struct TruncatedThenAppended(Vec<&'static [u8]>);
+
+    impl Read for TruncatedThenAppended {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let piece = self.0.remove(0);
+            buffer[..piece.len()].copy_from_slice(piece);
+            Ok(piece.len())
+        }
+    }
+
+    #[test]
+    fn a_file_written_again_after_its_end_was_read_adds_nothing_to_its_entry() {
+        let file = TruncatedThenAppended(vec![b"abc", b"", b"appended later"]);
+        let mut entry = Vec::new();
+        ExactLength::new(file, 8).read_to_end(&mut entry).unwrap();
+        assert_eq!(entry, b"abc\0\0\0\0\0");
     }
 
     async fn archive_of(dir: &Path, max_file_bytes: u64) -> std::io::Result<Vec<u8>> {
