@@ -81,6 +81,9 @@ pub enum StorageError {
     /// What was being uploaded failed to produce its bytes.
     #[error("the upload's source failed: {0}")]
     Source(std::io::Error),
+    /// As many archives are being read as may be at once.
+    #[error("as many archives are being read as may be at once")]
+    Busy,
 }
 
 impl From<object_store::Error> for StorageError {

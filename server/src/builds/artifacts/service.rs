@@ -61,6 +61,9 @@ impl From<StorageError> for AppError {
                 AppError::NotFound("The archive is no longer in storage. It may have been removed.".into())
             }
             StorageError::InvalidKey(error) => AppError::Invalid(error.to_string()),
+            StorageError::Busy => AppError::Unavailable(
+                "Many files are being read from archives right now. Please try again in a moment.".into(),
+            ),
             other => {
                 tracing::warn!(error = %other, "object storage failed");
                 AppError::Unavailable(
