@@ -12,7 +12,7 @@ use crate::common::wire_servers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::model::builds::{BuildDetail, BuildEvent, BuildStatus};
+use app::model::builds::{BuildDetail, BuildEvent, BuildStatus, LogStream};
 use common::{
     build_app, build_setup_with, create_spec, local_sandbox_engine, migrated_database, sign_up, start_build,
     stored_events, test_build_settings, wait_for_build, As, BuildApp, TestDatabase, TestUser,
@@ -90,6 +90,45 @@ async fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> boo
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     condition()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_working_time_limit_ends_a_session_of_long_commands_midway_and_pauses_the_build() {
+    let marker = format!("done-{}", Uuid::now_v7().simple());
+    // The first at once, then three of 30 s each.
+    let calls: Vec<(String, Value)> = (1..=4)
+        .map(|n| {
+            let pause = if n == 1 { 0 } else { 30 };
+            (format!("toolu_{n}"), json!({ "command": format!("sleep {pause}; echo {marker}-{n}") }))
+        })
+        .collect();
+    let calls: Vec<(&str, &str, &Value)> =
+        calls.iter().map(|(id, input)| (id.as_str(), "run_command", input)).collect();
+    let fake = FakeProvider::start(vec![messages_api::tool_use_reply(100, &calls)]).await;
+    let database = migrated_database().await;
+    let settings = BuildSettings { max_active_time: Duration::from_secs(10), ..test_build_settings(1) };
+    let app = build_app(&database, setup(&fake, settings));
+    let user = sign_up(&app.router, "overtime@example.com").await;
+    let spec = create_spec(&app.router, &user, "Sleeper", "# Sleeper\n- sleeps").await;
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+
+    let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(60), |build| {
+        build.status == BuildStatus::Paused
+    })
+    .await;
+    let reason = build.status_reason.clone().unwrap_or_default();
+    assert!(reason.contains("the build's limit"), "{reason}");
+    let output: Vec<String> = stored_events(&database.pool, build.id)
+        .await
+        .into_iter()
+        .filter_map(|stored| match stored.event {
+            BuildEvent::Log { stream: LogStream::Stdout, line } if line.contains(&marker) => Some(line),
+            _ => None,
+        })
+        .collect();
+    // 10 s to work: the session ends in the second command, not 90 s later.
+    assert!(output.iter().any(|line| line.ends_with("-1")), "the first command ran: {output:?}");
+    assert!(!output.iter().any(|line| line.ends_with("-2")), "the session ran past its time: {output:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -684,6 +684,48 @@ async fn a_started_build_whose_sandbox_is_gone_fails_and_says_why() {
     let reason = failed.status_reason.unwrap_or_default();
     assert!(reason.contains("sandbox is gone"), "{reason}");
     assert!(failed.finished_at.is_some());
+    // Nothing is left to archive, so nothing waits for an archive before it may go.
+    let deleted =
+        api(&serving.router, "DELETE", &format!("/api/builds/{}", build.id), As::User(&user), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_archive_no_server_can_make_is_given_up_after_a_day_and_its_build_may_go() {
+    use server::builds::artifacts::repo as artifact_repo;
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "stranded@example.com").await;
+    let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
+    let stranded = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let recent = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    // Both ended on a machine that is gone; one of them two days ago.
+    common::run_sql(
+        &database.pool,
+        &format!(
+            "UPDATE builds SET status = 'failed', started_at = now(), finished_at = now() \
+             WHERE id IN ('{}', '{}');
+             INSERT INTO build_artifacts (build_id, state, updated_at) \
+             VALUES ('{}', 'pending', now() - interval '2 days'), ('{}', 'pending', now())",
+            stranded.id, recent.id, stranded.id, recent.id
+        ),
+    )
+    .await;
+    let delete = async |id: Uuid| {
+        api(&app.router, "DELETE", &format!("/api/builds/{id}"), As::User(&user), None).await.status
+    };
+    assert_eq!(delete(stranded.id).await, 409, "a build waits for its archive before it may go");
+
+    let mut connection = database.pool.get().await.expect("a connection");
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
+    let given_up = artifact_repo::give_up_waiting_since(&mut connection, cutoff, "Nobody holds it.").await;
+    assert_eq!(given_up.expect("the update"), 1, "only the archive that waited past the day");
+    let info =
+        get_as(&app.router, &format!("/api/builds/{}/artifacts/manifest", stranded.id), As::User(&user))
+            .await;
+    assert!(info.body.contains("Nobody holds it."), "the archive says why: {}", info.body);
+    assert_eq!(delete(stranded.id).await, 204);
+    assert_eq!(delete(recent.id).await, 409, "an archive waiting a moment still waits");
 }
 
 #[tokio::test(flavor = "multi_thread")]

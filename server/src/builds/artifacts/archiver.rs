@@ -39,8 +39,20 @@ const CLAIM_LEASE: Duration = Duration::from_secs(60);
 /// The retention policy is applied at most this often: within an hour of
 /// an archive's time running out is soon enough.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// Archives looked at per pass: each process skips those whose work
+/// directory is elsewhere, so the list must reach past them.
+const WAITING_PER_PASS: i64 = 1_000;
+/// An archive that has waited this long has no process holding its work
+/// directory (each archives what it holds within seconds of the end).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// How often archives waiting past `GIVE_UP_AFTER` are looked for.
+const GIVE_UP_EVERY: Duration = Duration::from_secs(600);
 /// Evidence events read per build (test runs, feature ends, sessions).
 const MAX_EVIDENCE_EVENTS: i64 = 200_000;
+
+/// Shown in brackets after "The build's archive could not be stored".
+const UNREACHABLE_WORK: &str =
+    "no server has held its work directory for a day; if the server that ran the build comes back, retry";
 
 pub struct Archiver {
     pub pool: DbPool,
@@ -79,9 +91,16 @@ impl Archiver {
     /// is taken up again when its claim runs out.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut next_retention = tokio::time::Instant::now();
+        let mut next_give_up = tokio::time::Instant::now();
         loop {
             if let Err(error) = self.archive_waiting(&shutdown).await {
                 tracing::warn!(%error, "could not look for builds to archive");
+            }
+            if tokio::time::Instant::now() >= next_give_up {
+                next_give_up = tokio::time::Instant::now() + GIVE_UP_EVERY;
+                if let Err(error) = self.give_up_on_the_unreachable().await {
+                    tracing::warn!(%error, "could not give up on archives nobody can make");
+                }
             }
             if let Some(retention) =
                 self.settings.retention.filter(|_| tokio::time::Instant::now() >= next_retention)
@@ -104,7 +123,7 @@ impl Archiver {
     async fn archive_waiting(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
         let waiting = {
             let mut connection = self.pool.connection().await?;
-            artifact_repo::waiting(&mut connection, 50).await?
+            artifact_repo::waiting(&mut connection, WAITING_PER_PASS).await?
         };
         for build_id in waiting {
             tokio::select! {
@@ -282,6 +301,17 @@ impl Archiver {
     }
 
     /// Removes stored archives older than the retention period.
+    async fn give_up_on_the_unreachable(&self) -> Result<(), StoreError> {
+        let cutoff = Utc::now() - chrono::Duration::from_std(GIVE_UP_AFTER).unwrap_or(chrono::TimeDelta::MAX);
+        let mut connection = self.pool.connection().await?;
+        let given_up =
+            artifact_repo::give_up_waiting_since(&mut connection, cutoff, UNREACHABLE_WORK).await?;
+        if given_up > 0 {
+            tracing::warn!(given_up, "gave up on archives whose work directory no server holds");
+        }
+        Ok(())
+    }
+
     async fn expire_old(&self) -> Result<(), ArchiveError> {
         let Some(retention) = self.settings.retention else { return Ok(()) };
         let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);

@@ -92,6 +92,30 @@ pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreRes
         .await?)
 }
 
+/// Gives up on the archives that have waited since before `cutoff`: no
+/// process holds their build's work directory any more (its machine is
+/// gone), so they would wait for ever. They are marked failed with
+/// `message`, and a retry puts one back in line. Answers how many.
+pub async fn give_up_waiting_since(
+    connection: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+    message: &str,
+) -> StoreResult<usize> {
+    Ok(diesel::update(build_artifacts::table.filter(build_artifacts::updated_at.lt(cutoff)).filter(
+        build_artifacts::state.eq("pending").or(
+            build_artifacts::state.eq("uploading").and(build_artifacts::claimed_until.lt(diesel::dsl::now)),
+        ),
+    ))
+    .set((
+        build_artifacts::state.eq("failed"),
+        build_artifacts::message.eq(message),
+        build_artifacts::claimed_by.eq(None::<Uuid>),
+        build_artifacts::claimed_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(connection)
+    .await?)
+}
+
 /// Takes the build's archiving for `worker` for `lease`, if it still waits.
 pub async fn claim(
     connection: &mut AsyncPgConnection,

@@ -59,6 +59,8 @@ pub enum SessionEnd {
     /// The loop guard stopped it; the reason in words.
     Looping(String),
     TokenBudget,
+    /// The build's working time ran out in the middle of the session.
+    TimeLimit,
     /// Cancelled, paused or the server is stopping.
     Stopped,
     /// The provider is rate limited or overloaded: try again after `wait`,
@@ -73,6 +75,33 @@ pub enum SessionEnd {
     ProviderFailed(String),
     /// The build filled its disk; the reason in words.
     DiskFull(String),
+}
+
+/// Lines of one reply the build's log shows, and characters of each: the
+/// log is for following the agent, and a model steered to write thousands
+/// of lines (by a file in the build, say) must not fill it.
+const LOGGED_REPLY_LINES: usize = 200;
+const LOGGED_LINE_CHARS: usize = 2_000;
+
+/// A reply's non-blank lines as the log shows them, each `agent: `, with a
+/// note of the lines left out.
+fn reply_log_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
+    let mut logged: Vec<String> = lines
+        .iter()
+        .take(LOGGED_REPLY_LINES)
+        .map(|line| match line.char_indices().nth(LOGGED_LINE_CHARS) {
+            Some((cut, _)) => format!("agent: {}…", &line[..cut]),
+            None => format!("agent: {line}"),
+        })
+        .collect();
+    if lines.len() > LOGGED_REPLY_LINES {
+        logged.push(format!(
+            "agent: … {} more lines of this reply are not shown",
+            lines.len() - LOGGED_REPLY_LINES
+        ));
+    }
+    logged
 }
 
 #[derive(Debug)]
@@ -125,8 +154,8 @@ impl Session<'_> {
                     return report;
                 }
             };
-            for line in reply.text.lines().filter(|line| !line.trim().is_empty()) {
-                self.events.emit(BuildEvent::system_log(format!("agent: {line}"))).await;
+            for line in reply_log_lines(&reply.text) {
+                self.events.emit(BuildEvent::system_log(line)).await;
             }
             let mut content: Vec<ContentBlock> = Vec::new();
             if !reply.text.is_empty() {
@@ -266,4 +295,21 @@ impl Session<'_> {
 struct Reply {
     text: String,
     tool_calls: Vec<ToolCall>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_of_thousands_of_lines_logs_a_bounded_few() {
+        let long_line = "é".repeat(5_000);
+        let text = format!("{long_line}\n\n{}", "step\n".repeat(20_000));
+        let logged = reply_log_lines(&text);
+        assert_eq!(logged.len(), LOGGED_REPLY_LINES + 1);
+        assert_eq!(logged[0].chars().count(), "agent: ".len() + LOGGED_LINE_CHARS + 1, "cut at a character");
+        assert_eq!(logged[1], "agent: step");
+        assert_eq!(logged[LOGGED_REPLY_LINES], "agent: … 19801 more lines of this reply are not shown");
+        assert_eq!(reply_log_lines("one\n  \ntwo"), ["agent: one", "agent: two"]);
+    }
 }

@@ -23,7 +23,7 @@ use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
 use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
 use crate::builds::harness::protocol::FEATURE_LIST_FILE;
-use crate::builds::harness::{prompts, Session, SessionEnd, SessionLimits};
+use crate::builds::harness::{prompts, Session, SessionEnd, SessionLimits, SessionReport};
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, ClaimedBuild, SessionTally};
 use crate::builds::settings::BuildSettings;
@@ -106,9 +106,9 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
 
 /// Renews the lease until `stop`; re-reads the build's state when woken (a
 /// cancel or pause) and stops the run when it is no longer running here.
-/// A run that could not renew its lease for nearly a whole lease (its
-/// database out of reach) stops itself before the lease runs out, since
-/// another process may then claim the build and run it too.
+/// A run that could not renew its lease for all but the last renewal
+/// interval of it (its database out of reach) stops itself then, before
+/// the lease runs out, since another process may then claim the build.
 async fn keep_lease(
     context: Arc<RunnerContext>,
     build_id: Uuid,
@@ -116,35 +116,39 @@ async fn keep_lease(
     stop: CancellationToken,
 ) {
     let settings = context.settings;
+    let fence_after = settings.lease.saturating_sub(settings.renew_every());
     // The claim has just taken the lease.
-    let mut stop_by = Instant::now() + settings.lease.saturating_sub(settings.renew_every());
+    let mut stop_by = tokio::time::Instant::now() + fence_after;
+    let fence = |reason: &str| {
+        tracing::warn!(%build_id, "{reason}; stopping this run so that no other process runs the build at once");
+        stop.cancel();
+    };
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
+            _ = tokio::time::sleep_until(stop_by) => return fence("could not renew the build's lease in time"),
             _ = tokio::time::sleep(settings.renew_every()) => {}
             _ = wake.notified() => {}
         }
-        let asked_at = Instant::now();
+        let asked_at = tokio::time::Instant::now();
         let renewing = async {
             let mut connection = context.pool.get().await?;
             repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await
         };
-        let status = match tokio::time::timeout_at(stop_by.into(), renewing).await {
+        let renewed = tokio::select! {
+            _ = stop.cancelled() => return,
+            renewed = tokio::time::timeout_at(stop_by, renewing) => renewed,
+        };
+        let status = match renewed {
             Ok(Ok(status)) => status,
-            Ok(Err(error)) if Instant::now() < stop_by => {
+            Ok(Err(error)) if tokio::time::Instant::now() < stop_by => {
                 tracing::warn!(%build_id, %error, "could not renew a build's lease; will try again");
                 continue;
             }
-            _ => {
-                tracing::warn!(%build_id, "could not renew the build's lease in time; stopping this run so that no other process runs the build at once");
-                stop.cancel();
-                return;
-            }
+            _ => return fence("could not renew the build's lease in time"),
         };
         match status {
-            Some(BuildStatus::Running) => {
-                stop_by = asked_at + settings.lease.saturating_sub(settings.renew_every());
-            }
+            Some(BuildStatus::Running) => stop_by = asked_at + fence_after,
             Some(status) => {
                 tracing::info!(%build_id, status = status.as_str(), "the build was stopped by its owner");
                 stop.cancel();
@@ -175,6 +179,9 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
             return Ok(());
         }
     };
+    // Only work that is here can be archived: a build that failed for want
+    // of its work directory has none, and its archive would wait for ever.
+    let has_work = status.is_final() && !matches!(context.engine.open(build_id).await, Ok(None));
     let stored = connection
         .transaction(async |connection| {
             if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
@@ -184,7 +191,7 @@ async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Res
                 repo::release_lease(connection, build_id, worker, false).await?;
                 return Ok::<_, StoreError>(Vec::new());
             }
-            if status.is_final() {
+            if has_work {
                 artifact_repo::mark_pending(connection, build_id).await?;
             }
             let event = BuildEvent::Status { status, reason: reason.clone() };
@@ -327,11 +334,11 @@ impl Run<'_> {
                 settings.token_budget
             ));
         }
-        let active = build.active_secs - build.limits_from_secs;
-        if active >= settings.max_active_time.as_secs() as i64 {
+        // Less than a second left would only start a session to cut it off.
+        if self.working_time_left() < Duration::from_secs(1) {
             return Some(format!(
                 "The agent worked for {} minutes, the build's limit. Resume it to allow as long again.",
-                active / 60
+                settings.max_active_time.as_secs() / 60
             ));
         }
         if build.stalled_sessions >= settings.max_stalled_sessions as i32 {
@@ -355,7 +362,7 @@ impl Run<'_> {
             format!("Session {session}: planning the features.")
         };
         self.events.emit(BuildEvent::system_log(line)).await;
-        let report = self.session(sandbox).run(prompts::initializer_prompt(again)).await;
+        let report = self.run_session(sandbox, prompts::initializer_prompt(again)).await;
         let features = match sandbox.read_file(FEATURE_LIST_FILE).await {
             Ok(bytes) => parse_feature_list(&bytes).ok(),
             Err(_) => None,
@@ -405,7 +412,7 @@ impl Run<'_> {
                 category: feature.category.clone(),
             })
             .await;
-        let report = self.session(sandbox).run(prompts::coding_prompt(index, feature)).await;
+        let report = self.run_session(sandbox, prompts::coding_prompt(index, feature)).await;
         let after = match sandbox.read_file(FEATURE_LIST_FILE).await {
             Ok(bytes) => parse_feature_list(&bytes).unwrap_or_else(|_| before.to_vec()),
             Err(_) => before.to_vec(),
@@ -433,14 +440,46 @@ impl Run<'_> {
         self.after_session(report, outcome).await
     }
 
-    fn session<'s>(&'s self, sandbox: &'s dyn Sandbox) -> Session<'s> {
+    /// Runs a session that `opening` starts, cut short when the build's
+    /// working time runs out (a session of many long commands would
+    /// otherwise run hours past it before the next check between sessions).
+    async fn run_session(&self, sandbox: &dyn Sandbox, opening: String) -> SessionReport {
+        let time_up = self.stop.child_token();
+        let session = self.session(sandbox, &time_up);
+        let run = session.run(opening);
+        tokio::pin!(run);
+        let mut report = tokio::select! {
+            report = &mut run => return report,
+            _ = tokio::time::sleep(self.working_time_left()) => {
+                time_up.cancel();
+                run.await
+            }
+        };
+        if matches!(report.end, SessionEnd::Stopped) && !self.stop.is_cancelled() {
+            report.end = SessionEnd::TimeLimit;
+        }
+        report
+    }
+
+    /// What is left of the build's working time, counting the time since
+    /// the last session was recorded.
+    fn working_time_left(&self) -> Duration {
+        let recorded = (self.build.active_secs - self.build.limits_from_secs).max(0) as u64;
+        self.context
+            .settings
+            .max_active_time
+            .saturating_sub(Duration::from_secs(recorded))
+            .saturating_sub(self.counted_until.elapsed())
+    }
+
+    fn session<'s>(&'s self, sandbox: &'s dyn Sandbox, stop: &'s CancellationToken) -> Session<'s> {
         let settings = &self.context.settings;
         let used = (self.build.tokens() - self.build.limits_from_tokens).max(0) as u64;
         Session {
             sandbox,
             provider: &self.context.provider,
             events: self.events,
-            stop: self.stop,
+            stop,
             metrics: &self.context.metrics,
             limits: SessionLimits {
                 max_turns: settings.max_turns_per_session,
@@ -453,11 +492,7 @@ impl Run<'_> {
     }
 
     /// Records the session and decides whether the run goes on.
-    async fn after_session(
-        &mut self,
-        report: crate::builds::harness::SessionReport,
-        outcome: SessionOutcome,
-    ) -> Option<RunEnd> {
+    async fn after_session(&mut self, report: SessionReport, outcome: SessionOutcome) -> Option<RunEnd> {
         let SessionOutcome { passing, total, made_progress, plan } = outcome;
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
@@ -525,10 +560,12 @@ impl Run<'_> {
                 // A failing provider is not the agent looping; still, three in a row pause the build.
                 None
             }
+            // The limits are checked before the next session, and pause the build.
             SessionEnd::Finished
             | SessionEnd::TurnLimit
             | SessionEnd::Looping(_)
-            | SessionEnd::TokenBudget => None,
+            | SessionEnd::TokenBudget
+            | SessionEnd::TimeLimit => None,
         }
     }
 
