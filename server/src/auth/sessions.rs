@@ -250,6 +250,17 @@ impl SessionStore for PgSessionStore {
     }
 }
 
+/// The user a stored session signs in, if it is unexpired: for streams that
+/// outlive the request which loaded it, to learn of a sign-out meanwhile.
+pub async fn user_of_stored_session(pool: &DbPool, id: &Id) -> Result<Option<Uuid>, StoreError> {
+    let mut connection = pool.get().await?;
+    let row: Option<SessionWithUser> = static_sql(LOAD_WITH_USER, bind::<Text, _>(stored_id(id)))
+        .get_result(&mut connection)
+        .await
+        .optional()?;
+    Ok(row.and_then(|row| row.user_id))
+}
+
 pub async fn delete_expired_sessions(pool: &DbPool) -> Result<usize, StoreError> {
     let mut connection = pool.get().await?;
     Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(Utc::now())))

@@ -10,9 +10,9 @@ use app::ports::{Caller, ClientAddress, Credential, Session};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use crate::http::api::error::ApiError;
+use crate::http::refusal::refuse;
 use crate::http::AppState;
 
 pub async fn identify_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -30,7 +30,7 @@ pub async fn identify_caller(State(state): State<AppState>, mut request: Request
             request.extensions_mut().insert(caller);
         }
         Ok(None) => {}
-        Err(error) => return ApiError::from(error).into_response(),
+        Err(error) => return refuse(&request, error),
     }
     next.run(request).await
 }

@@ -9,9 +9,9 @@ use app::error::AppError;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use crate::http::api::error::ApiError;
+use crate::http::refusal::refuse;
 use crate::http::AppState;
 
 pub async fn refuse_cross_origin_writes(
@@ -31,7 +31,7 @@ pub async fn refuse_cross_origin_writes(
              Open the platform itself and try again."
                 .into(),
         );
-        return ApiError::from(error).into_response();
+        return refuse(&request, error);
     }
     next.run(request).await
 }

@@ -15,9 +15,11 @@ pub mod plain_page;
 pub mod preview_site;
 pub mod rate_limit;
 pub mod reactive_owner;
+pub mod refusal;
 pub mod router;
 pub mod security_headers;
 pub mod serve;
+pub mod signed_in_stream;
 pub mod static_files;
 pub mod stream_slots;
 

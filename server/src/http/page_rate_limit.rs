@@ -15,16 +15,15 @@ use std::time::Duration;
 
 use app::error::AppError;
 use app::ports::{Caller, ClientAddress};
-use axum::extract::{Request, State};
-use axum::http::header::{self, HeaderValue};
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::extract::State;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use uuid::Uuid;
 
-use crate::http::plain_page::page;
+use crate::http::refusal::refuse;
 use crate::http::AppState;
 use crate::rate_limits::counted_address;
 
@@ -89,34 +88,7 @@ pub async fn limit_page_requests(State(state): State<AppState>, request: Request
         state.page_requests.per_minute,
         if retry_after_secs == 1 { "" } else { "s" }
     );
-    let mut response = if is_server_function_call(&request) {
-        server_function_refusal(AppError::TooManyRequests { message, retry_after_secs })
-    } else {
-        page(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &message)
-    };
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    response
-}
-
-/// A server function called by the app's code, which reads its errors from
-/// the body; a plain HTML form posted without JavaScript is shown a page.
-fn is_server_function_call(request: &Request) -> bool {
-    let accepts_html = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    request.uri().path().starts_with("/fn/") && !accepts_html
-}
-
-/// The error as the server function's own would come: its JSON, which the
-/// browser's side of the call turns back into the `AppError`.
-fn server_function_refusal(error: AppError) -> Response {
-    match serde_json::to_string(&error) {
-        Ok(body) => (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, "application/json")], body)
-            .into_response(),
-        Err(_) => StatusCode::TOO_MANY_REQUESTS.into_response(),
-    }
+    refuse(&request, AppError::TooManyRequests { message, retry_after_secs })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Caps on open live streams: a person's build views past their cap, and
-//! anyone's past the server's, are refused with 429 until one closes.
+//! anyone's past the server's, are refused with 429 until one closes. And
+//! a stream ends once the credential that opened it signs nobody in.
 
 use crate::common;
 
@@ -7,9 +8,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::{
-    build_app_with_auth, create_spec, idle_build_setup, migrated_database, sign_up, start_build, TestUser,
+    api, build_app, build_app_with_auth, call_server_fn_as, create_spec, create_token, idle_build_setup,
+    migrated_database, sign_up, start_build, As, TestUser,
 };
+use futures_util::StreamExt;
 use server::config::StreamLimits;
+use server::http::signed_in_stream::RECHECK_EVERY;
 use uuid::Uuid;
 
 const SPEC: &str = "# Todo\n\n## Features\n- Add a todo\n";
@@ -66,4 +70,53 @@ async fn live_views_past_a_persons_cap_or_the_servers_are_refused_until_one_clos
     let again = open_stream(server.address, &ada, adas_build).await;
     assert_eq!(again.status(), 200);
     drop((second, bobs, again));
+}
+
+/// Reads the stream until it ends.
+fn read_to_the_end(response: reqwest::Response) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut body = response.bytes_stream();
+        while let Some(Ok(_)) = body.next().await {}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_ends_once_its_token_is_revoked_or_its_session_signed_out_and_no_other() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let server = common::serve(app.router.clone()).await;
+    let ada = sign_up(&app.router, "ada@example.com").await;
+    let bob = sign_up(&app.router, "bob@example.com").await;
+    // Queued, with no worker to run them: their streams stay open.
+    let adas_spec = create_spec(&app.router, &ada, "Todo", SPEC).await;
+    let adas_build = start_build(&app.router, &ada, adas_spec["id"].as_str().unwrap()).await.id;
+    let bobs_spec = create_spec(&app.router, &bob, "Todo", SPEC).await;
+    let bobs_build = start_build(&app.router, &bob, bobs_spec["id"].as_str().unwrap()).await.id;
+    let (token_id, secret) = create_token(&app.router, &ada, "watcher").await;
+
+    let by_token = reqwest::Client::new()
+        .get(format!("http://{}/api/builds/{adas_build}/stream", server.address))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("the server answers");
+    let by_session = open_stream(server.address, &ada, adas_build).await;
+    let bobs = open_stream(server.address, &bob, bobs_build).await;
+    for response in [&by_token, &by_session, &bobs] {
+        assert_eq!(response.status(), 200);
+    }
+    let (by_token, by_session, bobs) =
+        (read_to_the_end(by_token), read_to_the_end(by_session), read_to_the_end(bobs));
+
+    let revoked = api(&app.router, "DELETE", &format!("/api/tokens/{token_id}"), As::User(&ada), None).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let signed_out = call_server_fn_as(&app.router, "/fn/sign_out", As::User(&ada), &[]).await;
+    assert_eq!(signed_out.status, 200, "{}", signed_out.body);
+    let limit = RECHECK_EVERY + Duration::from_secs(10);
+    tokio::time::timeout(limit, by_token).await.expect("the revoked token's stream ended").unwrap();
+    tokio::time::timeout(limit, by_session).await.expect("the signed-out session's stream ended").unwrap();
+    // Past Bob's stream's first check too, which came a moment after theirs.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!bobs.is_finished(), "a stream whose session still signs in goes on past its checks");
+    bobs.abort();
 }

@@ -27,6 +27,7 @@ use crate::builds::viewer::ViewerItem;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
+use crate::http::signed_in_stream::{while_signed_in, StreamCredential};
 use crate::http::AppState;
 use crate::storage::content_disposition;
 
@@ -270,6 +271,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 pub async fn stream(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
+    credential: StreamCredential,
     Path(id): Path<String>,
     headers: HeaderMap,
     params: Result<Query<StreamParams>, QueryRejection>,
@@ -298,5 +300,6 @@ pub async fn stream(
         };
         Some((Ok(event), (viewer, slot)))
     });
+    let events = while_signed_in(state.clone(), credential, events);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }

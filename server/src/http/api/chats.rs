@@ -22,6 +22,7 @@ use crate::chats::replies::Following;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
+use crate::http::signed_in_stream::{while_signed_in, StreamCredential};
 use crate::http::AppState;
 
 /// A malformed id names no chat, exactly like someone else's.
@@ -186,6 +187,7 @@ pub async fn refine_spec(
 pub async fn follow_reply(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
+    credential: StreamCredential,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let following = state.chats.follow(&owner, chat_id(&id)?).await?;
@@ -211,6 +213,7 @@ pub async fn follow_reply(
                 Err(RecvError::Closed) => None,
             }
         });
+    let stream = while_signed_in(state.clone(), credential, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
