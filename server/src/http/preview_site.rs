@@ -119,6 +119,9 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
     if host == HostMatch::Unknown {
         return unknown_host();
     }
+    if grant_cookies(request.headers()) > 1 {
+        return two_grants();
+    }
     let grant = current_grant(&site, request.headers()).filter(|access| is_for_host(access, host));
     let Some(access) = grant else {
         return page(
@@ -189,6 +192,26 @@ fn is_for_host(access: &Access, host: HostMatch) -> bool {
 /// The grant the browser holds, if it is valid.
 fn current_grant(site: &PreviewSite, headers: &HeaderMap) -> Option<Access> {
     access_cookie(headers).and_then(|token| site.signer.verify(Purpose::Grant, &token, Utc::now()).ok())
+}
+
+fn grant_cookies(headers: &HeaderMap) -> usize {
+    proxy::request_cookies(headers).filter(|cookie| cookie.name() == ACCESS_COOKIE).count()
+}
+
+/// Refuses a request with two grants, and clears the origin's cookies so
+/// that opening the preview again works.
+fn two_grants() -> Response {
+    let mut response = page(
+        StatusCode::FORBIDDEN,
+        "Two preview grants",
+        "This browser sent two grants to this preview address (an app opened here set one of its own), so \
+         which is yours cannot be told. They are cleared now: open the preview again with \"Open preview\" \
+         on the build page.",
+    );
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("clear-site-data"), HeaderValue::from_static("\"cookies\""));
+    response
 }
 
 /// The grant cookie's value, unless the browser sends two: a script of an
