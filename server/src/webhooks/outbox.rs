@@ -117,8 +117,10 @@ pub async fn enqueue_build_events(
     Ok(())
 }
 
-/// Writes a `webhook.test` delivery to the hook, with an example build.
-pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> StoreResult<Uuid> {
+/// Writes a `webhook.test` delivery to the hook, with an example build;
+/// `None` while an earlier one is still on its way (being retried), so
+/// test sends cannot pile up ahead of every hook's build deliveries.
+pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> StoreResult<Option<Uuid>> {
     let id = Uuid::now_v7();
     let message = WebhookMessage {
         id,
@@ -135,16 +137,19 @@ pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> Sto
             path: "/builds".into(),
         },
     };
-    diesel::insert_into(webhook_deliveries::table)
-        .values((
-            webhook_deliveries::id.eq(id),
-            webhook_deliveries::webhook_id.eq(hook),
-            webhook_deliveries::event.eq(WebhookEvent::Test.as_str()),
-            webhook_deliveries::payload.eq(body_of(&message)),
-        ))
-        .execute(connection)
-        .await?;
-    Ok(id)
+    let inserted = diesel::sql_query(
+        "INSERT INTO webhook_deliveries (id, webhook_id, event, payload)
+         SELECT $1, $2, $3, $4
+         WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries
+                           WHERE webhook_id = $2 AND event = $3 AND state = 'pending')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Uuid, _>(hook)
+    .bind::<Text, _>(WebhookEvent::Test.as_str())
+    .bind::<Text, _>(body_of(&message))
+    .execute(connection)
+    .await?;
+    Ok((inserted == 1).then_some(id))
 }
 
 /// A delivery this process claimed, with where and how to send it.

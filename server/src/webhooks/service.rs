@@ -93,7 +93,13 @@ impl Webhooks for WebhookService {
         if !repo::exists(&mut connection, owner.id, id).await? {
             return Err(webhook_not_found());
         }
-        let delivery = outbox::enqueue_test(&mut connection, id).await?;
+        let delivery = outbox::enqueue_test(&mut connection, id).await?.ok_or_else(|| {
+            AppError::Conflict(
+                "A test delivery to this webhook is still on its way (its receiver has not answered yet, and it \
+                 is being retried). Its deliveries say how it goes; send another once it has arrived or failed."
+                    .into(),
+            )
+        })?;
         self.dispatcher.wake.notify_one();
         Ok(delivery)
     }

@@ -209,6 +209,17 @@ async fn a_delivery_waits_out_a_receiver_that_is_down_across_a_restart() {
         let error = failed_twice.last_error.clone().unwrap_or_default();
         assert!(error.starts_with("Could not reach the receiver"), "{error}");
         assert!(failed_twice.next_attempt_at.is_some(), "{failed_twice:#?}");
+        // Another test waits for this one: they cannot pile up ahead of every hook's deliveries.
+        let again = api(
+            &app.router,
+            "POST",
+            &format!("/api/webhooks/{}/test", created.webhook.id),
+            As::User(&user),
+            None,
+        )
+        .await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.body.contains("still on its way"), "{}", again.body);
         // The server stops; the delivery waits in the outbox.
         app.state.webhooks.shut_down().await;
         (user, created.webhook.id, delivery_id)

@@ -73,7 +73,7 @@ pub struct QueuedDelivery {
 /// Send a `webhook.test` message to the webhook (queued: see its deliveries).
 #[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The webhook's id")),
-    responses((status = ACCEPTED, body = QueuedDelivery)))]
+    responses((status = ACCEPTED, body = QueuedDelivery), (status = CONFLICT, description = "A test delivery to this webhook is still on its way", body = ErrorBody)))]
 pub async fn send_test(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
