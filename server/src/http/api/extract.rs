@@ -4,10 +4,12 @@
 use app::error::AppError;
 use app::model::accounts::UserProfile;
 use app::ports::Caller;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, MissingJsonContentType};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use axum::http::{header, HeaderMap};
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::http::api::error::ApiError;
 
@@ -40,17 +42,72 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentCaller {
 /// A JSON object body, answering bad ones in the API's error format: 415
 /// without the JSON content type, 400 for broken JSON, 422 for anything but
 /// an object of the operation's fields. (serde alone would take an array
-/// for a struct, which no documented body is.)
+/// for a struct, which no documented body is.) The body is read straight
+/// into `T`: a tree of `Value`s first would take many times its size.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<Value>::from_request(request, state).await?;
-        if !value.is_object() {
+        if !has_json_content_type(request.headers()) {
+            return Err(JsonRejection::from(MissingJsonContentType::default()).into());
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(JsonRejection::from)?;
+        let opens_an_object = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
+        if !opens_an_object {
+            // Broken JSON is still told as such (400), without building anything.
+            let _well_formed = axum::Json::<IgnoredAny>::from_bytes(&bytes)?;
             return Err(ApiError::invalid_body("it must be a JSON object."));
         }
-        serde_json::from_value(value).map(ApiJson).map_err(ApiError::invalid_body)
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// `application/json`, or a type of it such as `application/merge-patch+json`.
+fn has_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Named {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    async fn status_of(content_type: &str, body: &'static str) -> u16 {
+        let request =
+            Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
+        match ApiJson::<Named>::from_request(request, &()).await {
+            Ok(_) => 200,
+            Err(error) => axum::response::IntoResponse::into_response(error).status().as_u16(),
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_are_refused_with_the_status_that_says_why() {
+        assert_eq!(status_of("application/json", r#" {"name": "Ada"}"#).await, 200);
+        assert_eq!(status_of("application/json; charset=utf-8", r#"{"name": "Ada"}"#).await, 200);
+        assert_eq!(status_of("text/plain", r#"{"name": "Ada"}"#).await, 415);
+        assert_eq!(status_of("application/json", r#"{"name": "#).await, 400);
+        assert_eq!(status_of("application/json", r#"[1, 2"#).await, 400);
+        assert_eq!(
+            status_of("application/json", r#"["Ada"]"#).await,
+            422,
+            "an array passes for a struct in serde"
+        );
+        assert_eq!(status_of("application/json", r#"{"nom": "Ada"}"#).await, 422);
     }
 }
