@@ -32,6 +32,7 @@ use crate::llm::retry::LONGEST_PROVIDER_WAIT;
 use crate::llm::LlmProvider;
 use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
 
+mod lease;
 mod work_directory;
 
 /// What every run of this process shares.
@@ -79,7 +80,7 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     );
     let stop = context.shutdown.child_token();
     let (wake, registration) = context.running.register(build_id);
-    let lease_keeper = tokio::spawn(keep_lease(context.clone(), build_id, wake, stop.clone()));
+    let lease_keeper = tokio::spawn(lease::keep_lease(context.clone(), build_id, wake, stop.clone()));
 
     let end = Run {
         context: &context,
@@ -102,65 +103,6 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     // Only now may this process claim the build again: its events are all
     // written and its end recorded.
     drop(registration);
-}
-
-/// Renews the lease until `stop`; re-reads the build's state when woken (a
-/// cancel or pause) and stops the run when it is no longer running here.
-/// A run that could not renew its lease for all but the last renewal
-/// interval of it (its database out of reach) stops itself then, before
-/// the lease runs out, since another process may then claim the build.
-async fn keep_lease(
-    context: Arc<RunnerContext>,
-    build_id: Uuid,
-    wake: Arc<tokio::sync::Notify>,
-    stop: CancellationToken,
-) {
-    let settings = context.settings;
-    let fence_after = settings.lease.saturating_sub(settings.renew_every());
-    // The claim has just taken the lease.
-    let mut stop_by = tokio::time::Instant::now() + fence_after;
-    let fence = |reason: &str| {
-        tracing::warn!(%build_id, "{reason}; stopping this run so that no other process runs the build at once");
-        stop.cancel();
-    };
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep_until(stop_by) => return fence("could not renew the build's lease in time"),
-            _ = tokio::time::sleep(settings.renew_every()) => {}
-            _ = wake.notified() => {}
-        }
-        let asked_at = tokio::time::Instant::now();
-        let renewing = async {
-            let mut connection = context.pool.get().await?;
-            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await
-        };
-        let renewed = tokio::select! {
-            _ = stop.cancelled() => return,
-            renewed = tokio::time::timeout_at(stop_by, renewing) => renewed,
-        };
-        let status = match renewed {
-            Ok(Ok(status)) => status,
-            Ok(Err(error)) if tokio::time::Instant::now() < stop_by => {
-                tracing::warn!(%build_id, %error, "could not renew a build's lease; will try again");
-                continue;
-            }
-            _ => return fence("could not renew the build's lease in time"),
-        };
-        match status {
-            Some(BuildStatus::Running) => stop_by = asked_at + fence_after,
-            Some(status) => {
-                tracing::info!(%build_id, status = status.as_str(), "the build was stopped by its owner");
-                stop.cancel();
-                return;
-            }
-            None => {
-                tracing::warn!(%build_id, "lost the build's lease; stopping this run");
-                stop.cancel();
-                return;
-            }
-        }
-    }
 }
 
 async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Result<(), StoreError> {
@@ -507,9 +449,7 @@ impl Run<'_> {
             made_progress,
             plan,
         };
-        if let Err(error) = self.record_session(tally, &report.model).await {
-            tracing::warn!(build_id = %self.build.id, %error, "could not record a session");
-        }
+        self.record_session_patiently(tally, &report.model).await;
         self.events
             .emit(BuildEvent::SessionUsage {
                 session: self.build.sessions + 1,
@@ -566,6 +506,27 @@ impl Run<'_> {
             | SessionEnd::Looping(_)
             | SessionEnd::TokenBudget
             | SessionEnd::TimeLimit => None,
+        }
+    }
+
+    /// Records the session, trying again while the database is out of
+    /// reach and this run still holds the build (its lease keeper stops the
+    /// run before the lease lapses): a session not recorded was paid for and
+    /// would not count against the build's budget and limits.
+    async fn record_session_patiently(&self, tally: SessionTally, model: &str) {
+        let mut wait = Duration::from_millis(200);
+        loop {
+            let Err(error) = self.record_session(tally, model).await else { return };
+            if self.stop.is_cancelled() {
+                tracing::warn!(build_id = %self.build.id, %error, "could not record a session; the run is stopping");
+                return;
+            }
+            tracing::warn!(build_id = %self.build.id, %error, "could not record a session; trying again");
+            tokio::select! {
+                _ = self.stop.cancelled() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(Duration::from_secs(5));
         }
     }
 
