@@ -31,6 +31,7 @@ use super::host_setup::{
 };
 use super::identity::FileSystemIdentity;
 use super::output::forward_lines;
+use super::restoring;
 use super::services::ServiceRegistry;
 use super::unpack::{unpack_tar_gz, Unpacked};
 use super::{
@@ -248,6 +249,12 @@ impl SandboxEngine for LocalEngine {
     }
 
     async fn open(&self, id: Uuid) -> Result<Option<Arc<dyn Sandbox>>, SandboxError> {
+        if restoring::is_marked(&self.settings.config.root, id).await {
+            tracing::warn!(build_id = %id, "a restore here was cut short; removing what it unpacked");
+            let disk = self.attach_disk(id, false).await?;
+            self.sandbox(id, disk).destroy().await?;
+            return Ok(None);
+        }
         if let Some(disk) = self.attach_disk(id, false).await? {
             return Ok(Some(self.sandbox(id, Some(disk))));
         }
@@ -566,14 +573,19 @@ impl Sandbox for LocalSandbox {
     }
 
     async fn restore(&self, archive: ArchiveStream) -> Result<Unpacked, SandboxError> {
-        let work_dir = self.work_dir.clone();
+        let (work_dir, root, id) = (self.work_dir.clone(), self.settings.config.root.clone(), self.id);
         let run_as = self.settings.run_as.as_ref().map(|(_, uid)| *uid);
+        restoring::mark(&root, id).await?;
         // Polled on the runtime, read from the blocking pool under the build's identity.
         let reader = ChannelReader::spawn(archive);
         tokio::task::spawn_blocking(move || {
-            // As in `on_files`: the build's user owns what is made, and only its rights apply.
-            let _identity = run_as.map(FileSystemIdentity::assume);
-            Ok(unpack_tar_gz(reader, &work_dir)?)
+            let unpacked = {
+                // As in `on_files`: the build's user owns what is made, and only its rights apply.
+                let _identity = run_as.map(FileSystemIdentity::assume);
+                unpack_tar_gz(reader, &work_dir)?
+            };
+            restoring::unmark_blocking(&root, id)?;
+            Ok(unpacked)
         })
         .await
         .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
@@ -585,9 +597,10 @@ impl Sandbox for LocalSandbox {
         tokio::task::spawn_blocking(move || {
             disk::remove(&root, id)?;
             match std::fs::remove_dir_all(&work_dir) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
-                _ => Ok(()),
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+                _ => {}
             }
+            Ok(restoring::unmark_blocking(&root, id)?)
         })
         .await
         .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?

@@ -14,6 +14,7 @@ mod host_setup;
 pub mod identity;
 pub mod local;
 pub mod output;
+pub mod restoring;
 pub mod seccomp;
 mod services;
 pub mod unpack;

@@ -296,3 +296,36 @@ async fn a_sandbox_root_the_build_user_cannot_reach_is_refused_at_start() {
     let error = LocalEngine::new(config).err().expect("refused").to_string();
     assert!(error.contains("cannot reach") && error.contains("SANDBOX_ROOT"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_work_directory_whose_restore_was_cut_short_is_removed_not_opened_as_whole() {
+    let root = std::env::temp_dir().join(format!("agents-restore-test-{}", Uuid::now_v7()));
+    let _cleanup = TempRoot(root.clone());
+    let limits = SandboxLimits { timeout: Duration::from_secs(30), ..SandboxLimits::default() };
+    let engine = LocalEngine::new(common::sandbox_config(root.clone(), limits, SandboxNetwork::None))
+        .expect("an engine");
+    let source = engine.create(Uuid::now_v7()).await.expect("a sandbox");
+    source.write_file("app.js", b"console.log(1)\n").await.unwrap();
+    source.write_file("feature_list.json", b"[]").await.unwrap();
+    let excludes = Arc::new(ExcludeRules::new(&[]).unwrap());
+
+    // A restore that finishes leaves the directory whole and opened as such.
+    let id = Uuid::now_v7();
+    let restored = engine.create(id).await.expect("a sandbox");
+    restored.restore(source.archive(excludes.clone()).await.unwrap().stream).await.expect("restored");
+    drop(restored);
+    let opened = engine.open(id).await.unwrap().expect("a finished restore opens");
+    assert_eq!(opened.read_file("app.js").await.unwrap(), b"console.log(1)\n");
+    drop(opened);
+
+    // As a process that died in the middle of a restore leaves one: a mark beside half the files.
+    let cut_short = Uuid::now_v7();
+    let half = engine.create(cut_short).await.expect("a sandbox");
+    half.write_file("feature_list.json", b"[]").await.unwrap();
+    drop(half);
+    std::fs::write(root.join(format!("{cut_short}.restoring")), b"").unwrap();
+    assert!(engine.open(cut_short).await.unwrap().is_none(), "half a work directory does not open");
+    assert!(!root.join(format!("{cut_short}.restoring")).exists(), "its mark went with it");
+    assert!(engine.open(cut_short).await.unwrap().is_none(), "and so did its files");
+    drop(source);
+}
