@@ -95,6 +95,25 @@ impl From<object_store::Error> for StorageError {
     }
 }
 
+/// A multipart upload aborted if it is dropped unfinished (its future
+/// cancelled by a shutdown): S3 keeps the parts of an upload neither
+/// completed nor aborted, and bills them, until a lifecycle rule removes
+/// them.
+struct AbortOnDrop(Option<WriteMultipart>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        let (Some(writer), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(error) = writer.abort().await {
+                tracing::warn!(%error, "could not abort an upload left unfinished");
+            }
+        });
+    }
+}
+
 /// What an upload stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uploaded {
@@ -210,32 +229,44 @@ impl Storage {
 
     /// Stores what `source` yields under `key` as it arrives (multipart,
     /// never the whole object in memory), replacing any object there. A
-    /// failed source or store leaves no object behind.
+    /// failed source or store, or an upload dropped midway (a shutdown),
+    /// leaves no object and no parts behind.
     pub async fn upload(
         &self,
         key: &ObjectKey,
         source: impl Stream<Item = std::io::Result<Bytes>> + Send,
     ) -> Result<Uploaded, StorageError> {
         let upload = self.store.put_multipart(&path_of(key)).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut unfinished = AbortOnDrop(Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)));
+        let Some(writer) = unfinished.0.as_mut() else {
+            return Err(StorageError::Unavailable("the upload ended before it began".into()));
+        };
         let mut hasher = Sha256::new();
         let mut size_bytes = 0u64;
         let mut source = std::pin::pin!(source);
+        let mut failure = None;
         while let Some(chunk) = source.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => {
-                    let _ = writer.abort().await;
-                    return Err(StorageError::Source(error));
+                    failure = Some(StorageError::Source(error));
+                    break;
                 }
             };
             hasher.update(&chunk);
             size_bytes += chunk.len() as u64;
             if let Err(error) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
-                let _ = writer.abort().await;
-                return Err(error.into());
+                failure = Some(error.into());
+                break;
             }
             writer.put(chunk);
+        }
+        let Some(writer) = unfinished.0.take() else {
+            return Err(StorageError::Unavailable("the upload ended before it finished".into()));
+        };
+        if let Some(failure) = failure {
+            let _ = writer.abort().await;
+            return Err(failure);
         }
         writer.finish().await?;
         Ok(Uploaded { size_bytes, sha256: hex::encode(hasher.finalize()) })

@@ -247,6 +247,27 @@ async fn a_failing_source_leaves_no_object_behind(store: TestStore) {
     assert_eq!(store.unfinished_uploads().await, Vec::<String>::new(), "nothing left half-uploaded");
 }
 
+async fn an_upload_dropped_midway_leaves_nothing_behind(store: TestStore) {
+    let storage = &store.storage;
+    let key = store.key("dropped.tar.gz");
+    // More than a part, then a source that never ends: the upload is
+    // dropped while it waits, as a server stopping drops it.
+    let endless = chunked(&varied_bytes(6 * 1024 * 1024)).chain(stream::pending());
+    let waited = tokio::time::timeout(Duration::from_secs(3), storage.upload(&key, endless)).await;
+    assert!(waited.is_err(), "the upload still waited for its source");
+    // The abort goes out after the drop.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = store.unfinished_uploads().await;
+        if left.is_empty() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "left half-uploaded: {left:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!storage.exists(&key).await.expect("exists"), "no object under the key");
+}
+
 /// Each check, once per backend: `local::<check>` and `s3::<check>`.
 macro_rules! on_both_backends {
     ($($check:ident),+ $(,)?) => {
@@ -275,6 +296,7 @@ on_both_backends!(
     a_listing_pages_through_its_prefix_in_key_order_and_nothing_else,
     deleting_removes_exactly_what_was_asked,
     a_failing_source_leaves_no_object_behind,
+    an_upload_dropped_midway_leaves_nothing_behind,
 );
 
 #[test]
