@@ -29,6 +29,21 @@ async fn open_stream(address: SocketAddr, user: &TestUser, build: Uuid) -> reqwe
         .expect("the server answers")
 }
 
+/// Two people with a build each, queued with no worker to run it: its
+/// stream stays open.
+async fn ada_and_bob_with_a_queued_build(router: &axum::Router) -> ((TestUser, Uuid), (TestUser, Uuid)) {
+    let mut people = Vec::new();
+    for email in ["ada@example.com", "bob@example.com"] {
+        let person = sign_up(router, email).await;
+        let spec = create_spec(router, &person, "Todo", SPEC).await;
+        let build = start_build(router, &person, spec["id"].as_str().unwrap()).await.id;
+        people.push((person, build));
+    }
+    let bob = people.pop().unwrap();
+    let ada = people.pop().unwrap();
+    (ada, bob)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn live_views_past_a_persons_cap_or_the_servers_are_refused_until_one_closes() {
     let database = migrated_database().await;
@@ -38,12 +53,7 @@ async fn live_views_past_a_persons_cap_or_the_servers_are_refused_until_one_clos
     };
     let app = build_app_with_auth(&database, idle_build_setup(), auth);
     let server = common::serve(app.router.clone()).await;
-    let ada = sign_up(&app.router, "ada@example.com").await;
-    let bob = sign_up(&app.router, "bob@example.com").await;
-    let adas_spec = create_spec(&app.router, &ada, "Todo", SPEC).await;
-    let adas_build = start_build(&app.router, &ada, adas_spec["id"].as_str().unwrap()).await.id;
-    let bobs_spec = create_spec(&app.router, &bob, "Todo", SPEC).await;
-    let bobs_build = start_build(&app.router, &bob, bobs_spec["id"].as_str().unwrap()).await.id;
+    let ((ada, adas_build), (bob, bobs_build)) = ada_and_bob_with_a_queued_build(&app.router).await;
 
     let first = open_stream(server.address, &ada, adas_build).await;
     let second = open_stream(server.address, &ada, adas_build).await;
@@ -85,13 +95,7 @@ async fn a_stream_ends_once_its_token_is_revoked_or_its_session_signed_out_and_n
     let database = migrated_database().await;
     let app = build_app(&database, idle_build_setup());
     let server = common::serve(app.router.clone()).await;
-    let ada = sign_up(&app.router, "ada@example.com").await;
-    let bob = sign_up(&app.router, "bob@example.com").await;
-    // Queued, with no worker to run them: their streams stay open.
-    let adas_spec = create_spec(&app.router, &ada, "Todo", SPEC).await;
-    let adas_build = start_build(&app.router, &ada, adas_spec["id"].as_str().unwrap()).await.id;
-    let bobs_spec = create_spec(&app.router, &bob, "Todo", SPEC).await;
-    let bobs_build = start_build(&app.router, &bob, bobs_spec["id"].as_str().unwrap()).await.id;
+    let ((ada, adas_build), (bob, bobs_build)) = ada_and_bob_with_a_queued_build(&app.router).await;
     let (token_id, secret) = create_token(&app.router, &ada, "watcher").await;
 
     let by_token = reqwest::Client::new()
