@@ -11,6 +11,11 @@ const BUILD_URL = /\/builds\/([0-9a-f-]{36})$/;
  * only the rows in view are drawn, so the panel is scrolled a screen at a time.
  */
 async function readWholeLog(page: Page): Promise<{ seq: number; text: string }[]> {
+  // Not following the end, so a line that arrives while the panel is read
+  // cannot pull it back to the end.
+  const follow = page.getByRole('button', { name: 'Follow the end' });
+  if ((await follow.getAttribute('aria-pressed')) === 'true') await follow.click();
+  await expect(follow).toHaveAttribute('aria-pressed', 'false');
   return page.getByTestId('build-log').evaluate(async (panel) => {
     const drawn = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     const seen = new Map<number, string>();
@@ -257,7 +262,15 @@ test('a dropped stream says Reconnecting, gives up after a while with a Reconnec
   await page.getByRole('toolbar', { name: 'Build actions' }).getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('build-status')).toHaveText('Completed', { timeout: 180_000 });
   await expect(page.getByTestId('historical')).toBeVisible();
-  expectEveryLineOnceInOrder(await readWholeLog(page), await loggedSeqs(page.request, buildId));
+  // The build's last line says its work was archived, a moment after it ended.
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/builds/${buildId}/artifacts?info=true`)).json()).state, {
+      timeout: 60_000,
+    })
+    .toBe('stored');
+  const logged = await loggedSeqs(page.request, buildId);
+  await expect(page.locator(`[data-seq="${logged[logged.length - 1]}"]`)).toBeAttached();
+  expectEveryLineOnceInOrder(await readWholeLog(page), logged);
 });
 
 test('a paused build says what it needs, and Resume in the summary sets it going again', async ({ page }) => {
