@@ -79,6 +79,16 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        AppError::Transport(error.to_string())
+        match error {
+            // Only the server reads a call's arguments: these name a request
+            // that was malformed, not a server that could not be reached.
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                let error = AppError::Invalid(format!("The request's fields could not be read: {reason}"));
+                #[cfg(feature = "ssr")]
+                let error = crate::request::respond_with_error(error);
+                error
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }

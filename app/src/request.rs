@@ -87,7 +87,7 @@ pub fn client_address() -> Option<IpAddr> {
 /// response to match `error`. A plain HTML form post (no JavaScript) is left
 /// alone: Leptos answers it with a redirect back to the form, carrying the
 /// error in the URL, and a status here would turn that into a blank page.
-fn respond_with_error(error: AppError) -> AppError {
+pub(crate) fn respond_with_error(error: AppError) -> AppError {
     if !is_plain_form_post() {
         set_response_status(&error);
     }

@@ -357,6 +357,27 @@ async fn a_version_that_is_not_a_number_is_not_found() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_function_whose_fields_cannot_be_read_answers_422_with_the_reason() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let calls: [(&str, &[(&str, &str)], &str); 2] = [
+        ("/fn/get_spec", &[("id", "not-a-uuid")], "id"),
+        ("/fn/create_spec", &[("name", "No content")], "content"),
+    ];
+    for (path, form, field) in calls {
+        let response = call_server_fn_as(&app, path, As::User(&user), form).await;
+        assert_eq!(response.status, 422, "{path}: {}", response.body);
+        let error: app::error::AppError =
+            serde_json::from_str(&response.body).expect("the function's own error");
+        let app::error::AppError::Invalid(message) = error else { panic!("{path}: {error:?}") };
+        assert!(message.starts_with("The request's fields could not be read"), "{path}: {message}");
+        assert!(message.contains(field), "{path} names `{field}`: {message}");
+    }
+    let listed = api(&app, "GET", "/api/specs", As::User(&user), None).await;
+    assert_eq!(listed.json()["total"], 0, "nothing was made");
+}
+
 /// A third door (a CLI, a webhook) calling the service itself meets the
 /// same rules as the REST API and the server functions.
 #[tokio::test(flavor = "multi_thread")]
