@@ -1,6 +1,7 @@
 //! Chats with the spec assistant: persisted conversations whose replies
 //! stream from the configured model while they are written.
 
+pub mod context;
 pub mod replies;
 pub mod repo;
 pub mod service;

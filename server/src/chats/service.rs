@@ -18,6 +18,7 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+use crate::chats::context::{conversation, CONTEXT_BUDGET_BYTES};
 use crate::chats::replies::{Following, ReplyHub, ReplyWriter};
 use crate::chats::repo;
 use crate::db::{Connect, DbPool, ServiceError, StoreError};
@@ -150,7 +151,7 @@ impl ChatService {
 
         let request = CompletionRequest {
             system: prompts::spec_chat(),
-            messages: conversation(&messages),
+            messages: conversation(&messages, CONTEXT_BUDGET_BYTES),
             tools: Vec::new(),
             max_tokens: self.assistant.max_tokens,
         };
@@ -180,19 +181,6 @@ fn user_message(text: &str) -> ChatMessage {
         output_tokens: None,
         created_at: Utc::now(),
     }
-}
-
-/// The chat as the model reads it: every message with text. A reply that
-/// was stopped or failed still shows what it said.
-fn conversation(messages: &[ChatMessage]) -> Vec<Message> {
-    messages
-        .iter()
-        .filter(|message| !message.content.trim().is_empty())
-        .map(|message| match message.role {
-            MessageRole::User => Message::user(message.content.clone()),
-            MessageRole::Assistant => Message::assistant(message.content.clone()),
-        })
-        .collect()
 }
 
 fn over_the_limit(wait: chrono::Duration) -> AppError {

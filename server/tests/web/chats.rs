@@ -630,3 +630,54 @@ async fn an_overloaded_provider_is_retried_then_a_reply_it_could_not_give_says_s
     assert_eq!((again.status, again.content.as_str()), (ReplyStatus::Complete, "Noted: parents."));
     assert_eq!(fake.requests().len(), 7, "each failure was retried, with nothing extra");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_longer_than_the_model_can_read_sends_its_newest_messages_and_says_the_rest_is_left_out() {
+    use common::wire_servers::{messages_api, FakeProvider, ScriptedResponse};
+    use server::chats::context::{CONTEXT_BUDGET_BYTES, LEFT_OUT_NOTE};
+    let reply = |text: &str| {
+        ScriptedResponse::event_stream(
+            vec![messages_api::text_reply(&[text], "end_turn", 10, 3).into_bytes()],
+        )
+    };
+    let fake =
+        FakeProvider::start(vec![reply("Who is it for?"), reply("Noted."), reply("Still here.")]).await;
+    let assistant = server::chats::AssistantSettings {
+        provider: fake.anthropic_agent_retrying(server::llm::retry::RetryPolicy::default()),
+        max_tokens: 1_000,
+        max_continuations: 0,
+    };
+    let database = migrated_database().await;
+    let app = server::http::router(common::app_state(
+        database.pool.clone(),
+        common::test_auth_config(),
+        assistant,
+        common::idle_build_setup(),
+    ));
+    let user = sign_up(&app, "long@example.com").await;
+    let chat = start_chat(&app, &user, IDEA).await;
+    wait_for_reply(&app, As::User(&user), chat.id).await;
+
+    // Two pasted notes, each over half of what the model reads at once.
+    let notes = ["a", "b"].map(|letter| letter.repeat(CONTEXT_BUDGET_BYTES / 2 + 1024));
+    for note in &notes {
+        let path = format!("/api/chats/{}/messages", chat.id);
+        let sent = api(&app, "POST", &path, As::User(&user), Some(json!({ "message": note }))).await;
+        assert_eq!(sent.status, 202, "{}", sent.body);
+        let answered = wait_for_reply(&app, As::User(&user), chat.id).await;
+        assert_eq!(last_message(&answered).status, ReplyStatus::Complete);
+    }
+
+    let requests = fake.requests();
+    let texts = |index: usize| -> Vec<String> {
+        let text = |content: &serde_json::Value| {
+            content.as_str().or_else(|| content[0]["text"].as_str()).map(str::to_owned)
+        };
+        requests[index].messages().iter().map(|message| text(&message["content"]).expect("text")).collect()
+    };
+    assert_eq!(texts(1).len(), 3, "the idea, its reply and the first note fit whole");
+    assert!(!texts(1)[0].starts_with(LEFT_OUT_NOTE));
+    let last = texts(2);
+    assert_eq!(last.len(), 1, "only the newest note fits, and a reply cannot open the conversation");
+    assert_eq!(last[0], format!("{LEFT_OUT_NOTE}{}", notes[1]));
+}
