@@ -361,11 +361,11 @@ async fn a_version_that_is_not_a_number_is_not_found() {
 async fn a_server_function_whose_fields_cannot_be_read_answers_422_with_the_reason() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
-    let calls: [(&str, &[(&str, &str)], &str); 2] = [
-        ("/fn/get_spec", &[("id", "not-a-uuid")], "id"),
-        ("/fn/create_spec", &[("name", "No content")], "content"),
-    ];
-    for (path, form, field) in calls {
+    let unreadable_id = [("id", "not-a-uuid")];
+    let no_content = [("name", "No content")];
+    for (path, form, field) in
+        [("/fn/get_spec", &unreadable_id, "id"), ("/fn/create_spec", &no_content, "content")]
+    {
         let response = call_server_fn_as(&app, path, As::User(&user), form).await;
         assert_eq!(response.status, 422, "{path}: {}", response.body);
         let error: app::error::AppError =
