@@ -62,10 +62,7 @@ async fn with_locked_connection<T: Send + 'static>(
     // through the wrapper, which drives the async connection from there.
     tokio::task::spawn_blocking(move || {
         let mut connection = WrappedConnection::establish(&database_url)?;
-        diesel::sql_query("SELECT pg_advisory_lock($1)")
-            .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
-            .execute(&mut connection)
-            .map_err(MigrationError::Lock)?;
+        take_migration_lock(&mut connection)?;
         let outcome = work(&mut connection);
         // The lock also ends with the session; unlocking early lets a waiting
         // process go on without waiting for this connection to close.
@@ -75,4 +72,35 @@ async fn with_locked_connection<T: Send + 'static>(
         outcome
     })
     .await?
+}
+
+/// How often a process asks again for the lock another one holds.
+const LOCK_RETRY_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+#[derive(QueryableByName)]
+struct LockTaken {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    taken: bool,
+}
+
+/// Takes the migration lock, asking again until the process holding it lets
+/// go. Not by waiting inside `pg_advisory_lock`: a waiting statement is an
+/// open transaction, and an index built `CONCURRENTLY` by the holder waits
+/// for every open transaction to end: a deadlock.
+fn take_migration_lock(connection: &mut WrappedConnection) -> Result<(), MigrationError> {
+    let mut has_said = false;
+    loop {
+        let lock = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS taken")
+            .bind::<BigInt, _>(MIGRATION_LOCK_KEY)
+            .get_result::<LockTaken>(connection)
+            .map_err(MigrationError::Lock)?;
+        if lock.taken {
+            return Ok(());
+        }
+        if !has_said {
+            tracing::info!("another server is migrating the database; waiting for it");
+            has_said = true;
+        }
+        std::thread::sleep(LOCK_RETRY_EVERY);
+    }
 }
