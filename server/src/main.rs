@@ -9,7 +9,7 @@ use server::auth::AccountService;
 use server::builds::offline_agent::OfflineAgent;
 use server::chats::AssistantSettings;
 use server::config::{Config, StorageConfig};
-use server::db::{build_pool, migrations::run_pending_migrations, DbPool};
+use server::db::{build_pool, migrations::run_pending_migrations, Connect, DbPool};
 use server::http::page_rate_limit::PageRequestLimiter;
 use server::http::preview_site::{preview_router, PreviewSite};
 use server::http::{router, serve::serve, AppState, BuildSetup};
@@ -198,8 +198,9 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
 
 /// Forgets refilled page allowances every minute (they are in memory, and a
 /// flood from many addresses would otherwise pile up for ten), and deletes
-/// expired sessions, old sign-in failures and refilled rate-limit buckets
-/// every ten minutes, for as long as the server runs.
+/// expired sessions, old sign-in failures, refilled rate-limit buckets and
+/// model requests past their hour every ten minutes, for as long as the
+/// server runs.
 fn spawn_housekeeping(
     accounts: Arc<AccountService>,
     pool: DbPool,
@@ -229,5 +230,13 @@ async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
     match server::rate_limits::forget_refilled(pool).await {
         Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
         Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
+    }
+    let forgotten = match pool.connection().await {
+        Ok(mut connection) => server::chats::repo::forget_uncounted_model_requests(&mut connection).await,
+        Err(error) => Err(error),
+    };
+    match forgotten {
+        Ok(requests) => tracing::debug!(requests, "deleted model requests older than their hour"),
+        Err(error) => tracing::warn!(%error, "could not delete old model requests"),
     }
 }

@@ -276,6 +276,18 @@ pub async fn saved_specs(
     Ok(rows.into_iter().map(|(id, name)| SavedSpecRef { id, name }).collect())
 }
 
+/// How long a model request counts towards its owner's hourly allowance.
+pub const MODEL_REQUEST_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Deletes the model requests that count no more: the ledger is read over
+/// the last [`MODEL_REQUEST_WINDOW`] only.
+pub async fn forget_uncounted_model_requests(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
+    let counted_since = Utc::now() - MODEL_REQUEST_WINDOW;
+    Ok(diesel::delete(model_requests::table.filter(model_requests::created_at.le(counted_since)))
+        .execute(connection)
+        .await?)
+}
+
 /// Counts the owner's model requests since `since` and, when under `limit`,
 /// records a new one. Otherwise answers when the oldest counted request
 /// leaves the window. Serialised per user by an advisory lock, so parallel

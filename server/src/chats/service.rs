@@ -88,12 +88,12 @@ impl ChatService {
 
     async fn claim_model_request(&self, owner: &UserProfile, purpose: &'static str) -> Result<(), AppError> {
         let mut connection = self.pool.connection().await?;
-        let since = Utc::now() - chrono::Duration::hours(1);
+        let since = Utc::now() - repo::MODEL_REQUEST_WINDOW;
         match repo::claim_model_request(&mut connection, owner.id, purpose, since, MODEL_REQUESTS_PER_HOUR)
             .await?
         {
             Ok(()) => Ok(()),
-            Err(oldest) => Err(over_the_limit(oldest + chrono::Duration::hours(1) - Utc::now())),
+            Err(oldest) => Err(over_the_limit(oldest + repo::MODEL_REQUEST_WINDOW - Utc::now())),
         }
     }
 

@@ -475,13 +475,19 @@ async fn the_sixty_first_model_request_in_an_hour_is_refused_with_a_retry_after(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn model_requests_older_than_an_hour_do_not_count() {
+async fn model_requests_older_than_an_hour_do_not_count_and_are_forgotten() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
     record_model_requests(&database, &user, "now() - interval '2 hours'").await;
 
     let started = api(&app, "POST", "/api/chats", As::User(&user), Some(json!({ "message": IDEA }))).await;
     assert_eq!(started.status, 202, "{}", started.body);
+
+    let mut connection = database.pool.get().await.expect("a connection");
+    let forgotten = server::chats::repo::forget_uncounted_model_requests(&mut connection).await.unwrap();
+    assert_eq!(forgotten, 60, "the old ones go");
+    let forgotten = server::chats::repo::forget_uncounted_model_requests(&mut connection).await.unwrap();
+    assert_eq!(forgotten, 0, "this hour's request stays, to be counted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
