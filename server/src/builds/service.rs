@@ -60,8 +60,8 @@ pub struct BuildService {
 fn too_many_active() -> AppError {
     AppError::TooManyRequests {
         message: format!(
-            "You already have {MAX_ACTIVE_BUILDS_PER_USER} builds running or queued. Wait for one to finish, \
-             or cancel or pause one, then try again."
+            "You already have {MAX_ACTIVE_BUILDS_PER_USER} builds running, queued or waiting to resume. Wait \
+             for one to finish, or cancel or pause one, then try again."
         ),
         retry_after_secs: 60,
     }
@@ -177,7 +177,7 @@ impl Builds for BuildService {
         let (id, stored) = connection
             .transaction(async |connection| {
                 repo::lock_owner(connection, owner_id).await?;
-                if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
+                if repo::count_active(connection, owner_id, None).await? >= MAX_ACTIVE_BUILDS_PER_USER {
                     return Err(too_many_active().into());
                 }
                 // Taken in this transaction: a start that fails later gives it back.
@@ -249,7 +249,9 @@ impl Builds for BuildService {
                         (BuildStatus::Paused, Some(reason))
                     }
                     BuildControl::Resume => {
-                        if repo::count_active(connection, owner_id).await? >= MAX_ACTIVE_BUILDS_PER_USER {
+                        if repo::count_active(connection, owner_id, Some(id)).await?
+                            >= MAX_ACTIVE_BUILDS_PER_USER
+                        {
                             return Err(too_many_active().into());
                         }
                         repo::requeue_with_fresh_limits(connection, id).await?;

@@ -182,11 +182,28 @@ async fn an_offline_build_completes_with_every_feature_passing_and_a_git_history
     let refused = get_as(&app.router, &download_path, As::User(&stranger)).await;
     assert_eq!(refused.status, 404, "{}", refused.body);
 
-    // Deleting the ended build takes its log and its archive with it.
-    let deleted =
-        api(&app.router, "DELETE", &format!("/api/builds/{}", build.id), As::User(&user), None).await;
+    // Deleting the ended build takes its log and its archive with it, a
+    // long history included (in several batches), and only for its owner.
+    let batch = server::builds::repo::EVENTS_DELETED_AT_ONCE as i64;
+    add_refused_connections(&database.pool, build.id, "example.com", 2 * batch).await;
+    let events_of_the_build = async || {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use server::db::schema::build_events;
+        let mut connection = database.pool.get().await.unwrap();
+        let count = build_events::table.filter(build_events::build_id.eq(build.id)).count();
+        count.get_result::<i64>(&mut connection).await.unwrap()
+    };
+    let before = events_of_the_build().await;
+    assert!(before > 2 * batch + 11_000, "{before}");
+    let path = format!("/api/builds/{}", build.id);
+    let refused = api(&app.router, "DELETE", &path, As::User(&stranger), None).await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert_eq!(events_of_the_build().await, before, "another person's delete removes nothing");
+    let deleted = api(&app.router, "DELETE", &path, As::User(&user), None).await;
     assert_eq!(deleted.status, 204, "{}", deleted.body);
-    let gone = get_as(&app.router, &format!("/api/builds/{}", build.id), As::User(&user)).await;
+    assert_eq!(events_of_the_build().await, 0);
+    let gone = get_as(&app.router, &path, As::User(&user)).await;
     assert_eq!(gone.status, 404);
     let storage = app.state.builds.artifacts.storage();
     assert!(!storage.exists(&archive_key(build.id)).await.unwrap());
@@ -523,7 +540,7 @@ async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
             assert!(response.json()["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("5 builds running or queued"));
+                .contains("5 builds running, queued or waiting to resume"));
             assert!(response.headers.get("retry-after").is_some());
         }
         statuses.push(response.status);
@@ -557,6 +574,24 @@ async fn at_most_five_builds_are_active_per_user_even_when_started_at_once() {
         api(&app.router, "POST", &format!("/api/builds/{}/resume", listed[1].id), As::User(&user), None)
             .await;
     assert_eq!(resumed.status, 429, "{}", resumed.body);
+
+    // So does a build waiting to resume on its own (paused while its model
+    // was busy): it will run again without asking.
+    common::run_sql(
+        &database.pool,
+        &format!(
+            "UPDATE builds SET status = 'paused', resume_at = now() + interval '1 hour' WHERE id = '{}'",
+            listed[2].id
+        ),
+    )
+    .await;
+    let refused = common::request_build(&app.router, &user, &spec_id).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.body.contains("running, queued or waiting to resume"), "{}", refused.body);
+    let resumed =
+        api(&app.router, "POST", &format!("/api/builds/{}/resume", listed[2].id), As::User(&user), None)
+            .await;
+    assert_eq!(resumed.status, 200, "resuming it takes no more room than it holds: {}", resumed.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

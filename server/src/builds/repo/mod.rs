@@ -168,14 +168,23 @@ pub async fn lock_owner(connection: &mut AsyncPgConnection, owner_id: Uuid) -> S
     Ok(())
 }
 
-/// Builds of the owner that are running or queued.
-pub async fn count_active(connection: &mut AsyncPgConnection, owner_id: Uuid) -> StoreResult<i64> {
-    Ok(builds::table
+/// Builds of the owner that are running, queued, or paused until a time
+/// when they resume on their own (their model was busy), other than
+/// `other_than` (a build being resumed holds its own room).
+pub async fn count_active(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    other_than: Option<Uuid>,
+) -> StoreResult<i64> {
+    let waiting_to_resume = builds::status.eq("paused").and(builds::resume_at.is_not_null());
+    let mut active = builds::table
         .filter(builds::user_id.eq(owner_id))
-        .filter(builds::status.eq_any(["queued", "running"]))
-        .count()
-        .get_result(connection)
-        .await?)
+        .filter(builds::status.eq_any(["queued", "running"]).or(waiting_to_resume))
+        .into_boxed();
+    if let Some(id) = other_than {
+        active = active.filter(builds::id.ne(id));
+    }
+    Ok(active.count().get_result(connection).await?)
 }
 
 pub async fn insert(connection: &mut AsyncPgConnection, build: NewBuild<'_>) -> StoreResult<Uuid> {
@@ -226,8 +235,30 @@ pub async fn find_for_update(
         .optional()?)
 }
 
-/// Removes the owner's build; its events and artifact row go with it.
+/// Events deleted per statement when a build is: a history of millions
+/// goes in steps that each end well within the statement timeout, where one
+/// cascade could not, and would fail the same way on every retry.
+pub const EVENTS_DELETED_AT_ONCE: usize = 20_000;
+
+/// Removes the owner's build: its events a batch at a time, then the build,
+/// whose artifact row and kept state go with it.
 pub async fn delete(connection: &mut AsyncPgConnection, owner_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    loop {
+        let deleted = diesel::sql_query(
+            "DELETE FROM build_events WHERE build_id = $1 AND seq IN (
+                 SELECT e.seq FROM build_events e JOIN builds b ON b.id = e.build_id
+                 WHERE e.build_id = $1 AND b.user_id = $2
+                 ORDER BY e.seq LIMIT $3)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::Uuid, _>(owner_id)
+        .bind::<BigInt, _>(EVENTS_DELETED_AT_ONCE as i64)
+        .execute(connection)
+        .await?;
+        if deleted < EVENTS_DELETED_AT_ONCE {
+            break;
+        }
+    }
     let deleted =
         diesel::delete(builds::table.filter(builds::id.eq(id)).filter(builds::user_id.eq(owner_id)))
             .execute(connection)
