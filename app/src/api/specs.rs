@@ -47,11 +47,23 @@ pub async fn create_spec(name: String, content: String, project_id: Option<Uuid>
     .await
 }
 
-/// Saves the editor: name and content together, keeping the previous version.
+/// Saves the editor: name and content together, keeping the previous
+/// version; refused (409) when the spec changed after `base_version`, the
+/// one the editor opened.
 #[server(prefix = "/fn", endpoint = "save_spec")]
-pub async fn save_spec(id: Uuid, name: String, content: String) -> Result<SpecDetail, AppError> {
+pub async fn save_spec(
+    id: Uuid,
+    name: String,
+    content: String,
+    base_version: i32,
+) -> Result<SpecDetail, AppError> {
     crate::request::with_signed_in_user(move |backend, owner| async move {
-        let changes = SpecChanges { name: Some(name), content: Some(content), project_id: None };
+        let changes = SpecChanges {
+            name: Some(name),
+            content: Some(content),
+            project_id: None,
+            base_version: Some(base_version),
+        };
         backend.specs.update(&owner, id, changes).await
     })
     .await

@@ -126,8 +126,16 @@ pub struct SpecDiff {
     pub to_version: i32,
     pub added: i64,
     pub removed: i64,
+    /// The changed lines, each with up to three unchanged lines around it;
+    /// where the line numbers jump, unchanged lines are left out.
     pub lines: Vec<DiffLine>,
+    /// Lines of the comparison past the most one answer lists (5,000);
+    /// `added` and `removed` count them too.
+    pub lines_left_out: i64,
 }
+
+/// The most lines one comparison lists.
+pub const MAX_DIFF_LINES: usize = 5_000;
 
 /// One page of a list, with what is needed to draw the pager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +243,10 @@ pub struct SpecChanges {
     pub content: Option<String>,
     #[serde(default, deserialize_with = "deserialize_present")]
     pub project_id: Option<Option<Uuid>>,
+    /// The version these changes were made on. When the spec has moved on
+    /// since (saved from another tab, say), nothing is saved: 409.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+    pub base_version: Option<i32>,
 }
 
 /// Tells a field sent as `null` (unlink) from a field left out (keep).
@@ -293,6 +305,7 @@ pub fn validate_spec_changes(changes: SpecChanges) -> Result<SpecChanges, AppErr
         content: changes.content.as_deref().map(validate_spec_content).transpose()?,
         name: changes.name.as_deref().map(validate_spec_name).transpose()?,
         project_id: changes.project_id,
+        base_version: changes.base_version,
     })
 }
 

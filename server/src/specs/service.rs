@@ -4,10 +4,11 @@
 
 use app::error::AppError;
 use app::model::accounts::UserProfile;
+use app::model::chats::chat_not_found;
 use app::model::projects::project_not_found;
 use app::model::specs::{
-    spec_not_found, validate_spec_changes, version_not_found, LineChange, NewSpec, Page, SpecChanges,
-    SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
+    spec_not_found, validate_spec_changes, version_not_found, NewSpec, Page, SpecChanges, SpecDetail,
+    SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary, MAX_SPEC_NAME_CHARS,
 };
 use app::ports::Specs;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 use crate::db::{Connect, DbPool, ServiceError, StoreError};
 use crate::quotas::{Kept, Quotas};
-use crate::specs::diff::diff_lines;
+use crate::specs::diff::compare;
 use crate::specs::repo::{self, SpecRecord};
 
 pub struct SpecService {
@@ -32,15 +33,33 @@ impl SpecService {
 }
 
 /// What a failed write means to a person: a project link that names no
-/// project of theirs (the foreign key includes the owner) is "no such project".
+/// project of theirs (the foreign key includes the owner) is "no such
+/// project"; a chat deleted while its spec was being saved, "no such chat".
 fn write_error(error: ServiceError) -> AppError {
-    match error {
-        ServiceError::Store(StoreError::Query(DieselError::DatabaseError(
-            DatabaseErrorKind::ForeignKeyViolation,
-            _,
-        ))) => project_not_found(),
-        error => error.into(),
+    if let ServiceError::Store(StoreError::Query(DieselError::DatabaseError(
+        DatabaseErrorKind::ForeignKeyViolation,
+        info,
+    ))) = &error
+    {
+        match info.constraint_name() {
+            Some(PROJECT_LINK) => return project_not_found(),
+            Some(CHAT_LINK) => return chat_not_found(),
+            _ => {}
+        }
     }
+    error.into()
+}
+
+/// The foreign keys of a spec (migrations 000001 and 000003).
+const PROJECT_LINK: &str = "app_specs_project_owner_fkey";
+const CHAT_LINK: &str = "app_specs_chat_id_fkey";
+
+/// A save made on an older version than the spec's: the other save stays.
+fn changed_since(base: i32, version: i32) -> AppError {
+    AppError::Conflict(format!(
+        "This spec was saved elsewhere after you opened it: it is at version {version}, and your changes \
+         were made on version {base}. Nothing was saved. Copy your text, reload the page, and apply it again."
+    ))
 }
 
 /// "Copy of …", shortened to fit the name limit.
@@ -104,6 +123,9 @@ impl Specs for SpecService {
             .transaction(async |connection| {
                 let (name, content, version, project_id) =
                     repo::lock_current(connection, owner.id, id).await?.ok_or_else(spec_not_found)?;
+                if let Some(base) = changes.base_version.filter(|base| *base != version) {
+                    return Err(changed_since(base, version).into());
+                }
                 let new_name = changes.name.clone().unwrap_or_else(|| name.clone());
                 let new_content = changes.content.clone().unwrap_or_else(|| content.clone());
                 let new_project = changes.project_id.unwrap_or(project_id);
@@ -113,6 +135,9 @@ impl Specs for SpecService {
                 if is_new_version {
                     self.quotas.room_for_version(version)?;
                     repo::insert_version(connection, id, new_version, &new_name, &new_content).await?;
+                } else if new_project == project_id {
+                    // Nothing changes, so nothing moves it up the recent lists.
+                    return Ok(());
                 }
                 repo::update_current(
                     connection,
@@ -172,19 +197,19 @@ impl Specs for SpecService {
             repo::version(&mut connection, owner.id, id, to).await?.ok_or_else(|| version_not_found(to))?;
         drop(connection);
         // Comparing two large texts is CPU work: keep it off the async runtime.
-        let lines = tokio::task::spawn_blocking(move || diff_lines(&older.content, &newer.content))
+        let comparison = tokio::task::spawn_blocking(move || compare(&older.content, &newer.content))
             .await
             .map_err(|error| {
-                tracing::error!(%error, "comparing spec versions failed");
-                AppError::Internal
-            })?;
-        let count = |change: LineChange| lines.iter().filter(|line| line.change == change).count() as i64;
+            tracing::error!(%error, "comparing spec versions failed");
+            AppError::Internal
+        })?;
         Ok(SpecDiff {
             from_version: from,
             to_version: to,
-            added: count(LineChange::Added),
-            removed: count(LineChange::Removed),
-            lines,
+            added: comparison.added,
+            removed: comparison.removed,
+            lines: comparison.lines,
+            lines_left_out: comparison.lines_left_out,
         })
     }
 
@@ -194,7 +219,8 @@ impl Specs for SpecService {
             .await?
             .ok_or_else(|| version_not_found(version))?;
         drop(connection);
-        let changes = SpecChanges { name: Some(old.name), content: Some(old.content), project_id: None };
+        let changes =
+            SpecChanges { name: Some(old.name), content: Some(old.content), ..SpecChanges::default() };
         self.update(owner, id, changes).await
     }
 }

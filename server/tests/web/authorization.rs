@@ -225,7 +225,10 @@ fn endpoints(owned: &Owned) -> Vec<Endpoint> {
         row("get_spec", server_fn("/fn/get_spec", &[("id", spec)]), OwnedResource, 200),
         row(
             "save_spec",
-            server_fn("/fn/save_spec", &[("id", spec), ("name", "n"), ("content", "c")]),
+            server_fn(
+                "/fn/save_spec",
+                &[("id", spec), ("name", "n"), ("content", "c"), ("base_version", "1")],
+            ),
             OwnedResource,
             200,
         ),

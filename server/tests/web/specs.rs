@@ -152,6 +152,10 @@ async fn every_save_keeps_a_version_that_can_be_compared_and_restored() {
     assert_eq!(second["version"], 2);
     let unchanged = patch(json!({ "content": "# Todo\n- add\n- delete\n- list\n" })).await.json();
     assert_eq!(unchanged["version"], 2, "saving the same text is not a new version");
+    assert_eq!(
+        unchanged["updated_at"], second["updated_at"],
+        "nor does it move the spec up the recent lists"
+    );
 
     let versions = api(&app, "GET", &format!("/api/specs/{id}/versions"), As::User(&user), None).await.json();
     let numbers: Vec<i64> =
@@ -160,7 +164,10 @@ async fn every_save_keeps_a_version_that_can_be_compared_and_restored() {
 
     let diff =
         api(&app, "GET", &format!("/api/specs/{id}/diff?from=1&to=2"), As::User(&user), None).await.json();
-    assert_eq!((diff["added"].as_i64(), diff["removed"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (diff["added"].as_i64(), diff["removed"].as_i64(), diff["lines_left_out"].as_i64()),
+        (Some(1), Some(0), Some(0))
+    );
     let added: Vec<&serde_json::Value> =
         diff["lines"].as_array().unwrap().iter().filter(|l| l["change"] == "added").collect();
     assert_eq!((added[0]["text"].as_str(), added[0]["new_line"].as_i64()), (Some("- delete"), Some(3)));
@@ -177,6 +184,49 @@ async fn every_save_keeps_a_version_that_can_be_compared_and_restored() {
     let missing = api(&app, "GET", &format!("/api/specs/{id}/diff?from=1&to=9"), As::User(&user), None).await;
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("no version 9"), "{}", missing.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_made_on_an_older_version_is_refused_and_the_newer_save_stays() {
+    let (app, _database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let spec = create_spec(&app, &user, "Todo", "# Todo\n").await;
+    let id = spec["id"].as_str().unwrap();
+    // Two tabs open version 1; the first saves, then the second.
+    let first =
+        [("id", id), ("name", "Todo"), ("content", "# Todo\n- from the first tab\n"), ("base_version", "1")];
+    let saved = call_server_fn_as(&app, "/fn/save_spec", As::User(&user), &first).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let second =
+        [("id", id), ("name", "Todo"), ("content", "# Todo\n- from the second tab\n"), ("base_version", "1")];
+    let refused = call_server_fn_as(&app, "/fn/save_spec", As::User(&user), &second).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("at version 2, and your changes were made on version 1"),
+        "{}",
+        refused.body
+    );
+
+    let path = format!("/api/specs/{id}");
+    let rest =
+        api(&app, "PATCH", &path, As::User(&user), Some(json!({ "content": "# Other", "base_version": 1 })))
+            .await;
+    assert_eq!(
+        (rest.status, rest.json()["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{}",
+        rest.body
+    );
+    let kept = api(&app, "GET", &path, As::User(&user), None).await.json();
+    assert_eq!(
+        (kept["version"].as_i64(), kept["content"].as_str()),
+        (Some(2), Some("# Todo\n- from the first tab\n"))
+    );
+
+    let on_the_latest =
+        api(&app, "PATCH", &path, As::User(&user), Some(json!({ "content": "# Other", "base_version": 2 })))
+            .await;
+    assert_eq!(on_the_latest.json()["version"], 3, "{}", on_the_latest.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,9 +10,9 @@ use crate::components::card::{Card, CardPadding};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::load_error::LoadError;
 use crate::error::AppError;
-use crate::format::{byte_size, timestamp};
+use crate::format::{byte_size, group_thousands, timestamp};
 use crate::loaded::{load, Loaded};
-use crate::model::specs::{spec_not_found, LineChange, SpecDiff, SpecVersionSummary};
+use crate::model::specs::{spec_not_found, LineChange, SpecDiff, SpecVersionSummary, MAX_DIFF_LINES};
 
 /// The spec's versions and the comparison chosen among them.
 #[derive(Clone, Copy)]
@@ -138,21 +138,74 @@ pub(super) fn VersionHistory(
 
 #[component]
 fn DiffView(diff: SpecDiff) -> impl IntoView {
+    let mut previous: Option<(Option<i64>, Option<i64>)> = None;
+    let lines = diff
+        .lines
+        .into_iter()
+        .map(|line| {
+            let (marker, class) = match line.change {
+                LineChange::Added => ("+ ", "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"),
+                LineChange::Removed => ("- ", "block bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200"),
+                LineChange::Unchanged => ("  ", "block"),
+            };
+            let follows_a_gap = follows_left_out_lines(previous, (line.old_line, line.new_line));
+            let (last_old, last_new) = previous.unwrap_or_default();
+            previous = Some((line.old_line.or(last_old), line.new_line.or(last_new)));
+            view! {
+                {follows_a_gap.then(|| view! { <span class="block text-slate-400 select-none" aria-label="Unchanged lines left out">"⋯"</span> })}
+                <span class=class>{format!("{marker}{}", line.text)}</span>
+            }
+        })
+        .collect_view();
+    let left_out = (diff.lines_left_out > 0).then(|| {
+        format!(
+            "The first {} lines are shown; {} more are left out.",
+            group_thousands(MAX_DIFF_LINES),
+            group_thousands(diff.lines_left_out as usize)
+        )
+    });
     view! {
         <div data-testid="version-diff" class="mt-4">
             <p class="text-xs font-medium">
                 {format!("v{} → v{}: {} added, {} removed", diff.from_version, diff.to_version, diff.added, diff.removed)}
             </p>
             <pre class="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-50 p-2 font-mono text-xs leading-5 dark:bg-slate-950">
-                {diff.lines.into_iter().map(|line| {
-                    let (marker, class) = match line.change {
-                        LineChange::Added => ("+ ", "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"),
-                        LineChange::Removed => ("- ", "block bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200"),
-                        LineChange::Unchanged => ("  ", "block"),
-                    };
-                    view! { <span class=class>{format!("{marker}{}", line.text)}</span> }
-                }).collect_view()}
+                {lines}
             </pre>
+            {left_out.map(|text| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{text}</p> })}
         </div>
+    }
+}
+
+/// Whether unchanged lines were left out before a line numbered `next`
+/// (in the older and newer version), after one numbered `previous`.
+fn follows_left_out_lines(
+    previous: Option<(Option<i64>, Option<i64>)>,
+    next: (Option<i64>, Option<i64>),
+) -> bool {
+    let after = |last: Option<i64>, line: Option<i64>| match (last, line) {
+        (Some(last), Some(line)) => line > last + 1,
+        (None, Some(line)) => line > 1,
+        _ => false,
+    };
+    let (last_old, last_new) = previous.unwrap_or((None, None));
+    after(last_old, next.0) || after(last_new, next.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::follows_left_out_lines;
+
+    #[test]
+    fn a_gap_shows_where_the_line_numbers_jump_in_either_version() {
+        assert!(!follows_left_out_lines(None, (Some(1), Some(1))), "the first line");
+        assert!(follows_left_out_lines(None, (Some(4), Some(4))), "lines 1 to 3 left out");
+        assert!(!follows_left_out_lines(Some((Some(5), Some(5))), (None, Some(6))), "an added line");
+        assert!(!follows_left_out_lines(Some((Some(6), Some(5))), (Some(7), Some(6))), "after a removed one");
+        assert!(
+            follows_left_out_lines(Some((Some(53), Some(53))), (Some(80), Some(80))),
+            "between two hunks"
+        );
+        assert!(follows_left_out_lines(Some((Some(9), Some(3))), (None, Some(9))), "an addition far on");
     }
 }

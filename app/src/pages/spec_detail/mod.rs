@@ -86,6 +86,8 @@ fn SpecView(
 ) -> impl IntoView {
     let SpecPage { spec, rendered_html } = spec;
     let id = spec.id;
+    // What the editor opened: a save after another one elsewhere is refused.
+    let base_version = spec.version;
     let is_editing = RwSignal::new(false);
     let draft = RwSignal::new(spec.content.clone());
     let draft_name = RwSignal::new(spec.name.clone());
@@ -201,8 +203,9 @@ fn SpecView(
                         move || view! { <SpecText id content=content.clone() html=html.clone() /> }
                     }
                 >
-                    <ServerForm action=save arguments=move |fields: &FormFields| SaveSpec { id, name: fields.text("name"), content: fields.text("content") } attr:class="space-y-4" attr:aria-label="Edit spec">
+                    <ServerForm action=save arguments=move |fields: &FormFields| SaveSpec { id, name: fields.text("name"), content: fields.text("content"), base_version } attr:class="space-y-4" attr:aria-label="Edit spec">
                         <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="base_version" value=base_version.to_string() />
                         <Field id="field-name" label="Name">
                             <input
                                 id="field-name"
@@ -226,7 +229,7 @@ fn SpecView(
                 </Show>
             </div>
             <aside class="space-y-6">
-                <Metadata spec=spec.clone() move_to_project projects />
+                <Metadata spec=spec.clone() move_to_project projects is_editing />
                 <VersionHistory id current_version=spec.version restore history />
             </aside>
         </div>
@@ -271,6 +274,10 @@ fn Metadata(
     spec: SpecDetail,
     move_to_project: ServerAction<MoveSpecToProject>,
     projects: Loaded<Result<Vec<ProjectSummary>, AppError>>,
+    /// A move reloads the spec, which would end an edit and lose its text:
+    /// the spec moves once the edit is saved or cancelled.
+    #[prop(into)]
+    is_editing: Signal<bool>,
 ) -> impl IntoView {
     let current_project = spec.project.as_ref().map(|project| project.id);
     let row = |label: &'static str, value: String| {
@@ -307,6 +314,8 @@ fn Metadata(
                         <select
                             id="spec-project"
                             class=control_class(ControlStyle::Prose)
+                            disabled=is_editing
+                            title=move || is_editing.get().then_some("Save or cancel the edit to move the spec.")
                             on:change=move |event| {
                                 let project_id = Uuid::parse_str(&event_target_value(&event)).ok();
                                 move_to_project.dispatch(MoveSpecToProject { id: spec.id, project_id });

@@ -70,7 +70,7 @@ pub async fn get(
 
 /// Change the name, content or project; a changed text is a new version.
 #[utoipa::path(patch, path = "/specs/{id}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")), request_body = SpecChanges,
-    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec keeps as many versions as it may; duplicate it to go on", body = ErrorBody)))]
+    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec was saved after `base_version`, or keeps as many versions as it may (duplicate it to go on)", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
