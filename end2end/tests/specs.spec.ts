@@ -1,5 +1,5 @@
 import type { Locator } from '@playwright/test';
-import { test, expect, openHydrated, serverFunctionsCalledOpening, signUpQuietly } from './fixtures';
+import { test, expect, createSpec, openHydrated, serverFunctionsCalledOpening, signUpQuietly } from './fixtures';
 
 test('a spec is written by hand, read rendered and as source, edited into a new version, compared, downloaded, duplicated and deleted', async ({
   page,
@@ -67,6 +67,52 @@ test('a spec is written by hand, read rendered and as source, edited into a new 
   await expect(page).toHaveURL(/\/specs$/);
   await expect(page.getByTestId('spec-card')).toHaveCount(1);
   await expect(page.getByTestId('spec-card')).toContainText('Todo app');
+});
+
+test('a dialog takes the focus, asks before Escape or the backdrop discards what was typed, and gives the focus back', async ({
+  page,
+}) => {
+  await signUpQuietly(page.request);
+  await createSpec(page.request, 'Kept');
+  await openHydrated(page, '/specs');
+  await page.getByRole('button', { name: 'New spec' }).click();
+  await page.getByRole('menuitem', { name: 'Create manually' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a spec' });
+  await expect(dialog.getByLabel('Name')).toBeFocused();
+  await dialog.getByLabel('Name').fill('Half a thought');
+
+  // Declined, Escape and a click on the backdrop keep the text; accepted, it goes.
+  const asked: string[] = [];
+  page.on('dialog', (question) => {
+    asked.push(question.message());
+    void (asked.length < 3 ? question.dismiss() : question.accept());
+  });
+  await page.keyboard.press('Escape');
+  await expect.poll(() => asked.length).toBe(1);
+  await page.mouse.click(5, 5);
+  await expect.poll(() => asked.length).toBe(2);
+  await expect(dialog.getByLabel('Name')).toHaveValue('Half a thought');
+  // A press inside the panel released over the backdrop (selecting text) is no click on it.
+  const name = await dialog.getByLabel('Name').boundingBox();
+  await page.mouse.move(name!.x + 5, name!.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(5, 5);
+  await page.mouse.up();
+  await expect(dialog).toBeVisible();
+  expect(asked).toHaveLength(2);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  expect(asked).toEqual(['Discard what you typed?', 'Discard what you typed?', 'Discard what you typed?']);
+
+  // Nothing typed, nothing asked; the focus goes back to the button that opened the dialog.
+  const card = page.getByTestId('spec-card').filter({ hasText: 'Kept' });
+  await card.getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete this spec?' });
+  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(confirm).toHaveCount(0);
+  await expect(card.getByRole('button', { name: 'Delete' })).toBeFocused();
+  expect(asked).toHaveLength(3);
 });
 
 test('a 1.1 MiB paste shows the size error and keeps the text in the editor', async ({ page }) => {

@@ -181,7 +181,7 @@ fn SpecCard(
             </p>
             <div class="mt-3 flex gap-1 border-t border-slate-100 pt-3 dark:border-slate-800">
                 <A href=format!("/specs/{id}") attr:class=classes(ButtonTone::Quiet, ButtonSize::Small)>"View / Edit"</A>
-                <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
+                <Button tone=ButtonTone::Quiet size=ButtonSize::Small disabled=duplicate.pending() on_click=move |_| { duplicate.dispatch(DuplicateSpec { id }); }>
                     "Duplicate"
                 </Button>
                 <Button tone=ButtonTone::Danger size=ButtonSize::Small on_click=move |_| is_confirming.set(true)>
