@@ -175,3 +175,11 @@ pub fn now() -> Option<chrono::DateTime<chrono::Utc>> {
     #[cfg(not(feature = "hydrate"))]
     None
 }
+
+/// Whether the page has hydrated: a component made now (a tab opened, a
+/// page navigated to) draws in the browser only, never over server HTML.
+/// `false` while rendering on the server and while hydrating.
+pub fn is_hydrated() -> bool {
+    cfg!(feature = "hydrate")
+        && !leptos::prelude::Owner::current_shared_context().is_some_and(|context| context.during_hydration())
+}

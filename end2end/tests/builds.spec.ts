@@ -33,6 +33,23 @@ async function readWholeLog(page: Page): Promise<{ seq: number; text: string }[]
   });
 }
 
+/** How many log rows the page draws while `action` runs, counting every row added to the page. */
+async function logRowsDrawnDuring(page: Page, action: () => Promise<void>): Promise<number> {
+  await page.evaluate(() => {
+    const drawn = { rows: 0 };
+    (window as unknown as { logRowsDrawn: typeof drawn }).logRowsDrawn = drawn;
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node instanceof Element) drawn.rows += Number(node.matches('[data-seq]')) + node.querySelectorAll('[data-seq]').length;
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await action();
+  return page.evaluate(() => (window as unknown as { logRowsDrawn: { rows: number } }).logRowsDrawn.rows);
+}
+
 /** The sequence numbers of every line the API lists for the build, oldest first. */
 async function loggedSeqs(request: APIRequestContext, buildId: string): Promise<number[]> {
   const response = await request.get(`/api/builds/${buildId}/logs?limit=5000`);
@@ -131,8 +148,15 @@ test('Build this app runs a build to completion live, and a reload shows the sam
   await expect(page.getByTestId('build-status')).toHaveText('Completed');
   await expect(page.getByTestId('features').locator('li[data-passed="true"]')).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Cancel build' })).toHaveCount(0);
-  await views.getByRole('link', { name: 'Logs' }).click();
-  await expect(page.getByTestId('log-count')).toHaveText(countText);
+  // Opened after hydration, the log draws only the rows in view from the start, never every line.
+  const rowsDrawn = await logRowsDrawnDuring(page, async () => {
+    await views.getByRole('link', { name: 'Logs' }).click();
+    await expect(page.getByTestId('log-count')).toHaveText(countText);
+  });
+  // A window is the rows in view (about 30) and 40 either side; the log is longer than that.
+  expect(linesLive.length).toBeGreaterThan(150);
+  expect(rowsDrawn).toBeGreaterThan(0);
+  expect(rowsDrawn).toBeLessThanOrEqual(110);
   expect(await readWholeLog(page)).toEqual(linesLive);
   // The choice is remembered: the build's plain address opens on the log.
   await openHydrated(page, `/builds/${buildId}`);

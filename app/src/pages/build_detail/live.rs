@@ -39,9 +39,6 @@ impl LiveParts {
     /// whether a live (not replayed) status change or session's usage came
     /// with it (the build is fetched again then: its tokens and cost moved).
     fn take_in(self, batch: Vec<StreamedBuildEvent>) -> bool {
-        let Some(shown_up_to) = self.log.last_seq() else {
-            return false;
-        };
         let mut lines = Vec::new();
         let mut has_new_status = false;
         self.live.try_update(|view| {
@@ -51,27 +48,29 @@ impl LiveParts {
                     && matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. });
                 let stored = StoredBuildEvent { seq: streamed.seq, at: streamed.at, event: streamed.event };
                 view.apply(&stored);
-                if stored.seq > shown_up_to {
-                    lines.extend(LogLine::of(&stored));
-                }
+                lines.extend(LogLine::of(&stored));
             }
         });
-        self.log.append(lines);
+        self.log.append_streamed(lines);
         has_new_status
     }
 
     /// Reads the log past the server-rendered first page, a page of
     /// [`MAX_LOG_PAGE`] lines at a time: a long history comes in a few
-    /// requests instead of one stream message per event. Stops at the end
-    /// so far, or at an error (the stream then replays from where it stopped).
+    /// requests instead of one stream message per event. Answers whether it
+    /// reached the end so far (not at an error, nor when `is_gone`).
     #[cfg(feature = "hydrate")]
-    async fn catch_up_log(self) {
+    async fn catch_up_log(self, is_gone: impl Fn() -> bool) -> bool {
         let mut after = self.more_after_first_page;
         while let Some(from) = after {
-            let Ok(page) = get_build_log(self.id, from, MAX_LOG_PAGE).await else { return };
+            let Ok(page) = get_build_log(self.id, from, MAX_LOG_PAGE).await else { return false };
+            if is_gone() {
+                return false;
+            }
             self.log.append(page.lines);
             after = page.next_after;
         }
+        true
     }
 
     /// Loads the build again (its times and tokens moved on); an answer
@@ -91,8 +90,9 @@ impl LiveParts {
 #[cfg(feature = "hydrate")]
 const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// Catches the log up by pages, then follows the build stream for as long
-/// as the page is open. Browser only: nothing streams during server rendering.
+/// Follows the build stream for as long as the page is open, and meanwhile
+/// catches the log up by pages. Browser only: nothing streams during server
+/// rendering.
 #[cfg(feature = "hydrate")]
 pub(super) fn follow_live(parts: LiveParts) {
     use std::cell::{Cell, RefCell};
@@ -161,22 +161,36 @@ pub(super) fn follow_live(parts: LiveParts) {
             }
         };
         let on_health = move |health: StreamHealth| parts.connection.set(Some(health));
-        // Filled once the log has caught up; emptied when the page lets go.
-        let follower: Rc<RefCell<Option<BuildFollower>>> = Rc::default();
+        // Live at once, from where the folded view ends, while the log's
+        // earlier pages are read; its streamed lines wait for them. Emptied
+        // when the page lets go.
+        let view_seq = parts.live.try_with_untracked(|view| view.last_seq).unwrap_or(0);
+        let follower: Rc<RefCell<Option<BuildFollower>>> = Rc::new(RefCell::new(Some(follow_build(
+            parts.id,
+            view_seq,
+            on_event.clone(),
+            on_complete.clone(),
+            on_health,
+        ))));
         let is_gone = Rc::new(Cell::new(false));
         {
             let (follower, is_gone) = (Rc::clone(&follower), Rc::clone(&is_gone));
             leptos::task::spawn_local(async move {
-                parts.catch_up_log().await;
+                let has_caught_up = parts.catch_up_log(|| is_gone.get()).await;
                 if is_gone.get() {
                     return;
                 }
-                // From where both the folded view and the log end, so
-                // neither misses an event; what either has is skipped.
-                let view_seq = parts.live.try_with_untracked(|view| view.last_seq).unwrap_or(0);
-                let after = view_seq.min(parts.log.last_seq().unwrap_or(0));
-                *follower.borrow_mut() =
-                    Some(follow_build(parts.id, after, on_event, on_complete, on_health));
+                if has_caught_up {
+                    parts.log.show_streamed_early();
+                } else {
+                    // A page could not be read: the stream starts again from
+                    // where the log ends and brings the rest (the view skips
+                    // what it has).
+                    parts.log.forget_streamed_early();
+                    let after = parts.log.last_seq().unwrap_or(0);
+                    *follower.borrow_mut() =
+                        Some(follow_build(parts.id, after, on_event, on_complete, on_health));
+                }
             });
         }
         let asked = Rc::downgrade(&follower);

@@ -164,7 +164,7 @@ fn BuildPage(
     let reconnect = Trigger::new();
     let first_page_lines = log.lines.len();
     let more_after_first_page = log.next_after;
-    let log = LogState::new(log.lines, has_ended_live);
+    let log = LogState::new(log.lines, has_ended_live, more_after_first_page.is_none());
 
     // Pause, resume and cancel.
     let control = ServerAction::<ControlBuild>::new();

@@ -32,18 +32,62 @@ impl LogFilter {
 /// The positions in `lines` of the lines `filter` keeps, or `None` when it
 /// keeps them all (the common case costs nothing).
 pub(super) fn kept_rows(lines: &[LogLine], filter: &LogFilter) -> Option<Vec<u32>> {
-    if filter.is_everything() {
-        return None;
-    }
+    (!filter.is_everything()).then(|| kept_among(lines, 0, filter).collect())
+}
+
+/// The positions of the lines `filter` keeps among `lines`, the first of
+/// which is at `first`.
+fn kept_among<'a>(
+    lines: &'a [LogLine],
+    first: usize,
+    filter: &'a LogFilter,
+) -> impl Iterator<Item = u32> + 'a {
     let needle = filter.search.trim().to_lowercase();
-    Some(
-        lines
-            .iter()
-            .enumerate()
-            .filter(|(_, line)| filter.shows(line.category) && contains_ignoring_case(&line.line, &needle))
-            .map(|(at, _)| at as u32)
-            .collect(),
-    )
+    lines
+        .iter()
+        .enumerate()
+        .filter(move |(_, line)| filter.shows(line.category) && contains_ignoring_case(&line.line, &needle))
+        .map(move |(at, _)| (first + at) as u32)
+}
+
+/// What a filter keeps of a log, and how much of the log it has read. A
+/// log only grows, so the lines each batch adds are filtered alone, never
+/// the whole log again while a search stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct KeptRows {
+    filter: LogFilter,
+    read: usize,
+    rows: Option<Vec<u32>>,
+}
+
+impl KeptRows {
+    /// The positions kept, or `None` when the filter keeps every line.
+    pub(super) fn rows(&self) -> Option<&[u32]> {
+        self.rows.as_deref()
+    }
+
+    /// `previous` brought up to `lines` under `filter`, and whether the
+    /// rows it keeps changed (for a memo that owns its previous value).
+    pub(super) fn update(
+        previous: Option<KeptRows>,
+        lines: &[LogLine],
+        filter: &LogFilter,
+    ) -> (KeptRows, bool) {
+        match previous {
+            Some(mut kept) if kept.filter == *filter && kept.read <= lines.len() => {
+                let before = kept.rows.as_ref().map(Vec::len);
+                if let Some(rows) = &mut kept.rows {
+                    rows.extend(kept_among(&lines[kept.read..], kept.read, filter));
+                }
+                kept.read = lines.len();
+                let is_changed = kept.rows.as_ref().map(Vec::len) != before;
+                (kept, is_changed)
+            }
+            _ => {
+                (KeptRows { filter: filter.clone(), read: lines.len(), rows: kept_rows(lines, filter) }, true)
+            }
+        }
+    }
 }
 
 /// Whether `text` contains `needle` (already lower case), ignoring case;
@@ -102,5 +146,21 @@ mod tests {
         let mut filter = LogFilter { search: "e".into(), ..LogFilter::default() };
         filter.toggle(LogCategory::Test);
         assert_eq!(kept_rows(&lines(), &filter), Some(vec![0, 1, 3]));
+    }
+
+    #[test]
+    fn lines_added_later_are_filtered_alone_with_the_same_result() {
+        let all = lines();
+        let filter = LogFilter { search: "e".into(), ..LogFilter::default() };
+        let (first, _) = KeptRows::update(None, &all[..2], &filter);
+        let (grown, is_changed) = KeptRows::update(Some(first.clone()), &all, &filter);
+        assert!(is_changed);
+        assert_eq!(grown.rows(), kept_rows(&all, &filter).as_deref());
+        let (same, is_changed) = KeptRows::update(Some(grown.clone()), &all, &filter);
+        assert_eq!((same.rows(), is_changed), (grown.rows(), false));
+
+        let everything = LogFilter::default();
+        let (cleared, is_changed) = KeptRows::update(Some(grown), &all, &everything);
+        assert_eq!((cleared.rows(), is_changed), (None, true), "a new filter reads the whole log");
     }
 }

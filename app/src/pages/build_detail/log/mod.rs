@@ -11,7 +11,7 @@ mod window;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use self::filter::{kept_rows, LogFilter};
+use self::filter::{KeptRows, LogFilter};
 use self::row::LogRow;
 use self::window::{height_px, RowWindow};
 use crate::components::button::{Button, ButtonLink, ButtonSize, ButtonTone};
@@ -28,15 +28,20 @@ pub(super) struct LogState {
     /// Whether the panel sticks to its end as lines arrive: until the reader
     /// scrolls up, and again once they scroll back down or ask to follow.
     pub(super) is_following: RwSignal<bool>,
+    /// Lines the stream brought while earlier pages of the log were still
+    /// being read (`None` once they all are): shown after those, in order.
+    streamed_early: StoredValue<Option<Vec<LogLine>>>,
 }
 
 impl LogState {
-    /// `is_following`: whether the panel starts at the end (a build still running).
-    pub(super) fn new(first_page: Vec<LogLine>, is_following: bool) -> Self {
+    /// `is_following`: whether the panel starts at the end (a build still
+    /// running); `is_whole`: whether the first page is the whole log so far.
+    pub(super) fn new(first_page: Vec<LogLine>, is_following: bool, is_whole: bool) -> Self {
         LogState {
             lines: RwSignal::new(first_page),
             panel: NodeRef::new(),
             is_following: RwSignal::new(is_following),
+            streamed_early: StoredValue::new((!is_whole).then(Vec::new)),
         }
     }
 
@@ -45,15 +50,46 @@ impl LogState {
         self.lines.try_with_untracked(|lines| lines.last().map_or(0, |line| line.seq))
     }
 
-    /// Appends lines newer than those shown, then follows them if asked to.
+    /// Appends the lines newer than those shown, then follows them if asked to.
     pub(super) fn append(&self, new_lines: Vec<LogLine>) {
-        if new_lines.is_empty() {
+        let Some(last_seq) = self.last_seq() else { return };
+        let newer: Vec<LogLine> = new_lines.into_iter().filter(|line| line.seq > last_seq).collect();
+        if newer.is_empty() {
             return;
         }
-        self.lines.try_update(|lines| lines.extend(new_lines));
+        self.lines.try_update(|lines| lines.extend(newer));
         if self.is_following.try_get_untracked() == Some(true) {
             scroll_to_end(self.panel);
         }
+    }
+
+    /// Lines from the stream: shown now, or kept until the earlier pages are.
+    pub(super) fn append_streamed(&self, new_lines: Vec<LogLine>) {
+        let kept = self.streamed_early.try_update_value(|early| match early {
+            Some(early) => {
+                early.extend(new_lines);
+                None
+            }
+            None => Some(new_lines),
+        });
+        if let Some(Some(lines)) = kept {
+            self.append(lines);
+        }
+    }
+
+    /// Every earlier page is shown: so are the lines streamed meanwhile.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) fn show_streamed_early(&self) {
+        if let Some(Some(lines)) = self.streamed_early.try_update_value(Option::take) {
+            self.append(lines);
+        }
+    }
+
+    /// The earlier pages could not all be read: lines streamed meanwhile are
+    /// dropped (the stream is asked again from where the log ends).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) fn forget_streamed_early(&self) {
+        self.streamed_early.try_set_value(None);
     }
 }
 
@@ -66,15 +102,18 @@ pub(super) fn LogPanel(
     first_page_lines: usize,
     more_after_first_page: Option<i64>,
 ) -> impl IntoView {
-    let LogState { lines, panel, is_following } = log;
+    let LogState { lines, panel, is_following, .. } = log;
     // Drawing every line until hydrated: the server has no viewport, and the
-    // page must read without JavaScript.
-    let is_windowed = RwSignal::new(false);
+    // page must read without JavaScript. A panel opened later (the Logs tab
+    // shown after hydration) holds the whole log by then: windowed at once.
+    let is_windowed = RwSignal::new(crate::browser::is_hydrated());
     let filter = RwSignal::new(LogFilter::default());
-    let kept = Memo::new(move |_| filter.with(|filter| lines.with(|lines| kept_rows(lines, filter))));
+    let kept = Memo::new_owning(move |previous| {
+        filter.with(|filter| lines.with(|lines| KeptRows::update(previous, lines, filter)))
+    });
     let total = Memo::new(move |_| lines.with(Vec::len));
     let shown_count =
-        Memo::new(move |_| kept.with(|kept| kept.as_ref().map(Vec::len)).unwrap_or_else(|| total.get()));
+        Memo::new(move |_| kept.with(|kept| kept.rows().map(<[u32]>::len)).unwrap_or_else(|| total.get()));
     let scroll_top = RwSignal::new(0.0);
     let viewport_px = RwSignal::new(576.0);
     let window =
@@ -85,7 +124,7 @@ pub(super) fn LogPanel(
             lines.with(|lines| {
                 (first..end)
                     .filter_map(|row| {
-                        let at = match kept {
+                        let at = match kept.rows() {
                             Some(kept) => *kept.get(row)? as usize,
                             None => row,
                         };
@@ -100,7 +139,10 @@ pub(super) fn LogPanel(
         if let Some(element) = panel.get_untracked() {
             viewport_px.set(f64::from(element.client_height()));
         }
-        is_windowed.set(true);
+        // Once: setting it again would draw the window anew.
+        if !is_windowed.get_untracked() {
+            is_windowed.set(true);
+        }
         if is_following.get_untracked() {
             scroll_to_end(panel);
         }

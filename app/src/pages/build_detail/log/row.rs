@@ -14,8 +14,14 @@ pub(super) fn LogRow(line: LogLine, is_windowed: bool) -> impl IntoView {
     let (tag_tone, text_tone) = tones(&line);
     let tag = line.tag();
     let shape = match is_windowed {
-        true => "h-5 whitespace-pre",
+        true => "h-5 overflow-hidden whitespace-pre",
         false => "min-h-5 whitespace-pre-wrap break-all",
+    };
+    // A row of the window is one line tall: a line that holds several (a
+    // command written over lines, a reason with breaks) shows them joined.
+    let text = match is_windowed && line.line.contains(['\n', '\r']) {
+        true => line.line.replace("\r\n", "\n").replace(['\n', '\r'], " \u{23ce} "),
+        false => line.line,
     };
     // Errors and stderr are marked at the edge too, not by colour alone.
     let edge = match (line.category, line.stream) {
@@ -30,7 +36,7 @@ pub(super) fn LogRow(line: LogLine, is_windowed: bool) -> impl IntoView {
             data-stream=tag
         >
             <span class=format!("w-14 shrink-0 select-none {tag_tone}")>{tag}</span>
-            <span class=text_tone><AnsiText text=line.line /></span>
+            <span class=text_tone><AnsiText text /></span>
         </div>
     }
 }
