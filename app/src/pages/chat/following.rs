@@ -12,9 +12,14 @@ use crate::model::chats::ChatPage;
 #[cfg(feature = "hydrate")]
 const RENDER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// How long to wait before following a reply again after its stream ended.
+/// How long to wait before following a reply again after its stream ended:
+/// a second, doubled each time it ends again with nothing received, up to
+/// half a minute (a stream refused over and over is not asked every second).
 #[cfg(feature = "hydrate")]
-const RETRY_FOLLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+fn wait_before_following_again(ends_with_nothing: u32) -> std::time::Duration {
+    let wait = std::time::Duration::from_secs(1).saturating_mul(1 << ends_with_nothing.min(5));
+    wait.min(std::time::Duration::from_secs(30))
+}
 
 /// While the chat's last reply is being written, follows it into `live`;
 /// when the stream ends, bumps `reply_ended` (the chat reloads) and `changed`
@@ -46,7 +51,10 @@ pub(super) fn follow_while_replying(
                 let Some(state) = state.upgrade() else { return };
                 match event {
                     ReplyEvent::Snapshot { message_id, content } => {
-                        state.borrow_mut().arriving.clear();
+                        let mut stream = state.borrow_mut();
+                        stream.arriving.clear();
+                        stream.ends_with_nothing = 0;
+                        drop(stream);
                         live.set(Some((message_id, content)));
                     }
                     ReplyEvent::Delta { message_id, text } => {
@@ -92,7 +100,9 @@ pub(super) fn follow_while_replying(
                 if had_ended {
                     // Still writing after the stream ended (a newer reply, or a
                     // hiccup): follow again, after a pause so nothing spins.
-                    set_timeout(start_following.clone(), RETRY_FOLLOW_AFTER);
+                    let ends_with_nothing = stream.borrow().ends_with_nothing;
+                    stream.borrow_mut().ends_with_nothing = ends_with_nothing.saturating_add(1);
+                    set_timeout(start_following.clone(), wait_before_following_again(ends_with_nothing));
                 } else {
                     start_following();
                 }
@@ -127,6 +137,8 @@ struct ReplyStream {
     is_flush_due: bool,
     /// Set by the stream itself when it ends.
     has_ended: bool,
+    /// Streams ended in a row without a snapshot (refused, say).
+    ends_with_nothing: u32,
 }
 
 /// Shows the gathered pieces. Pieces arrive far more often than is worth

@@ -185,8 +185,18 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         }
     });
 
+    // Said to screen readers once each, where the reply itself (redrawn as
+    // it streams) would be read out again and again.
+    let reply_status =
+        Memo::new(move |previous: Option<&&str>| match (live.with(Option::is_some), previous) {
+            (true, _) => ANSWERING,
+            (false, Some(&ANSWERING | &ANSWERED)) => ANSWERED,
+            (false, _) => "",
+        });
+
     view! {
         <SubjectTitle what="Chat" subject=chat title_of=|page: &ChatPage| page.chat.title.clone() />
+        <p class="sr-only" role="status" data-testid="reply-status">{move || reply_status.get()}</p>
         <Transition fallback=|| view! { <ConversationSkeleton /> }>
             {move || Suspend::new(async move {
                 match chat.await {
@@ -200,6 +210,9 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         </Transition>
     }
 }
+
+const ANSWERING: &str = "The assistant is answering…";
+const ANSWERED: &str = "The answer is written.";
 
 #[component]
 fn ConversationView(
@@ -261,7 +274,7 @@ fn ConversationView(
                         }>"Delete chat"</Button>
                     </div>
                 </header>
-                <ol class="space-y-4" data-testid="messages" aria-live="polite">
+                <ol class="space-y-4" data-testid="messages">
                     <For
                         each=move || messages.get()
                         key=|shown| (shown.message.id, shown.message.content.len(), shown.message.status)
