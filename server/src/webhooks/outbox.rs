@@ -141,7 +141,8 @@ pub async fn enqueue_test(connection: &mut AsyncPgConnection, hook: Uuid) -> Sto
         "INSERT INTO webhook_deliveries (id, webhook_id, event, payload)
          SELECT $1, $2, $3, $4
          WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries
-                           WHERE webhook_id = $2 AND event = $3 AND state = 'pending')",
+                           WHERE webhook_id = $2 AND event = $3 AND state = 'pending')
+         ON CONFLICT DO NOTHING",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(hook)

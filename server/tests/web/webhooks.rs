@@ -265,3 +265,26 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
         assert!(message.contains("WEBHOOK_ALLOW_PRIVATE_NETWORKS"), "{message}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_sends_clicked_at_once_leave_one_waiting() {
+    let database = migrated_database().await;
+    let app = build_app(&database, idle_build_setup());
+    let user = sign_up(&app.router, "eager@example.com").await;
+    // Nobody listens there: the first test send waits in the outbox.
+    let url = format!("http://127.0.0.1:{}/hook", common::processes::free_port());
+    let created = register(&app, &user, &url, &["build.failed"]).await;
+    let path = format!("/api/webhooks/{}/test", created.webhook.id);
+    let sends = (0..8).map(|_| {
+        let (router, user, path) = (app.router.clone(), user.clone(), path.clone());
+        tokio::spawn(async move { api(&router, "POST", &path, As::User(&user), None).await.status })
+    });
+    let mut statuses = Vec::new();
+    for send in sends {
+        statuses.push(send.await.expect("a send"));
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [202, 409, 409, 409, 409, 409, 409, 409]);
+    assert_eq!(deliveries(&app, &user, created.webhook.id).await.len(), 1);
+    app.state.webhooks.shut_down().await;
+}
