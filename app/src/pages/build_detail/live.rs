@@ -162,19 +162,27 @@ pub(super) fn follow_live(parts: LiveParts) {
         };
         let on_health = move |health: StreamHealth| parts.connection.set(Some(health));
         // Live at once, from where the folded view ends, while the log's
-        // earlier pages are read; its streamed lines wait for them. Emptied
-        // when the page lets go.
+        // earlier pages are read (they reach past the view, read later);
+        // its streamed lines wait for them. A first page that is the whole
+        // log may end before the view (read apart from it): the stream then
+        // starts where the log ends, and the view skips what it has.
+        // Emptied when the page lets go.
         let view_seq = parts.live.try_with_untracked(|view| view.last_seq).unwrap_or(0);
+        let after = match parts.more_after_first_page {
+            Some(_) => view_seq,
+            None => view_seq.min(parts.log.last_seq().unwrap_or(0)),
+        };
         let follower: Rc<RefCell<Option<BuildFollower>>> = Rc::new(RefCell::new(Some(follow_build(
             parts.id,
-            view_seq,
+            after,
             on_event.clone(),
             on_complete.clone(),
             on_health,
         ))));
         let is_gone = Rc::new(Cell::new(false));
         {
-            let (follower, is_gone) = (Rc::clone(&follower), Rc::clone(&is_gone));
+            let (follower, is_gone, arriving) =
+                (Rc::clone(&follower), Rc::clone(&is_gone), Rc::clone(&arriving));
             leptos::task::spawn_local(async move {
                 let has_caught_up = parts.catch_up_log(|| is_gone.get()).await;
                 if is_gone.get() {
@@ -185,7 +193,10 @@ pub(super) fn follow_live(parts: LiveParts) {
                 } else {
                     // A page could not be read: the stream starts again from
                     // where the log ends and brings the rest (the view skips
-                    // what it has).
+                    // what it has). What the old one brought and the page
+                    // has not shown yet comes again with it.
+                    arriving.cancel_flush();
+                    arriving.events.take();
                     parts.log.forget_streamed_early();
                     let after = parts.log.last_seq().unwrap_or(0);
                     *follower.borrow_mut() =
