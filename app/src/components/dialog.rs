@@ -50,9 +50,14 @@ pub fn Modal(title: &'static str, is_open: RwSignal<bool>, children: ChildrenFn)
                     let _ = dialog.show_modal();
                 }
             }
-            on:pointerdown=move |event| pressed_on_backdrop.set_value(is_outside(&dialog, &event))
+            on:pointerdown=move |event| {
+                pressed_on_backdrop.set_value(is_on_backdrop(&dialog, &event));
+            }
             on:click=move |event| {
-                if pressed_on_backdrop.get_value() && is_outside(&dialog, &event) {
+                // Each press counts once; a click from the keyboard has no press.
+                let was_pressed = pressed_on_backdrop.get_value();
+                pressed_on_backdrop.set_value(false);
+                if was_pressed && is_on_backdrop(&dialog, &event) {
                     close_unless_kept();
                 }
             }
@@ -67,10 +72,14 @@ pub fn Modal(title: &'static str, is_open: RwSignal<bool>, children: ChildrenFn)
 
 const DISCARD: &str = "Discard what you typed?";
 
-/// Whether a pointer event on the dialog was outside its box: on the
-/// backdrop (the dialog's own scroll bar is inside).
-fn is_outside(dialog: &NodeRef<leptos::html::Dialog>, event: &leptos::web_sys::MouseEvent) -> bool {
+/// Whether a pointer event was on the backdrop: aimed at the dialog itself
+/// (not something in it) and outside its box (its scroll bar is inside).
+fn is_on_backdrop(dialog: &NodeRef<leptos::html::Dialog>, event: &leptos::web_sys::MouseEvent) -> bool {
     let Some(dialog) = dialog.get_untracked() else { return false };
+    let dialog_itself: &leptos::web_sys::EventTarget = dialog.as_ref();
+    if event.target().as_ref() != Some(dialog_itself) {
+        return false;
+    }
     let frame = dialog.get_bounding_client_rect();
     let (x, y) = (f64::from(event.client_x()), f64::from(event.client_y()));
     x < frame.left() || x > frame.right() || y < frame.top() || y > frame.bottom()
