@@ -326,7 +326,7 @@ test('a sixth active build is refused with the reason next to the button', async
     for (let i = 0; i < 5; i++) started.push(await startBuild(page.request, specId));
     await openHydrated(page, `/specs/${specId}`);
     await page.getByRole('button', { name: 'Build this app' }).click();
-    await expect(page.getByTestId('form-error')).toContainText('You already have 5 builds running or queued.');
+    await expect(page.getByTestId('form-error')).toContainText('You already have 5 builds running, queued or waiting to resume.');
     await expect(page).toHaveURL(new RegExp(`/specs/${specId}$`));
   } finally {
     // Free the workers for the other tests.

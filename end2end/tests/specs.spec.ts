@@ -198,3 +198,26 @@ test('a save refused for size keeps the edit and says why', async ({ page }) => 
   // Nothing was saved: the history still has one version.
   await expect(page.getByTestId('version-list').locator('li')).toHaveCount(1);
 });
+
+test('a save after another tab saved is refused and keeps the edit; moving and restoring wait for the edit', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const created = await page.request.post('/api/specs', { data: { name: 'Notes', content: '# Notes' } });
+  const spec = await created.json();
+  const edited = await page.request.patch(`/api/specs/${spec.id}`, { data: { content: '# Notes\n\n- second' } });
+  expect(edited.status()).toBe(200);
+  await openHydrated(page, `/specs/${spec.id}`);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  // Either would reload the spec and end the edit.
+  await expect(page.getByLabel('Project')).toBeDisabled();
+  await expect(page.getByTestId('version-list').getByRole('button', { name: 'Restore' })).toBeDisabled();
+  await page.getByLabel('Content').fill('# Notes\n\n- from this tab');
+
+  const elsewhere = await page.request.patch(`/api/specs/${spec.id}`, { data: { content: '# Notes\n\n- from another tab' } });
+  expect(elsewhere.status()).toBe(200);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('saved elsewhere after you opened it: it is at version 3');
+  await expect(page.getByLabel('Content')).toHaveValue('# Notes\n\n- from this tab');
+  page.once('dialog', (question) => void question.accept());
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByLabel('Project')).toBeEnabled();
+});

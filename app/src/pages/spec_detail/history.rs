@@ -61,6 +61,10 @@ pub(super) fn VersionHistory(
     current_version: i32,
     restore: ServerAction<RestoreSpecVersion>,
     history: History,
+    /// A restore reloads the spec, which would end an edit and lose its
+    /// text: versions are restored once the edit is saved or cancelled.
+    #[prop(into)]
+    is_editing: Signal<bool>,
 ) -> impl IntoView {
     let History { versions, compared, diff } = history;
     let restoring = RwSignal::new(None::<i32>);
@@ -92,7 +96,7 @@ pub(super) fn VersionHistory(
                                                         <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| compared.set(Some((number, current_version)))>
                                                             "Compare"
                                                         </Button>
-                                                        <Button tone=ButtonTone::Quiet size=ButtonSize::Small on_click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
+                                                        <Button tone=ButtonTone::Quiet size=ButtonSize::Small disabled=is_editing attr:title=move || is_editing.get().then_some("Save or cancel the edit to restore a version.") on_click=move |_| { restoring.set(Some(number)); is_confirming.set(true); }>
                                                             "Restore"
                                                         </Button>
                                                     </span>

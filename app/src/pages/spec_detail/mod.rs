@@ -230,7 +230,7 @@ fn SpecView(
             </div>
             <aside class="space-y-6">
                 <Metadata spec=spec.clone() move_to_project projects is_editing />
-                <VersionHistory id current_version=spec.version restore history />
+                <VersionHistory id current_version=spec.version restore history is_editing />
             </aside>
         </div>
     }
