@@ -246,7 +246,23 @@ pub struct SpecChanges {
     /// The version these changes were made on. When the spec has moved on
     /// since (saved from another tab, say), nothing is saved: 409.
     #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+    #[serde(default, deserialize_with = "deserialize_whole_number")]
     pub base_version: Option<i32>,
+}
+
+/// A whole number as JSON Schema counts one: `3`, or `3.0`.
+fn deserialize_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i32>, D::Error> {
+    let Some(number) = Option::<f64>::deserialize(deserializer)? else { return Ok(None) };
+    let is_whole = number.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&number);
+    match is_whole {
+        true => Ok(Some(number as i32)),
+        false => Err(serde::de::Error::custom(format!(
+            "expected a whole number from 1 to {}, not {number}",
+            i32::MAX
+        ))),
+    }
 }
 
 /// Tells a field sent as `null` (unlink) from a field left out (keep).
@@ -317,6 +333,18 @@ pub fn preview_of(content: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_version_is_read_as_json_schema_counts_integers() {
+        let read = |json: &str| serde_json::from_str::<SpecChanges>(json).map(|changes| changes.base_version);
+        assert_eq!(read("{}").unwrap(), None);
+        assert_eq!(read(r#"{"base_version": null}"#).unwrap(), None);
+        assert_eq!(read(r#"{"base_version": 350}"#).unwrap(), Some(350));
+        assert_eq!(read(r#"{"base_version": 350.0}"#).unwrap(), Some(350));
+        for refused in ["2.5", "1e10", "\"3\""] {
+            assert!(read(&format!(r#"{{"base_version": {refused}}}"#)).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn control_characters_go_but_tabs_newlines_and_unicode_stay() {
