@@ -568,6 +568,20 @@ async fn refining_a_draft_keeps_it_and_adds_the_missing_sections() {
     assert_eq!(blank.status, 422, "{}", blank.body);
 }
 
+/// The app, with `provider` (a local server speaking a provider's protocol)
+/// writing the assistant's replies.
+async fn app_answered_by(provider: Arc<dyn server::llm::LlmProvider>) -> (axum::Router, TestDatabase) {
+    let assistant = server::chats::AssistantSettings { provider, max_tokens: 1_000, max_continuations: 0 };
+    let database = migrated_database().await;
+    let app = server::http::router(common::app_state(
+        database.pool.clone(),
+        common::test_auth_config(),
+        assistant,
+        common::idle_build_setup(),
+    ));
+    (app, database)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_overloaded_provider_is_retried_then_a_reply_it_could_not_give_says_so_and_a_retry_gets_through() {
     use common::wire_servers::{messages_api, FakeProvider, ScriptedResponse};
@@ -595,18 +609,7 @@ async fn an_overloaded_provider_is_retried_then_a_reply_it_could_not_give_says_s
         base_delay: Duration::from_millis(100),
         ..Default::default()
     };
-    let assistant = server::chats::AssistantSettings {
-        provider: fake.anthropic_agent_retrying(retry),
-        max_tokens: 1_000,
-        max_continuations: 0,
-    };
-    let database = migrated_database().await;
-    let app = server::http::router(common::app_state(
-        database.pool.clone(),
-        common::test_auth_config(),
-        assistant,
-        common::idle_build_setup(),
-    ));
+    let (app, _database) = app_answered_by(fake.anthropic_agent_retrying(retry)).await;
     let user = sign_up(&app, "busy@example.com").await;
 
     let chat = start_chat(&app, &user, IDEA).await;
@@ -648,18 +651,8 @@ async fn a_chat_longer_than_the_model_can_read_sends_its_newest_messages_and_say
     };
     let fake =
         FakeProvider::start(vec![reply("Who is it for?"), reply("Noted."), reply("Still here.")]).await;
-    let assistant = server::chats::AssistantSettings {
-        provider: fake.anthropic_agent_retrying(server::llm::retry::RetryPolicy::default()),
-        max_tokens: 1_000,
-        max_continuations: 0,
-    };
-    let database = migrated_database().await;
-    let app = server::http::router(common::app_state(
-        database.pool.clone(),
-        common::test_auth_config(),
-        assistant,
-        common::idle_build_setup(),
-    ));
+    let (app, _database) =
+        app_answered_by(fake.anthropic_agent_retrying(server::llm::retry::RetryPolicy::default())).await;
     let user = sign_up(&app, "long@example.com").await;
     let chat = start_chat(&app, &user, IDEA).await;
     wait_for_reply(&app, As::User(&user), chat.id).await;
