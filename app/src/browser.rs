@@ -183,3 +183,25 @@ pub fn is_hydrated() -> bool {
     cfg!(feature = "hydrate")
         && !leptos::prelude::Owner::current_shared_context().is_some_and(|context| context.during_hydration())
 }
+
+/// How long to wait before asking again after `failures` failed attempts in
+/// a row: a second, doubling each time, at most half a minute (a stream
+/// refused over and over is not asked every second).
+pub fn wait_before_retry(failures: u32) -> std::time::Duration {
+    let wait = std::time::Duration::from_secs(1) * 2_u32.pow(failures.min(5));
+    wait.min(std::time::Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::wait_before_retry;
+
+    #[test]
+    fn a_retry_waits_a_second_then_twice_as_long_up_to_half_a_minute() {
+        let waits: Vec<Duration> = (0..8).map(wait_before_retry).collect();
+        let seconds: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(seconds, [1, 2, 4, 8, 16, 30, 30, 30]);
+    }
+}

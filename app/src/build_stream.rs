@@ -81,7 +81,6 @@ pub fn follow_build(
 mod live {
     use std::cell::RefCell;
     use std::rc::{Rc, Weak};
-    use std::time::Duration;
 
     use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
     use leptos::wasm_bindgen::closure::Closure;
@@ -91,11 +90,6 @@ mod live {
 
     use super::{StreamHealth, ATTEMPTS_BEFORE_GIVING_UP};
     use crate::model::builds::{BuildEnded, BuildStatus, StreamedBuildEvent};
-
-    /// The first wait before opening a broken stream again; it doubles with
-    /// each failed attempt, up to [`MAX_RETRY`].
-    const FIRST_RETRY: Duration = Duration::from_secs(1);
-    const MAX_RETRY: Duration = Duration::from_secs(30);
 
     type Listener = Closure<dyn Fn(Event)>;
 
@@ -243,8 +237,7 @@ mod live {
                 (this.on_health)(StreamHealth::Lost);
                 return;
             }
-            let doublings = (state.failed_attempts - 1).min(5);
-            let delay = (FIRST_RETRY * 2_u32.pow(doublings)).min(MAX_RETRY);
+            let delay = crate::browser::wait_before_retry(state.failed_attempts - 1);
             let weak = Rc::downgrade(this);
             state.retry = set_timeout_with_handle(
                 move || {

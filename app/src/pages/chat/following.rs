@@ -12,15 +12,6 @@ use crate::model::chats::ChatPage;
 #[cfg(feature = "hydrate")]
 const RENDER_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// How long to wait before following a reply again after its stream ended:
-/// a second, doubled each time it ends again with nothing received, up to
-/// half a minute (a stream refused over and over is not asked every second).
-#[cfg(feature = "hydrate")]
-fn wait_before_following_again(ends_with_nothing: u32) -> std::time::Duration {
-    let wait = std::time::Duration::from_secs(1).saturating_mul(1 << ends_with_nothing.min(5));
-    wait.min(std::time::Duration::from_secs(30))
-}
-
 /// While the chat's last reply is being written, follows it into `live`;
 /// when the stream ends, bumps `reply_ended` (the chat reloads) and `changed`
 /// (the list does). Browser only: nothing streams during server rendering.
@@ -102,7 +93,10 @@ pub(super) fn follow_while_replying(
                     // hiccup): follow again, after a pause so nothing spins.
                     let ends_with_nothing = stream.borrow().ends_with_nothing;
                     stream.borrow_mut().ends_with_nothing = ends_with_nothing.saturating_add(1);
-                    set_timeout(start_following.clone(), wait_before_following_again(ends_with_nothing));
+                    set_timeout(
+                        start_following.clone(),
+                        crate::browser::wait_before_retry(ends_with_nothing),
+                    );
                 } else {
                     start_following();
                 }
