@@ -15,7 +15,7 @@ use crate::model::build_view::BuildPage;
 use crate::model::builds::{BuildControl, BuildDetail, BuildQuery, BuildSummary};
 use crate::model::chats::{ChatDetail, ChatSummary};
 use crate::model::dashboard::DashboardSummary;
-use crate::model::previews::{PreviewLink, PreviewStatus};
+use crate::model::previews::PreviewStatus;
 use crate::model::projects::{NewProject, ProjectChanges, ProjectDetail, ProjectSummary};
 use crate::model::specs::{
     NewSpec, Page, SpecChanges, SpecDetail, SpecDiff, SpecQuery, SpecSummary, SpecVersion, SpecVersionSummary,
@@ -181,8 +181,6 @@ pub trait Artifacts: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait Previews: Send + Sync + 'static {
     async fn status(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError>;
-    /// A link, valid for a minute, that opens the preview in a browser.
-    async fn link(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewLink, AppError>;
     /// Stops the app if it runs and starts it again (after the agent changed it).
     async fn restart(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError>;
 }

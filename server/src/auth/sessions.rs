@@ -12,7 +12,7 @@ use app::model::accounts::UserProfile;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -120,7 +120,7 @@ impl fmt::Debug for PgSessionStore {
 
 /// The row's key: the SHA-256 of the cookie's value, like API tokens, so
 /// reading the table hands out no live session.
-fn stored_id(id: &Id) -> String {
+pub(super) fn stored_id(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
@@ -252,12 +252,13 @@ impl SessionStore for PgSessionStore {
 
 /// The user a stored session signs in, if it is unexpired: for streams that
 /// outlive the request which loaded it, to learn of a sign-out meanwhile.
-pub async fn user_of_stored_session(pool: &DbPool, id: &Id) -> Result<Option<Uuid>, StoreError> {
-    let mut connection = pool.get().await?;
-    let row: Option<SessionWithUser> = static_sql(LOAD_WITH_USER, bind::<Text, _>(stored_id(id)))
-        .get_result(&mut connection)
-        .await
-        .optional()?;
+/// The user of the live session stored under `key` (see [`stored_id`]).
+pub async fn user_of_stored_key(
+    connection: &mut AsyncPgConnection,
+    key: &str,
+) -> Result<Option<Uuid>, StoreError> {
+    let row: Option<SessionWithUser> =
+        static_sql(LOAD_WITH_USER, bind::<Text, _>(key)).get_result(connection).await.optional()?;
     Ok(row.and_then(|row| row.user_id))
 }
 

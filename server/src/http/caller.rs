@@ -1,7 +1,8 @@
 //! Works out who is calling before anything else runs: the client address,
 //! then the user behind an `Authorization: Bearer` API token or the session
 //! cookie. Pages, server functions and REST handlers read the result from the
-//! request's extensions (`app::ports::Caller`).
+//! request's extensions (`app::ports::Caller`), and the engine room also
+//! reads which credential that was ([`SignedInBy`]).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::auth::credential::SignedInBy;
 use crate::http::refusal::refuse;
 use crate::http::AppState;
 
@@ -26,8 +28,9 @@ pub async fn identify_caller(State(state): State<AppState>, mut request: Request
     let authorization = request.headers().get(header::AUTHORIZATION).cloned();
     let session = request.extensions().get::<Session>().cloned();
     match caller_of(&state, authorization, session).await {
-        Ok(Some(caller)) => {
+        Ok(Some((caller, signed_in_by))) => {
             request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(signed_in_by);
         }
         Ok(None) => {}
         Err(error) => return refuse(&request, error),
@@ -49,7 +52,7 @@ async fn caller_of(
     state: &AppState,
     authorization: Option<HeaderValue>,
     session: Option<Session>,
-) -> Result<Option<Caller>, AppError> {
+) -> Result<Option<(Caller, SignedInBy)>, AppError> {
     if let Some(authorization) = authorization {
         let secret = authorization
             .to_str()
@@ -61,11 +64,13 @@ async fn caller_of(
                 AppError::Unauthorized("Send an API token as `Authorization: Bearer <token>`.".into())
             })?;
         let user = state.accounts.user_of_token(secret).await?;
-        return Ok(Some(Caller { user, credential: Credential::ApiToken }));
+        return Ok(Some((Caller { user, credential: Credential::ApiToken }, SignedInBy::token(secret))));
     }
     let Some(session) = session else { return Ok(None) };
     let user = state.accounts.user_of_session(&session).await?;
-    Ok(user.map(|user| Caller { user, credential: Credential::Session }))
+    // A session that signs someone in was loaded from the store, so it has an id.
+    let (Some(user), Some(id)) = (user, session.id()) else { return Ok(None) };
+    Ok(Some((Caller { user, credential: Credential::Session }, SignedInBy::session(&id))))
 }
 
 /// The peer address, or behind a trusted proxy the address it reports last in

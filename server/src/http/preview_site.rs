@@ -71,33 +71,21 @@ async fn enter(
         }
         Err(refusal) => return page(StatusCode::FORBIDDEN, "Preview link refused", &refusal.to_string()),
     };
+    if !site.previews.credentials.still_valid(&access).await {
+        return access_ended(&site);
+    }
     let was_in_this_preview = current_grant(&site, &headers)
         .is_some_and(|held| held.build_id == access.build_id && held.user_id == access.user_id);
     let expires = Utc::now() + site.previews.settings.access_lifetime;
     let grant = site.signer.sign(
         Purpose::Grant,
-        Access {
+        &Access {
             expires: chrono::DateTime::from_timestamp(expires.timestamp(), 0).unwrap_or(expires),
             ..access
         },
     );
-    // The build page's frame is a third party to the platform's page: its
-    // cookie must be SameSite=None, which browsers take only with Secure (on
-    // http, loopback names alone), and Partitioned (CHIPS), which browsers
-    // blocking third-party cookies still keep, in a jar of that page's own.
-    let attributes = if site.origin.allows_secure_cookies() {
-        "SameSite=None; Secure; Partitioned"
-    } else {
-        "SameSite=Lax"
-    };
-    let cookie = format!(
-        "{ACCESS_COOKIE}={grant}; Path=/; HttpOnly; Max-Age={}; {attributes}",
-        site.previews.settings.access_lifetime.as_secs()
-    );
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
-    }
+    set_access_cookie(&site, &mut response, &grant, site.previews.settings.access_lifetime);
     // The link's token must not travel on in a Referer.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -130,6 +118,9 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
             "Previews open only for the build's owner: open it with \"Open preview\" on the build page.",
         );
     };
+    if !site.previews.credentials.still_valid(&access).await {
+        return access_ended(&site);
+    }
     let preview = match site.previews.ensure(access.build_id, access.user_id).await {
         Ok(preview) => preview,
         Err(error) => return preview_error(&error),
@@ -163,6 +154,38 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
         Ok(response) => response,
         Err(error) => unless_unstartable(&site, access.build_id, proxy_error(&error)).await,
     }
+}
+
+/// Sets the access cookie, or with no lifetime clears it.
+fn set_access_cookie(site: &PreviewSite, response: &mut Response, grant: &str, lifetime: Duration) {
+    // The build page's frame is a third party to the platform's page: its
+    // cookie must be SameSite=None, which browsers take only with Secure (on
+    // http, loopback names alone), and Partitioned (CHIPS), which browsers
+    // blocking third-party cookies still keep, in a jar of that page's own.
+    // Clearing it takes the same attributes, to reach that jar.
+    let attributes = if site.origin.allows_secure_cookies() {
+        "SameSite=None; Secure; Partitioned"
+    } else {
+        "SameSite=Lax"
+    };
+    let cookie =
+        format!("{ACCESS_COOKIE}={grant}; Path=/; HttpOnly; Max-Age={}; {attributes}", lifetime.as_secs());
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+}
+
+/// The credential that opened the preview signs nobody in any more: access
+/// ends with it, and the browser forgets the grant.
+fn access_ended(site: &PreviewSite) -> Response {
+    let mut response = page(
+        StatusCode::FORBIDDEN,
+        "Access to this preview ended",
+        "The sign-in or API token that opened this preview has ended (signed out, expired or revoked). \
+         Sign in and open it again with \"Open preview\" on the build page.",
+    );
+    set_access_cookie(site, &mut response, "", Duration::ZERO);
+    response
 }
 
 /// `otherwise`, unless the app cannot start at all any more (its work

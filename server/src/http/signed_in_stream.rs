@@ -3,38 +3,25 @@
 //! [`RECHECK_EVERY`], and the stream ends once it signs nobody in: an API
 //! token revoked, a session signed out or expired, an account deleted.
 
-use std::time::Duration;
-
 use app::error::AppError;
-use app::ports::{Caller, Credential, Session};
+use app::ports::Caller;
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
 use futures_util::{Stream, StreamExt};
-use tower_sessions::session::Id;
 use uuid::Uuid;
 
-use crate::auth::sessions;
+use crate::auth::credential::{SignedInBy, RECHECK_EVERY};
+use crate::db::Connect;
 use crate::http::api::error::ApiError;
 use crate::http::AppState;
-
-/// How long a revoked credential's streams may go on.
-pub const RECHECK_EVERY: Duration = Duration::from_secs(15);
 
 /// What signed a stream's caller in, kept to ask again.
 #[derive(Clone)]
 pub struct StreamCredential {
     user_id: Uuid,
-    proof: Proof,
-}
-
-#[derive(Clone)]
-enum Proof {
-    Token(String),
-    Session(Id),
-    /// A caller no credential signed in (an in-process call in a test):
-    /// nothing to ask again.
-    None,
+    /// `None` for a caller no credential signed in (an in-process call in a
+    /// test): nothing to ask again.
+    signed_in_by: Option<SignedInBy>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StreamCredential {
@@ -42,18 +29,8 @@ impl<S: Send + Sync> FromRequestParts<S> for StreamCredential {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
-        let proof = match caller.credential {
-            Credential::ApiToken => parts
-                .headers
-                .get(header::AUTHORIZATION)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map_or(Proof::None, |secret| Proof::Token(secret.trim().to_owned())),
-            Credential::Session => {
-                parts.extensions.get::<Session>().and_then(Session::id).map_or(Proof::None, Proof::Session)
-            }
-        };
-        Ok(StreamCredential { user_id: caller.user.id, proof })
+        let signed_in_by = parts.extensions.get::<SignedInBy>().cloned();
+        Ok(StreamCredential { user_id: caller.user.id, signed_in_by })
     }
 }
 
@@ -61,24 +38,18 @@ impl StreamCredential {
     /// Whether it still signs in the user who opened the stream. A database
     /// out of reach says nothing either way: the stream goes on.
     async fn still_signs_in(&self, state: &AppState) -> bool {
-        let user = match &self.proof {
-            Proof::Token(secret) => match state.accounts.user_of_token(secret).await {
-                Ok(user) => Ok(Some(user.id)),
-                Err(AppError::Unauthorized(_)) => Ok(None),
-                Err(error) => Err(error.to_string()),
-            },
-            Proof::Session(id) => {
-                sessions::user_of_stored_session(&state.pool, id).await.map_err(|error| error.to_string())
-            }
-            Proof::None => return true,
+        let Some(signed_in_by) = &self.signed_in_by else { return true };
+        let answer = match state.pool.connection().await {
+            Ok(mut connection) => signed_in_by
+                .still_signs_in(&mut connection, self.user_id)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
         };
-        match user {
-            Ok(user) => user == Some(self.user_id),
-            Err(error) => {
-                tracing::warn!(%error, "could not check a stream's credential; it goes on");
-                true
-            }
-        }
+        answer.unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not check a stream's credential; it goes on");
+            true
+        })
     }
 }
 

@@ -1,12 +1,16 @@
 //! Who may see a preview: the build's owner, proved twice over. The build
 //! page hands out a short-lived signed link; following it on the preview
 //! origin trades it for a signed grant in a cookie of that origin alone.
-//! Both are HMAC-SHA256 over what they say, with a key of their own.
+//! Both are HMAC-SHA256 over what they say, with a key of their own, and
+//! both name the credential the link was asked with: access ends with it
+//! (signed out, revoked), however long the grant has left.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
+
+use crate::auth::credential::SignedInBy;
 
 /// What a token is for; a link never passes for a grant, nor the reverse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,12 +28,13 @@ impl Purpose {
     }
 }
 
-/// What a valid token says: whose build it opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a valid token says: whose build it opens, and by which credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     pub build_id: Uuid,
     pub user_id: Uuid,
     pub expires: DateTime<Utc>,
+    pub granted_by: SignedInBy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -49,18 +54,20 @@ impl AccessSigner {
         Self { key }
     }
 
-    /// `build.user.expires.signature`: dots never occur in the parts.
-    pub fn sign(&self, purpose: Purpose, access: Access) -> String {
+    /// `build.user.expires.credential.signature`: dots never occur in the parts.
+    pub fn sign(&self, purpose: Purpose, access: &Access) -> String {
         let expires = access.expires.timestamp();
-        let signature =
-            hex::encode(self.mac(purpose, access.build_id, access.user_id, expires).finalize().into_bytes());
-        format!("{}.{}.{expires}.{signature}", access.build_id, access.user_id)
+        let granted_by = access.granted_by.encode();
+        let signature = hex::encode(
+            self.mac(purpose, access.build_id, access.user_id, expires, &granted_by).finalize().into_bytes(),
+        );
+        format!("{}.{}.{expires}.{granted_by}.{signature}", access.build_id, access.user_id)
     }
 
     pub fn verify(&self, purpose: Purpose, token: &str, now: DateTime<Utc>) -> Result<Access, AccessRefusal> {
         let mut parts = token.split('.');
-        let (Some(build), Some(user), Some(expires), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(build), Some(user), Some(expires), Some(granted_by), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(AccessRefusal::Invalid);
         };
@@ -68,21 +75,31 @@ impl AccessSigner {
         let user_id = Uuid::parse_str(user).map_err(|_| AccessRefusal::Invalid)?;
         let expires_secs = expires.parse::<i64>().map_err(|_| AccessRefusal::Invalid)?;
         let signature = hex::decode(signature).map_err(|_| AccessRefusal::Invalid)?;
-        self.mac(purpose, build_id, user_id, expires_secs)
+        self.mac(purpose, build_id, user_id, expires_secs, granted_by)
             .verify_slice(&signature)
             .map_err(|_| AccessRefusal::Invalid)?;
+        let granted_by = SignedInBy::decode(granted_by).ok_or(AccessRefusal::Invalid)?;
         let expires = DateTime::from_timestamp(expires_secs, 0).ok_or(AccessRefusal::Invalid)?;
         if now > expires {
             return Err(AccessRefusal::Expired);
         }
-        Ok(Access { build_id, user_id, expires })
+        Ok(Access { build_id, user_id, expires, granted_by })
     }
 
-    fn mac(&self, purpose: Purpose, build_id: Uuid, user_id: Uuid, expires: i64) -> Hmac<Sha256> {
+    fn mac(
+        &self,
+        purpose: Purpose,
+        build_id: Uuid,
+        user_id: Uuid,
+        expires: i64,
+        granted_by: &str,
+    ) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        // Newline-separated: none of the fields can hold one.
-        mac.update(format!("preview {}\n{build_id}\n{user_id}\n{expires}", purpose.tag()).as_bytes());
+        // Newline-separated: of the fields, only the last could hold one.
+        mac.update(
+            format!("preview {}\n{build_id}\n{user_id}\n{expires}\n{granted_by}", purpose.tag()).as_bytes(),
+        );
         mac
     }
 }
@@ -95,7 +112,12 @@ mod tests {
 
     fn access(now: DateTime<Utc>) -> Access {
         let expires = DateTime::from_timestamp(now.timestamp() + 60, 0).unwrap();
-        Access { build_id: Uuid::now_v7(), user_id: Uuid::now_v7(), expires }
+        Access {
+            build_id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            expires,
+            granted_by: SignedInBy::token("agt_1"),
+        }
     }
 
     #[test]
@@ -103,7 +125,7 @@ mod tests {
         let signer = AccessSigner::new(vec![7; 32]);
         let now = Utc::now();
         let access = access(now);
-        let token = signer.sign(Purpose::Link, access);
+        let token = signer.sign(Purpose::Link, &access);
         assert_eq!(signer.verify(Purpose::Link, &token, now), Ok(access));
         assert_eq!(
             signer.verify(Purpose::Link, &token, now + Duration::seconds(61)),
@@ -116,7 +138,7 @@ mod tests {
         let signer = AccessSigner::new(vec![7; 32]);
         let now = Utc::now();
         let access = access(now);
-        let token = signer.sign(Purpose::Link, access);
+        let token = signer.sign(Purpose::Link, &access);
         assert_eq!(signer.verify(Purpose::Grant, &token, now), Err(AccessRefusal::Invalid));
         assert_eq!(
             AccessSigner::new(vec![8; 32]).verify(Purpose::Link, &token, now),
@@ -130,7 +152,10 @@ mod tests {
             1,
         );
         assert_eq!(signer.verify(Purpose::Link, &later, now), Err(AccessRefusal::Invalid));
-        for garbage in ["", "a.b.c.d", "...", &format!("{token}.x")] {
+        let other_credential =
+            token.replacen(&access.granted_by.encode(), &SignedInBy::token("agt_2").encode(), 1);
+        assert_eq!(signer.verify(Purpose::Link, &other_credential, now), Err(AccessRefusal::Invalid));
+        for garbage in ["", "a.b.c.d.e", "....", &format!("{token}.x")] {
             assert_eq!(signer.verify(Purpose::Link, garbage, now), Err(AccessRefusal::Invalid), "{garbage}");
         }
     }

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
+use super::credential_checks::CredentialChecks;
 use super::manifest::{PreviewManifest, PREVIEW_FILE};
 use super::{socket, PreviewSettings};
 use crate::builds::build_metrics::BuildMetrics;
@@ -106,6 +107,8 @@ pub struct Previews {
     metrics: BuildMetrics,
     event_limits: EventLimits,
     pub settings: PreviewSettings,
+    /// Whether a grant's credential still signs its user in.
+    pub credentials: CredentialChecks,
     running: Mutex<HashMap<Uuid, Arc<RunningPreview>>>,
     /// How the last preview of each build ended, for its status.
     last_endings: Mutex<HashMap<Uuid, Ending>>,
@@ -123,6 +126,7 @@ impl Previews {
         settings: PreviewSettings,
     ) -> Self {
         Self {
+            credentials: CredentialChecks::new(pool.clone(), settings.access_recheck),
             pool,
             hub,
             engine,

@@ -4,6 +4,7 @@
 //! alone. `http::preview_site` is the origin's face; this is the engine.
 
 pub mod access;
+pub mod credential_checks;
 pub mod manager;
 pub mod manifest;
 pub mod origin;
@@ -32,8 +33,11 @@ pub struct PreviewSettings {
     /// Requests and tunnels open at once, per preview.
     pub max_connections: usize,
     pub limits: proxy::ProxyLimits,
-    /// How long a browser keeps access after following a link.
+    /// How long a browser keeps access after following a link, at most:
+    /// it ends earlier with the credential that asked for the link.
     pub access_lifetime: Duration,
+    /// How often that credential is asked again.
+    pub access_recheck: Duration,
 }
 
 impl Default for PreviewSettings {
@@ -51,6 +55,7 @@ impl Default for PreviewSettings {
                 response_timeout: Duration::from_secs(60),
             },
             access_lifetime: Duration::from_secs(12 * 3600),
+            access_recheck: crate::auth::credential::RECHECK_EVERY,
         }
     }
 }

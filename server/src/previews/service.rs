@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::access::{Access, AccessSigner, Purpose};
 use super::Previews;
+use crate::auth::credential::SignedInBy;
 use crate::db::{Connect, DbPool};
 
 /// How long a link opens the preview: long enough to follow it.
@@ -29,6 +30,29 @@ pub struct PreviewService {
 impl PreviewService {
     pub fn new(pool: DbPool, previews: Arc<Previews>, signer: Arc<AccessSigner>) -> Self {
         Self { pool, previews, signer }
+    }
+
+    /// A link, valid for a minute, that opens the preview in a browser; the
+    /// access it gives ends with `granted_by`, the credential that asked.
+    pub async fn link(
+        &self,
+        owner: &UserProfile,
+        granted_by: SignedInBy,
+        build_id: Uuid,
+    ) -> Result<PreviewLink, AppError> {
+        self.check_owner(owner, build_id).await?;
+        let origin = self.previews.settings.origin.as_ref().ok_or_else(previews_off)?;
+        let now = Utc::now();
+        let expires_at =
+            chrono::DateTime::from_timestamp(now.timestamp() + LINK_LIFETIME.as_secs() as i64, 0)
+                .unwrap_or(now);
+        let token = self
+            .signer
+            .sign(Purpose::Link, &Access { build_id, user_id: owner.id, expires: expires_at, granted_by });
+        Ok(PreviewLink {
+            url: format!("{}{ENTER_PATH}?token={token}", origin.for_build(build_id)),
+            expires_at,
+        })
     }
 
     async fn check_owner(&self, owner: &UserProfile, build_id: Uuid) -> Result<(), AppError> {
@@ -49,21 +73,6 @@ impl app::ports::Previews for PreviewService {
     async fn status(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError> {
         self.check_owner(owner, build_id).await?;
         Ok(self.previews.status(build_id).await)
-    }
-
-    async fn link(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewLink, AppError> {
-        self.check_owner(owner, build_id).await?;
-        let origin = self.previews.settings.origin.as_ref().ok_or_else(previews_off)?;
-        let now = Utc::now();
-        let expires_at =
-            chrono::DateTime::from_timestamp(now.timestamp() + LINK_LIFETIME.as_secs() as i64, 0)
-                .unwrap_or(now);
-        let token =
-            self.signer.sign(Purpose::Link, Access { build_id, user_id: owner.id, expires: expires_at });
-        Ok(PreviewLink {
-            url: format!("{}{ENTER_PATH}?token={token}", origin.for_build(build_id)),
-            expires_at,
-        })
     }
 
     async fn restart(&self, owner: &UserProfile, build_id: Uuid) -> Result<PreviewStatus, AppError> {

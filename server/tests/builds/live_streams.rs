@@ -12,8 +12,8 @@ use common::{
     migrated_database, sign_up, start_build, As, TestUser,
 };
 use futures_util::StreamExt;
+use server::auth::credential::RECHECK_EVERY;
 use server::config::StreamLimits;
-use server::http::signed_in_stream::RECHECK_EVERY;
 use uuid::Uuid;
 
 const SPEC: &str = "# Todo\n\n## Features\n- Add a todo\n";

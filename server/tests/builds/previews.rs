@@ -110,22 +110,21 @@ impl PreviewApp {
 
     /// Follows a fresh signed link; answers the access cookie it set.
     async fn enter(&self, user: &TestUser, build: Uuid) -> String {
-        let entered = self.enter_holding(user, build, None).await;
+        self.enter_as(As::User(user), build).await
+    }
+
+    /// Follows a fresh signed link asked for as `caller`; answers the access cookie it set.
+    async fn enter_as(&self, caller: As<'_>, build: Uuid) -> String {
+        let entered = self.enter_holding(caller, build, None).await;
         let cookie = entered.headers()["set-cookie"].to_str().expect("a cookie").to_owned();
         assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
         cookie.split(';').next().expect("name=value").to_owned()
     }
 
     /// Follows a fresh signed link with the cookie the browser holds.
-    async fn enter_holding(&self, user: &TestUser, build: Uuid, cookie: Option<&str>) -> reqwest::Response {
-        let response = api(
-            &self.app.router,
-            "POST",
-            &format!("/api/builds/{build}/preview/links"),
-            As::User(user),
-            None,
-        )
-        .await;
+    async fn enter_holding(&self, caller: As<'_>, build: Uuid, cookie: Option<&str>) -> reqwest::Response {
+        let response =
+            api(&self.app.router, "POST", &format!("/api/builds/{build}/preview/links"), caller, None).await;
         assert_eq!(response.status, 201, "{}", response.body);
         let link: PreviewLink = body_as(&response);
         let path = link.url.split_once("/__preview/").map(|(_, rest)| rest).expect("an enter link");
@@ -154,6 +153,20 @@ impl PreviewApp {
             assert!(page.contains("Starting the preview"), "{page}");
             assert!(tokio::time::Instant::now() < deadline, "the preview did not start in a minute");
             tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// GET `/` until the origin refuses `cookie` (403), within `limit`.
+    async fn refused_within(&self, cookie: &str, limit: Duration) -> reqwest::Response {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let response = self.get("/", Some(cookie)).await;
+            if response.status() == 403 {
+                return response;
+            }
+            assert_eq!(response.status(), 200, "the app answers until access ends");
+            assert!(tokio::time::Instant::now() < deadline, "access did not end within {limit:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -227,10 +240,10 @@ async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_els
     assert!(anonymous.text().await.unwrap().contains("Open preview"));
     // Entering from elsewhere clears what another build's app may have left
     // on the shared origin; entering again keeps the app's own data.
-    let entered = preview.enter_holding(&owner, build, None).await;
+    let entered = preview.enter_holding(As::User(&owner), build, None).await;
     assert_eq!(entered.headers()["clear-site-data"], r#""cache", "storage""#);
     let cookie = preview.enter(&owner, build).await;
-    let again = preview.enter_holding(&owner, build, Some(&cookie)).await;
+    let again = preview.enter_holding(As::User(&owner), build, Some(&cookie)).await;
     assert!(again.headers().get("clear-site-data").is_none());
     let forged = format!("{}0", cookie);
     assert_eq!(preview.get("/", Some(&forged)).await.status(), 403, "a changed grant is refused");
@@ -238,7 +251,12 @@ async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_els
     let expires = chrono::Utc::now() + chrono::Duration::hours(1);
     let minted = other_key.sign(
         server::previews::access::Purpose::Grant,
-        server::previews::access::Access { build_id: build, user_id: owner.id.parse().unwrap(), expires },
+        &server::previews::access::Access {
+            build_id: build,
+            user_id: owner.id.parse().unwrap(),
+            expires,
+            granted_by: server::auth::credential::SignedInBy::token("agt_any"),
+        },
     );
     assert_eq!(
         preview.get("/", Some(&format!("{ACCESS_COOKIE}={minted}"))).await.status(),
@@ -277,6 +295,35 @@ async fn the_owner_opens_the_built_app_through_the_preview_origin_and_nobody_els
             && line.contains("Serving on http://localhost:3000")),
         "{lines:?}"
     );
+    preview.app.state.builds.previews.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_ends_when_the_token_or_the_sign_in_that_asked_for_it_does() {
+    let recheck = Duration::from_millis(300);
+    let preview =
+        PreviewApp::start(PreviewSettings { access_recheck: recheck, ..common::test_preview_settings() })
+            .await;
+    let (owner, build) = preview.finished_build("preview-revoked@example.com").await;
+    let router = &preview.app.router;
+    let (token_id, secret) = common::create_token(router, &owner, "preview script").await;
+    let by_token = preview.enter_as(As::Token(&secret), build).await;
+    let by_session = preview.enter(&owner, build).await;
+    assert_eq!(preview.get_started("/", &by_token).await.status(), 200);
+    assert_eq!(preview.get("/", Some(&by_session)).await.status(), 200);
+
+    // Revoking the token ends the access it asked for, and only that.
+    let revoked = api(router, "DELETE", &format!("/api/tokens/{token_id}"), As::User(&owner), None).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let ended = preview.refused_within(&by_token, recheck * 10).await;
+    assert!(ended.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "the grant is cleared");
+    assert!(ended.text().await.unwrap().contains("Access to this preview ended"));
+    assert_eq!(preview.get("/", Some(&by_session)).await.status(), 200);
+
+    // Signing out ends the session's.
+    let signed_out = common::call_server_fn_as(router, "/fn/sign_out", As::User(&owner), &[]).await;
+    assert!(signed_out.status < 400, "{}", signed_out.body);
+    preview.refused_within(&by_session, recheck * 10).await;
     preview.app.state.builds.previews.shut_down().await;
 }
 

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
+use crate::auth::credential::SignedInBy;
 use crate::http::api::error::ApiError;
 
 /// The user the request was authenticated as, by session cookie or API token.
@@ -36,6 +37,23 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentCaller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
         Ok(CurrentCaller(caller.clone()))
+    }
+}
+
+/// Like [`CurrentUser`], with the credential they signed in with, for what
+/// is granted to last only as long as it does (a preview's access).
+pub struct SignedInUser {
+    pub user: UserProfile,
+    pub signed_in_by: SignedInBy,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedInUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
+        let signed_in_by = parts.extensions.get::<SignedInBy>().ok_or_else(AppError::sign_in_required)?;
+        Ok(SignedInUser { user: caller.user.clone(), signed_in_by: signed_in_by.clone() })
     }
 }
 

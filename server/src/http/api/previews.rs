@@ -10,7 +10,7 @@ use axum::Json;
 
 use crate::http::api::builds::build_id;
 use crate::http::api::error::{ApiError, ErrorBody};
-use crate::http::api::extract::CurrentUser;
+use crate::http::api::extract::{CurrentUser, SignedInUser};
 use crate::http::AppState;
 
 /// Whether the build's app can be previewed, and whether it runs now.
@@ -25,16 +25,18 @@ pub async fn status(
 }
 
 /// A link, valid for a minute, that opens the preview on its own origin and
-/// gives the browser following it access there.
+/// gives the browser following it access there: for 12 hours at most, and
+/// no longer than the session or token that asked for the link signs in.
 #[utoipa::path(post, path = "/builds/{id}/preview/links", tag = "previews", params(("id" = Uuid, Path, description = "The build's id")),
     responses((status = CREATED, body = PreviewLink),
         (status = SERVICE_UNAVAILABLE, description = "Previews are turned off on this server", body = ErrorBody)))]
 pub async fn create_link(
     State(state): State<AppState>,
-    CurrentUser(owner): CurrentUser,
+    caller: SignedInUser,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<PreviewLink>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.builds.preview_service.link(&owner, build_id(&id)?).await?)))
+    let link = state.builds.preview_service.link(&caller.user, caller.signed_in_by, build_id(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(link)))
 }
 
 /// Opens the preview: a redirect to a fresh signed link (what the build
@@ -44,10 +46,10 @@ pub async fn create_link(
         (status = SERVICE_UNAVAILABLE, description = "Previews are turned off on this server", body = ErrorBody)))]
 pub async fn open(
     State(state): State<AppState>,
-    CurrentUser(owner): CurrentUser,
+    caller: SignedInUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let link = state.builds.preview_service.link(&owner, build_id(&id)?).await?;
+    let link = state.builds.preview_service.link(&caller.user, caller.signed_in_by, build_id(&id)?).await?;
     let mut response = Redirect::to(&link.url).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -1,0 +1,77 @@
+//! Whether the credential behind a preview's access still signs its user in.
+//! An app's page can make hundreds of requests, so each credential is asked
+//! at most once per [`PreviewSettings::access_recheck`]: a sign-out or a
+//! revocation closes the preview within that time.
+//!
+//! [`PreviewSettings::access_recheck`]: super::PreviewSettings::access_recheck
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use super::access::Access;
+use crate::auth::credential::SignedInBy;
+use crate::db::{Connect, DbPool};
+
+/// Credentials remembered as still valid; past this, the stale ones are
+/// forgotten, and all of them if none is.
+const REMEMBERED_AT_MOST: usize = 10_000;
+
+pub struct CredentialChecks {
+    pool: DbPool,
+    recheck: Duration,
+    /// When each (credential, user) was last found to sign in.
+    valid_at: Mutex<HashMap<(SignedInBy, Uuid), Instant>>,
+}
+
+impl CredentialChecks {
+    pub fn new(pool: DbPool, recheck: Duration) -> Self {
+        Self { pool, recheck, valid_at: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether `access`'s credential still signs in its user. A database out
+    /// of reach says nothing either way: access goes on until it answers,
+    /// as an event stream's does.
+    pub async fn still_valid(&self, access: &Access) -> bool {
+        let key = (access.granted_by.clone(), access.user_id);
+        if self.valid_at().get(&key).is_some_and(|checked| checked.elapsed() < self.recheck) {
+            return true;
+        }
+        let answer = match self.pool.connection().await {
+            Ok(mut connection) => access.granted_by.still_signs_in(&mut connection, access.user_id).await,
+            Err(error) => Err(error),
+        };
+        match answer {
+            Ok(true) => {
+                self.remember(key);
+                true
+            }
+            Ok(false) => {
+                self.valid_at().remove(&key);
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not check a preview's credential; access goes on");
+                true
+            }
+        }
+    }
+
+    fn remember(&self, key: (SignedInBy, Uuid)) {
+        let mut valid_at = self.valid_at();
+        if valid_at.len() >= REMEMBERED_AT_MOST {
+            valid_at.retain(|_, checked| checked.elapsed() < self.recheck);
+            if valid_at.len() >= REMEMBERED_AT_MOST {
+                valid_at.clear();
+            }
+        }
+        valid_at.insert(key, Instant::now());
+    }
+
+    fn valid_at(&self) -> std::sync::MutexGuard<'_, HashMap<(SignedInBy, Uuid), Instant>> {
+        self.valid_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
