@@ -199,8 +199,8 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
 /// Forgets refilled page allowances every minute (they are in memory, and a
 /// flood from many addresses would otherwise pile up for ten), and deletes
 /// expired sessions, old sign-in failures, refilled rate-limit buckets and
-/// model requests past their hour every ten minutes, for as long as the
-/// server runs.
+/// model requests past their hour, and ends replies whose server is gone,
+/// every ten minutes, for as long as the server runs.
 fn spawn_housekeeping(
     accounts: Arc<AccountService>,
     pool: DbPool,
@@ -238,5 +238,14 @@ async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
     match forgotten {
         Ok(requests) => tracing::debug!(requests, "deleted model requests older than their hour"),
         Err(error) => tracing::warn!(%error, "could not delete old model requests"),
+    }
+    // A server that died while another kept running left its replies streaming.
+    let interrupted = match pool.connection().await {
+        Ok(mut connection) => server::chats::repo::mark_streaming_replies_interrupted(&mut connection).await,
+        Err(error) => Err(error),
+    };
+    match interrupted {
+        Ok(replies) => tracing::debug!(replies, "marked replies whose server is gone as interrupted"),
+        Err(error) => tracing::warn!(%error, "could not check for replies whose server is gone"),
     }
 }

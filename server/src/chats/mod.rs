@@ -5,5 +5,6 @@ pub mod context;
 pub mod replies;
 pub mod repo;
 pub mod service;
+pub mod written_elsewhere;
 
 pub use service::{AssistantSettings, ChatService};

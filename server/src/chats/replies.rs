@@ -1,27 +1,31 @@
 //! Replies being written: each runs as a task that streams from the model,
 //! saves its text as it grows (at most a second behind), and fans the
 //! pieces out to every page following the chat. A reply outlives the
-//! request that started it, so reloading the page loses nothing.
+//! request that started it, so reloading the page loses nothing. Each save
+//! also renews the writer's lease on the reply's row, and reads whether
+//! another server was asked to stop it (see `ChatService` for the servers
+//! that are not writing it).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use app::model::chats::{ReplyEvent, ReplyStatus};
-use futures_util::StreamExt;
-use tokio::sync::broadcast;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
-use crate::chats::repo::{self, FinishedReply};
+use crate::chats::repo::{self, FinishedReply, KeepWriting};
 use crate::db::DbPool;
 use crate::llm::continuation::stream_with_continuation;
 use crate::llm::{CompletionRequest, LlmProvider, StreamEvent, Usage};
 
-/// How often a growing reply is written to the database.
-const SAVE_EVERY: Duration = Duration::from_secs(1);
+/// How often a growing reply is written to the database and its lease
+/// renewed: also how soon a Stop asked on another server is seen.
+const KEEP_WRITING_EVERY: Duration = Duration::from_secs(1);
 /// Pieces a slow follower may fall behind by; past that it gets a fresh
 /// snapshot instead of the pieces it missed.
 const FOLLOWER_BUFFER: usize = 1024;
@@ -39,6 +43,32 @@ struct LiveReply {
 pub enum Following {
     Live { snapshot: ReplyEvent, events: broadcast::Receiver<ReplyEvent> },
     Idle,
+}
+
+impl Following {
+    /// What a follower is sent: the text so far, then each piece until the
+    /// reply is done; or `Idle` alone. A follower that falls too far behind
+    /// is cut off, and its browser reconnects to a fresh snapshot.
+    pub fn into_events(self) -> BoxStream<'static, ReplyEvent> {
+        match self {
+            Following::Idle => stream::iter([ReplyEvent::Idle]).boxed(),
+            Following::Live { snapshot, events } => {
+                let pieces = stream::unfold(Some(events), |events| async move {
+                    let mut events = events?;
+                    match events.recv().await {
+                        Ok(done @ ReplyEvent::Done { .. }) => Some((done, None)),
+                        Ok(event) => Some((event, Some(events))),
+                        Err(RecvError::Lagged(missed)) => {
+                            tracing::debug!(missed, "a reply follower fell behind; closing its stream");
+                            None
+                        }
+                        Err(RecvError::Closed) => None,
+                    }
+                });
+                stream::iter([snapshot]).chain(pieces).boxed()
+            }
+        }
+    }
 }
 
 /// The replies being written now, by chat.
@@ -184,7 +214,7 @@ impl ReplyWriter {
         };
         let error = match status {
             ReplyStatus::Interrupted => {
-                Some("The server restarted while this reply was being written.".to_owned())
+                error.or_else(|| Some("The server restarted while this reply was being written.".to_owned()))
             }
             _ => error,
         };
@@ -223,11 +253,28 @@ impl ReplyWriter {
         progress: &mut Progress,
     ) -> (ReplyStatus, Option<String>) {
         let mut events = stream_with_continuation(self.provider.clone(), request, self.max_continuations);
-        let mut last_saved = Instant::now();
+        let mut keep_writing =
+            tokio::time::interval_at(Instant::now() + KEEP_WRITING_EVERY, KEEP_WRITING_EVERY);
+        keep_writing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut saved_len = 0;
         loop {
             let event = tokio::select! {
                 _ = stop.cancelled() => return (ReplyStatus::Stopped, None),
+                _ = keep_writing.tick() => {
+                    let grown = (progress.text.len() != saved_len).then_some(progress.text.as_str());
+                    match self.keep_writing(message_id, grown).await {
+                        Ok(KeepWriting::Yes) => saved_len = progress.text.len(),
+                        Ok(KeepWriting::StopAsked) => return (ReplyStatus::Stopped, None),
+                        Ok(KeepWriting::Gone) => return (ReplyStatus::Interrupted, Some(
+                            "This reply's server could not reach the database for too long, and stopped writing it."
+                                .to_owned(),
+                        )),
+                        Err(error) => {
+                            tracing::warn!(%chat_id, %error, "could not save a growing reply; will try again");
+                        }
+                    }
+                    continue;
+                }
                 event = events.next() => event,
             };
             match event {
@@ -255,20 +302,16 @@ impl ReplyWriter {
                     );
                 }
             }
-            if last_saved.elapsed() >= SAVE_EVERY && progress.text.len() != saved_len {
-                last_saved = Instant::now();
-                saved_len = progress.text.len();
-                if let Err(error) = self.save_text(message_id, &progress.text).await {
-                    tracing::warn!(%chat_id, %error, "could not save a growing reply; will try again");
-                }
-            }
         }
     }
 
-    async fn save_text(&self, message_id: Uuid, text: &str) -> Result<(), crate::db::StoreError> {
+    async fn keep_writing(
+        &self,
+        message_id: Uuid,
+        grown: Option<&str>,
+    ) -> Result<KeepWriting, crate::db::StoreError> {
         let mut connection = self.pool.get().await?;
-        repo::save_reply_text(&mut connection, message_id, text).await?;
-        Ok(())
+        repo::keep_writing_reply(&mut connection, message_id, grown).await
     }
 
     async fn save_finished(

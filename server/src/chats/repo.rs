@@ -148,6 +148,8 @@ pub async fn insert_message(
             chat_messages::content.eq(content),
             chat_messages::status.eq(status.as_str()),
             chat_messages::created_at.eq(created_at),
+            chat_messages::writer_lease_until
+                .eq((status == ReplyStatus::Streaming).then(|| Utc::now() + REPLY_LEASE)),
         ))
         .execute(connection)
         .await?;
@@ -165,21 +167,109 @@ pub async fn delete_message(connection: &mut AsyncPgConnection, message_id: Uuid
         .map(drop)?)
 }
 
-/// Saves the text of a reply while it is being written.
-pub async fn save_reply_text(
+/// How long a reply's writer holds it without renewing: past this, the
+/// server that was writing it is taken for gone.
+pub const REPLY_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// What the writer of a reply learns when it renews its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepWriting {
+    Yes,
+    /// Stop was asked, on this server or another.
+    StopAsked,
+    /// The reply is no longer being written (deleted, or ended by another
+    /// server that took its writer for gone).
+    Gone,
+}
+
+#[derive(QueryableByName)]
+struct StopRequestedRow {
+    #[diesel(sql_type = Bool)]
+    stop_requested: bool,
+}
+
+/// Renews the lease on a reply being written, saving its text so far when
+/// given (the database's clock times the lease, as every server reads it).
+pub async fn keep_writing_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
-    content: &str,
-) -> StoreResult<()> {
+    content: Option<&str>,
+) -> StoreResult<KeepWriting> {
+    let row: Option<StopRequestedRow> = diesel::sql_query(
+        "UPDATE chat_messages
+         SET writer_lease_until = now() + make_interval(secs => $2), content = COALESCE($3, content)
+         WHERE id = $1 AND status = 'streaming'
+         RETURNING stop_requested",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(message_id)
+    .bind::<diesel::sql_types::Double, _>(REPLY_LEASE.as_seconds_f64())
+    .bind::<diesel::sql_types::Nullable<Text>, _>(content)
+    .get_result(connection)
+    .await
+    .optional()?;
+    Ok(match row {
+        Some(StopRequestedRow { stop_requested: false }) => KeepWriting::Yes,
+        Some(StopRequestedRow { stop_requested: true }) => KeepWriting::StopAsked,
+        None => KeepWriting::Gone,
+    })
+}
+
+/// Whether the reply is being written by a live server: its lease holds.
+pub async fn is_being_written(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        chat_messages::table
+            .filter(chat_messages::id.eq(message_id))
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
+            .filter(chat_messages::writer_lease_until.gt(diesel::dsl::now)),
+    ))
+    .get_result(connection)
+    .await?)
+}
+
+/// The chat's reply a live server is writing, with its text as saved.
+pub async fn reply_being_written(
+    connection: &mut AsyncPgConnection,
+    chat_id: Uuid,
+) -> StoreResult<Option<(Uuid, String)>> {
+    Ok(chat_messages::table
+        .filter(chat_messages::chat_id.eq(chat_id))
+        .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
+        .filter(chat_messages::writer_lease_until.gt(diesel::dsl::now))
+        .select((chat_messages::id, chat_messages::content))
+        .first(connection)
+        .await
+        .optional()?)
+}
+
+/// Asks the server writing the reply to stop; it sees the request when it
+/// next renews its lease.
+pub async fn request_stop(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<()> {
     Ok(diesel::update(
         chat_messages::table
             .filter(chat_messages::id.eq(message_id))
             .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
     )
-    .set(chat_messages::content.eq(content))
+    .set(chat_messages::stop_requested.eq(true))
     .execute(connection)
     .await
     .map(drop)?)
+}
+
+/// A reply's text and status as stored, for a follower on another server
+/// than its writer's.
+pub async fn stored_reply(
+    connection: &mut AsyncPgConnection,
+    message_id: Uuid,
+) -> StoreResult<Option<(String, ReplyStatus, Option<String>)>> {
+    let row: Option<(String, String, Option<String>)> = chat_messages::table
+        .filter(chat_messages::id.eq(message_id))
+        .select((chat_messages::content, chat_messages::status, chat_messages::error))
+        .first(connection)
+        .await
+        .optional()?;
+    Ok(row.map(|(content, status, error)| {
+        (content, ReplyStatus::parse(&status).unwrap_or(ReplyStatus::Failed), error)
+    }))
 }
 
 /// How a reply ended.
@@ -205,6 +295,7 @@ pub async fn finish_reply(
             chat_messages::model.eq(reply.model),
             chat_messages::input_tokens.eq(reply.input_tokens),
             chat_messages::output_tokens.eq(reply.output_tokens),
+            chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(connection)
         .await
@@ -212,16 +303,18 @@ pub async fn finish_reply(
 }
 
 /// Marks one reply that nothing is writing any more as interrupted, if it
-/// still says `streaming`.
+/// still says `streaming` and no server holds its lease.
 pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<()> {
     Ok(diesel::update(
         chat_messages::table
             .filter(chat_messages::id.eq(message_id))
-            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
+            .filter(writer_gone()),
     )
     .set((
         chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
         chat_messages::error.eq("This reply stopped being written before it was finished."),
+        chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
     ))
     .execute(connection)
     .await
@@ -229,15 +322,27 @@ pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_
 }
 
 /// Marks replies left `streaming` by a server that stopped as interrupted,
-/// keeping the text they had.
+/// keeping the text they had. Replies another live server is writing (its
+/// lease holds) are left to it.
 pub async fn mark_streaming_replies_interrupted(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
-    Ok(diesel::update(chat_messages::table.filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())))
-        .set((
-            chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
-            chat_messages::error.eq("The server restarted while this reply was being written."),
-        ))
-        .execute(connection)
-        .await?)
+    Ok(diesel::update(
+        chat_messages::table
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
+            .filter(writer_gone()),
+    )
+    .set((
+        chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
+        chat_messages::error.eq("The server restarted while this reply was being written."),
+        chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(connection)
+    .await?)
+}
+
+/// No server holds the reply's lease (or one from before leases wrote it).
+#[diesel::dsl::auto_type]
+fn writer_gone() -> _ {
+    chat_messages::writer_lease_until.is_null().or(chat_messages::writer_lease_until.lt(now))
 }
 
 pub async fn rename(

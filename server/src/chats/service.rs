@@ -16,11 +16,12 @@ use app::model::specs::{validate_spec_content, validate_spec_name, NewSpec, Spec
 use app::ports::{Chats, Specs};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use uuid::Uuid;
 
 use crate::chats::context::{conversation, CONTEXT_BUDGET_BYTES};
 use crate::chats::replies::{Following, ReplyHub, ReplyWriter};
-use crate::chats::repo;
+use crate::chats::{repo, written_elsewhere};
 use crate::db::{Connect, DbPool, ServiceError, StoreError};
 use crate::llm::continuation::stream_with_continuation;
 use crate::llm::{collect_reply, prompts, CompletionRequest, LlmProvider, Message, ProviderError};
@@ -43,6 +44,9 @@ pub struct ChatService {
     quotas: Quotas,
 }
 
+/// How long Stop waits for the reply to be saved as stopped.
+const STOP_PATIENCE: Duration = Duration::from_secs(10);
+
 /// What asking the model for a reply does to the conversation first.
 enum Ask {
     /// A new message from the user, then the reply.
@@ -56,11 +60,27 @@ impl ChatService {
         Self { pool, assistant, specs, hub: Arc::new(ReplyHub::default()), quotas }
     }
 
-    /// The reply being written in the owner's chat, to follow as it grows.
-    pub async fn follow(&self, owner: &UserProfile, chat_id: Uuid) -> Result<Following, AppError> {
+    /// The reply being written in the owner's chat, to follow as it grows:
+    /// from this server's memory when this server writes it, else from the
+    /// database (another server writes it, or none).
+    pub async fn follow(
+        &self,
+        owner: &UserProfile,
+        chat_id: Uuid,
+    ) -> Result<BoxStream<'static, ReplyEvent>, AppError> {
         let mut connection = self.pool.connection().await?;
         repo::find(&mut connection, owner.id, chat_id).await?.ok_or_else(chat_not_found)?;
-        Ok(self.hub.follow(chat_id))
+        let following = self.hub.follow(chat_id);
+        if let Following::Live { .. } = following {
+            return Ok(following.into_events());
+        }
+        Ok(match repo::reply_being_written(&mut connection, chat_id).await? {
+            Some((message_id, content)) => {
+                let rest = written_elsewhere::follow(self.pool.clone(), message_id, &content);
+                stream::iter([ReplyEvent::Snapshot { message_id, content }]).chain(rest).boxed()
+            }
+            None => following.into_events(),
+        })
     }
 
     /// Marks replies a stopped server left unfinished; run at start-up.
@@ -266,12 +286,12 @@ impl Chats for ChatService {
     async fn stop(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
         let chat = self.get(owner, id).await?;
         let Some(mut ended) = self.hub.stop(id) else {
-            // Nothing is writing it: a reply still marked streaming is stuck, so end it.
+            // Not written here: another server may be writing it, or none
+            // any more (a reply stuck as streaming is then ended).
             if let Some(reply) =
                 chat.messages.last().filter(|message| message.status == ReplyStatus::Streaming)
             {
-                let mut connection = self.pool.connection().await?;
-                repo::mark_reply_interrupted(&mut connection, reply.id).await?;
+                written_elsewhere::stop(&self.pool, reply.id, STOP_PATIENCE).await?;
             }
             return self.get(owner, id).await;
         };
@@ -284,7 +304,7 @@ impl Chats for ChatService {
                     }
                 }
             };
-            let _ = tokio::time::timeout(Duration::from_secs(10), wait_for_done).await;
+            let _ = tokio::time::timeout(STOP_PATIENCE, wait_for_done).await;
         }
         self.get(owner, id).await
     }

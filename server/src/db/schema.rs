@@ -123,6 +123,8 @@ diesel::table! {
         created_at -> Timestamptz,
         status -> Text,
         error -> Nullable<Text>,
+        writer_lease_until -> Nullable<Timestamptz>,
+        stop_requested -> Bool,
     }
 }
 

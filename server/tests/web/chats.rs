@@ -324,6 +324,67 @@ async fn the_reply_stream_sends_a_snapshot_then_deltas_then_done() {
     assert_eq!(streamed, reply.content, "snapshot and deltas add up to the saved reply");
 }
 
+/// Two server processes on one database, as behind a load balancer: the
+/// one that writes a reply, and another that leaves it alone when it
+/// starts, streams it as the writer saves it, and stops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_one_server_writes_is_followed_and_stopped_through_another_which_leaves_it_alone_at_start() {
+    let database = migrated_database().await;
+    let writer = app_with_slow_assistant(database.pool.clone());
+    let other = app_with_slow_assistant(database.pool.clone());
+    let served = serve(other.clone()).await;
+    let user = sign_up(&writer, "ada@example.com").await;
+    let (_, secret) = create_token(&writer, &user, "stream reader").await;
+    // The questions: about a hundred tokens, two seconds on the slow app.
+    let chat = start_chat(&writer, &user, IDEA).await;
+    let reply_id = last_message(&chat).id;
+
+    let starting = ChatService::new(
+        database.pool.clone(),
+        offline_assistant(),
+        Arc::new(SpecService::new(database.pool.clone(), Default::default())),
+        Default::default(),
+    );
+    assert_eq!(starting.recover_interrupted_replies().await.expect("recover"), 0, "it is being written");
+
+    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+    let response = client
+        .get(format!("http://{}/api/chats/{}/reply", served.address, chat.id))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("connect to the test server");
+    let events = read_reply_stream(response).await;
+    let received: Vec<&ReplyEvent> = events.iter().map(|streamed| &streamed.event).collect();
+    let [ReplyEvent::Snapshot { message_id, content }, pieces @ .., ReplyEvent::Done { status, .. }] =
+        received.as_slice()
+    else {
+        panic!("not snapshot, deltas, done: {received:?}");
+    };
+    assert_eq!((*message_id, *status), (reply_id, ReplyStatus::Complete));
+    assert!(!pieces.is_empty(), "the reply arrives as it is saved");
+    let mut streamed = content.clone();
+    for piece in pieces {
+        let ReplyEvent::Delta { text, .. } = piece else { panic!("not a delta: {piece:?}") };
+        streamed.push_str(text);
+    }
+    let saved = get_chat(&other, &user, chat.id).await;
+    assert_eq!(streamed, last_message(&saved).content, "snapshot and deltas add up to the saved reply");
+
+    // Stop, pressed on the server that is not writing the reply, stops it.
+    let chat = start_chat(&writer, &user, SPEC_NOW).await;
+    wait_for_partial_reply(&writer, &user, chat.id).await;
+    let stopped = api(&other, "POST", &format!("/api/chats/{}/stop", chat.id), As::User(&user), None).await;
+    assert_eq!(stopped.status, 200, "{}", stopped.body);
+    let reply = last_message(&body_as::<ChatDetail>(&stopped)).clone();
+    assert_eq!((reply.status, reply.error.as_deref()), (ReplyStatus::Stopped, None));
+    let whole = offline_reply(&[SPEC_NOW]);
+    assert!(!reply.content.is_empty() && reply.content.len() < whole.len(), "{:?}", reply.content);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = last_message(&get_chat(&writer, &user, chat.id).await).clone();
+    assert_eq!((later.status, later.content), (ReplyStatus::Stopped, reply.content), "the writer stopped");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reply_stream_says_idle_when_nothing_is_being_written_and_hides_other_users_chats() {
     let (app, _database) = test_app().await;

@@ -11,14 +11,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::error::RecvError;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use crate::chats::replies::Following;
 use crate::http::api::error::{ApiError, ErrorBody};
 use crate::http::api::event_streams::{add_component, event_stream, StreamedEvent};
 use crate::http::api::extract::{ApiJson, CurrentUser};
@@ -180,7 +178,8 @@ pub async fn refine_spec(
 
 /// The reply being written, as server-sent events: `snapshot` (the text so
 /// far), `delta`s, then `done`; or `idle` at once when no reply is being
-/// written. A follower that falls too far behind is disconnected, and its
+/// written. Any server answers it: one that is not writing the reply sends
+/// what the writer saves, each second. A follower that falls too far behind is disconnected, and its
 /// browser reconnects to a fresh snapshot.
 #[utoipa::path(get, path = "/chats/{id}/reply", tag = "chats", params(("id" = Uuid, Path, description = "The chat's id")),
     responses((status = OK, description = "Server-sent events, each named after its `type`", content_type = "text/event-stream", body = ReplyStreamEvent)))]
@@ -190,29 +189,13 @@ pub async fn follow_reply(
     credential: StreamCredential,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let following = state.chats.follow(&owner, chat_id(&id)?).await?;
+    let events = state.chats.follow(&owner, chat_id(&id)?).await?;
     // Freed when the stream closes, as it goes with it.
     let slot = state.streams.acquire(owner.id)?;
-    let (first, events) = match following {
-        Following::Live { snapshot, events } => (snapshot, Some(events)),
-        Following::Idle => (ReplyEvent::Idle, None),
-    };
-    let stream =
-        futures_util::stream::unfold((Some(first), events, slot), |(first, mut events, slot)| async move {
-            if let Some(event) = first {
-                return Some((sse_event(&event), (None, events, slot)));
-            }
-            let receiver = events.as_mut()?;
-            match receiver.recv().await {
-                Ok(event @ ReplyEvent::Done { .. }) => Some((sse_event(&event), (None, None, slot))),
-                Ok(event) => Some((sse_event(&event), (None, events, slot))),
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(missed, "a reply follower fell behind; closing its stream");
-                    None
-                }
-                Err(RecvError::Closed) => None,
-            }
-        });
+    let stream = events.map(move |event| {
+        let _slot = &slot;
+        sse_event(&event)
+    });
     let stream = while_signed_in(state.clone(), credential, stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
