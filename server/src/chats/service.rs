@@ -15,7 +15,7 @@ use app::model::spec_block::split_reply;
 use app::model::specs::{validate_spec_content, validate_spec_name, NewSpec, SpecDetail};
 use app::ports::{Chats, Specs};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use uuid::Uuid;
 
@@ -108,13 +108,7 @@ impl ChatService {
 
     async fn claim_model_request(&self, owner: &UserProfile, purpose: &'static str) -> Result<(), AppError> {
         let mut connection = self.pool.connection().await?;
-        let since = Utc::now() - repo::MODEL_REQUEST_WINDOW;
-        match repo::claim_model_request(&mut connection, owner.id, purpose, since, MODEL_REQUESTS_PER_HOUR)
-            .await?
-        {
-            Ok(()) => Ok(()),
-            Err(oldest) => Err(over_the_limit(oldest + repo::MODEL_REQUEST_WINDOW - Utc::now())),
-        }
+        claim_model_request(&mut connection, owner.id, purpose).await
     }
 
     async fn ask(&self, owner: &UserProfile, chat_id: Uuid, ask: Ask) -> Result<ChatDetail, AppError> {
@@ -154,6 +148,9 @@ impl ChatService {
                         }
                     },
                 }
+                // Counted last, in this transaction: a send refused for
+                // anything else (a reply being written) costs no request.
+                claim_model_request(connection, owner_id, "chat").await?;
                 let reply_at = now + chrono::Duration::microseconds(1);
                 let reply_id = repo::insert_message(
                     connection,
@@ -182,6 +179,20 @@ impl ChatService {
         };
         self.hub.start(writer, chat_id, reply_id, request);
         self.get(owner, chat_id).await
+    }
+}
+
+/// Counts a request to the model against the owner's hourly allowance, or
+/// says how long until one is free.
+async fn claim_model_request(
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    purpose: &'static str,
+) -> Result<(), AppError> {
+    let since = Utc::now() - repo::MODEL_REQUEST_WINDOW;
+    match repo::claim_model_request(connection, owner_id, purpose, since, MODEL_REQUESTS_PER_HOUR).await? {
+        Ok(()) => Ok(()),
+        Err(oldest) => Err(over_the_limit(oldest + repo::MODEL_REQUEST_WINDOW - Utc::now())),
     }
 }
 
@@ -264,22 +275,16 @@ impl Chats for ChatService {
             })
             .await?;
         drop(connection);
-        match self.claim_model_request(owner, "chat").await {
-            Ok(()) => self.ask(owner, chat_id, Ask::Message(message)).await,
-            Err(error) => {
-                // Nothing was asked: the empty chat would only clutter the list.
-                let _ = self.delete(owner, chat_id).await;
-                Err(error)
-            }
+        let asked = self.ask(owner, chat_id, Ask::Message(message)).await;
+        if asked.is_err() {
+            // Nothing was asked: the empty chat would only clutter the list.
+            let _ = self.delete(owner, chat_id).await;
         }
+        asked
     }
 
     async fn send(&self, owner: &UserProfile, id: Uuid, message: String) -> Result<ChatDetail, AppError> {
         let message = validate_message(&message)?;
-        if self.get(owner, id).await?.is_replying() {
-            return Err(still_answering());
-        }
-        self.claim_model_request(owner, "chat").await?;
         self.ask(owner, id, Ask::Message(message)).await
     }
 
@@ -310,10 +315,6 @@ impl Chats for ChatService {
     }
 
     async fn retry(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
-        if self.get(owner, id).await?.is_replying() {
-            return Err(still_answering());
-        }
-        self.claim_model_request(owner, "chat").await?;
         self.ask(owner, id, Ask::Retry).await
     }
 

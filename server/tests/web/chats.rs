@@ -496,6 +496,30 @@ async fn stop_ends_a_reply_that_nothing_is_writing_any_more() {
     assert_eq!(sent.status, 202, "the chat takes messages again: {}", sent.body);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn sends_racing_into_one_chat_take_one_turn_and_cost_one_model_request() {
+    let database = migrated_database().await;
+    let app = app_with_slow_assistant(database.pool.clone());
+    let user = sign_up(&app, "ada@example.com").await;
+    let chat = start_chat(&app, &user, IDEA).await;
+    wait_for_reply(&app, As::User(&user), chat.id).await;
+
+    let path = format!("/api/chats/{}/messages", chat.id);
+    let sends =
+        (0..6).map(|_| api(&app, "POST", &path, As::User(&user), Some(json!({ "message": "Add tags" }))));
+    let mut statuses: Vec<u16> =
+        futures_util::future::join_all(sends).await.iter().map(|sent| sent.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [202, 409, 409, 409, 409, 409]);
+    let counted = common::number_from(
+        &database.pool,
+        &format!("SELECT count(*) AS value FROM model_requests WHERE user_id = '{}'", user.id),
+    )
+    .await;
+    assert_eq!(counted, Some(2), "the first message and the one send that was answered");
+    api(&app, "POST", &format!("/api/chats/{}/stop", chat.id), As::User(&user), None).await;
+}
+
 /// Sixty requests to the assistant by `user`, made at `made_at` (SQL).
 async fn record_model_requests(database: &TestDatabase, user: &TestUser, made_at: &str) {
     run_sql(
