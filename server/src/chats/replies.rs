@@ -26,6 +26,8 @@ use crate::llm::{CompletionRequest, LlmProvider, StreamEvent, Usage};
 /// How often a growing reply is written to the database and its lease
 /// renewed: also how soon a Stop asked on another server is seen.
 const KEEP_WRITING_EVERY: Duration = Duration::from_secs(1);
+/// How long one save may take before the writer goes on streaming.
+const KEEP_WRITING_TIMEOUT: Duration = Duration::from_secs(3);
 /// Pieces a slow follower may fall behind by; past that it gets a fresh
 /// snapshot instead of the pieces it missed.
 const FOLLOWER_BUFFER: usize = 1024;
@@ -181,6 +183,11 @@ impl ReplyHub {
     pub fn is_shutting_down(&self) -> bool {
         self.shutdown.is_cancelled()
     }
+
+    /// Cancelled when the server begins to shut down.
+    pub fn shutdown_signal(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
 }
 
 /// What a reply needs to be written.
@@ -265,10 +272,10 @@ impl ReplyWriter {
                     match self.keep_writing(message_id, grown).await {
                         Ok(KeepWriting::Yes) => saved_len = progress.text.len(),
                         Ok(KeepWriting::StopAsked) => return (ReplyStatus::Stopped, None),
-                        Ok(KeepWriting::Gone) => return (ReplyStatus::Interrupted, Some(
-                            "This reply's server could not reach the database for too long, and stopped writing it."
-                                .to_owned(),
-                        )),
+                        Ok(KeepWriting::Gone) => {
+                            let why = "This reply stopped being written before it was finished.";
+                            return (ReplyStatus::Interrupted, Some(why.to_owned()));
+                        }
                         Err(error) => {
                             tracing::warn!(%chat_id, %error, "could not save a growing reply; will try again");
                         }
@@ -305,13 +312,17 @@ impl ReplyWriter {
         }
     }
 
-    async fn keep_writing(
-        &self,
-        message_id: Uuid,
-        grown: Option<&str>,
-    ) -> Result<KeepWriting, crate::db::StoreError> {
-        let mut connection = self.pool.get().await?;
-        repo::keep_writing_reply(&mut connection, message_id, grown).await
+    /// Saves and renews, for a few seconds at most: a renewal that hangs
+    /// must not hold up Stop or the next renewal past the lease.
+    async fn keep_writing(&self, message_id: Uuid, grown: Option<&str>) -> Result<KeepWriting, String> {
+        let renewal = async {
+            let mut connection = self.pool.get().await?;
+            repo::keep_writing_reply(&mut connection, message_id, grown).await
+        };
+        match tokio::time::timeout(KEEP_WRITING_TIMEOUT, renewal).await {
+            Ok(answer) => answer.map_err(|error: crate::db::StoreError| error.to_string()),
+            Err(_) => Err(format!("no answer from the database in {KEEP_WRITING_TIMEOUT:?}")),
+        }
     }
 
     async fn save_finished(

@@ -148,8 +148,6 @@ pub async fn insert_message(
             chat_messages::content.eq(content),
             chat_messages::status.eq(status.as_str()),
             chat_messages::created_at.eq(created_at),
-            chat_messages::writer_lease_until
-                .eq((status == ReplyStatus::Streaming).then(|| Utc::now() + REPLY_LEASE)),
         ))
         .execute(connection)
         .await?;
@@ -167,9 +165,9 @@ pub async fn delete_message(connection: &mut AsyncPgConnection, message_id: Uuid
         .map(drop)?)
 }
 
-/// How long a reply's writer holds it without renewing: past this, the
-/// server that was writing it is taken for gone.
-pub const REPLY_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// How long a reply's writer holds it without renewing (it renews every
+/// second): past this, the server that was writing it is taken for gone.
+pub const REPLY_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
 /// What the writer of a reply learns when it renews its lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,8 +186,9 @@ struct StopRequestedRow {
     stop_requested: bool,
 }
 
-/// Renews the lease on a reply being written, saving its text so far when
-/// given (the database's clock times the lease, as every server reads it).
+/// Takes or renews the lease on a reply being written, saving its text so
+/// far when given. The database's clock times the lease, as every server
+/// reads it by that clock.
 pub async fn keep_writing_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
@@ -224,6 +223,25 @@ pub async fn is_being_written(connection: &mut AsyncPgConnection, message_id: Uu
     ))
     .get_result(connection)
     .await?)
+}
+
+/// Marks the chat's reply interrupted if it says `streaming` but no server
+/// holds its lease (its server died): the chat takes messages again.
+pub async fn end_abandoned_reply(connection: &mut AsyncPgConnection, chat_id: Uuid) -> StoreResult<bool> {
+    let ended = diesel::update(
+        chat_messages::table
+            .filter(chat_messages::chat_id.eq(chat_id))
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
+            .filter(writer_gone()),
+    )
+    .set((
+        chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
+        chat_messages::error.eq("This reply stopped being written before it was finished."),
+        chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(connection)
+    .await?;
+    Ok(ended > 0)
 }
 
 /// The chat's reply a live server is writing, with its text as saved.
@@ -282,24 +300,30 @@ pub struct FinishedReply<'a> {
     pub output_tokens: Option<i32>,
 }
 
+/// Saves how a reply ended, unless another server ended it first (it took
+/// this writer for gone): what its followers saw stays.
 pub async fn finish_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
     reply: &FinishedReply<'_>,
 ) -> StoreResult<()> {
-    Ok(diesel::update(chat_messages::table.filter(chat_messages::id.eq(message_id)))
-        .set((
-            chat_messages::content.eq(reply.content),
-            chat_messages::status.eq(reply.status.as_str()),
-            chat_messages::error.eq(reply.error),
-            chat_messages::model.eq(reply.model),
-            chat_messages::input_tokens.eq(reply.input_tokens),
-            chat_messages::output_tokens.eq(reply.output_tokens),
-            chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(connection)
-        .await
-        .map(drop)?)
+    Ok(diesel::update(
+        chat_messages::table
+            .filter(chat_messages::id.eq(message_id))
+            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
+    )
+    .set((
+        chat_messages::content.eq(reply.content),
+        chat_messages::status.eq(reply.status.as_str()),
+        chat_messages::error.eq(reply.error),
+        chat_messages::model.eq(reply.model),
+        chat_messages::input_tokens.eq(reply.input_tokens),
+        chat_messages::output_tokens.eq(reply.output_tokens),
+        chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(connection)
+    .await
+    .map(drop)?)
 }
 
 /// Marks one reply that nothing is writing any more as interrupted, if it

@@ -74,9 +74,11 @@ impl ChatService {
         if let Following::Live { .. } = following {
             return Ok(following.into_events());
         }
+        repo::end_abandoned_reply(&mut connection, chat_id).await?;
         Ok(match repo::reply_being_written(&mut connection, chat_id).await? {
             Some((message_id, content)) => {
-                let rest = written_elsewhere::follow(self.pool.clone(), message_id, &content);
+                let rest = written_elsewhere::follow(self.pool.clone(), message_id, &content)
+                    .take_until(self.hub.shutdown_signal().cancelled_owned());
                 stream::iter([ReplyEvent::Snapshot { message_id, content }]).chain(rest).boxed()
             }
             None => following.into_events(),
@@ -119,6 +121,8 @@ impl ChatService {
                 if !repo::lock(connection, owner_id, chat_id).await? {
                     return Err(chat_not_found().into());
                 }
+                // A reply whose server died blocks the chat no longer than its lease.
+                repo::end_abandoned_reply(connection, chat_id).await?;
                 let mut messages = repo::messages(connection, chat_id).await?;
                 if messages.last().is_some_and(|message| message.status == ReplyStatus::Streaming) {
                     return Err(still_answering().into());
@@ -161,6 +165,7 @@ impl ChatService {
                     reply_at,
                 )
                 .await?;
+                repo::keep_writing_reply(connection, reply_id, None).await?;
                 Ok::<_, ServiceError>((reply_id, messages))
             })
             .await?;

@@ -88,21 +88,26 @@ async fn read(pool: &DbPool, message_id: Uuid) -> Result<Option<Stored>, StoreEr
 }
 
 /// Asks the server writing the reply to stop, and waits up to `patience`
-/// for it to save how it ended. A reply whose writer is gone is marked
-/// interrupted instead.
+/// for it to save how it ended. A reply whose writer is gone (or goes
+/// meanwhile) is marked interrupted instead.
 pub async fn stop(pool: &DbPool, message_id: Uuid, patience: Duration) -> Result<(), StoreError> {
-    let mut connection = pool.connection().await?;
-    if !repo::is_being_written(&mut connection, message_id).await? {
-        return repo::mark_reply_interrupted(&mut connection, message_id).await;
+    {
+        let mut connection = pool.connection().await?;
+        if !repo::is_being_written(&mut connection, message_id).await? {
+            return repo::mark_reply_interrupted(&mut connection, message_id).await;
+        }
+        repo::request_stop(&mut connection, message_id).await?;
     }
-    repo::request_stop(&mut connection, message_id).await?;
     let deadline = tokio::time::Instant::now() + patience;
     while tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        // A connection per look: many Stops waiting must not drain the pool.
+        let mut connection = pool.connection().await?;
         match repo::stored_reply(&mut connection, message_id).await? {
             Some((_, ReplyStatus::Streaming, _)) => {}
-            _ => break,
+            _ => return Ok(()),
         }
     }
-    Ok(())
+    let mut connection = pool.connection().await?;
+    repo::mark_reply_interrupted(&mut connection, message_id).await
 }

@@ -470,30 +470,40 @@ async fn stop_ends_a_reply_that_nothing_is_writing_any_more() {
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
     let (chat, written) = reply_left_streaming(&app, &database, &user).await;
-    let stuck = api(
-        &app,
-        "POST",
-        &format!("/api/chats/{}/messages", chat.id),
-        As::User(&user),
-        Some(json!({ "message": "more" })),
-    )
-    .await;
-    assert_eq!(stuck.status, 409, "{}", stuck.body);
 
     let stopped = api(&app, "POST", &format!("/api/chats/{}/stop", chat.id), As::User(&user), None).await;
     assert_eq!(stopped.status, 200, "{}", stopped.body);
     let reply = last_message(&body_as::<ChatDetail>(&stopped)).clone();
     assert_eq!((reply.id, reply.status), (written.id, ReplyStatus::Interrupted));
     assert_eq!(reply.content, written.content, "its text is kept");
-    let sent = api(
-        &app,
-        "POST",
-        &format!("/api/chats/{}/messages", chat.id),
-        As::User(&user),
-        Some(json!({ "message": "more" })),
+}
+
+/// A server that crashed mid-reply and came back within the reply's lease
+/// does not know the reply was its own: the chat waits for the lease only.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_whose_server_died_blocks_its_chat_only_until_its_lease_lapses() {
+    let (app, database) = test_app().await;
+    let user = sign_up(&app, "ada@example.com").await;
+    let (chat, written) = reply_left_streaming(&app, &database, &user).await;
+    run_sql(
+        &database.pool,
+        &format!(
+            "UPDATE chat_messages SET writer_lease_until = now() + interval '1 second' WHERE id = '{}'",
+            written.id
+        ),
     )
     .await;
+    let path = format!("/api/chats/{}/messages", chat.id);
+    let held = api(&app, "POST", &path, As::User(&user), Some(json!({ "message": "more" }))).await;
+    assert_eq!(held.status, 409, "the lease still holds: {}", held.body);
+
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let sent = api(&app, "POST", &path, As::User(&user), Some(json!({ "message": "more" }))).await;
     assert_eq!(sent.status, 202, "the chat takes messages again: {}", sent.body);
+    let chat = wait_for_reply(&app, As::User(&user), chat.id).await;
+    let abandoned = chat.messages.iter().find(|message| message.id == written.id).expect("the old reply");
+    assert_eq!((abandoned.status, &abandoned.content), (ReplyStatus::Interrupted, &written.content));
+    assert_eq!(last_message(&chat).status, ReplyStatus::Complete, "the new reply was written");
 }
 
 #[tokio::test(flavor = "multi_thread")]
