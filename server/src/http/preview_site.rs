@@ -148,11 +148,25 @@ async fn pass_to_app(State(site): State<PreviewSite>, request: Request) -> Respo
         limits,
         &[ACCESS_COOKIE, SESSION_COOKIE, SECURE_SESSION_COOKIE],
         slot,
+        until_access_ends(site.previews.clone(), access.clone()),
     )
     .await
     {
         Ok(response) => response,
         Err(error) => unless_unstartable(&site, access.build_id, proxy_error(&error)).await,
+    }
+}
+
+/// Resolves once `access` has ended: its credential signs nobody in any
+/// more, or the grant expired. What is still open then (a tunnel, a
+/// streamed answer) closes with it.
+async fn until_access_ends(previews: Arc<Previews>, access: Access) {
+    let every = previews.settings.access_recheck.max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        if Utc::now() > access.expires || !previews.credentials.still_valid(&access).await {
+            return;
+        }
     }
 }
 

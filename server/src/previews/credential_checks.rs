@@ -34,7 +34,7 @@ impl CredentialChecks {
 
     /// Whether `access`'s credential still signs in its user. A database out
     /// of reach says nothing either way: access goes on until it answers,
-    /// as an event stream's does.
+    /// as an event stream's does, asked again each period.
     pub async fn still_valid(&self, access: &Access) -> bool {
         let key = (access.granted_by.clone(), access.user_id);
         if self.valid_at().get(&key).is_some_and(|checked| checked.elapsed() < self.recheck) {
@@ -54,7 +54,10 @@ impl CredentialChecks {
                 false
             }
             Err(error) => {
+                // Not asked again before the next period: each of the app's
+                // requests would otherwise wait for the database.
                 tracing::warn!(%error, "could not check a preview's credential; access goes on");
+                self.remember(key);
                 true
             }
         }

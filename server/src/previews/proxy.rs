@@ -3,6 +3,7 @@
 //! work) within their caps, upgrades (WebSockets) tunnelled, and the
 //! preview origin's own access cookie never shown to the app.
 
+use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -67,6 +68,7 @@ pub async fn forward(
     limits: ProxyLimits,
     hidden_cookies: &[&str],
     permit: OwnedSemaphorePermit,
+    access_ended: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Response<Body>, ProxyError> {
     let declared = request
         .headers()
@@ -123,7 +125,12 @@ pub async fn forward(
             let (Ok(client), Ok(app)) = (client_upgrade.await, app_upgrade.await) else {
                 return;
             };
-            let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(app)).await;
+            // A tunnel can stay open for hours: it closes when access ends.
+            let (mut client, mut app) = (TokioIo::new(client), TokioIo::new(app));
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut client, &mut app) => {}
+                () = access_ended => {}
+            }
         });
         let (mut parts, _) = answer.into_parts();
         // A handshake's answer sets cookies as any other answer does.
@@ -147,7 +154,8 @@ pub async fn forward(
         }
         Ok::<_, io::Error>(chunk)
     });
-    Ok(Response::from_parts(parts, Body::from_stream(capped)))
+    // So can a streamed answer (server-sent events).
+    Ok(Response::from_parts(parts, Body::from_stream(capped.take_until(access_ended))))
 }
 
 fn io_error(error: hyper::Error) -> io::Error {

@@ -156,6 +156,30 @@ impl PreviewApp {
         }
     }
 
+    /// Opens the test app's echo tunnel (`/socket`) with `cookie`; answers
+    /// the socket and the head of the answer to the handshake.
+    async fn open_tunnel(&self, cookie: &str) -> (tokio::net::TcpStream, String) {
+        let address = self.origin.trim_start_matches("http://").replace("localhost", "127.0.0.1");
+        let host = self.origin.trim_start_matches("http://");
+        let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let handshake = format!(
+            "GET /socket HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"
+        );
+        socket.write_all(handshake.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0_u8; 1];
+            assert_eq!(
+                socket.read(&mut byte).await.unwrap(),
+                1,
+                "the answer ended: {}",
+                String::from_utf8_lossy(&head)
+            );
+            head.push(byte[0]);
+        }
+        (socket, String::from_utf8_lossy(&head).into_owned())
+    }
+
     /// GET `/` until the origin refuses `cookie` (403), within `limit`.
     async fn refused_within(&self, cookie: &str, limit: Duration) -> reqwest::Response {
         let deadline = tokio::time::Instant::now() + limit;
@@ -306,15 +330,23 @@ async fn access_ends_when_the_token_or_the_sign_in_that_asked_for_it_does() {
             .await;
     let (owner, build) = preview.finished_build("preview-revoked@example.com").await;
     let router = &preview.app.router;
+    preview.write(build, "test-app.mjs", TEST_APP).await;
+    preview.write(build, "preview.json", r#"{"command": "node test-app.mjs", "port": 4100}"#).await;
     let (token_id, secret) = common::create_token(router, &owner, "preview script").await;
     let by_token = preview.enter_as(As::Token(&secret), build).await;
     let by_session = preview.enter(&owner, build).await;
     assert_eq!(preview.get_started("/", &by_token).await.status(), 200);
     assert_eq!(preview.get("/", Some(&by_session)).await.status(), 200);
+    let (mut tunnel, head) = preview.open_tunnel(&by_token).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
 
-    // Revoking the token ends the access it asked for, and only that.
+    // Revoking the token ends the access it asked for, and only that: its
+    // open tunnel closes too.
     let revoked = api(router, "DELETE", &format!("/api/tokens/{token_id}"), As::User(&owner), None).await;
     assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(recheck * 10, tunnel.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the tunnel stayed open after the token was revoked");
     let ended = preview.refused_within(&by_token, recheck * 10).await;
     assert!(ended.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "the grant is cleared");
     assert!(ended.text().await.unwrap().contains("Access to this preview ended"));
@@ -517,23 +549,7 @@ async fn streams_and_upgrades_pass_through_sizes_are_capped_and_no_platform_cook
     );
 
     // An upgraded connection (how WebSockets start) is a tunnel to the app.
-    let address = preview.origin.trim_start_matches("http://").replace("localhost", "127.0.0.1");
-    let host = preview.origin.trim_start_matches("http://");
-    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let handshake = format!("GET /socket HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
-    socket.write_all(handshake.as_bytes()).await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0_u8; 1];
-        assert_eq!(
-            socket.read(&mut byte).await.unwrap(),
-            1,
-            "the answer ended: {}",
-            String::from_utf8_lossy(&head)
-        );
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head);
+    let (mut socket, head) = preview.open_tunnel(&cookie).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     assert!(!head.contains("agents_session"), "the handshake plants no platform cookie: {head}");
     socket.write_all(b"hello through the tunnel").await.unwrap();
