@@ -188,7 +188,8 @@ struct StopRequestedRow {
 
 /// Takes or renews the lease on a reply being written, saving its text so
 /// far when given. The database's clock times the lease, as every server
-/// reads it by that clock.
+/// reads it by that clock; the clock's time now, not the transaction's
+/// start, which may have waited on locks.
 pub async fn keep_writing_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
@@ -196,7 +197,7 @@ pub async fn keep_writing_reply(
 ) -> StoreResult<KeepWriting> {
     let row: Option<StopRequestedRow> = diesel::sql_query(
         "UPDATE chat_messages
-         SET writer_lease_until = now() + make_interval(secs => $2), content = COALESCE($3, content)
+         SET writer_lease_until = clock_timestamp() + make_interval(secs => $2), content = COALESCE($3, content)
          WHERE id = $1 AND status = 'streaming'
          RETURNING stop_requested",
     )
@@ -213,20 +214,9 @@ pub async fn keep_writing_reply(
     })
 }
 
-/// Whether the reply is being written by a live server: its lease holds.
-pub async fn is_being_written(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        chat_messages::table
-            .filter(chat_messages::id.eq(message_id))
-            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
-            .filter(chat_messages::writer_lease_until.gt(diesel::dsl::now)),
-    ))
-    .get_result(connection)
-    .await?)
-}
-
 /// Marks the chat's reply interrupted if it says `streaming` but no server
-/// holds its lease (its server died): the chat takes messages again.
+/// holds its lease (its server died): the chat takes messages again, and
+/// its followers see it end. Answers whether there was one.
 pub async fn end_abandoned_reply(connection: &mut AsyncPgConnection, chat_id: Uuid) -> StoreResult<bool> {
     let ended = diesel::update(
         chat_messages::table
@@ -319,25 +309,6 @@ pub async fn finish_reply(
         chat_messages::model.eq(reply.model),
         chat_messages::input_tokens.eq(reply.input_tokens),
         chat_messages::output_tokens.eq(reply.output_tokens),
-        chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
-    ))
-    .execute(connection)
-    .await
-    .map(drop)?)
-}
-
-/// Marks one reply that nothing is writing any more as interrupted, if it
-/// still says `streaming` and no server holds its lease.
-pub async fn mark_reply_interrupted(connection: &mut AsyncPgConnection, message_id: Uuid) -> StoreResult<()> {
-    Ok(diesel::update(
-        chat_messages::table
-            .filter(chat_messages::id.eq(message_id))
-            .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
-            .filter(writer_gone()),
-    )
-    .set((
-        chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),
-        chat_messages::error.eq("This reply stopped being written before it was finished."),
         chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
     ))
     .execute(connection)

@@ -77,7 +77,7 @@ impl ChatService {
         repo::end_abandoned_reply(&mut connection, chat_id).await?;
         Ok(match repo::reply_being_written(&mut connection, chat_id).await? {
             Some((message_id, content)) => {
-                let rest = written_elsewhere::follow(self.pool.clone(), message_id, &content)
+                let rest = written_elsewhere::follow(self.pool.clone(), chat_id, message_id, &content)
                     .take_until(self.hub.shutdown_signal().cancelled_owned());
                 stream::iter([ReplyEvent::Snapshot { message_id, content }]).chain(rest).boxed()
             }
@@ -113,7 +113,13 @@ impl ChatService {
         claim_model_request(&mut connection, owner.id, purpose).await
     }
 
-    async fn ask(&self, owner: &UserProfile, chat_id: Uuid, ask: Ask) -> Result<ChatDetail, AppError> {
+    /// Adds what `ask` says to the chat and starts the reply.
+    async fn ask(&self, owner: &UserProfile, chat_id: Uuid, ask: Ask) -> Result<(), AppError> {
+        // This server's own reply: ending it as abandoned below would be wrong
+        // however late its last save was.
+        if self.hub.text_so_far(chat_id).is_some() {
+            return Err(still_answering());
+        }
         let mut connection = self.pool.connection().await?;
         let owner_id = owner.id;
         let (reply_id, messages) = connection
@@ -183,7 +189,7 @@ impl ChatService {
             max_continuations: self.assistant.max_continuations,
         };
         self.hub.start(writer, chat_id, reply_id, request);
-        self.get(owner, chat_id).await
+        Ok(())
     }
 }
 
@@ -280,17 +286,18 @@ impl Chats for ChatService {
             })
             .await?;
         drop(connection);
-        let asked = self.ask(owner, chat_id, Ask::Message(message)).await;
-        if asked.is_err() {
+        if let Err(error) = self.ask(owner, chat_id, Ask::Message(message)).await {
             // Nothing was asked: the empty chat would only clutter the list.
             let _ = self.delete(owner, chat_id).await;
+            return Err(error);
         }
-        asked
+        self.get(owner, chat_id).await
     }
 
     async fn send(&self, owner: &UserProfile, id: Uuid, message: String) -> Result<ChatDetail, AppError> {
         let message = validate_message(&message)?;
-        self.ask(owner, id, Ask::Message(message)).await
+        self.ask(owner, id, Ask::Message(message)).await?;
+        self.get(owner, id).await
     }
 
     async fn stop(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
@@ -301,7 +308,7 @@ impl Chats for ChatService {
             if let Some(reply) =
                 chat.messages.last().filter(|message| message.status == ReplyStatus::Streaming)
             {
-                written_elsewhere::stop(&self.pool, reply.id, STOP_PATIENCE).await?;
+                written_elsewhere::stop(&self.pool, id, reply.id, STOP_PATIENCE).await?;
             }
             return self.get(owner, id).await;
         };
@@ -320,7 +327,8 @@ impl Chats for ChatService {
     }
 
     async fn retry(&self, owner: &UserProfile, id: Uuid) -> Result<ChatDetail, AppError> {
-        self.ask(owner, id, Ask::Retry).await
+        self.ask(owner, id, Ask::Retry).await?;
+        self.get(owner, id).await
     }
 
     async fn rename(&self, owner: &UserProfile, id: Uuid, title: String) -> Result<ChatDetail, AppError> {

@@ -28,7 +28,7 @@ enum Reading {
 
 /// What a follower is sent after the text it was shown (`sent`): what is
 /// saved beyond it, as it is saved, then how the reply ended.
-pub fn follow(pool: DbPool, message_id: Uuid, sent: &str) -> BoxStream<'static, ReplyEvent> {
+pub fn follow(pool: DbPool, chat_id: Uuid, message_id: Uuid, sent: &str) -> BoxStream<'static, ReplyEvent> {
     let reading = Reading::Following { sent_len: sent.len() };
     stream::unfold((pool, reading), move |(pool, reading)| async move {
         let mut sent_len = match reading {
@@ -38,7 +38,7 @@ pub fn follow(pool: DbPool, message_id: Uuid, sent: &str) -> BoxStream<'static, 
         };
         loop {
             tokio::time::sleep(READ_EVERY).await;
-            let stored = match read(&pool, message_id).await {
+            let stored = match read(&pool, chat_id, message_id).await {
                 Ok(Some(stored)) => stored,
                 // The chat was deleted: nothing more to follow.
                 Ok(None) => return None,
@@ -75,11 +75,9 @@ struct Stored {
 
 /// The reply as saved. One whose writer is gone (its lease lapsed) is
 /// marked interrupted first, so its followers see it end.
-async fn read(pool: &DbPool, message_id: Uuid) -> Result<Option<Stored>, StoreError> {
+async fn read(pool: &DbPool, chat_id: Uuid, message_id: Uuid) -> Result<Option<Stored>, StoreError> {
     let mut connection = pool.connection().await?;
-    if !repo::is_being_written(&mut connection, message_id).await? {
-        repo::mark_reply_interrupted(&mut connection, message_id).await?;
-    }
+    repo::end_abandoned_reply(&mut connection, chat_id).await?;
     Ok(repo::stored_reply(&mut connection, message_id).await?.map(|(content, status, error)| Stored {
         content,
         status,
@@ -87,14 +85,19 @@ async fn read(pool: &DbPool, message_id: Uuid) -> Result<Option<Stored>, StoreEr
     }))
 }
 
-/// Asks the server writing the reply to stop, and waits up to `patience`
-/// for it to save how it ended. A reply whose writer is gone (or goes
-/// meanwhile) is marked interrupted instead.
-pub async fn stop(pool: &DbPool, message_id: Uuid, patience: Duration) -> Result<(), StoreError> {
+/// Asks the server writing the chat's reply to stop, and waits up to
+/// `patience` for it to save how it ended. A reply whose writer is gone (or
+/// goes meanwhile) is marked interrupted instead.
+pub async fn stop(
+    pool: &DbPool,
+    chat_id: Uuid,
+    message_id: Uuid,
+    patience: Duration,
+) -> Result<(), StoreError> {
     {
         let mut connection = pool.connection().await?;
-        if !repo::is_being_written(&mut connection, message_id).await? {
-            return repo::mark_reply_interrupted(&mut connection, message_id).await;
+        if repo::end_abandoned_reply(&mut connection, chat_id).await? {
+            return Ok(());
         }
         repo::request_stop(&mut connection, message_id).await?;
     }
@@ -109,5 +112,5 @@ pub async fn stop(pool: &DbPool, message_id: Uuid, patience: Duration) -> Result
         }
     }
     let mut connection = pool.connection().await?;
-    repo::mark_reply_interrupted(&mut connection, message_id).await
+    repo::end_abandoned_reply(&mut connection, chat_id).await.map(drop)
 }

@@ -485,19 +485,15 @@ async fn a_reply_whose_server_died_blocks_its_chat_only_until_its_lease_lapses()
     let (app, database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
     let (chat, written) = reply_left_streaming(&app, &database, &user).await;
-    run_sql(
-        &database.pool,
-        &format!(
-            "UPDATE chat_messages SET writer_lease_until = now() + interval '1 second' WHERE id = '{}'",
-            written.id
-        ),
-    )
-    .await;
+    let lease = |until: &str| {
+        format!("UPDATE chat_messages SET writer_lease_until = {until} WHERE id = '{}'", written.id)
+    };
+    run_sql(&database.pool, &lease("now() + interval '30 seconds'")).await;
     let path = format!("/api/chats/{}/messages", chat.id);
     let held = api(&app, "POST", &path, As::User(&user), Some(json!({ "message": "more" }))).await;
     assert_eq!(held.status, 409, "the lease still holds: {}", held.body);
 
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    run_sql(&database.pool, &lease("now() - interval '1 second'")).await;
     let sent = api(&app, "POST", &path, As::User(&user), Some(json!({ "message": "more" }))).await;
     assert_eq!(sent.status, 202, "the chat takes messages again: {}", sent.body);
     let chat = wait_for_reply(&app, As::User(&user), chat.id).await;
