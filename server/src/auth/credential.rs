@@ -12,7 +12,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::{repo, sessions, tokens};
-use crate::db::StoreResult;
+use crate::db::{Connect, DbPool, StoreResult};
 
 /// How long what a credential granted may outlast it: a stream or a
 /// preview asks again this often.
@@ -74,6 +74,22 @@ impl SignedInBy {
                     .await?
                     .is_some_and(|holder| holder.user.id == user_id)
             }
+        })
+    }
+}
+
+impl SignedInBy {
+    /// [`Self::still_signs_in`], where a database that cannot answer says
+    /// nothing either way: what the credential opened goes on (it is asked
+    /// again later), and the failure is logged.
+    pub async fn still_signs_in_as_far_as_known(&self, pool: &DbPool, user_id: Uuid) -> bool {
+        let answer = match pool.connection().await {
+            Ok(mut connection) => self.still_signs_in(&mut connection, user_id).await,
+            Err(error) => Err(error),
+        };
+        answer.unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not check whether a credential still signs in; taking it that it does");
+            true
         })
     }
 }

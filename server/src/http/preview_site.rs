@@ -164,7 +164,7 @@ async fn until_access_ends(previews: Arc<Previews>, access: Access) {
     let every = previews.settings.access_recheck.max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
-        if Utc::now() > access.expires || !previews.credentials.still_valid(&access).await {
+        if Utc::now() > access.expires || !previews.credentials.valid_now(&access).await {
             return;
         }
     }

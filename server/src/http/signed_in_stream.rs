@@ -11,7 +11,6 @@ use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::auth::credential::{SignedInBy, RECHECK_EVERY};
-use crate::db::Connect;
 use crate::http::api::error::ApiError;
 use crate::http::AppState;
 
@@ -35,21 +34,15 @@ impl<S: Send + Sync> FromRequestParts<S> for StreamCredential {
 }
 
 impl StreamCredential {
-    /// Whether it still signs in the user who opened the stream. A database
-    /// out of reach says nothing either way: the stream goes on.
+    /// Whether it still signs in the user who opened the stream (a database
+    /// out of reach says nothing either way: the stream goes on).
     async fn still_signs_in(&self, state: &AppState) -> bool {
-        let Some(signed_in_by) = &self.signed_in_by else { return true };
-        let answer = match state.pool.connection().await {
-            Ok(mut connection) => signed_in_by
-                .still_signs_in(&mut connection, self.user_id)
-                .await
-                .map_err(|error| error.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        answer.unwrap_or_else(|error| {
-            tracing::warn!(%error, "could not check a stream's credential; it goes on");
-            true
-        })
+        match &self.signed_in_by {
+            Some(signed_in_by) => {
+                signed_in_by.still_signs_in_as_far_as_known(&state.pool, self.user_id).await
+            }
+            None => true,
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::access::Access;
 use crate::auth::credential::SignedInBy;
-use crate::db::{Connect, DbPool};
+use crate::db::DbPool;
 
 /// Credentials remembered as still valid; past this, the stale ones are
 /// forgotten, and all of them if none is.
@@ -32,35 +32,28 @@ impl CredentialChecks {
         Self { pool, recheck, valid_at: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether `access`'s credential still signs in its user. A database out
-    /// of reach says nothing either way: access goes on until it answers,
-    /// as an event stream's does, asked again each period.
+    /// Whether `access`'s credential still signs in its user, asked at most
+    /// once a period. A database out of reach says nothing either way:
+    /// access goes on, as an event stream's does, asked again next period.
     pub async fn still_valid(&self, access: &Access) -> bool {
         let key = (access.granted_by.clone(), access.user_id);
         if self.valid_at().get(&key).is_some_and(|checked| checked.elapsed() < self.recheck) {
             return true;
         }
-        let answer = match self.pool.connection().await {
-            Ok(mut connection) => access.granted_by.still_signs_in(&mut connection, access.user_id).await,
-            Err(error) => Err(error),
-        };
-        match answer {
-            Ok(true) => {
-                self.remember(key);
-                true
-            }
-            Ok(false) => {
-                self.valid_at().remove(&key);
-                false
-            }
-            Err(error) => {
-                // Not asked again before the next period: each of the app's
-                // requests would otherwise wait for the database.
-                tracing::warn!(%error, "could not check a preview's credential; access goes on");
-                self.remember(key);
-                true
-            }
+        self.valid_now(access).await
+    }
+
+    /// Whether it does now, asking the database whatever was remembered: for
+    /// what stays open (a tunnel), which asks once a period itself.
+    pub async fn valid_now(&self, access: &Access) -> bool {
+        let key = (access.granted_by.clone(), access.user_id);
+        let valid = access.granted_by.still_signs_in_as_far_as_known(&self.pool, access.user_id).await;
+        if valid {
+            self.remember(key);
+        } else {
+            self.valid_at().remove(&key);
         }
+        valid
     }
 
     fn remember(&self, key: (SignedInBy, Uuid)) {

@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::io;
 use std::path::Path;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -154,8 +155,17 @@ pub async fn forward(
         }
         Ok::<_, io::Error>(chunk)
     });
-    // So can a streamed answer (server-sent events).
-    Ok(Response::from_parts(parts, Body::from_stream(capped.take_until(access_ended))))
+    // So can a streamed answer (server-sent events, a download), cut with
+    // an error so the browser does not take what it got for the whole.
+    let mut until_ended = capped.take_until(Box::pin(access_ended));
+    let body = futures_util::stream::poll_fn(move |context| match until_ended.poll_next_unpin(context) {
+        // Taken once: the error ends the answer.
+        Poll::Ready(None) if until_ended.take_result().is_some() => {
+            Poll::Ready(Some(Err(io::Error::other("access to the preview ended"))))
+        }
+        other => other,
+    });
+    Ok(Response::from_parts(parts, Body::from_stream(body)))
 }
 
 fn io_error(error: hyper::Error) -> io::Error {
