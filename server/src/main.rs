@@ -231,21 +231,34 @@ async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
         Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
         Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
     }
-    let forgotten = match pool.connection().await {
-        Ok(mut connection) => server::chats::repo::forget_uncounted_model_requests(&mut connection).await,
-        Err(error) => Err(error),
-    };
-    match forgotten {
-        Ok(requests) => tracing::debug!(requests, "deleted model requests older than their hour"),
-        Err(error) => tracing::warn!(%error, "could not delete old model requests"),
-    }
+    clean_up(pool, "deleted model requests older than their hour", "could not delete old model requests", {
+        async |connection| server::chats::repo::forget_uncounted_model_requests(connection).await
+    })
+    .await;
     // A server that died while another kept running left its replies streaming.
-    let interrupted = match pool.connection().await {
-        Ok(mut connection) => server::chats::repo::mark_streaming_replies_interrupted(&mut connection).await,
+    clean_up(
+        pool,
+        "marked replies whose server is gone as interrupted",
+        "could not check for replies whose server is gone",
+        async |connection| server::chats::repo::mark_streaming_replies_interrupted(connection).await,
+    )
+    .await;
+}
+
+/// Runs one clean-up on a connection of its own, and logs how many rows it
+/// touched or why it could not.
+async fn clean_up(
+    pool: &DbPool,
+    done: &str,
+    failed: &str,
+    work: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> Result<usize, server::db::StoreError>,
+) {
+    let cleaned = match pool.connection().await {
+        Ok(mut connection) => work(&mut connection).await,
         Err(error) => Err(error),
     };
-    match interrupted {
-        Ok(replies) => tracing::debug!(replies, "marked replies whose server is gone as interrupted"),
-        Err(error) => tracing::warn!(%error, "could not check for replies whose server is gone"),
+    match cleaned {
+        Ok(rows) => tracing::debug!(rows, "{done}"),
+        Err(error) => tracing::warn!(%error, "{failed}"),
     }
 }

@@ -15,7 +15,7 @@ use app::model::specs::SpecDetail;
 use common::{
     api, app_with_slow_assistant, body_as, call_server_fn_as, create_token, get_as, migrated_database,
     offline_assistant, run_sql, serve, sign_up, start_chat, test_app, wait_for_reply, As, TestDatabase,
-    TestResponse, TestUser,
+    TestResponse, TestServer, TestUser,
 };
 use serde_json::json;
 use server::chats::ChatService;
@@ -276,6 +276,39 @@ async fn read_reply_stream(mut response: reqwest::Response) -> Vec<StreamedEvent
     events
 }
 
+/// Opens the chat's reply stream on `served`, as a script holding `secret`.
+async fn open_reply_stream(served: &TestServer, secret: &str, chat_id: Uuid) -> reqwest::Response {
+    // No proxy: the test server is on this machine, whatever the environment says.
+    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+    client
+        .get(format!("http://{}/api/chats/{chat_id}/reply", served.address))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .expect("connect to the test server")
+}
+
+/// A reply stream read as a snapshot, deltas (at least one) and `done`:
+/// the reply's id, how it ended, and the text they add up to.
+fn added_up(events: &[StreamedEvent]) -> (Uuid, ReplyStatus, Option<String>, String) {
+    let received: Vec<&ReplyEvent> = events.iter().map(|streamed| &streamed.event).collect();
+    let [ReplyEvent::Snapshot { message_id, content }, pieces @ .., ReplyEvent::Done { status, error, .. }] =
+        received.as_slice()
+    else {
+        panic!("not snapshot, deltas, done: {received:?}");
+    };
+    assert!(!pieces.is_empty(), "the reply arrives in pieces");
+    let mut text = content.clone();
+    for piece in pieces {
+        let ReplyEvent::Delta { message_id: of, text: more } = piece else {
+            panic!("not a delta: {piece:?}")
+        };
+        assert_eq!(of, message_id);
+        text.push_str(more);
+    }
+    (*message_id, *status, error.clone(), text)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reply_stream_sends_a_snapshot_then_deltas_then_done() {
     let database = migrated_database().await;
@@ -287,14 +320,7 @@ async fn the_reply_stream_sends_a_snapshot_then_deltas_then_done() {
     let chat = start_chat(&app, &user, IDEA).await;
     let reply_id = last_message(&chat).id;
 
-    // No proxy: the test server is on this machine, whatever the environment says.
-    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
-    let response = client
-        .get(format!("http://{}/api/chats/{}/reply", served.address, chat.id))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .expect("connect to the test server");
+    let response = open_reply_stream(&served, &secret, chat.id).await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers().get("content-type").and_then(|value| value.to_str().ok());
     assert_eq!(content_type, Some("text/event-stream"));
@@ -303,21 +329,8 @@ async fn the_reply_stream_sends_a_snapshot_then_deltas_then_done() {
     for streamed in &events {
         assert_eq!(streamed.name, streamed.event.name(), "the event name matches its data");
     }
-    let received: Vec<&ReplyEvent> = events.iter().map(|streamed| &streamed.event).collect();
-    let [ReplyEvent::Snapshot { message_id, content }, pieces @ .., ReplyEvent::Done { status, error, .. }] =
-        received.as_slice()
-    else {
-        panic!("not snapshot, deltas, done: {received:?}");
-    };
-    assert_eq!(*message_id, reply_id);
-    assert_eq!((*status, error.as_deref()), (ReplyStatus::Complete, None));
-    assert!(!pieces.is_empty(), "the reply arrives in pieces");
-    let mut streamed = content.clone();
-    for piece in pieces {
-        let ReplyEvent::Delta { message_id, text } = piece else { panic!("not a delta: {piece:?}") };
-        assert_eq!(*message_id, reply_id);
-        streamed.push_str(text);
-    }
+    let (message_id, status, error, streamed) = added_up(&events);
+    assert_eq!((message_id, status, error.as_deref()), (reply_id, ReplyStatus::Complete, None));
     let saved = get_chat(&app, &user, chat.id).await;
     let reply = last_message(&saved);
     assert_eq!((reply.id, reply.status), (reply_id, ReplyStatus::Complete));
@@ -347,27 +360,9 @@ async fn a_reply_one_server_writes_is_followed_and_stopped_through_another_which
     );
     assert_eq!(starting.recover_interrupted_replies().await.expect("recover"), 0, "it is being written");
 
-    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
-    let response = client
-        .get(format!("http://{}/api/chats/{}/reply", served.address, chat.id))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .expect("connect to the test server");
-    let events = read_reply_stream(response).await;
-    let received: Vec<&ReplyEvent> = events.iter().map(|streamed| &streamed.event).collect();
-    let [ReplyEvent::Snapshot { message_id, content }, pieces @ .., ReplyEvent::Done { status, .. }] =
-        received.as_slice()
-    else {
-        panic!("not snapshot, deltas, done: {received:?}");
-    };
-    assert_eq!((*message_id, *status), (reply_id, ReplyStatus::Complete));
-    assert!(!pieces.is_empty(), "the reply arrives as it is saved");
-    let mut streamed = content.clone();
-    for piece in pieces {
-        let ReplyEvent::Delta { text, .. } = piece else { panic!("not a delta: {piece:?}") };
-        streamed.push_str(text);
-    }
+    let events = read_reply_stream(open_reply_stream(&served, &secret, chat.id).await).await;
+    let (message_id, status, _, streamed) = added_up(&events);
+    assert_eq!((message_id, status), (reply_id, ReplyStatus::Complete));
     let saved = get_chat(&other, &user, chat.id).await;
     assert_eq!(streamed, last_message(&saved).content, "snapshot and deltas add up to the saved reply");
 
