@@ -339,6 +339,8 @@ async fn access_ends_when_the_token_or_the_sign_in_that_asked_for_it_does() {
     assert_eq!(preview.get("/", Some(&by_session)).await.status(), 200);
     let (mut tunnel, head) = preview.open_tunnel(&by_token).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let mut endless = preview.get("/forever", Some(&by_token)).await;
+    assert!(endless.chunk().await.unwrap().is_some(), "the endless answer streams");
 
     // Revoking the token ends the access it asked for, and only that: its
     // open tunnel closes too.
@@ -347,6 +349,17 @@ async fn access_ends_when_the_token_or_the_sign_in_that_asked_for_it_does() {
     let mut rest = Vec::new();
     let closed = tokio::time::timeout(recheck * 10, tunnel.read_to_end(&mut rest)).await;
     assert!(closed.is_ok(), "the tunnel stayed open after the token was revoked");
+    let cut = tokio::time::timeout(recheck * 10, async {
+        loop {
+            match endless.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return "ended as if whole",
+                Err(_) => return "cut",
+            }
+        }
+    })
+    .await;
+    assert_eq!(cut, Ok("cut"), "a streamed answer is cut, with an error, when access ends");
     let ended = preview.refused_within(&by_token, recheck * 10).await;
     assert!(ended.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "the grant is cleared");
     assert!(ended.text().await.unwrap().contains("Access to this preview ended"));
@@ -468,6 +481,12 @@ const server = createServer((request, response) => {
       response.write(`data: ${sent}\n\n`);
       if (++sent === 3) { clearInterval(timer); response.end(); }
     }, 400);
+    return;
+  }
+  if (request.url === '/forever') {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => response.write('data: more\n\n'), 100);
+    response.on('close', () => clearInterval(timer));
     return;
   }
   if (request.url === '/headers') {
