@@ -7,7 +7,7 @@ use anyhow::Context;
 use leptos::config::get_configuration;
 use server::auth::AccountService;
 use server::builds::offline_agent::OfflineAgent;
-use server::chats::AssistantSettings;
+use server::chats::{AssistantSettings, ChatService};
 use server::config::{Config, StorageConfig};
 use server::db::{build_pool, migrations::run_pending_migrations, Connect, DbPool};
 use server::http::page_rate_limit::PageRequestLimiter;
@@ -120,8 +120,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let webhooks = state.webhooks.clone();
     webhooks.start();
     tracing::info!(workers = config.builds.workers, worker_id = %builds.worker_id(), "the build engine is running");
-    let housekeeping =
-        spawn_housekeeping(state.accounts.clone(), state.pool.clone(), state.page_requests.clone());
+    let housekeeping = spawn_housekeeping(
+        state.accounts.clone(),
+        state.chats.clone(),
+        state.pool.clone(),
+        state.page_requests.clone(),
+    );
     let previews = serve_previews(&config, &state).await?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.process.site_addr)
@@ -203,6 +207,7 @@ fn open_storage(config: &StorageConfig) -> anyhow::Result<(Storage, Vec<u8>)> {
 /// every ten minutes, for as long as the server runs.
 fn spawn_housekeeping(
     accounts: Arc<AccountService>,
+    chats: Arc<ChatService>,
     pool: DbPool,
     page_requests: Arc<PageRequestLimiter>,
 ) -> tokio::task::JoinHandle<()> {
@@ -212,7 +217,7 @@ fn spawn_housekeeping(
         for minute in (0..MINUTES_BETWEEN_DATABASE_CLEANUPS).cycle() {
             ticks.tick().await;
             if minute == 0 {
-                delete_stale_records(&accounts, &pool).await;
+                delete_stale_records(&accounts, &chats, &pool).await;
             }
             page_requests.forget_refilled();
             tracing::debug!(callers = page_requests.callers(), "forgot refilled page allowances");
@@ -220,7 +225,7 @@ fn spawn_housekeeping(
     })
 }
 
-async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
+async fn delete_stale_records(accounts: &AccountService, chats: &ChatService, pool: &DbPool) {
     match accounts.delete_stale_records().await {
         Ok((sessions, failures)) => {
             tracing::debug!(sessions, failures, "deleted expired sessions and sign-in failures")
@@ -231,34 +236,17 @@ async fn delete_stale_records(accounts: &AccountService, pool: &DbPool) {
         Ok(buckets) => tracing::debug!(buckets, "deleted refilled rate-limit buckets"),
         Err(error) => tracing::warn!(%error, "could not delete refilled rate-limit buckets"),
     }
-    clean_up(pool, "deleted model requests older than their hour", "could not delete old model requests", {
-        async |connection| server::chats::repo::forget_uncounted_model_requests(connection).await
-    })
-    .await;
-    // A server that died while another kept running left its replies streaming.
-    clean_up(
-        pool,
-        "marked replies whose server is gone as interrupted",
-        "could not check for replies whose server is gone",
-        async |connection| server::chats::repo::mark_streaming_replies_interrupted(connection).await,
-    )
-    .await;
-}
-
-/// Runs one clean-up on a connection of its own, and logs how many rows it
-/// touched or why it could not.
-async fn clean_up(
-    pool: &DbPool,
-    done: &str,
-    failed: &str,
-    work: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> Result<usize, server::db::StoreError>,
-) {
-    let cleaned = match pool.connection().await {
-        Ok(mut connection) => work(&mut connection).await,
+    let forgotten = match pool.connection().await {
+        Ok(mut connection) => server::chats::repo::forget_uncounted_model_requests(&mut connection).await,
         Err(error) => Err(error),
     };
-    match cleaned {
-        Ok(rows) => tracing::debug!(rows, "{done}"),
-        Err(error) => tracing::warn!(%error, "{failed}"),
+    match forgotten {
+        Ok(requests) => tracing::debug!(requests, "deleted model requests older than their hour"),
+        Err(error) => tracing::warn!(%error, "could not delete old model requests"),
+    }
+    // A server that died while another kept running left its replies streaming.
+    match chats.recover_interrupted_replies().await {
+        Ok(replies) => tracing::debug!(replies, "marked replies whose server is gone as interrupted"),
+        Err(error) => tracing::warn!(%error, "could not check for replies whose server is gone"),
     }
 }

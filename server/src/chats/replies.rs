@@ -184,6 +184,11 @@ impl ReplyHub {
         self.shutdown.is_cancelled()
     }
 
+    /// The chats whose reply this server is writing.
+    pub fn live_chats(&self) -> Vec<Uuid> {
+        self.with_live(|live| live.keys().copied().collect())
+    }
+
     /// Cancelled when the server begins to shut down.
     pub fn shutdown_signal(&self) -> CancellationToken {
         self.shutdown.clone()
@@ -235,9 +240,16 @@ impl ReplyWriter {
             output_tokens: progress.usage.and_then(|usage| tokens(usage.output_tokens)),
         };
         // A reply left `streaming` would block its chat: try hard to save the end.
+        let mut told = (status, error.clone());
         for attempt in 1..=SAVE_ATTEMPTS {
             match self.save_finished(message_id, &finished).await {
-                Ok(()) => break,
+                Ok(None) => break,
+                // Another server ended it first (it took this writer for
+                // gone): followers are told what is stored.
+                Ok(Some(stored)) => {
+                    told = stored;
+                    break;
+                }
                 Err(error) if attempt < SAVE_ATTEMPTS => {
                     tracing::warn!(%chat_id, %message_id, %error, attempt, "could not save the end of a reply; retrying");
                     tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
@@ -247,6 +259,7 @@ impl ReplyWriter {
                 }
             }
         }
+        let (status, error) = told;
         hub.end(chat_id, message_id, ReplyEvent::Done { message_id, status, error });
     }
 
@@ -325,13 +338,18 @@ impl ReplyWriter {
         }
     }
 
+    /// Saves how the reply ended; when another server ended it first,
+    /// answers how it is stored instead.
     async fn save_finished(
         &self,
         message_id: Uuid,
         reply: &FinishedReply<'_>,
-    ) -> Result<(), crate::db::StoreError> {
+    ) -> Result<Option<(ReplyStatus, Option<String>)>, crate::db::StoreError> {
         let mut connection = self.pool.get().await?;
-        repo::finish_reply(&mut connection, message_id, reply).await?;
-        Ok(())
+        if repo::finish_reply(&mut connection, message_id, reply).await? {
+            return Ok(None);
+        }
+        let stored = repo::stored_reply(&mut connection, message_id).await?;
+        Ok(stored.map(|(_, status, error)| (status, error)))
     }
 }

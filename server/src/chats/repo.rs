@@ -291,13 +291,13 @@ pub struct FinishedReply<'a> {
 }
 
 /// Saves how a reply ended, unless another server ended it first (it took
-/// this writer for gone): what its followers saw stays.
+/// this writer for gone); answers whether it saved.
 pub async fn finish_reply(
     connection: &mut AsyncPgConnection,
     message_id: Uuid,
     reply: &FinishedReply<'_>,
-) -> StoreResult<()> {
-    Ok(diesel::update(
+) -> StoreResult<bool> {
+    let saved = diesel::update(
         chat_messages::table
             .filter(chat_messages::id.eq(message_id))
             .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str())),
@@ -312,18 +312,23 @@ pub async fn finish_reply(
         chat_messages::writer_lease_until.eq(None::<DateTime<Utc>>),
     ))
     .execute(connection)
-    .await
-    .map(drop)?)
+    .await?;
+    Ok(saved == 1)
 }
 
 /// Marks replies left `streaming` by a server that stopped as interrupted,
 /// keeping the text they had. Replies another live server is writing (its
-/// lease holds) are left to it.
-pub async fn mark_streaming_replies_interrupted(connection: &mut AsyncPgConnection) -> StoreResult<usize> {
+/// lease holds) are left to it, and so are the chats this one writes
+/// (`writing`), however late their last save.
+pub async fn mark_streaming_replies_interrupted(
+    connection: &mut AsyncPgConnection,
+    writing: &[Uuid],
+) -> StoreResult<usize> {
     Ok(diesel::update(
         chat_messages::table
             .filter(chat_messages::status.eq(ReplyStatus::Streaming.as_str()))
-            .filter(writer_gone()),
+            .filter(writer_gone())
+            .filter(chat_messages::chat_id.ne_all(writing.to_vec())),
     )
     .set((
         chat_messages::status.eq(ReplyStatus::Interrupted.as_str()),

@@ -85,10 +85,11 @@ impl ChatService {
         })
     }
 
-    /// Marks replies a stopped server left unfinished; run at start-up.
+    /// Marks replies a stopped server left unfinished (their lease lapsed);
+    /// run at start-up and by the housekeeping.
     pub async fn recover_interrupted_replies(&self) -> Result<usize, StoreError> {
         let mut connection = self.pool.connection().await?;
-        repo::mark_streaming_replies_interrupted(&mut connection).await
+        repo::mark_streaming_replies_interrupted(&mut connection, &self.hub.live_chats()).await
     }
 
     /// Stops every reply being written at once (each is saved as
