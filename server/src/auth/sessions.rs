@@ -250,9 +250,9 @@ impl SessionStore for PgSessionStore {
     }
 }
 
-/// The user a stored session signs in, if it is unexpired: for streams that
-/// outlive the request which loaded it, to learn of a sign-out meanwhile.
-/// The user of the live session stored under `key` (see [`stored_id`]).
+/// The user of the unexpired session stored under `key` (the digest of its
+/// id): for what outlives the request that loaded the session (a stream, a
+/// preview's access), to learn of a sign-out meanwhile.
 pub async fn user_of_stored_key(
     connection: &mut AsyncPgConnection,
     key: &str,

@@ -71,7 +71,8 @@ async fn enter(
         }
         Err(refusal) => return page(StatusCode::FORBIDDEN, "Preview link refused", &refusal.to_string()),
     };
-    if !site.previews.credentials.still_valid(&access).await {
+    // Asked now, whatever was remembered: a grant lasts 12 hours.
+    if !site.previews.credentials.valid_now(&access).await {
         return access_ended(&site);
     }
     let was_in_this_preview = current_grant(&site, &headers)

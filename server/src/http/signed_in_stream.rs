@@ -18,9 +18,7 @@ use crate::http::AppState;
 #[derive(Clone)]
 pub struct StreamCredential {
     user_id: Uuid,
-    /// `None` for a caller no credential signed in (an in-process call in a
-    /// test): nothing to ask again.
-    signed_in_by: Option<SignedInBy>,
+    signed_in_by: SignedInBy,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StreamCredential {
@@ -28,8 +26,8 @@ impl<S: Send + Sync> FromRequestParts<S> for StreamCredential {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let caller = parts.extensions.get::<Caller>().ok_or_else(AppError::sign_in_required)?;
-        let signed_in_by = parts.extensions.get::<SignedInBy>().cloned();
-        Ok(StreamCredential { user_id: caller.user.id, signed_in_by })
+        let signed_in_by = parts.extensions.get::<SignedInBy>().ok_or_else(AppError::sign_in_required)?;
+        Ok(StreamCredential { user_id: caller.user.id, signed_in_by: signed_in_by.clone() })
     }
 }
 
@@ -37,12 +35,7 @@ impl StreamCredential {
     /// Whether it still signs in the user who opened the stream (a database
     /// out of reach says nothing either way: the stream goes on).
     async fn still_signs_in(&self, state: &AppState) -> bool {
-        match &self.signed_in_by {
-            Some(signed_in_by) => {
-                signed_in_by.still_signs_in_as_far_as_known(&state.pool, self.user_id).await
-            }
-            None => true,
-        }
+        self.signed_in_by.still_signs_in_as_far_as_known(&state.pool, self.user_id).await
     }
 }
 

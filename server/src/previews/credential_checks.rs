@@ -47,16 +47,18 @@ impl CredentialChecks {
     /// what stays open (a tunnel), which asks once a period itself.
     pub async fn valid_now(&self, access: &Access) -> bool {
         let key = (access.granted_by.clone(), access.user_id);
+        // The answer is as old as the question.
+        let asked_at = Instant::now();
         let valid = access.granted_by.still_signs_in_as_far_as_known(&self.pool, access.user_id).await;
         if valid {
-            self.remember(key);
+            self.remember(key, asked_at);
         } else {
             self.valid_at().remove(&key);
         }
         valid
     }
 
-    fn remember(&self, key: (SignedInBy, Uuid)) {
+    fn remember(&self, key: (SignedInBy, Uuid), asked_at: Instant) {
         let mut valid_at = self.valid_at();
         if valid_at.len() >= REMEMBERED_AT_MOST {
             valid_at.retain(|_, checked| checked.elapsed() < self.recheck);
@@ -64,7 +66,7 @@ impl CredentialChecks {
                 valid_at.clear();
             }
         }
-        valid_at.insert(key, Instant::now());
+        valid_at.insert(key, asked_at);
     }
 
     fn valid_at(&self) -> std::sync::MutexGuard<'_, HashMap<(SignedInBy, Uuid), Instant>> {
