@@ -1,7 +1,8 @@
 //! Whether the credential behind a preview's access still signs its user in.
-//! An app's page can make hundreds of requests, so each credential is asked
-//! at most once per [`PreviewSettings::access_recheck`]: a sign-out or a
-//! revocation closes the preview within that time.
+//! An app's page can make hundreds of requests, so a "yes" is remembered for
+//! [`PreviewSettings::access_recheck`]: a sign-out or a revocation closes
+//! the preview within that time. (Requests that arrive together after it
+//! lapsed each ask; there is no single flight.)
 //!
 //! [`PreviewSettings::access_recheck`]: super::PreviewSettings::access_recheck
 
