@@ -61,6 +61,15 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   const reply = await startStreamingReply(page);
   // While the reply is written, the browser renders its Markdown itself.
   await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
+  // A name typed meanwhile stays as typed, in focus, while the spec grows.
+  const name = page.getByLabel('Spec name');
+  const counts = await page.getByTestId('spec-counts').innerText();
+  await name.fill('');
+  await name.pressSequentially('Streaks', { delay: 80 });
+  await expect(page.getByTestId('spec-counts')).not.toHaveText(counts);
+  await expect(name).toBeFocused();
+  await expect(name).toHaveValue('Streaks');
+  await expect(reply).toHaveAttribute('data-status', 'streaming');
   await page.getByRole('button', { name: 'Stop' }).click();
 
   await expect(reply).toHaveAttribute('data-status', 'stopped');
