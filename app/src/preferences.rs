@@ -3,6 +3,7 @@
 //! server renders the page as chosen: no flash of the other view while the
 //! page loads, and the same page without JavaScript.
 
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
 use leptos::prelude::*;
 
 /// A year: a preference outlives sessions.

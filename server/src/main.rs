@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use leptos::config::get_configuration;
+use offline_agent::OfflineAgent;
 use server::auth::AccountService;
-use server::builds::offline_agent::OfflineAgent;
 use server::chats::{AssistantSettings, ChatService};
 use server::config::{Config, StorageConfig};
 use server::db::{build_pool, migrations::run_pending_migrations, Connect, DbPool};

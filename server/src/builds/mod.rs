@@ -12,7 +12,6 @@ pub mod follower;
 pub mod harness;
 pub mod hub;
 pub mod log_text;
-pub mod offline_agent;
 pub mod queue;
 pub mod repo;
 pub mod runner;

@@ -7,26 +7,7 @@ use std::time::Duration;
 use super::prices::ModelPrices;
 use super::retry::RetryPolicy;
 use super::stream::ReplyTimeouts;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    /// Built in, deterministic, no network: the default without a key.
-    Offline,
-    Anthropic,
-    /// Any server speaking OpenAI's chat completions (Ollama, vLLM,
-    /// llama.cpp, gateways).
-    OpenAi,
-}
-
-impl ProviderKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            ProviderKind::Offline => "offline",
-            ProviderKind::Anthropic => "anthropic",
-            ProviderKind::OpenAi => "openai",
-        }
-    }
-}
+use super::ProviderKind;
 
 #[derive(Clone)]
 pub struct LlmConfig {

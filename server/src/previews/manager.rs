@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agent_protocol::harness::PREVIEW_FILE;
 use app::model::builds::{BuildEvent, LogStream};
 use app::model::previews::{PreviewState, PreviewStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,7 +18,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use super::credential_checks::CredentialChecks;
-use super::manifest::{PreviewManifest, PREVIEW_FILE};
+use super::manifest::PreviewManifest;
 use super::{socket, PreviewSettings};
 use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::events::{self, EventLimits, EventSink};

@@ -3,10 +3,9 @@
 //! command runs in the sandbox with `PORT` set to the port, and must listen
 //! there on the sandbox's loopback (or every address).
 
+use agent_protocol::harness::PREVIEW_FILE;
 use serde::Deserialize;
 
-/// The file's name in the work directory.
-pub const PREVIEW_FILE: &str = "preview.json";
 /// The longest command taken: one line of shell, not a script.
 const MAX_COMMAND_CHARS: usize = 1000;
 /// Ports that are not the app's: the egress proxy's, inside the sandbox.

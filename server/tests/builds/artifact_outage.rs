@@ -16,7 +16,7 @@ use common::{
     new_s3_bucket, s3_storage_at, sha256_hex, sign_up, start_build, stored_events, test_build_settings,
     test_s3, wait_for_artifact, wait_for_build, As,
 };
-use server::builds::offline_agent::OfflineAgent;
+use offline_agent::OfflineAgent;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use app::model::builds::{BuildEvent, BuildStatus};
 use common::database_link::DatabaseLink;
-use server::builds::offline_agent::OfflineAgent;
+use offline_agent::OfflineAgent;
 use server::builds::BuildSettings;
 use server::db::build_pool;
 

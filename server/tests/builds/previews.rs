@@ -11,7 +11,7 @@ use std::time::Duration;
 use app::model::builds::{BuildEvent, BuildStatus, LogStream};
 use app::model::previews::{PreviewLink, PreviewState, PreviewStatus};
 use axum::Router;
-use server::builds::offline_agent::OfflineAgent;
+use offline_agent::OfflineAgent;
 use server::http::preview_site::{preview_router, PreviewSite, ACCESS_COOKIE};
 use server::http::BuildSetup;
 use server::previews::access::AccessSigner;

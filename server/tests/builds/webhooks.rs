@@ -13,8 +13,8 @@ use common::{
     api, body_as, build_app, build_setup, build_setup_with, create_spec, local_sandbox_engine,
     migrated_database, sign_up, start_build, test_build_settings, wait_for_build, As, BuildApp, TestUser,
 };
+use offline_agent::OfflineAgent;
 use serde_json::json;
-use server::builds::offline_agent::OfflineAgent;
 use standardwebhooks::Webhook;
 
 const SPEC: &str = "# Todo list\n\n## Features\n- Add a todo with a title\n- Mark a todo as done\n";

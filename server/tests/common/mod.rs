@@ -21,7 +21,7 @@ use axum::Router;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use server::builds::offline_agent::OfflineAgent;
+use offline_agent::OfflineAgent;
 use server::builds::{ArtifactSettings, BuildSettings};
 use server::chats::AssistantSettings;
 use server::config::{AuthConfig, DatabaseConfig};

@@ -24,13 +24,13 @@ use crate::builds::artifacts::{
 };
 use crate::builds::events;
 use crate::builds::harness::features::parse_feature_list;
-use crate::builds::harness::protocol::FEATURE_LIST_FILE;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self as build_repo, BuildRow};
 use crate::cpu_work::off_the_runtime;
 use crate::db::{Connect, DbPool, StoreError};
 use crate::sandbox::{CommandOutput, Sandbox, SandboxEngine};
 use crate::storage::{Storage, StorageError};
+use agent_protocol::harness::FEATURE_LIST_FILE;
 
 /// How often an idle archiver looks for work anyway (other processes' retries).
 const POLL_EVERY: Duration = Duration::from_secs(5);

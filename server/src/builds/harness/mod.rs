@@ -6,7 +6,6 @@
 pub mod features;
 pub mod guard;
 pub mod prompts;
-pub mod protocol;
 pub mod test_results;
 pub mod tools;
 
@@ -242,7 +241,7 @@ impl Session<'_> {
         let request = CompletionRequest {
             system: prompts::system_prompt(),
             messages: messages.to_vec(),
-            tools: protocol::tool_definitions(),
+            tools: agent_protocol::harness::tool_definitions(),
             max_tokens: self.limits.max_tokens,
         };
         let before = report.usage;

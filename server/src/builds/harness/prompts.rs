@@ -4,7 +4,7 @@
 //! where to find what earlier sessions did.
 
 use super::features::Feature;
-use super::protocol::{
+use agent_protocol::harness::{
     AGENT_SYSTEM_HEADING, CODING, FEATURE_INDEX_LINE, FEATURE_LIST_FILE, INITIALIZER, INIT_SCRIPT,
     PREVIEW_FILE, PROGRESS_FILE, SESSION_LINE, SPEC_FILE,
 };

@@ -10,13 +10,15 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{EXIT_CODE_LINE, LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, WRITE_FILE};
 use super::test_results::count_tests;
 use crate::builds::build_metrics::{BuildMetrics, CommandOutcome};
 use crate::builds::events::EventSink;
 use crate::llm::ToolCall;
 use crate::sandbox::egress::{EgressOutcome, EgressRecord};
 use crate::sandbox::{CommandOutput, OutputStream, Sandbox, SandboxError};
+use agent_protocol::harness::{
+    EXIT_CODE_LINE, LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, WRITE_FILE,
+};
 
 /// Output lines kept for the model's excerpt and test counting; the log
 /// has them all.

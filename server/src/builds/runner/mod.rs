@@ -22,7 +22,6 @@ use crate::builds::checkpoints::Checkpoints;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
 use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
-use crate::builds::harness::protocol::FEATURE_LIST_FILE;
 use crate::builds::harness::{prompts, Session, SessionEnd, SessionLimits, SessionReport};
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, ClaimedBuild, SessionTally};
@@ -31,6 +30,7 @@ use crate::db::{DbPool, StoreError};
 use crate::llm::retry::LONGEST_PROVIDER_WAIT;
 use crate::llm::LlmProvider;
 use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
+use agent_protocol::harness::FEATURE_LIST_FILE;
 
 mod lease;
 mod work_directory;

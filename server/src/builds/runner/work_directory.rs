@@ -7,8 +7,8 @@ use std::sync::Arc;
 use app::model::builds::{BuildEvent, Severity};
 
 use super::{Run, RunEnd};
-use crate::builds::harness::protocol::SPEC_FILE;
 use crate::sandbox::{Sandbox, SandboxError};
+use agent_protocol::harness::SPEC_FILE;
 
 impl Run<'_> {
     /// The build's sandbox, and the session its work directory is as of

@@ -2,9 +2,7 @@
 //! features, lay out the app's skeleton with a passing test, and commit it.
 //! Each turn works its plan out again from the tool results so far.
 
-use crate::builds::harness::protocol::{
-    FEATURE_LIST_FILE, INIT_SCRIPT, PREVIEW_FILE, PROGRESS_FILE, SPEC_FILE,
-};
+use agent_protocol::harness::{FEATURE_LIST_FILE, INIT_SCRIPT, PREVIEW_FILE, PROGRESS_FILE, SPEC_FILE};
 
 use super::app_stack::AppStack;
 use super::conversation::{command_of, exit_code, is_command, is_read_of, is_test_run, Conversation};

@@ -12,8 +12,8 @@ use std::process::{Command, Output, Stdio};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::builds::harness::protocol::{FEATURE_LIST_FILE, PROGRESS_FILE, REPLACE_IN_FILE, SPEC_FILE};
-use crate::llm::{CollectedReply, Message};
+use agent_protocol::harness::{FEATURE_LIST_FILE, PROGRESS_FILE, REPLACE_IN_FILE, SPEC_FILE};
+use agent_protocol::llm::{CollectedReply, Message};
 
 use super::behaviour::Behaviour;
 use super::design::design_features;
@@ -378,7 +378,7 @@ const PYTHON_PARSE: &str = "import ast, sys; ast.parse(open(sys.argv[1], 'rb').r
 
 #[test]
 fn every_template_parses_as_it_is() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/builds/offline_agent/templates");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/templates");
     let templates = files_under(&root, &root);
     assert!(!templates.is_empty(), "no templates under {}", root.display());
     let (has_node, has_python, has_bash) = (has_program("node"), has_program("python3"), has_program("bash"));

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::builds::harness::protocol::{
+use agent_protocol::harness::{
     tool_definitions, AGENT_SYSTEM_HEADING, CODING, EXIT_CODE_LINE, FEATURE_INDEX_LINE, INITIALIZER,
     LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, SESSION_LINE, SPEC_FILE, WRITE_FILE,
 };
-use crate::llm::{
+use agent_protocol::llm::{
     collect_reply, CollectedReply, CompletionRequest, ContentBlock, LlmProvider, Message, Role, StopReason,
 };
 

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::builds::harness::protocol::{
+use agent_protocol::harness::{
     CODING, EXIT_CODE_LINE, FEATURE_INDEX_LINE, INITIALIZER, LIST_FILES, READ_FILE, RUN_COMMAND, SESSION_LINE,
 };
-use crate::llm::{ContentBlock, Message, Role, ToolCall};
+use agent_protocol::llm::{ContentBlock, Message, Role, ToolCall};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Session {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::builds::harness::protocol::{LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, WRITE_FILE};
+use agent_protocol::harness::{LIST_FILES, READ_FILE, REPLACE_IN_FILE, RUN_COMMAND, WRITE_FILE};
 
 /// A tool call before it has an id; ids are given when the turn is streamed.
 #[derive(Debug, Clone, PartialEq)]

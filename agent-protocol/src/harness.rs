@@ -17,8 +17,9 @@ pub const FEATURE_LIST_FILE: &str = "feature_list.json";
 /// Notes one session leaves for the next (each starts with a fresh context).
 pub const PROGRESS_FILE: &str = "agent-progress.md";
 pub const INIT_SCRIPT: &str = "init.sh";
-/// How the app is started for its live preview (see `previews::manifest`).
-pub const PREVIEW_FILE: &str = crate::previews::manifest::PREVIEW_FILE;
+/// How the app is started for its live preview: `{"command": "...", "port": 3000}`
+/// (the server reads it in `previews::manifest`).
+pub const PREVIEW_FILE: &str = "preview.json";
 
 /// The first line of a session's first user message: `Session: initializer`
 /// or `Session: coding`. A coding session names its feature on the next

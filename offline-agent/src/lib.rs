@@ -24,8 +24,8 @@ mod tests;
 
 use std::time::Duration;
 
-use crate::builds::harness::protocol::AGENT_SYSTEM_HEADING;
-use crate::llm::{
+use agent_protocol::harness::AGENT_SYSTEM_HEADING;
+use agent_protocol::llm::{
     CompletionRequest, ContentBlock, EventStream, LlmProvider, ProviderError, ProviderInfo, ProviderKind,
     StopReason, StreamEvent, ToolCall, Usage,
 };

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::builds::harness::protocol::{FEATURE_LIST_FILE, PROGRESS_FILE};
+use agent_protocol::harness::{FEATURE_LIST_FILE, PROGRESS_FILE};
 
 use super::app_stack::AppStack;
 use super::conversation::{
