@@ -1,11 +1,13 @@
-//! How much one account may keep: specs, versions of one spec, chats,
-//! projects, API tokens and webhooks. Generous limits, so a runaway script
-//! or an abuser cannot fill the database; each refusal is a 409 that says
-//! what to do.
+//! How much one account may keep: specs, versions of one spec, the bytes
+//! all its specs' versions take, chats, projects, API tokens and webhooks.
+//! Generous limits, so a runaway script or an abuser cannot fill the
+//! database; each refusal is a 409 that says what to do.
 
 use app::error::AppError;
+use app::format::byte_size;
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -16,6 +18,8 @@ use crate::db::ServiceError;
 pub struct Quotas {
     pub specs: i64,
     pub versions_per_spec: i64,
+    /// The names and texts of all the versions of an account's specs.
+    pub spec_bytes: i64,
     pub chats: i64,
     pub projects: i64,
     pub api_tokens: i64,
@@ -27,6 +31,8 @@ impl Default for Quotas {
         Self {
             specs: 1_000,
             versions_per_spec: 1_000,
+            // Some ten thousand versions of a long spec (about 25 KiB).
+            spec_bytes: 256 * 1024 * 1024,
             chats: 1_000,
             projects: 200,
             api_tokens: 50,
@@ -111,6 +117,39 @@ impl Quotas {
         let limit = self.limit(kind);
         if kept >= limit {
             return Err(full(kind, limit).into());
+        }
+        Ok(())
+    }
+
+    /// Whether `owner_id`'s specs may keep a version of `bytes` more. Run
+    /// inside the transaction that keeps it: like [`Quotas::make_room`], it
+    /// locks the owner's total until the transaction ends.
+    pub async fn make_room_for_version(
+        &self,
+        connection: &mut AsyncPgConnection,
+        owner_id: Uuid,
+        bytes: i64,
+    ) -> Result<(), ServiceError> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<Text, _>(format!("quota spec bytes {owner_id}"))
+            .execute(connection)
+            .await?;
+        // A bigint sum is numeric in PostgreSQL; a thousand specs of a few
+        // hundred MiB stay far within bigint.
+        let kept: i64 = app_specs::table
+            .filter(app_specs::user_id.eq(owner_id))
+            .select(sql::<BigInt>("coalesce(sum(stored_bytes), 0)::bigint"))
+            .get_result(connection)
+            .await?;
+        if kept + bytes > self.spec_bytes {
+            return Err(AppError::Conflict(format!(
+                "Your specs and their versions take {} of the {} one account may keep, and this needs {} \
+                 more. Delete specs you no longer need (their versions go with them), then try again.",
+                byte_size(kept),
+                byte_size(self.spec_bytes),
+                byte_size(bytes)
+            ))
+            .into());
         }
         Ok(())
     }

@@ -174,6 +174,8 @@ pub(super) fn read_auth(reader: &mut Reader<'_>) -> Option<AuthConfig> {
     })
 }
 
+const MIB: i64 = 1024 * 1024;
+
 /// MAX_*_PER_USER and MAX_VERSIONS_PER_SPEC: how much one account may keep.
 fn read_quotas(reader: &mut Reader<'_>, defaults: Quotas) -> Option<Quotas> {
     let mut quota = |name: &str, default: i64| {
@@ -181,6 +183,7 @@ fn read_quotas(reader: &mut Reader<'_>, defaults: Quotas) -> Option<Quotas> {
     };
     let specs = quota("MAX_SPECS_PER_USER", defaults.specs);
     let versions_per_spec = quota("MAX_VERSIONS_PER_SPEC", defaults.versions_per_spec);
+    let spec_megabytes = quota("MAX_SPEC_MB_PER_USER", defaults.spec_bytes / MIB);
     let chats = quota("MAX_CHATS_PER_USER", defaults.chats);
     let projects = quota("MAX_PROJECTS_PER_USER", defaults.projects);
     let api_tokens = quota("MAX_API_TOKENS_PER_USER", defaults.api_tokens);
@@ -188,6 +191,7 @@ fn read_quotas(reader: &mut Reader<'_>, defaults: Quotas) -> Option<Quotas> {
     Some(Quotas {
         specs: specs?,
         versions_per_spec: versions_per_spec?,
+        spec_bytes: spec_megabytes? * MIB,
         chats: chats?,
         projects: projects?,
         api_tokens: api_tokens?,

@@ -388,12 +388,14 @@ mod tests {
             URL,
             ("MAX_SPECS_PER_USER", "5"),
             ("MAX_VERSIONS_PER_SPEC", "6"),
+            ("MAX_SPEC_MB_PER_USER", "3"),
             ("API_REQUESTS_PER_MINUTE", "7"),
             ("BUILDS_STARTED_PER_HOUR", "8"),
             ("PAGE_REQUESTS_PER_MINUTE", "9"),
         ])
         .expect("valid");
         assert_eq!((config.auth.quotas.specs, config.auth.quotas.versions_per_spec), (5, 6));
+        assert_eq!(config.auth.quotas.spec_bytes, 3 * 1024 * 1024);
         assert_eq!(config.auth.quotas.projects, 200, "the rest keep their defaults");
         assert_eq!(config.auth.api_requests, crate::rate_limits::Quota::per_minute(7));
         assert_eq!(config.builds.starts_per_user, crate::rate_limits::Quota::per_hour(8));

@@ -35,6 +35,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        stored_bytes -> Int8,
     }
 }
 

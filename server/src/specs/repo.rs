@@ -210,7 +210,8 @@ pub struct SpecRecord<'a> {
     pub chat_id: Option<Uuid>,
 }
 
-/// Inserts a spec as version 1 (call inside a transaction).
+/// Inserts a spec at version 1, without the version's row (call inside a
+/// transaction, then [`insert_version`]).
 pub async fn insert(
     connection: &mut AsyncPgConnection,
     owner_id: Uuid,
@@ -229,10 +230,17 @@ pub async fn insert(
         ))
         .execute(connection)
         .await?;
-    insert_version(connection, id, 1, spec.name, spec.content).await?;
     Ok(id)
 }
 
+/// What a version of `name` and `content` takes, as the spec's
+/// `stored_bytes` and the account's quota count it.
+pub fn version_bytes(name: &str, content: &str) -> i64 {
+    (name.len() + content.len()) as i64
+}
+
+/// Keeps a version of the spec, and adds what it takes to the spec's
+/// `stored_bytes` (call inside the transaction that checked the quota).
 pub async fn insert_version(
     connection: &mut AsyncPgConnection,
     spec_id: Uuid,
@@ -240,7 +248,7 @@ pub async fn insert_version(
     name: &str,
     content: &str,
 ) -> StoreResult<()> {
-    Ok(diesel::insert_into(app_spec_versions::table)
+    diesel::insert_into(app_spec_versions::table)
         .values((
             app_spec_versions::spec_id.eq(spec_id),
             app_spec_versions::version.eq(version),
@@ -248,8 +256,12 @@ pub async fn insert_version(
             app_spec_versions::content.eq(content),
         ))
         .execute(connection)
-        .await
-        .map(drop)?)
+        .await?;
+    diesel::update(app_specs::table.filter(app_specs::id.eq(spec_id)))
+        .set(app_specs::stored_bytes.eq(app_specs::stored_bytes + version_bytes(name, content)))
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 /// Writes the spec's current state (call after [`lock_current`]).

@@ -12,7 +12,7 @@ use app::model::specs::{
 };
 use app::ports::Specs;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::db::{Connect, DbPool, ServiceError, StoreError};
@@ -62,6 +62,21 @@ fn changed_since(base: i32, version: i32) -> AppError {
     ))
 }
 
+/// Keeps a version of the owner's spec, if their specs have room for it:
+/// every version, the first included, is written here.
+async fn keep_version(
+    quotas: Quotas,
+    connection: &mut AsyncPgConnection,
+    owner_id: Uuid,
+    spec_id: Uuid,
+    version: i32,
+    name: &str,
+    content: &str,
+) -> Result<(), ServiceError> {
+    quotas.make_room_for_version(connection, owner_id, repo::version_bytes(name, content)).await?;
+    Ok(repo::insert_version(connection, spec_id, version, name, content).await?)
+}
+
 /// "Copy of …", shortened to fit the name limit.
 fn copy_name(name: &str) -> String {
     let copy: String = format!("Copy of {name}").chars().take(MAX_SPEC_NAME_CHARS).collect();
@@ -80,7 +95,10 @@ impl SpecService {
         let id = connection
             .transaction(async |connection| {
                 quotas.make_room(connection, owner_id, Kept::Specs).await?;
-                Ok::<_, ServiceError>(repo::insert(connection, owner_id, spec).await?)
+                let (name, content) = (spec.name, spec.content);
+                let id = repo::insert(connection, owner_id, spec).await?;
+                keep_version(quotas, connection, owner_id, id, 1, name, content).await?;
+                Ok::<_, ServiceError>(id)
             })
             .await
             .map_err(write_error)?;
@@ -134,7 +152,8 @@ impl Specs for SpecService {
                 let new_version = if is_new_version { version + 1 } else { version };
                 if is_new_version {
                     self.quotas.room_for_version(version)?;
-                    repo::insert_version(connection, id, new_version, &new_name, &new_content).await?;
+                    keep_version(self.quotas, connection, owner.id, id, new_version, &new_name, &new_content)
+                        .await?;
                 } else if new_project == project_id {
                     // Nothing changes, so nothing moves it up the recent lists.
                     return Ok(());

@@ -10,7 +10,15 @@ use server::config::AuthConfig;
 use server::quotas::Quotas;
 
 fn two_of_everything() -> AuthConfig {
-    let quotas = Quotas { specs: 2, versions_per_spec: 2, chats: 2, projects: 2, api_tokens: 2, webhooks: 2 };
+    let quotas = Quotas {
+        specs: 2,
+        versions_per_spec: 2,
+        spec_bytes: Quotas::default().spec_bytes,
+        chats: 2,
+        projects: 2,
+        api_tokens: 2,
+        webhooks: 2,
+    };
     AuthConfig { quotas, ..common::test_auth_config() }
 }
 
@@ -64,6 +72,47 @@ async fn a_spec_keeps_its_quota_of_versions_and_says_to_duplicate_it() {
     let unchanged =
         api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": "# One, again" }))).await;
     assert_eq!(unchanged.status, 200, "{}", unchanged.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_all_versions_of_an_accounts_specs_take_is_bounded_and_deleting_a_spec_frees_its_share() {
+    let database = common::migrated_database().await;
+    let roomy = common::test_auth_config();
+    let quotas = Quotas { spec_bytes: 1_000, ..roomy.quotas };
+    let app = app_with_auth(database.pool.clone(), AuthConfig { quotas, ..roomy });
+    let ada = sign_up(&app, "ada@example.com").await;
+    // A one-letter name and 399 bytes of text: 400 bytes a version.
+    let text = |letter: &str| format!("#{}", letter.repeat(398));
+    let spec = create_spec(&app, &ada, "A", &text("a")).await;
+    let path = format!("/api/specs/{}", spec["id"].as_str().unwrap());
+    let second = api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": text("b") }))).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+
+    // 800 bytes kept: a third version does not fit, nor a new spec, nor a copy.
+    let third = api(&app, "PATCH", &path, As::User(&ada), Some(json!({ "content": text("c") }))).await;
+    assert_eq!(third.status, 409, "{}", third.body);
+    Contract::served_by(&app).await.assert_honoured("patch", "/api/specs/{id}", &third);
+    let message = third.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("Your specs and their versions take 800 B of the 1000 B one account may keep, and this needs 400 B more"),
+        "{message}"
+    );
+    let another = json!({ "name": "B", "content": text("d") });
+    assert_eq!(api(&app, "POST", "/api/specs", As::User(&ada), Some(another.clone())).await.status, 409);
+    let copy = api(&app, "POST", &format!("{path}/duplicate"), As::User(&ada), None).await;
+    assert_eq!(copy.status, 409, "{}", copy.body);
+    let kept = api(&app, "GET", &path, As::User(&ada), None).await.json();
+    assert_eq!((kept["version"].as_i64(), kept["content"].as_str()), (Some(2), Some(text("b").as_str())));
+    let listed = api(&app, "GET", "/api/specs", As::User(&ada), None).await.json();
+    assert_eq!(listed["total"], 1, "nothing else was stored: {listed}");
+
+    // Another account has its own room.
+    let bob = sign_up(&app, "bob@example.com").await;
+    create_spec(&app, &bob, "Bob's", &"#".repeat(990)).await;
+
+    assert_eq!(api(&app, "DELETE", &path, As::User(&ada), None).await.status, 204);
+    let response = api(&app, "POST", "/api/specs", As::User(&ada), Some(another)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

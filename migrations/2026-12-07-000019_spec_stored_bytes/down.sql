@@ -1,0 +1,1 @@
+ALTER TABLE app_specs DROP COLUMN stored_bytes;
