@@ -14,7 +14,7 @@ use app::model::builds::{
     MAX_ACTIVE_BUILDS_PER_USER, MAX_LOG_PAGE, MAX_LOG_PAGE_BYTES,
 };
 use app::model::specs::Page;
-use app::ports::{Artifacts, Builds, Specs};
+use app::ports::{Builds, Specs};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -298,12 +298,7 @@ impl Builds for BuildService {
                 status.label().to_lowercase()
             )));
         }
-        if self.artifacts.info(owner, id).await?.state.is_in_progress() {
-            return Err(AppError::Conflict(
-                "This build's work is being archived. Try again in a moment.".into(),
-            ));
-        }
-        // Objects first: if storage is down, nothing is deleted and the person can retry.
+        // Objects first: if storage is down, the build stays and the person can retry.
         self.artifacts.forget(id).await?;
         let mut connection = self.pool.connection().await?;
         repo::delete(&mut connection, owner.id, id).await?;

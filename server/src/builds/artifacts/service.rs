@@ -251,8 +251,17 @@ impl ArtifactService {
         Ok((listed, extracted))
     }
 
-    /// Removes what the build stored and its work directory on this machine.
+    /// Removes what the build stored and its work directory on this machine,
+    /// unless its archive is being made (a 409 to try again in a moment).
+    /// No archive starts afterwards, so nothing is stored once it is done.
     pub async fn forget(&self, build_id: Uuid) -> Result<(), AppError> {
+        let mut connection = self.pool.connection().await?;
+        if !repo::begin_forgetting(&mut connection, build_id).await? {
+            return Err(AppError::Conflict(
+                "This build's work is being archived. Try again in a moment.".into(),
+            ));
+        }
+        drop(connection);
         self.storage.delete_prefix(&build_prefix(build_id)).await?;
         match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => {
