@@ -23,6 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::common::contract::Contract;
+use crate::common::database_link::DatabaseLink;
 use crate::common::{
     self, api, body_as, create_spec, get_as, sign_up, start_build, stored_events, wait_for_build, As,
     BuildApp, TestDatabase, TestUser,
@@ -36,6 +37,8 @@ struct PreviewApp {
     /// would (written beside the engine, a file could land under the disk's
     /// mount point while it is not mounted, and be hidden by the next mount).
     engine: Arc<LocalEngine>,
+    /// The road to the database, which a test can cut (when it asked for one).
+    link: Option<DatabaseLink>,
     _database: TestDatabase,
     origin: String,
     client: reqwest::Client,
@@ -44,11 +47,28 @@ struct PreviewApp {
 
 impl PreviewApp {
     async fn start(settings: PreviewSettings) -> Self {
-        Self::start_with(settings, common::test_build_settings(1)).await
+        Self::start_with(settings, common::test_build_settings(1), false).await
     }
 
-    async fn start_with(settings: PreviewSettings, builds: server::builds::BuildSettings) -> Self {
+    /// One whose road to the database a test can cut (`link`).
+    async fn start_linked(settings: PreviewSettings) -> Self {
+        Self::start_with(settings, common::test_build_settings(1), true).await
+    }
+
+    async fn start_with(
+        settings: PreviewSettings,
+        builds: server::builds::BuildSettings,
+        linked: bool,
+    ) -> Self {
         let database = common::migrated_database().await;
+        let link = if linked { Some(DatabaseLink::to(&database.url).await) } else { None };
+        let served_database = match &link {
+            Some(link) => TestDatabase {
+                pool: server::db::build_pool(&common::database_config(&link.url)).expect("a pool"),
+                url: link.url.clone(),
+            },
+            None => TestDatabase { pool: database.pool.clone(), url: database.url.clone() },
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let origin = format!("http://localhost:{}", listener.local_addr().expect("an address").port());
         let engine = Arc::new(common::local_sandbox_engine());
@@ -61,7 +81,7 @@ impl PreviewApp {
             metrics_token: Some(METRICS_TOKEN.into()),
             ..common::test_auth_config()
         };
-        let app = common::build_app_with_auth(&database, setup, auth);
+        let app = common::build_app_with_auth(&served_database, setup, auth);
         let site = PreviewSite {
             previews: app.state.builds.previews.clone(),
             signer: app.state.builds.preview_signer.clone(),
@@ -76,7 +96,7 @@ impl PreviewApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
-        Self { app, engine, _database: database, origin, client, _server: server }
+        Self { app, engine, link, _database: database, origin, client, _server: server }
     }
 
     /// A user, and a completed offline build of theirs.
@@ -373,13 +393,51 @@ async fn access_ends_when_the_token_or_the_sign_in_that_asked_for_it_does() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn access_goes_on_while_the_database_cannot_answer_and_is_asked_again_once_it_can() {
+    let recheck = Duration::from_millis(300);
+    let preview = PreviewApp::start_linked(PreviewSettings {
+        access_recheck: recheck,
+        ..common::test_preview_settings()
+    })
+    .await;
+    let link = preview.link.as_ref().expect("a road to the database");
+    let (owner, build) = preview.finished_build("preview-outage@example.com").await;
+    let router = &preview.app.router;
+    preview.write(build, "test-app.mjs", TEST_APP).await;
+    preview.write(build, "preview.json", r#"{"command": "node test-app.mjs", "port": 4100}"#).await;
+    let (token_id, secret) = common::create_token(router, &owner, "preview script").await;
+    let by_token = preview.enter_as(As::Token(&secret), build).await;
+    assert_eq!(preview.get_started("/", &by_token).await.status(), 200);
+
+    // The database is gone for several periods: nothing says the token was
+    // revoked, so the app stays open, its open tunnel too.
+    link.cut();
+    let (mut tunnel, head) = preview.open_tunnel(&by_token).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    for _ in 0..4 {
+        tokio::time::sleep(recheck).await;
+        assert_eq!(preview.get("/", Some(&by_token)).await.status(), 200, "access went on");
+    }
+    let mut byte = [0_u8; 1];
+    let still_open = tokio::time::timeout(recheck * 2, tunnel.read(&mut byte)).await;
+    assert!(still_open.is_err(), "the tunnel stayed open: {still_open:?}");
+
+    // Back again: the revocation is seen at the next question.
+    link.restore();
+    let revoked = api(router, "DELETE", &format!("/api/tokens/{token_id}"), As::User(&owner), None).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    preview.refused_within(&by_token, recheck * 10).await;
+    preview.app.state.builds.previews.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_app_can_be_opened_while_the_agent_is_still_building_it() {
     // Slow steps: the build runs for a while after its skeleton is written.
     let builds = server::builds::BuildSettings {
         offline_step_delay: Duration::from_millis(400),
         ..common::test_build_settings(1)
     };
-    let preview = PreviewApp::start_with(common::test_preview_settings(), builds).await;
+    let preview = PreviewApp::start_with(common::test_preview_settings(), builds, false).await;
     let router = &preview.app.router;
     let owner = sign_up(router, "preview-live@example.com").await;
     let spec = create_spec(
