@@ -764,58 +764,58 @@ async fn an_archive_no_server_can_make_is_given_up_after_a_day_and_its_build_may
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn once_a_build_is_being_deleted_no_retry_or_archiver_takes_its_archive_up() {
+async fn a_retry_asked_for_while_a_build_is_deleted_comes_first_or_finds_nothing_to_retry() {
+    use diesel_async::AsyncConnection;
     use server::builds::artifacts::repo as artifact_repo;
     let database = migrated_database().await;
     let app = build_app(&database, idle_build_setup());
     let user = sign_up(&app.router, "deleter@example.com").await;
     let spec = create_spec(&app.router, &user, "Todo", SPEC).await;
-    let failed = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
-    let uploading = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
-    // One whose upload failed (a retry could start it again), one being uploaded now.
+    let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    // Its upload failed: a retry could start it again.
     common::run_sql(
         &database.pool,
         &format!(
-            "UPDATE builds SET status = 'failed', started_at = now(), finished_at = now() \
-             WHERE id IN ('{failed}', '{uploading}');
-             INSERT INTO build_artifacts (build_id, state, message) VALUES ('{failed}', 'failed', 'Storage was down.');
-             INSERT INTO build_artifacts (build_id, state, claimed_by, claimed_until) \
-             VALUES ('{uploading}', 'uploading', gen_random_uuid(), now() + interval '1 minute')",
-            failed = failed.id,
-            uploading = uploading.id
+            "UPDATE builds SET status = 'failed', started_at = now(), finished_at = now() WHERE id = '{id}';
+             INSERT INTO build_artifacts (build_id, state, message) VALUES ('{id}', 'failed', 'Storage was down.')",
+            id = build.id
         ),
     )
     .await;
+    let path = format!("/api/builds/{}", build.id);
 
+    // A retry under way when Delete comes: Delete waits for it, then finds
+    // the archive being made and leaves the build.
     let mut connection = database.pool.get().await.expect("a connection");
-    assert!(
-        !artifact_repo::begin_forgetting(&mut connection, uploading.id).await.expect("the lock"),
-        "an archive being made is left to finish"
-    );
-    assert!(artifact_repo::begin_forgetting(&mut connection, failed.id).await.expect("the lock"));
-    // Between this and the build's deletion, nothing can start an upload.
-    assert!(!artifact_repo::retry(&mut connection, failed.id).await.expect("the update"));
-    let worker = Uuid::now_v7();
-    let lease = std::time::Duration::from_secs(60);
-    assert!(!artifact_repo::claim(&mut connection, failed.id, worker, lease).await.expect("the update"));
-    let retried = api(
-        &app.router,
-        "POST",
-        &format!("/api/builds/{}/artifacts/retry", failed.id),
-        As::User(&user),
-        None,
+    let deleting = connection
+        .transaction(async |connection| {
+            assert!(artifact_repo::retry(connection, build.id).await.expect("the retry"));
+            let deleting = tokio::spawn({
+                let (router, user, path) = (app.router.clone(), user.clone(), path.clone());
+                async move { api(&router, "DELETE", &path, As::User(&user), None).await }
+            });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert!(!deleting.is_finished(), "Delete went on while the retry held the archive");
+            Ok::<_, diesel::result::Error>(deleting)
+        })
+        .await
+        .expect("the retry commits");
+    let refused = deleting.await.expect("the request");
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("being archived"), "{}", refused.body);
+
+    // Failed once more: now Delete goes first, and takes the archive with the build.
+    common::run_sql(
+        &database.pool,
+        &format!("UPDATE build_artifacts SET state = 'failed' WHERE build_id = '{}'", build.id),
     )
     .await;
-    assert_eq!(retried.status, 409, "{}", retried.body);
-    let info =
-        get_as(&app.router, &format!("/api/builds/{}/artifacts/manifest", failed.id), As::User(&user)).await;
-    assert!(info.body.contains(artifact_repo::BEING_DELETED), "{}", info.body);
-
-    let delete = async |id: Uuid| {
-        api(&app.router, "DELETE", &format!("/api/builds/{id}"), As::User(&user), None).await.status
-    };
-    assert_eq!(delete(uploading.id).await, 409, "a build waits for its archive before it may go");
-    assert_eq!(delete(failed.id).await, 204, "a delete begun may be finished");
+    assert_eq!(api(&app.router, "DELETE", &path, As::User(&user), None).await.status, 204);
+    assert!(!artifact_repo::retry(&mut connection, build.id).await.expect("the update"));
+    let lease = Duration::from_secs(60);
+    assert!(!artifact_repo::claim(&mut connection, build.id, Uuid::now_v7(), lease)
+        .await
+        .expect("the update"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -210,37 +210,30 @@ pub async fn record_failed(
     Ok(updated == 1)
 }
 
-/// What an archive of a build being deleted says, should its objects not go.
-pub const BEING_DELETED: &str = "This build is being deleted; delete it again to remove what is left.";
-
-/// The first step of deleting a build: unless its archive is being made
-/// (`false`), marks it removed, so that neither a retry nor an archiver
-/// takes it up while its objects and then the build go. Locked with the
-/// row, so a retry asked for at the same moment comes before (and this
-/// answers `false`) or after (and is refused).
-pub async fn begin_forgetting(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<bool> {
-    use diesel_async::AsyncConnection;
-
-    connection
-        .transaction(async |connection| {
-            let state: Option<String> = build_artifacts::table
-                .filter(build_artifacts::build_id.eq(build_id))
-                .select(build_artifacts::state)
-                .for_update()
-                .first(connection)
-                .await
-                .optional()?;
-            let Some(state) = state else { return Ok(true) };
-            if ArtifactState::parse(&state).is_some_and(ArtifactState::is_in_progress) {
-                return Ok(false);
-            }
-            diesel::update(build_artifacts::table.filter(build_artifacts::build_id.eq(build_id)))
-                .set((build_artifacts::state.eq("expired"), build_artifacts::message.eq(BEING_DELETED)))
-                .execute(connection)
-                .await?;
-            Ok(true)
-        })
+/// The archive's state, its row locked until the transaction ends (`None`
+/// without a row): a retry or an archiver's claim waits for the
+/// transaction, as the transaction waits for one already under way.
+pub async fn lock_state(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+) -> StoreResult<Option<ArtifactState>> {
+    let state: Option<String> = build_artifacts::table
+        .filter(build_artifacts::build_id.eq(build_id))
+        .select(build_artifacts::state)
+        .for_update()
+        .first(connection)
         .await
+        .optional()?;
+    // The column's CHECK constraint admits only the states there are.
+    Ok(state.map(|state| ArtifactState::parse(&state).unwrap_or(ArtifactState::Failed)))
+}
+
+/// Removes the archive's row: with it gone, nothing can retry or claim it.
+pub async fn delete_row(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreResult<()> {
+    diesel::delete(build_artifacts::table.filter(build_artifacts::build_id.eq(build_id)))
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 /// Puts a failed upload back in line; `false` unless it had failed.

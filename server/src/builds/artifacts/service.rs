@@ -12,6 +12,7 @@ use app::model::artifacts::{
 };
 use app::model::builds::build_not_found;
 use app::ports::Artifacts;
+use diesel_async::AsyncConnection;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -21,7 +22,7 @@ use crate::builds::artifacts::rendered;
 use crate::builds::artifacts::repo::{self, ArtifactRow};
 use crate::builds::artifacts::{build_prefix, manifest_key, ArtifactSettings};
 use crate::cpu_work::off_the_runtime;
-use crate::db::{Connect, DbPool};
+use crate::db::{Connect, DbPool, ServiceError};
 use crate::sandbox::SandboxEngine;
 use crate::storage::signed_url::SignedParams;
 use crate::storage::{ByteRange, DownloadUrl, ObjectDownload, ObjectKey, Storage, StorageError};
@@ -253,16 +254,29 @@ impl ArtifactService {
 
     /// Removes what the build stored and its work directory on this machine,
     /// unless its archive is being made (a 409 to try again in a moment).
-    /// No archive starts afterwards, so nothing is stored once it is done.
+    /// The archive's row is locked while the objects go and removed with
+    /// them, so a retry asked for meanwhile either came first (and this
+    /// waits for it) or finds nothing to retry: no upload can outlive the
+    /// build. If storage fails, nothing changes and Delete can be pressed
+    /// again.
     pub async fn forget(&self, build_id: Uuid) -> Result<(), AppError> {
+        let storage = &self.storage;
         let mut connection = self.pool.connection().await?;
-        if !repo::begin_forgetting(&mut connection, build_id).await? {
-            return Err(AppError::Conflict(
-                "This build's work is being archived. Try again in a moment.".into(),
-            ));
-        }
+        connection
+            .transaction(async |connection| {
+                let state = repo::lock_state(connection, build_id).await?;
+                if state.is_some_and(ArtifactState::is_in_progress) {
+                    return Err(AppError::Conflict(
+                        "This build's work is being archived. Try again in a moment.".into(),
+                    )
+                    .into());
+                }
+                storage.delete_prefix(&build_prefix(build_id)).await.map_err(AppError::from)?;
+                repo::delete_row(connection, build_id).await?;
+                Ok::<_, ServiceError>(())
+            })
+            .await?;
         drop(connection);
-        self.storage.delete_prefix(&build_prefix(build_id)).await?;
         match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => {
                 if let Err(error) = sandbox.destroy().await {
