@@ -121,19 +121,31 @@ impl Quotas {
         Ok(())
     }
 
+    /// Locks `owner_id`'s total of spec bytes until the transaction ends.
+    /// A change to a spec takes it before the spec's row, as a new spec
+    /// takes it before writing one: every writer waits in the same order.
+    pub async fn lock_spec_bytes(
+        connection: &mut AsyncPgConnection,
+        owner_id: Uuid,
+    ) -> Result<(), ServiceError> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<Text, _>(format!("quota spec bytes {owner_id}"))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
     /// Whether `owner_id`'s specs may keep a version of `bytes` more. Run
     /// inside the transaction that keeps it: like [`Quotas::make_room`], it
-    /// locks the owner's total until the transaction ends.
+    /// locks the owner's total until the transaction ends (again, if
+    /// [`Quotas::lock_spec_bytes`] did: the lock is the transaction's).
     pub async fn make_room_for_version(
         &self,
         connection: &mut AsyncPgConnection,
         owner_id: Uuid,
         bytes: i64,
     ) -> Result<(), ServiceError> {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<Text, _>(format!("quota spec bytes {owner_id}"))
-            .execute(connection)
-            .await?;
+        Self::lock_spec_bytes(connection, owner_id).await?;
         // A bigint sum is numeric in PostgreSQL; a thousand specs of a few
         // hundred MiB stay far within bigint.
         let kept: i64 = app_specs::table

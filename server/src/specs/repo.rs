@@ -233,14 +233,15 @@ pub async fn insert(
     Ok(id)
 }
 
-/// What a version of `name` and `content` takes, as the spec's
-/// `stored_bytes` and the account's quota count it.
+/// What a version of `name` and `content` takes, as the database adds it
+/// to the spec's `stored_bytes` (migration 000019's trigger: the bytes of
+/// both, as UTF-8).
 pub fn version_bytes(name: &str, content: &str) -> i64 {
     (name.len() + content.len()) as i64
 }
 
-/// Keeps a version of the spec, and adds what it takes to the spec's
-/// `stored_bytes` (call inside the transaction that checked the quota).
+/// Keeps a version of the spec (call inside the transaction that checked
+/// the quota); the database counts its bytes into the spec's `stored_bytes`.
 pub async fn insert_version(
     connection: &mut AsyncPgConnection,
     spec_id: Uuid,
@@ -248,7 +249,7 @@ pub async fn insert_version(
     name: &str,
     content: &str,
 ) -> StoreResult<()> {
-    diesel::insert_into(app_spec_versions::table)
+    Ok(diesel::insert_into(app_spec_versions::table)
         .values((
             app_spec_versions::spec_id.eq(spec_id),
             app_spec_versions::version.eq(version),
@@ -256,12 +257,8 @@ pub async fn insert_version(
             app_spec_versions::content.eq(content),
         ))
         .execute(connection)
-        .await?;
-    diesel::update(app_specs::table.filter(app_specs::id.eq(spec_id)))
-        .set(app_specs::stored_bytes.eq(app_specs::stored_bytes + version_bytes(name, content)))
-        .execute(connection)
-        .await?;
-    Ok(())
+        .await
+        .map(drop)?)
 }
 
 /// Writes the spec's current state (call after [`lock_current`]).

@@ -139,6 +139,7 @@ impl Specs for SpecService {
         let mut connection = self.pool.connection().await?;
         connection
             .transaction(async |connection| {
+                Quotas::lock_spec_bytes(connection, owner.id).await?;
                 let (name, content, version, project_id) =
                     repo::lock_current(connection, owner.id, id).await?.ok_or_else(spec_not_found)?;
                 if let Some(base) = changes.base_version.filter(|base| *base != version) {

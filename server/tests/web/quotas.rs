@@ -98,17 +98,43 @@ async fn what_all_versions_of_an_accounts_specs_take_is_bounded_and_deleting_a_s
         "{message}"
     );
     let another = json!({ "name": "B", "content": text("d") });
-    assert_eq!(api(&app, "POST", "/api/specs", As::User(&ada), Some(another.clone())).await.status, 409);
-    let copy = api(&app, "POST", &format!("{path}/duplicate"), As::User(&ada), None).await;
-    assert_eq!(copy.status, 409, "{}", copy.body);
+    let refused = [
+        api(&app, "POST", "/api/specs", As::User(&ada), Some(another.clone())).await,
+        api(&app, "POST", &format!("{path}/duplicate"), As::User(&ada), None).await,
+        api(&app, "POST", &format!("{path}/versions/1/restore"), As::User(&ada), None).await,
+    ];
+    for response in refused {
+        assert_eq!(response.status, 409, "{}", response.body);
+        assert!(response.body.contains("take 800 B of the 1000 B"), "{}", response.body);
+    }
     let kept = api(&app, "GET", &path, As::User(&ada), None).await.json();
     assert_eq!((kept["version"].as_i64(), kept["content"].as_str()), (Some(2), Some(text("b").as_str())));
     let listed = api(&app, "GET", "/api/specs", As::User(&ada), None).await.json();
     assert_eq!(listed["total"], 1, "nothing else was stored: {listed}");
 
-    // Another account has its own room.
+    // Another account has its own room, and a version any writer keeps
+    // (here one written by hand, as a server older than the count would)
+    // counts in it.
     let bob = sign_up(&app, "bob@example.com").await;
-    create_spec(&app, &bob, "Bob's", &"#".repeat(990)).await;
+    let bobs = create_spec(&app, &bob, "Bob's", &"#".repeat(490)).await;
+    common::run_sql(
+        &database.pool,
+        &format!(
+            "INSERT INTO app_spec_versions (spec_id, version, name, content) VALUES ('{}', 99, 'B', '{}')",
+            bobs["id"].as_str().unwrap(),
+            "#".repeat(399)
+        ),
+    )
+    .await;
+    let bobs_path = format!("/api/specs/{}", bobs["id"].as_str().unwrap());
+    let change = json!({ "content": format!("#{}", "b".repeat(199)) });
+    let over = api(&app, "PATCH", &bobs_path, As::User(&bob), Some(change)).await;
+    assert_eq!(over.status, 409, "{}", over.body);
+    assert!(
+        over.body.contains("take 895 B of the 1000 B one account may keep, and this needs 205 B more"),
+        "{}",
+        over.body
+    );
 
     assert_eq!(api(&app, "DELETE", &path, As::User(&ada), None).await.status, 204);
     let response = api(&app, "POST", "/api/specs", As::User(&ada), Some(another)).await;

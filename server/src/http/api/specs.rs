@@ -47,7 +47,7 @@ pub struct NewSpecBody {
 
 /// Create a spec.
 #[utoipa::path(post, path = "/specs", tag = "specs", request_body = NewSpecBody,
-    responses((status = CREATED, body = SpecDetail), (status = NOT_FOUND, description = "No such project", body = ErrorBody), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
+    responses((status = CREATED, body = SpecDetail), (status = NOT_FOUND, description = "No such project", body = ErrorBody), (status = CONFLICT, description = "The account keeps as many specs, or as many bytes of them, as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -70,7 +70,7 @@ pub async fn get(
 
 /// Change the name, content or project; a changed text is a new version.
 #[utoipa::path(patch, path = "/specs/{id}", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")), request_body = SpecChanges,
-    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec was saved after `base_version`, or keeps as many versions as it may (duplicate it to go on)", body = ErrorBody)))]
+    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec was saved after `base_version`, keeps as many versions as it may (duplicate it to go on), or the account's specs take as many bytes as they may (delete some)", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -95,7 +95,7 @@ pub async fn delete(
 
 /// Copy a spec as "Copy of …".
 #[utoipa::path(post, path = "/specs/{id}/duplicate", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id")),
-    responses((status = CREATED, body = SpecDetail), (status = CONFLICT, description = "The account keeps as many as it may; the message says what to delete", body = ErrorBody)))]
+    responses((status = CREATED, body = SpecDetail), (status = CONFLICT, description = "The account keeps as many specs, or as many bytes of them, as it may; the message says what to delete", body = ErrorBody)))]
 pub async fn duplicate(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
@@ -135,7 +135,7 @@ pub async fn version(
 
 /// Make an old version current again, as a new version.
 #[utoipa::path(post, path = "/specs/{id}/versions/{version}/restore", tag = "specs", params(("id" = Uuid, Path, description = "The spec's id"), ("version" = i32, Path, minimum = 1, description = "A version number, from 1")),
-    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec keeps as many versions as it may; duplicate it to go on", body = ErrorBody)))]
+    responses((status = OK, body = SpecDetail), (status = CONFLICT, description = "The spec keeps as many versions as it may (duplicate it to go on), or the account's specs take as many bytes as they may (delete some)", body = ErrorBody)))]
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(owner): CurrentUser,
