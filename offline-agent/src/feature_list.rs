@@ -1,6 +1,8 @@
-//! `feature_list.json`: the features with their test steps. Written with its
-//! keys in a fixed order, so that marking a feature as passing rewrites the
-//! file with only that one value changed.
+//! `feature_list.json`: the features with their test steps, in the format of
+//! `agent_protocol::feature_list`, edited as JSON rather than through its
+//! types: written with its keys in a fixed order, and keeping any others a
+//! list may hold, so that marking a feature as passing rewrites the file
+//! with only that one value changed.
 
 use serde_json::{Map, Value};
 

@@ -23,13 +23,13 @@ use crate::builds::artifacts::{
     archive_key, build_prefix, checkpoints_prefix, manifest_key, ArtifactSettings,
 };
 use crate::builds::events;
-use crate::builds::harness::features::parse_feature_list;
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self as build_repo, BuildRow};
 use crate::cpu_work::off_the_runtime;
 use crate::db::{Connect, DbPool, StoreError};
 use crate::sandbox::{CommandOutput, Sandbox, SandboxEngine};
 use crate::storage::{Storage, StorageError};
+use agent_protocol::feature_list::parse_feature_list;
 use agent_protocol::harness::FEATURE_LIST_FILE;
 
 /// How often an idle archiver looks for work anyway (other processes' retries).

@@ -11,11 +11,11 @@ use app::model::artifacts::{
 use app::model::builds::{BuildEvent, StoredBuildEvent};
 use chrono::{DateTime, Utc};
 
-use crate::builds::harness::features::Feature;
 use crate::builds::repo::BuildRow;
 use crate::sandbox::archive::ArchiveContents;
 use crate::sandbox::{EngineDescription, Isolation};
 use crate::storage::Uploaded;
+use agent_protocol::feature_list::Feature;
 
 pub const FORMAT: u32 = 1;
 /// The git log asks for at most this many commits, newest first.

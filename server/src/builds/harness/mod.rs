@@ -3,7 +3,6 @@
 //! which it calls tools until it ends its turn. Each session starts with a
 //! fresh context; what carries over lives in the work directory.
 
-pub mod features;
 pub mod guard;
 pub mod prompts;
 pub mod test_results;

@@ -3,7 +3,7 @@
 //! one feature). Sessions start with a fresh context, so each message says
 //! where to find what earlier sessions did.
 
-use super::features::Feature;
+use agent_protocol::feature_list::Feature;
 use agent_protocol::harness::{
     AGENT_SYSTEM_HEADING, CODING, FEATURE_INDEX_LINE, FEATURE_LIST_FILE, INITIALIZER, INIT_SCRIPT,
     PREVIEW_FILE, PROGRESS_FILE, SESSION_LINE, SPEC_FILE,

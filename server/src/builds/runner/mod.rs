@@ -21,7 +21,6 @@ use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::checkpoints::Checkpoints;
 use crate::builds::control::RunningBuilds;
 use crate::builds::events::{self, EventSink};
-use crate::builds::harness::features::{next_failing, parse_feature_list, passing_count, Feature};
 use crate::builds::harness::{prompts, Session, SessionEnd, SessionLimits, SessionReport};
 use crate::builds::hub::EventHub;
 use crate::builds::repo::{self, BuildRow, ClaimedBuild, SessionTally};
@@ -30,6 +29,7 @@ use crate::db::{DbPool, StoreError};
 use crate::llm::retry::LONGEST_PROVIDER_WAIT;
 use crate::llm::LlmProvider;
 use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
+use agent_protocol::feature_list::{next_failing, parse_feature_list, passing_count, Feature};
 use agent_protocol::harness::FEATURE_LIST_FILE;
 
 mod lease;

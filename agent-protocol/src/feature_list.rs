@@ -1,6 +1,8 @@
-//! `feature_list.json`: the features the initializer planned, each with its
-//! test steps and whether it passes. The harness reads it after every
-//! session; the agent is the one that writes it.
+//! `feature_list.json` ([`FEATURE_LIST_FILE`]): the features the initializer
+//! planned, each with its test steps and whether it passes. The harness reads
+//! it after every session; the agent is the one that writes it.
+//!
+//! [`FEATURE_LIST_FILE`]: crate::harness::FEATURE_LIST_FILE
 
 use serde::{Deserialize, Serialize};
 
