@@ -381,6 +381,34 @@ async fn a_reply_one_server_writes_is_followed_and_stopped_through_another_which
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_chat_deleted_through_another_server_stops_the_reply_its_writer_was_streaming() {
+    let database = migrated_database().await;
+    let writer = app_with_slow_assistant(database.pool.clone());
+    let other = app_with_slow_assistant(database.pool.clone());
+    let served = serve(writer.clone()).await;
+    let user = sign_up(&writer, "ada@example.com").await;
+    let (_, secret) = create_token(&writer, &user, "stream reader").await;
+    let chat = start_chat(&writer, &user, SPEC_NOW).await;
+    wait_for_partial_reply(&writer, &user, chat.id).await;
+    let following = open_reply_stream(&served, &secret, chat.id).await;
+
+    let deleted = api(&other, "DELETE", &format!("/api/chats/{}", chat.id), As::User(&user), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    // The writer finds the reply gone at its next save (within a second)
+    // and stops, long before the whole spec would have been written.
+    let started = std::time::Instant::now();
+    let events = read_reply_stream(following).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the writer went on for {:?}", started.elapsed());
+    let Some(ReplyEvent::Done { status, error, .. }) = events.last().map(|streamed| &streamed.event) else {
+        panic!("the stream ended without `done`");
+    };
+    assert_eq!(*status, ReplyStatus::Interrupted);
+    assert_eq!(error.as_deref(), Some("This reply stopped being written before it was finished."));
+    let gone = api(&writer, "GET", &format!("/api/chats/{}", chat.id), As::User(&user), None).await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_reply_stream_says_idle_when_nothing_is_being_written_and_hides_other_users_chats() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
