@@ -468,9 +468,14 @@ pub async fn create_project(app: &Router, user: &TestUser, name: &str) -> String
 /// A router whose offline model pauses 20 ms between tokens, so a reply
 /// takes seconds: long enough to watch it stream, reload the page or stop it.
 pub fn app_with_slow_assistant(pool: DbPool) -> Router {
+    router(slow_assistant_state(pool))
+}
+
+/// The state of [`app_with_slow_assistant`], for a test that also shuts it down.
+pub fn slow_assistant_state(pool: DbPool) -> AppState {
     let assistant =
         assistant_for(&LlmConfig { offline_token_delay: Duration::from_millis(20), ..LlmConfig::default() });
-    router(app_state(pool, test_auth_config(), assistant, idle_build_setup()))
+    app_state(pool, test_auth_config(), assistant, idle_build_setup())
 }
 
 /// The body of `response` read as `T`.

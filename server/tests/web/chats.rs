@@ -409,6 +409,31 @@ async fn a_chat_deleted_through_another_server_stops_the_reply_its_writer_was_st
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_follower_reading_another_servers_reply_from_the_database_ends_when_its_server_shuts_down() {
+    let database = migrated_database().await;
+    let writer = app_with_slow_assistant(database.pool.clone());
+    let stopping = common::slow_assistant_state(database.pool.clone());
+    let served = serve(server::http::router(stopping.clone())).await;
+    let user = sign_up(&writer, "ada@example.com").await;
+    let (_, secret) = create_token(&writer, &user, "stream reader").await;
+    let chat = start_chat(&writer, &user, SPEC_NOW).await;
+    wait_for_partial_reply(&writer, &user, chat.id).await;
+    let mut following = open_reply_stream(&served, &secret, chat.id).await;
+    assert!(following.chunk().await.expect("the snapshot").is_some());
+
+    // Its server stopping, the follower ends at once rather than holding
+    // the shutdown up until the other server finishes the reply.
+    stopping.chats.begin_shutdown();
+    let ended = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Ok(Some(_)) = following.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the follower stayed open while its server shut down");
+    let reply = last_message(&get_chat(&writer, &user, chat.id).await).clone();
+    assert_eq!(reply.status, ReplyStatus::Streaming, "the writer goes on with the reply");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_reply_stream_says_idle_when_nothing_is_being_written_and_hides_other_users_chats() {
     let (app, _database) = test_app().await;
     let user = sign_up(&app, "ada@example.com").await;
