@@ -7,6 +7,10 @@
 //! emitted, a group the database refuses is split until the one bad event is
 //! found and replaced by a note saying so, and command output past the
 //! build's volume limit is counted instead of stored.
+//!
+//! The tokens each model reply used go the same way, added to the build's
+//! row in the transaction of the next group, so what a build spent is
+//! stored within moments of being spent.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -22,9 +26,10 @@ use uuid::Uuid;
 
 use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::hub::{Committed, EventHub};
-use crate::builds::repo::{self, EventVolume};
+use crate::builds::repo::{self, EventVolume, WriterCounts};
 use crate::builds::storable::{text_without_nul, without_nul};
 use crate::db::{DbPool, StoreError};
+use crate::llm::Usage;
 
 /// Events waiting to be written; a runner that gets this far ahead of the
 /// database waits (events are never dropped for being fast).
@@ -47,6 +52,7 @@ pub struct EventLimits {
 
 enum Command {
     Event(DateTime<Utc>, BuildEvent),
+    Spent(Usage),
     Flush(oneshot::Sender<()>),
 }
 
@@ -61,6 +67,13 @@ impl EventSink {
     pub async fn emit(&self, event: BuildEvent) {
         // The writer outlives every sink (it ends when they are all gone).
         let _ = self.sender.send(Command::Event(Utc::now(), without_nul(event))).await;
+    }
+
+    /// Queues the tokens a model reply used, to be added to the build's row.
+    pub async fn spend(&self, used: Usage) {
+        if used != Usage::default() {
+            let _ = self.sender.send(Command::Spent(used)).await;
+        }
     }
 
     /// Waits until everything emitted so far is committed.
@@ -94,6 +107,7 @@ pub fn spawn_writer(
         volume: EventVolume::default(),
         group_bytes: 0,
         unsaved_drops: 0,
+        unsaved_usage: Usage::default(),
     };
     let task = tokio::spawn(writer.run(receiver));
     (EventSink { sender }, task)
@@ -112,6 +126,8 @@ struct Writer {
     group_bytes: i64,
     /// Lines dropped and not yet added to the build's row.
     unsaved_drops: i64,
+    /// Tokens spent and not yet added to the build's row.
+    unsaved_usage: Usage,
 }
 
 /// How one attempt to store a group ended.
@@ -134,13 +150,14 @@ impl Writer {
             while let Some(command) = next.take() {
                 match command {
                     Command::Event(at, event) => self.admit(at, event, &mut group),
+                    Command::Spent(used) => self.unsaved_usage = self.unsaved_usage + used,
                     Command::Flush(done) => waiting.push(done),
                 }
                 if group.len() < MAX_GROUP {
                     next = receiver.try_recv().ok();
                 }
             }
-            if !group.is_empty() || self.unsaved_drops > 0 {
+            if !group.is_empty() || self.unsaved_drops > 0 || self.unsaved_usage != Usage::default() {
                 self.group_bytes = 0;
                 let stored = self.store(std::mem::take(&mut group)).await;
                 publish(&self.hub, self.build_id, stored);
@@ -251,6 +268,7 @@ impl Writer {
                     self.volume.events += stored.len() as i64;
                     self.volume.bytes += bytes;
                     self.volume.log_lines_dropped += std::mem::take(&mut self.unsaved_drops);
+                    self.unsaved_usage = Usage::default();
                     return Attempt::Stored(stored);
                 }
                 Err(StoreError::Query(QueryError::NotFound)) => {
@@ -283,16 +301,26 @@ impl Writer {
         bytes: i64,
     ) -> Result<Vec<StoredBuildEvent>, StoreError> {
         let build_id = self.build_id;
-        let dropped = self.unsaved_drops;
+        let counts = WriterCounts {
+            event_bytes: bytes,
+            log_lines_dropped: self.unsaved_drops,
+            input_tokens: tokens(self.unsaved_usage.input_tokens),
+            output_tokens: tokens(self.unsaved_usage.output_tokens),
+        };
         let mut connection = self.pool.get().await?;
         connection
             .transaction(async |connection| {
                 let stored = repo::append_events(connection, build_id, batch).await?;
-                repo::add_event_volume(connection, build_id, bytes, dropped).await?;
+                repo::add_writer_counts(connection, build_id, counts).await?;
                 Ok::<_, StoreError>(stored)
             })
             .await
     }
+}
+
+/// A provider's token count as the build's row keeps it.
+fn tokens(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// What an event weighs against the build's byte limit.

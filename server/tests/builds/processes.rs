@@ -1,6 +1,6 @@
 //! Builds across server processes on one database: a server killed with
 //! SIGKILL mid-build is restarted and the build resumes and completes with
-//! no gap in its events; two processes share the queue without running a
+//! no gap in its events and the killed session's tokens counted; two processes share the queue without running a
 //! build twice; a viewer connected to one process sees, live, the events of
 //! a build another process runs.
 
@@ -8,7 +8,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use app::model::builds::{BuildEvent, BuildStatus};
+use app::model::builds::{BuildEvent, BuildStatus, StoredBuildEvent};
 use common::database_link::DatabaseLink;
 use common::processes::{
     final_build_detail, free_port, sign_up_over_http, start_build_over_http, Scratch, ServerProcess,
@@ -40,11 +40,17 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
     let cookie = sign_up_over_http(&client, &first.base, "crash@example.com").await;
     let build = start_build_over_http(&client, &first.base, &cookie, SPEC).await;
 
-    // Kill it hard once the agent is working on the first feature.
+    // Kill it hard once the agent is working on the first feature: a
+    // tool call there means a model reply of that session came in.
     let deadline = Instant::now() + BUILD_LIMIT;
     loop {
         let events = stored_events(&database.pool, build.id).await;
-        if events.iter().any(|stored| matches!(stored.event, BuildEvent::FeatureStart { .. })) {
+        let feature_started =
+            events.iter().position(|stored| matches!(stored.event, BuildEvent::FeatureStart { .. }));
+        let is_working = feature_started.is_some_and(|start| {
+            events[start..].iter().any(|stored| matches!(stored.event, BuildEvent::ToolStart { .. }))
+        });
+        if is_working {
             break;
         }
         assert!(Instant::now() < deadline, "the build never reached a feature");
@@ -60,6 +66,13 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
         left.status(),
         BuildStatus::Running,
         "the dead server's build is still running, under its lease"
+    );
+    // The session it killed never ended, yet what its replies used is counted.
+    let ended_sessions = session_tokens(&stored_events(&database.pool, build.id).await);
+    assert!(
+        left.tokens() > ended_sessions,
+        "the killed session's tokens count: {} in the build, {ended_sessions} in its ended sessions",
+        left.tokens()
     );
 
     let mut second =
@@ -86,6 +99,24 @@ async fn a_build_killed_with_its_server_resumes_after_the_restart_and_completes_
         events.iter().any(|stored| matches!(&stored.event, BuildEvent::Log { line, .. } if line.starts_with("Resuming: the process running this build stopped"))),
         "the second server resumed the build"
     );
+    let (total, ended_sessions) = (done.input_tokens + done.output_tokens, session_tokens(&events));
+    let killed_session = left.tokens() - session_tokens(&events[..before_restart]);
+    assert_eq!(
+        total,
+        ended_sessions + killed_session,
+        "the build's tokens are its ended sessions' and what the killed one used"
+    );
+}
+
+/// The tokens the build's ended sessions reported.
+fn session_tokens(events: &[StoredBuildEvent]) -> i64 {
+    events
+        .iter()
+        .map(|stored| match stored.event {
+            BuildEvent::SessionUsage { input_tokens, output_tokens, .. } => input_tokens + output_tokens,
+            _ => 0,
+        })
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -235,8 +235,23 @@ impl Session<'_> {
     }
 
     /// One model response, streamed: text and tool calls, usage added to
-    /// the report as it arrives.
+    /// the report as it arrives. What the reply used goes to the build's
+    /// row now, not when the session ends: a server killed in the middle of
+    /// a session would otherwise leave its tokens out of the build's
+    /// budget and cost.
     async fn ask(&self, messages: &[Message], report: &mut SessionReport) -> Result<Reply, SessionEnd> {
+        let mut used = Usage::default();
+        let answer = self.read_reply(messages, report, &mut used).await;
+        self.events.spend(used).await;
+        answer
+    }
+
+    async fn read_reply(
+        &self,
+        messages: &[Message],
+        report: &mut SessionReport,
+        used: &mut Usage,
+    ) -> Result<Reply, SessionEnd> {
         let request = CompletionRequest {
             system: prompts::system_prompt(),
             messages: messages.to_vec(),
@@ -258,7 +273,11 @@ impl Session<'_> {
                 Some(Ok(StreamEvent::Started { model })) => report.model = model,
                 Some(Ok(StreamEvent::TextDelta(text))) => reply.text.push_str(&text),
                 Some(Ok(StreamEvent::ToolCall(call))) => reply.tool_calls.push(call),
-                Some(Ok(StreamEvent::Usage(usage))) => report.usage = before + usage,
+                Some(Ok(StreamEvent::Usage(usage))) => {
+                    // A reply's usage so far, not an increment.
+                    *used = usage;
+                    report.usage = before + usage;
+                }
                 Some(Ok(StreamEvent::Finished(reason))) => {
                     if reason == StopReason::MaxTokens && reply.tool_calls.is_empty() {
                         tracing::debug!("an agent turn reached max_tokens");

@@ -96,18 +96,28 @@ pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) ->
         .await?)
 }
 
-/// Adds to the build's stored bytes and dropped lines (with the events
-/// themselves, in their transaction).
-pub async fn add_event_volume(
+/// What one commit of a build's event writer adds to the build's row, in
+/// the events' transaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterCounts {
+    pub event_bytes: i64,
+    pub log_lines_dropped: i64,
+    /// Spent by model replies since the last commit.
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+pub async fn add_writer_counts(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
-    bytes: i64,
-    log_lines_dropped: i64,
+    counts: WriterCounts,
 ) -> StoreResult<()> {
     diesel::update(builds::table.find(build_id))
         .set((
-            builds::event_bytes.eq(builds::event_bytes + bytes),
-            builds::log_lines_dropped.eq(builds::log_lines_dropped + log_lines_dropped),
+            builds::event_bytes.eq(builds::event_bytes + counts.event_bytes),
+            builds::log_lines_dropped.eq(builds::log_lines_dropped + counts.log_lines_dropped),
+            builds::input_tokens.eq(builds::input_tokens + counts.input_tokens),
+            builds::output_tokens.eq(builds::output_tokens + counts.output_tokens),
         ))
         .execute(connection)
         .await?;

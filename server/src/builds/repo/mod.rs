@@ -454,11 +454,10 @@ pub async fn release_lease(
     Ok(())
 }
 
-/// What one agent session adds to a build's record.
+/// What one agent session adds to a build's record. Its tokens are not
+/// here: each reply's are added as it ends (`WriterCounts`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionTally {
-    pub input_tokens: i64,
-    pub output_tokens: i64,
     pub active_secs: i64,
     pub features_passing: i32,
     pub features_total: i32,
@@ -480,19 +479,16 @@ pub async fn record_session(
         "UPDATE builds SET
              sessions = sessions + 1,
              stalled_sessions = CASE WHEN $3 THEN 0 ELSE stalled_sessions + 1 END,
-             input_tokens = input_tokens + $4, output_tokens = output_tokens + $5,
-             active_secs = active_secs + $6,
-             features_passing = $7, features_total = $8,
-             model = CASE WHEN $9 = '' THEN model ELSE $9 END,
-             planned_in_session = CASE WHEN $10 IS NULL THEN planned_in_session
-                                       WHEN $10 THEN sessions + 1 END
+             active_secs = active_secs + $4,
+             features_passing = $5, features_total = $6,
+             model = CASE WHEN $7 = '' THEN model ELSE $7 END,
+             planned_in_session = CASE WHEN $8 IS NULL THEN planned_in_session
+                                       WHEN $8 THEN sessions + 1 END
          WHERE id = $1 AND lease_owner = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(worker)
     .bind::<diesel::sql_types::Bool, _>(tally.made_progress)
-    .bind::<BigInt, _>(tally.input_tokens)
-    .bind::<BigInt, _>(tally.output_tokens)
     .bind::<BigInt, _>(tally.active_secs)
     .bind::<diesel::sql_types::Integer, _>(tally.features_passing)
     .bind::<diesel::sql_types::Integer, _>(tally.features_total)

@@ -441,8 +441,6 @@ impl Run<'_> {
         self.counted_until += Duration::from_secs(worked as u64);
         self.context.metrics.count_tokens(report.usage);
         let tally = SessionTally {
-            input_tokens: report.usage.input_tokens as i64,
-            output_tokens: report.usage.output_tokens as i64,
             active_secs: worked,
             features_passing: passing,
             features_total: total,
@@ -450,19 +448,22 @@ impl Run<'_> {
             plan,
         };
         self.record_session_patiently(tally, &report.model).await;
+        // The writer added them to the build's row reply by reply.
+        let input_tokens = i64::try_from(report.usage.input_tokens).unwrap_or(i64::MAX);
+        let output_tokens = i64::try_from(report.usage.output_tokens).unwrap_or(i64::MAX);
         self.events
             .emit(BuildEvent::SessionUsage {
                 session: self.build.sessions + 1,
                 model: report.model.clone(),
-                input_tokens: tally.input_tokens,
-                output_tokens: tally.output_tokens,
+                input_tokens,
+                output_tokens,
             })
             .await;
         let used_before = self.build.tokens() - self.build.limits_from_tokens;
         self.build.sessions += 1;
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
-        self.build.input_tokens += tally.input_tokens;
-        self.build.output_tokens += tally.output_tokens;
+        self.build.input_tokens = self.build.input_tokens.saturating_add(input_tokens);
+        self.build.output_tokens = self.build.output_tokens.saturating_add(output_tokens);
         self.warn_of_the_budget(used_before).await;
         self.build.active_secs += tally.active_secs;
         self.build.features_passing = passing;
