@@ -139,6 +139,18 @@ fn SessionList(
     input_tokens: i64,
     output_tokens: i64,
 ) -> impl IntoView {
+    // A session whose server was killed never reported; its replies' tokens
+    // are in the total all the same.
+    let unreported_input = input_tokens - sessions.iter().map(|session| session.input_tokens).sum::<i64>();
+    let unreported_output = output_tokens - sessions.iter().map(|session| session.output_tokens).sum::<i64>();
+    let unreported = (unreported_input > 0 || unreported_output > 0).then(|| {
+        view! {
+            <li class="flex justify-between gap-3">
+                <span class="min-w-0 truncate text-slate-500 dark:text-slate-400">"Sessions cut short by a stopped server"</span>
+                <span class="shrink-0">{format!("{} in · {} out", token_count(unreported_input.max(0)), token_count(unreported_output.max(0)))}</span>
+            </li>
+        }
+    });
     view! {
         <ul class="space-y-1 text-xs tabular-nums">
             {sessions
@@ -156,6 +168,7 @@ fn SessionList(
                     }
                 })
                 .collect_view()}
+            {unreported}
             <li class="flex justify-between gap-3 border-t border-slate-200 pt-1 dark:border-slate-800">
                 <span class="min-w-0 truncate">
                     <span class="font-medium">"Total"</span>
@@ -282,6 +295,18 @@ mod tests {
         assert!(html.contains(r#"data-passes="true""#), "{html}");
         assert!(html.contains("1,200 in · 300 out"), "{html}");
         assert!(html.contains("bubblewrap sandbox"), "{html}");
+        assert!(!html.contains("cut short"), "every session reported: {html}");
+    }
+
+    #[test]
+    fn tokens_no_session_reported_show_as_cut_short() {
+        let mut manifest = manifest_with("Plan the week's meals", "Add the planner");
+        manifest.input_tokens = 2000;
+        manifest.output_tokens = 450;
+        let html = evidence_html(manifest);
+        assert!(html.contains("Sessions cut short by a stopped server"), "{html}");
+        assert!(html.contains("800 in · 150 out"), "{html}");
+        assert!(html.contains("2,000 in · 450 out"), "the total: {html}");
     }
 
     #[test]
