@@ -85,13 +85,29 @@ pub struct Usage {
     pub output_tokens: u64,
 }
 
+/// More tokens than any model reads or writes in one reply; a provider
+/// that reports more is mistaken, and its count is taken as this.
+pub const MOST_TOKENS_IN_A_REPLY: u64 = 1 << 32;
+
+impl Usage {
+    /// The counts, each at most [`MOST_TOKENS_IN_A_REPLY`], so that no
+    /// sum of them overflows what a build keeps.
+    pub fn capped(self) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens.min(MOST_TOKENS_IN_A_REPLY),
+            output_tokens: self.output_tokens.min(MOST_TOKENS_IN_A_REPLY),
+        }
+    }
+}
+
 impl std::ops::Add for Usage {
     type Output = Usage;
 
+    /// Saturating: counts come from a provider, which may report anything.
     fn add(self, other: Usage) -> Usage {
         Usage {
-            input_tokens: self.input_tokens + other.input_tokens,
-            output_tokens: self.output_tokens + other.output_tokens,
+            input_tokens: self.input_tokens.saturating_add(other.input_tokens),
+            output_tokens: self.output_tokens.saturating_add(other.output_tokens),
         }
     }
 }
@@ -206,4 +222,21 @@ pub async fn collect_reply(mut events: EventStream) -> Result<CollectedReply, Pr
         }
     }
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_reporting_absurd_counts_cannot_overflow_a_total() {
+        let absurd = Usage { input_tokens: u64::MAX, output_tokens: 7 }.capped();
+        assert_eq!(absurd, Usage { input_tokens: MOST_TOKENS_IN_A_REPLY, output_tokens: 7 });
+        let total = (0..1_000).fold(Usage::default(), |total, _| total + absurd);
+        assert!(i64::try_from(total.input_tokens).is_ok(), "{total:?}");
+        assert_eq!(
+            Usage { input_tokens: u64::MAX, output_tokens: 0 } + absurd,
+            Usage { input_tokens: u64::MAX, output_tokens: 7 }
+        );
+    }
 }

@@ -150,7 +150,7 @@ impl Writer {
             while let Some(command) = next.take() {
                 match command {
                     Command::Event(at, event) => self.admit(at, event, &mut group),
-                    Command::Spent(used) => self.unsaved_usage = self.unsaved_usage + used,
+                    Command::Spent(used) => self.unsaved_usage = self.unsaved_usage + used.capped(),
                     Command::Flush(done) => waiting.push(done),
                 }
                 if group.len() < MAX_GROUP {
@@ -310,8 +310,10 @@ impl Writer {
         let mut connection = self.pool.get().await?;
         connection
             .transaction(async |connection| {
-                let stored = repo::append_events(connection, build_id, batch).await?;
+                // Counts first: a webhook enqueued with the events reads the
+                // build's tokens.
                 repo::add_writer_counts(connection, build_id, counts).await?;
+                let stored = repo::append_events(connection, build_id, batch).await?;
                 Ok::<_, StoreError>(stored)
             })
             .await

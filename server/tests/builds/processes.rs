@@ -1,8 +1,9 @@
 //! Builds across server processes on one database: a server killed with
 //! SIGKILL mid-build is restarted and the build resumes and completes with
-//! no gap in its events and the killed session's tokens counted; two processes share the queue without running a
-//! build twice; a viewer connected to one process sees, live, the events of
-//! a build another process runs.
+//! no gap in its events and the killed session's tokens counted; two
+//! processes share the queue without running a build twice; a viewer
+//! connected to one process sees, live, the events of a build another
+//! process runs.
 
 use crate::common;
 

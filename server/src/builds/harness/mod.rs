@@ -275,6 +275,7 @@ impl Session<'_> {
                 Some(Ok(StreamEvent::ToolCall(call))) => reply.tool_calls.push(call),
                 Some(Ok(StreamEvent::Usage(usage))) => {
                     // A reply's usage so far, not an increment.
+                    let usage = usage.capped();
                     *used = usage;
                     report.usage = before + usage;
                 }

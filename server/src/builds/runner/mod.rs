@@ -512,8 +512,9 @@ impl Run<'_> {
 
     /// Records the session, trying again while the database is out of
     /// reach and this run still holds the build (its lease keeper stops the
-    /// run before the lease lapses): a session not recorded was paid for and
-    /// would not count against the build's budget and limits.
+    /// run before the lease lapses): a session not recorded would not count
+    /// against the build's session, stall and working-time limits (its
+    /// tokens are counted reply by reply, by the event writer).
     async fn record_session_patiently(&self, tally: SessionTally, model: &str) {
         let mut wait = Duration::from_millis(200);
         loop {
