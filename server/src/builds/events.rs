@@ -11,6 +11,10 @@
 //! The tokens each model reply used go the same way, added to the build's
 //! row in the transaction of the next group, so what a build spent is
 //! stored within moments of being spent.
+//!
+//! A connection that drops just after a COMMIT leaves the writer unsure
+//! whether its group was stored. Each group has a name, which the build's
+//! row keeps for the last one; a group sent again looks for it first.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -26,7 +30,7 @@ use uuid::Uuid;
 
 use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::hub::{Committed, EventHub};
-use crate::builds::repo::{self, EventVolume, WriterCounts};
+use crate::builds::repo::{self, EventVolume, WriterGroup};
 use crate::builds::storable::{text_without_nul, without_nul};
 use crate::db::{DbPool, StoreError};
 use crate::llm::Usage;
@@ -257,12 +261,13 @@ impl Writer {
     /// Commits `batch`, waiting out an unreachable database (the runner
     /// waits meanwhile, rather than lose events) until shutdown begins.
     async fn commit_patiently(&mut self, batch: &[(DateTime<Utc>, BuildEvent)]) -> Attempt {
+        let name = Uuid::new_v4();
         let started = std::time::Instant::now();
         let mut attempt: u32 = 0;
         let mut attempts_in_shutdown: u32 = 0;
         loop {
             let bytes: i64 = batch.iter().map(|(_, event)| weight(event)).sum();
-            match self.commit(batch, bytes).await {
+            match self.commit(name, batch, bytes, attempt > 0).await {
                 Ok(stored) => {
                     self.metrics.observe_event_commit(stored.len(), started.elapsed());
                     self.volume.events += stored.len() as i64;
@@ -295,13 +300,19 @@ impl Writer {
         }
     }
 
+    /// Stores `batch` as the group `name`. A try after a failed one first
+    /// looks for the group: the failure may have come after its COMMIT.
     async fn commit(
         &self,
+        name: Uuid,
         batch: &[(DateTime<Utc>, BuildEvent)],
         bytes: i64,
+        is_retry: bool,
     ) -> Result<Vec<StoredBuildEvent>, StoreError> {
         let build_id = self.build_id;
-        let counts = WriterCounts {
+        let group = WriterGroup {
+            name,
+            events: batch.len() as i64,
             event_bytes: bytes,
             log_lines_dropped: self.unsaved_drops,
             input_tokens: tokens(self.unsaved_usage.input_tokens),
@@ -310,9 +321,15 @@ impl Writer {
         let mut connection = self.pool.get().await?;
         connection
             .transaction(async |connection| {
-                // Counts first: a webhook enqueued with the events reads the
-                // build's tokens.
-                repo::add_writer_counts(connection, build_id, counts).await?;
+                if is_retry {
+                    if let Some(stored) = repo::stored_writer_group(connection, build_id, name, batch).await?
+                    {
+                        return Ok(stored);
+                    }
+                }
+                // The group first: a webhook enqueued with the events reads
+                // the build's tokens.
+                repo::add_writer_group(connection, build_id, &group).await?;
                 let stored = repo::append_events(connection, build_id, batch).await?;
                 Ok::<_, StoreError>(stored)
             })

@@ -2,7 +2,8 @@
 //! the API answer 503 with a message a person can read, the run stops
 //! itself before its lease runs out (another worker could take the build),
 //! one run resumes it once the database is back and goes on to the end, and
-//! its history has every event once.
+//! its history has every event once. And a group of events whose COMMIT
+//! went unanswered is stored once.
 
 use crate::common;
 
@@ -12,8 +13,13 @@ use std::time::{Duration, Instant};
 use app::model::builds::{BuildEvent, BuildStatus};
 use common::database_link::DatabaseLink;
 use offline_agent::OfflineAgent;
+use server::builds::build_metrics::BuildMetrics;
+use server::builds::events::{self, EventLimits};
+use server::builds::hub::EventHub;
 use server::builds::BuildSettings;
 use server::db::build_pool;
+use server::llm::Usage;
+use tokio_util::sync::CancellationToken;
 
 const OUTAGE: Duration = Duration::from_secs(20);
 const SPEC: &str = "# Todo\n\n## Features\n- Add a todo\n- List todos\n- Complete a todo\n";
@@ -110,4 +116,54 @@ async fn a_build_waits_out_twenty_seconds_without_its_database_and_goes_on_with_
         matches!(&stored.event, BuildEvent::Error { message, .. } if message.contains("could not be stored"))
     });
     assert!(!lost, "no event was replaced by a note");
+}
+
+/// The connection drops just after a group's COMMIT was sent: the writer
+/// cannot know whether the database committed it (it did) and sends it
+/// again, which finds it stored: each event and each token counts once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_whose_commit_went_unanswered_is_stored_once() {
+    let database = common::migrated_database().await;
+    let app = common::build_app(&database, common::idle_build_setup());
+    let user = common::sign_up(&app.router, "unanswered@example.com").await;
+    let spec = common::create_spec(&app.router, &user, "Todo", SPEC).await;
+    let build = common::start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
+    let before = common::stored_events(&database.pool, build.id).await;
+
+    let link = DatabaseLink::to(&database.url).await;
+    let pool = build_pool(&common::database_config(&link.url)).expect("a pool");
+    let limits = EventLimits { max_events: 1_000, max_bytes: 1 << 20 };
+    let (sink, writer) = events::spawn_writer(
+        pool.clone(),
+        Arc::new(EventHub::new(pool)),
+        build.id,
+        limits,
+        CancellationToken::new(),
+        BuildMetrics::default(),
+    );
+    link.lose_the_next_commits_answer();
+    for line in ["one", "two", "three"] {
+        sink.emit(BuildEvent::system_log(line)).await;
+    }
+    sink.spend(Usage { input_tokens: 1_000, output_tokens: 200 }).await;
+    sink.flush().await;
+    drop(sink);
+    writer.await.expect("the writer");
+    assert_eq!(link.commit_answers_lost(), 1, "the answer to the group's COMMIT was lost");
+
+    let stored = common::stored_events(&database.pool, build.id).await;
+    let lines: Vec<&str> = stored[before.len()..]
+        .iter()
+        .filter_map(|stored| match &stored.event {
+            BuildEvent::Log { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, ["one", "two", "three"], "each event once: {stored:#?}");
+    let seqs: Vec<i64> = stored.iter().map(|stored| stored.seq).collect();
+    assert_eq!(seqs, (1..=stored.len() as i64).collect::<Vec<_>>(), "no gap in the sequence numbers");
+    let mut connection = database.pool.get().await.expect("a connection");
+    let row =
+        server::builds::repo::find_any(&mut connection, build.id).await.expect("read").expect("the build");
+    assert_eq!((row.input_tokens, row.output_tokens), (1_000, 200), "the tokens counted once");
 }

@@ -2,19 +2,32 @@
 //! TCP relay on loopback. Cutting it closes every open connection and
 //! refuses new ones, which is what a server sees of a database that was
 //! stopped; restoring it lets connections through again. The test
-//! cluster itself keeps running for the other tests.
+//! cluster itself keeps running for the other tests. It can also lose the
+//! answer to one COMMIT, as a network failing at that moment would.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+
+/// A COMMIT as a client sends it: a simple query's text, ended by a NUL.
+const COMMIT: &[u8] = b"COMMIT\0";
 
 pub struct DatabaseLink {
     /// The database's URL, through the relay.
     pub url: String,
     /// Cancelled to cut; replaced by a fresh one on restore.
     open: Arc<Mutex<Option<CancellationToken>>>,
+    commit_answers: Arc<CommitAnswers>,
     relay: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct CommitAnswers {
+    lose_next: AtomicBool,
+    lost: AtomicUsize,
 }
 
 impl DatabaseLink {
@@ -26,8 +39,20 @@ impl DatabaseLink {
         url.set_host(Some("127.0.0.1")).expect("a host");
         url.set_port(Some(port)).expect("a port");
         let open = Arc::new(Mutex::new(Some(CancellationToken::new())));
-        let relay = tokio::spawn(relay(listener, upstream, open.clone()));
-        Self { url: url.to_string(), open, relay }
+        let commit_answers = Arc::new(CommitAnswers::default());
+        let relay = tokio::spawn(relay(listener, upstream, open.clone(), commit_answers.clone()));
+        Self { url: url.to_string(), open, commit_answers, relay }
+    }
+
+    /// The next COMMIT reaches the database, which commits, but its answer
+    /// does not come back: the client's connection drops just after.
+    pub fn lose_the_next_commits_answer(&self) {
+        self.commit_answers.lose_next.store(true, Ordering::SeqCst);
+    }
+
+    /// How many COMMITs' answers were lost.
+    pub fn commit_answers_lost(&self) -> usize {
+        self.commit_answers.lost.load(Ordering::SeqCst)
     }
 
     /// The database is gone: open connections drop, new ones are refused.
@@ -49,7 +74,12 @@ impl Drop for DatabaseLink {
     }
 }
 
-async fn relay(listener: TcpListener, upstream: String, open: Arc<Mutex<Option<CancellationToken>>>) {
+async fn relay(
+    listener: TcpListener,
+    upstream: String,
+    open: Arc<Mutex<Option<CancellationToken>>>,
+    commit_answers: Arc<CommitAnswers>,
+) {
     loop {
         let Ok((mut client, _)) = listener.accept().await else { continue };
         let Some(open) = open.lock().unwrap_or_else(PoisonError::into_inner).clone() else {
@@ -58,11 +88,31 @@ async fn relay(listener: TcpListener, upstream: String, open: Arc<Mutex<Option<C
             continue;
         };
         let upstream = upstream.clone();
+        let commit_answers = commit_answers.clone();
         tokio::spawn(async move {
             let Ok(mut server) = TcpStream::connect(&upstream).await else { return };
+            let (mut from_client, mut to_server) = (client.split(), server.split());
+            let requests = async {
+                let mut buffer = vec![0; 64 * 1024];
+                loop {
+                    let read = from_client.0.read(&mut buffer).await.unwrap_or(0);
+                    if read == 0 || to_server.1.write_all(&buffer[..read]).await.is_err() {
+                        return;
+                    }
+                    let sent = &buffer[..read];
+                    if sent.windows(COMMIT.len()).any(|window| window == COMMIT)
+                        && commit_answers.lose_next.swap(false, Ordering::SeqCst)
+                    {
+                        // Both ends drop now, before any answer is relayed.
+                        commit_answers.lost.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            };
             tokio::select! {
                 _ = open.cancelled() => {}
-                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                _ = requests => {}
+                _ = tokio::io::copy(&mut to_server.0, &mut from_client.1) => {}
             }
         });
     }

@@ -21,6 +21,12 @@ struct LastSeq {
     last_event_seq: i64,
 }
 
+#[derive(QueryableByName)]
+struct LastGroupSeq {
+    #[diesel(sql_type = BigInt)]
+    last_writer_group_seq: i64,
+}
+
 /// Appends `events` (with the moments they happened) to the build's
 /// history, numbering them after the last one, and announces them on
 /// [`EVENTS_CHANNEL`] when the transaction commits. Advancing the
@@ -96,10 +102,15 @@ pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) ->
         .await?)
 }
 
-/// What one commit of a build's event writer adds to the build's row, in
-/// the events' transaction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriterCounts {
+/// One commit of a build's event writer, as the build's row records it
+/// (before the events, in their transaction): what it adds to the row's
+/// counts, and its name with the number of its last event, by which a
+/// group sent again after the answer to its COMMIT was lost is found
+/// stored ([`stored_writer_group`]) rather than stored twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterGroup {
+    pub name: Uuid,
+    pub events: i64,
     pub event_bytes: i64,
     pub log_lines_dropped: i64,
     /// Spent by model replies since the last commit.
@@ -107,21 +118,59 @@ pub struct WriterCounts {
     pub output_tokens: i64,
 }
 
-pub async fn add_writer_counts(
+/// Records `group` on the build's row, ahead of [`append_events`] for its
+/// events in the same transaction: the row's lock, taken here, keeps the
+/// numbers this names for them.
+pub async fn add_writer_group(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
-    counts: WriterCounts,
+    group: &WriterGroup,
 ) -> StoreResult<()> {
-    diesel::update(builds::table.find(build_id))
-        .set((
-            builds::event_bytes.eq(builds::event_bytes + counts.event_bytes),
-            builds::log_lines_dropped.eq(builds::log_lines_dropped + counts.log_lines_dropped),
-            builds::input_tokens.eq(builds::input_tokens + counts.input_tokens),
-            builds::output_tokens.eq(builds::output_tokens + counts.output_tokens),
-        ))
-        .execute(connection)
-        .await?;
+    // SQL, as for every use of the two `last_writer_group` columns: the
+    // builds table's description in `schema.rs` is at diesel's 32 columns.
+    diesel::sql_query(
+        "UPDATE builds SET
+             event_bytes = event_bytes + $2, log_lines_dropped = log_lines_dropped + $3,
+             input_tokens = input_tokens + $4, output_tokens = output_tokens + $5,
+             last_writer_group = $6, last_writer_group_seq = last_event_seq + $7
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<BigInt, _>(group.event_bytes)
+    .bind::<BigInt, _>(group.log_lines_dropped)
+    .bind::<BigInt, _>(group.input_tokens)
+    .bind::<BigInt, _>(group.output_tokens)
+    .bind::<diesel::sql_types::Uuid, _>(group.name)
+    .bind::<BigInt, _>(group.events)
+    .execute(connection)
+    .await?;
     Ok(())
+}
+
+/// `events` as stored, if they are the writer's last group, `name`.
+pub async fn stored_writer_group(
+    connection: &mut AsyncPgConnection,
+    build_id: Uuid,
+    name: Uuid,
+    events: &[(DateTime<Utc>, BuildEvent)],
+) -> StoreResult<Option<Vec<StoredBuildEvent>>> {
+    let last: Option<LastGroupSeq> = diesel::sql_query(
+        "SELECT last_writer_group_seq FROM builds WHERE id = $1 AND last_writer_group = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(build_id)
+    .bind::<diesel::sql_types::Uuid, _>(name)
+    .get_result(connection)
+    .await
+    .optional()?;
+    let Some(LastGroupSeq { last_writer_group_seq: last }) = last else { return Ok(None) };
+    let first = last - events.len() as i64 + 1;
+    Ok(Some(
+        events
+            .iter()
+            .zip(first..)
+            .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
+            .collect(),
+    ))
 }
 
 /// Events after `after`, oldest first.

@@ -1,0 +1,3 @@
+ALTER TABLE builds
+    DROP COLUMN last_writer_group,
+    DROP COLUMN last_writer_group_seq;
