@@ -1,3 +1,1 @@
-ALTER TABLE builds
-    DROP COLUMN last_writer_group,
-    DROP COLUMN last_writer_group_seq;
+DROP TABLE event_writer_groups;

@@ -13,8 +13,8 @@
 //! stored within moments of being spent.
 //!
 //! A connection that drops just after a COMMIT leaves the writer unsure
-//! whether its group was stored. Each group has a name, which the build's
-//! row keeps for the last one; a group sent again looks for it first.
+//! whether its group was stored. Each group has a name, noted with it for
+//! the writer's last one; a group sent again looks for it first.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::builds::build_metrics::BuildMetrics;
 use crate::builds::hub::{Committed, EventHub};
-use crate::builds::repo::{self, EventVolume, WriterGroup};
+use crate::builds::repo::{self, EventVolume, WriterCounts};
 use crate::builds::storable::{text_without_nul, without_nul};
 use crate::db::{DbPool, StoreError};
 use crate::llm::Usage;
@@ -102,6 +102,7 @@ pub fn spawn_writer(
 ) -> (EventSink, tokio::task::JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
     let writer = Writer {
+        id: Uuid::new_v4(),
         pool,
         hub,
         build_id,
@@ -118,6 +119,8 @@ pub fn spawn_writer(
 }
 
 struct Writer {
+    /// Whose groups are noted (a build has a writer per run and preview).
+    id: Uuid,
     pool: DbPool,
     hub: Arc<EventHub>,
     build_id: Uuid,
@@ -170,6 +173,9 @@ impl Writer {
                 let _ = done.send(());
             }
         }
+        // Not awaited: a database out of reach must not hold up the end of
+        // the run (a shutdown has its grace to keep).
+        tokio::spawn(forget(self.pool, self.id, self.build_id));
     }
 
     async fn load_volume(&self) -> EventVolume {
@@ -309,10 +315,8 @@ impl Writer {
         bytes: i64,
         is_retry: bool,
     ) -> Result<Vec<StoredBuildEvent>, StoreError> {
-        let build_id = self.build_id;
-        let group = WriterGroup {
-            name,
-            events: batch.len() as i64,
+        let (writer, build_id) = (self.id, self.build_id);
+        let counts = WriterCounts {
             event_bytes: bytes,
             log_lines_dropped: self.unsaved_drops,
             input_tokens: tokens(self.unsaved_usage.input_tokens),
@@ -322,18 +326,31 @@ impl Writer {
         connection
             .transaction(async |connection| {
                 if is_retry {
-                    if let Some(stored) = repo::stored_writer_group(connection, build_id, name, batch).await?
-                    {
+                    if let Some(stored) = repo::stored_writer_group(connection, writer, name, batch).await? {
                         return Ok(stored);
                     }
                 }
-                // The group first: a webhook enqueued with the events reads
-                // the build's tokens.
-                repo::add_writer_group(connection, build_id, &group).await?;
+                // Counts first: a webhook enqueued with the events reads the
+                // build's tokens.
+                repo::add_writer_counts(connection, build_id, counts).await?;
                 let stored = repo::append_events(connection, build_id, batch).await?;
+                repo::note_writer_group(connection, writer, build_id, name, &stored).await?;
                 Ok::<_, StoreError>(stored)
             })
             .await
+    }
+}
+
+/// Removes an ended writer's note of its last group.
+async fn forget(pool: DbPool, writer: Uuid, build_id: Uuid) {
+    let forgotten = async {
+        let mut connection = pool.get().await?;
+        repo::forget_writer(&mut connection, writer).await
+    }
+    .await;
+    if let Err(error) = forgotten {
+        // A note left behind goes with its build.
+        tracing::debug!(%build_id, %error, "could not remove an ended event writer's note");
     }
 }
 

@@ -130,6 +130,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_writer_groups (writer) {
+        writer -> Uuid,
+        build_id -> Uuid,
+        last_group -> Uuid,
+        last_seq -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     model_requests (id) {
         id -> Int8,
         user_id -> Uuid,
@@ -240,6 +249,7 @@ diesel::joinable!(builds -> users (user_id));
 diesel::joinable!(chat_messages -> chats (chat_id));
 diesel::joinable!(chats -> projects (project_id));
 diesel::joinable!(chats -> users (user_id));
+diesel::joinable!(event_writer_groups -> builds (build_id));
 diesel::joinable!(model_requests -> users (user_id));
 diesel::joinable!(projects -> users (user_id));
 diesel::joinable!(webhook_deliveries -> builds (build_id));
@@ -256,6 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     builds,
     chat_messages,
     chats,
+    event_writer_groups,
     model_requests,
     projects,
     rate_limits,

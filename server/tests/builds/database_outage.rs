@@ -14,12 +14,13 @@ use app::model::builds::{BuildEvent, BuildStatus};
 use common::database_link::DatabaseLink;
 use offline_agent::OfflineAgent;
 use server::builds::build_metrics::BuildMetrics;
-use server::builds::events::{self, EventLimits};
+use server::builds::events::{self, EventLimits, EventSink};
 use server::builds::hub::EventHub;
 use server::builds::BuildSettings;
-use server::db::build_pool;
+use server::db::{build_pool, DbPool};
 use server::llm::Usage;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 const OUTAGE: Duration = Duration::from_secs(20);
 const SPEC: &str = "# Todo\n\n## Features\n- Add a todo\n- List todos\n- Complete a todo\n";
@@ -118,9 +119,11 @@ async fn a_build_waits_out_twenty_seconds_without_its_database_and_goes_on_with_
     assert!(!lost, "no event was replaced by a note");
 }
 
-/// The connection drops just after a group's COMMIT was sent: the writer
+/// The link goes down just after a group's COMMIT was sent: the writer
 /// cannot know whether the database committed it (it did) and sends it
-/// again, which finds it stored: each event and each token counts once.
+/// again once the link is back, which finds it stored, although another
+/// writer of the build (a preview's) committed meanwhile. Each event and
+/// each token counts once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_whose_commit_went_unanswered_is_stored_once() {
     let database = common::migrated_database().await;
@@ -131,25 +134,29 @@ async fn a_group_whose_commit_went_unanswered_is_stored_once() {
     let before = common::stored_events(&database.pool, build.id).await;
 
     let link = DatabaseLink::to(&database.url).await;
-    let pool = build_pool(&common::database_config(&link.url)).expect("a pool");
-    let limits = EventLimits { max_events: 1_000, max_bytes: 1 << 20 };
-    let (sink, writer) = events::spawn_writer(
-        pool.clone(),
-        Arc::new(EventHub::new(pool)),
-        build.id,
-        limits,
-        CancellationToken::new(),
-        BuildMetrics::default(),
-    );
-    link.lose_the_next_commits_answer();
+    let linked = build_pool(&common::database_config(&link.url)).expect("a pool");
+    let (runs, run_writer) = writer_of(build.id, linked);
+    let (previews, preview_writer) = writer_of(build.id, database.pool.clone());
+    link.go_down_after_the_next_commit();
     for line in ["one", "two", "three"] {
-        sink.emit(BuildEvent::system_log(line)).await;
+        runs.emit(BuildEvent::system_log(line)).await;
     }
-    sink.spend(Usage { input_tokens: 1_000, output_tokens: 200 }).await;
-    sink.flush().await;
-    drop(sink);
-    writer.await.expect("the writer");
-    assert_eq!(link.commit_answers_lost(), 1, "the answer to the group's COMMIT was lost");
+    runs.spend(Usage { input_tokens: 1_000, output_tokens: 200 }).await;
+    let flushed = tokio::spawn(async move { runs.flush().await });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while link.commit_answers_lost() == 0 {
+        assert!(Instant::now() < deadline, "the group's COMMIT never went through the link");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    previews.emit(BuildEvent::system_log("the preview's line")).await;
+    previews.flush().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!flushed.is_finished(), "the run's writer waits for the link");
+    link.restore();
+    flushed.await.expect("the run's writer flushed");
+    drop(previews);
+    run_writer.await.expect("the run's writer");
+    preview_writer.await.expect("the preview's writer");
 
     let stored = common::stored_events(&database.pool, build.id).await;
     let lines: Vec<&str> = stored[before.len()..]
@@ -159,11 +166,23 @@ async fn a_group_whose_commit_went_unanswered_is_stored_once() {
             _ => None,
         })
         .collect();
-    assert_eq!(lines, ["one", "two", "three"], "each event once: {stored:#?}");
+    assert_eq!(lines, ["one", "two", "three", "the preview's line"], "each event once: {stored:#?}");
     let seqs: Vec<i64> = stored.iter().map(|stored| stored.seq).collect();
     assert_eq!(seqs, (1..=stored.len() as i64).collect::<Vec<_>>(), "no gap in the sequence numbers");
     let mut connection = database.pool.get().await.expect("a connection");
     let row =
         server::builds::repo::find_any(&mut connection, build.id).await.expect("read").expect("the build");
     assert_eq!((row.input_tokens, row.output_tokens), (1_000, 200), "the tokens counted once");
+}
+
+/// A writer of `build_id`'s events on `pool`, with generous limits.
+fn writer_of(build_id: Uuid, pool: DbPool) -> (EventSink, tokio::task::JoinHandle<()>) {
+    events::spawn_writer(
+        pool.clone(),
+        Arc::new(EventHub::new(pool)),
+        build_id,
+        EventLimits { max_events: 1_000, max_bytes: 1 << 20 },
+        CancellationToken::new(),
+        BuildMetrics::default(),
+    )
 }

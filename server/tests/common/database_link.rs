@@ -2,8 +2,8 @@
 //! TCP relay on loopback. Cutting it closes every open connection and
 //! refuses new ones, which is what a server sees of a database that was
 //! stopped; restoring it lets connections through again. The test
-//! cluster itself keeps running for the other tests. It can also lose the
-//! answer to one COMMIT, as a network failing at that moment would.
+//! cluster itself keeps running for the other tests. It can also go down
+//! just after a COMMIT reached the database, before its answer came back.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,8 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-/// A COMMIT as a client sends it: a simple query's text, ended by a NUL.
-const COMMIT: &[u8] = b"COMMIT\0";
+/// A COMMIT as a client sends it: a simple query ('Q', its length, its
+/// text ended by a NUL).
+const COMMIT: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
 
 pub struct DatabaseLink {
     /// The database's URL, through the relay.
@@ -45,8 +46,8 @@ impl DatabaseLink {
     }
 
     /// The next COMMIT reaches the database, which commits, but its answer
-    /// does not come back: the client's connection drops just after.
-    pub fn lose_the_next_commits_answer(&self) {
+    /// does not come back: the link goes down (as [`Self::cut`]) just after.
+    pub fn go_down_after_the_next_commit(&self) {
         self.commit_answers.lose_next.store(true, Ordering::SeqCst);
     }
 
@@ -57,9 +58,7 @@ impl DatabaseLink {
 
     /// The database is gone: open connections drop, new ones are refused.
     pub fn cut(&self) {
-        if let Some(open) = self.open.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            open.cancel();
-        }
+        cut(&self.open);
     }
 
     pub fn restore(&self) {
@@ -74,37 +73,44 @@ impl Drop for DatabaseLink {
     }
 }
 
+fn cut(link: &Mutex<Option<CancellationToken>>) {
+    if let Some(open) = link.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        open.cancel();
+    }
+}
+
 async fn relay(
     listener: TcpListener,
     upstream: String,
-    open: Arc<Mutex<Option<CancellationToken>>>,
+    link: Arc<Mutex<Option<CancellationToken>>>,
     commit_answers: Arc<CommitAnswers>,
 ) {
     loop {
         let Ok((mut client, _)) = listener.accept().await else { continue };
-        let Some(open) = open.lock().unwrap_or_else(PoisonError::into_inner).clone() else {
+        let Some(open) = link.lock().unwrap_or_else(PoisonError::into_inner).clone() else {
             // Closed at once: the client sees the connection refused.
             drop(client);
             continue;
         };
-        let upstream = upstream.clone();
-        let commit_answers = commit_answers.clone();
+        let (upstream, commit_answers, link) = (upstream.clone(), commit_answers.clone(), link.clone());
         tokio::spawn(async move {
             let Ok(mut server) = TcpStream::connect(&upstream).await else { return };
-            let (mut from_client, mut to_server) = (client.split(), server.split());
+            let (mut from_client, mut to_client) = client.split();
+            let (mut from_server, mut to_server) = server.split();
             let requests = async {
                 let mut buffer = vec![0; 64 * 1024];
                 loop {
-                    let read = from_client.0.read(&mut buffer).await.unwrap_or(0);
-                    if read == 0 || to_server.1.write_all(&buffer[..read]).await.is_err() {
+                    let read = from_client.read(&mut buffer).await.unwrap_or(0);
+                    if read == 0 || to_server.write_all(&buffer[..read]).await.is_err() {
                         return;
                     }
                     let sent = &buffer[..read];
                     if sent.windows(COMMIT.len()).any(|window| window == COMMIT)
                         && commit_answers.lose_next.swap(false, Ordering::SeqCst)
                     {
-                        // Both ends drop now, before any answer is relayed.
+                        // Before any answer is relayed.
                         commit_answers.lost.fetch_add(1, Ordering::SeqCst);
+                        cut(&link);
                         return;
                     }
                 }
@@ -112,7 +118,7 @@ async fn relay(
             tokio::select! {
                 _ = open.cancelled() => {}
                 _ = requests => {}
-                _ = tokio::io::copy(&mut to_server.0, &mut from_client.1) => {}
+                _ = tokio::io::copy(&mut from_server, &mut to_client) => {}
             }
         });
     }

@@ -10,7 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::EVENTS_CHANNEL;
-use crate::db::schema::{build_events, builds};
+use crate::db::schema::{build_events, builds, event_writer_groups};
 use crate::db::static_sql::{bind, static_sql};
 use crate::db::StoreResult;
 use crate::webhooks::outbox;
@@ -19,12 +19,6 @@ use crate::webhooks::outbox;
 struct LastSeq {
     #[diesel(sql_type = BigInt)]
     last_event_seq: i64,
-}
-
-#[derive(QueryableByName)]
-struct LastGroupSeq {
-    #[diesel(sql_type = BigInt)]
-    last_writer_group_seq: i64,
 }
 
 /// Appends `events` (with the moments they happened) to the build's
@@ -102,15 +96,10 @@ pub async fn event_volume(connection: &mut AsyncPgConnection, build_id: Uuid) ->
         .await?)
 }
 
-/// One commit of a build's event writer, as the build's row records it
-/// (before the events, in their transaction): what it adds to the row's
-/// counts, and its name with the number of its last event, by which a
-/// group sent again after the answer to its COMMIT was lost is found
-/// stored ([`stored_writer_group`]) rather than stored twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriterGroup {
-    pub name: Uuid,
-    pub events: i64,
+/// What one commit of a build's event writer adds to the build's row, in
+/// the events' transaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterCounts {
     pub event_bytes: i64,
     pub log_lines_dropped: i64,
     /// Spent by model replies since the last commit.
@@ -118,52 +107,66 @@ pub struct WriterGroup {
     pub output_tokens: i64,
 }
 
-/// Records `group` on the build's row, ahead of [`append_events`] for its
-/// events in the same transaction: the row's lock, taken here, keeps the
-/// numbers this names for them.
-pub async fn add_writer_group(
+pub async fn add_writer_counts(
     connection: &mut AsyncPgConnection,
     build_id: Uuid,
-    group: &WriterGroup,
+    counts: WriterCounts,
 ) -> StoreResult<()> {
-    // SQL, as for every use of the two `last_writer_group` columns: the
-    // builds table's description in `schema.rs` is at diesel's 32 columns.
-    diesel::sql_query(
-        "UPDATE builds SET
-             event_bytes = event_bytes + $2, log_lines_dropped = log_lines_dropped + $3,
-             input_tokens = input_tokens + $4, output_tokens = output_tokens + $5,
-             last_writer_group = $6, last_writer_group_seq = last_event_seq + $7
-         WHERE id = $1",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(build_id)
-    .bind::<BigInt, _>(group.event_bytes)
-    .bind::<BigInt, _>(group.log_lines_dropped)
-    .bind::<BigInt, _>(group.input_tokens)
-    .bind::<BigInt, _>(group.output_tokens)
-    .bind::<diesel::sql_types::Uuid, _>(group.name)
-    .bind::<BigInt, _>(group.events)
-    .execute(connection)
-    .await?;
+    diesel::update(builds::table.find(build_id))
+        .set((
+            builds::event_bytes.eq(builds::event_bytes + counts.event_bytes),
+            builds::log_lines_dropped.eq(builds::log_lines_dropped + counts.log_lines_dropped),
+            builds::input_tokens.eq(builds::input_tokens + counts.input_tokens),
+            builds::output_tokens.eq(builds::output_tokens + counts.output_tokens),
+        ))
+        .execute(connection)
+        .await?;
     Ok(())
 }
 
-/// `events` as stored, if they are the writer's last group, `name`.
+/// Notes `group` as the last one `writer` stored for `build_id`, with
+/// `stored`, its events as numbered (in their transaction), so that the
+/// group sent again after the answer to its COMMIT was lost is found
+/// stored ([`stored_writer_group`]) rather than stored twice.
+pub async fn note_writer_group(
+    connection: &mut AsyncPgConnection,
+    writer: Uuid,
+    build_id: Uuid,
+    group: Uuid,
+    stored: &[StoredBuildEvent],
+) -> StoreResult<()> {
+    let last_seq = stored.last().map(|event| event.seq);
+    diesel::insert_into(event_writer_groups::table)
+        .values((
+            event_writer_groups::writer.eq(writer),
+            event_writer_groups::build_id.eq(build_id),
+            event_writer_groups::last_group.eq(group),
+            event_writer_groups::last_seq.eq(last_seq),
+        ))
+        .on_conflict(event_writer_groups::writer)
+        .do_update()
+        .set((event_writer_groups::last_group.eq(group), event_writer_groups::last_seq.eq(last_seq)))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// `events` as stored, if they are the last group `writer` stored, `group`.
 pub async fn stored_writer_group(
     connection: &mut AsyncPgConnection,
-    build_id: Uuid,
-    name: Uuid,
+    writer: Uuid,
+    group: Uuid,
     events: &[(DateTime<Utc>, BuildEvent)],
 ) -> StoreResult<Option<Vec<StoredBuildEvent>>> {
-    let last: Option<LastGroupSeq> = diesel::sql_query(
-        "SELECT last_writer_group_seq FROM builds WHERE id = $1 AND last_writer_group = $2",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(build_id)
-    .bind::<diesel::sql_types::Uuid, _>(name)
-    .get_result(connection)
-    .await
-    .optional()?;
-    let Some(LastGroupSeq { last_writer_group_seq: last }) = last else { return Ok(None) };
-    let first = last - events.len() as i64 + 1;
+    let last: Option<Option<i64>> = event_writer_groups::table
+        .find(writer)
+        .filter(event_writer_groups::last_group.eq(group))
+        .select(event_writer_groups::last_seq)
+        .first(connection)
+        .await
+        .optional()?;
+    let Some(last) = last else { return Ok(None) };
+    let first = last.map_or(0, |last| last - events.len() as i64 + 1);
     Ok(Some(
         events
             .iter()
@@ -171,6 +174,12 @@ pub async fn stored_writer_group(
             .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
             .collect(),
     ))
+}
+
+/// Forgets what `writer` noted, once it has ended.
+pub async fn forget_writer(connection: &mut AsyncPgConnection, writer: Uuid) -> StoreResult<()> {
+    diesel::delete(event_writer_groups::table.find(writer)).execute(connection).await?;
+    Ok(())
 }
 
 /// Events after `after`, oldest first.

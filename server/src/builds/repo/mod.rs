@@ -455,7 +455,7 @@ pub async fn release_lease(
 }
 
 /// What one agent session adds to a build's record. Its tokens are not
-/// here: each reply's are added as it ends (`WriterGroup`).
+/// here: each reply's are added as it ends (`WriterCounts`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionTally {
     pub active_secs: i64,
