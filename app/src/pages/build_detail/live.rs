@@ -33,26 +33,45 @@ pub(super) struct LiveParts {
     pub(super) more_after_first_page: Option<i64>,
 }
 
+/// What a batch of live (not replayed) events says of the build's row,
+/// which the page then loads again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct RowNews {
+    /// A new status, or a session's end: its times and counts moved.
+    has_new_status: bool,
+    /// A model reply ended (the agent calls a tool): its tokens are on the
+    /// row, added as the reply ended.
+    has_spent: bool,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl RowNews {
+    fn of(batch: &[StreamedBuildEvent]) -> Self {
+        batch.iter().filter(|streamed| !streamed.historical).fold(Self::default(), |news, streamed| Self {
+            has_new_status: news.has_new_status
+                || matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. }),
+            has_spent: news.has_spent || matches!(streamed.event, BuildEvent::ToolStart { .. }),
+        })
+    }
+}
+
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl LiveParts {
     /// Folds a batch of events in and appends its new log lines; answers
-    /// whether a live (not replayed) status change or session's usage came
-    /// with it (the build is fetched again then: its tokens and cost moved).
-    fn take_in(self, batch: Vec<StreamedBuildEvent>) -> bool {
+    /// what it says of the build's row.
+    fn take_in(self, batch: Vec<StreamedBuildEvent>) -> RowNews {
+        let news = RowNews::of(&batch);
         let mut lines = Vec::new();
-        let mut has_new_status = false;
         self.live.try_update(|view| {
             for streamed in batch {
-                // A new status, or a session's tokens: the build row moved on.
-                has_new_status |= !streamed.historical
-                    && matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. });
                 let stored = StoredBuildEvent { seq: streamed.seq, at: streamed.at, event: streamed.event };
                 view.apply(&stored);
                 lines.extend(LogLine::of(&stored));
             }
         });
         self.log.append_streamed(lines);
-        has_new_status
+        news
     }
 
     /// Reads the log past the server-rendered first page, a page of
@@ -90,6 +109,12 @@ impl LiveParts {
 #[cfg(feature = "hydrate")]
 const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
 
+/// How often, at most, the page loads the build again for the tokens its
+/// replies spent (a status change loads it at once): the cost moves
+/// during a long session without a request per tool call.
+#[cfg(feature = "hydrate")]
+const SPENDING_SHOWN_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
 /// Follows the build stream for as long as the page is open, and meanwhile
 /// catches the log up by pages. Browser only: nothing streams during server
 /// rendering.
@@ -108,6 +133,8 @@ pub(super) fn follow_live(parts: LiveParts) {
     struct Arriving {
         events: RefCell<Vec<StreamedBuildEvent>>,
         flush_timer: Cell<Option<TimeoutHandle>>,
+        /// When the build was last loaded again.
+        refreshed_at: Cell<Option<chrono::DateTime<chrono::Utc>>>,
     }
 
     impl Arriving {
@@ -115,6 +142,20 @@ pub(super) fn follow_live(parts: LiveParts) {
             if let Some(timer) = self.flush_timer.take() {
                 timer.clear();
             }
+        }
+
+        /// Whether `news` calls for loading the build again now.
+        fn should_refresh(&self, news: RowNews) -> bool {
+            let now = crate::browser::now();
+            let is_spending_due = match (self.refreshed_at.get(), now) {
+                (Some(refreshed_at), Some(now)) => now - refreshed_at >= SPENDING_SHOWN_EVERY,
+                _ => true,
+            };
+            let should = news.has_new_status || (news.has_spent && is_spending_due);
+            if should {
+                self.refreshed_at.set(now);
+            }
+            should
         }
     }
 
@@ -126,11 +167,12 @@ pub(super) fn follow_live(parts: LiveParts) {
             move || {
                 arriving.cancel_flush();
                 let batch = arriving.events.take();
-                let has_new_status = !batch.is_empty() && parts.take_in(batch);
-                if has_new_status {
+                let news = if batch.is_empty() { RowNews::default() } else { parts.take_in(batch) };
+                let should_refresh = arriving.should_refresh(news);
+                if should_refresh {
                     parts.refresh();
                 }
-                has_new_status
+                should_refresh
             }
         };
         let on_event = {
@@ -225,3 +267,40 @@ pub(super) fn follow_live(parts: LiveParts) {
 
 #[cfg(not(feature = "hydrate"))]
 pub(super) fn follow_live(_parts: LiveParts) {}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::model::builds::BuildStatus;
+
+    fn streamed(event: BuildEvent, historical: bool) -> StreamedBuildEvent {
+        StreamedBuildEvent { seq: 1, at: Utc::now(), historical, event }
+    }
+
+    fn tool_start() -> BuildEvent {
+        BuildEvent::ToolStart { call_id: "1".into(), tool: "bash".into(), summary: "npm test".into() }
+    }
+
+    #[test]
+    fn a_reply_ending_live_says_its_tokens_are_on_the_row() {
+        let news =
+            RowNews::of(&[streamed(BuildEvent::system_log("working"), false), streamed(tool_start(), false)]);
+        assert_eq!(news, RowNews { has_new_status: false, has_spent: true });
+        let ended = RowNews::of(&[streamed(
+            BuildEvent::SessionUsage { session: 1, model: "m".into(), input_tokens: 1, output_tokens: 1 },
+            false,
+        )]);
+        assert!(ended.has_new_status, "{ended:?}");
+    }
+
+    #[test]
+    fn replayed_history_is_no_news() {
+        let replayed = [
+            streamed(tool_start(), true),
+            streamed(BuildEvent::Status { status: BuildStatus::Running, reason: None }, true),
+        ];
+        assert_eq!(RowNews::of(&replayed), RowNews::default());
+    }
+}
