@@ -135,6 +135,9 @@ pub(super) fn follow_live(parts: LiveParts) {
         flush_timer: Cell<Option<TimeoutHandle>>,
         /// When the build was last loaded again.
         refreshed_at: Cell<Option<chrono::DateTime<chrono::Utc>>>,
+        /// A load of the build for tokens spent too soon after the last one,
+        /// due at the end of the period.
+        spending_timer: Cell<Option<TimeoutHandle>>,
     }
 
     impl Arriving {
@@ -144,18 +147,26 @@ pub(super) fn follow_live(parts: LiveParts) {
             }
         }
 
-        /// Whether `news` calls for loading the build again now.
-        fn should_refresh(&self, news: RowNews) -> bool {
-            let now = crate::browser::now();
-            let is_spending_due = match (self.refreshed_at.get(), now) {
-                (Some(refreshed_at), Some(now)) => now - refreshed_at >= SPENDING_SHOWN_EVERY,
-                _ => true,
-            };
-            let should = news.has_new_status || (news.has_spent && is_spending_due);
-            if should {
-                self.refreshed_at.set(now);
+        fn cancel_spending_timer(&self) {
+            if let Some(timer) = self.spending_timer.take() {
+                timer.clear();
             }
-            should
+        }
+
+        /// How long until the build may be loaded again for tokens spent.
+        fn spending_wait(&self) -> std::time::Duration {
+            let since = match (self.refreshed_at.get(), crate::browser::now()) {
+                (Some(refreshed_at), Some(now)) => now - refreshed_at,
+                _ => SPENDING_SHOWN_EVERY,
+            };
+            (SPENDING_SHOWN_EVERY - since).to_std().unwrap_or_default()
+        }
+
+        /// Loads the build again now.
+        fn refresh(&self, parts: LiveParts) {
+            self.cancel_spending_timer();
+            self.refreshed_at.set(crate::browser::now());
+            parts.refresh();
         }
     }
 
@@ -168,11 +179,26 @@ pub(super) fn follow_live(parts: LiveParts) {
                 arriving.cancel_flush();
                 let batch = arriving.events.take();
                 let news = if batch.is_empty() { RowNews::default() } else { parts.take_in(batch) };
-                let should_refresh = arriving.should_refresh(news);
-                if should_refresh {
-                    parts.refresh();
+                let wait = arriving.spending_wait();
+                let refreshes_now = news.has_new_status || (news.has_spent && wait.is_zero());
+                if refreshes_now {
+                    arriving.refresh(parts);
+                } else if news.has_spent && arriving.spending_timer.get().is_none() {
+                    // Tokens spent meanwhile show at the end of the period,
+                    // even if the agent then runs a long command.
+                    let later = Rc::downgrade(&arriving);
+                    let timer = set_timeout_with_handle(
+                        move || {
+                            if let Some(arriving) = later.upgrade() {
+                                arriving.spending_timer.take();
+                                arriving.refresh(parts);
+                            }
+                        },
+                        wait,
+                    );
+                    arriving.spending_timer.set(timer.ok());
                 }
-                should_refresh
+                refreshes_now
             }
         };
         let on_event = {
@@ -261,6 +287,7 @@ pub(super) fn follow_live(parts: LiveParts) {
             is_gone.set(true);
             follower.borrow_mut().take();
             arriving.cancel_flush();
+            arriving.cancel_spending_timer();
         });
     });
 }
