@@ -45,6 +45,9 @@ const MAX_GROUP: usize = 4096;
 const ROW_OVERHEAD_BYTES: i64 = 100;
 /// Attempts at a group after shutdown began, while the database is unreachable.
 const ATTEMPTS_AFTER_SHUTDOWN: u32 = 3;
+/// How long an ended writer tries to remove its note of its last group.
+const FORGETTING: Duration = Duration::from_secs(2);
+const FORGETTING_IN_SHUTDOWN: Duration = Duration::from_millis(200);
 
 /// How much of a build's history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,9 +176,11 @@ impl Writer {
                 let _ = done.send(());
             }
         }
-        // Not awaited: a database out of reach must not hold up the end of
-        // the run (a shutdown has its grace to keep).
-        tokio::spawn(forget(self.pool, self.id, self.build_id));
+        // Briefly: a database out of reach must not hold up the end of the
+        // run (a shutdown has its grace to keep); a note left behind goes
+        // with its build.
+        let patience = if self.shutdown.is_cancelled() { FORGETTING_IN_SHUTDOWN } else { FORGETTING };
+        let _ = tokio::time::timeout(patience, forget(&self.pool, self.id, self.build_id)).await;
     }
 
     async fn load_volume(&self) -> EventVolume {
@@ -342,14 +347,13 @@ impl Writer {
 }
 
 /// Removes an ended writer's note of its last group.
-async fn forget(pool: DbPool, writer: Uuid, build_id: Uuid) {
+async fn forget(pool: &DbPool, writer: Uuid, build_id: Uuid) {
     let forgotten = async {
         let mut connection = pool.get().await?;
         repo::forget_writer(&mut connection, writer).await
     }
     .await;
     if let Err(error) = forgotten {
-        // A note left behind goes with its build.
         tracing::debug!(%build_id, %error, "could not remove an ended event writer's note");
     }
 }

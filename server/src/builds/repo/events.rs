@@ -112,7 +112,7 @@ pub async fn add_writer_counts(
     build_id: Uuid,
     counts: WriterCounts,
 ) -> StoreResult<()> {
-    diesel::update(builds::table.find(build_id))
+    let updated = diesel::update(builds::table.find(build_id))
         .set((
             builds::event_bytes.eq(builds::event_bytes + counts.event_bytes),
             builds::log_lines_dropped.eq(builds::log_lines_dropped + counts.log_lines_dropped),
@@ -121,6 +121,10 @@ pub async fn add_writer_counts(
         ))
         .execute(connection)
         .await?;
+    if updated == 0 {
+        // The build is gone; said here, so that a group of counts alone ends too.
+        return Err(diesel::result::Error::NotFound.into());
+    }
     Ok(())
 }
 
