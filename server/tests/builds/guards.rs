@@ -3,8 +3,9 @@
 //! runs in the sandbox, the loop guard and the stall limit stop a build that
 //! goes round in circles, a rate-limited provider pauses the build until its
 //! reset and it then resumes by itself, an overloaded one is retried with
-//! backoff and then waited out, the token budget pauses it, and an
-//! initializer paused midway is repeated before any coding session.
+//! backoff and then waited out, the token budget and the working time
+//! (counted while a session runs) pause it, and an initializer paused
+//! midway is repeated before any coding session.
 
 use crate::common;
 use crate::common::wire_servers;
@@ -112,12 +113,19 @@ async fn the_working_time_limit_ends_a_session_of_long_commands_midway_and_pause
     let spec = create_spec(&app.router, &user, "Sleeper", "# Sleeper\n- sleeps").await;
     let build = start_build(&app.router, &user, spec["id"].as_str().unwrap()).await;
 
+    // The time worked is on the build while its first session still runs:
+    // a server killed now would not lose it.
+    let working =
+        wait_for_build(&app.router, &user, build.id, Duration::from_secs(9), |build| build.active_secs >= 3)
+            .await;
+    assert_eq!((working.status, working.sessions), (BuildStatus::Running, 0), "{working:#?}");
     let build = wait_for_build(&app.router, &user, build.id, Duration::from_secs(60), |build| {
         build.status == BuildStatus::Paused
     })
     .await;
     let reason = build.status_reason.clone().unwrap_or_default();
     assert!(reason.contains("the build's limit"), "{reason}");
+    assert!((10..=13).contains(&build.active_secs), "10 s worked, counted once: {build:#?}");
     let output: Vec<String> = stored_events(&database.pool, build.id)
         .await
         .into_iter()

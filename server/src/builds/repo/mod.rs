@@ -409,15 +409,18 @@ pub async fn renew_lease(
     id: Uuid,
     worker: Uuid,
     lease: Duration,
+    worked_secs: u64,
 ) -> StoreResult<Option<BuildStatus>> {
     let status: Option<String> = diesel::sql_query(
-        "UPDATE builds SET lease_expires_at = now() + make_interval(secs => $3)
+        "UPDATE builds SET lease_expires_at = now() + make_interval(secs => $3),
+             active_secs = active_secs + $4
          WHERE id = $1 AND lease_owner = $2
          RETURNING status",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(worker)
     .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
+    .bind::<BigInt, _>(secs(worked_secs))
     .get_result::<StatusRow>(connection)
     .await
     .optional()?
@@ -429,6 +432,24 @@ pub async fn renew_lease(
 struct StatusRow {
     #[diesel(sql_type = Text)]
     status: String,
+}
+
+/// Adds the run's last seconds of work, before it gives its lease up.
+pub async fn add_worked_secs(
+    connection: &mut AsyncPgConnection,
+    id: Uuid,
+    worker: Uuid,
+    worked_secs: u64,
+) -> StoreResult<()> {
+    diesel::update(builds::table.filter(builds::id.eq(id)).filter(builds::lease_owner.eq(worker)))
+        .set(builds::active_secs.eq(builds::active_secs + secs(worked_secs)))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+fn secs(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
 /// Gives the lease up; with `claimable_now`, another worker may take the
@@ -454,11 +475,11 @@ pub async fn release_lease(
     Ok(())
 }
 
-/// What one agent session adds to a build's record. Its tokens are not
-/// here: each reply's are added as it ends (`WriterCounts`).
+/// What one agent session adds to a build's record. Its tokens and time
+/// are not here: each reply's tokens are added as it ends (`WriterCounts`),
+/// and the time worked with each renewal of the lease.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionTally {
-    pub active_secs: i64,
     pub features_passing: i32,
     pub features_total: i32,
     pub made_progress: bool,
@@ -479,17 +500,15 @@ pub async fn record_session(
         "UPDATE builds SET
              sessions = sessions + 1,
              stalled_sessions = CASE WHEN $3 THEN 0 ELSE stalled_sessions + 1 END,
-             active_secs = active_secs + $4,
-             features_passing = $5, features_total = $6,
-             model = CASE WHEN $7 = '' THEN model ELSE $7 END,
-             planned_in_session = CASE WHEN $8 IS NULL THEN planned_in_session
-                                       WHEN $8 THEN sessions + 1 END
+             features_passing = $4, features_total = $5,
+             model = CASE WHEN $6 = '' THEN model ELSE $6 END,
+             planned_in_session = CASE WHEN $7 IS NULL THEN planned_in_session
+                                       WHEN $7 THEN sessions + 1 END
          WHERE id = $1 AND lease_owner = $2",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(worker)
     .bind::<diesel::sql_types::Bool, _>(tally.made_progress)
-    .bind::<BigInt, _>(tally.active_secs)
     .bind::<diesel::sql_types::Integer, _>(tally.features_passing)
     .bind::<diesel::sql_types::Integer, _>(tally.features_total)
     .bind::<Text, _>(model)

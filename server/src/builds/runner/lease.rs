@@ -1,7 +1,11 @@
 //! The lease a run holds on its build: renewed while the run goes on, and
-//! the run stopped when the build is no longer its to run.
+//! the run stopped when the build is no longer its to run. Each renewal
+//! also adds the whole seconds worked since the last one to the build's
+//! working time, so a server killed in the middle of a session loses at
+//! most a renewal's worth of it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::model::builds::BuildStatus;
 use tokio_util::sync::CancellationToken;
@@ -15,11 +19,42 @@ use crate::builds::repo;
 /// A run that could not renew its lease for all but the last renewal
 /// interval of it (its database out of reach) stops itself then, before
 /// the lease runs out, since another process may then claim the build.
+/// Answers the time worked since `started` that no renewal added.
 pub(super) async fn keep_lease(
     context: Arc<RunnerContext>,
     build_id: Uuid,
     wake: Arc<tokio::sync::Notify>,
     stop: CancellationToken,
+    started: tokio::time::Instant,
+) -> Duration {
+    let mut worked = WorkedTime { counted_until: started };
+    keep_renewing(&context, build_id, &wake, &stop, &mut worked).await;
+    worked.counted_until.elapsed()
+}
+
+/// The run's working time, as the renewals add it to the build.
+struct WorkedTime {
+    /// Up to here, it is in the build's `active_secs`.
+    counted_until: tokio::time::Instant,
+}
+
+impl WorkedTime {
+    /// The whole seconds since the last count.
+    fn uncounted_secs(&self) -> u64 {
+        self.counted_until.elapsed().as_secs()
+    }
+
+    fn count(&mut self, secs: u64) {
+        self.counted_until += Duration::from_secs(secs);
+    }
+}
+
+async fn keep_renewing(
+    context: &RunnerContext,
+    build_id: Uuid,
+    wake: &tokio::sync::Notify,
+    stop: &CancellationToken,
+    worked: &mut WorkedTime,
 ) {
     let settings = context.settings;
     let fence_after = settings.lease.saturating_sub(settings.renew_every());
@@ -37,9 +72,10 @@ pub(super) async fn keep_lease(
             _ = wake.notified() => {}
         }
         let asked_at = tokio::time::Instant::now();
+        let worked_secs = worked.uncounted_secs();
         let renewing = async {
             let mut connection = context.pool.get().await?;
-            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease).await
+            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease, worked_secs).await
         };
         let renewed = tokio::select! {
             _ = stop.cancelled() => return,
@@ -53,6 +89,9 @@ pub(super) async fn keep_lease(
             }
             _ => return fence("could not renew the build's lease in time"),
         };
+        if status.is_some() {
+            worked.count(worked_secs);
+        }
         match status {
             Some(BuildStatus::Running) => stop_by = asked_at + fence_after,
             Some(status) => {

@@ -80,22 +80,24 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     );
     let stop = context.shutdown.child_token();
     let (wake, registration) = context.running.register(build_id);
-    let lease_keeper = tokio::spawn(lease::keep_lease(context.clone(), build_id, wake, stop.clone()));
+    let started = tokio::time::Instant::now();
+    let lease_keeper =
+        tokio::spawn(lease::keep_lease(context.clone(), build_id, wake, stop.clone(), started));
 
     let end = Run {
         context: &context,
         build: claimed.build,
         events: &sink,
         stop: &stop,
-        counted_until: Instant::now(),
+        counted_until: started.into_std(),
         planned: false,
     }
     .drive(claimed.was_started, claimed.was_orphaned)
     .await;
     stop.cancel();
-    let _ = lease_keeper.await;
+    let uncounted = lease_keeper.await.unwrap_or_default();
     sink.flush().await;
-    if let Err(error) = record_end(&context, build_id, end).await {
+    if let Err(error) = record_end(&context, build_id, end, uncounted).await {
         tracing::error!(%build_id, %error, "could not record how a build run ended; its lease will run out and it will resume");
     }
     drop(sink);
@@ -105,9 +107,15 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     drop(registration);
 }
 
-async fn record_end(context: &RunnerContext, build_id: Uuid, end: RunEnd) -> Result<(), StoreError> {
+async fn record_end(
+    context: &RunnerContext,
+    build_id: Uuid,
+    end: RunEnd,
+    uncounted: Duration,
+) -> Result<(), StoreError> {
     let worker = context.worker_id;
     let mut connection = context.pool.get().await?;
+    repo::add_worked_secs(&mut connection, build_id, worker, uncounted.as_secs()).await?;
     let (status, reason, resume_at) = match end {
         RunEnd::Completed => (BuildStatus::Completed, None, None),
         RunEnd::Failed(reason) => (BuildStatus::Failed, Some(reason), None),
@@ -440,13 +448,7 @@ impl Run<'_> {
         let worked = self.counted_until.elapsed().as_secs() as i64;
         self.counted_until += Duration::from_secs(worked as u64);
         self.context.metrics.count_tokens(report.usage);
-        let tally = SessionTally {
-            active_secs: worked,
-            features_passing: passing,
-            features_total: total,
-            made_progress,
-            plan,
-        };
+        let tally = SessionTally { features_passing: passing, features_total: total, made_progress, plan };
         self.record_session_patiently(tally, &report.model).await;
         // The writer added them to the build's row reply by reply.
         let input_tokens = i64::try_from(report.usage.input_tokens).unwrap_or(i64::MAX);
@@ -465,7 +467,9 @@ impl Run<'_> {
         self.build.input_tokens = self.build.input_tokens.saturating_add(input_tokens);
         self.build.output_tokens = self.build.output_tokens.saturating_add(output_tokens);
         self.warn_of_the_budget(used_before).await;
-        self.build.active_secs += tally.active_secs;
+        // The lease keeper adds it to the build's row; this copy is for the
+        // limits and the estimate.
+        self.build.active_secs += worked;
         self.build.features_passing = passing;
         self.build.features_total = total;
         if let Some(finished) = plan {
