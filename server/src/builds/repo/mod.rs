@@ -409,18 +409,18 @@ pub async fn renew_lease(
     id: Uuid,
     worker: Uuid,
     lease: Duration,
-    worked_secs: u64,
+    active_secs: i64,
 ) -> StoreResult<Option<BuildStatus>> {
     let status: Option<String> = diesel::sql_query(
         "UPDATE builds SET lease_expires_at = now() + make_interval(secs => $3),
-             active_secs = active_secs + $4
+             active_secs = GREATEST(active_secs, $4)
          WHERE id = $1 AND lease_owner = $2
          RETURNING status",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(worker)
     .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
-    .bind::<BigInt, _>(secs(worked_secs))
+    .bind::<BigInt, _>(active_secs)
     .get_result::<StatusRow>(connection)
     .await
     .optional()?
@@ -434,22 +434,23 @@ struct StatusRow {
     status: String,
 }
 
-/// Adds the run's last seconds of work, before it gives its lease up.
-pub async fn add_worked_secs(
+/// Writes the build's working time as the run holding it counts it (a
+/// total, which the row only ever rises to), before it gives its lease up.
+pub async fn record_working_time(
     connection: &mut AsyncPgConnection,
     id: Uuid,
     worker: Uuid,
-    worked_secs: u64,
+    active_secs: i64,
 ) -> StoreResult<()> {
-    diesel::update(builds::table.filter(builds::id.eq(id)).filter(builds::lease_owner.eq(worker)))
-        .set(builds::active_secs.eq(builds::active_secs + secs(worked_secs)))
-        .execute(connection)
-        .await?;
+    diesel::sql_query(
+        "UPDATE builds SET active_secs = GREATEST(active_secs, $3) WHERE id = $1 AND lease_owner = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .bind::<BigInt, _>(active_secs)
+    .execute(connection)
+    .await?;
     Ok(())
-}
-
-fn secs(secs: u64) -> i64 {
-    i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
 /// Gives the lease up; with `claimable_now`, another worker may take the
@@ -477,7 +478,7 @@ pub async fn release_lease(
 
 /// What one agent session adds to a build's record. Its tokens and time
 /// are not here: each reply's tokens are added as it ends (`WriterCounts`),
-/// and the time worked with each renewal of the lease.
+/// and the working time with each renewal of the lease.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionTally {
     pub features_passing: i32,

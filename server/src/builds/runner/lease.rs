@@ -1,11 +1,10 @@
 //! The lease a run holds on its build: renewed while the run goes on, and
 //! the run stopped when the build is no longer its to run. Each renewal
-//! also adds the whole seconds worked since the last one to the build's
-//! working time, so a server killed in the middle of a session loses at
-//! most a renewal's worth of it.
+//! also writes the build's working time as the run counts it, so a server
+//! killed in the middle of a session loses at most the time since the last
+//! renewal that reached the database.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use app::model::builds::BuildStatus;
 use tokio_util::sync::CancellationToken;
@@ -14,47 +13,38 @@ use uuid::Uuid;
 use super::RunnerContext;
 use crate::builds::repo;
 
+/// The build's working time as a run counts it: what the build had when
+/// the run claimed it, and the whole seconds since. Written as a total the
+/// row only ever rises to (`GREATEST`), so a write whose answer was lost,
+/// made again, counts nothing twice.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WorkingTime {
+    claimed_secs: i64,
+    pub(super) started: tokio::time::Instant,
+}
+
+impl WorkingTime {
+    pub(super) fn counting_from(claimed_secs: i64) -> Self {
+        Self { claimed_secs, started: tokio::time::Instant::now() }
+    }
+
+    pub(super) fn total_secs(self) -> i64 {
+        let since = i64::try_from(self.started.elapsed().as_secs()).unwrap_or(i64::MAX);
+        self.claimed_secs.saturating_add(since)
+    }
+}
+
 /// Renews the lease until `stop`; re-reads the build's state when woken (a
 /// cancel or pause) and stops the run when it is no longer running here.
 /// A run that could not renew its lease for all but the last renewal
 /// interval of it (its database out of reach) stops itself then, before
 /// the lease runs out, since another process may then claim the build.
-/// Answers the time worked since `started` that no renewal added.
 pub(super) async fn keep_lease(
     context: Arc<RunnerContext>,
     build_id: Uuid,
     wake: Arc<tokio::sync::Notify>,
     stop: CancellationToken,
-    started: tokio::time::Instant,
-) -> Duration {
-    let mut worked = WorkedTime { counted_until: started };
-    keep_renewing(&context, build_id, &wake, &stop, &mut worked).await;
-    worked.counted_until.elapsed()
-}
-
-/// The run's working time, as the renewals add it to the build.
-struct WorkedTime {
-    /// Up to here, it is in the build's `active_secs`.
-    counted_until: tokio::time::Instant,
-}
-
-impl WorkedTime {
-    /// The whole seconds since the last count.
-    fn uncounted_secs(&self) -> u64 {
-        self.counted_until.elapsed().as_secs()
-    }
-
-    fn count(&mut self, secs: u64) {
-        self.counted_until += Duration::from_secs(secs);
-    }
-}
-
-async fn keep_renewing(
-    context: &RunnerContext,
-    build_id: Uuid,
-    wake: &tokio::sync::Notify,
-    stop: &CancellationToken,
-    worked: &mut WorkedTime,
+    working: WorkingTime,
 ) {
     let settings = context.settings;
     let fence_after = settings.lease.saturating_sub(settings.renew_every());
@@ -72,10 +62,10 @@ async fn keep_renewing(
             _ = wake.notified() => {}
         }
         let asked_at = tokio::time::Instant::now();
-        let worked_secs = worked.uncounted_secs();
         let renewing = async {
             let mut connection = context.pool.get().await?;
-            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease, worked_secs).await
+            let worked = working.total_secs();
+            repo::renew_lease(&mut connection, build_id, context.worker_id, settings.lease, worked).await
         };
         let renewed = tokio::select! {
             _ = stop.cancelled() => return,
@@ -89,9 +79,6 @@ async fn keep_renewing(
             }
             _ => return fence("could not renew the build's lease in time"),
         };
-        if status.is_some() {
-            worked.count(worked_secs);
-        }
         match status {
             Some(BuildStatus::Running) => stop_by = asked_at + fence_after,
             Some(status) => {

@@ -7,7 +7,7 @@
 //! directory on this machine restores the latest checkpoint.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::model::builds::{BuildEvent, BuildPhase, BuildStatus, Severity};
 use app::model::webhooks::BUDGET_WARNING_PERCENT;
@@ -31,6 +31,8 @@ use crate::llm::LlmProvider;
 use crate::sandbox::{Sandbox, SandboxEngine, SandboxError};
 use agent_protocol::feature_list::{next_failing, parse_feature_list, passing_count, Feature};
 use agent_protocol::harness::FEATURE_LIST_FILE;
+
+use self::lease::WorkingTime;
 
 mod lease;
 mod work_directory;
@@ -80,24 +82,24 @@ pub async fn run_build(context: Arc<RunnerContext>, claimed: ClaimedBuild) {
     );
     let stop = context.shutdown.child_token();
     let (wake, registration) = context.running.register(build_id);
-    let started = tokio::time::Instant::now();
+    let working = WorkingTime::counting_from(claimed.build.active_secs);
     let lease_keeper =
-        tokio::spawn(lease::keep_lease(context.clone(), build_id, wake, stop.clone(), started));
+        tokio::spawn(lease::keep_lease(context.clone(), build_id, wake, stop.clone(), working));
 
     let end = Run {
         context: &context,
         build: claimed.build,
         events: &sink,
         stop: &stop,
-        counted_until: started.into_std(),
+        counted_until: working.started,
         planned: false,
     }
     .drive(claimed.was_started, claimed.was_orphaned)
     .await;
     stop.cancel();
-    let uncounted = lease_keeper.await.unwrap_or_default();
+    let _ = lease_keeper.await;
     sink.flush().await;
-    if let Err(error) = record_end(&context, build_id, end, uncounted).await {
+    if let Err(error) = record_end(&context, build_id, end, working.total_secs()).await {
         tracing::error!(%build_id, %error, "could not record how a build run ended; its lease will run out and it will resume");
     }
     drop(sink);
@@ -111,11 +113,10 @@ async fn record_end(
     context: &RunnerContext,
     build_id: Uuid,
     end: RunEnd,
-    uncounted: Duration,
+    active_secs: i64,
 ) -> Result<(), StoreError> {
     let worker = context.worker_id;
     let mut connection = context.pool.get().await?;
-    repo::add_worked_secs(&mut connection, build_id, worker, uncounted.as_secs()).await?;
     let (status, reason, resume_at) = match end {
         RunEnd::Completed => (BuildStatus::Completed, None, None),
         RunEnd::Failed(reason) => (BuildStatus::Failed, Some(reason), None),
@@ -123,7 +124,12 @@ async fn record_end(
         RunEnd::Stopped => {
             // Stopping with the server: the build goes on elsewhere or after the restart.
             let is_shutdown = context.shutdown.is_cancelled();
-            repo::release_lease(&mut connection, build_id, worker, is_shutdown).await?;
+            connection
+                .transaction(async |connection| {
+                    repo::record_working_time(connection, build_id, worker, active_secs).await?;
+                    repo::release_lease(connection, build_id, worker, is_shutdown).await
+                })
+                .await?;
             // A cancel marked its work for archiving; it may go now that the run let go.
             context.archive_wake.notify_one();
             return Ok(());
@@ -134,6 +140,7 @@ async fn record_end(
     let has_work = status.is_final() && !matches!(context.engine.open(build_id).await, Ok(None));
     let stored = connection
         .transaction(async |connection| {
+            repo::record_working_time(connection, build_id, worker, active_secs).await?;
             if !repo::finish_run(connection, build_id, worker, status, reason.as_deref(), resume_at).await? {
                 // A person paused or cancelled it meanwhile: their choice
                 // stands, and the lease goes now (a cancel's archiving and
@@ -170,7 +177,7 @@ struct Run<'a> {
     events: &'a EventSink,
     stop: &'a CancellationToken,
     /// Work up to this moment is in `build.active_secs`.
-    counted_until: Instant,
+    counted_until: tokio::time::Instant,
     /// The work directory holds a finished plan: coding sessions may follow.
     planned: bool,
 }
