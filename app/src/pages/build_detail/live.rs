@@ -159,7 +159,8 @@ pub(super) fn follow_live(parts: LiveParts) {
                 (Some(refreshed_at), Some(now)) => now - refreshed_at,
                 _ => SPENDING_SHOWN_EVERY,
             };
-            (SPENDING_SHOWN_EVERY - since).to_std().unwrap_or_default()
+            // A clock set back would make the wait longer than the period.
+            (SPENDING_SHOWN_EVERY - since).min(SPENDING_SHOWN_EVERY).to_std().unwrap_or_default()
         }
 
         /// Loads the build again now.
@@ -219,13 +220,16 @@ pub(super) fn follow_live(parts: LiveParts) {
                 }
             }
         };
-        let on_complete = move |_status: BuildStatus, _reason: Option<String>| {
-            let has_refreshed = flush();
-            parts.connection.set(None);
-            let was_running =
-                parts.detail.try_with_untracked(|detail| !detail.status.is_final()) == Some(true);
-            if was_running && !has_refreshed {
-                parts.refresh();
+        let on_complete = {
+            let arriving = Rc::clone(&arriving);
+            move |_status: BuildStatus, _reason: Option<String>| {
+                let has_refreshed = flush();
+                parts.connection.set(None);
+                let was_running =
+                    parts.detail.try_with_untracked(|detail| !detail.status.is_final()) == Some(true);
+                if was_running && !has_refreshed {
+                    arriving.refresh(parts);
+                }
             }
         };
         let on_health = move |health: StreamHealth| parts.connection.set(Some(health));

@@ -179,20 +179,27 @@ fn TimeTile(
 ) -> impl IntoView {
     // The agent's last measurement, else the build row's worked time.
     let measured = Memo::new(move |_| {
-        live.with(|view| {
+        let row = detail.with(|detail| Measured {
+            elapsed_secs: detail.active_secs,
+            remaining_secs: None,
+            at: Some(detail.updated_at),
+        });
+        let progress = live.with(|view| {
             view.progress.map(|(_, _, elapsed_secs, remaining_secs)| Measured {
                 elapsed_secs,
                 remaining_secs,
                 at: view.progress_at,
             })
-        })
-        .unwrap_or_else(|| {
-            detail.with(|detail| Measured {
-                elapsed_secs: detail.active_secs,
-                remaining_secs: None,
-                at: Some(detail.updated_at),
-            })
-        })
+        });
+        match progress {
+            // Once the agent stopped, the row may have counted past its last
+            // measurement: the end of the run, a session cut short.
+            Some(progress) if !is_working.get() && row.elapsed_secs > progress.elapsed_secs => {
+                Measured { elapsed_secs: row.elapsed_secs, ..progress }
+            }
+            Some(progress) => progress,
+            None => row,
+        }
     });
     view! {
         <div class="min-w-0">
