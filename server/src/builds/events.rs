@@ -324,8 +324,8 @@ impl Writer {
         let counts = WriterCounts {
             event_bytes: bytes,
             log_lines_dropped: self.unsaved_drops,
-            input_tokens: tokens(self.unsaved_usage.input_tokens),
-            output_tokens: tokens(self.unsaved_usage.output_tokens),
+            input_tokens: repo::stored_tokens(self.unsaved_usage.input_tokens),
+            output_tokens: repo::stored_tokens(self.unsaved_usage.output_tokens),
         };
         let mut connection = self.pool.get().await?;
         connection
@@ -356,11 +356,6 @@ async fn forget(pool: &DbPool, writer: Uuid, build_id: Uuid) {
     if let Err(error) = forgotten {
         tracing::debug!(%build_id, %error, "could not remove an ended event writer's note");
     }
-}
-
-/// A provider's token count as the build's row keeps it.
-fn tokens(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// What an event weighs against the build's byte limit.

@@ -42,12 +42,7 @@ pub async fn append_events(
     .bind::<BigInt, _>(count)
     .get_result(connection)
     .await?;
-    let first = last.last_event_seq - count + 1;
-    let stored: Vec<StoredBuildEvent> = events
-        .iter()
-        .zip(first..)
-        .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
-        .collect();
+    let stored = numbered(events, last.last_event_seq - count + 1);
     let seqs: Vec<i64> = stored.iter().map(|event| event.seq).collect();
     let kinds: Vec<&str> = stored.iter().map(|event| event.event.kind()).collect();
     let payloads: Vec<serde_json::Value> = stored
@@ -105,6 +100,11 @@ pub struct WriterCounts {
     /// Spent by model replies since the last commit.
     pub input_tokens: i64,
     pub output_tokens: i64,
+}
+
+/// A provider's token count as a build's row keeps it (a `bigint`).
+pub fn stored_tokens(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 pub async fn add_writer_counts(
@@ -171,13 +171,16 @@ pub async fn stored_writer_group(
         .optional()?;
     let Some(last) = last else { return Ok(None) };
     let first = last.map_or(0, |last| last - events.len() as i64 + 1);
-    Ok(Some(
-        events
-            .iter()
-            .zip(first..)
-            .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
-            .collect(),
-    ))
+    Ok(Some(numbered(events, first)))
+}
+
+/// `events` as stored from `first` on, one number each.
+fn numbered(events: &[(DateTime<Utc>, BuildEvent)], first: i64) -> Vec<StoredBuildEvent> {
+    events
+        .iter()
+        .zip(first..)
+        .map(|((at, event), seq)| StoredBuildEvent { seq, at: *at, event: event.clone() })
+        .collect()
 }
 
 /// Forgets what `writer` noted, once it has ended.

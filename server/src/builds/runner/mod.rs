@@ -458,8 +458,8 @@ impl Run<'_> {
         let tally = SessionTally { features_passing: passing, features_total: total, made_progress, plan };
         self.record_session_patiently(tally, &report.model).await;
         // The writer added them to the build's row reply by reply.
-        let input_tokens = i64::try_from(report.usage.input_tokens).unwrap_or(i64::MAX);
-        let output_tokens = i64::try_from(report.usage.output_tokens).unwrap_or(i64::MAX);
+        let input_tokens = repo::stored_tokens(report.usage.input_tokens);
+        let output_tokens = repo::stored_tokens(report.usage.output_tokens);
         self.events
             .emit(BuildEvent::SessionUsage {
                 session: self.build.sessions + 1,
