@@ -98,7 +98,8 @@ pub struct ArtifactManifest {
     pub finished_at: Option<DateTime<Utc>>,
     pub platform_version: String,
     pub archive: ArchiveSummary,
-    /// Every file of the archive outside `.git/`, sorted by path.
+    /// The archive's files outside `.git/`, sorted by path: every one, or
+    /// the first ones when `archive.unlisted_files` says some are not listed.
     pub files: Vec<ManifestFile>,
     pub features: Vec<FeatureEvidence>,
     /// Newest first.
@@ -116,8 +117,14 @@ pub struct ArchiveSummary {
     pub key: String,
     pub size_bytes: i64,
     pub sha256: String,
-    /// Files outside `.git/` (all listed in `files`).
+    /// Files outside `.git/`, listed in `files` or not.
     pub file_count: i32,
+    /// Of them, those archived past what the list may weigh (some 200,000
+    /// files with long paths): in the archive, but not in `files`.
+    #[serde(default)]
+    pub unlisted_files: i32,
+    #[serde(default)]
+    pub unlisted_bytes: i64,
     /// `.git/` is kept so the agent's history comes along; summed here.
     pub git_files: i32,
     pub git_bytes: i64,

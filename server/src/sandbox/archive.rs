@@ -24,6 +24,13 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const MAX_DEPTH: usize = 64;
 /// The agent's history: archived, but summed rather than listed.
 const GIT_DIR: &str = ".git";
+/// What the list of an archive's files may weigh as the manifest's JSON.
+/// Past it files are archived and counted but not listed, so that neither
+/// the walk's memory nor the manifest grows with what a build makes (a
+/// disk's worth of files with paths of kilobytes would weigh a gigabyte).
+pub const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
+/// A listed file's JSON beyond its path: size, digest, flags and names.
+const LISTED_FILE_OVERHEAD_BYTES: u64 = 160;
 
 pub type ArchiveStream = BoxStream<'static, std::io::Result<Bytes>>;
 
@@ -37,11 +44,16 @@ pub struct Archive {
 /// What went into an archive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArchiveContents {
-    /// Regular files outside `.git/`, in the order written (sorted by path).
+    /// Regular files outside `.git/`, in the order written (sorted by path),
+    /// while their list is within [`MAX_LISTING_BYTES`].
     pub files: Vec<ArchivedFile>,
+    /// Regular files outside `.git/` archived after the list was full.
+    pub unlisted_files: u64,
+    pub unlisted_bytes: u64,
     pub git_files: u64,
     pub git_bytes: u64,
-    /// Entries left out for being too deep, or neither file, directory nor link.
+    /// Entries left out for being too deep, for a name that is not UTF-8,
+    /// or for being neither file, directory nor link.
     pub skipped: u64,
 }
 
@@ -120,12 +132,22 @@ impl ExcludeRules {
 /// directory on a disk of that size holds no more, unless hard links or
 /// sparse files make one file's blocks count many times over.
 pub fn tar_gz(dir: PathBuf, excludes: Arc<ExcludeRules>, max_file_bytes: u64) -> Archive {
+    tar_gz_listing(dir, excludes, max_file_bytes, MAX_LISTING_BYTES)
+}
+
+/// [`tar_gz`], with the files listed while their list is within `max_listing_bytes`.
+fn tar_gz_listing(
+    dir: PathBuf,
+    excludes: Arc<ExcludeRules>,
+    max_file_bytes: u64,
+    max_listing_bytes: u64,
+) -> Archive {
     let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     let (contents_sender, contents) = oneshot::channel();
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let out = ChunkWriter { sender, buffer: Vec::with_capacity(CHUNK_BYTES) };
-        match write_archive(&dir, &excludes, max_file_bytes, out) {
+        match write_archive(&dir, &excludes, max_file_bytes, max_listing_bytes, out) {
             Ok(written) => {
                 let _ = contents_sender.send(written);
             }
@@ -145,6 +167,7 @@ fn write_archive(
     dir: &Path,
     excludes: &ExcludeRules,
     max_file_bytes: u64,
+    max_listing_bytes: u64,
     out: ChunkWriter,
 ) -> std::io::Result<ArchiveContents> {
     let root = Dir::open_ambient_dir(dir, cap_std::ambient_authority())?;
@@ -155,6 +178,7 @@ fn write_archive(
         contents: ArchiveContents::default(),
         max_file_bytes,
         file_bytes_left: max_file_bytes,
+        listing_bytes_left: max_listing_bytes,
     };
     walk.directory(&root, "", 0)?;
     let Walk { builder, contents, .. } = walk;
@@ -170,6 +194,9 @@ struct Walk<'a, W: Write> {
     max_file_bytes: u64,
     /// What the files archived so far leave of `max_file_bytes`.
     file_bytes_left: u64,
+    /// What the files listed so far leave of the listing's bytes; once one
+    /// does not fit, none after it is listed, so the list is a prefix.
+    listing_bytes_left: u64,
 }
 
 impl<W: Write> Walk<'_, W> {
@@ -182,9 +209,13 @@ impl<W: Write> Walk<'_, W> {
         }
         entries.sort_by(|(a, _), (b, _)| a.cmp(b));
         for (name, file_type) in entries {
-            let name_text = name.to_string_lossy();
-            let path =
-                if prefix.is_empty() { name_text.into_owned() } else { format!("{prefix}/{name_text}") };
+            // Names are bytes; read lossily, two different ones could become
+            // one path, and a restore would then trip over its own entries.
+            let Some(name_text) = name.to_str() else {
+                self.contents.skipped += 1;
+                continue;
+            };
+            let path = if prefix.is_empty() { name_text.to_owned() } else { format!("{prefix}/{name_text}") };
             if self.excludes.excludes(&path, file_type.is_dir()) {
                 continue;
             }
@@ -237,11 +268,39 @@ impl<W: Write> Walk<'_, W> {
             self.contents.git_files += 1;
             self.contents.git_bytes += size;
         } else {
-            let (sha256, is_text) = reader.finish();
-            self.contents.files.push(ArchivedFile { path, size_bytes: size, sha256, is_text });
+            self.list(path, size, reader.finish());
         }
         Ok(())
     }
+
+    fn list(&mut self, path: String, size_bytes: u64, (sha256, is_text): (String, bool)) {
+        let weight = json_string_bytes(&path) + LISTED_FILE_OVERHEAD_BYTES;
+        match self.listing_bytes_left.checked_sub(weight) {
+            Some(left) => {
+                self.listing_bytes_left = left;
+                self.contents.files.push(ArchivedFile { path, size_bytes, sha256, is_text });
+            }
+            None => {
+                self.listing_bytes_left = 0;
+                self.contents.unlisted_files += 1;
+                self.contents.unlisted_bytes += size_bytes;
+            }
+        }
+    }
+}
+
+/// At most what `text` takes as a JSON string: a control character may
+/// become `\u001f`, six bytes for one.
+fn json_string_bytes(text: &str) -> u64 {
+    let escaped: usize = text
+        .bytes()
+        .map(|byte| match byte {
+            0..=0x1f => 6,
+            b'"' | b'\\' => 2,
+            _ => 1,
+        })
+        .sum();
+    escaped as u64 + 2
 }
 
 fn header_for(entry_type: tar::EntryType, size: u64, metadata: &cap_std::fs::Metadata) -> tar::Header {
@@ -459,6 +518,51 @@ mod tests {
         assert!(refused.to_string().contains("more than 4 MiB"), "{refused}");
         let archive = archive.expect("within a roomier limit");
         assert!(archive.len() > 41 * 256 * 1024, "every link archived whole: {} bytes", archive.len());
+    }
+
+    #[tokio::test]
+    async fn files_past_the_listings_bytes_are_archived_and_counted_but_not_listed() {
+        use futures_util::TryStreamExt;
+        let dir = std::env::temp_dir().join(format!("archive-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Names JSON escapes: a control character takes six bytes there.
+        let names: Vec<String> =
+            (0..30).map(|n| format!("{n:02}-\u{1}\"quoted\"-{}", "x".repeat(100))).collect();
+        for name in &names {
+            std::fs::write(dir.join(name), b"twelve bytes").unwrap();
+        }
+        let budget = 4 * 1024;
+        let archive = tar_gz_listing(dir.clone(), Arc::new(rules(&[])), u64::MAX, budget);
+        let bytes: Vec<Bytes> = archive.stream.try_collect().await.unwrap();
+        let contents = archive.contents.await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let listed: Vec<&str> = contents.files.iter().map(|file| file.path.as_str()).collect();
+        assert!(!listed.is_empty() && listed.len() < names.len(), "{} listed", listed.len());
+        assert_eq!(listed, names[..listed.len()], "the first files by name are listed");
+        assert_eq!(contents.unlisted_files as usize, names.len() - listed.len());
+        assert_eq!(contents.unlisted_bytes, 12 * contents.unlisted_files);
+        let listing = serde_json::to_string(
+            &contents
+                .files
+                .iter()
+                .map(|file| {
+                    serde_json::json!({
+                        "path": file.path, "size_bytes": i64::MAX, "sha256": file.sha256, "is_text": false,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert!(listing.len() as u64 <= budget, "the listing's JSON is {} bytes", listing.len());
+
+        let mut archived = 0;
+        for entry in
+            tar::Archive::new(flate2::read::GzDecoder::new(bytes.concat().as_slice())).entries().unwrap()
+        {
+            archived += usize::from(entry.unwrap().header().entry_type().is_file());
+        }
+        assert_eq!(archived, names.len(), "the archive holds every file");
     }
 
     fn inspect(chunks: &[&[u8]]) -> (String, bool) {

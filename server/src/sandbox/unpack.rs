@@ -114,6 +114,36 @@ mod tests {
         std::fs::remove_dir_all(&target).unwrap();
     }
 
+    #[tokio::test]
+    async fn names_that_are_not_utf8_are_left_out_so_two_never_restore_as_one() {
+        use std::os::unix::ffi::OsStrExt;
+        let source = scratch("bytes");
+        // Read lossily, both names are `d\u{FFFD}`: a file, then a directory.
+        std::fs::write(source.join(std::ffi::OsStr::from_bytes(b"d\xfe")), "a file").unwrap();
+        std::fs::create_dir_all(source.join(std::ffi::OsStr::from_bytes(b"d\xff"))).unwrap();
+        std::fs::write(source.join(std::ffi::OsStr::from_bytes(b"d\xff")).join("x"), "below").unwrap();
+        std::fs::write(source.join("kept.txt"), "kept").unwrap();
+        let archive = tar_gz(source.clone(), Arc::new(ExcludeRules::new(&[]).unwrap()), u64::MAX);
+        let bytes: Vec<u8> = archive
+            .stream
+            .try_fold(Vec::new(), |mut all, chunk| async move {
+                all.extend_from_slice(&chunk);
+                Ok(all)
+            })
+            .await
+            .unwrap();
+        let contents = archive.contents.await.unwrap();
+        assert_eq!(contents.skipped, 2, "{contents:?}");
+        assert_eq!(contents.files.iter().map(|file| file.path.as_str()).collect::<Vec<_>>(), ["kept.txt"]);
+
+        let target = scratch("bytes-restored");
+        let unpacked = unpack_tar_gz(bytes.as_slice(), &target).expect("the archive restores");
+        assert_eq!(unpacked.skipped, 0);
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 1, "only kept.txt");
+        std::fs::remove_dir_all(&source).unwrap();
+        std::fs::remove_dir_all(&target).unwrap();
+    }
+
     #[test]
     fn nothing_lands_outside_the_directory_through_dot_dot_or_a_link() {
         let parent = scratch("escape");

@@ -87,7 +87,9 @@ pub fn build_manifest(inputs: ManifestInputs<'_>) -> ArtifactManifest {
             key: archive_key.to_owned(),
             size_bytes: uploaded.size_bytes as i64,
             sha256: uploaded.sha256.clone(),
-            file_count: files.len() as i32,
+            file_count: count(files.len() as u64 + contents.unlisted_files),
+            unlisted_files: count(contents.unlisted_files),
+            unlisted_bytes: i64::try_from(contents.unlisted_bytes).unwrap_or(i64::MAX),
             git_files: contents.git_files as i32,
             git_bytes: contents.git_bytes as i64,
             excluded,
@@ -101,6 +103,11 @@ pub fn build_manifest(inputs: ManifestInputs<'_>) -> ArtifactManifest {
         output_tokens: build.output_tokens,
         sandbox: policy_of(engine),
     }
+}
+
+/// A number of files as the manifest keeps it.
+fn count(files: u64) -> i32 {
+    i32::try_from(files).unwrap_or(i32::MAX)
 }
 
 /// For each feature marked passing, the last test run before it was.

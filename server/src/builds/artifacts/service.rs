@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use app::error::AppError;
+use app::format::group_thousands;
 use app::model::accounts::UserProfile;
 use app::model::artifacts::{
     archive_file_name, ArtifactInfo, ArtifactManifest, ArtifactState, BuildFileContent, BuildResultPage,
-    ManifestFile, MAX_LISTED_FILES, MAX_VIEWED_TEXT_BYTES,
+    ManifestFile, MAX_VIEWED_TEXT_BYTES,
 };
 use app::model::builds::build_not_found;
 use app::ports::Artifacts;
@@ -247,7 +248,17 @@ impl ArtifactService {
         let (_, key) = self.stored(owner, build_id).await?;
         let manifest = self.manifest(build_id).await?;
         let no_such_file = || AppError::NotFound(format!("The archive has no file {path}."));
-        let listed = manifest.files.into_iter().find(|file| file.path == path).ok_or_else(no_such_file)?;
+        let unlisted = manifest.archive.unlisted_files;
+        let listed = manifest.files.into_iter().find(|file| file.path == path).ok_or_else(|| {
+            if unlisted == 0 {
+                return no_such_file();
+            }
+            AppError::NotFound(format!(
+                "The archive's list of files has no {path}: it lists its first files only, and {} more are \
+                 in the archive without being listed. Download the archive to see them all.",
+                group_thousands(usize::try_from(unlisted).unwrap_or_default())
+            ))
+        })?;
         let extracted = extract_file(&self.storage, &key, path).await?.ok_or_else(no_such_file)?;
         Ok((listed, extracted))
     }
@@ -319,12 +330,10 @@ impl Artifacts for ArtifactService {
     async fn result_page(&self, owner: &UserProfile, build_id: Uuid) -> Result<BuildResultPage, AppError> {
         let artifact = self.info(owner, build_id).await?;
         if artifact.state != ArtifactState::Stored {
-            return Ok(rendered::result_page(build_id, artifact, None, false));
+            return Ok(rendered::result_page(build_id, artifact, None));
         }
-        let mut manifest = self.manifest(build_id).await?;
-        let is_file_list_cut = manifest.files.len() > MAX_LISTED_FILES;
-        manifest.files.truncate(MAX_LISTED_FILES);
-        Ok(rendered::result_page(build_id, artifact, Some(manifest), is_file_list_cut))
+        let manifest = self.manifest(build_id).await?;
+        Ok(rendered::result_page(build_id, artifact, Some(manifest)))
     }
 
     async fn read_file(

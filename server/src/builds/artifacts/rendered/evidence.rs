@@ -241,6 +241,8 @@ mod tests {
                 size_bytes: 2048,
                 sha256: "0".repeat(64),
                 file_count: 3,
+                unlisted_files: 0,
+                unlisted_bytes: 0,
                 git_files: 0,
                 git_bytes: 0,
                 excluded: vec![],

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use self::nodes::{file_tree, FileNode};
 use app::format::{byte_size, counted, group_thousands};
-use app::model::artifacts::{ManifestFile, MAX_LISTED_FILES};
+use app::model::artifacts::ManifestFile;
 
 /// What a file's `file=` value leaves as it is: the path's separators and
 /// what file names mostly hold, so an address reads like the path.
@@ -26,16 +26,17 @@ pub fn file_address(build_id: Uuid, path: &str) -> String {
     format!("/builds/{build_id}?file={}#files", utf8_percent_encode(path, PATH_IN_QUERY))
 }
 
-/// The files' heading, count and tree, and a note if the list was cut, as
-/// HTML (text escaped as any view's).
-pub fn file_tree_html(build_id: Uuid, files: &[ManifestFile], is_list_cut: bool) -> String {
-    let file_count = files.len();
+/// The files' heading with how many the archive holds (`file_count`), the
+/// tree of those listed (`files`), and a note if that is not all of them,
+/// as HTML (text escaped as any view's).
+pub fn file_tree_html(build_id: Uuid, files: &[ManifestFile], file_count: usize) -> String {
+    let listed_count = files.len();
     let nodes = file_tree(files);
-    view! { <FileTree build_id nodes file_count is_list_cut /> }.to_html()
+    view! { <FileTree build_id nodes file_count listed_count /> }.to_html()
 }
 
 #[component]
-fn FileTree(build_id: Uuid, nodes: Vec<FileNode>, file_count: usize, is_list_cut: bool) -> impl IntoView {
+fn FileTree(build_id: Uuid, nodes: Vec<FileNode>, file_count: usize, listed_count: usize) -> impl IntoView {
     view! {
         <div class="flex items-baseline justify-between gap-2 px-4 pt-4 pb-2">
             <h2 id="files-heading" class="font-semibold">"Files"</h2>
@@ -48,11 +49,12 @@ fn FileTree(build_id: Uuid, nodes: Vec<FileNode>, file_count: usize, is_list_cut
                 view! { <TreeLevel build_id nodes /> }.into_any()
             }}
         </nav>
-        {is_list_cut.then(|| view! {
+        {(listed_count < file_count).then(|| view! {
             <p class="border-t border-slate-200 px-4 py-2 text-xs text-amber-800 dark:border-slate-800 dark:text-amber-200" data-testid="file-list-cut">
                 {format!(
-                    "Only the first {} files are listed; the archive holds them all.",
-                    group_thousands(MAX_LISTED_FILES)
+                    "{} of {} files are listed; the archive holds them all.",
+                    group_thousands(listed_count),
+                    group_thousands(file_count)
                 )}
             </p>
         })}
@@ -113,7 +115,7 @@ mod tests {
     #[test]
     fn directories_open_by_themselves_and_files_link_to_their_address() {
         let id = Uuid::nil();
-        let html = file_tree_html(id, &[file("src/app.js"), file("README.md")], false);
+        let html = file_tree_html(id, &[file("src/app.js"), file("README.md")], 2);
         assert!(html.contains("<details><summary"), "{html}");
         assert!(html.contains(r#"title="src/ · 1 file""#), "{html}");
         assert!(html.contains(&format!(r#"href="/builds/{id}?file=src/app.js#files""#)), "{html}");
@@ -125,16 +127,22 @@ mod tests {
 
     #[test]
     fn a_path_is_escaped_in_the_address_and_as_text() {
-        let html = file_tree_html(Uuid::nil(), &[file("notes/a b&c?#<x>.md")], true);
+        let html = file_tree_html(Uuid::nil(), &[file("notes/a b&c?#<x>.md")], 1);
         assert!(html.contains("?file=notes/a%20b%26c%3F%23%3Cx%3E.md#files"), "{html}");
         assert!(html.contains("a b&amp;c?#&lt;x&gt;.md"), "{html}");
         assert!(!html.contains("<x>"), "{html}");
-        assert!(html.contains("file-list-cut"), "{html}");
+    }
+
+    #[test]
+    fn a_list_of_some_of_the_files_says_how_many_the_archive_holds() {
+        let html = file_tree_html(Uuid::nil(), &[file("a.md"), file("b.md")], 12_345);
+        assert!(html.contains("12,345 files"), "{html}");
+        assert!(html.contains("2 of 12,345 files are listed; the archive holds them all."), "{html}");
     }
 
     #[test]
     fn an_empty_archive_says_so() {
-        let html = file_tree_html(Uuid::nil(), &[], false);
+        let html = file_tree_html(Uuid::nil(), &[], 0);
         assert!(html.contains("The archive holds no files."), "{html}");
         assert!(html.contains("0 files"), "{html}");
     }
