@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::reader::{base_url, boolean, whole, Reader};
 use crate::builds::artifacts::ArtifactSettings;
 use crate::sandbox::archive::ExcludeRules;
-use crate::storage::{S3Settings, StorageBackend};
+use crate::storage::{S3Settings, S3Timeouts, StorageBackend};
 
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
@@ -84,6 +84,7 @@ fn read_s3(
         access_key_id: access_key_id?,
         secret_access_key: secret_access_key?,
         path_style: path_style?,
+        timeouts: S3Timeouts::default(),
     })
 }
 

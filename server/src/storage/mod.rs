@@ -15,7 +15,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::signer::{Method, SignedUrlOptions, Signer};
@@ -56,6 +56,25 @@ pub struct S3Settings {
     /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`:
     /// MinIO and most self-hosted services want it.
     pub path_style: bool,
+    pub timeouts: S3Timeouts,
+}
+
+/// How long the S3 service may take to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct S3Timeouts {
+    /// A request other than a streamed read, whole: a part of an upload, a
+    /// listing, a deletion.
+    pub request: Duration,
+    /// A streamed read (a download, an archive's checksum, a restore) takes
+    /// as long as its object needs, however large; it fails once no byte
+    /// has come for this long.
+    pub read_stall: Duration,
+}
+
+impl Default for S3Timeouts {
+    fn default() -> Self {
+        Self { request: Duration::from_secs(120), read_stall: Duration::from_secs(30) }
+    }
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -159,6 +178,9 @@ pub enum DownloadUrl {
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The same objects, for streamed reads: no limit on a read's time, only
+    /// on a stall ([`S3Timeouts`]).
+    reads: Arc<dyn ObjectStore>,
     /// S3's own presigning; `None` for the local backend.
     presigner: Option<Arc<dyn Signer>>,
     local_signer: Arc<UrlSigner>,
@@ -175,9 +197,10 @@ impl Storage {
                 std::fs::create_dir_all(root).map_err(|error| {
                     StorageError::Unavailable(format!("{} could not be created: {error}", root.display()))
                 })?;
-                let store = LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true);
+                let store = Arc::new(LocalFileSystem::new_with_prefix(root)?.with_automatic_cleanup(true));
                 Ok(Self {
-                    store: Arc::new(store),
+                    store: store.clone(),
+                    reads: store,
                     presigner: None,
                     local_signer,
                     is_listing_sorted: false,
@@ -185,30 +208,15 @@ impl Storage {
                 })
             }
             StorageBackend::S3(settings) => {
-                let mut builder = AmazonS3Builder::new()
-                    .with_region(&settings.region)
-                    .with_bucket_name(&settings.bucket)
-                    .with_access_key_id(&settings.access_key_id)
-                    .with_secret_access_key(&settings.secret_access_key)
-                    .with_virtual_hosted_style_request(!settings.path_style)
-                    // A few quick retries: an outage is the caller's to report, not to hide for minutes.
-                    .with_retry(RetryConfig {
-                        backoff: BackoffConfig::default(),
-                        max_retries: 3,
-                        retry_timeout: Duration::from_secs(30),
-                    })
-                    .with_client_options(
-                        ClientOptions::new()
-                            .with_connect_timeout(Duration::from_secs(5))
-                            .with_timeout(Duration::from_secs(120)),
-                    );
-                if let Some(endpoint) = &settings.endpoint {
-                    builder =
-                        builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
-                }
-                let store = Arc::new(builder.build()?);
+                let S3Timeouts { request, read_stall } = settings.timeouts;
+                let store = Arc::new(s3_store(settings, ClientOptions::new().with_timeout(request))?);
+                let reads = s3_store(
+                    settings,
+                    ClientOptions::new().with_timeout_disabled().with_read_timeout(read_stall),
+                )?;
                 Ok(Self {
                     store: store.clone(),
+                    reads: Arc::new(reads),
                     presigner: Some(store),
                     local_signer,
                     is_listing_sorted: true,
@@ -286,7 +294,7 @@ impl Storage {
         range: Option<Range<u64>>,
     ) -> Result<ObjectDownload, StorageError> {
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
-        let result = self.store.get_opts(&path_of(key), options).await?;
+        let result = self.reads.get_opts(&path_of(key), options).await?;
         let info = info_of(&result.meta);
         let range = result.range.clone();
         let body = result.into_stream().map_err(StorageError::from).boxed();
@@ -414,6 +422,28 @@ impl Storage {
             }
         }
     }
+}
+
+/// A client of the S3 service `settings` names, whose requests end as
+/// `client` says.
+fn s3_store(settings: &S3Settings, client: ClientOptions) -> Result<AmazonS3, StorageError> {
+    let mut builder = AmazonS3Builder::new()
+        .with_region(&settings.region)
+        .with_bucket_name(&settings.bucket)
+        .with_access_key_id(&settings.access_key_id)
+        .with_secret_access_key(&settings.secret_access_key)
+        .with_virtual_hosted_style_request(!settings.path_style)
+        // A few quick retries: an outage is the caller's to report, not to hide for minutes.
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(30),
+        })
+        .with_client_options(client.with_connect_timeout(Duration::from_secs(5)));
+    if let Some(endpoint) = &settings.endpoint {
+        builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+    }
+    Ok(builder.build()?)
 }
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<exact name>`

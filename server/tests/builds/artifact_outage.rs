@@ -125,7 +125,7 @@ async fn an_archive_that_failed_while_storage_was_down_is_stored_by_a_retry_once
         Arc::new(local_sandbox_engine()),
         Arc::new(OfflineAgent::new(Duration::ZERO)),
     );
-    setup.storage = s3_storage_at(&switch.endpoint(), &bucket);
+    setup.storage = s3_storage_at(&switch.endpoint(), &bucket, None);
     let app = build_app(&database, setup);
     let user = sign_up(&app.router, "outage@example.com").await;
     let spec = create_spec(&app.router, &user, "Notes", SPEC).await;

@@ -10,13 +10,15 @@ use crate::common;
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use common::contract::Contract;
 use futures_util::{stream, StreamExt};
 use server::http::BuildSetup;
-use server::storage::{DownloadUrl, ObjectKey, Storage, StorageError};
+use server::storage::{DownloadUrl, ObjectKey, S3Timeouts, Storage, StorageError};
 use uuid::Uuid;
 
 /// S3's smallest part, which the uploader uses: a range across it spans two parts.
@@ -373,6 +375,17 @@ async fn a_signed_local_link_downloads_without_a_session_under_the_file_name() {
     assert_eq!(response.headers["content-type"], "application/gzip");
     let disposition = response.headers["content-disposition"].to_str().unwrap();
     assert!(disposition.contains("filename*=UTF-8''Todo%20app%20%E2%9C%93.tar.gz"), "{disposition}");
+
+    // An interrupted download resumes where it stopped (`curl -C -`, `wget -c`).
+    let resume = axum::http::Request::get(&path)
+        .header("range", "bytes=60000-")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let rest = common::send(&app.router, resume).await;
+    assert_eq!(rest.status, 206, "{}", rest.body);
+    assert_eq!(rest.headers["content-range"], "bytes 60000-99999/100000");
+    assert!(rest.bytes == content[60_000..], "the rest of the object's bytes");
+    Contract::served_by(&app.router).await.assert_honoured("get", "/api/storage/{key}", &rest);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -425,4 +438,76 @@ async fn an_expired_download_link_is_refused_saying_where_to_get_a_new_one() {
     let message = refusal(&common::get(&app.router, &path).await);
     assert!(message.contains("expired"), "{message}");
     assert!(message.contains("build page"), "{message}");
+}
+
+/// The S3 server behind a relay that passes its answers on slowly, 16 KiB
+/// every `pause`, and nothing at all while `stalled`.
+async fn slow_s3_relay(pause: Duration, stalled: Arc<AtomicBool>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let endpoint = reqwest::Url::parse(&common::test_s3().endpoint).expect("TEST_S3_ENDPOINT is a URL");
+    let target = endpoint.socket_addrs(|| None).expect("TEST_S3_ENDPOINT names a host")[0];
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port for the relay");
+    let address = listener.local_addr().expect("the relay's address");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let stalled = stalled.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(target).await else { return };
+                let ((mut client_reads, mut client_writes), (mut server_reads, mut server_writes)) =
+                    (client.into_split(), server.into_split());
+                tokio::spawn(async move { tokio::io::copy(&mut client_reads, &mut server_writes).await });
+                let mut piece = vec![0; 16 * 1024];
+                while let Ok(read @ 1..) = server_reads.read(&mut piece).await {
+                    tokio::time::sleep(pause).await;
+                    while stalled.load(Ordering::SeqCst) {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    if client_writes.write_all(&piece[..read]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_s3_read_takes_as_long_as_its_object_needs_and_fails_only_when_it_stalls() {
+    let store = TestStore::s3().await;
+    let Backend::S3 { bucket } = &store.backend else { unreachable!("an S3 store") };
+    let key = store.key("archive.tar.gz");
+    let content = varied_bytes(768 * 1024);
+    store.storage.put(&key, Bytes::from(content.clone())).await.expect("put");
+    let stalled = Arc::new(AtomicBool::new(false));
+    let endpoint = slow_s3_relay(Duration::from_millis(150), stalled.clone()).await;
+    // A request may take 1 s in all, a read may wait 1 s for its next byte.
+    let timeouts = S3Timeouts { request: Duration::from_secs(1), read_stall: Duration::from_secs(1) };
+    let slow = common::s3_storage_at(&endpoint, bucket, Some(timeouts));
+
+    // 48 pieces 150 ms apart: about 7 s, more than a request and its three
+    // retries may take together.
+    let started = std::time::Instant::now();
+    let (_, read) = read_all(&slow, &key, None).await;
+    assert!(started.elapsed() > 4 * timeouts.request, "the read took {:?}", started.elapsed());
+    assert!(read == content, "the slow read gives the object's bytes");
+
+    // A read whose answer stops coming fails instead of waiting for ever.
+    let download = slow.download(&key, None).await.expect("the answer begins");
+    stalled.store(true, Ordering::SeqCst);
+    let mut body = download.body;
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match body.next().await {
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => break Some(error),
+                None => break None,
+            }
+        }
+    })
+    .await
+    .expect("a stalled read ends within a minute");
+    stalled.store(false, Ordering::SeqCst);
+    let error = ended.expect("a stalled read fails rather than ending as if whole");
+    assert!(matches!(error, StorageError::Unavailable(_)), "{error:?}");
 }

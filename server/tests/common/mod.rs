@@ -34,7 +34,7 @@ use server::rate_limits::Quota;
 use server::sandbox::local::{LocalEngine, LocalEngineConfig};
 use server::sandbox::{SandboxEngine, SandboxLimits, SandboxNetwork};
 use server::storage::signed_url::UrlSigner;
-use server::storage::{Storage, StorageBackend};
+use server::storage::{S3Timeouts, Storage, StorageBackend};
 use server::webhooks::{WebhookEngine, WebhookSettings};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -781,8 +781,9 @@ pub async fn new_s3_bucket() -> String {
 }
 
 /// Object storage in `bucket` of the test S3 server, reached at `endpoint`
-/// (the server itself, or something standing in front of it).
-pub fn s3_storage_at(endpoint: &str, bucket: &str) -> Storage {
+/// (the server itself, or something standing in front of it), its requests
+/// timed as `timeouts` say (the platform's defaults for `None`).
+pub fn s3_storage_at(endpoint: &str, bucket: &str, timeouts: Option<S3Timeouts>) -> Storage {
     let s3 = test_s3();
     let settings = server::storage::S3Settings {
         endpoint: Some(endpoint.to_owned()),
@@ -791,6 +792,7 @@ pub fn s3_storage_at(endpoint: &str, bucket: &str) -> Storage {
         access_key_id: s3.access_key_id,
         secret_access_key: s3.secret_access_key,
         path_style: true,
+        timeouts: timeouts.unwrap_or_default(),
     };
     Storage::open(&StorageBackend::S3(settings), test_url_signer()).expect("S3 storage opens")
 }
@@ -798,5 +800,5 @@ pub fn s3_storage_at(endpoint: &str, bucket: &str) -> Storage {
 /// Object storage in a new bucket of the test S3 server; answers it and the bucket's name.
 pub async fn s3_storage() -> (Storage, String) {
     let bucket = new_s3_bucket().await;
-    (s3_storage_at(&test_s3().endpoint, &bucket), bucket)
+    (s3_storage_at(&test_s3().endpoint, &bucket, None), bucket)
 }

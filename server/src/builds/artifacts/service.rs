@@ -183,9 +183,15 @@ impl ArtifactService {
     }
 
     /// An object this server signed a link to (local storage), for whoever
-    /// holds the link: no session, until the link expires. A changed,
-    /// foreign or expired link is refused (403).
-    pub async fn signed_download(&self, key: &str, link: &SignedParams) -> Result<ObjectDownload, AppError> {
+    /// holds the link: no session, until the link expires (`range` of it,
+    /// when it names some of it, so an interrupted download resumes). A
+    /// changed, foreign or expired link is refused (403).
+    pub async fn signed_download(
+        &self,
+        key: &str,
+        link: &SignedParams,
+        range: Option<ByteRange>,
+    ) -> Result<ObjectDownload, AppError> {
         let refused = |message: String| AppError::Forbidden(message);
         let key = ObjectKey::parse(key)
             .map_err(|error| refused(format!("This download link is not valid: {error}.")))?;
@@ -193,7 +199,11 @@ impl ArtifactService {
             .local_signer()
             .verify(&key, link, chrono::Utc::now())
             .map_err(|refusal| refused(refusal.to_string()))?;
-        Ok(self.storage.download(&key, None).await?)
+        let range = match range {
+            Some(range) => range.within(self.storage.info(&key).await?.size_bytes),
+            None => None,
+        };
+        Ok(self.storage.download(&key, range).await?)
     }
 
     /// A URL the archive can be fetched from for a few minutes, without the

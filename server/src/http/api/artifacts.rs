@@ -163,12 +163,15 @@ pub struct SignedQuery {
     responses(
         (status = OK, description = "The object, as an attachment: a build's archive (gzip) is all this server signs links to",
             content((Binary = "application/gzip"), (Binary = "application/octet-stream"))),
+        (status = PARTIAL_CONTENT, description = "The range a `Range: bytes=…` header asked for, to resume a download",
+            content((Binary = "application/gzip"), (Binary = "application/octet-stream"))),
         (status = FORBIDDEN, description = "The link is changed, expired or incomplete", body = ErrorBody),
         (status = NOT_FOUND, description = "The object is gone", body = ErrorBody)))]
 pub async fn signed_download(
     State(state): State<AppState>,
     Path(key): Path<String>,
     query: Result<Query<SignedQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|_| {
         AppError::Forbidden("This download link is not valid: it is missing its signature or expiry.".into())
@@ -179,7 +182,7 @@ pub async fn signed_download(
         file_name: query.name,
         signature: query.signature,
     };
-    let download = state.builds.artifacts.signed_download(&key, &link).await?;
+    let download = state.builds.artifacts.signed_download(&key, &link, requested_range(&headers)).await?;
     let content_type = download.info.content_type;
     Ok(object_response(download, &link.file_name, content_type))
 }
