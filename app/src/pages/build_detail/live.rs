@@ -33,8 +33,10 @@ pub(super) struct LiveParts {
     pub(super) more_after_first_page: Option<i64>,
 }
 
-/// What a batch of live (not replayed) events says of the build's row,
-/// which the page then loads again.
+/// What a batch of events newer than the page's reading of the build's row
+/// says of that row, which the page then loads again. Live events are new;
+/// so are those replayed after a reconnect past what the row had counted
+/// (the build may have paused meanwhile, or a session ended).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 struct RowNews {
@@ -47,8 +49,10 @@ struct RowNews {
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl RowNews {
-    fn of(batch: &[StreamedBuildEvent]) -> Self {
-        batch.iter().filter(|streamed| !streamed.historical).fold(Self::default(), |news, streamed| Self {
+    fn of(batch: &[StreamedBuildEvent], row_counted_up_to: i64) -> Self {
+        let is_new =
+            |streamed: &&StreamedBuildEvent| !streamed.historical || streamed.seq > row_counted_up_to;
+        batch.iter().filter(is_new).fold(Self::default(), |news, streamed| Self {
             has_new_status: news.has_new_status
                 || matches!(streamed.event, BuildEvent::Status { .. } | BuildEvent::SessionUsage { .. }),
             has_spent: news.has_spent || matches!(streamed.event, BuildEvent::ToolStart { .. }),
@@ -61,7 +65,7 @@ impl LiveParts {
     /// Folds a batch of events in and appends its new log lines; answers
     /// what it says of the build's row.
     fn take_in(self, batch: Vec<StreamedBuildEvent>) -> RowNews {
-        let news = RowNews::of(&batch);
+        let news = RowNews::of(&batch, self.detail.with_untracked(|detail| detail.last_event_seq));
         let mut lines = Vec::new();
         self.live.try_update(|view| {
             for streamed in batch {
@@ -316,22 +320,29 @@ mod tests {
 
     #[test]
     fn a_reply_ending_live_says_its_tokens_are_on_the_row() {
-        let news =
-            RowNews::of(&[streamed(BuildEvent::system_log("working"), false), streamed(tool_start(), false)]);
+        let news = RowNews::of(
+            &[streamed(BuildEvent::system_log("working"), false), streamed(tool_start(), false)],
+            1,
+        );
         assert_eq!(news, RowNews { has_new_status: false, has_spent: true });
-        let ended = RowNews::of(&[streamed(
-            BuildEvent::SessionUsage { session: 1, model: "m".into(), input_tokens: 1, output_tokens: 1 },
-            false,
-        )]);
+        let ended = RowNews::of(
+            &[streamed(
+                BuildEvent::SessionUsage { session: 1, model: "m".into(), input_tokens: 1, output_tokens: 1 },
+                false,
+            )],
+            1,
+        );
         assert!(ended.has_new_status, "{ended:?}");
     }
 
     #[test]
-    fn replayed_history_is_no_news() {
+    fn history_the_row_had_counted_is_no_news_and_history_past_it_is() {
         let replayed = [
             streamed(tool_start(), true),
-            streamed(BuildEvent::Status { status: BuildStatus::Running, reason: None }, true),
+            streamed(BuildEvent::Status { status: BuildStatus::Paused, reason: None }, true),
         ];
-        assert_eq!(RowNews::of(&replayed), RowNews::default());
+        assert_eq!(RowNews::of(&replayed, 1), RowNews::default());
+        // Replayed after a reconnect: the build paused while the page was away.
+        assert_eq!(RowNews::of(&replayed, 0), RowNews { has_new_status: true, has_spent: true });
     }
 }

@@ -126,13 +126,7 @@ fn NowTile(
 fn FeaturesTile(detail: ReadSignal<BuildDetail>, live: ReadSignal<BuildView>) -> impl IntoView {
     // Before the stream has told anything, the build row's counts stand in.
     let counts = Memo::new(move |_| {
-        let from_view = live.with(|view| {
-            let total = view.progress.map_or(view.features.len() as i32, |(_, total, ..)| total);
-            let passed = view.features.iter().filter(|feature| feature.passed == Some(true)).count() as i32;
-            let failed = view.features.iter().filter(|feature| feature.passed == Some(false)).count() as i32;
-            (total > 0).then_some(FeatureCounts { passed, failed, total })
-        });
-        from_view.unwrap_or_else(|| {
+        live.with(feature_counts).unwrap_or_else(|| {
             detail.with(|detail| FeatureCounts {
                 passed: detail.features_passing,
                 failed: 0,
@@ -170,6 +164,19 @@ fn FeaturesTile(detail: ReadSignal<BuildDetail>, live: ReadSignal<BuildView>) ->
     .into_any()
 }
 
+/// The features' counts as the stream tells them, once it has told any.
+/// A session may make more features pass than the one it worked on, and a
+/// stopped one reports none: the agent's own count of the list rules the
+/// passing ones, the features' ends the failing ones.
+fn feature_counts(view: &BuildView) -> Option<FeatureCounts> {
+    let ended = |passed| view.features.iter().filter(|feature| feature.passed == Some(passed)).count() as i32;
+    let (listed_passing, total) =
+        view.progress.map_or((0, view.features.len() as i32), |(done, total, ..)| (done, total));
+    let passed = ended(true).max(listed_passing).min(total);
+    let failed = ended(false).min(total - passed);
+    (total > 0).then_some(FeatureCounts { passed, failed, total })
+}
+
 #[component]
 fn TimeTile(
     detail: ReadSignal<BuildDetail>,
@@ -191,15 +198,7 @@ fn TimeTile(
                 at: view.progress_at,
             })
         });
-        match progress {
-            // Once the agent stopped, the row may have counted past its last
-            // measurement: the end of the run, a session cut short.
-            Some(progress) if !is_working.get() && row.elapsed_secs > progress.elapsed_secs => {
-                Measured { elapsed_secs: row.elapsed_secs, ..progress }
-            }
-            Some(progress) => progress,
-            None => row,
-        }
+        latest_measurement(row, progress)
     });
     view! {
         <div class="min-w-0">
@@ -259,4 +258,84 @@ fn SpendTile(detail: ReadSignal<BuildDetail>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The agent's measurement (`progress`), or the build's row when that was
+/// read after it. The row's working time rises with each renewal of the
+/// run's lease (a few seconds behind its time) and stands still while the
+/// build waits, so a pause since the measurement is neither counted as work
+/// nor taken off the time left; only the time worked since is.
+fn latest_measurement(row: Measured, progress: Option<Measured>) -> Measured {
+    let Some(progress) = progress else { return row };
+    if row.at <= progress.at {
+        return progress;
+    }
+    let elapsed_secs = row.elapsed_secs.max(progress.elapsed_secs);
+    let worked_since = elapsed_secs - progress.elapsed_secs;
+    Measured {
+        elapsed_secs,
+        remaining_secs: progress.remaining_secs.map(|left| (left - worked_since).max(0)),
+        at: row.at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build_view::FeatureView;
+
+    fn ended(index: i32, passed: bool) -> FeatureView {
+        FeatureView {
+            index,
+            description: format!("feature {index}"),
+            category: "functional".into(),
+            passed: Some(passed),
+            tests_passed: 1,
+            tests_failed: i32::from(!passed),
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn features_a_session_made_pass_besides_its_own_count_as_passing() {
+        // Sessions worked on features 0 and 1; the last one made 2 to 8 pass too.
+        let view = BuildView {
+            features: vec![ended(0, true), ended(1, true), ended(9, false)],
+            progress: Some((9, 10, 600, Some(60))),
+            ..BuildView::default()
+        };
+        assert_eq!(feature_counts(&view), Some(FeatureCounts { passed: 9, failed: 1, total: 10 }));
+        let all = BuildView { features: vec![ended(0, true)], progress: Some((10, 10, 600, None)), ..view };
+        assert_eq!(feature_counts(&all), Some(FeatureCounts { passed: 10, failed: 0, total: 10 }));
+    }
+
+    fn measured(elapsed_secs: i64, remaining_secs: Option<i64>, at_secs: i64) -> Measured {
+        Measured { elapsed_secs, remaining_secs, at: DateTime::from_timestamp(1_800_000_000 + at_secs, 0) }
+    }
+
+    #[test]
+    fn a_pause_since_the_agents_measurement_is_neither_worked_nor_taken_off_the_time_left() {
+        // Measured at 600 s worked, 300 s left; then paused for an hour and
+        // resumed: the row, read 40 worked seconds later, says 640.
+        let progress = measured(600, Some(300), 0);
+        let row = measured(640, None, 3_640);
+        assert_eq!(latest_measurement(row, Some(progress)), measured(640, Some(260), 3_640));
+        // Read on resuming, before any work: the time counts on from there.
+        assert_eq!(
+            latest_measurement(measured(600, None, 3_600), Some(progress)),
+            measured(600, Some(300), 3_600)
+        );
+        // Read before the measurement, the row says nothing newer.
+        assert_eq!(latest_measurement(measured(590, None, -10), Some(progress)), progress);
+        assert_eq!(latest_measurement(row, None), row, "before any measurement");
+    }
+
+    #[test]
+    fn before_the_agents_count_the_features_ends_are_counted() {
+        let view = BuildView { features: vec![ended(0, true), ended(1, false)], ..BuildView::default() };
+        assert_eq!(feature_counts(&view), Some(FeatureCounts { passed: 1, failed: 1, total: 2 }));
+        let counted = BuildView { progress: Some((1, 5, 60, Some(240))), ..view };
+        assert_eq!(feature_counts(&counted), Some(FeatureCounts { passed: 1, failed: 1, total: 5 }));
+        assert_eq!(feature_counts(&BuildView::default()), None, "nothing told yet");
+    }
 }
