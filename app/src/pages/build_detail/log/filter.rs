@@ -51,12 +51,15 @@ fn kept_among<'a>(
 }
 
 /// What a filter keeps of a log, and how much of the log it has read. A
-/// log only grows, so the lines each batch adds are filtered alone, never
-/// the whole log again while a search stays as it is.
+/// log grows at its end, so the lines each batch adds are filtered alone,
+/// never the whole log again while a search stays as it is; only when its
+/// oldest lines are dropped (rarely) is it read again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct KeptRows {
     filter: LogFilter,
     read: usize,
+    /// The log's dropped lines when it was read: positions count after them.
+    dropped: usize,
     rows: Option<Vec<u32>>,
 }
 
@@ -66,15 +69,19 @@ impl KeptRows {
         self.rows.as_deref()
     }
 
-    /// `previous` brought up to `lines` under `filter`, and whether the
-    /// rows it keeps changed (for a memo that owns its previous value).
+    /// `previous` brought up to `lines` (after `dropped` oldest ones) under
+    /// `filter`, and whether the rows it keeps changed (for a memo that owns
+    /// its previous value).
     pub(super) fn update(
         previous: Option<KeptRows>,
         lines: &[LogLine],
+        dropped: usize,
         filter: &LogFilter,
     ) -> (KeptRows, bool) {
         match previous {
-            Some(mut kept) if kept.filter == *filter && kept.read <= lines.len() => {
+            Some(mut kept)
+                if kept.filter == *filter && kept.dropped == dropped && kept.read <= lines.len() =>
+            {
                 let before = kept.rows.as_ref().map(Vec::len);
                 if let Some(rows) = &mut kept.rows {
                     rows.extend(kept_among(&lines[kept.read..], kept.read, filter));
@@ -84,7 +91,8 @@ impl KeptRows {
                 (kept, is_changed)
             }
             _ => {
-                (KeptRows { filter: filter.clone(), read: lines.len(), rows: kept_rows(lines, filter) }, true)
+                let rows = kept_rows(lines, filter);
+                (KeptRows { filter: filter.clone(), read: lines.len(), dropped, rows }, true)
             }
         }
     }
@@ -152,15 +160,30 @@ mod tests {
     fn lines_added_later_are_filtered_alone_with_the_same_result() {
         let all = lines();
         let filter = LogFilter { search: "e".into(), ..LogFilter::default() };
-        let (first, _) = KeptRows::update(None, &all[..2], &filter);
-        let (grown, is_changed) = KeptRows::update(Some(first.clone()), &all, &filter);
+        let (first, _) = KeptRows::update(None, &all[..2], 0, &filter);
+        let (grown, is_changed) = KeptRows::update(Some(first.clone()), &all, 0, &filter);
         assert!(is_changed);
         assert_eq!(grown.rows(), kept_rows(&all, &filter).as_deref());
-        let (same, is_changed) = KeptRows::update(Some(grown.clone()), &all, &filter);
+        let (same, is_changed) = KeptRows::update(Some(grown.clone()), &all, 0, &filter);
         assert_eq!((same.rows(), is_changed), (grown.rows(), false));
 
         let everything = LogFilter::default();
-        let (cleared, is_changed) = KeptRows::update(Some(grown), &all, &everything);
+        let (cleared, is_changed) = KeptRows::update(Some(grown), &all, 0, &everything);
         assert_eq!((cleared.rows(), is_changed), (None, true), "a new filter reads the whole log");
+    }
+
+    #[test]
+    fn a_log_whose_oldest_lines_went_is_read_again() {
+        let mut all = lines();
+        let mut filter = LogFilter { search: "e".into(), ..LogFilter::default() };
+        filter.toggle(LogCategory::Test);
+        let (before, _) = KeptRows::update(None, &all, 0, &filter);
+        assert_eq!(before.rows(), Some(&[0, 1, 3][..]));
+        // The first two went and one came: as many lines, other positions.
+        all.drain(..2);
+        all.push(line(5, LogCategory::Log, "the newest line"));
+        let (after, is_changed) = KeptRows::update(Some(before), &all, 2, &filter);
+        assert!(is_changed);
+        assert_eq!(after.rows(), Some(&[1, 2][..]), "\"Ünïcode ERROR here\" and \"the newest line\"");
     }
 }

@@ -19,11 +19,18 @@ use crate::components::field::{control_look, ControlStyle};
 use crate::format::{counted, group_thousands};
 use crate::model::build_log::{LogCategory, LogLine};
 
+/// Lines the page keeps. Past it the oldest go, a tenth of it at a time: a
+/// build's log may reach millions of lines, more than a tab can hold or a
+/// scroll bar can reach, and the full log is a download away.
+const MAX_LINES_KEPT: usize = 200_000;
+
 /// What the log shows and how the reader holds it, shared with the stream
 /// that appends lines.
 #[derive(Clone, Copy)]
 pub(super) struct LogState {
     pub(super) lines: RwSignal<Vec<LogLine>>,
+    /// How many of the oldest lines went to stay within [`MAX_LINES_KEPT`].
+    dropped: RwSignal<usize>,
     pub(super) panel: NodeRef<leptos::html::Div>,
     /// Whether the panel sticks to its end as lines arrive: until the reader
     /// scrolls up, and again once they scroll back down or ask to follow.
@@ -39,6 +46,7 @@ impl LogState {
     pub(super) fn new(first_page: Vec<LogLine>, is_following: bool, is_whole: bool) -> Self {
         LogState {
             lines: RwSignal::new(first_page),
+            dropped: RwSignal::new(0),
             panel: NodeRef::new(),
             is_following: RwSignal::new(is_following),
             streamed_early: StoredValue::new((!is_whole).then(Vec::new)),
@@ -57,8 +65,22 @@ impl LogState {
         if newer.is_empty() {
             return;
         }
-        self.lines.try_update(|lines| lines.extend(newer));
-        if self.is_following.try_get_untracked() == Some(true) {
+        let dropped = self.lines.try_update(|lines| {
+            lines.extend(newer);
+            drop_oldest(lines, MAX_LINES_KEPT)
+        });
+        let is_following = self.is_following.try_get_untracked() == Some(true);
+        if let Some(dropped @ 1..) = dropped {
+            self.dropped.try_update(|total| *total += dropped);
+            if !is_following {
+                // The rows the reader looks at moved up by as many as went.
+                if let Some(element) = self.panel.try_get_untracked().flatten() {
+                    let top = f64::from(element.scroll_top()) - height_px(dropped);
+                    element.set_scroll_top(top.max(0.0) as i32);
+                }
+            }
+        }
+        if is_following {
             scroll_to_end(self.panel);
         }
     }
@@ -102,14 +124,15 @@ pub(super) fn LogPanel(
     first_page_lines: usize,
     more_after_first_page: Option<i64>,
 ) -> impl IntoView {
-    let LogState { lines, panel, is_following, .. } = log;
+    let LogState { lines, dropped, panel, is_following, .. } = log;
     // Drawing every line until hydrated: the server has no viewport, and the
     // page must read without JavaScript. A panel opened later (the Logs tab
     // shown after hydration) holds the whole log by then: windowed at once.
     let is_windowed = RwSignal::new(crate::browser::is_hydrated());
     let filter = RwSignal::new(LogFilter::default());
     let kept = Memo::new_owning(move |previous| {
-        filter.with(|filter| lines.with(|lines| KeptRows::update(previous, lines, filter)))
+        let dropped = dropped.get();
+        filter.with(|filter| lines.with(|lines| KeptRows::update(previous, lines, dropped, filter)))
     });
     let total = Memo::new(move |_| lines.with(Vec::len));
     let shown_count =
@@ -182,6 +205,7 @@ pub(super) fn LogPanel(
     let has_lines = move || total.get() != 0;
     let has_more_than_first_page = move || total.get() > first_page_lines;
     let download = format!("/api/builds/{id}/logs.txt");
+    let full_log = download.clone();
 
     view! {
         <section class="min-w-0" aria-labelledby="log-heading">
@@ -224,6 +248,15 @@ pub(super) fn LogPanel(
             >
                 <Show when=move || !has_lines()>
                     <p class="text-slate-400">"No log lines yet."</p>
+                </Show>
+                <Show when=move || { dropped.get() > 0 }>
+                    <p class="mb-2 text-amber-300" data-testid="log-dropped">
+                        {move || format!(
+                            "The oldest {} are no longer shown here, to keep the page light. ",
+                            counted(dropped.get(), "line", "lines")
+                        )}
+                        <a href=full_log.clone() rel="external" class="underline">"The full log has them."</a>
+                    </p>
                 </Show>
                 {move || match is_windowed.get() {
                     true => view! {
@@ -293,6 +326,17 @@ fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
     }
 }
 
+/// Drops the oldest of `lines` once there are more than `most`, down to nine
+/// tenths of it, so that dropping is rare; answers how many went.
+fn drop_oldest(lines: &mut Vec<LogLine>, most: usize) -> usize {
+    if lines.len() <= most {
+        return 0;
+    }
+    let dropped = lines.len() - most + most / 10;
+    lines.drain(..dropped);
+    dropped
+}
+
 /// Scrolls the log to its newest line once the lines just added are drawn.
 pub(super) fn scroll_to_end(panel: NodeRef<leptos::html::Div>) {
     request_animation_frame(move || {
@@ -300,4 +344,32 @@ pub(super) fn scroll_to_end(panel: NodeRef<leptos::html::Div>) {
             element.set_scroll_top(element.scroll_height());
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::builds::LogStream;
+
+    fn numbered(count: i64) -> Vec<LogLine> {
+        (1..=count)
+            .map(|seq| LogLine {
+                seq,
+                at: chrono::Utc::now(),
+                category: LogCategory::Log,
+                stream: LogStream::Stdout,
+                line: format!("line {seq}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn past_the_most_kept_the_oldest_lines_go_a_tenth_at_a_time() {
+        let mut lines = numbered(100);
+        assert_eq!(drop_oldest(&mut lines, 100), 0, "at the most, nothing goes");
+        lines.extend(numbered(101).into_iter().skip(100));
+        assert_eq!(drop_oldest(&mut lines, 100), 11);
+        assert_eq!(lines.len(), 90);
+        assert_eq!((lines[0].seq, lines[89].seq), (12, 101), "the newest are kept, in order");
+    }
 }
