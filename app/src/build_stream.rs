@@ -14,6 +14,19 @@ use crate::model::builds::{BuildStatus, StreamedBuildEvent};
 /// waits for a person to ask again.
 pub const ATTEMPTS_BEFORE_GIVING_UP: u32 = 6;
 
+/// How long a stream must have stayed open, if it handed over no event,
+/// for its end to be a break rather than one more failed attempt: a server
+/// that accepts the stream and drops it at once is failing still.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const UP_AFTER_MS: f64 = 30_000.0;
+
+/// Whether a stream that opened at `opened_ms` and broke at `broke_ms`
+/// (browser clock, milliseconds) had been up.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn had_been_up(opened_ms: Option<f64>, broke_ms: f64) -> bool {
+    opened_ms.is_some_and(|opened| broke_ms - opened >= UP_AFTER_MS)
+}
+
 /// How the stream is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamHealth {
@@ -88,7 +101,7 @@ mod live {
     use leptos::web_sys::{Event, EventSource, MessageEvent};
     use uuid::Uuid;
 
-    use super::{StreamHealth, ATTEMPTS_BEFORE_GIVING_UP};
+    use super::{had_been_up, StreamHealth, ATTEMPTS_BEFORE_GIVING_UP};
     use crate::model::builds::{BuildEnded, BuildStatus, StreamedBuildEvent};
 
     type Listener = Closure<dyn Fn(Event)>;
@@ -109,8 +122,11 @@ mod live {
         /// The newest event handed over: where an opened-again stream resumes.
         last_seq: i64,
         retry: Option<TimeoutHandle>,
-        /// Attempts that failed since the stream was last up.
+        /// Attempts that failed since the stream was last up: it handed
+        /// over an event, or stayed open a while.
         failed_attempts: u32,
+        /// When the current stream opened (browser clock, milliseconds).
+        opened_ms: Option<f64>,
         is_given_up: bool,
         is_closed: bool,
     }
@@ -178,7 +194,7 @@ mod live {
         }
 
         fn on_open(this: &Rc<Self>, _: Event) {
-            this.state.borrow_mut().failed_attempts = 0;
+            this.state.borrow_mut().opened_ms = Some(leptos::web_sys::js_sys::Date::now());
             (this.on_health)(StreamHealth::Live);
         }
 
@@ -194,6 +210,7 @@ mod live {
                     return;
                 }
                 state.last_seq = streamed.seq;
+                state.failed_attempts = 0;
             }
             (this.on_event)(streamed);
         }
@@ -214,12 +231,15 @@ mod live {
         /// browser's own retries, so the waits and the count are ours.
         fn on_error(this: &Rc<Self>, _: Event) {
             {
-                let state = this.state.borrow();
+                let mut state = this.state.borrow_mut();
                 if state.is_closed || state.is_given_up {
                     return;
                 }
                 if let Some(source) = &state.source {
                     source.close();
+                }
+                if had_been_up(state.opened_ms.take(), leptos::web_sys::js_sys::Date::now()) {
+                    state.failed_attempts = 0;
                 }
             }
             Self::retry_later(this);
@@ -265,5 +285,17 @@ mod live {
 
     fn data_of(event: &Event) -> Option<String> {
         event.dyn_ref::<MessageEvent>()?.data().as_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_dropped_as_soon_as_it_opened_had_not_been_up() {
+        assert!(!had_been_up(Some(1_000.0), 1_200.0), "dropped at once: one more failed attempt");
+        assert!(!had_been_up(None, 1_000_000.0), "never opened");
+        assert!(had_been_up(Some(1_000.0), 1_000.0 + UP_AFTER_MS), "open a while: a break");
     }
 }
