@@ -54,24 +54,44 @@ impl UrlSigner {
     }
 
     /// The key stored at `path`, made (random, readable by this user alone)
-    /// when the file does not exist yet.
+    /// when the file does not exist yet. The new key is written whole to a
+    /// file of its own first and then linked to `path`, so a server killed
+    /// meanwhile leaves no half-written key, and of two starting at once
+    /// the second reads the first one's.
     pub fn load_or_generate(path: &Path) -> std::io::Result<Self> {
-        match std::fs::read(path) {
-            Ok(key) => Self::new(key).map_err(std::io::Error::other),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = vec![0u8; 32];
-                getrandom::fill(&mut key).map_err(std::io::Error::other)?;
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                use std::io::Write;
-                use std::os::unix::fs::OpenOptionsExt;
-                let mut file =
-                    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-                file.write_all(&key)?;
-                file.sync_all()?;
-                Self::new(key).map_err(std::io::Error::other)
-            }
+        let key = match std::fs::read(path) {
+            Ok(key) => key,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::generate(path)?,
+            Err(error) => return Err(error),
+        };
+        Self::new(key).map_err(|problem| {
+            std::io::Error::other(format!(
+                "{}: {problem}; remove the file for a new key (links signed with it stop working)",
+                path.display()
+            ))
+        })
+    }
+
+    fn generate(path: &Path) -> std::io::Result<Vec<u8>> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key).map_err(std::io::Error::other)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let partial = path.with_extension(format!("partial-{}", Uuid::now_v7().simple()));
+        let write = || {
+            let mut file =
+                std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&partial)?;
+            file.write_all(&key)?;
+            file.sync_all()
+        };
+        let linked = write().and_then(|()| std::fs::hard_link(&partial, path));
+        let _ = std::fs::remove_file(&partial);
+        match linked {
+            Ok(()) => Ok(key),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(path),
             Err(error) => Err(error),
         }
     }
@@ -205,6 +225,24 @@ mod tests {
         assert_eq!(first.key, second.key);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "nothing but the key is left");
+        // A key cut short (by an older version killed as it wrote it) says what to do.
+        std::fs::write(&path, [1; 12]).unwrap();
+        let refused = UrlSigner::load_or_generate(&path).err().expect("a short key is refused").to_string();
+        assert!(refused.contains("storage-signing.key") && refused.contains("remove the file"), "{refused}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn of_two_servers_making_the_key_at_once_both_use_the_same() {
+        let dir = std::env::temp_dir().join(format!("signer-{}", Uuid::now_v7()));
+        let path = dir.join("storage-signing.key");
+        let keys: Vec<Vec<u8>> = std::thread::scope(|scope| {
+            let makers: Vec<_> =
+                (0..8).map(|_| scope.spawn(|| UrlSigner::load_or_generate(&path).unwrap().key)).collect();
+            makers.into_iter().map(|maker| maker.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|key| *key == keys[0] && key.len() == 32), "{keys:?}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
