@@ -119,8 +119,9 @@ pub struct ArchiveSummary {
     pub sha256: String,
     /// Files outside `.git/`, listed in `files` or not.
     pub file_count: i32,
-    /// Of them, those archived past what the list may weigh (some 200,000
-    /// files with long paths): in the archive, but not in `files`.
+    /// Of them, those in the archive but not in `files`: past what the list
+    /// may weigh (some 200,000 files with long paths), or with a path that
+    /// is not UTF-8.
     #[serde(default)]
     pub unlisted_files: i32,
     #[serde(default)]

@@ -29,8 +29,9 @@ const GIT_DIR: &str = ".git";
 /// the walk's memory nor the manifest grows with what a build makes (a
 /// disk's worth of files with paths of kilobytes would weigh a gigabyte).
 pub const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
-/// A listed file's JSON beyond its path: size, digest, flags and names.
-const LISTED_FILE_OVERHEAD_BYTES: u64 = 160;
+/// A listed file's JSON beyond its path, as the manifest is written
+/// (indented): size, digest, flags, names and spaces.
+const LISTED_FILE_OVERHEAD_BYTES: u64 = 200;
 
 pub type ArchiveStream = BoxStream<'static, std::io::Result<Bytes>>;
 
@@ -47,13 +48,13 @@ pub struct ArchiveContents {
     /// Regular files outside `.git/`, in the order written (sorted by path),
     /// while their list is within [`MAX_LISTING_BYTES`].
     pub files: Vec<ArchivedFile>,
-    /// Regular files outside `.git/` archived after the list was full.
+    /// Regular files outside `.git/` archived but not listed: after the list
+    /// was full, or with a path that is not UTF-8.
     pub unlisted_files: u64,
     pub unlisted_bytes: u64,
     pub git_files: u64,
     pub git_bytes: u64,
-    /// Entries left out for being too deep, for a name that is not UTF-8,
-    /// or for being neither file, directory nor link.
+    /// Entries left out for being too deep, or neither file, directory nor link.
     pub skipped: u64,
 }
 
@@ -180,7 +181,7 @@ fn write_archive(
         file_bytes_left: max_file_bytes,
         listing_bytes_left: max_listing_bytes,
     };
-    walk.directory(&root, "", 0)?;
+    walk.directory(&root, &EntryPath::root(), 0)?;
     let Walk { builder, contents, .. } = walk;
     let mut out = builder.into_inner()?.finish()?;
     out.flush()?;
@@ -200,8 +201,8 @@ struct Walk<'a, W: Write> {
 }
 
 impl<W: Write> Walk<'_, W> {
-    /// Appends the entries of `dir` (at `prefix`, `""` for the root), sorted by name.
-    fn directory(&mut self, dir: &Dir, prefix: &str, depth: usize) -> std::io::Result<()> {
+    /// Appends the entries of `dir` (at `prefix`), sorted by name.
+    fn directory(&mut self, dir: &Dir, prefix: &EntryPath, depth: usize) -> std::io::Result<()> {
         let mut entries = Vec::new();
         for entry in dir.entries()? {
             let entry = entry?;
@@ -209,14 +210,8 @@ impl<W: Write> Walk<'_, W> {
         }
         entries.sort_by(|(a, _), (b, _)| a.cmp(b));
         for (name, file_type) in entries {
-            // Names are bytes; read lossily, two different ones could become
-            // one path, and a restore would then trip over its own entries.
-            let Some(name_text) = name.to_str() else {
-                self.contents.skipped += 1;
-                continue;
-            };
-            let path = if prefix.is_empty() { name_text.to_owned() } else { format!("{prefix}/{name_text}") };
-            if self.excludes.excludes(&path, file_type.is_dir()) {
+            let path = prefix.child(&name);
+            if self.excludes.excludes(&path.text_or_lossy(), file_type.is_dir()) {
                 continue;
             }
             if file_type.is_dir() {
@@ -226,12 +221,12 @@ impl<W: Write> Walk<'_, W> {
                 }
                 let child = dir.open_dir(&name)?;
                 let mut header = header_for(tar::EntryType::Directory, 0, &child.dir_metadata()?);
-                self.builder.append_data(&mut header, format!("{path}/"), std::io::empty())?;
+                self.builder.append_data(&mut header, path.as_directory(), std::io::empty())?;
                 self.directory(&child, &path, depth + 1)?;
             } else if file_type.is_symlink() {
                 let target = dir.read_link_contents(&name)?;
                 let mut header = header_for(tar::EntryType::Symlink, 0, &dir.symlink_metadata(&name)?);
-                self.builder.append_link(&mut header, &path, target)?;
+                self.builder.append_link(&mut header, &path.raw, target)?;
             } else if file_type.is_file() {
                 self.file(dir, &name, path)?;
             } else {
@@ -242,7 +237,7 @@ impl<W: Write> Walk<'_, W> {
         Ok(())
     }
 
-    fn file(&mut self, dir: &Dir, name: &std::ffi::OsStr, path: String) -> std::io::Result<()> {
+    fn file(&mut self, dir: &Dir, name: &std::ffi::OsStr, path: EntryPath) -> std::io::Result<()> {
         let mut options = OpenOptions::new();
         // Never block on something swapped in for the file meanwhile.
         options.read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
@@ -261,31 +256,76 @@ impl<W: Write> Walk<'_, W> {
             ))
         })?;
         let mut header = header_for(tar::EntryType::Regular, size, &metadata);
-        let is_git = path == GIT_DIR || path.starts_with(".git/");
+        let is_git = path.raw.starts_with(GIT_DIR);
         let mut reader = InspectingReader::new(ExactLength::new(file, size), !is_git);
-        self.builder.append_data(&mut header, &path, &mut reader)?;
+        self.builder.append_data(&mut header, &path.raw, &mut reader)?;
         if is_git {
             self.contents.git_files += 1;
             self.contents.git_bytes += size;
         } else {
-            self.list(path, size, reader.finish());
+            self.list(path.text, size, reader.finish());
         }
         Ok(())
     }
 
-    fn list(&mut self, path: String, size_bytes: u64, (sha256, is_text): (String, bool)) {
-        let weight = json_string_bytes(&path) + LISTED_FILE_OVERHEAD_BYTES;
-        match self.listing_bytes_left.checked_sub(weight) {
-            Some(left) => {
+    /// Lists a file, if its path is text and the list has room for it.
+    fn list(&mut self, path: Option<String>, size_bytes: u64, (sha256, is_text): (String, bool)) {
+        let room = path.as_deref().and_then(|path| {
+            self.listing_bytes_left.checked_sub(json_string_bytes(path) + LISTED_FILE_OVERHEAD_BYTES)
+        });
+        match (path, room) {
+            (Some(path), Some(left)) => {
                 self.listing_bytes_left = left;
                 self.contents.files.push(ArchivedFile { path, size_bytes, sha256, is_text });
             }
-            None => {
-                self.listing_bytes_left = 0;
+            (path, _) => {
+                if path.is_some() {
+                    self.listing_bytes_left = 0;
+                }
                 self.contents.unlisted_files += 1;
                 self.contents.unlisted_bytes += size_bytes;
             }
         }
+    }
+}
+
+/// Where an entry is: its path as the bytes the tar holds, and as text
+/// when every name on the way is UTF-8. A name read lossily could become
+/// another's (`d\xfe` and `d\xff` both read `d\u{FFFD}`), and a restore
+/// would trip over its own entries; such files are archived, not listed.
+#[derive(Debug, Clone, Default)]
+struct EntryPath {
+    raw: PathBuf,
+    text: Option<String>,
+}
+
+impl EntryPath {
+    fn root() -> Self {
+        EntryPath { raw: PathBuf::new(), text: Some(String::new()) }
+    }
+
+    fn child(&self, name: &std::ffi::OsStr) -> Self {
+        let text = match (&self.text, name.to_str()) {
+            (Some(prefix), Some(name)) if prefix.is_empty() => Some(name.to_owned()),
+            (Some(prefix), Some(name)) => Some(format!("{prefix}/{name}")),
+            _ => None,
+        };
+        EntryPath { raw: self.raw.join(name), text }
+    }
+
+    /// What the exclude rules, written as text, match.
+    fn text_or_lossy(&self) -> std::borrow::Cow<'_, str> {
+        match &self.text {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => self.raw.to_string_lossy(),
+        }
+    }
+
+    /// The path of a directory's own entry: with a trailing `/`.
+    fn as_directory(&self) -> PathBuf {
+        let mut path = self.raw.clone().into_os_string();
+        path.push("/");
+        PathBuf::from(path)
     }
 }
 
@@ -542,18 +582,18 @@ mod tests {
         assert_eq!(listed, names[..listed.len()], "the first files by name are listed");
         assert_eq!(contents.unlisted_files as usize, names.len() - listed.len());
         assert_eq!(contents.unlisted_bytes, 12 * contents.unlisted_files);
-        let listing = serde_json::to_string(
-            &contents
-                .files
-                .iter()
-                .map(|file| {
-                    serde_json::json!({
-                        "path": file.path, "size_bytes": i64::MAX, "sha256": file.sha256, "is_text": false,
-                    })
-                })
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
+        // As the manifest writes it (indented), with the longest sizes.
+        let files: Vec<app::model::artifacts::ManifestFile> = contents
+            .files
+            .iter()
+            .map(|file| app::model::artifacts::ManifestFile {
+                path: file.path.clone(),
+                size_bytes: i64::MAX,
+                sha256: file.sha256.clone(),
+                is_text: false,
+            })
+            .collect();
+        let listing = serde_json::to_vec_pretty(&serde_json::json!({ "files": files })).unwrap();
         assert!(listing.len() as u64 <= budget, "the listing's JSON is {} bytes", listing.len());
 
         let mut archived = 0;

@@ -247,7 +247,7 @@ impl Archiver {
             engine: &engine,
         });
         let file_count = manifest.archive.file_count;
-        // A manifest lists every file: writing it out is CPU work, kept off the runtime.
+        // A manifest lists up to 32 MiB of files: writing it out is CPU work, kept off the runtime.
         let json = off_the_runtime(move || serde_json::to_vec_pretty(&manifest))
             .await
             .map_err(ArchiveError::Incomplete)?;

@@ -264,8 +264,8 @@ impl ArtifactService {
                 return no_such_file();
             }
             AppError::NotFound(format!(
-                "The archive's list of files has no {path}: it lists its first files only, and {} more are \
-                 in the archive without being listed. Download the archive to see them all.",
+                "The archive's list of files has no {path}, but {} more files are in the archive without \
+                 being listed. Download the archive to see them all.",
                 group_thousands(usize::try_from(unlisted).unwrap_or_default())
             ))
         })?;

@@ -66,8 +66,9 @@ pub async fn archive(
     }
 }
 
-/// The evidence pack stored beside the archive: every file with its size
-/// and SHA-256, the archive's checksum, the features with the test run that
+/// The evidence pack stored beside the archive: its files with their size
+/// and SHA-256 (all, or the first ones when `archive.unlisted_files` says
+/// some were archived without being listed), the archive's checksum, the features with the test run that
 /// proved each, commits, tokens per session, the sandbox policy.
 #[utoipa::path(get, path = "/builds/{id}/artifacts/manifest", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id")),
     responses((status = OK, body = ArtifactManifest), (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
@@ -94,9 +95,13 @@ pub async fn retry(
 #[derive(Serialize, ToSchema)]
 pub struct FileTree {
     files: Vec<ManifestFile>,
+    /// Files the archive holds without listing them: past what the list may
+    /// weigh (some 200,000 files with long paths), or named in bytes that
+    /// are not UTF-8. Download the archive for those.
+    unlisted_files: i32,
 }
 
-/// Every file of the archive outside `.git/`, as the manifest lists them.
+/// The archive's files outside `.git/`, as the manifest lists them.
 #[utoipa::path(get, path = "/builds/{id}/files", tag = "artifacts", params(("id" = Uuid, Path, description = "The build's id")),
     responses((status = OK, body = FileTree), (status = NOT_FOUND, description = "No such build, or no stored archive yet: the message names its state", body = ErrorBody)))]
 pub async fn files(
@@ -105,7 +110,7 @@ pub async fn files(
     Path(id): Path<String>,
 ) -> Result<Json<FileTree>, ApiError> {
     let manifest = state.builds.artifacts.full_manifest(&owner, build_id(&id)?).await?;
-    Ok(Json(FileTree { files: manifest.files }))
+    Ok(Json(FileTree { files: manifest.files, unlisted_files: manifest.archive.unlisted_files }))
 }
 
 /// One file out of the archive: text as `text/plain`, cut at 1 MiB with
