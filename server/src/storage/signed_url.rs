@@ -73,25 +73,26 @@ impl UrlSigner {
     }
 
     fn generate(path: &Path) -> std::io::Result<Vec<u8>> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
         let mut key = vec![0u8; 32];
         getrandom::fill(&mut key).map_err(std::io::Error::other)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         let partial = path.with_extension(format!("partial-{}", Uuid::now_v7().simple()));
-        let write = || {
-            let mut file =
-                std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&partial)?;
-            file.write_all(&key)?;
-            file.sync_all()
-        };
-        let linked = write().and_then(|()| std::fs::hard_link(&partial, path));
+        let linked = write_new_file(&partial, &key).and_then(|()| std::fs::hard_link(&partial, path));
         let _ = std::fs::remove_file(&partial);
         match linked {
             Ok(()) => Ok(key),
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(path),
+            // A file system without hard links: written in place, the only way left.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::Unsupported | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                write_new_file(path, &key).map(|()| key)
+            }
             Err(error) => Err(error),
         }
     }
@@ -143,6 +144,15 @@ impl UrlSigner {
         mac.update(format!("{key}\n{owner}\n{expires}\n{file_name}").as_bytes());
         mac
     }
+}
+
+/// `bytes` in a new file at `path`, readable by this user alone, on disk.
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(test)]
