@@ -65,7 +65,8 @@ impl LiveParts {
     /// Folds a batch of events in and appends its new log lines; answers
     /// what it says of the build's row.
     fn take_in(self, batch: Vec<StreamedBuildEvent>) -> RowNews {
-        let news = RowNews::of(&batch, self.detail.with_untracked(|detail| detail.last_event_seq));
+        let row_counted_up_to = self.detail.try_with_untracked(|detail| detail.last_event_seq);
+        let news = RowNews::of(&batch, row_counted_up_to.unwrap_or(i64::MAX));
         let mut lines = Vec::new();
         self.live.try_update(|view| {
             for streamed in batch {

@@ -134,15 +134,7 @@ fn FeaturesTile(detail: ReadSignal<BuildDetail>, live: ReadSignal<BuildView>) ->
             })
         })
     });
-    let passed_at = Memo::new(move |_| {
-        live.with(|view| {
-            view.features
-                .iter()
-                .filter(|feature| feature.passed == Some(true))
-                .filter_map(|feature| feature.finished_at)
-                .collect::<Vec<DateTime<Utc>>>()
-        })
-    });
+    let passed_at = Memo::new(move |_| live.with(passing_times));
     let from = Signal::derive(move || detail.with(|detail| detail.started_at));
     let to = Signal::derive(move || {
         detail.with(|detail| detail.finished_at).or_else(|| live.with(|view| view.progress_at))
@@ -177,6 +169,23 @@ fn feature_counts(view: &BuildView) -> Option<FeatureCounts> {
     (total > 0).then_some(FeatureCounts { passed, failed, total })
 }
 
+/// When each passing feature passed, for the chart: as its end told, and
+/// for those a session made pass besides its own, when the agent counted.
+fn passing_times(view: &BuildView) -> Vec<DateTime<Utc>> {
+    let mut times: Vec<DateTime<Utc>> = view
+        .features
+        .iter()
+        .filter(|feature| feature.passed == Some(true))
+        .filter_map(|feature| feature.finished_at)
+        .collect();
+    let passed = feature_counts(view).map_or(0, |counts| usize::try_from(counts.passed).unwrap_or(0));
+    if let Some(counted_at) = view.progress_at {
+        times.extend(std::iter::repeat_n(counted_at, passed.saturating_sub(times.len())));
+    }
+    times.sort();
+    times
+}
+
 #[component]
 fn TimeTile(
     detail: ReadSignal<BuildDetail>,
@@ -198,7 +207,7 @@ fn TimeTile(
                 at: view.progress_at,
             })
         });
-        latest_measurement(row, progress)
+        latest_measurement(row, progress, is_working.get())
     });
     view! {
         <div class="min-w-0">
@@ -260,20 +269,31 @@ fn SpendTile(detail: ReadSignal<BuildDetail>) -> impl IntoView {
     .into_any()
 }
 
+/// Seconds the clock may run ahead of the row's working time while the
+/// build works: the row learns it at each renewal of the run's lease.
+const ROW_LAG_SECS: i64 = 15;
+
 /// The agent's measurement (`progress`), or the build's row when that was
-/// read after it. The row's working time rises with each renewal of the
-/// run's lease (a few seconds behind its time) and stands still while the
-/// build waits, so a pause since the measurement is neither counted as work
-/// nor taken off the time left; only the time worked since is.
-fn latest_measurement(row: Measured, progress: Option<Measured>) -> Measured {
+/// read after it and tells more. The row's working time rises with each
+/// renewal of the run's lease, a few seconds behind, and stands still while
+/// the build waits. So the row is the truth once the build stopped (the end
+/// of the run, a session cut short), and while it works, after a wait since
+/// the measurement: more time went by than was worked, and the pause is
+/// neither counted as work nor taken off the time left. Otherwise the
+/// measurement carried on by the clock is closer, and never steps back.
+fn latest_measurement(row: Measured, progress: Option<Measured>, is_working: bool) -> Measured {
     let Some(progress) = progress else { return row };
-    if row.at <= progress.at {
+    let (Some(row_at), Some(progress_at)) = (row.at, progress.at) else { return progress };
+    if row_at <= progress_at {
         return progress;
     }
-    let elapsed_secs = row.elapsed_secs.max(progress.elapsed_secs);
-    let worked_since = elapsed_secs - progress.elapsed_secs;
+    let worked_since = (row.elapsed_secs - progress.elapsed_secs).max(0);
+    let waited_secs = (row_at - progress_at).num_seconds() - worked_since;
+    if is_working && waited_secs <= ROW_LAG_SECS {
+        return progress;
+    }
     Measured {
-        elapsed_secs,
+        elapsed_secs: progress.elapsed_secs + worked_since,
         remaining_secs: progress.remaining_secs.map(|left| (left - worked_since).max(0)),
         at: row.at,
     }
@@ -319,15 +339,38 @@ mod tests {
         // resumed: the row, read 40 worked seconds later, says 640.
         let progress = measured(600, Some(300), 0);
         let row = measured(640, None, 3_640);
-        assert_eq!(latest_measurement(row, Some(progress)), measured(640, Some(260), 3_640));
+        assert_eq!(latest_measurement(row, Some(progress), true), measured(640, Some(260), 3_640));
         // Read on resuming, before any work: the time counts on from there.
-        assert_eq!(
-            latest_measurement(measured(600, None, 3_600), Some(progress)),
-            measured(600, Some(300), 3_600)
-        );
+        let resumed = measured(600, None, 3_600);
+        assert_eq!(latest_measurement(resumed, Some(progress), true), measured(600, Some(300), 3_600));
+        assert_eq!(latest_measurement(row, None, true), row, "before any measurement");
+    }
+
+    #[test]
+    fn while_the_build_works_on_the_measurement_rules_and_once_it_stopped_the_row() {
+        let progress = measured(600, Some(300), 0);
+        // 30 s on, the row says 27 worked: only its renewals' lag.
+        let lagging = measured(627, None, 30);
+        assert_eq!(latest_measurement(lagging, Some(progress), true), progress, "never a step back");
+        assert_eq!(latest_measurement(lagging, Some(progress), false), measured(627, Some(273), 30));
         // Read before the measurement, the row says nothing newer.
-        assert_eq!(latest_measurement(measured(590, None, -10), Some(progress)), progress);
-        assert_eq!(latest_measurement(row, None), row, "before any measurement");
+        assert_eq!(latest_measurement(measured(590, None, -10), Some(progress), false), progress);
+    }
+
+    #[test]
+    fn the_chart_has_a_point_for_every_passing_feature() {
+        let at = |secs: i64| DateTime::from_timestamp(1_800_000_000 + secs, 0);
+        let mut first = ended(0, true);
+        first.finished_at = at(60);
+        let view = BuildView {
+            features: vec![first, ended(1, false)],
+            progress: Some((3, 10, 600, Some(1_400))),
+            progress_at: at(600),
+            ..BuildView::default()
+        };
+        // Feature 0 as it ended; two more as the agent counted them.
+        let times: Vec<_> = passing_times(&view).into_iter().map(Some).collect();
+        assert_eq!(times, [at(60), at(600), at(600)]);
     }
 
     #[test]

@@ -24,6 +24,21 @@ impl LogFilter {
         }
     }
 
+    /// Whether `line` is among those shown.
+    pub(super) fn keeps(&self, line: &LogLine) -> bool {
+        self.keeps_with(line, &self.needle())
+    }
+
+    /// [`Self::keeps`], with the search's [`Self::needle`] made once.
+    fn keeps_with(&self, line: &LogLine, needle: &str) -> bool {
+        self.shows(line.category) && contains_ignoring_case(&line.line, needle)
+    }
+
+    /// The search as the lines are searched for it.
+    fn needle(&self) -> String {
+        self.search.trim().to_lowercase()
+    }
+
     fn is_everything(&self) -> bool {
         self.hidden.is_empty() && self.search.trim().is_empty()
     }
@@ -42,11 +57,11 @@ fn kept_among<'a>(
     first: usize,
     filter: &'a LogFilter,
 ) -> impl Iterator<Item = u32> + 'a {
-    let needle = filter.search.trim().to_lowercase();
+    let needle = filter.needle();
     lines
         .iter()
         .enumerate()
-        .filter(move |(_, line)| filter.shows(line.category) && contains_ignoring_case(&line.line, &needle))
+        .filter(move |(_, line)| filter.keeps_with(line, &needle))
         .map(move |(at, _)| (first + at) as u32)
 }
 
@@ -154,6 +169,8 @@ mod tests {
         let mut filter = LogFilter { search: "e".into(), ..LogFilter::default() };
         filter.toggle(LogCategory::Test);
         assert_eq!(kept_rows(&lines(), &filter), Some(vec![0, 1, 3]));
+        let one_by_one: Vec<bool> = lines().iter().map(|line| filter.keeps(line)).collect();
+        assert_eq!(one_by_one, [true, true, false, true], "a line alone is kept as among the others");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(super) struct LogState {
     pub(super) lines: RwSignal<Vec<LogLine>>,
     /// How many of the oldest lines went to stay within [`MAX_LINES_KEPT`].
     dropped: RwSignal<usize>,
+    /// What the reader asked to see of the lines.
+    filter: RwSignal<LogFilter>,
     pub(super) panel: NodeRef<leptos::html::Div>,
     /// Whether the panel sticks to its end as lines arrive: until the reader
     /// scrolls up, and again once they scroll back down or ask to follow.
@@ -47,6 +49,7 @@ impl LogState {
         LogState {
             lines: RwSignal::new(first_page),
             dropped: RwSignal::new(0),
+            filter: RwSignal::new(LogFilter::default()),
             panel: NodeRef::new(),
             is_following: RwSignal::new(is_following),
             streamed_early: StoredValue::new((!is_whole).then(Vec::new)),
@@ -70,12 +73,15 @@ impl LogState {
             drop_oldest(lines, MAX_LINES_KEPT)
         });
         let is_following = self.is_following.try_get_untracked() == Some(true);
-        if let Some(dropped @ 1..) = dropped {
-            self.dropped.try_update(|total| *total += dropped);
+        if let Some(dropped) = dropped.filter(|dropped| !dropped.is_empty()) {
+            self.dropped.try_update(|total| *total += dropped.len());
             if !is_following {
-                // The rows the reader looks at moved up by as many as went.
-                if let Some(element) = self.panel.try_get_untracked().flatten() {
-                    let top = f64::from(element.scroll_top()) - height_px(dropped);
+                // The rows the reader looks at moved up by as many as went of those shown.
+                let shown = self
+                    .filter
+                    .try_with_untracked(|filter| dropped.iter().filter(|line| filter.keeps(line)).count());
+                if let (Some(shown), Some(element)) = (shown, self.panel.try_get_untracked().flatten()) {
+                    let top = f64::from(element.scroll_top()) - height_px(shown);
                     element.set_scroll_top(top.max(0.0) as i32);
                 }
             }
@@ -124,12 +130,11 @@ pub(super) fn LogPanel(
     first_page_lines: usize,
     more_after_first_page: Option<i64>,
 ) -> impl IntoView {
-    let LogState { lines, dropped, panel, is_following, .. } = log;
+    let LogState { lines, dropped, filter, panel, is_following, .. } = log;
     // Drawing every line until hydrated: the server has no viewport, and the
     // page must read without JavaScript. A panel opened later (the Logs tab
     // shown after hydration) holds the whole log by then: windowed at once.
     let is_windowed = RwSignal::new(crate::browser::is_hydrated());
-    let filter = RwSignal::new(LogFilter::default());
     let kept = Memo::new_owning(move |previous| {
         let dropped = dropped.get();
         filter.with(|filter| lines.with(|lines| KeptRows::update(previous, lines, dropped, filter)))
@@ -237,6 +242,16 @@ pub(super) fn LogPanel(
             <Show when=move || is_windowed.get()>
                 <LogFilterBar filter />
             </Show>
+            // Outside the scrolled panel, so that it moves no row.
+            <Show when=move || { dropped.get() > 0 }>
+                <p class="mb-2 text-xs text-amber-800 dark:text-amber-200" data-testid="log-dropped">
+                    {move || format!(
+                        "The oldest {} are no longer shown here, to keep the page light. ",
+                        counted(dropped.get(), "line", "lines")
+                    )}
+                    <a href=full_log.clone() rel="external" class="underline">"The full log has them."</a>
+                </p>
+            </Show>
             <div
                 node_ref=panel
                 role="region"
@@ -248,15 +263,6 @@ pub(super) fn LogPanel(
             >
                 <Show when=move || !has_lines()>
                     <p class="text-slate-400">"No log lines yet."</p>
-                </Show>
-                <Show when=move || { dropped.get() > 0 }>
-                    <p class="mb-2 text-amber-300" data-testid="log-dropped">
-                        {move || format!(
-                            "The oldest {} are no longer shown here, to keep the page light. ",
-                            counted(dropped.get(), "line", "lines")
-                        )}
-                        <a href=full_log.clone() rel="external" class="underline">"The full log has them."</a>
-                    </p>
                 </Show>
                 {move || match is_windowed.get() {
                     true => view! {
@@ -327,14 +333,13 @@ fn LogFilterBar(filter: RwSignal<LogFilter>) -> impl IntoView {
 }
 
 /// Drops the oldest of `lines` once there are more than `most`, down to nine
-/// tenths of it, so that dropping is rare; answers how many went.
-fn drop_oldest(lines: &mut Vec<LogLine>, most: usize) -> usize {
+/// tenths of it, so that dropping is rare; answers those that went.
+fn drop_oldest(lines: &mut Vec<LogLine>, most: usize) -> Vec<LogLine> {
     if lines.len() <= most {
-        return 0;
+        return Vec::new();
     }
     let dropped = lines.len() - most + most / 10;
-    lines.drain(..dropped);
-    dropped
+    lines.drain(..dropped).collect()
 }
 
 /// Scrolls the log to its newest line once the lines just added are drawn.
@@ -366,9 +371,10 @@ mod tests {
     #[test]
     fn past_the_most_kept_the_oldest_lines_go_a_tenth_at_a_time() {
         let mut lines = numbered(100);
-        assert_eq!(drop_oldest(&mut lines, 100), 0, "at the most, nothing goes");
+        assert!(drop_oldest(&mut lines, 100).is_empty(), "at the most, nothing goes");
         lines.extend(numbered(101).into_iter().skip(100));
-        assert_eq!(drop_oldest(&mut lines, 100), 11);
+        let dropped = drop_oldest(&mut lines, 100);
+        assert_eq!(dropped.iter().map(|line| line.seq).collect::<Vec<_>>(), (1..=11).collect::<Vec<_>>());
         assert_eq!(lines.len(), 90);
         assert_eq!((lines[0].seq, lines[89].seq), (12, 101), "the newest are kept, in order");
     }
