@@ -74,6 +74,8 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
 
   await expect(reply).toHaveAttribute('data-status', 'stopped');
   await expect(reply).toContainText('Stopped. The answer so far is kept');
+  // The chat was read again as the reply stopped; the name is still as typed.
+  await expect(name).toHaveValue('Streaks');
   const partial = await reply.locator('.prose-chat').first().innerText();
   expect(partial).toContain('Here is the specification');
   // The spec was cut off: it shows, but cannot be saved as if it were whole.

@@ -40,6 +40,35 @@ fn latest_spec(messages: &[ShownMessage]) -> Option<ShownSpec> {
     })
 }
 
+/// The name a chat's spec is saved under: the spec's title until the
+/// person edits it. The conversation holds it, not the preview: the chat is
+/// read again when a reply ends, on Stop and after a reconnect, and the
+/// preview drawn anew must keep what was typed.
+#[derive(Clone, Copy)]
+pub struct SpecName {
+    text: RwSignal<String>,
+    is_edited: RwSignal<bool>,
+}
+
+impl Default for SpecName {
+    fn default() -> Self {
+        Self { text: RwSignal::new(String::new()), is_edited: RwSignal::new(false) }
+    }
+}
+
+impl SpecName {
+    fn follow_title(self, spec: &str) {
+        if !self.is_edited.get_untracked() {
+            self.text.set(title_of(spec));
+        }
+    }
+
+    fn edit(self, text: String) {
+        self.is_edited.set(true);
+        self.text.set(text);
+    }
+}
+
 fn title_of(spec: &str) -> String {
     spec.lines()
         .find_map(|line| line.strip_prefix("# "))
@@ -52,17 +81,13 @@ pub fn SpecPreview(
     chat_id: Uuid,
     messages: Signal<Vec<ShownMessage>>,
     saved_specs: Vec<SavedSpecRef>,
+    name: SpecName,
 ) -> impl IntoView {
     let shown = Memo::new(move |_| messages.with(|messages| latest_spec(messages)));
     let save = ServerAction::<SaveChatSpec>::new();
-    let name = RwSignal::new(String::new());
-    // The name follows the spec's title until the person edits it.
-    let is_name_edited = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(spec) = shown.get() {
-            if !is_name_edited.get_untracked() {
-                name.set(title_of(&spec.content));
-            }
+            name.follow_title(&spec.content);
         }
     });
     let navigate = use_navigate();
@@ -84,7 +109,7 @@ pub fn SpecPreview(
                         </p>
                     }
                     .into_any(),
-                    Some(spec) => view! { <ShownSpecView spec save name is_name_edited chat_id save_error /> }.into_any(),
+                    Some(spec) => view! { <ShownSpecView spec save name chat_id save_error /> }.into_any(),
                 }}
             </div>
             {(!saved_specs.is_empty()).then(|| view! {
@@ -114,8 +139,7 @@ pub fn SpecPreview(
 fn ShownSpecView(
     spec: ShownSpec,
     save: ServerAction<SaveChatSpec>,
-    name: RwSignal<String>,
-    is_name_edited: RwSignal<bool>,
+    name: SpecName,
     chat_id: Uuid,
     save_error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
@@ -160,11 +184,8 @@ fn ShownSpecView(
                     id="spec-name"
                     type="text"
                     maxlength="200"
-                    prop:value=move || name.get()
-                    on:input=move |event| {
-                        is_name_edited.set(true);
-                        name.set(event_target_value(&event));
-                    }
+                    prop:value=move || name.text.get()
+                    on:input=move |event| name.edit(event_target_value(&event))
                     class=control_class(ControlStyle::Prose)
                 />
             </Field>
@@ -174,7 +195,7 @@ fn ShownSpecView(
                 class="w-full"
                 disabled=Signal::derive(move || !is_complete || is_over || save.pending().get())
                 on_click=move |_| {
-                    save.dispatch(SaveChatSpec { chat_id, message_id, name: name.get_untracked() });
+                    save.dispatch(SaveChatSpec { chat_id, message_id, name: name.text.get_untracked() });
                 }
             >
                 {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
