@@ -18,6 +18,7 @@ pub mod restoring;
 pub mod seccomp;
 mod services;
 pub mod unpack;
+pub mod work_session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -223,6 +224,11 @@ pub trait Sandbox: Send + Sync + 'static {
     async fn restore(&self, archive: archive::ArchiveStream) -> Result<unpack::Unpacked, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
+    /// The build session the work directory was last noted as holding the
+    /// work of ([`Sandbox::note_session`]); `None` when it never was.
+    async fn noted_session(&self) -> Result<Option<i32>, SandboxError>;
+    /// Notes that the work directory holds the build's work up to `session`.
+    async fn note_session(&self, session: i32) -> Result<(), SandboxError>;
     /// How full the build's disk is, where it has a quota.
     async fn disk_usage(&self) -> Option<disk::DiskUsage> {
         None

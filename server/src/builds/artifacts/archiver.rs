@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::builds::artifacts::manifest::{build_manifest, ManifestInputs, GIT_LOG_COMMAND};
-use crate::builds::artifacts::repo::{self as artifact_repo, StoredArtifact};
+use crate::builds::artifacts::repo::{self as artifact_repo, StoredArtifact, WaitingArchive};
 use crate::builds::artifacts::{
     archive_key, build_prefix, checkpoints_prefix, manifest_key, ArtifactSettings,
 };
@@ -125,18 +125,19 @@ impl Archiver {
             let mut connection = self.pool.connection().await?;
             artifact_repo::waiting(&mut connection, WAITING_PER_PASS).await?
         };
-        for build_id in waiting {
+        for build in waiting {
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
-                _ = self.archive_if_here(build_id) => {}
+                _ = self.archive_if_here(build) => {}
             }
         }
         Ok(())
     }
 
-    /// Archives the build if its work directory is on this machine and
-    /// nobody else took it meanwhile.
-    pub async fn archive_if_here(&self, build_id: Uuid) {
+    /// Archives the build if its work directory is on this machine, as of
+    /// its last session, and nobody else took it meanwhile.
+    async fn archive_if_here(&self, waiting: WaitingArchive) {
+        let WaitingArchive { build_id, sessions } = waiting;
         let sandbox = match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => sandbox,
             Ok(None) => return,
@@ -145,6 +146,21 @@ impl Archiver {
                 return;
             }
         };
+        match sandbox.noted_session().await {
+            // Made before the notes were kept: taken as current, as it was then.
+            Ok(None) => {}
+            Ok(Some(noted)) if noted >= sessions => {}
+            Ok(Some(noted)) => {
+                // Left by a run here that another machine took over: the
+                // build's work is on that one.
+                tracing::debug!(%build_id, noted, sessions, "an ended build's work directory here is out of date");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%build_id, %error, "cannot tell which session an ended build's work directory holds");
+                return;
+            }
+        }
         let claimed = async {
             let mut connection = self.pool.connection().await?;
             artifact_repo::claim(&mut connection, build_id, self.worker_id, CLAIM_LEASE).await

@@ -75,10 +75,19 @@ pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreR
     Ok(state.map(|state| ArtifactState::parse(&state).unwrap_or(ArtifactState::Failed)))
 }
 
+/// A build whose work waits to be archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct WaitingArchive {
+    pub build_id: Uuid,
+    /// The sessions the build ran: only a work directory noted with the
+    /// last of them holds its work.
+    pub sessions: i32,
+}
+
 /// Builds whose work waits to be archived: pending, or claimed by a
 /// process whose claim ran out. Builds still leased by a runner (stopping
 /// after a cancel) wait until it lets go.
-pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<Uuid>> {
+pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<WaitingArchive>> {
     Ok(build_artifacts::table
         .inner_join(builds::table)
         .filter(build_artifacts::state.eq("pending").or(
@@ -87,7 +96,7 @@ pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreRes
         .filter(builds::lease_owner.is_null().or(builds::lease_expires_at.lt(diesel::dsl::now)))
         .order(build_artifacts::updated_at.asc())
         .limit(limit)
-        .select(build_artifacts::build_id)
+        .select((build_artifacts::build_id, builds::sessions))
         .load(connection)
         .await?)
 }

@@ -489,15 +489,16 @@ pub struct SessionTally {
     pub plan: Option<bool>,
 }
 
-/// Records a finished session while the worker holds the lease.
+/// Records a finished session while the worker holds the lease; `false`
+/// when it does not.
 pub async fn record_session(
     connection: &mut AsyncPgConnection,
     id: Uuid,
     worker: Uuid,
     tally: SessionTally,
     model: &str,
-) -> StoreResult<()> {
-    diesel::sql_query(
+) -> StoreResult<bool> {
+    let recorded = diesel::sql_query(
         "UPDATE builds SET
              sessions = sessions + 1,
              stalled_sessions = CASE WHEN $3 THEN 0 ELSE stalled_sessions + 1 END,
@@ -516,7 +517,7 @@ pub async fn record_session(
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Bool>, _>(tally.plan)
     .execute(connection)
     .await?;
-    Ok(())
+    Ok(recorded == 1)
 }
 
 /// How a worker's run of a build ended, written only while it holds the

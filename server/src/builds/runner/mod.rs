@@ -350,7 +350,7 @@ impl Run<'_> {
             made_progress: finished_planning,
             plan: Some(finished_planning),
         };
-        self.after_session(report, outcome).await
+        self.after_session(sandbox, report, outcome).await
     }
 
     async fn coding_session(
@@ -394,7 +394,7 @@ impl Run<'_> {
             made_progress: passing_after > passing_before,
             plan: None,
         };
-        self.after_session(report, outcome).await
+        self.after_session(sandbox, report, outcome).await
     }
 
     /// Runs a session that `opening` starts, cut short when the build's
@@ -449,14 +449,19 @@ impl Run<'_> {
     }
 
     /// Records the session and decides whether the run goes on.
-    async fn after_session(&mut self, report: SessionReport, outcome: SessionOutcome) -> Option<RunEnd> {
+    async fn after_session(
+        &mut self,
+        sandbox: &dyn Sandbox,
+        report: SessionReport,
+        outcome: SessionOutcome,
+    ) -> Option<RunEnd> {
         let SessionOutcome { passing, total, made_progress, plan } = outcome;
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
         self.counted_until += Duration::from_secs(worked as u64);
         self.context.metrics.count_tokens(report.usage);
         let tally = SessionTally { features_passing: passing, features_total: total, made_progress, plan };
-        self.record_session_patiently(tally, &report.model).await;
+        let is_recorded = self.record_session_patiently(tally, &report.model).await;
         // The writer added them to the build's row reply by reply.
         let input_tokens = repo::stored_tokens(report.usage.input_tokens);
         let output_tokens = repo::stored_tokens(report.usage.output_tokens);
@@ -471,6 +476,9 @@ impl Run<'_> {
         let used_before = self.build.tokens() - self.build.limits_from_tokens;
         self.build.sessions += 1;
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
+        if is_recorded {
+            self.note_work_session(sandbox, self.build.sessions).await;
+        }
         self.build.input_tokens = self.build.input_tokens.saturating_add(input_tokens);
         self.build.output_tokens = self.build.output_tokens.saturating_add(output_tokens);
         self.warn_of_the_budget(used_before).await;
@@ -526,13 +534,18 @@ impl Run<'_> {
     /// run before the lease lapses): a session not recorded would not count
     /// against the build's session, stall and working-time limits (its
     /// tokens are counted reply by reply, by the event writer).
-    async fn record_session_patiently(&self, tally: SessionTally, model: &str) {
+    /// Records the session, trying again until the run stops; `true` once
+    /// it is recorded under this run's lease.
+    async fn record_session_patiently(&self, tally: SessionTally, model: &str) -> bool {
         let mut wait = Duration::from_millis(200);
         loop {
-            let Err(error) = self.record_session(tally, model).await else { return };
+            let error = match self.record_session(tally, model).await {
+                Ok(recorded) => return recorded,
+                Err(error) => error,
+            };
             if self.stop.is_cancelled() {
                 tracing::warn!(build_id = %self.build.id, %error, "could not record a session; the run is stopping");
-                return;
+                return false;
             }
             tracing::warn!(build_id = %self.build.id, %error, "could not record a session; trying again");
             tokio::select! {
@@ -543,10 +556,9 @@ impl Run<'_> {
         }
     }
 
-    async fn record_session(&self, tally: SessionTally, model: &str) -> Result<(), StoreError> {
+    async fn record_session(&self, tally: SessionTally, model: &str) -> Result<bool, StoreError> {
         let mut connection = self.context.pool.get().await?;
-        repo::record_session(&mut connection, self.build.id, self.context.worker_id, tally, model).await?;
-        Ok(())
+        repo::record_session(&mut connection, self.build.id, self.context.worker_id, tally, model).await
     }
 
     async fn emit_progress(&self) {

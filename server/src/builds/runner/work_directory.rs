@@ -1,12 +1,13 @@
 //! A run's work directory: opened, created or restored from the latest
-//! checkpoint when it starts, and checkpointed into object storage after
-//! each session.
+//! checkpoint when it starts, noted with the session it holds, and
+//! checkpointed into object storage after each session.
 
 use std::sync::Arc;
 
 use app::model::builds::{BuildEvent, Severity};
 
 use super::{Run, RunEnd};
+use crate::builds::checkpoints::Checkpoint;
 use crate::sandbox::{Sandbox, SandboxError};
 use agent_protocol::harness::SPEC_FILE;
 
@@ -16,24 +17,21 @@ impl Run<'_> {
     pub(super) async fn prepare_sandbox(&self, was_started: bool) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let engine = &self.context.engine;
         let id = self.build.id;
-        let mut work_session = self.build.sessions;
-        let sandbox = if was_started {
+        let (sandbox, work_session) = if was_started {
             match engine.open(id).await {
-                Ok(Some(sandbox)) => sandbox,
-                Ok(None) => {
-                    let (sandbox, checkpoint_session) = self.restore_from_checkpoint().await?;
-                    work_session = checkpoint_session;
-                    sandbox
-                }
+                Ok(Some(sandbox)) => self.here_or_newer(sandbox).await?,
+                Ok(None) => self.restore_latest().await?,
                 Err(error) => {
                     return Err(RunEnd::Failed(format!("The sandbox could not be opened: {error}")))
                 }
             }
         } else {
-            engine
+            let sandbox = engine
                 .create(id)
                 .await
-                .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?
+                .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?;
+            self.note_work_session(sandbox.as_ref(), self.build.sessions).await;
+            (sandbox, self.build.sessions)
         };
         if matches!(sandbox.read_file(SPEC_FILE).await, Err(SandboxError::NotFound(_))) {
             sandbox.write_file(SPEC_FILE, self.build.spec_content.as_bytes()).await.map_err(|error| {
@@ -43,56 +41,108 @@ impl Run<'_> {
         Ok((sandbox, work_session))
     }
 
+    /// This machine's work directory; or, when later sessions ran on
+    /// another machine, the latest checkpoint if it is newer.
+    async fn here_or_newer(&self, sandbox: Arc<dyn Sandbox>) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
+        let id = self.build.id;
+        let noted = match sandbox.noted_session().await {
+            // Made before the notes were kept: taken as current, as it was then.
+            Ok(noted) => noted.unwrap_or(self.build.sessions),
+            Err(error) => {
+                tracing::warn!(build_id = %id, %error, "cannot tell which session a work directory holds");
+                0
+            }
+        };
+        if noted >= self.build.sessions {
+            return Ok((sandbox, self.build.sessions));
+        }
+        let checkpoint = match self.context.checkpoints.latest(id).await {
+            Ok(Some(checkpoint)) if checkpoint.session > noted => checkpoint,
+            Ok(_) => {
+                self.events
+                    .emit(BuildEvent::system_log(format!(
+                        "This machine's work directory holds the build as of session {noted}, and no later \
+                         checkpoint is stored: work after that session is done again."
+                    )))
+                    .await;
+                return Ok((sandbox, noted));
+            }
+            Err(error) => return Err(checkpoint_unavailable(error.to_string())),
+        };
+        tracing::info!(build_id = %id, noted, "this machine's work directory is older than the latest checkpoint");
+        sandbox.destroy().await.map_err(|error| {
+            RunEnd::Failed(format!(
+                "This machine's copy of the work directory is out of date and could not be removed: {error}"
+            ))
+        })?;
+        // Its disk is let go before the restore makes the build a new one.
+        drop(sandbox);
+        self.restore(checkpoint).await
+    }
+
     /// A new work directory holding the latest checkpoint, for a started
     /// build whose work directory is not on this machine. Fails the build
     /// when it has no checkpoint; pauses it when storage cannot give one
     /// now, so that a resume tries again.
-    async fn restore_from_checkpoint(&self) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
+    async fn restore_latest(&self) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
+        match self.context.checkpoints.latest(self.build.id).await {
+            Ok(Some(checkpoint)) => self.restore(checkpoint).await,
+            Ok(None) => Err(RunEnd::Failed(
+                "The build's sandbox is gone (its work directory no longer exists and no checkpoint of it is \
+                 stored), so it cannot resume. Start a new build of the spec."
+                    .into(),
+            )),
+            Err(error) => Err(checkpoint_unavailable(error.to_string())),
+        }
+    }
+
+    async fn restore(&self, checkpoint: Checkpoint) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let id = self.build.id;
-        let checkpoints = &self.context.checkpoints;
-        let unavailable = |error: String| RunEnd::Paused {
-            reason: format!(
-                "This machine does not have the build's work directory, and its checkpoint could not be \
-                 restored: {error}. Resume the build to try again."
-            ),
-            resume_at: None,
-        };
-        let checkpoint =
-            match checkpoints.latest(id).await {
-                Ok(Some(checkpoint)) => checkpoint,
-                Ok(None) => return Err(RunEnd::Failed(
-                    "The build's sandbox is gone (its work directory no longer exists and no checkpoint of \
-                     it is stored), so it cannot resume. Start a new build of the spec."
-                        .into(),
-                )),
-                Err(error) => return Err(unavailable(error.to_string())),
-            };
         let sandbox = self
             .context
             .engine
             .create(id)
             .await
             .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?;
-        let unpacked = match checkpoints.restore(&checkpoint, sandbox.as_ref()).await {
+        let unpacked = match self.context.checkpoints.restore(&checkpoint, sandbox.as_ref()).await {
             Ok(unpacked) => unpacked,
             Err(error) => {
                 // Half a work directory must not pass for the whole on the next open.
                 if let Err(error) = sandbox.destroy().await {
                     tracing::warn!(build_id = %id, %error, "could not remove a partly restored work directory");
                 }
-                return Err(unavailable(error.to_string()));
+                return Err(checkpoint_unavailable(error.to_string()));
             }
         };
         tracing::info!(build_id = %id, session = checkpoint.session, ?unpacked, "restored a work directory");
+        self.note_work_session(sandbox.as_ref(), checkpoint.session).await;
         let megabytes = checkpoint.size_bytes as f64 / (1024.0 * 1024.0);
         self.events
             .emit(BuildEvent::system_log(format!(
                 "Restored the work directory from the checkpoint of session {} ({megabytes:.1} MB): this \
-                 machine did not have it. Work after that session is done again.",
+                 machine had no current copy of it. Work after that session is done again.",
                 checkpoint.session
             )))
             .await;
         Ok((sandbox, checkpoint.session))
+    }
+
+    /// Notes that the work directory holds the build up to `session`, so
+    /// that this copy is known for an old one once later sessions run
+    /// elsewhere. A failed note makes it look older than it is: a run here
+    /// prefers the latest checkpoint, and the archive waits for a copy
+    /// noted as current.
+    pub(super) async fn note_work_session(&self, sandbox: &dyn Sandbox, session: i32) {
+        if let Err(error) = sandbox.note_session(session).await {
+            tracing::warn!(build_id = %self.build.id, session, %error, "could not note a work directory's session");
+            let message = format!(
+                "This machine could not note that its work directory holds session {session}: {error}. If the \
+                 build ends before a later session is noted, its archive waits for a retry."
+            );
+            self.events
+                .emit(BuildEvent::Error { severity: Severity::Warning, message, recovered: true })
+                .await;
+        }
     }
 
     /// Stores the work directory as the checkpoint of the session just
@@ -119,5 +169,16 @@ impl Run<'_> {
                     .await;
             }
         }
+    }
+}
+
+/// Pauses the build: a resume tries storage again.
+fn checkpoint_unavailable(error: String) -> RunEnd {
+    RunEnd::Paused {
+        reason: format!(
+            "This machine does not have the build's latest work directory, and its checkpoint could not be restored: \
+             {error}. Resume the build to try again."
+        ),
+        resume_at: None,
     }
 }

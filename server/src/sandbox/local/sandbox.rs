@@ -26,6 +26,7 @@ use crate::sandbox::identity::FileSystemIdentity;
 use crate::sandbox::output::forward_lines;
 use crate::sandbox::restoring;
 use crate::sandbox::unpack::{unpack_tar_gz, Unpacked};
+use crate::sandbox::work_session;
 use crate::sandbox::{
     CommandOutcome, CommandOutput, FileListing, OutputStream, Sandbox, SandboxError, SandboxNetwork,
 };
@@ -386,10 +387,19 @@ impl Sandbox for LocalSandbox {
                 Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
                 _ => {}
             }
-            Ok(restoring::unmark_blocking(&root, id)?)
+            restoring::unmark_blocking(&root, id)?;
+            Ok(work_session::remove_blocking(&root, id)?)
         })
         .await
         .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+    }
+
+    async fn noted_session(&self) -> Result<Option<i32>, SandboxError> {
+        Ok(work_session::read(&self.settings.config.root, self.id).await?)
+    }
+
+    async fn note_session(&self, session: i32) -> Result<(), SandboxError> {
+        Ok(work_session::write(&self.settings.config.root, self.id, session).await?)
     }
 
     async fn disk_usage(&self) -> Option<DiskUsage> {
