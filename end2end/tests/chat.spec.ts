@@ -61,12 +61,16 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   const reply = await startStreamingReply(page);
   // While the reply is written, the browser renders its Markdown itself.
   await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
-  // A name typed meanwhile stays as typed, in focus, while the spec grows.
+  // The name, selected to be typed over while the spec grows, stays
+  // selected as it grows, and what is typed stays as typed, in focus.
   const name = page.getByLabel('Spec name');
+  const title = await name.inputValue();
   const counts = await page.getByTestId('spec-counts').innerText();
-  await name.fill('');
-  await name.pressSequentially('Streaks', { delay: 80 });
+  await name.selectText();
   await expect(page.getByTestId('spec-counts')).not.toHaveText(counts);
+  const selection = await name.evaluate((input: HTMLInputElement) => [input.selectionStart, input.selectionEnd]);
+  expect(selection).toEqual([0, title.length]);
+  await page.keyboard.type('Streaks', { delay: 80 });
   await expect(name).toBeFocused();
   await expect(name).toHaveValue('Streaks');
   await expect(reply).toHaveAttribute('data-status', 'streaming');

@@ -97,20 +97,56 @@ pub fn SpecPreview(
         }
     });
     let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let is_saveable = Signal::derive(move || {
+        shown.with(|spec| {
+            spec.as_ref().is_some_and(|spec| spec.is_complete && spec.content.len() <= MAX_SPEC_BYTES)
+        })
+    });
 
     view! {
         <aside class="space-y-4 xl:sticky xl:top-6 xl:self-start" aria-label="Spec preview">
             <div class=card_class(CardPadding::Compact)>
                 <h2 class="font-semibold">"Spec preview"</h2>
-                {move || match shown.get() {
-                    None => view! {
+                <Show
+                    when=move || shown.with(Option::is_some)
+                    fallback=|| view! {
                         <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
                             "When the assistant writes the specification, it appears here, ready to save."
                         </p>
                     }
-                    .into_any(),
-                    Some(spec) => view! { <ShownSpecView spec save name chat_id save_error /> }.into_any(),
-                }}
+                >
+                    <div class="mt-2 space-y-3">
+                        // Drawn again as the spec grows; the name field and
+                        // Save below are not, so a name being edited keeps
+                        // its caret and selection.
+                        {move || shown.get().map(|spec| view! { <SpecText spec /> })}
+                        <Field id="spec-name" label="Spec name">
+                            <input
+                                id="spec-name"
+                                type="text"
+                                maxlength="200"
+                                prop:value=move || name.text.get()
+                                on:input=move |event| name.edit(event_target_value(&event))
+                                class=control_class(ControlStyle::Prose)
+                            />
+                        </Field>
+                        <Button
+                            tone=ButtonTone::Primary
+                            size=ButtonSize::Large
+                            class="w-full"
+                            disabled=Signal::derive(move || !is_saveable.get() || save.pending().get())
+                            on_click=move |_| {
+                                if let Some(spec) = shown.get_untracked() {
+                                    let name = name.text.get_untracked();
+                                    save.dispatch(SaveChatSpec { chat_id, message_id: spec.message_id, name });
+                                }
+                            }
+                        >
+                            {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
+                        </Button>
+                        <FormError error=save_error />
+                    </div>
+                </Show>
             </div>
             {(!saved_specs.is_empty()).then(|| view! {
                 <div class=format!("text-sm {}", card_class(CardPadding::Compact))>
@@ -135,72 +171,42 @@ pub fn SpecPreview(
     }
 }
 
+/// The spec's size against the limit, and its text.
 #[component]
-fn ShownSpecView(
-    spec: ShownSpec,
-    save: ServerAction<SaveChatSpec>,
-    name: SpecName,
-    chat_id: Uuid,
-    save_error: Signal<Option<crate::error::AppError>>,
-) -> impl IntoView {
+fn SpecText(spec: ShownSpec) -> impl IntoView {
     let bytes = spec.content.len();
     let chars = spec.content.chars().count();
     let lines = spec.content.lines().count();
     let is_over = bytes > MAX_SPEC_BYTES;
     let percent = (bytes * 100 / MAX_SPEC_BYTES).min(100);
     let html = markdown_html(&spec.content, spec.rendered);
-    let message_id = spec.message_id;
     let is_complete = spec.is_complete;
     view! {
-        <div class="mt-2 space-y-3">
-            <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="spec-counts">
-                {format!(
-                    "{} characters · {} lines · {} of 1 MiB{}",
-                    group_thousands(chars),
-                    group_thousands(lines),
-                    byte_size(bytes as i64),
-                    if is_complete { "" } else { " · still being written" },
-                )}
-            </p>
-            <div class="h-1.5 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" aria-hidden="true">
-                <div
-                    class="h-full rounded-full data-[over=true]:bg-red-600"
-                    class:bg-indigo-500=!is_over
-                    data-over=is_over.to_string()
-                    style:width=format!("{percent}%")
-                ></div>
-            </div>
-            // Focusable, so a keyboard can scroll a long spec.
-            <MarkdownBody
-                html
-                testid="spec-preview"
-                frame="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 focus-visible:outline-2 focus-visible:outline-indigo-600 dark:border-slate-800"
-                attr:tabindex="0"
-                attr:role="region"
-                attr:aria-label="Specification text"
-            />
-            <Field id="spec-name" label="Spec name">
-                <input
-                    id="spec-name"
-                    type="text"
-                    maxlength="200"
-                    prop:value=move || name.text.get()
-                    on:input=move |event| name.edit(event_target_value(&event))
-                    class=control_class(ControlStyle::Prose)
-                />
-            </Field>
-            <Button
-                tone=ButtonTone::Primary
-                size=ButtonSize::Large
-                class="w-full"
-                disabled=Signal::derive(move || !is_complete || is_over || save.pending().get())
-                on_click=move |_| {
-                    save.dispatch(SaveChatSpec { chat_id, message_id, name: name.text.get_untracked() });
-                }
-            >
-                {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
-            </Button>
-            <FormError error=save_error />
+        <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="spec-counts">
+            {format!(
+                "{} characters · {} lines · {} of 1 MiB{}",
+                group_thousands(chars),
+                group_thousands(lines),
+                byte_size(bytes as i64),
+                if is_complete { "" } else { " · still being written" },
+            )}
+        </p>
+        <div class="h-1.5 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" aria-hidden="true">
+            <div
+                class="h-full rounded-full data-[over=true]:bg-red-600"
+                class:bg-indigo-500=!is_over
+                data-over=is_over.to_string()
+                style:width=format!("{percent}%")
+            ></div>
         </div>
+        // Focusable, so a keyboard can scroll a long spec.
+        <MarkdownBody
+            html
+            testid="spec-preview"
+            frame="max-h-[28rem] overflow-y-auto rounded-lg border border-slate-200 p-3 focus-visible:outline-2 focus-visible:outline-indigo-600 dark:border-slate-800"
+            attr:tabindex="0"
+            attr:role="region"
+            attr:aria-label="Specification text"
+        />
     }
 }
