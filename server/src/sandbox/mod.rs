@@ -224,11 +224,6 @@ pub trait Sandbox: Send + Sync + 'static {
     async fn restore(&self, archive: archive::ArchiveStream) -> Result<unpack::Unpacked, SandboxError>;
     /// Removes the work directory and everything in it.
     async fn destroy(&self) -> Result<(), SandboxError>;
-    /// The build session the work directory was last noted as holding the
-    /// work of ([`Sandbox::note_session`]); `None` when it never was.
-    async fn noted_session(&self) -> Result<Option<i32>, SandboxError>;
-    /// Notes that the work directory holds the build's work up to `session`.
-    async fn note_session(&self, session: i32) -> Result<(), SandboxError>;
     /// How full the build's disk is, where it has a quota.
     async fn disk_usage(&self) -> Option<disk::DiskUsage> {
         None
@@ -258,4 +253,12 @@ pub trait SandboxEngine: Send + Sync + 'static {
     async fn create(&self, id: Uuid) -> Result<Arc<dyn Sandbox>, SandboxError>;
     /// The sandbox of `id` if its work directory still exists.
     async fn open(&self, id: Uuid) -> Result<Option<Arc<dyn Sandbox>>, SandboxError>;
+    /// The builds whose work directory is on this machine.
+    async fn held(&self) -> Result<Vec<Uuid>, SandboxError>;
+    /// The build session `id`'s work directory was last noted as holding
+    /// the work of ([`SandboxEngine::note_session`]); `None` when it never
+    /// was. Removing the work directory removes its note.
+    async fn noted_session(&self, id: Uuid) -> Result<Option<i32>, SandboxError>;
+    /// Notes that `id`'s work directory holds the build's work up to `session`.
+    async fn note_session(&self, id: Uuid, session: i32) -> Result<(), SandboxError>;
 }

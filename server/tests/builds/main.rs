@@ -11,6 +11,7 @@ mod failover;
 mod followers;
 mod guards;
 mod hostile;
+mod leftovers;
 mod lifecycle;
 mod live_streams;
 mod metrics;

@@ -17,8 +17,9 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::builds::artifacts::leftovers::remove_leftovers;
 use crate::builds::artifacts::manifest::{build_manifest, ManifestInputs, GIT_LOG_COMMAND};
-use crate::builds::artifacts::repo::{self as artifact_repo, StoredArtifact, WaitingArchive};
+use crate::builds::artifacts::repo::{self as artifact_repo, EndedBuild, StoredArtifact};
 use crate::builds::artifacts::{
     archive_key, build_prefix, checkpoints_prefix, manifest_key, ArtifactSettings,
 };
@@ -45,7 +46,8 @@ const WAITING_PER_PASS: i64 = 1_000;
 /// An archive that has waited this long has no process holding its work
 /// directory (each archives what it holds within seconds of the end).
 const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
-/// How often archives waiting past `GIVE_UP_AFTER` are looked for.
+/// How often archives waiting past `GIVE_UP_AFTER`, and work directories
+/// left after their archive, are looked for.
 const GIVE_UP_EVERY: Duration = Duration::from_secs(600);
 /// Evidence events read per build (test runs, feature ends, sessions).
 const MAX_EVIDENCE_EVENTS: i64 = 200_000;
@@ -101,6 +103,10 @@ impl Archiver {
                 if let Err(error) = self.give_up_on_the_unreachable().await {
                     tracing::warn!(%error, "could not give up on archives nobody can make");
                 }
+                let keep_current = self.settings.keep_workdirs;
+                if let Err(error) = remove_leftovers(self.engine.as_ref(), &self.pool, keep_current).await {
+                    tracing::warn!(%error, "could not remove the work directories left after their archive");
+                }
             }
             if let Some(retention) =
                 self.settings.retention.filter(|_| tokio::time::Instant::now() >= next_retention)
@@ -136,8 +142,8 @@ impl Archiver {
 
     /// Archives the build if its work directory is on this machine, as of
     /// its last session, and nobody else took it meanwhile.
-    async fn archive_if_here(&self, waiting: WaitingArchive) {
-        let WaitingArchive { build_id, sessions } = waiting;
+    async fn archive_if_here(&self, waiting: EndedBuild) {
+        let EndedBuild { build_id, sessions } = waiting;
         let sandbox = match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => sandbox,
             Ok(None) => return,
@@ -146,7 +152,7 @@ impl Archiver {
                 return;
             }
         };
-        match sandbox.noted_session().await {
+        match self.engine.noted_session(build_id).await {
             // Made before the notes were kept: taken as current, as it was then.
             Ok(None) => {}
             Ok(Some(noted)) if noted >= sessions => {}

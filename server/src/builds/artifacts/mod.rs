@@ -4,6 +4,7 @@
 
 pub mod archiver;
 pub mod extract;
+mod leftovers;
 pub mod manifest;
 mod rendered;
 pub mod repo;

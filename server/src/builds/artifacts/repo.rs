@@ -75,9 +75,9 @@ pub async fn state(connection: &mut AsyncPgConnection, build_id: Uuid) -> StoreR
     Ok(state.map(|state| ArtifactState::parse(&state).unwrap_or(ArtifactState::Failed)))
 }
 
-/// A build whose work waits to be archived.
+/// An ended build, and the sessions it ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
-pub struct WaitingArchive {
+pub struct EndedBuild {
     pub build_id: Uuid,
     /// The sessions the build ran: only a work directory noted with the
     /// last of them holds its work.
@@ -87,7 +87,7 @@ pub struct WaitingArchive {
 /// Builds whose work waits to be archived: pending, or claimed by a
 /// process whose claim ran out. Builds still leased by a runner (stopping
 /// after a cancel) wait until it lets go.
-pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<WaitingArchive>> {
+pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<EndedBuild>> {
     Ok(build_artifacts::table
         .inner_join(builds::table)
         .filter(build_artifacts::state.eq("pending").or(
@@ -96,6 +96,22 @@ pub async fn waiting(connection: &mut AsyncPgConnection, limit: i64) -> StoreRes
         .filter(builds::lease_owner.is_null().or(builds::lease_expires_at.lt(diesel::dsl::now)))
         .order(build_artifacts::updated_at.asc())
         .limit(limit)
+        .select((build_artifacts::build_id, builds::sessions))
+        .load(connection)
+        .await?)
+}
+
+/// Those of `build_ids` whose archive is stored, or was until the retention
+/// policy removed it, oldest build first.
+pub async fn archived_among(
+    connection: &mut AsyncPgConnection,
+    build_ids: &[Uuid],
+) -> StoreResult<Vec<EndedBuild>> {
+    Ok(build_artifacts::table
+        .inner_join(builds::table)
+        .filter(build_artifacts::build_id.eq_any(build_ids))
+        .filter(build_artifacts::state.eq_any(["stored", "expired"]))
+        .order(build_artifacts::build_id.asc())
         .select((build_artifacts::build_id, builds::sessions))
         .load(connection)
         .await?)

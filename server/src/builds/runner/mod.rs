@@ -350,7 +350,7 @@ impl Run<'_> {
             made_progress: finished_planning,
             plan: Some(finished_planning),
         };
-        self.after_session(sandbox, report, outcome).await
+        self.after_session(report, outcome).await
     }
 
     async fn coding_session(
@@ -394,7 +394,7 @@ impl Run<'_> {
             made_progress: passing_after > passing_before,
             plan: None,
         };
-        self.after_session(sandbox, report, outcome).await
+        self.after_session(report, outcome).await
     }
 
     /// Runs a session that `opening` starts, cut short when the build's
@@ -449,12 +449,7 @@ impl Run<'_> {
     }
 
     /// Records the session and decides whether the run goes on.
-    async fn after_session(
-        &mut self,
-        sandbox: &dyn Sandbox,
-        report: SessionReport,
-        outcome: SessionOutcome,
-    ) -> Option<RunEnd> {
+    async fn after_session(&mut self, report: SessionReport, outcome: SessionOutcome) -> Option<RunEnd> {
         let SessionOutcome { passing, total, made_progress, plan } = outcome;
         // Time since the last session was recorded: each second counts once.
         let worked = self.counted_until.elapsed().as_secs() as i64;
@@ -477,7 +472,7 @@ impl Run<'_> {
         self.build.sessions += 1;
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
         if is_recorded {
-            self.note_work_session(sandbox, self.build.sessions).await;
+            self.note_work_session(self.build.sessions).await;
         }
         self.build.input_tokens = self.build.input_tokens.saturating_add(input_tokens);
         self.build.output_tokens = self.build.output_tokens.saturating_add(output_tokens);

@@ -30,7 +30,7 @@ impl Run<'_> {
                 .create(id)
                 .await
                 .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?;
-            self.note_work_session(sandbox.as_ref(), self.build.sessions).await;
+            self.note_work_session(self.build.sessions).await;
             (sandbox, self.build.sessions)
         };
         if matches!(sandbox.read_file(SPEC_FILE).await, Err(SandboxError::NotFound(_))) {
@@ -45,7 +45,7 @@ impl Run<'_> {
     /// another machine, the latest checkpoint if it is newer.
     async fn here_or_newer(&self, sandbox: Arc<dyn Sandbox>) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let id = self.build.id;
-        let noted = match sandbox.noted_session().await {
+        let noted = match self.context.engine.noted_session(id).await {
             // Made before the notes were kept: taken as current, as it was then.
             Ok(noted) => noted.unwrap_or(self.build.sessions),
             Err(error) => {
@@ -115,7 +115,7 @@ impl Run<'_> {
             }
         };
         tracing::info!(build_id = %id, session = checkpoint.session, ?unpacked, "restored a work directory");
-        self.note_work_session(sandbox.as_ref(), checkpoint.session).await;
+        self.note_work_session(checkpoint.session).await;
         let megabytes = checkpoint.size_bytes as f64 / (1024.0 * 1024.0);
         self.events
             .emit(BuildEvent::system_log(format!(
@@ -132,8 +132,8 @@ impl Run<'_> {
     /// elsewhere. A failed note makes it look older than it is: a run here
     /// prefers the latest checkpoint, and the archive waits for a copy
     /// noted as current.
-    pub(super) async fn note_work_session(&self, sandbox: &dyn Sandbox, session: i32) {
-        if let Err(error) = sandbox.note_session(session).await {
+    pub(super) async fn note_work_session(&self, session: i32) {
+        if let Err(error) = self.context.engine.note_session(self.build.id, session).await {
             tracing::warn!(build_id = %self.build.id, session, %error, "could not note a work directory's session");
             let message = format!(
                 "This machine could not note that its work directory holds session {session}: {error}. If the \

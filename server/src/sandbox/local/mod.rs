@@ -20,8 +20,8 @@ pub use crate::sandbox::host_setup::forwarder_beside_this_program;
 use crate::sandbox::host_setup::{
     ensure_reachable_by, find_program, install_copy, limit_or_allow, write_seccomp_filters,
 };
-use crate::sandbox::restoring;
 use crate::sandbox::services::ServiceRegistry;
+use crate::sandbox::{restoring, work_session};
 use crate::sandbox::{
     EngineDescription, Isolation, Sandbox, SandboxEngine, SandboxError, SandboxLimits, SandboxNetwork,
 };
@@ -242,5 +242,31 @@ impl SandboxEngine for LocalEngine {
         } else {
             Ok(None)
         }
+    }
+
+    async fn held(&self) -> Result<Vec<Uuid>, SandboxError> {
+        let root = self.settings.config.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut held = std::collections::BTreeSet::new();
+            for entry in std::fs::read_dir(&root)? {
+                // Work directories are named by their build, as are disk images (`<id>.img`).
+                let name = entry?.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if let Ok(id) = Uuid::try_parse(name.strip_suffix(".img").unwrap_or(name)) {
+                    held.insert(id);
+                }
+            }
+            Ok(held.into_iter().collect())
+        })
+        .await
+        .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
+    }
+
+    async fn noted_session(&self, id: Uuid) -> Result<Option<i32>, SandboxError> {
+        Ok(work_session::read(&self.settings.config.root, id).await?)
+    }
+
+    async fn note_session(&self, id: Uuid, session: i32) -> Result<(), SandboxError> {
+        Ok(work_session::write(&self.settings.config.root, id, session).await?)
     }
 }

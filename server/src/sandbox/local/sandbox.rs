@@ -394,14 +394,6 @@ impl Sandbox for LocalSandbox {
         .map_err(|error| SandboxError::Io(std::io::Error::other(error)))?
     }
 
-    async fn noted_session(&self) -> Result<Option<i32>, SandboxError> {
-        Ok(work_session::read(&self.settings.config.root, self.id).await?)
-    }
-
-    async fn note_session(&self, session: i32) -> Result<(), SandboxError> {
-        Ok(work_session::write(&self.settings.config.root, self.id, session).await?)
-    }
-
     async fn disk_usage(&self) -> Option<DiskUsage> {
         self.disk.as_ref()?;
         disk::usage(&self.work_dir)
