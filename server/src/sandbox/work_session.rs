@@ -9,6 +9,7 @@
 use std::io::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 fn note_of(root: &Path, id: Uuid) -> PathBuf {
@@ -29,16 +30,25 @@ pub async fn read(root: &Path, id: Uuid) -> std::io::Result<Option<i32>> {
 }
 
 /// Notes `session`, replacing the earlier note whole: a server killed
-/// meanwhile leaves the old note or the new one, never a part.
+/// meanwhile leaves the old note or the new one, never a part. When the
+/// new one cannot be written (a full disk), the old one is removed rather
+/// than left to say the directory is older than it is.
 pub async fn write(root: &Path, id: Uuid, session: i32) -> std::io::Result<()> {
     // Unique, as servers may share the root.
     let partial = root.join(format!("{id}.session.{}.partial", Uuid::now_v7().simple()));
-    tokio::fs::write(&partial, session.to_string()).await?;
-    let renamed = tokio::fs::rename(&partial, note_of(root, id)).await;
-    if renamed.is_err() {
-        let _ = tokio::fs::remove_file(&partial).await;
+    let written = async {
+        let mut file = tokio::fs::File::create(&partial).await?;
+        file.write_all(session.to_string().as_bytes()).await?;
+        // On disk before it replaces the old one, so a power cut cannot leave it empty.
+        file.sync_all().await?;
+        tokio::fs::rename(&partial, note_of(root, id)).await
     }
-    renamed
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&partial).await;
+        let _ = tokio::fs::remove_file(note_of(root, id)).await;
+    }
+    written
 }
 
 /// Removes the note; none is fine.

@@ -144,6 +144,15 @@ impl Archiver {
     /// its last session, and nobody else took it meanwhile.
     async fn archive_if_here(&self, waiting: EndedBuild) {
         let EndedBuild { build_id, sessions } = waiting;
+        // Read before the directory is opened, which would take its disk.
+        if let Ok(Some(noted)) = self.engine.noted_session(build_id).await {
+            if noted < sessions {
+                // Left by a run here that another machine took over: the
+                // build's work is on that one.
+                tracing::debug!(%build_id, noted, sessions, "an ended build's work directory here is out of date");
+                return;
+            }
+        }
         let sandbox = match self.engine.open(build_id).await {
             Ok(Some(sandbox)) => sandbox,
             Ok(None) => return,
@@ -152,21 +161,6 @@ impl Archiver {
                 return;
             }
         };
-        match self.engine.noted_session(build_id).await {
-            // Made before the notes were kept: taken as current, as it was then.
-            Ok(None) => {}
-            Ok(Some(noted)) if noted >= sessions => {}
-            Ok(Some(noted)) => {
-                // Left by a run here that another machine took over: the
-                // build's work is on that one.
-                tracing::debug!(%build_id, noted, sessions, "an ended build's work directory here is out of date");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%build_id, %error, "cannot tell which session an ended build's work directory holds");
-                return;
-            }
-        }
         let claimed = async {
             let mut connection = self.pool.connection().await?;
             artifact_repo::claim(&mut connection, build_id, self.worker_id, CLAIM_LEASE).await

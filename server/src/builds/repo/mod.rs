@@ -489,16 +489,21 @@ pub struct SessionTally {
     pub plan: Option<bool>,
 }
 
-/// Records a finished session while the worker holds the lease; `false`
-/// when it does not.
+/// Records a finished session while the worker holds the lease; answers
+/// the build's sessions now, or `None` when the worker does not hold it.
 pub async fn record_session(
     connection: &mut AsyncPgConnection,
     id: Uuid,
     worker: Uuid,
     tally: SessionTally,
     model: &str,
-) -> StoreResult<bool> {
-    let recorded = diesel::sql_query(
+) -> StoreResult<Option<i32>> {
+    #[derive(QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        sessions: i32,
+    }
+    let recorded: Option<Recorded> = diesel::sql_query(
         "UPDATE builds SET
              sessions = sessions + 1,
              stalled_sessions = CASE WHEN $3 THEN 0 ELSE stalled_sessions + 1 END,
@@ -506,7 +511,8 @@ pub async fn record_session(
              model = CASE WHEN $6 = '' THEN model ELSE $6 END,
              planned_in_session = CASE WHEN $7 IS NULL THEN planned_in_session
                                        WHEN $7 THEN sessions + 1 END
-         WHERE id = $1 AND lease_owner = $2",
+         WHERE id = $1 AND lease_owner = $2
+         RETURNING sessions",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(worker)
@@ -515,9 +521,10 @@ pub async fn record_session(
     .bind::<diesel::sql_types::Integer, _>(tally.features_total)
     .bind::<Text, _>(model)
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Bool>, _>(tally.plan)
-    .execute(connection)
-    .await?;
-    Ok(recorded == 1)
+    .get_result(connection)
+    .await
+    .optional()?;
+    Ok(recorded.map(|recorded| recorded.sessions))
 }
 
 /// How a worker's run of a build ended, written only while it holds the

@@ -456,7 +456,7 @@ impl Run<'_> {
         self.counted_until += Duration::from_secs(worked as u64);
         self.context.metrics.count_tokens(report.usage);
         let tally = SessionTally { features_passing: passing, features_total: total, made_progress, plan };
-        let is_recorded = self.record_session_patiently(tally, &report.model).await;
+        let recorded = self.record_session_patiently(tally, &report.model).await;
         // The writer added them to the build's row reply by reply.
         let input_tokens = repo::stored_tokens(report.usage.input_tokens);
         let output_tokens = repo::stored_tokens(report.usage.output_tokens);
@@ -469,9 +469,10 @@ impl Run<'_> {
             })
             .await;
         let used_before = self.build.tokens() - self.build.limits_from_tokens;
-        self.build.sessions += 1;
+        // The row's count, which a save tried again after its answer was lost may have moved by two.
+        self.build.sessions = recorded.unwrap_or(self.build.sessions + 1);
         self.build.stalled_sessions = if made_progress { 0 } else { self.build.stalled_sessions + 1 };
-        if is_recorded {
+        if recorded.is_some() {
             self.note_work_session(self.build.sessions).await;
         }
         self.build.input_tokens = self.build.input_tokens.saturating_add(input_tokens);
@@ -489,6 +490,11 @@ impl Run<'_> {
         }
         self.emit_progress().await;
 
+        if recorded.is_none() {
+            // The build is another worker's now (or the run is stopping):
+            // no checkpoint of this copy may pass for one of its sessions.
+            return Some(RunEnd::Stopped);
+        }
         match report.end {
             SessionEnd::Stopped => Some(RunEnd::Stopped),
             SessionEnd::ProviderBusy { wait, message } => {
@@ -529,9 +535,9 @@ impl Run<'_> {
     /// run before the lease lapses): a session not recorded would not count
     /// against the build's session, stall and working-time limits (its
     /// tokens are counted reply by reply, by the event writer).
-    /// Records the session, trying again until the run stops; `true` once
-    /// it is recorded under this run's lease.
-    async fn record_session_patiently(&self, tally: SessionTally, model: &str) -> bool {
+    /// Records the session, trying again until the run stops; answers the
+    /// build's sessions once it is recorded under this run's lease.
+    async fn record_session_patiently(&self, tally: SessionTally, model: &str) -> Option<i32> {
         let mut wait = Duration::from_millis(200);
         loop {
             let error = match self.record_session(tally, model).await {
@@ -540,7 +546,7 @@ impl Run<'_> {
             };
             if self.stop.is_cancelled() {
                 tracing::warn!(build_id = %self.build.id, %error, "could not record a session; the run is stopping");
-                return false;
+                return None;
             }
             tracing::warn!(build_id = %self.build.id, %error, "could not record a session; trying again");
             tokio::select! {
@@ -551,7 +557,7 @@ impl Run<'_> {
         }
     }
 
-    async fn record_session(&self, tally: SessionTally, model: &str) -> Result<bool, StoreError> {
+    async fn record_session(&self, tally: SessionTally, model: &str) -> Result<Option<i32>, StoreError> {
         let mut connection = self.context.pool.get().await?;
         repo::record_session(&mut connection, self.build.id, self.context.worker_id, tally, model).await
     }

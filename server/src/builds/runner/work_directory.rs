@@ -45,14 +45,9 @@ impl Run<'_> {
     /// another machine, the latest checkpoint if it is newer.
     async fn here_or_newer(&self, sandbox: Arc<dyn Sandbox>) -> Result<(Arc<dyn Sandbox>, i32), RunEnd> {
         let id = self.build.id;
-        let noted = match self.context.engine.noted_session(id).await {
-            // Made before the notes were kept: taken as current, as it was then.
-            Ok(noted) => noted.unwrap_or(self.build.sessions),
-            Err(error) => {
-                tracing::warn!(build_id = %id, %error, "cannot tell which session a work directory holds");
-                0
-            }
-        };
+        // No note (a directory made before notes were kept, or one whose
+        // note could not be written): taken as current, as it was before.
+        let noted = self.context.engine.noted_session(id).await.ok().flatten().unwrap_or(self.build.sessions);
         if noted >= self.build.sessions {
             return Ok((sandbox, self.build.sessions));
         }
@@ -70,10 +65,13 @@ impl Run<'_> {
             Err(error) => return Err(checkpoint_unavailable(error.to_string())),
         };
         tracing::info!(build_id = %id, noted, "this machine's work directory is older than the latest checkpoint");
-        sandbox.destroy().await.map_err(|error| {
-            RunEnd::Failed(format!(
-                "This machine's copy of the work directory is out of date and could not be removed: {error}"
-            ))
+        sandbox.destroy().await.map_err(|error| RunEnd::Paused {
+            reason: format!(
+                "This machine's copy of the work directory is out of date and could not be removed, to \
+                 restore the newer checkpoint of session {}: {error}. Resume the build to try again.",
+                checkpoint.session
+            ),
+            resume_at: None,
         })?;
         // Its disk is let go before the restore makes the build a new one.
         drop(sandbox);
@@ -104,6 +102,9 @@ impl Run<'_> {
             .create(id)
             .await
             .map_err(|error| RunEnd::Failed(format!("The sandbox could not be created: {error}")))?;
+        // Noted before it is unpacked: a restore cut short is marked, and
+        // removed on the next open, whatever its note says.
+        self.note_work_session(checkpoint.session).await;
         let unpacked = match self.context.checkpoints.restore(&checkpoint, sandbox.as_ref()).await {
             Ok(unpacked) => unpacked,
             Err(error) => {
@@ -115,7 +116,6 @@ impl Run<'_> {
             }
         };
         tracing::info!(build_id = %id, session = checkpoint.session, ?unpacked, "restored a work directory");
-        self.note_work_session(checkpoint.session).await;
         let megabytes = checkpoint.size_bytes as f64 / (1024.0 * 1024.0);
         self.events
             .emit(BuildEvent::system_log(format!(
@@ -129,15 +129,14 @@ impl Run<'_> {
 
     /// Notes that the work directory holds the build up to `session`, so
     /// that this copy is known for an old one once later sessions run
-    /// elsewhere. A failed note makes it look older than it is: a run here
-    /// prefers the latest checkpoint, and the archive waits for a copy
-    /// noted as current.
+    /// elsewhere. A note that cannot be written is removed, and the copy
+    /// then passes for current, as directories from before the notes do.
     pub(super) async fn note_work_session(&self, session: i32) {
         if let Err(error) = self.context.engine.note_session(self.build.id, session).await {
             tracing::warn!(build_id = %self.build.id, session, %error, "could not note a work directory's session");
             let message = format!(
-                "This machine could not note that its work directory holds session {session}: {error}. If the \
-                 build ends before a later session is noted, its archive waits for a retry."
+                "This machine could not note that its work directory holds session {session}: {error}. Should \
+                 the build move to another machine and back, this copy may be taken for current."
             );
             self.events
                 .emit(BuildEvent::Error { severity: Severity::Warning, message, recovered: true })
