@@ -63,10 +63,13 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 2 })).toBeVisible();
   // The name, selected to be typed over while the spec grows, stays
   // selected as it grows, and what is typed stays as typed, in focus.
+  // Once a section follows the title, the name (the title) is whole.
+  await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 3, name: 'Overview' })).toBeVisible();
   const name = page.getByLabel('Spec name');
   const title = await name.inputValue();
-  const counts = await page.getByTestId('spec-counts').innerText();
   await name.selectText();
+  // The spec grows after the selection was made.
+  const counts = await page.getByTestId('spec-counts').innerText();
   await expect(page.getByTestId('spec-counts')).not.toHaveText(counts);
   const selection = await name.evaluate((input: HTMLInputElement) => [input.selectionStart, input.selectionEnd]);
   expect(selection).toEqual([0, title.length]);
@@ -90,6 +93,24 @@ test('Stop during streaming keeps the partial answer, also after a reload', asyn
   await expect(reply).toHaveAttribute('data-status', 'stopped');
   expect(await reply.locator('.prose-chat').first().innerText()).toBe(partial);
   await expect(page.getByRole('button', { name: 'Retry last answer' })).toBeEnabled();
+});
+
+test('a name being typed keeps its place when the reply ends and the chat is read again', async ({ page }) => {
+  await signUpQuietly(page.request);
+  const reply = await startStreamingReply(page);
+  await expect(page.getByTestId('spec-preview').getByRole('heading', { level: 3, name: 'Overview' })).toBeVisible();
+  const name = page.getByLabel('Spec name');
+  const title = await name.inputValue();
+  await name.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Pro');
+  await page.keyboard.press('ArrowLeft');
+  await expect(reply).toHaveAttribute('data-status', 'complete', { timeout: 30_000 });
+  // The chat was read again as the reply ended: the person is still in the
+  // field, where they left it.
+  await expect(name).toBeFocused();
+  await page.keyboard.type('X');
+  await expect(name).toHaveValue(`${title} PrXo`);
 });
 
 test('a reply streams as typed when the Markdown code cannot be fetched, and the page keeps working', async ({

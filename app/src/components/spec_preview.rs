@@ -40,32 +40,73 @@ fn latest_spec(messages: &[ShownMessage]) -> Option<ShownSpec> {
     })
 }
 
-/// The name a chat's spec is saved under: the spec's title until the
-/// person edits it. The conversation holds it, not the preview: the chat is
-/// read again when a reply ends, on Stop and after a reconnect, and the
-/// preview drawn anew must keep what was typed.
+/// Saving a chat's spec: the name it is saved under (the spec's title
+/// until the person edits it; their name then stays for this chat's later
+/// specs too) and the save itself. The conversation holds it, not the
+/// preview: the chat is read again when a reply ends, on Stop and after a
+/// reconnect, and the preview drawn anew must keep what was typed, where
+/// the person was typing it, and a save under way.
 #[derive(Clone, Copy)]
-pub struct SpecName {
-    text: RwSignal<String>,
-    is_edited: RwSignal<bool>,
+pub struct SpecSaving {
+    chat_id: Uuid,
+    name: RwSignal<String>,
+    is_name_edited: RwSignal<bool>,
+    /// The name field's selection while the person is in it.
+    caret: StoredValue<Option<(u32, u32)>>,
+    action: ServerAction<SaveChatSpec>,
 }
 
-impl Default for SpecName {
-    fn default() -> Self {
-        Self { text: RwSignal::new(String::new()), is_edited: RwSignal::new(false) }
-    }
-}
-
-impl SpecName {
-    fn follow_title(self, spec: &str) {
-        if !self.is_edited.get_untracked() {
-            self.text.set(title_of(spec));
+impl SpecSaving {
+    /// Goes to the spec once it is saved.
+    pub fn new(chat_id: Uuid) -> Self {
+        let action = ServerAction::<SaveChatSpec>::new();
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if let Some(Ok(spec)) = action.value().get() {
+                navigate(&format!("/specs/{}", spec.id), Default::default());
+            }
+        });
+        Self {
+            chat_id,
+            name: RwSignal::new(String::new()),
+            is_name_edited: RwSignal::new(false),
+            caret: StoredValue::new(None),
+            action,
         }
     }
 
-    fn edit(self, text: String) {
-        self.is_edited.set(true);
-        self.text.set(text);
+    fn follow_title(self, title: String) {
+        if !self.is_name_edited.get_untracked() {
+            self.name.set(title);
+        }
+    }
+
+    fn edit(self, name: String) {
+        self.is_name_edited.set(true);
+        self.name.set(name);
+    }
+
+    fn keep_caret(self, field: &web_sys::HtmlInputElement) {
+        let start = field.selection_start().ok().flatten().unwrap_or_default();
+        let end = field.selection_end().ok().flatten().unwrap_or(start);
+        self.caret.set_value(Some((start, end)));
+    }
+
+    /// Puts the person back where they were in a field drawn anew, unless
+    /// they have gone to another element meanwhile.
+    fn restore_caret(self, field: &web_sys::HtmlInputElement) {
+        let Some((start, end)) = self.caret.get_value() else { return };
+        let is_focus_free = document().active_element().is_none_or(|active| active.tag_name() == "BODY");
+        if is_focus_free {
+            // The selection first: focusing keeps it.
+            let _ = field.set_selection_range(start, end);
+            let _ = field.focus();
+        }
+    }
+
+    fn save(self, message_id: Uuid) {
+        let name = self.name.get_untracked();
+        self.action.dispatch(SaveChatSpec { chat_id: self.chat_id, message_id, name });
     }
 }
 
@@ -78,25 +119,27 @@ fn title_of(spec: &str) -> String {
 
 #[component]
 pub fn SpecPreview(
-    chat_id: Uuid,
     messages: Signal<Vec<ShownMessage>>,
     saved_specs: Vec<SavedSpecRef>,
-    name: SpecName,
+    saving: SpecSaving,
 ) -> impl IntoView {
     let shown = Memo::new(move |_| messages.with(|messages| latest_spec(messages)));
-    let save = ServerAction::<SaveChatSpec>::new();
+    // A memo, so the name is set as the title changes, not with each piece.
+    let title = Memo::new(move |_| shown.with(|spec| spec.as_ref().map(|spec| title_of(&spec.content))));
     Effect::new(move |_| {
-        if let Some(spec) = shown.get() {
-            name.follow_title(&spec.content);
+        if let Some(title) = title.get() {
+            saving.follow_title(title);
         }
     });
-    let navigate = use_navigate();
+    let save_error = Signal::derive(move || saving.action.value().get().and_then(Result::err));
+    let is_saving = saving.action.pending();
+    let field = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
-        if let Some(Ok(spec)) = save.value().get() {
-            navigate(&format!("/specs/{}", spec.id), Default::default());
+        if let Some(field) = field.get() {
+            // Once the redraw is in the page, its value set.
+            request_animation_frame(move || saving.restore_caret(&field));
         }
     });
-    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
     let is_saveable = Signal::derive(move || {
         shown.with(|spec| {
             spec.as_ref().is_some_and(|spec| spec.is_complete && spec.content.len() <= MAX_SPEC_BYTES)
@@ -121,12 +164,26 @@ pub fn SpecPreview(
                         // its caret and selection.
                         {move || shown.get().map(|spec| view! { <SpecText spec /> })}
                         <Field id="spec-name" label="Spec name">
+                            // Where the person is in it is kept, for a field drawn anew.
                             <input
                                 id="spec-name"
                                 type="text"
                                 maxlength="200"
-                                prop:value=move || name.text.get()
-                                on:input=move |event| name.edit(event_target_value(&event))
+                                node_ref=field
+                                prop:value=move || saving.name.get()
+                                on:input=move |event| {
+                                    saving.edit(event_target_value(&event));
+                                    saving.keep_caret(&event_target(&event));
+                                }
+                                on:keyup=move |event| saving.keep_caret(&event_target(&event))
+                                on:mouseup=move |event| saving.keep_caret(&event_target(&event))
+                                on:select=move |event| saving.keep_caret(&event_target(&event))
+                                // Gone to another element: not taken back.
+                                on:blur=move |event| {
+                                    if event.related_target().is_some() {
+                                        saving.caret.set_value(None);
+                                    }
+                                }
                                 class=control_class(ControlStyle::Prose)
                             />
                         </Field>
@@ -134,15 +191,15 @@ pub fn SpecPreview(
                             tone=ButtonTone::Primary
                             size=ButtonSize::Large
                             class="w-full"
-                            disabled=Signal::derive(move || !is_saveable.get() || save.pending().get())
+                            disabled=Signal::derive(move || !is_saveable.get() || is_saving.get())
                             on_click=move |_| {
-                                if let Some(spec) = shown.get_untracked() {
-                                    let name = name.text.get_untracked();
-                                    save.dispatch(SaveChatSpec { chat_id, message_id: spec.message_id, name });
+                                // The spec may have grown since the button was drawn.
+                                if let Some(spec) = shown.get_untracked().filter(|_| is_saveable.get_untracked()) {
+                                    saving.save(spec.message_id);
                                 }
                             }
                         >
-                            {move || if save.pending().get() { "Saving…" } else { "Save as spec" }}
+                            {move || if is_saving.get() { "Saving…" } else { "Save as spec" }}
                         </Button>
                         <FormError error=save_error />
                     </div>

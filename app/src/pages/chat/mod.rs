@@ -21,7 +21,7 @@ use crate::components::chat_composer::MessageField;
 use crate::components::chat_message::{MessageView, ShownMessage};
 use crate::components::form::{FormError, FormFields, ServerForm};
 use crate::components::load_error::{title_for_error, LoadError, SubjectTitle};
-use crate::components::spec_preview::{SpecName, SpecPreview};
+use crate::components::spec_preview::{SpecPreview, SpecSaving};
 use crate::error::AppError;
 use crate::loaded::{load, load_subject, Loaded};
 use crate::model::chats::{chat_not_found, ChatPage, ChatSummary, MessageRole, ReplyStatus};
@@ -169,8 +169,8 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
     // The text of the reply being written, as it streams in.
     let live = RwSignal::new(None::<(Uuid, String)>);
     // Here, not in the view drawn from `chat`: a name typed while a reply
-    // streams outlives the reads of the chat that follow.
-    let spec_name = SpecName::default();
+    // streams, and a save under way, outlive the reads of the chat.
+    let spec_saving = SpecSaving::new(id);
     follow_while_replying(id, chat, live, reply_ended, changed);
     // A new message or a retry shows in the list at once.
     Effect::new(move |previous: Option<(u32, u32)>| {
@@ -203,7 +203,7 @@ fn Conversation(id: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         <Transition fallback=|| view! { <ConversationSkeleton /> }>
             {move || Suspend::new(async move {
                 match chat.await {
-                    Ok(page) => view! { <ConversationView page live spec_name send stop retry delete /> }.into_any(),
+                    Ok(page) => view! { <ConversationView page live spec_saving send stop retry delete /> }.into_any(),
                     Err(error) => {
                         view! { <LoadError error retry=Callback::new(move |()| chat.refetch()) /> }
                             .into_any()
@@ -221,7 +221,7 @@ const ANSWERED: &str = "The answer is written.";
 fn ConversationView(
     page: ChatPage,
     live: RwSignal<Option<(Uuid, String)>>,
-    spec_name: SpecName,
+    spec_saving: SpecSaving,
     send: ServerAction<SendChatMessage>,
     stop: ServerAction<StopChatReply>,
     retry: ServerAction<RetryChatReply>,
@@ -324,7 +324,7 @@ fn ConversationView(
                     />
                 </ServerForm>
             </section>
-            <SpecPreview chat_id=id messages saved_specs=detail.saved_specs.clone() name=spec_name />
+            <SpecPreview messages saved_specs=detail.saved_specs.clone() saving=spec_saving />
         </div>
     }
 }
